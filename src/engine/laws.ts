@@ -1,0 +1,56 @@
+/**
+ * Data laws D (SPEC §1): mean 0, covariance Σ = diag(λ) (λ = 1 when no spectrum).
+ * - `gaussian`: x = Σ^{1/2} g, g ~ N(0, I).
+ * - `student-t`: x = s Σ^{1/2} g with s = √((ν − 2)/χ²_ν): elliptical, covariance Σ (ν > 2).
+ * - `product-uniform`: independent coordinates uniform on [−√3, √3] (unit variance): not
+ *   elliptical, so accuracy is measured on a held-out sample.
+ */
+import { fillNormal, studentTScale } from './distributions';
+import type { Rng } from './rng';
+
+export type DataLaw =
+  | { readonly kind: 'gaussian'; readonly spectrum: Float64Array | null }
+  | { readonly kind: 'student-t'; readonly nu: number; readonly spectrum: Float64Array | null }
+  | { readonly kind: 'product-uniform' };
+
+/** Elliptical laws have the exact accuracy 1 − arccos(cos_Σ)/π (SPEC §2). */
+export function isElliptical(law: DataLaw): boolean {
+  return law.kind !== 'product-uniform';
+}
+
+/** The eigenvalues of Σ, or null for Σ = I. */
+export function spectrumOf(law: DataLaw): Float64Array | null {
+  return law.kind === 'product-uniform' ? null : law.spectrum;
+}
+
+const SQRT3 = Math.sqrt(3);
+const TWO_POW_32 = 4294967296;
+
+/** Fill n rows of length d (row-major) with i.i.d. draws from the law. */
+export function sampleRows(law: DataLaw, rng: Rng, out: Float64Array, n: number, d: number): void {
+  const total = n * d;
+  if (law.kind === 'product-uniform') {
+    for (let k = 0; k < total; k++) out[k] = SQRT3 * (2 * ((rng.nextUint32() + 0.5) / TWO_POW_32) - 1);
+    return;
+  }
+  fillNormal(rng, out, total);
+  const spectrum = law.spectrum;
+  if (spectrum !== null) {
+    const root = spectrum.map(Math.sqrt);
+    for (let i = 0, o = 0; i < n; i++, o += d) for (let j = 0; j < d; j++) out[o + j] *= root[j];
+  }
+  if (law.kind === 'student-t') {
+    for (let i = 0, o = 0; i < n; i++, o += d) {
+      const s = studentTScale(rng, law.nu);
+      for (let j = 0; j < d; j++) out[o + j] *= s;
+    }
+  }
+}
+
+/** <u, v>_Σ. */
+export function innerSigma(u: Float64Array, v: Float64Array, spectrum: Float64Array | null): number {
+  let s = 0;
+  if (spectrum === null) for (let j = 0; j < u.length; j++) s += u[j] * v[j];
+  else for (let j = 0; j < u.length; j++) s += spectrum[j] * u[j] * v[j];
+  return s;
+}

@@ -1,0 +1,214 @@
+/**
+ * The dense path: Definition 1.1 literally, with explicit d-dimensional samples, O(B·d) a step.
+ * It serves what the exact reductions cannot (finite reused SFT sets, non-elliptical laws, d < 3)
+ * and is the reference the reduced and projected paths are tested against.
+ */
+import { type DataLaw, innerSigma, isElliptical, sampleRows, spectrumOf } from '../laws';
+import { Rng } from '../rng';
+import { sigmoid } from '../sigmoid';
+import type { LabelOptions } from './batch';
+import {
+  accuracyFromCos,
+  type KernelCheckpoint,
+  METRIC_COUNT,
+  type SftHyper,
+  type SftKernel,
+} from './kernel';
+import type { LabelledSample } from './validation';
+
+/** A finite SFT set reused for epochs (SPEC §1 variant), with its teacher labels fixed once. */
+export interface FiniteSftSet {
+  readonly points: Float64Array;
+  /** Teacher labels (hard 0/1 or soft in [0, 1]), noise included. */
+  readonly labels: Float64Array;
+  readonly size: number;
+}
+
+export interface DenseProblem {
+  readonly law: DataLaw;
+  readonly d: number;
+  /** Ground truth, unit in the Σ-norm. */
+  readonly groundTruth: Float64Array;
+  /** Teacher weights: their direction gives hard labels, their scale enters soft labels. */
+  readonly teacher: Float64Array;
+  /** For non-elliptical laws: held-out rows labelled by the ground truth. */
+  readonly heldOut: LabelledSample | null;
+  /** The same rows labelled by the teacher. */
+  readonly heldOutTeacher: LabelledSample | null;
+  /** Reused SFT set, or null for fresh batches. */
+  readonly finiteSet: FiniteSftSet | null;
+}
+
+const TWO_POW_32 = 4294967296;
+
+export class DenseKernel implements SftKernel {
+  readonly path = 'dense' as const;
+  step: number;
+  private readonly w: Float64Array;
+  private readonly gradient: Float64Array;
+  private readonly batch: Float64Array;
+  private readonly coefficients: Float64Array;
+  /** Finite-set epoch order and position in it (part of the checkpoint). */
+  private readonly order: Int32Array | null;
+  private position: number;
+  private readonly teacherNorm: number;
+
+  constructor(
+    private readonly problem: DenseProblem,
+    private readonly hyper: SftHyper,
+    private readonly labels: LabelOptions,
+    initial: Float64Array,
+    private readonly rng: Rng,
+    private readonly validation: LabelledSample | null = null,
+    step = 0,
+    order: Int32Array | null = null,
+    position = 0,
+  ) {
+    const d = problem.d;
+    this.w = Float64Array.from(initial);
+    this.gradient = new Float64Array(d);
+    const rows = problem.finiteSet === null ? hyper.batchSize : Math.min(hyper.batchSize, problem.finiteSet.size);
+    this.batch = new Float64Array(problem.finiteSet === null ? rows * d : 0);
+    this.coefficients = new Float64Array(rows);
+    this.step = step;
+    this.teacherNorm = Math.sqrt(innerSigma(problem.teacher, problem.teacher, spectrumOf(problem.law)));
+    if (problem.finiteSet !== null) {
+      this.order = order ?? Int32Array.from({ length: problem.finiteSet.size }, (_, i) => i);
+      this.position = order === null ? problem.finiteSet.size : position; // reshuffle before the first batch
+    } else {
+      this.order = null;
+      this.position = 0;
+    }
+  }
+
+  static restore(
+    problem: DenseProblem,
+    hyper: SftHyper,
+    labels: LabelOptions,
+    cp: KernelCheckpoint,
+    validation: LabelledSample | null,
+  ): DenseKernel {
+    const d = problem.d;
+    if (cp.path !== 'dense' || cp.state.length < d) throw new Error('not a dense-path checkpoint of this dimension');
+    const w = Float64Array.from(cp.state.slice(0, d));
+    let order: Int32Array | null = null;
+    let position = 0;
+    if (problem.finiteSet !== null) {
+      position = cp.state[d];
+      order = Int32Array.from(cp.state.slice(d + 1));
+    }
+    return new DenseKernel(problem, hyper, labels, w, new Rng(cp.rng), validation, cp.step, order, position);
+  }
+
+  advance(): void {
+    const { d, finiteSet } = this.problem;
+    const { beta, learningRate } = this.hyper;
+    const { gradient, coefficients } = this;
+    gradient.fill(0);
+    if (finiteSet === null) {
+      const rows = this.hyper.batchSize;
+      sampleRows(this.problem.law, this.rng, this.batch, rows, d);
+      this.teacherLabels(this.batch, rows);
+      this.accumulate(this.batch, null, rows, beta);
+      this.applyStep(learningRate / rows);
+    } else {
+      const rows = coefficients.length;
+      const order = this.order as Int32Array;
+      for (let i = 0; i < rows; i++) {
+        if (this.position >= finiteSet.size) this.shuffle();
+        coefficients[i] = order[this.position++];
+      }
+      this.accumulate(finiteSet.points, finiteSet.labels, rows, beta);
+      this.applyStep(learningRate / rows);
+    }
+    this.step++;
+  }
+
+  /** Fresh batch: put each row's teacher label into `coefficients` (hard, noisy or soft). */
+  private teacherLabels(rows: Float64Array, n: number): void {
+    const { d, teacher } = this.problem;
+    const { softBeta, labelNoise } = this.labels;
+    const threshold = labelNoise * TWO_POW_32;
+    for (let i = 0, o = 0; i < n; i++, o += d) {
+      let t = 0;
+      for (let j = 0; j < d; j++) t += rows[o + j] * teacher[j];
+      if (softBeta === null) {
+        let y = t > 0 ? 1 : 0;
+        if (labelNoise > 0 && this.rng.nextUint32() < threshold) y = 1 - y;
+        this.coefficients[i] = y;
+      } else {
+        this.coefficients[i] = sigmoid(softBeta * t);
+      }
+    }
+  }
+
+  /**
+   * gradient = Σ_i β (σ(β <w, x_i>) − y_i) x_i over the batch. For a fresh batch the labels are in
+   * `coefficients` and the rows in `rows`; for the finite set `coefficients` holds row indices.
+   */
+  private accumulate(rows: Float64Array, labels: Float64Array | null, n: number, beta: number): void {
+    const { d } = this.problem;
+    const { w, gradient, coefficients } = this;
+    for (let i = 0; i < n; i++) {
+      const row = labels === null ? i : coefficients[i];
+      const o = row * d;
+      let m = 0;
+      for (let j = 0; j < d; j++) m += rows[o + j] * w[j];
+      const y = labels === null ? coefficients[i] : labels[row];
+      const c = beta * (sigmoid(beta * m) - y);
+      for (let j = 0; j < d; j++) gradient[j] += c * rows[o + j];
+    }
+  }
+
+  private applyStep(scale: number): void {
+    const { w, gradient } = this;
+    for (let j = 0; j < w.length; j++) w[j] -= scale * gradient[j];
+  }
+
+  /** A new epoch: Fisher–Yates shuffle of the finite set. */
+  private shuffle(): void {
+    const order = this.order as Int32Array;
+    for (let i = order.length - 1; i > 0; i--) {
+      const k = this.rng.below(i + 1);
+      const tmp = order[i];
+      order[i] = order[k];
+      order[k] = tmp;
+    }
+    this.position = 0;
+  }
+
+  metrics(out: Float64Array): void {
+    const { law, groundTruth, teacher, heldOut, heldOutTeacher } = this.problem;
+    const spectrum = spectrumOf(law);
+    const w = this.w;
+    const inner = innerSigma(w, groundTruth, spectrum);
+    const norm = Math.sqrt(innerSigma(w, w, spectrum));
+    const cos = norm > 0 ? inner / norm : 0;
+    out[0] = inner;
+    out[1] = norm;
+    out[2] = cos;
+    if (isElliptical(law)) {
+      out[3] = accuracyFromCos(cos);
+      const cosTeacher = norm > 0 ? innerSigma(w, teacher, spectrum) / (norm * this.teacherNorm) : 0;
+      out[4] = accuracyFromCos(cosTeacher);
+    } else {
+      out[3] = heldOut === null ? NaN : heldOut.accuracy(w);
+      out[4] = heldOutTeacher === null ? NaN : heldOutTeacher.accuracy(w);
+    }
+    out[METRIC_COUNT] = this.validation === null ? NaN : this.validation.accuracy(w);
+  }
+
+  isFinite(): boolean {
+    for (let j = 0; j < this.w.length; j++) if (!Number.isFinite(this.w[j])) return false;
+    return true;
+  }
+
+  checkpoint(): KernelCheckpoint {
+    const state = Array.from(this.w);
+    if (this.order !== null) {
+      state.push(this.position);
+      for (let i = 0; i < this.order.length; i++) state.push(this.order[i]);
+    }
+    return { path: 'dense', step: this.step, state, rng: this.rng.getState() };
+  }
+}

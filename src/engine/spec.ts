@@ -1,0 +1,273 @@
+/**
+ * The experiment spec: one JSON document, portable between the app, the CLI and papers'
+ * supplementary material. Validated with zod; defaults filled in; every rejection names the field
+ * and the allowed range.
+ */
+import { z } from 'zod';
+
+/** logspace(a, b, n): n points from 10^a to 10^b, the paper's learning-rate grid. */
+export function logspace(a: number, b: number, n: number): number[] {
+  if (n === 1) return [Math.pow(10, a)];
+  return Array.from({ length: n }, (_, i) => Number(Math.pow(10, a + ((b - a) * i) / (n - 1)).toPrecision(15)));
+}
+
+const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+const finite = (range: string) =>
+  z.number({ error: `must be a number ${range}` }).refine(Number.isFinite, { error: `must be a finite number ${range}` });
+
+const positive = (max = 1e12) =>
+  finite(`in (0, ${max}]`).refine((x) => x > 0 && x <= max, { error: `must be in (0, ${max}]` });
+
+const intIn = (min: number, max: number) =>
+  z
+    .number({ error: `must be an integer in [${min}, ${max}]` })
+    .int({ error: `must be an integer in [${min}, ${max}]` })
+    .refine((x) => x >= min && x <= max, { error: `must be an integer in [${min}, ${max}]` });
+
+/** A target accuracy of the teacher: strictly better than chance, at most perfect. */
+const teacherAccuracy = finite('in (0.5, 1]').refine((x) => x > 0.5 && x <= 1, {
+  error: 'must be in (0.5, 1]: a teacher must beat chance (50 %), as a fraction (0.7, not 70)',
+});
+
+const studentAccuracy = finite('in (0, 1)').refine((x) => x > 0 && x < 1, {
+  error: 'must be in (0, 1), as a fraction (0.8, not 80)',
+});
+
+const studentNorm = finite('in (0, 1e6]').refine((x) => x > 0 && x <= 1e6, {
+  error: 'must be in (0, 1e6]: a student of norm 0 has no direction',
+});
+
+const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
+  z.union([item, z.array(item).min(1, { error: `must list at least one ${what}` }).max(64, { error: `at most 64 ${what}s` })], {
+    error: `must be a number or a list of numbers (${what})`,
+  });
+
+const DataSchema = z
+  .object({
+    law: z.enum(['gaussian', 'student-t', 'product-uniform'], {
+      error: "must be one of 'gaussian', 'student-t', 'product-uniform'",
+    }).default('gaussian'),
+    d: intIn(2, 1_000_000).default(100),
+    spectrum: z
+      .union(
+        [
+          z.literal('isotropic'),
+          z.array(positive(1e12)).min(2),
+          z.object({ powerLaw: finite('in [0, 10]').refine((x) => x >= 0 && x <= 10, { error: 'must be in [0, 10]' }) }).strict(),
+        ],
+        { error: "must be 'isotropic', a list of d positive eigenvalues, or { powerLaw: a } with a in [0, 10]" },
+      )
+      .default('isotropic'),
+    nu: finite('> 2').refine((x) => x > 2 && x <= 1e6, { error: 'must be in (2, 1e6]: the variance must be finite' }).optional(),
+    groundTruth: z
+      .union([z.literal('random'), z.array(finite('(a coordinate)'))], {
+        error: "must be 'random' or a list of d numbers",
+      })
+      .default('random'),
+    heldOutSize: intIn(100, 1_000_000).default(10_000),
+  })
+  .strict();
+
+const StudentSchema = z
+  .object({
+    accuracy: studentAccuracy.default(0.8),
+    norm: oneOrMany(studentNorm, 'initial norm').default(1),
+  })
+  .strict();
+
+const TeachersSchema = z
+  .object({
+    count: intIn(1, 100_000).default(100),
+    accuracy: oneOrMany(teacherAccuracy, 'teacher accuracy').default(0.7),
+    norm: positive(1e6).default(1),
+  })
+  .strict();
+
+const PretrainSchema = z
+  .object({
+    initStd: positive(1e6).default(0.1),
+    learningRate: positive(1e6).default(0.1),
+    studentPoints: intIn(2, 10_000_000).default(5000),
+    studentSteps: intIn(0, 1_000_000).default(25),
+    teacherPoints: intIn(1, 10_000_000).default(1000),
+    teacherSteps: intIn(0, 1_000_000).default(10),
+  })
+  .strict();
+
+const SftSchema = z
+  .object({
+    batchSize: intIn(1, 10_000_000).optional(),
+    steps: intIn(1, 10_000_000).default(1000),
+    learningRates: z
+      .array(positive(1e6), { error: 'must be a list of positive numbers' })
+      .min(1, { error: 'must list at least one learning rate' })
+      .max(64, { error: 'at most 64 learning rates' })
+      .default(logspace(-5, 1, 7)),
+    earlyStopping: z.enum(['oracle', 'validation', 'teacher'], {
+      error: "must be one of 'oracle', 'validation', 'teacher'",
+    }).default('oracle'),
+    validationSize: intIn(1, 1_000_000).default(1000),
+    softLabels: z
+      .union([z.literal(false), z.object({ beta: positive(1e6) }).strict()], {
+        error: 'must be false or { beta: β_T > 0 }',
+      })
+      .default(false),
+    labelNoise: finite('in [0, 0.5)').refine((x) => x >= 0 && x < 0.5, { error: 'must be in [0, 0.5)' }).default(0),
+    finiteSet: intIn(1, 10_000_000).nullable().default(null),
+    ceiling: z.boolean({ error: 'must be true or false' }).default(true),
+    recordEvery: intIn(1, 1_000_000).default(1),
+  })
+  .strict();
+
+const EngineSchema = z
+  .object({
+    path: z.enum(['auto', 'reduced', 'projected', 'dense'], {
+      error: "must be one of 'auto', 'reduced', 'projected', 'dense'",
+    }).default('auto'),
+  })
+  .strict();
+
+const RawSpecSchema = z
+  .object({
+    name: z.string({ error: 'must be a string' }).max(200, { error: 'at most 200 characters' }).optional(),
+    setup: z.enum(['random-teacher', 'shared-pretraining'], {
+      error: "must be 'random-teacher' or 'shared-pretraining'",
+    }).default('random-teacher'),
+    seed: intIn(0, MAX_SEED).default(0),
+    data: DataSchema.prefault({}),
+    beta: positive(1e6).default(1),
+    student: StudentSchema.prefault({}),
+    teachers: TeachersSchema.prefault({}),
+    pretrain: PretrainSchema.prefault({}),
+    sft: SftSchema.prefault({}),
+    engine: EngineSchema.prefault({}),
+  })
+  .strict();
+
+type RawSpec = z.output<typeof RawSpecSchema>;
+
+/** A validated spec with every default filled in: what is stored and what the engine runs. */
+export interface ExperimentSpec extends Omit<RawSpec, 'student' | 'teachers' | 'sft' | 'data'> {
+  data: RawSpec['data'];
+  student: { accuracy: number; norm: number[] };
+  teachers: { count: number; accuracy: number[]; norm: number };
+  sft: Omit<RawSpec['sft'], 'batchSize'> & { batchSize: number };
+}
+
+export type ResolvedPath = 'reduced' | 'projected' | 'dense';
+
+/** Why a path cannot run this spec, or null when it can. */
+export function pathObstacle(spec: ExperimentSpec | RawSpec, path: ResolvedPath): string | null {
+  if (path === 'dense') return null;
+  const { data, sft } = spec;
+  if (data.law === 'product-uniform') return `${path} needs an elliptical law (gaussian or student-t), not product-uniform`;
+  if (data.d < 3) return `${path} needs d ≥ 3`;
+  if (sft.finiteSet !== null) return `${path} needs fresh batches (sft.finiteSet must be null)`;
+  if (path === 'reduced') {
+    if (data.spectrum !== 'isotropic') return 'reduced needs an isotropic spectrum (use projected)';
+    if (sft.earlyStopping === 'validation') return 'reduced cannot hold a validation set (use projected)';
+  }
+  return null;
+}
+
+/** The path `engine.path: auto` takes: the fastest exact one. */
+export function resolvePath(spec: ExperimentSpec): ResolvedPath {
+  if (spec.engine.path !== 'auto') return spec.engine.path;
+  if (pathObstacle(spec, 'reduced') === null) return 'reduced';
+  if (pathObstacle(spec, 'projected') === null) return 'projected';
+  return 'dense';
+}
+
+function crossFieldIssues(s: RawSpec, add: (path: (string | number)[], message: string) => void): void {
+  const { data } = s;
+  if (data.law === 'student-t' && data.nu === undefined) add(['data', 'nu'], 'is required for law student-t: a number in (2, 1e6]');
+  if (data.law !== 'student-t' && data.nu !== undefined) add(['data', 'nu'], `applies only to law student-t (law is ${data.law})`);
+  if (Array.isArray(data.spectrum) && data.spectrum.length !== data.d) {
+    add(['data', 'spectrum'], `must list exactly d = ${data.d} eigenvalues (got ${data.spectrum.length})`);
+  }
+  if (data.law === 'product-uniform' && data.spectrum !== 'isotropic') {
+    add(['data', 'spectrum'], "must be 'isotropic' for product-uniform (its coordinates have unit variance)");
+  }
+  if (Array.isArray(data.groundTruth)) {
+    if (data.groundTruth.length !== data.d) {
+      add(['data', 'groundTruth'], `must list exactly d = ${data.d} numbers (got ${data.groundTruth.length})`);
+    } else if (!data.groundTruth.some((x) => x !== 0)) {
+      add(['data', 'groundTruth'], 'must not be the zero vector');
+    }
+  }
+  if (s.pretrain.teacherPoints >= s.pretrain.studentPoints) {
+    add(['pretrain', 'teacherPoints'], `must be < pretrain.studentPoints = ${s.pretrain.studentPoints}: the student's data is a strict superset of each teacher's`);
+  }
+  if (s.engine.path !== 'auto') {
+    const obstacle = pathObstacle(s, s.engine.path);
+    if (obstacle !== null) add(['engine', 'path'], `cannot be '${s.engine.path}' for this spec: ${obstacle}`);
+  }
+}
+
+/** A field path as a reader writes it: sft.learningRates[0]. */
+function fieldName(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
+  return out === '' ? '(spec)' : out;
+}
+
+/** The value at `path` inside `input`, for quoting it back in an error. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function quote(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+export class SpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'SpecError';
+  }
+}
+
+export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; errors: string[] };
+
+/** Validate a spec document and fill in its defaults. Each error reads `field.path: rule (got X)`. */
+export function parseSpec(input: unknown): SpecResult {
+  const parsed = RawSpecSchema.safeParse(input);
+  const errors: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        const where = issue.path.length > 0 ? `${fieldName(issue.path)}.` : '';
+        for (const key of issue.keys) errors.push(`${where}${key}: unknown key`);
+        continue;
+      }
+      errors.push(`${fieldName(issue.path)}: ${issue.message} (got ${quote(valueAt(input, issue.path))})`);
+    }
+    return { ok: false, errors };
+  }
+  const raw = parsed.data;
+  crossFieldIssues(raw, (path, message) => errors.push(`${fieldName(path)}: ${message}`));
+  if (errors.length > 0) return { ok: false, errors };
+  const list = (x: number | number[]) => (Array.isArray(x) ? x : [x]);
+  const spec: ExperimentSpec = {
+    ...raw,
+    student: { accuracy: raw.student.accuracy, norm: list(raw.student.norm) },
+    teachers: { count: raw.teachers.count, accuracy: list(raw.teachers.accuracy), norm: raw.teachers.norm },
+    sft: { ...raw.sft, batchSize: raw.sft.batchSize ?? (raw.setup === 'shared-pretraining' ? 1000 : 10_000) },
+  };
+  return { ok: true, spec };
+}
+
+/** parseSpec that throws a SpecError listing every problem. */
+export function validateSpec(input: unknown): ExperimentSpec {
+  const r = parseSpec(input);
+  if (!r.ok) throw new SpecError(r.errors);
+  return r.spec;
+}
