@@ -22,6 +22,8 @@ export const StreamKind = {
   pretrainData: 5,
   ceiling: 6,
   validation: 7,
+  groundTruth: 8,
+  sftSet: 9,
 } as const;
 export type StreamKind = (typeof StreamKind)[keyof typeof StreamKind];
 

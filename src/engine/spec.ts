@@ -199,6 +199,19 @@ function crossFieldIssues(s: RawSpec, add: (path: (string | number)[], message: 
   if (s.pretrain.teacherPoints >= s.pretrain.studentPoints) {
     add(['pretrain', 'teacherPoints'], `must be < pretrain.studentPoints = ${s.pretrain.studentPoints}: the student's data is a strict superset of each teacher's`);
   }
+  // Explicit samples are held in memory: keep each under ~400 MB of doubles.
+  const cap = 5e7;
+  const d = data.d;
+  const limit = (path: (string | number)[], rows: number, what: string) => {
+    if (rows * d > cap) add(path, `${what} × d = ${rows} × ${d} exceeds ${cap} numbers held in memory; lower it or d`);
+  };
+  if (data.law === 'product-uniform') limit(['data', 'heldOutSize'], data.heldOutSize, 'held-out sample');
+  if (s.sft.earlyStopping === 'validation') limit(['sft', 'validationSize'], s.sft.validationSize, 'validation set');
+  if (s.sft.finiteSet !== null) limit(['sft', 'finiteSet'], s.sft.finiteSet, 'finite SFT set');
+  if (s.setup === 'shared-pretraining') limit(['pretrain', 'studentPoints'], s.pretrain.studentPoints, 'pretraining set');
+  if (s.engine.path === 'dense' || pathObstacle(s, 'projected') !== null) {
+    limit(['sft', 'batchSize'], s.sft.batchSize ?? 10_000, 'dense-path batch');
+  }
   if (s.engine.path !== 'auto') {
     const obstacle = pathObstacle(s, s.engine.path);
     if (obstacle !== null) add(['engine', 'path'], `cannot be '${s.engine.path}' for this spec: ${obstacle}`);

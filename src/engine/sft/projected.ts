@@ -19,7 +19,7 @@ import {
   type SftHyper,
   type SftKernel,
 } from './kernel';
-import { ValidationSet } from './validation';
+import { type ValidationSet } from './validation';
 
 export interface ProjectedProblem {
   /** Eigenvalues of Σ (length d), or null for Σ = I. */

@@ -1,0 +1,142 @@
+/**
+ * A pool of engine processes running jobs (one SFT run each) in FIFO order. The process kind is
+ * pluggable: child_process.fork here (CLI, serve), Electron's utilityProcess in the desktop shell.
+ * A process that dies mid-job fails only that job; the pool replaces it and carries on.
+ */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { JobReply, JobRequest } from '../../shared/jobs';
+
+/** What the pool needs of an engine process. */
+export interface EngineProcess {
+  send(message: JobRequest): void;
+  onMessage(handler: (message: JobReply) => void): void;
+  onExit(handler: (reason: string) => void): void;
+  kill(): void;
+}
+
+export type SpawnEngine = () => EngineProcess;
+
+export type JobResult = Extract<JobReply, { type: 'result' }>;
+export type JobInput = Omit<JobRequest, 'id' | 'type'>;
+
+/** The worker entry and Node flags: the built bundle when present, else the TypeScript source via tsx. */
+export function workerEntry(): { modulePath: string; execArgv: string[] } {
+  const built = join(__dirname, '..', '..', '..', 'out', 'worker', 'index.js');
+  if (existsSync(built) && !__filename.endsWith('.ts')) return { modulePath: built, execArgv: [] };
+  const source = join(__dirname, '..', '..', 'worker', 'index.ts');
+  return { modulePath: source, execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+}
+
+/** Engine processes through child_process.fork, with structured-clone IPC (typed arrays travel as such). */
+export function forkSpawner(): SpawnEngine {
+  const { modulePath, execArgv } = workerEntry();
+  return () => {
+    const child = fork(modulePath, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    return {
+      send: (m) => child.send(m),
+      onMessage: (h) => child.on('message', (m) => h(m as JobReply)),
+      onExit: (h) =>
+        child.on('exit', (code, signal) => h(signal !== null ? `engine process killed by ${signal}` : `engine process exited with code ${code}`)),
+      kill: () => child.kill('SIGKILL'),
+    };
+  };
+}
+
+interface PendingJob {
+  readonly id: number;
+  readonly input: JobInput;
+  readonly onProgress?: (step: number, total: number) => void;
+  resolve(result: JobResult): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  process: EngineProcess;
+  job: PendingJob | null;
+  alive: boolean;
+}
+
+export class EnginePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: PendingJob[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly spawn: SpawnEngine,
+    readonly size: number,
+  ) {
+    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`pool size must be an integer ≥ 1, got ${size}`);
+    for (let i = 0; i < size; i++) this.slots.push(this.startSlot());
+  }
+
+  /** Queue a job; resolves with its result, rejects if it fails or its process dies. */
+  run(input: JobInput, onProgress?: (step: number, total: number) => void): Promise<JobResult> {
+    if (this.closed) return Promise.reject(new Error('the engine pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, input, onProgress, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Jobs waiting for a process. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Kill every process; queued and running jobs are rejected. */
+  close(): void {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error('the engine pool was closed'));
+    for (const slot of this.slots) {
+      slot.alive = false;
+      slot.job?.reject(new Error('the engine pool was closed'));
+      slot.job = null;
+      slot.process.kill();
+    }
+  }
+
+  private startSlot(): Slot {
+    const slot: Slot = { process: this.spawn(), job: null, alive: true };
+    slot.process.onMessage((message) => this.onMessage(slot, message));
+    slot.process.onExit((reason) => this.onExit(slot, reason));
+    return slot;
+  }
+
+  private onMessage(slot: Slot, message: JobReply): void {
+    const job = slot.job;
+    if (message.type === 'ready' || job === null || !('id' in message) || message.id !== job.id) return;
+    if (message.type === 'progress') {
+      job.onProgress?.(message.step, message.total);
+      return;
+    }
+    slot.job = null;
+    if (message.type === 'result') job.resolve(message);
+    else job.reject(new Error(message.message));
+    this.dispatch();
+  }
+
+  private onExit(slot: Slot, reason: string): void {
+    if (!slot.alive) return;
+    slot.alive = false;
+    const job = slot.job;
+    slot.job = null;
+    const index = this.slots.indexOf(slot);
+    if (!this.closed && index >= 0) this.slots[index] = this.startSlot();
+    job?.reject(new Error(reason));
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.job !== null || !slot.alive) continue;
+      const job = this.queue.shift() as PendingJob;
+      slot.job = job;
+      slot.process.send({ type: 'run', id: job.id, ...job.input });
+    }
+  }
+}

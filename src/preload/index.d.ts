@@ -1,0 +1,7 @@
+import type { LabBridge } from './index';
+
+declare global {
+  interface Window {
+    lab?: LabBridge;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Messages between a coordinator and an engine process (child_process.fork or Electron's
+ * utilityProcess). One job = one SFT run (teacher × learning rate) of an experiment.
+ */
+import type { RunDescriptor, RunKey } from '../engine/experiment';
+import type { RunCheckpoint, RunSeries, RunStatus } from '../engine/run';
+import type { ExperimentSpec } from '../engine/spec';
+
+/** Coordinator → engine process. */
+export type JobRequest = {
+  readonly type: 'run';
+  readonly id: number;
+  readonly spec: ExperimentSpec;
+  readonly key: RunKey;
+  /** Resume from here instead of step 0 (with the series recorded up to it). */
+  readonly resume?: { readonly checkpoint: RunCheckpoint; readonly series: Partial<RunSeries> };
+};
+
+/** Engine process → coordinator. */
+export type JobReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'progress'; readonly id: number; readonly step: number; readonly total: number }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly status: Exclude<RunStatus, 'running'>;
+      readonly descriptor: RunDescriptor;
+      readonly series: RunSeries;
+    }
+  | { readonly type: 'error'; readonly id: number; readonly message: string };
