@@ -231,17 +231,32 @@ describe('normal (ziggurat)', () => {
     expectKs('normal tail x < −R (mirrored)', lower, tailCdf);
   });
 
-  it('fillNormal writes the same sequence as repeated normal() and leaves empty arrays alone', () => {
+  it('fillNormal (inlined generator and fast path) writes the same sequence as repeated normal()', () => {
     const a = streamFor(5);
     const b = streamFor(5);
     const filled = new Float64Array(50_000);
     fillNormal(a, filled);
     const one = sample(filled.length, () => normal(b));
+    // The slow path and the tail hand the state back and forth; make sure both were taken.
+    expect(filled.some((x) => Math.abs(x) > ZIG_R)).toBe(true);
     expect(filled.findIndex((x, i) => !Object.is(x, one[i]))).toBe(-1);
+    expect(a.getState()).toEqual(b.getState());
+  });
+
+  it('fillNormal(rng, out, n) fills out[0 .. n) only, and n = 0 or an empty array draws nothing', () => {
+    const a = streamFor(6);
+    const b = streamFor(6);
+    const out = new Float64Array(1000).fill(7);
+    fillNormal(a, out, 600);
+    const one = sample(600, () => normal(b));
+    expect(out.subarray(0, 600).findIndex((x, i) => !Object.is(x, one[i]))).toBe(-1);
+    expect(out.subarray(600).every((x) => x === 7)).toBe(true);
     expect(a.getState()).toEqual(b.getState());
     const before = a.getState();
     fillNormal(a, new Float64Array(0));
+    fillNormal(a, out, 0);
     expect(a.getState()).toEqual(before);
+    expect(out.subarray(600).every((x) => x === 7)).toBe(true);
   });
 });
 

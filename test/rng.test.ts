@@ -147,7 +147,10 @@ describe('streams', () => {
       for (const kind of kinds) {
         for (let teacher = 0; teacher < 8; teacher++) {
           for (let lr = 0; lr < 8; lr++) {
-            seen.add(streamState(seed, kind, teacher, lr).join(','));
+            const state = streamState(seed, kind, teacher, lr);
+            // The four lanes are hashed with different keys: equal words would mean they are not.
+            if (new Set(state).size !== 4) expect.unreachable(`repeated word in ${state.join(',')}`);
+            seen.add(state.join(','));
             count++;
           }
         }
@@ -256,6 +259,25 @@ describe('nextUint32 and uniform', () => {
     const { pValue } = ksTest(u, (x) => x);
     report('KS p, uniform()', pValue);
     expect(pValue).toBeGreaterThan(1e-3);
+  });
+
+  it('uses all 53 bits: u · 2^53 − 1/2 is an integer whose low byte is uniform (chi-square)', () => {
+    // Exact below 1/2, where doubles are spaced 2^-54; the low byte comes from the second word.
+    const rng = Rng.stream(SEED, StreamKind.validation, 5);
+    const counts = new Float64Array(256);
+    let used = 0;
+    for (let i = 0; i < 400_000; i++) {
+      const u = rng.uniform();
+      if (u >= 0.5) continue;
+      const k = u * 2 ** 53 - 0.5;
+      if (!Number.isInteger(k)) expect.unreachable(`u = ${u} is not (k + 1/2)/2^53`);
+      counts[k % 256]++;
+      used++;
+    }
+    expect(used).toBeGreaterThan(150_000);
+    const { pValue, statistic } = chiSquareTest(counts);
+    report('chi-square p, low byte of uniform()·2^53', `${pValue} (X² = ${statistic})`);
+    expect(pValue).toBeGreaterThan(1e-4);
   });
 
   it('builds the hand-made states the boundary tests rely on', () => {

@@ -66,6 +66,13 @@ export class SftRun {
     };
   }
 
+  /** A run of an already built kernel (step 0 recorded): for kernels made outside a spec. */
+  static fromKernel(key: RunKey, descriptor: RunDescriptor, kernel: SftKernel, totalSteps: number, recordEvery = 1): SftRun {
+    const run = new SftRun(key, descriptor, kernel, totalSteps, recordEvery, false);
+    run.record();
+    return run;
+  }
+
   /** A new run at step 0 (step 0 recorded). */
   static start(context: ExperimentContext, key: RunKey): SftRun {
     const { kernel, descriptor } = context.buildRun(key);
