@@ -117,10 +117,8 @@ describe('checkpoint and replay', () => {
     expect(rng.toJSON()).toEqual(rng.getState());
   });
 
-  // Known src defect, see the report: setState skips the all-zero check that the constructor
-  // makes, so a corrupt checkpoint yields a generator stuck at 0. `it.fails` passes while the
-  // defect is present; once setState throws, turn it into `it`.
-  it.fails('setState rejects the all-zero state, as the constructor does', () => {
+  // A corrupt checkpoint must not give a generator stuck at 0.
+  it('setState rejects the all-zero state, as the constructor does', () => {
     const rng = new Rng([1, 2, 3, 4]);
     expect(() => rng.setState([0, 0, 0, 0])).toThrow(RangeError);
   });
@@ -261,7 +259,7 @@ describe('nextUint32 and uniform', () => {
     expect(pValue).toBeGreaterThan(1e-3);
   });
 
-  it('uses all 53 bits: u · 2^53 − 1/2 is an integer whose low byte is uniform (chi-square)', () => {
+  it('uses 52 bits: u · 2^52 − 1/2 is an integer whose low byte is uniform (chi-square)', () => {
     // Exact below 1/2, where doubles are spaced 2^-54; the low byte comes from the second word.
     const rng = Rng.stream(SEED, StreamKind.validation, 5);
     const counts = new Float64Array(256);
@@ -269,14 +267,14 @@ describe('nextUint32 and uniform', () => {
     for (let i = 0; i < 400_000; i++) {
       const u = rng.uniform();
       if (u >= 0.5) continue;
-      const k = u * 2 ** 53 - 0.5;
-      if (!Number.isInteger(k)) expect.unreachable(`u = ${u} is not (k + 1/2)/2^53`);
+      const k = u * 2 ** 52 - 0.5;
+      if (!Number.isInteger(k)) expect.unreachable(`u = ${u} is not (k + 1/2)/2^52`);
       counts[k % 256]++;
       used++;
     }
     expect(used).toBeGreaterThan(150_000);
     const { pValue, statistic } = chiSquareTest(counts);
-    report('chi-square p, low byte of uniform()·2^53', `${pValue} (X² = ${statistic})`);
+    report('chi-square p, low byte of uniform()·2^52', `${pValue} (X² = ${statistic})`);
     expect(pValue).toBeGreaterThan(1e-4);
   });
 
@@ -287,17 +285,15 @@ describe('nextUint32 and uniform', () => {
     expect([zero.nextUint32(), zero.nextUint32()]).toEqual([0, 0]);
   });
 
-  it('stays above 0 when both draws are zero (smallest value (0 + 1/2)/2^53)', () => {
+  it('stays above 0 when both draws are zero (smallest value (0 + 1/2)/2^52)', () => {
     const u = new Rng(stateWithOutputs(0, 0)).uniform();
     expect(u).toBeGreaterThan(0);
-    expect(u).toBeLessThanOrEqual(2 ** -53);
+    expect(u).toBeLessThanOrEqual(2 ** -52);
     expect(Math.log(u)).toBeGreaterThan(-Infinity);
   });
 
-  // Known src defect, see the report: (2^53 − 1 + 0.5)/2^53 rounds to exactly 1 in binary64, so
-  // uniform() leaves the documented open interval (0, 1) with probability 2^-53. `it.fails` passes
-  // while the defect is present; once uniform() < 1 holds, turn it into `it`.
-  it.fails('stays below 1 when both draws are all ones', () => {
+  // With 53 bits, (2^53 − 1 + 0.5)/2^53 would round to exactly 1; 52 bits keep it below.
+  it('stays below 1 when both draws are all ones', () => {
     const u = new Rng(stateWithOutputs(0xffffffff, 0xffffffff)).uniform();
     expect(u).toBeLessThan(1);
   });

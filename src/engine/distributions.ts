@@ -83,6 +83,7 @@ export function normal(rng: Rng): number {
  * generator and the ziggurat's fast path inlined (the hot loop of every SFT path).
  */
 export function fillNormal(rng: Rng, out: Float64Array, n: number = out.length): void {
+  if (!(n >= 0 && n <= out.length)) throw new RangeError(`fillNormal: n must be in [0, ${out.length}], got ${n}`);
   let s0 = rng.s0;
   let s1 = rng.s1;
   let s2 = rng.s2;
@@ -174,6 +175,7 @@ export function sphereCoordinate(rng: Rng, m: number): number {
 
 /** A uniform unit vector in R^n, written into `out`. */
 export function uniformUnitVector(rng: Rng, out: Float64Array): void {
+  if (out.length === 0) throw new RangeError('a unit vector needs at least one dimension');
   let norm2 = 0;
   do {
     fillNormal(rng, out);

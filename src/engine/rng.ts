@@ -61,6 +61,10 @@ function seedWords(seed: number): [number, number] {
 
 /** The state of stream (seed, kind, ...indices): different identifiers give unrelated states. */
 export function streamState(seed: number, kind: StreamKind, ...indices: number[]): RngState {
+  for (const i of indices) {
+    // -1 (the ceiling run) is the one negative index; the range keeps i >>> 0 one-to-one.
+    if (!Number.isInteger(i) || i < -1 || i >= 2147483648) throw new RangeError(`stream index must be an integer in [-1, 2^31), got ${i}`);
+  }
   const words = [...seedWords(seed), kind, ...indices.map((i) => i >>> 0), indices.length];
   const s: [number, number, number, number] = [0, 0, 0, 0];
   for (let lane = 0; lane < 4; lane++) s[lane] = hashWords(words, lane);
@@ -69,7 +73,7 @@ export function streamState(seed: number, kind: StreamKind, ...indices: number[]
 }
 
 const TWO_POW_32 = 4294967296;
-const TWO_POW_53 = 9007199254740992;
+const TWO_POW_52 = 4503599627370496;
 
 export class Rng {
   // Public so that hot kernels can load them into locals and store them back.
@@ -116,11 +120,11 @@ export class Rng {
     return this.nextInt32() >>> 0;
   }
 
-  /** Uniform double in the open interval (0, 1) with 53 random bits: safe for log(). */
+  /** Uniform double in the open interval (0, 1): (k + ½)/2^52 with 52 random bits, safe for log(). */
   uniform(): number {
-    const hi = this.nextInt32() >>> 5; // 27 bits
+    const hi = this.nextInt32() >>> 6; // 26 bits
     const lo = this.nextInt32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo + 0.5) / TWO_POW_53;
+    return (hi * 67108864 + lo + 0.5) / TWO_POW_52;
   }
 
   /** Uniform integer in [0, n) without modulo bias (rejection of the incomplete last block). */
@@ -142,6 +146,7 @@ export class Rng {
 
   /** Restore a checkpoint taken with getState(). */
   setState(state: RngState): void {
+    if ((state[0] | state[1] | state[2] | state[3]) === 0) throw new RangeError('Rng state must not be all zero');
     this.s0 = state[0] | 0;
     this.s1 = state[1] | 0;
     this.s2 = state[2] | 0;
