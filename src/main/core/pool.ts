@@ -11,6 +11,8 @@ import type { JobReply, JobRequest } from '../../shared/jobs';
 
 /** What the pool needs of an engine process. */
 export interface EngineProcess {
+  /** OS process id, when the process kind has one (for diagnostics and benchmarks). */
+  readonly pid?: number;
   send(message: JobRequest): void;
   onMessage(handler: (message: JobReply) => void): void;
   onExit(handler: (reason: string) => void): void;
@@ -36,6 +38,7 @@ export function forkSpawner(): SpawnEngine {
   return () => {
     const child = fork(modulePath, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return {
+      pid: child.pid,
       send: (m) => child.send(m),
       onMessage: (h) => child.on('message', (m) => h(m as JobReply)),
       onExit: (h) =>
@@ -80,6 +83,11 @@ export class EnginePool {
       this.queue.push({ id: this.nextId++, input, onProgress, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /** Process ids of the live engine processes. */
+  get pids(): number[] {
+    return this.slots.flatMap((s) => (s.alive && s.process.pid !== undefined ? [s.process.pid] : []));
   }
 
   /** Jobs waiting for a process. */

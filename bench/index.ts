@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: the engine's speed figures of issue #2, printed as a table and saved to
+ * bench/results/latest.json. Medians of several repetitions; ratios measured side by side in the
+ * same run. `--quick` scales the Figure 1 workload down to 10 teachers (and says so).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ExperimentContext } from '../src/engine/experiment';
+import { Rng } from '../src/engine/rng';
+import { ReducedKernel } from '../src/engine/sft/reduced';
+import { validateSpec } from '../src/engine/spec';
+import { EnginePool, forkSpawner } from '../src/main/core/pool';
+import { runExperiment } from '../src/main/core/runExperiment';
+
+const quick = process.argv.includes('--quick');
+const BATCH = 10_000;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function spread(values: number[]): string {
+  return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+}
+
+function reducedKernel(d: number, seed: number): ReducedKernel {
+  return new ReducedKernel(
+    d,
+    { beta: 1, learningRate: 0.1, batchSize: BATCH },
+    { cT: Math.cos(0.3 * Math.PI), sT: Math.sin(0.3 * Math.PI) },
+    { softBeta: null, teacherNorm: 1, labelNoise: 0 },
+    null,
+    { alpha: 0.809, b: 0.3, rho: 0.5 },
+    new Rng([seed, 2, 3, 4]),
+  );
+}
+
+/** ns per sample on the reduced path, for each d, interleaved repetition by repetition. */
+function benchReduced(dims: number[], repeats: number, steps: number): Map<number, number[]> {
+  const out = new Map<number, number[]>(dims.map((d) => [d, []]));
+  for (const d of dims) {
+    const k = reducedKernel(d, 1);
+    for (let i = 0; i < 50; i++) k.advance(); // warm-up: let V8 optimise
+  }
+  for (let r = 0; r < repeats; r++) {
+    for (const d of dims) {
+      const k = reducedKernel(d, r + 2);
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < steps; i++) k.advance();
+      const ns = Number(process.hrtime.bigint() - start);
+      out.get(d)?.push(ns / (steps * BATCH));
+    }
+  }
+  return out;
+}
+
+/** ms per step on the dense path. */
+function benchDense(d: number, repeats: number, steps: number): number[] {
+  const spec = validateSpec({ seed: 1, data: { d }, teachers: { count: 1 }, sft: { batchSize: BATCH, steps: 1_000_000, learningRates: [0.1], ceiling: false }, engine: { path: 'dense' } });
+  const { kernel } = new ExperimentContext(spec).buildRun({ cell: 0, teacher: 0, lr: 0 });
+  for (let i = 0; i < 3; i++) kernel.advance();
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < steps; i++) kernel.advance();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6 / steps);
+  }
+  return times;
+}
+
+interface PeerResult {
+  numpy: string;
+  results: { d: number; median: number; msPerStep: number[] }[];
+}
+
+function runPeer(dims: number[]): PeerResult | string {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const probe = spawnSync(python, ['-c', 'import numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return `numpy peer: not run: ${python} has no numpy (apt-get install python3-numpy)`;
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync(python, [join(__dirname, 'peer', 'sft_numpy.py'), ...dims.map(String), '--steps', '10', '--repeats', '5'], { encoding: 'utf8', env });
+  if (r.status !== 0) return `numpy peer: failed: ${r.stderr.trim().split('\n').pop()}`;
+  return JSON.parse(r.stdout) as PeerResult;
+}
+
+/** Peak resident memory of a process in MB (VmHWM), or NaN. */
+function peakMemoryMB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? NaN : Number(m[1]) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+async function benchFigure1(workers: number): Promise<{ seconds: number; peakMB: number; runs: number; fractionImproved: number }> {
+  const preset = JSON.parse(readFileSync(join(__dirname, '..', 'resources', 'presets', 'figure1.json'), 'utf8'));
+  const spec = validateSpec({
+    ...preset,
+    student: { ...preset.student, norm: 1 },
+    teachers: { ...preset.teachers, count: quick ? 10 : 100 },
+    sft: { ...preset.sft, ceiling: false },
+  });
+  const pool = new EnginePool(forkSpawner(), workers);
+  const start = process.hrtime.bigint();
+  try {
+    const result = await runExperiment(spec, pool);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const workerPeak = pool.pids.map(peakMemoryMB).reduce((a, b) => a + b, 0);
+    const peakMB = workerPeak + process.resourceUsage().maxRSS / 1024;
+    return { seconds, peakMB, runs: result.summary.runs.total, fractionImproved: result.summary.fractionImproved };
+  } finally {
+    pool.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const date = new Date().toISOString();
+  console.log(`W2S Lab benchmarks — ${date}\n${machine}\n`);
+
+  const reduced = benchReduced([100, 100_000], 7, quick ? 30 : 100);
+  const r100 = median(reduced.get(100) ?? []);
+  const r1e5 = median(reduced.get(100_000) ?? []);
+  console.log(`reduced path, ns per sample per core (B = ${BATCH}, median of 7, interleaved):`);
+  console.log(`  d = 100:      ${r100.toFixed(2)} ns  (range ${spread(reduced.get(100) ?? [])})   target ≤ 15`);
+  console.log(`  d = 100 000:  ${r1e5.toFixed(2)} ns  (range ${spread(reduced.get(100_000) ?? [])})   ratio to d = 100: ${(r1e5 / r100).toFixed(3)} (target within 10 %)`);
+
+  const dense100 = benchDense(100, 5, 10);
+  const dense1000 = benchDense(1000, 5, 2);
+  console.log(`dense path, ms per step (B = ${BATCH}, median of 5):`);
+  console.log(`  d = 100:   ${median(dense100).toFixed(2)} ms   (range ${spread(dense100)})`);
+  console.log(`  d = 1000:  ${median(dense1000).toFixed(2)} ms   (range ${spread(dense1000)})`);
+
+  const peer = runPeer([100, 1000]);
+  const reducedStepMs = (r100 * BATCH) / 1e6;
+  const peerRows: Record<string, number> = {};
+  if (typeof peer === 'string') {
+    console.log(peer);
+  } else {
+    console.log(`numpy peer (bench/peer/sft_numpy.py, numpy ${peer.numpy}, one thread), ms per step, median of 5:`);
+    for (const row of peer.results) {
+      const ours = row.d === 100 ? reducedStepMs : (r1e5 * BATCH) / 1e6; // reduced cost does not depend on d
+      const target = row.d === 100 ? 80 : 500;
+      peerRows[`d${row.d}`] = row.median;
+      console.log(`  d = ${row.d}: numpy ${row.median.toFixed(2)} ms; W2S Lab (auto = reduced) ${ours.toFixed(3)} ms → ${(row.median / ours).toFixed(0)}× faster (target ≥ ${target}×); dense path ${(row.median / median(row.d === 100 ? dense100 : dense1000)).toFixed(2)}×`);
+    }
+  }
+
+  const figure1: Record<string, unknown> = {};
+  const label = quick ? 'Figure 1 workload, QUICK (10 teachers × 7 LRs × 1000 steps, B = 10 000, d = 100)' : 'Figure 1 workload (100 teachers × 7 LRs × 1000 steps, B = 10 000, d = 100)';
+  console.log(`${label}:`);
+  for (const workers of [1, 2]) {
+    const r = await benchFigure1(workers);
+    figure1[`workers${workers}`] = r;
+    console.log(`  ${workers} worker${workers > 1 ? 's' : ' '}: ${r.seconds.toFixed(1)} s wall, peak memory ${r.peakMB.toFixed(0)} MB (coordinator + workers), ${r.runs} runs, ${(100 * r.fractionImproved).toFixed(0)} % improved${workers === 2 ? '   target ≤ 60 s, ≤ 500 MB' : ''}`);
+  }
+  const bench = { date, machine, quick, reducedNsPerSample: { d100: reduced.get(100), d100000: reduced.get(100_000), median100: r100, median100000: r1e5 }, denseMsPerStep: { d100: dense100, d1000: dense1000 }, peer, figure1, benchProcessPeakMB: process.resourceUsage().maxRSS / 1024 };
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(bench, null, 1)}\n`);
+  console.log(`\nbench process peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; results in bench/results/latest.json`);
+}
+
+void main();
