@@ -1,0 +1,70 @@
+/**
+ * The run store's schema, one migration per version (PRAGMA user_version). Each migration runs in
+ * a transaction; the file is copied aside before an upgrade of an existing database (store.ts).
+ */
+
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE experiments (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL,
+        setup        TEXT NOT NULL,
+        spec         TEXT NOT NULL,
+        seed         INTEGER NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
+        created_at   TEXT NOT NULL,
+        finished_at  TEXT,
+        app_version  TEXT NOT NULL,
+        notes        TEXT NOT NULL DEFAULT '',
+        summary      TEXT,
+        error        TEXT
+      );
+      CREATE TABLE tags (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        tag           TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, tag)
+      );
+      CREATE TABLE runs (
+        id             INTEGER PRIMARY KEY,
+        experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        cell           INTEGER NOT NULL,
+        teacher        INTEGER NOT NULL,
+        lr_index       INTEGER NOT NULL,
+        status         TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'diverged', 'failed', 'cancelled', 'interrupted')),
+        descriptor     TEXT,
+        columns        TEXT NOT NULL,
+        recorded       INTEGER NOT NULL DEFAULT 0,
+        checkpoint     TEXT,
+        error          TEXT,
+        UNIQUE (experiment_id, cell, teacher, lr_index)
+      );
+      CREATE INDEX runs_by_experiment ON runs(experiment_id, status);
+      -- Series: metric-major Float64 blocks of \`count\` points starting at point \`start\`.
+      CREATE TABLE series_chunks (
+        run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        start   INTEGER NOT NULL,
+        count   INTEGER NOT NULL,
+        data    BLOB NOT NULL,
+        PRIMARY KEY (run_id, start)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    // Provenance of duplicated experiments, and progress of a run in steps (for ETA after restarts).
+    version: 2,
+    sql: `
+      ALTER TABLE experiments ADD COLUMN duplicated_from INTEGER REFERENCES experiments(id) ON DELETE SET NULL;
+      ALTER TABLE runs ADD COLUMN steps_done INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX experiments_by_created ON experiments(created_at);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
