@@ -44,6 +44,7 @@ describe('engine pool', () => {
     const long = validateSpec({ ...spec, sft: { ...spec.sft, steps: 1_000_000, batchSize: 10_000 } });
     let killed = false;
     const doomed = pool.run({ spec: long, key: { cell: 0, teacher: 0, lr: 0 } }, () => {
+      // The first progress message: the job is running.
       if (!killed) {
         killed = true;
         spawned[0].kill(); // SIGKILL the process running this job, mid-run

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
-import { SftRun } from '../src/engine/run';
+import { type RunSeries, SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
 import { RunStore, SchemaTooNewError } from '../src/main/core/store/store';
 import { SCHEMA_VERSION } from '../src/main/core/store/schema';
@@ -22,6 +22,10 @@ function tempFile(): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+function sliceSeries(series: RunSeries, from: number, to: number): RunSeries {
+  return Object.fromEntries(Object.entries(series).map(([k, v]) => [k, (v as Float64Array).subarray(from, to)])) as unknown as RunSeries;
+}
 
 const spec = validateSpec({ seed: 5, teachers: { count: 2 }, sft: { steps: 25, batchSize: 300, learningRates: [0.1, 1] } });
 
@@ -73,13 +77,13 @@ describe('run store', () => {
     const run = SftRun.start(context, runs[3].key).complete();
     const series = run.recordedSeries();
     for (const [from, to] of [[0, 7], [7, 8], [8, 26]]) {
-      store.appendSeries(runs[3].id, series, from, to, { stepsDone: series.step[to - 1], checkpoint: null });
+      store.appendSeries(runs[3].id, sliceSeries(series, from, to), from, { stepsDone: series.step[to - 1], checkpoint: null });
     }
     const loaded = store.loadSeries(runs[3].id);
     for (const name of ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'] as const) {
       expect(Buffer.from(loaded[name].buffer).equals(Buffer.from(series[name].slice().buffer))).toBe(true);
     }
-    expect(() => store.appendSeries(runs[3].id, series, 3, 5, { stepsDone: 5, checkpoint: null })).toThrow(/26 are stored/);
+    expect(() => store.appendSeries(runs[3].id, sliceSeries(series, 3, 5), 3, { stepsDone: 5, checkpoint: null })).toThrow(/26 are stored/);
     store.close();
   });
 
@@ -97,7 +101,7 @@ describe('run store', () => {
     expect(copy.name).toBe('renamed (copy)');
     expect({ ...copy, name: undefined }).toEqual({ ...spec, name: undefined });
     const runId = store.listRuns(id)[0].id;
-    store.appendSeries(runId, SftRun.start(new ExperimentContext(spec), store.listRuns(id)[0].key).complete().recordedSeries(), 0, 26, { stepsDone: 25, checkpoint: null });
+    store.appendSeries(runId, SftRun.start(new ExperimentContext(spec), store.listRuns(id)[0].key).complete().recordedSeries(), 0, { stepsDone: 25, checkpoint: null });
     store.deleteExperiment(id);
     expect(store.getExperiment(id)).toBeNull();
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs').get()).toEqual({ n: 0 });
@@ -131,7 +135,7 @@ describe('run store', () => {
     let seenMidway: number[] = [];
     writer.db.transaction(() => {
       runs.forEach((run, i) => {
-        writer.appendSeries(run.id, series, 0, 26, { stepsDone: 25, checkpoint: null, status: 'done' });
+        writer.appendSeries(run.id, series, 0, { stepsDone: 25, checkpoint: null, status: 'done' });
         if (i === 2) seenMidway = reader.loadExperimentRuns(id).map((r) => r.series.cos.length);
       });
     })();

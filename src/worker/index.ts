@@ -5,7 +5,7 @@
  */
 import { ExperimentContext } from '../engine/experiment';
 import { SftRun } from '../engine/run';
-import type { JobReply, JobRequest } from '../shared/jobs';
+import type { JobReply, JobRequest, SeriesChunk } from '../shared/jobs';
 
 /** Progress is reported at most this often (ms): the coordinator throttles further. */
 const PROGRESS_INTERVAL_MS = 200;
@@ -53,9 +53,19 @@ function runJob(port: Port, request: JobRequest): void {
       ? SftRun.start(context, request.key)
       : SftRun.resume(context, request.key, request.resume.checkpoint, request.resume.series);
   let lastReport = Date.now();
+  let lastCheckpoint = lastReport;
+  // Points the coordinator has: none for a fresh run, the checkpoint's for a resumed one.
+  let sent = request.resume === undefined ? 0 : request.resume.checkpoint.recorded;
+  const interval = request.checkpointIntervalMs;
   while (!run.done) {
     run.advance(CHUNK_STEPS);
     const now = Date.now();
+    if (interval !== undefined && now - lastCheckpoint >= interval && !run.done) {
+      lastCheckpoint = now;
+      const checkpoint = run.checkpoint();
+      port.post({ type: 'checkpoint', id: request.id, descriptor: run.descriptor, checkpoint, from: sent, chunk: slice(run, sent, checkpoint.recorded) });
+      sent = checkpoint.recorded;
+    }
     if (now - lastReport >= PROGRESS_INTERVAL_MS) {
       lastReport = now;
       port.post({ type: 'progress', id: request.id, step: run.step, total: run.totalSteps });
@@ -70,7 +80,16 @@ function runJob(port: Port, request: JobRequest): void {
   });
 }
 
+/** Copies of points [from, to) of every recorded column. */
+function slice(run: SftRun, from: number, to: number): SeriesChunk {
+  const chunk: Record<string, Float64Array> = {};
+  for (const [name, values] of Object.entries(run.series)) chunk[name] = (values as Float64Array).slice(from, to);
+  return chunk as SeriesChunk;
+}
+
 const port = connect();
+// Without its coordinator an engine process has nothing to do.
+process.on('disconnect', () => process.exit(0));
 port.onMessage((request) => {
   try {
     runJob(port, request);

@@ -48,10 +48,23 @@ export function forkSpawner(): SpawnEngine {
   };
 }
 
+/** A job's progress and checkpoint messages, as they arrive. */
+export type JobEvents = (message: Extract<JobReply, { type: 'progress' | 'checkpoint' }>) => void;
+
+/** The error of a job cancelled by `cancel`. */
+export class JobCancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'JobCancelledError';
+  }
+}
+
 interface PendingJob {
   readonly id: number;
   readonly input: JobInput;
-  readonly onProgress?: (step: number, total: number) => void;
+  /** Label for cancelling a group of jobs (an experiment id). */
+  readonly group: number | string | undefined;
+  readonly onEvent?: JobEvents;
   resolve(result: JobResult): void;
   reject(error: Error): void;
 }
@@ -76,13 +89,34 @@ export class EnginePool {
     for (let i = 0; i < size; i++) this.slots.push(this.startSlot());
   }
 
-  /** Queue a job; resolves with its result, rejects if it fails or its process dies. */
-  run(input: JobInput, onProgress?: (step: number, total: number) => void): Promise<JobResult> {
+  /** Queue a job; resolves with its result, rejects if it fails, is cancelled or its process dies. */
+  run(input: JobInput, onEvent?: JobEvents, group?: number | string): Promise<JobResult> {
     if (this.closed) return Promise.reject(new Error('the engine pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, input, onProgress, resolve, reject });
+      this.queue.push({ id: this.nextId++, input, group, onEvent, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /**
+   * Cancel every job of a group: queued ones are dropped, running ones have their process killed
+   * (and replaced). Each rejects with JobCancelledError. Returns how many were cancelled.
+   */
+  cancel(group: number | string): number {
+    let count = 0;
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.queue[i].group !== group) continue;
+      const [job] = this.queue.splice(i, 1);
+      job.reject(new JobCancelledError());
+      count++;
+    }
+    for (const slot of [...this.slots]) {
+      if (slot.job === null || slot.job.group !== group) continue;
+      this.abandon(slot, new JobCancelledError());
+      count++;
+    }
+    this.dispatch();
+    return count;
   }
 
   /** Process ids of the live engine processes. */
@@ -117,13 +151,30 @@ export class EnginePool {
   private onMessage(slot: Slot, message: JobReply): void {
     const job = slot.job;
     if (message.type === 'ready' || job === null || !('id' in message) || message.id !== job.id) return;
-    if (message.type === 'progress') {
-      job.onProgress?.(message.step, message.total);
+    if (message.type === 'progress' || message.type === 'checkpoint') {
+      try {
+        job.onEvent?.(message);
+      } catch (error) {
+        // The caller could not take this job's data (e.g. a store write failed): the job fails.
+        this.abandon(slot, error instanceof Error ? error : new Error(String(error)));
+      }
       return;
     }
     slot.job = null;
     if (message.type === 'result') job.resolve(message);
     else job.reject(new Error(message.message));
+    this.dispatch();
+  }
+
+  /** Kill a slot's process, replace it, and reject its job with `error`. */
+  private abandon(slot: Slot, error: Error): void {
+    const job = slot.job;
+    slot.job = null;
+    slot.alive = false;
+    slot.process.kill();
+    const index = this.slots.indexOf(slot);
+    if (index >= 0 && !this.closed) this.slots[index] = this.startSlot();
+    job?.reject(error);
     this.dispatch();
   }
 

@@ -47,8 +47,9 @@ export async function runExperiment(
   await Promise.all(
     keys.map(async (key, index) => {
       try {
-        const result = await pool.run({ spec, key }, (step) => {
-          inFlight.set(index, step);
+        const result = await pool.run({ spec, key }, (message) => {
+          if (message.type !== 'progress') return;
+          inFlight.set(index, message.step);
           report();
         });
         outcomes.push({ key, status: result.status, descriptor: result.descriptor, series: result.series });

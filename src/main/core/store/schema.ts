@@ -57,10 +57,12 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Provenance of duplicated experiments, and progress of a run in steps (for ETA after restarts).
+    // Provenance of duplicated experiments; the process running an experiment (so that a second
+    // process on the same file does not take live runs for interrupted ones); a run's progress.
     version: 2,
     sql: `
       ALTER TABLE experiments ADD COLUMN duplicated_from INTEGER REFERENCES experiments(id) ON DELETE SET NULL;
+      ALTER TABLE experiments ADD COLUMN runner_pid INTEGER;
       ALTER TABLE runs ADD COLUMN steps_done INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX experiments_by_created ON experiments(created_at);
     `,

@@ -83,14 +83,13 @@ export function seriesColumns(spec: ExperimentSpec): string[] {
   return columns;
 }
 
-/** Pack points [from, to) of a series, metric-major, into one buffer. */
-export function packSeries(series: Partial<RunSeries>, columns: string[], from: number, to: number): Buffer {
-  const count = to - from;
+/** Pack the first `count` points of each column, metric-major, into one buffer. */
+export function packSeries(chunk: Partial<RunSeries>, columns: string[], count: number): Buffer {
   const block = new Float64Array(count * columns.length);
   columns.forEach((name, c) => {
-    const values = (series as Record<string, Float64Array | undefined>)[name];
-    if (values === undefined || values.length < to) throw new Error(`series '${name}' has fewer than ${to} points`);
-    block.set(values.subarray(from, to), c * count);
+    const values = (chunk as Record<string, Float64Array | undefined>)[name];
+    if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
+    block.set(values.subarray(0, count), c * count);
   });
   return Buffer.from(block.buffer, block.byteOffset, block.byteLength);
 }
@@ -212,9 +211,11 @@ export class RunStore {
     };
   }
 
+  /** Set an experiment's status; `running` records this process as its runner. */
   setExperimentStatus(id: number, status: ExperimentStatus, error: string | null = null): void {
     const finished = status === 'done' || status === 'failed' || status === 'cancelled' ? new Date().toISOString() : null;
-    this.db.prepare('UPDATE experiments SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, finished, id);
+    const runner = status === 'running' ? process.pid : null;
+    this.db.prepare('UPDATE experiments SET status = ?, error = ?, finished_at = ?, runner_pid = ? WHERE id = ?').run(status, error, finished, runner, id);
   }
 
   setSummary(id: number, summary: ExperimentSummary): void {
@@ -275,16 +276,22 @@ export class RunStore {
   }
 
   /**
-   * Append points [from, to) of a run's series and, in the same transaction, its checkpoint (when
-   * given) and progress: what is stored is always a consistent prefix of the run.
+   * Append a chunk (points from, from + 1, …; every column the same length) of a run's series and,
+   * in the same transaction, its checkpoint and progress: what is stored is always a consistent
+   * prefix of the run, and a checkpoint always matches the points stored with it.
    */
-  appendSeries(runId: number, series: Partial<RunSeries>, from: number, to: number, progress: { stepsDone: number; checkpoint: RunCheckpoint | null; status?: RunRecordStatus }): void {
+  appendSeries(runId: number, chunk: Partial<RunSeries>, from: number, progress: { stepsDone: number; checkpoint: RunCheckpoint | null; status?: RunRecordStatus }): void {
     this.db.transaction(() => {
       const run = this.getRun(runId);
       if (run === null) throw new RangeError(`no run ${runId}`);
       if (from !== run.recorded) throw new Error(`run ${runId}: append at point ${from}, but ${run.recorded} are stored`);
-      if (to > from) {
-        this.db.prepare('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)').run(runId, from, to - from, packSeries(series, run.columns, from, to));
+      const count = chunk.step?.length ?? 0;
+      const to = from + count;
+      if (progress.checkpoint !== null && progress.checkpoint.recorded !== to) {
+        throw new Error(`run ${runId}: checkpoint after point ${progress.checkpoint.recorded}, chunk ends at ${to}`);
+      }
+      if (count > 0) {
+        this.db.prepare('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)').run(runId, from, count, packSeries(chunk, run.columns, count));
       }
       this.db
         .prepare('UPDATE runs SET recorded = ?, steps_done = ?, checkpoint = ?, status = COALESCE(?, status) WHERE id = ?')
@@ -319,14 +326,30 @@ export class RunStore {
   }
 
   /**
-   * After a crash: runs and experiments left `running` become `interrupted`. Returns how many runs.
+   * After a crash: experiments left `running` by a process that is gone, and their running runs,
+   * become `interrupted`. Returns how many runs. (A live runner on this machine keeps its own.)
    */
-  markInterrupted(): number {
+  markInterrupted(isAlive: (pid: number) => boolean = processIsAlive): number {
     return this.db.transaction(() => {
-      const runs = this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE status = 'running'`).run().changes;
-      this.db.prepare(`UPDATE experiments SET status = 'interrupted' WHERE status = 'running'`).run();
+      const orphans = (this.db.prepare(`SELECT id, runner_pid FROM experiments WHERE status = 'running'`).all() as { id: number; runner_pid: number | null }[])
+        .filter((e) => e.runner_pid === null || e.runner_pid === process.pid || !isAlive(e.runner_pid))
+        .map((e) => e.id);
+      let runs = 0;
+      for (const id of orphans) {
+        runs += this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE experiment_id = ? AND status = 'running'`).run(id).changes;
+        this.db.prepare(`UPDATE experiments SET status = 'interrupted', runner_pid = NULL WHERE id = ?`).run(id);
+      }
       return runs;
     })();
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

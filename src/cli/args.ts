@@ -1,0 +1,45 @@
+/** Flag parsing shared by the commands: every bad value names the flag and its allowed range. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** A usage error: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+export function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+export function integerFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be an integer in [${min}, ${max}] (got '${value}')`);
+  }
+  return n;
+}
+
+export function numberFlag(value: string | undefined, flag: string, range: string, ok: (x: number) => boolean): number {
+  if (value === undefined) throw new UsageError(`--${flag} is required: a number ${range}`);
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${flag} must be a number ${range} (got '${value}')`);
+  return n;
+}
+
+/** An experiment id argument. */
+export function experimentId(value: string | undefined, command: string): number {
+  if (value === undefined) throw new UsageError(`${command} needs an experiment id (see w2s list)`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`experiment id must be a positive integer (got '${value}')`);
+  return n;
+}
+
+/** The run history file: --db, else $W2S_DB, else ~/.w2s-lab/lab.sqlite. */
+export function databasePath(flag: string | undefined): string {
+  return flag ?? process.env['W2S_DB'] ?? join(homedir(), '.w2s-lab', 'lab.sqlite');
+}
+
+/** JSON indented for reading, with arrays of numbers kept on one line each. */
+export function stringifyReadable(value: unknown): string {
+  return JSON.stringify(value, null, 1).replace(/\[\s*(-?[\d.eE+-]+|null)(\s*,\s*(-?[\d.eE+-]+|null))*\s*\]/g, (m) => m.replace(/\s+/g, ''));
+}

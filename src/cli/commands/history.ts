@@ -1,0 +1,110 @@
+/**
+ * The run history from the command line:
+ *   w2s list [--json] [--db FILE]
+ *   w2s show ID [--json] [--db FILE]
+ *   w2s cancel ID [--db FILE]
+ */
+import { parseArgs } from 'node:util';
+import type { ExperimentRecord } from '../../main/core/store/store';
+import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
+import { openStore } from '../session';
+
+function keyParameters(e: ExperimentRecord): string {
+  const s = e.spec;
+  const student = s.setup === 'random-teacher' ? `student ${s.student.accuracy} × norms ${s.student.norm.join(',')}` : 'pretrained';
+  const teachers = s.setup === 'random-teacher' ? `${s.teachers.count} teachers ${s.teachers.accuracy.join(',')}` : `${s.teachers.count} teachers`;
+  return `d=${s.data.d} β=${s.beta} ${student}, ${teachers}, B=${s.sft.batchSize}, T=${s.sft.steps}`;
+}
+
+function listRow(e: ExperimentRecord) {
+  return {
+    id: e.id,
+    name: e.name,
+    setup: e.setup,
+    status: e.status,
+    createdAt: e.createdAt,
+    finishedAt: e.finishedAt,
+    tags: e.tags,
+    parameters: keyParameters(e),
+    fractionImproved: e.summary?.fractionImproved ?? null,
+    gainMean: e.summary?.gainMean ?? null,
+  };
+}
+
+export function listCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
+  const store = openStore(databasePath(values.db));
+  try {
+    const rows = store.listExperiments().map(listRow);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    if (rows.length === 0) {
+      process.stdout.write('no experiments yet: w2s run SPEC.json\n');
+      return 0;
+    }
+    for (const r of rows) {
+      const result = r.fractionImproved === null ? '' : `  improved ${(100 * r.fractionImproved).toFixed(0)} %, gain ${r.gainMean?.toFixed(4)}`;
+      process.stdout.write(`${String(r.id).padStart(4)}  ${r.status.padEnd(11)} ${r.createdAt.slice(0, 16)}  ${r.name}\n      ${r.parameters}${result}\n`);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function showCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
+  const id = experimentId(positionals[0], 'show');
+  const store = openStore(databasePath(values.db));
+  try {
+    const e = store.getExperiment(id);
+    if (e === null) throw new UsageError(`no experiment ${id}`);
+    const runs = store.listRuns(id);
+    const counts: Record<string, number> = {};
+    for (const r of runs) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    if (values.json) {
+      process.stdout.write(`${stringifyReadable({ ...e, runs: counts })}\n`);
+      return 0;
+    }
+    const lines = [
+      `#${e.id} ${e.name}`,
+      `status ${e.status}${e.error ? ` (${e.error})` : ''}; created ${e.createdAt}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}; app ${e.appVersion}`,
+      `${e.setup}, seed ${e.seed}: ${keyParameters(e)}`,
+      `runs: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+    ];
+    if (e.tags.length > 0) lines.push(`tags: ${e.tags.join(', ')}`);
+    if (e.notes !== '') lines.push(`notes: ${e.notes}`);
+    if (e.summary !== null) {
+      const s = e.summary;
+      lines.push(`initial student: cos ${s.initial.cos.toFixed(4)}, accuracy ${(100 * s.initial.accuracy).toFixed(2)} %, norm ${s.initial.norm.toFixed(3)}`);
+      lines.push(`${(100 * s.fractionImproved).toFixed(1)} % of teachers improved the student; gain ${s.gainMean.toFixed(4)} ± ${s.gainStd.toFixed(4)} (cos)`);
+      for (const c of s.cells) {
+        if (s.cells.length === 1) break;
+        lines.push(`  norm ${c.norm} × teacher ${c.teacherAccuracy}: ${(100 * c.fractionImproved).toFixed(0)} % improved, gain ${c.gainMean.toFixed(4)} ± ${c.gainStd.toFixed(4)}`);
+      }
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function cancelCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const id = experimentId(positionals[0], 'cancel');
+  const store = openStore(databasePath(values.db));
+  try {
+    const e = store.getExperiment(id);
+    if (e === null) throw new UsageError(`no experiment ${id}`);
+    if (e.status === 'done') throw new UsageError(`experiment ${id} is done: nothing to cancel`);
+    // The process running it sees the status within a second and kills its jobs; data so far is kept.
+    store.setExperimentStatus(id, 'cancelled');
+    process.stdout.write(`experiment ${id} cancelled\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * w2s run SPEC.json [--out SUMMARY.json] [--workers N] [--db FILE]
+ * w2s resume ID [--out SUMMARY.json] [--workers N] [--db FILE]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseSpec, resolvePath } from '../../engine/spec';
+import type { Lab } from '../../main/core/lab';
+import type { ExperimentRecord } from '../../main/core/store/store';
+import { APP_NAME, APP_VERSION } from '../../shared/app';
+import { databasePath, experimentId, integerFlag, stringifyReadable, UsageError } from '../args';
+import { ProgressReporter } from '../progress';
+import { defaultWorkers, withLab } from '../session';
+
+const OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  workers: { type: 'string', short: 'w' },
+  db: { type: 'string' },
+  'checkpoint-seconds': { type: 'string' },
+} as const;
+
+function checkpointMs(value: string | undefined): number {
+  if (value === undefined) return 3000;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.05 || n > 3600) throw new UsageError(`--checkpoint-seconds must be a number in [0.05, 3600] (got '${value}')`);
+  return n * 1000;
+}
+
+function readSpec(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseSpec(document);
+  if (!parsed.ok) throw new UsageError(`${file}: invalid spec: ${parsed.errors.join('; ')}`);
+  return parsed.spec;
+}
+
+/** Follow an experiment to its end with a progress bar; write the summary; the exit code. */
+async function follow(lab: Lab, id: number, out: string | undefined, workers: number, started: number): Promise<number> {
+  const progress = new ProgressReporter(process.stderr, `w2s #${id}`);
+  const unsubscribe = lab.on((event) => {
+    if (event.type === 'progress' && event.experimentId === id) progress.update(event.fraction, `${event.runsDone}/${event.runsTotal} runs`);
+  });
+  let record: ExperimentRecord;
+  try {
+    record = await lab.finished(id);
+  } finally {
+    unsubscribe();
+  }
+  const elapsedSeconds = (Date.now() - started) / 1000;
+  const failures = lab.store
+    .listRuns(id)
+    .filter((r) => r.status === 'failed')
+    .map((r) => ({ key: r.key, message: r.error ?? 'failed' }));
+  if (out !== undefined && record.summary !== null) {
+    const document = { app: { name: APP_NAME, version: APP_VERSION }, experimentId: id, createdAt: record.createdAt, elapsedSeconds, workers, ...record.summary, failures };
+    writeFileSync(out, `${stringifyReadable(document)}\n`);
+  }
+  const s = record.summary;
+  const where = out === undefined ? `w2s show ${id}` : out;
+  const result =
+    s === null
+      ? 'no summary'
+      : `${(100 * s.fractionImproved).toFixed(1)} % of teachers improved the student, gain ${s.gainMean.toFixed(4)} ± ${s.gainStd.toFixed(4)} (cos)`;
+  progress.finish(`experiment ${id} ${record.status} in ${elapsedSeconds.toFixed(1)} s: ${result}; summary in ${where}`);
+  process.stdout.write(`${id}\n`);
+  if (failures.length > 0) process.stderr.write(`${failures.length} runs failed; first: ${failures[0].message}\n`);
+  return record.status === 'done' ? 0 : 1;
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  if (positionals.length !== 1) throw new UsageError('run takes one spec file: w2s run SPEC.json [--out SUMMARY.json]');
+  const workers = integerFlag(values.workers, 'workers', 1, 256, defaultWorkers());
+  const spec = readSpec(positionals[0]);
+  const file = databasePath(values.db);
+  const started = Date.now();
+  return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {
+    const id = lab.submit(spec);
+    const runs = lab.store.listRuns(id).length;
+    process.stderr.write(`experiment ${id} (${file}): ${runs} runs × ${spec.sft.steps} steps on the ${resolvePath(spec)} path, ${workers} engine processes\n`);
+    return follow(lab, id, values.out, workers, started);
+  });
+}
+
+export async function resumeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  if (positionals.length !== 1) throw new UsageError('resume takes one experiment id: w2s resume ID');
+  const id = experimentId(positionals[0], 'resume');
+  const workers = integerFlag(values.workers, 'workers', 1, 256, defaultWorkers());
+  const file = databasePath(values.db);
+  const started = Date.now();
+  return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {
+    const record = lab.store.getExperiment(id);
+    if (record === null) throw new UsageError(`no experiment ${id} in ${file}`);
+    if (record.status === 'done') throw new UsageError(`experiment ${id} is done: nothing to resume`);
+    const left = lab.store.listRuns(id).filter((r) => r.status !== 'done' && r.status !== 'diverged').length;
+    process.stderr.write(`experiment ${id} (${file}): resuming ${left} runs from their checkpoints, ${workers} engine processes\n`);
+    lab.resume(id);
+    return follow(lab, id, values.out, workers, started);
+  });
+}

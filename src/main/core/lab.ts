@@ -1,0 +1,242 @@
+/**
+ * The lab's backend service: stored experiments run on the engine pool, FIFO, with checkpoints
+ * written to the store every few seconds, throttled progress events, cancel and resume. Shared by
+ * the desktop app, `w2s serve` and the CLI.
+ */
+import { cellsOf, runKeys } from '../../engine/experiment';
+import type { RunSeries } from '../../engine/run';
+import { type ExperimentSpec, resolvePath } from '../../engine/spec';
+import { type RunOutcome, summarizeExperiment } from '../../engine/summary';
+import type { SeriesChunk } from '../../shared/jobs';
+import { type EnginePool, JobCancelledError } from './pool';
+import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
+
+export type LabEvent =
+  | {
+      readonly type: 'progress';
+      readonly experimentId: number;
+      readonly runsDone: number;
+      readonly runsTotal: number;
+      /** Fraction of all SGD steps done, runs in progress included. */
+      readonly fraction: number;
+      readonly etaSeconds: number | null;
+    }
+  | { readonly type: 'run'; readonly experimentId: number; readonly runId: number; readonly status: string }
+  | { readonly type: 'experiment'; readonly experimentId: number; readonly status: ExperimentStatus };
+
+export interface LabOptions {
+  /** How often engine processes checkpoint into the store (ms). */
+  readonly checkpointIntervalMs: number;
+  /** Minimum time between two progress events of one experiment (ms): 50 → at most 20 a second. */
+  readonly progressIntervalMs: number;
+}
+
+interface Active {
+  readonly id: number;
+  readonly spec: ExperimentSpec;
+  readonly runsTotal: number;
+  readonly stepsPerRun: number;
+  readonly started: number;
+  /** Steps done per run id (stored or in flight). */
+  readonly steps: Map<number, number>;
+  readonly stepsAtStart: number;
+  runsDone: number;
+  lastProgress: number;
+  lastCancelCheck: number;
+  cancelled: boolean;
+  readonly done: Promise<ExperimentRecord>;
+}
+
+function slice(series: Partial<RunSeries>, from: number): SeriesChunk {
+  const chunk: Record<string, Float64Array> = {};
+  for (const [name, values] of Object.entries(series)) chunk[name] = (values as Float64Array).subarray(from);
+  return chunk as SeriesChunk;
+}
+
+export class Lab {
+  private readonly listeners = new Set<(event: LabEvent) => void>();
+  private readonly active = new Map<number, Active>();
+  private readonly options: LabOptions;
+
+  constructor(
+    readonly store: RunStore,
+    private readonly pool: EnginePool,
+    options: Partial<LabOptions> = {},
+  ) {
+    this.options = { checkpointIntervalMs: 3000, progressIntervalMs: 50, ...options };
+  }
+
+  on(listener: (event: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: LabEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** At start-up: whatever was left running by a crash becomes `interrupted`. */
+  recover(): number {
+    return this.store.markInterrupted();
+  }
+
+  /** Store a new experiment and queue all its runs. */
+  submit(spec: ExperimentSpec, options: { name?: string; duplicatedFrom?: number } = {}): number {
+    const id = this.store.createExperiment(spec, runKeys(spec), options);
+    this.start(id);
+    return id;
+  }
+
+  /** Queue the unfinished runs of an interrupted, cancelled or failed experiment; each continues from its checkpoint. */
+  resume(id: number): void {
+    const experiment = this.store.getExperiment(id);
+    if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    if (this.active.has(id)) throw new Error(`experiment ${id} is already running`);
+    if (experiment.status === 'done') throw new Error(`experiment ${id} is done: nothing to resume`);
+    this.start(id);
+  }
+
+  /** Cancel: queued runs are dropped, running ones killed; the data so far is kept. */
+  cancel(id: number): void {
+    const experiment = this.store.getExperiment(id);
+    if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    const active = this.active.get(id);
+    if (active === undefined) {
+      if (experiment.status !== 'done') this.store.setExperimentStatus(id, 'cancelled');
+      return;
+    }
+    active.cancelled = true;
+    this.pool.cancel(id);
+  }
+
+  /** Resolves when the experiment has finished (done, failed or cancelled). */
+  finished(id: number): Promise<ExperimentRecord> {
+    const active = this.active.get(id);
+    if (active !== undefined) return active.done;
+    const experiment = this.store.getExperiment(id);
+    return experiment === null ? Promise.reject(new RangeError(`no experiment ${id}`)) : Promise.resolve(experiment);
+  }
+
+  /** Ids of experiments running or queued in this process. */
+  get running(): number[] {
+    return [...this.active.keys()];
+  }
+
+  private start(id: number): void {
+    const experiment = this.store.getExperiment(id) as ExperimentRecord;
+    const spec = experiment.spec;
+    const runs = this.store.listRuns(id);
+    const pending = runs.filter((r) => r.status !== 'done' && r.status !== 'diverged');
+    const steps = new Map(runs.map((r) => [r.id, r.status === 'done' || r.status === 'diverged' ? spec.sft.steps : r.stepsDone]));
+    let resolveDone!: (record: ExperimentRecord) => void;
+    const active: Active = {
+      id,
+      spec,
+      runsTotal: runs.length,
+      stepsPerRun: spec.sft.steps,
+      started: Date.now(),
+      steps,
+      stepsAtStart: [...steps.values()].reduce((a, b) => a + b, 0),
+      runsDone: runs.length - pending.length,
+      lastProgress: 0,
+      lastCancelCheck: 0,
+      cancelled: false,
+      done: new Promise((resolve) => (resolveDone = resolve)),
+    };
+    this.active.set(id, active);
+    this.store.setExperimentStatus(id, 'running');
+    this.emit({ type: 'experiment', experimentId: id, status: 'running' });
+    void Promise.all(pending.map((run) => this.runOne(active, run))).then(() => {
+      const record = this.finalize(active);
+      this.active.delete(id);
+      this.emit({ type: 'experiment', experimentId: id, status: record.status });
+      resolveDone(record);
+    });
+  }
+
+  private async runOne(active: Active, run: RunRecord): Promise<void> {
+    const { store } = this;
+    let stored = run.recorded;
+    // A run resumes from its checkpoint, whose points are stored with it; without one it restarts.
+    if (run.checkpoint === null && stored > 0) {
+      store.db.prepare('DELETE FROM series_chunks WHERE run_id = ?').run(run.id);
+      store.db.prepare('UPDATE runs SET recorded = 0, steps_done = 0 WHERE id = ?').run(run.id);
+      stored = 0;
+    }
+    const resume = run.checkpoint !== null ? { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } : undefined;
+    store.setRunStatus(run.id, 'running');
+    let described = run.descriptor !== null;
+    try {
+      const result = await this.pool.run(
+        { spec: active.spec, key: run.key, resume, checkpointIntervalMs: this.options.checkpointIntervalMs },
+        (message) => {
+          if (message.type === 'checkpoint') {
+            if (!described) {
+              store.setRunDescriptor(run.id, message.descriptor);
+              described = true;
+            }
+            store.appendSeries(run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
+            stored = message.checkpoint.recorded;
+            active.steps.set(run.id, message.checkpoint.kernel.step);
+          } else {
+            active.steps.set(run.id, message.step);
+          }
+          this.progress(active, false);
+        },
+        active.id,
+      );
+      if (!described) store.setRunDescriptor(run.id, result.descriptor);
+      const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
+      store.appendSeries(run.id, slice(result.series, stored), stored, { stepsDone: last, checkpoint: null, status: result.status });
+      active.steps.set(run.id, active.stepsPerRun);
+    } catch (error) {
+      if (error instanceof JobCancelledError) store.setRunStatus(run.id, 'cancelled');
+      else store.setRunStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
+    }
+    active.runsDone++;
+    this.emit({ type: 'run', experimentId: active.id, runId: run.id, status: store.getRun(run.id)?.status ?? 'failed' });
+    this.progress(active, active.runsDone === active.runsTotal);
+  }
+
+  private progress(active: Active, force: boolean): void {
+    const now = Date.now();
+    // Another process (`w2s cancel ID`) cancels by writing the status into the store.
+    if (!active.cancelled && now - active.lastCancelCheck >= 500) {
+      active.lastCancelCheck = now;
+      if (this.store.getExperiment(active.id)?.status === 'cancelled') {
+        active.cancelled = true;
+        this.pool.cancel(active.id);
+      }
+    }
+    if (!force && now - active.lastProgress < this.options.progressIntervalMs) return;
+    active.lastProgress = now;
+    const total = active.runsTotal * active.stepsPerRun;
+    let done = 0;
+    for (const s of active.steps.values()) done += s;
+    const fraction = total > 0 ? done / total : 1;
+    const rate = (done - active.stepsAtStart) / Math.max(1e-3, (now - active.started) / 1000);
+    const etaSeconds = rate > 0 ? (total - done) / rate : null;
+    this.emit({ type: 'progress', experimentId: active.id, runsDone: active.runsDone, runsTotal: active.runsTotal, fraction, etaSeconds });
+  }
+
+  /** Summarise what is stored and set the experiment's final status. */
+  private finalize(active: Active): ExperimentRecord {
+    const { store } = this;
+    const runs = store.loadExperimentRuns(active.id);
+    const outcomes: RunOutcome[] = runs
+      .filter(({ run }) => run.descriptor !== null)
+      .map(({ run, series }) => ({
+        key: run.key,
+        status: run.status === 'queued' || run.status === 'interrupted' || run.status === 'running' ? 'cancelled' : run.status,
+        descriptor: run.descriptor as NonNullable<RunRecord['descriptor']>,
+        series,
+      }));
+    const spec = active.spec;
+    store.setSummary(active.id, summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), outcomes));
+    const failed = runs.find(({ run }) => run.status === 'failed');
+    const cancelled = active.cancelled || runs.some(({ run }) => run.status === 'cancelled');
+    const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== undefined ? 'failed' : 'done';
+    store.setExperimentStatus(active.id, status, failed?.run.error ?? null);
+    return store.getExperiment(active.id) as ExperimentRecord;
+  }
+}
