@@ -15,7 +15,7 @@ const RULES = {
   'main/electron': { layers: ['main/electron', 'main/core', 'engine', 'shared'], packages: ['node', 'electron', 'zod', 'better-sqlite3'] },
   preload: { layers: ['preload', 'shared'], packages: ['electron'] },
   renderer: { layers: ['renderer', 'shared', 'engine'], packages: ['vue', 'pinia', 'echarts', 'vue-echarts', 'zod'] },
-  cli: { layers: ['cli', 'main/core', 'engine', 'shared'], packages: ['node', 'zod'] },
+  cli: { layers: ['cli', 'main/core', 'main/serve', 'engine', 'shared'], packages: ['node', 'zod'] },
 };
 
 function layerOf(file, srcRoot) {

@@ -5,6 +5,7 @@ import { APP_NAME, APP_VERSION } from '../shared/app';
 import { isParseArgsError, UsageError } from './args';
 import { cancelCommand, listCommand, showCommand } from './commands/history';
 import { resumeCommand, runCommand } from './commands/run';
+import { serveCommand } from './commands/serve';
 import { theoryCommand } from './commands/theory';
 
 const USAGE = `usage:
@@ -17,6 +18,8 @@ const USAGE = `usage:
   w2s list [--json] [--db FILE]          the run history
   w2s show ID [--json] [--db FILE]       one experiment and its summary
   w2s cancel ID [--db FILE]              cancel (the running process stops it; data so far is kept)
+  w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N]
+      the lab in a browser on loopback; open the printed URL (it carries the access token)
   w2s theory --student-cos C --student-norm R --teacher-cos CT --kappa K --beta B [--json]
       T1, T2 and d cos/dt at t = 0 (SPEC §6) and the theorem's two conditions
   w2s --version | --help
@@ -29,6 +32,7 @@ const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   show: showCommand,
   cancel: cancelCommand,
   theory: theoryCommand,
+  serve: serveCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

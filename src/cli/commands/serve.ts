@@ -1,0 +1,52 @@
+/**
+ * w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N]
+ * The lab in a browser: the built renderer and the LabApi on loopback, behind a random token.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Lab } from '../../main/core/lab';
+import { LabApiService } from '../../main/core/labApi';
+import { EnginePool, forkSpawner } from '../../main/core/pool';
+import { startServer } from '../../main/serve/server';
+import { databasePath, integerFlag, UsageError } from '../args';
+import { openStore } from '../session';
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, workers: { type: 'string' } },
+  });
+  const port = integerFlag(values.port, 'port', 0, 65535, 0);
+  const host = values.host ?? '127.0.0.1';
+  if (!/^[\w.:-]+$/.test(host)) throw new UsageError(`--host must be an address such as 127.0.0.1 (got '${host}')`);
+  // Leave a core for the server and the browser when there are several.
+  const workers = integerFlag(values.workers, 'workers', 1, 256, Math.max(1, availableParallelism() - 1));
+  const file = databasePath(values.db);
+  const store = openStore(file);
+  const pool = new EnginePool(forkSpawner(), workers);
+  const lab = new Lab(store, pool);
+  const api = new LabApiService(lab);
+  let server;
+  try {
+    server = await startServer(api, { host, port, rendererDir: join(__dirname, '..', '..', '..', 'out', 'renderer') });
+  } catch (error) {
+    pool.close();
+    store.close();
+    throw new UsageError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+  }
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    process.stderr.write(`warning: listening on ${host}, not loopback: anyone who can reach it and has the token can run experiments\n`);
+  }
+  process.stdout.write(`W2S Lab on ${server.url}\nrun history ${file}; ${workers} engine processes; Ctrl-C to stop\n`);
+  const running = server;
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await running.close();
+  pool.close();
+  store.close();
+  return 0;
+}

@@ -1,0 +1,177 @@
+/**
+ * The LabApi implemented on the lab service and the store. Transports (Electron IPC, HTTP) call
+ * `handle(method, input)`: the input is validated here, and so is the output before it leaves.
+ */
+import { runKeys, samplesToDraw } from '../../engine/experiment';
+import { parseSpec } from '../../engine/spec';
+import { theory } from '../../engine/theory';
+import {
+  isLabMethod,
+  LabRequestError,
+  type LabEventMessage,
+  type LabInput,
+  type LabMethod,
+  type LabOutput,
+  parseInput,
+  parseOutput,
+} from '../../shared/labApi';
+import type { Lab } from './lab';
+import type { ExperimentRecord } from './store/store';
+
+function parameters(e: ExperimentRecord): Record<string, unknown> {
+  const s = e.spec;
+  return {
+    d: s.data.d,
+    law: s.data.law,
+    beta: s.beta,
+    norms: s.setup === 'random-teacher' ? s.student.norm : null,
+    studentAccuracy: s.setup === 'random-teacher' ? s.student.accuracy : null,
+    teacherAccuracies: s.setup === 'random-teacher' ? s.teachers.accuracy : null,
+    teachers: s.teachers.count,
+    batchSize: s.sft.batchSize,
+    steps: s.sft.steps,
+    learningRates: s.sft.learningRates,
+    earlyStopping: s.sft.earlyStopping,
+  };
+}
+
+function listItem(e: ExperimentRecord) {
+  return {
+    id: e.id,
+    name: e.name,
+    setup: e.setup,
+    status: e.status,
+    createdAt: e.createdAt,
+    finishedAt: e.finishedAt,
+    tags: e.tags,
+    notes: e.notes,
+    seed: e.seed,
+    parameters: parameters(e),
+    fractionImproved: e.summary === null || !Number.isFinite(e.summary.fractionImproved) ? null : e.summary.fractionImproved,
+    gainMean: e.summary === null || !Number.isFinite(e.summary.gainMean) ? null : e.summary.gainMean,
+  };
+}
+
+type Handlers = { [M in LabMethod]: (input: LabInput<M>) => LabOutput<M> | Promise<LabOutput<M>> };
+
+export class LabApiService {
+  private readonly handlers: Handlers;
+
+  constructor(private readonly lab: Lab) {
+    const store = lab.store;
+    const experiment = (id: number): ExperimentRecord => {
+      const e = store.getExperiment(id);
+      if (e === null) throw new LabRequestError(404, `no experiment ${id}`);
+      return e;
+    };
+    const done = { ok: true as const };
+    this.handlers = {
+      listExperiments: () => store.listExperiments().map(listItem),
+      getExperiment: ({ id }) => {
+        const e = experiment(id);
+        const runs: Record<string, number> = {};
+        for (const r of store.listRuns(id)) runs[r.status] = (runs[r.status] ?? 0) + 1;
+        return {
+          ...listItem(e),
+          spec: e.spec as unknown as Record<string, unknown>,
+          summary: e.summary as unknown as Record<string, unknown> | null,
+          appVersion: e.appVersion,
+          error: e.error,
+          duplicatedFrom: e.duplicatedFrom,
+          runs,
+        };
+      },
+      getSeries: ({ id }) => {
+        experiment(id);
+        const loaded = store.loadExperimentRuns(id);
+        const columns = loaded[0]?.run.columns ?? [];
+        const total = loaded.reduce((a, { run }) => a + run.recorded * columns.length, 0);
+        const data = new Float64Array(total);
+        let offset = 0;
+        for (const { run, series } of loaded) {
+          for (const name of columns) {
+            data.set((series as unknown as Record<string, Float64Array>)[name], offset);
+            offset += run.recorded;
+          }
+        }
+        return {
+          experimentId: id,
+          columns,
+          runs: loaded.map(({ run }) => ({
+            runId: run.id,
+            key: run.key,
+            status: run.status,
+            recorded: run.recorded,
+            descriptor: run.descriptor as unknown as Record<string, number> | null,
+          })),
+          data,
+        };
+      },
+      checkSpec: ({ spec }) => {
+        const r = parseSpec(spec);
+        if (!r.ok) return { ok: false, errors: r.errors, spec: null, runs: 0, samples: 0 };
+        return { ok: true, errors: [], spec: r.spec as unknown as Record<string, unknown>, runs: runKeys(r.spec).length, samples: samplesToDraw(r.spec) };
+      },
+      submit: ({ spec, name }) => {
+        const r = parseSpec(spec);
+        if (!r.ok) throw new LabRequestError(400, `invalid spec: ${r.errors.join('; ')}`);
+        return { id: lab.submit(r.spec, { name }) };
+      },
+      cancel: ({ id }) => {
+        experiment(id);
+        lab.cancel(id);
+        return done;
+      },
+      resume: ({ id }) => {
+        const e = experiment(id);
+        if (e.status === 'done') throw new LabRequestError(409, `experiment ${id} is done: nothing to resume`);
+        if (lab.running.includes(id)) throw new LabRequestError(409, `experiment ${id} is already running`);
+        lab.resume(id);
+        return done;
+      },
+      rename: ({ id, name }) => {
+        experiment(id);
+        store.rename(id, name);
+        return done;
+      },
+      setNotes: ({ id, notes }) => {
+        experiment(id);
+        store.setNotes(id, notes);
+        return done;
+      },
+      setTags: ({ id, tags }) => {
+        experiment(id);
+        store.setTags(id, tags);
+        return done;
+      },
+      deleteExperiment: ({ id }) => {
+        experiment(id);
+        if (lab.running.includes(id)) throw new LabRequestError(409, `experiment ${id} is running: cancel it first`);
+        store.deleteExperiment(id);
+        return done;
+      },
+      duplicateSpec: ({ id }) => {
+        experiment(id);
+        return { spec: store.duplicateSpec(id) as unknown as Record<string, unknown> };
+      },
+      theory: (input) => {
+        const r = theory(input);
+        return { ...r, conditions: { ...r.conditions, kappaThreshold: Number.isFinite(r.conditions.kappaThreshold) ? r.conditions.kappaThreshold : Number.MAX_VALUE } };
+      },
+    };
+  }
+
+  /** Validate, run and validate again. Unknown methods and bad input are LabRequestErrors. */
+  async handle(method: string, input: unknown): Promise<unknown> {
+    if (!isLabMethod(method)) throw new LabRequestError(404, `no such method '${method}'`);
+    const valid = parseInput(method, input);
+    const handler = this.handlers[method] as (input: unknown) => unknown;
+    const output = await handler(valid);
+    return parseOutput(method, output);
+  }
+
+  /** Lab events, as the contract's event messages. */
+  onEvent(listener: (event: LabEventMessage) => void): () => void {
+    return this.lab.on(listener);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * `w2s serve`: the LabApi over HTTP and server-sent events, plus the built renderer, for a browser.
+ *
+ * Loopback by default. Every request needs the random token printed in the URL (query `token`,
+ * header `Authorization: Bearer`, or the cookie set by the first page load); the Host header must
+ * name this server (no DNS rebinding) and an Origin, when sent, must be this server's (no
+ * cross-site requests). A malformed request gets 400 and changes nothing.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { LabRequestError } from '../../shared/labApi';
+import type { LabApiService } from '../core/labApi';
+
+export interface ServeOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The built renderer (out/renderer), or null to serve the API only. */
+  readonly rendererDir: string | null;
+  /** Fixed token (tests); random when absent. */
+  readonly token?: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 16 * 1024 * 1024;
+const COOKIE = 'w2s_token';
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'";
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+/** Binary frame of getSeries: uint32 header length, JSON header, padding to 8 bytes, Float64 data. */
+export function encodeSeriesFrame(value: { data: Float64Array } & Record<string, unknown>): Buffer {
+  const { data, ...header } = value;
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const start = Math.ceil((4 + json.length) / 8) * 8;
+  const out = Buffer.alloc(start + data.byteLength);
+  out.writeUInt32LE(json.length, 0);
+  json.copy(out, 4);
+  Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, start);
+  return out;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieToken(req: IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, v] = part.trim().split('=');
+    if (k === COOKIE && v !== undefined) return v;
+  }
+  return null;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new LabRequestError(400, `request body over ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function startServer(api: LabApiService, options: ServeOptions): Promise<RunningServer> {
+  const token = options.token ?? randomBytes(24).toString('hex');
+  let port = options.port;
+  const allowedHosts = (): Set<string> => {
+    const names = new Set([options.host, '127.0.0.1', 'localhost', '[::1]']);
+    return new Set([...names].map((h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}`));
+  };
+  const events = new Set<ServerResponse>();
+  const unsubscribe = api.onEvent((event) => {
+    const frame = `data: ${JSON.stringify(event)}\n\n`;
+    for (const res of events) res.write(frame);
+  });
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const hosts = allowedHosts();
+    if (req.headers.host === undefined || !hosts.has(req.headers.host)) return send(res, 403, { error: 'forbidden host' });
+    const origin = req.headers.origin;
+    if (origin !== undefined && !hosts.has(origin.replace(/^http:\/\//, ''))) return send(res, 403, { error: 'forbidden origin' });
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const header = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null;
+    const given = url.searchParams.get('token') ?? header ?? cookieToken(req);
+    if (given === null || !sameSecret(given, token)) return send(res, 401, { error: 'missing or wrong token: use the URL w2s serve printed' });
+
+    if (url.pathname === '/api/events' && req.method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.write(': connected\n\n');
+      events.add(res);
+      req.on('close', () => events.delete(res));
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') return send(res, 405, { error: 'use POST with a JSON body' });
+      const method = url.pathname.slice(5);
+      let input: unknown;
+      try {
+        const text = await readBody(req);
+        input = text === '' ? {} : JSON.parse(text);
+      } catch (error) {
+        return send(res, 400, { error: error instanceof LabRequestError ? error.message : `malformed JSON body: ${(error as Error).message}` });
+      }
+      try {
+        const output = await api.handle(method, input);
+        if (method === 'getSeries') {
+          res.writeHead(200, { 'Content-Type': 'application/x-w2s-series', 'Cache-Control': 'no-store' });
+          res.end(encodeSeriesFrame(output as { data: Float64Array }));
+          return;
+        }
+        return send(res, 200, output);
+      } catch (error) {
+        if (error instanceof LabRequestError) return send(res, error.status, { error: error.message });
+        return send(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return serveStatic(req, res, url, options.rendererDir, token);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handler(req, res).catch((error: unknown) => send(res, 500, { error: String(error) }));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      port = (server.address() as AddressInfo).port;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        url: `http://${host}:${port}/?token=${token}`,
+        port,
+        token,
+        close: () =>
+          new Promise<void>((done) => {
+            unsubscribe();
+            for (const res of events) res.end();
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL, dir: string | null, token: string): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
+  if (dir === null || !existsSync(join(dir, 'index.html'))) {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('The renderer is not built: run `npm run build`, then `w2s serve` again. The API is up under /api/.\n');
+    return;
+  }
+  const relative = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+  const file = join(dir, relative === '' ? 'index.html' : relative);
+  if (!file.startsWith(dir + sep) && file !== dir) return send(res, 403, { error: 'forbidden path' });
+  const target = existsSync(file) && statSync(file).isFile() ? file : join(dir, 'index.html');
+  const headers: Record<string, string> = {
+    'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream',
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    // The page load carries the token once; the cookie lets its assets, API calls and events follow.
+    'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+  };
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : readFileSync(target));
+}

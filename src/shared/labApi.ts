@@ -1,0 +1,159 @@
+/**
+ * The LabApi: the one contract between the lab's UI and its backend, whatever carries it
+ * (Electron IPC through the preload, or HTTP + server-sent events from `w2s serve`). Each method
+ * is a request with a zod schema for its input and its output, validated on both sides of the
+ * boundary; events (progress, status changes) are a stream.
+ */
+import { z } from 'zod';
+
+const id = z.number().int().positive();
+
+export const RunKeySchema = z.object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) }).strict();
+
+export const ExperimentStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+
+/** One row of the run history. */
+export const ExperimentListItemSchema = z.object({
+  id,
+  name: z.string(),
+  setup: z.string(),
+  status: ExperimentStatusSchema,
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  seed: z.number(),
+  /** d, β, norms, teacher accuracies, B, T: what the history table shows. */
+  parameters: z.record(z.string(), z.unknown()),
+  fractionImproved: z.number().nullable(),
+  gainMean: z.number().nullable(),
+});
+
+/** A whole experiment: its spec and summary as stored (validated when written). */
+export const ExperimentDetailSchema = ExperimentListItemSchema.extend({
+  spec: z.record(z.string(), z.unknown()),
+  summary: z.record(z.string(), z.unknown()).nullable(),
+  appVersion: z.string(),
+  error: z.string().nullable(),
+  duplicatedFrom: z.number().nullable(),
+  runs: z.record(z.string(), z.number()),
+});
+
+/**
+ * Every run's series in one block, for drawing: `data` holds, for each run in order, its
+ * `recorded` points of each column, metric-major (run 0's step…, run 0's inner…, …, run 1's …).
+ */
+export const SeriesBundleSchema = z.object({
+  experimentId: id,
+  columns: z.array(z.string()),
+  runs: z.array(
+    z.object({
+      runId: id,
+      key: RunKeySchema,
+      status: z.string(),
+      recorded: z.number().int().min(0),
+      descriptor: z.record(z.string(), z.number()).nullable(),
+    }),
+  ),
+  data: z.instanceof(Float64Array),
+});
+
+export const LabEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('progress'),
+    experimentId: id,
+    runsDone: z.number().int(),
+    runsTotal: z.number().int(),
+    fraction: z.number(),
+    etaSeconds: z.number().nullable(),
+  }),
+  z.object({ type: z.literal('run'), experimentId: id, runId: id, status: z.string() }),
+  z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
+]);
+
+const TheoryInputSchema = z
+  .object({
+    studentCos: z.number().gt(-1).lt(1),
+    studentNorm: z.number().positive(),
+    teacherCos: z.number().min(-1).max(1),
+    kappa: z.number().min(-1).max(1),
+    beta: z.number().positive(),
+  })
+  .strict();
+
+const nothing = z.object({}).strict();
+const byId = z.object({ id }).strict();
+const ok = z.object({ ok: z.literal(true) });
+
+/** The methods: name → input and output schemas. */
+export const LAB_METHODS = {
+  listExperiments: { input: nothing, output: z.array(ExperimentListItemSchema) },
+  getExperiment: { input: byId, output: ExperimentDetailSchema },
+  getSeries: { input: byId, output: SeriesBundleSchema },
+  /** Validate a spec without running it: the builder's inline errors. */
+  checkSpec: {
+    input: z.object({ spec: z.unknown() }).strict(),
+    output: z.object({ ok: z.boolean(), errors: z.array(z.string()), spec: z.record(z.string(), z.unknown()).nullable(), runs: z.number(), samples: z.number() }),
+  },
+  submit: { input: z.object({ spec: z.unknown(), name: z.string().max(200).optional() }).strict(), output: z.object({ id }) },
+  cancel: { input: byId, output: ok },
+  resume: { input: byId, output: ok },
+  rename: { input: z.object({ id, name: z.string().min(1).max(200) }).strict(), output: ok },
+  setNotes: { input: z.object({ id, notes: z.string().max(100_000) }).strict(), output: ok },
+  setTags: { input: z.object({ id, tags: z.array(z.string().min(1).max(64)).max(64) }).strict(), output: ok },
+  deleteExperiment: { input: byId, output: ok },
+  duplicateSpec: { input: byId, output: z.object({ spec: z.record(z.string(), z.unknown()) }) },
+  theory: {
+    input: TheoryInputSchema,
+    output: z.object({
+      T1: z.number(),
+      T2: z.number(),
+      rate: z.number(),
+      k: z.number(),
+      conditions: z.object({ teacherBeatsChance: z.boolean(), errorsNotTooAligned: z.boolean(), kappaThreshold: z.number() }),
+      improves: z.boolean(),
+    }),
+  },
+} as const;
+
+export type LabMethod = keyof typeof LAB_METHODS;
+export type LabInput<M extends LabMethod> = z.input<(typeof LAB_METHODS)[M]['input']>;
+export type LabOutput<M extends LabMethod> = z.output<(typeof LAB_METHODS)[M]['output']>;
+export type LabEventMessage = z.output<typeof LabEventSchema>;
+
+/** The API as the UI sees it: every method returns a promise; events arrive through `onEvent`. */
+export type LabApi = { [M in LabMethod]: (input: LabInput<M>) => Promise<LabOutput<M>> } & {
+  onEvent(listener: (event: LabEventMessage) => void): () => void;
+};
+
+/** A request rejected at the boundary: its fields and what is allowed. */
+export class LabRequestError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LabRequestError';
+  }
+}
+
+export function isLabMethod(name: string): name is LabMethod {
+  return Object.prototype.hasOwnProperty.call(LAB_METHODS, name);
+}
+
+/** Validate a method's input; a LabRequestError (400) names each bad field. */
+export function parseInput<M extends LabMethod>(method: M, input: unknown): LabInput<M> {
+  const r = LAB_METHODS[method].input.safeParse(input);
+  if (!r.success) {
+    const fields = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(input)'}: ${i.message}`);
+    throw new LabRequestError(400, `${method}: ${fields.join('; ')}`);
+  }
+  return r.data as LabInput<M>;
+}
+
+/** Validate a method's output (the other direction of the boundary). */
+export function parseOutput<M extends LabMethod>(method: M, output: unknown): LabOutput<M> {
+  const r = LAB_METHODS[method].output.safeParse(output);
+  if (!r.success) throw new Error(`${method}: the backend answered outside the contract: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data as LabOutput<M>;
+}
