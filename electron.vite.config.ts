@@ -12,7 +12,11 @@ export default defineConfig({
     },
   },
   preload: {
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') } } },
+    build: {
+      // A sandboxed preload can require only electron: bundle its other dependencies (zod).
+      externalizeDeps: { exclude: ['zod'] },
+      rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') } },
+    },
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),

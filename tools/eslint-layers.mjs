@@ -42,6 +42,8 @@ export const layersRule = {
     const allowed = RULES[layer];
     const check = (node, source) => {
       if (typeof source !== 'string') return;
+      // `?modulePath` (electron-vite) yields the engine bundle's file path for utilityProcess.fork, not code.
+      if (layer === 'main/electron' && source.endsWith('/worker/index?modulePath')) return;
       if (source.startsWith('.')) {
         const target = layerOf(resolve(dirname(file), source), srcRoot);
         // package.json (name and version) sits above src/ and is plain data.

@@ -157,3 +157,33 @@ export function parseOutput<M extends LabMethod>(method: M, output: unknown): La
   if (!r.success) throw new Error(`${method}: the backend answered outside the contract: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data as LabOutput<M>;
 }
+
+/** Electron IPC channels of the LabApi (one for calls, one for events). */
+export const CHANNEL_CALL = 'lab:call';
+export const CHANNEL_EVENT = 'lab:event';
+
+/** What a call returns over IPC: errors are values, so their status survives the trip. */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+
+/** A failed LabApi call as the UI sees it. */
+export class LabCallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LabCallError';
+  }
+}
+
+/**
+ * Build the typed LabApi on any transport: `call` sends (method, validated input) and resolves
+ * with the raw output, which is validated here against the contract.
+ */
+export function makeLabApi(call: (method: LabMethod, input: unknown) => Promise<unknown>, onEvent: LabApi['onEvent']): LabApi {
+  const api = { onEvent } as Record<string, unknown>;
+  for (const method of Object.keys(LAB_METHODS) as LabMethod[]) {
+    api[method] = async (input: unknown) => parseOutput(method, await call(method, parseInput(method, input)));
+  }
+  return api as LabApi;
+}

@@ -57,7 +57,7 @@ type Handlers = { [M in LabMethod]: (input: LabInput<M>) => LabOutput<M> | Promi
 export class LabApiService {
   private readonly handlers: Handlers;
 
-  constructor(private readonly lab: Lab) {
+  constructor(readonly lab: Lab) {
     const store = lab.store;
     const experiment = (id: number): ExperimentRecord => {
       const e = store.getExperiment(id);

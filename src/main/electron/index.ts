@@ -1,11 +1,35 @@
 /**
- * The desktop shell: one sandboxed window on the renderer. The LabApi over IPC, the run store and
- * the engine pool on utilityProcess arrive with the backend issue; this is the minimal shell.
+ * The desktop shell: the run store in userData, engine processes as utility processes (cores − 1,
+ * so the UI stays responsive), the LabApi over IPC, and one sandboxed window on the renderer.
  */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, session, shell, utilityProcess } from 'electron';
+import workerPath from '../../worker/index?modulePath';
+import { APP_VERSION } from '../../shared/app';
+import { Lab } from '../core/lab';
+import { LabApiService } from '../core/labApi';
+import { EnginePool } from '../core/pool';
+import { RunStore } from '../core/store/store';
+import { forwardLabEvents, registerLabIpc, trustedSender } from './ipc';
+import { utilitySpawner } from './utilityEngine';
 
-function createWindow(): void {
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'";
+
+/**
+ * better-sqlite3 built for Electron's ABI (`npm run native:electron` on a machine that reaches
+ * Electron's headers) is shipped next to the app; without it the Node build is tried.
+ */
+function nativeBinding(): string | undefined {
+  const candidates = [
+    join(process.resourcesPath ?? '', 'native', 'better_sqlite3.node'),
+    join(__dirname, '..', '..', 'build', 'electron-native', 'better_sqlite3.node'),
+  ];
+  return candidates.find((file) => existsSync(file));
+}
+
+function createWindow(service: LabApiService): void {
   const window = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -16,25 +40,50 @@ function createWindow(): void {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
     },
   });
   window.once('ready-to-show', () => window.show());
-  // No navigation away from the app and no new windows: links open in the system browser.
+  // No navigation away from the app and no new windows: https links open in the system browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https:')) void shell.openExternal(url);
     return { action: 'deny' };
   });
   window.webContents.on('will-navigate', (event) => event.preventDefault());
+  forwardLabEvents(service, window.webContents);
   const devServer = process.env['ELECTRON_RENDERER_URL'];
   if (!app.isPackaged && devServer !== undefined) void window.loadURL(devServer);
   else void window.loadFile(join(__dirname, '../renderer/index.html'));
 }
 
 void app.whenReady().then(() => {
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  const store = RunStore.open(join(app.getPath('userData'), 'lab.sqlite'), APP_VERSION, { nativeBinding: nativeBinding() });
+  store.markInterrupted();
+  const pool = new EnginePool(
+    utilitySpawner(() => utilityProcess.fork(workerPath, [], { serviceName: 'W2S Lab engine', stdio: 'inherit' })),
+    Math.max(1, availableParallelism() - 1),
+  );
+  const service = new LabApiService(new Lab(store, pool));
+  const rendererFile = join(__dirname, '../renderer/index.html');
+  registerLabIpc(ipcMain, service, { isTrustedSender: trustedSender(rendererFile, app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']) });
+  createWindow(service);
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(service);
+  });
+  app.on('will-quit', () => {
+    pool.close();
+    store.close();
+  });
+});
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
 app.on('window-all-closed', () => {

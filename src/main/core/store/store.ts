@@ -96,23 +96,29 @@ export function packSeries(chunk: Partial<RunSeries>, columns: string[], count: 
 
 export class SchemaTooNewError extends Error {}
 
+export interface StoreOptions {
+  /** better-sqlite3's compiled binding to load instead of the one in node_modules (Electron's ABI). */
+  readonly nativeBinding?: string;
+}
+
 export class RunStore {
   readonly db: Database.Database;
 
   private constructor(
     readonly file: string,
     private readonly appVersion: string,
+    options: StoreOptions = {},
   ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = new Database(file, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('synchronous = NORMAL');
   }
 
   /** Open (creating it if needed) and migrate to the current schema. */
-  static open(file: string, appVersion: string): RunStore {
-    const store = new RunStore(file, appVersion);
+  static open(file: string, appVersion: string, options: StoreOptions = {}): RunStore {
+    const store = new RunStore(file, appVersion, options);
     try {
       store.migrate();
     } catch (error) {
