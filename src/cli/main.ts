@@ -3,6 +3,7 @@
  */
 import { APP_NAME, APP_VERSION } from '../shared/app';
 import { isParseArgsError, UsageError } from './args';
+import { bundleCommand, exportCommand, importCommand } from './commands/exchange';
 import { cancelCommand, listCommand, showCommand } from './commands/history';
 import { resumeCommand, runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
@@ -18,6 +19,9 @@ const USAGE = `usage:
   w2s list [--json] [--db FILE]          the run history
   w2s show ID [--json] [--db FILE]       one experiment and its summary
   w2s cancel ID [--db FILE]              cancel (the running process stops it; data so far is kept)
+  w2s export ID --format csv|json [--out FILE] [--db FILE]   every stored point, full precision
+  w2s bundle ID FILE [--db FILE]         one self-describing file: spec, seed, series, app version
+  w2s import FILE [--db FILE]            import a bundle (refused whole if corrupt or newer)
   w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N]
       the lab in a browser on loopback; open the printed URL (it carries the access token)
   w2s theory --student-cos C --student-norm R --teacher-cos CT --kappa K --beta B [--json]
@@ -33,6 +37,9 @@ const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   cancel: cancelCommand,
   theory: theoryCommand,
   serve: serveCommand,
+  export: exportCommand,
+  bundle: bundleCommand,
+  import: importCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,72 @@
+/**
+ * w2s export ID --format csv|json [--out FILE] [--db FILE]
+ * w2s bundle ID FILE [--db FILE]
+ * w2s import FILE [--db FILE]
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../main/core/exchange';
+import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
+import { openStore } from '../session';
+
+/** Write through a temporary file, so that a failure never leaves half a file behind. */
+function writeAtomically(file: string, content: string | Buffer): void {
+  const temporary = `${file}.partial-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+}
+
+export function exportCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string', short: 'o' }, db: { type: 'string' } } });
+  const id = experimentId(positionals[0], 'export');
+  if (values.format !== 'csv' && values.format !== 'json') throw new UsageError(`--format must be csv or json (got '${values.format ?? ''}')`);
+  const store = openStore(databasePath(values.db));
+  try {
+    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
+    const text = values.format === 'csv' ? exportCsv(store, id) : `${stringifyReadable(exportJson(store, id))}\n`;
+    if (values.out === undefined) process.stdout.write(text);
+    else writeAtomically(values.out, text);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function bundleCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const id = experimentId(positionals[0], 'bundle');
+  const file = positionals[1];
+  if (file === undefined) throw new UsageError('bundle needs an output file: w2s bundle ID FILE');
+  const store = openStore(databasePath(values.db));
+  try {
+    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
+    writeAtomically(file, makeBundle(store, id));
+    process.stdout.write(`experiment ${id} bundled into ${file}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function importCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const file = positionals[0];
+  if (file === undefined) throw new UsageError('import needs a bundle file: w2s import FILE');
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const store = openStore(databasePath(values.db));
+  try {
+    const id = importBundle(store, bytes);
+    process.stdout.write(`${id}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof BundleError) throw new UsageError(`${file}: ${error.message}; nothing was imported`);
+    throw error;
+  } finally {
+    store.close();
+  }
+}

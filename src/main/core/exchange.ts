@@ -1,0 +1,185 @@
+/**
+ * Getting experiments out of and into the store: CSV and JSON exports of every stored point, and
+ * bundles (one self-describing, checksummed, gzipped file: spec, seed, series, status, app
+ * version) that another W2S Lab imports. A corrupt, truncated or newer bundle is refused before
+ * anything is written; an import is one transaction.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { parseSpec } from '../../engine/spec';
+import { APP_VERSION } from '../../shared/app';
+import { packSeries, type ExperimentRecord, type RunStore } from './store/store';
+
+export const BUNDLE_FORMAT = 'w2s-lab-bundle';
+export const BUNDLE_VERSION = 1;
+
+/** CSV of every stored point: one row per run and recorded step, full precision. */
+export function exportCsv(store: RunStore, id: number): string {
+  const experiment = mustExist(store, id);
+  const runs = store.loadExperimentRuns(id);
+  const columns = runs[0]?.run.columns ?? [];
+  const lrs = experiment.spec.sft.learningRates;
+  const cells = experiment.summary?.cells ?? [];
+  const metricHeader = columns.map((c) => (c === 'norm' ? 'weight_norm' : c));
+  const lines = [['experiment', 'cell', 'initial_norm', 'teacher_target_accuracy', 'teacher', 'learning_rate', 'status', ...metricHeader].join(',')];
+  for (const { run, series } of runs) {
+    const cell = cells.find((c) => c.cell === run.key.cell);
+    const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', run.key.teacher === -1 ? 'ceiling' : run.key.teacher, lrs[run.key.lr], run.status].join(',');
+    const values = columns.map((c) => (series as unknown as Record<string, Float64Array>)[c]);
+    for (let i = 0; i < run.recorded; i++) lines.push(`${prefix},${values.map((v) => String(v[i])).join(',')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** JSON of the experiment (spec, summary) and every run's series as arrays. */
+export function exportJson(store: RunStore, id: number): unknown {
+  const experiment = mustExist(store, id);
+  return {
+    app: { name: 'w2s-lab', version: APP_VERSION },
+    experiment,
+    runs: store.loadExperimentRuns(id).map(({ run, series }) => ({
+      key: run.key,
+      status: run.status,
+      descriptor: run.descriptor,
+      series: Object.fromEntries(run.columns.map((c) => [c, Array.from((series as unknown as Record<string, Float64Array>)[c])])),
+    })),
+  };
+}
+
+function mustExist(store: RunStore, id: number): ExperimentRecord {
+  const e = store.getExperiment(id);
+  if (e === null) throw new RangeError(`no experiment ${id}`);
+  return e;
+}
+
+const PayloadSchema = z
+  .object({
+    experiment: z.object({
+      name: z.string(),
+      spec: z.unknown(),
+      status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']),
+      createdAt: z.string(),
+      finishedAt: z.string().nullable(),
+      appVersion: z.string(),
+      notes: z.string(),
+      tags: z.array(z.string()),
+      summary: z.unknown(),
+      error: z.string().nullable(),
+    }),
+    runs: z.array(
+      z.object({
+        key: z.object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) }),
+        status: z.enum(['queued', 'running', 'done', 'diverged', 'failed', 'cancelled', 'interrupted']),
+        descriptor: z.unknown(),
+        columns: z.array(z.string()).min(1),
+        recorded: z.number().int().min(0),
+        stepsDone: z.number().int().min(0),
+        checkpoint: z.unknown(),
+        error: z.string().nullable(),
+        /** Metric-major Float64 values, base64. */
+        data: z.string(),
+      }),
+    ),
+  })
+  .strict();
+
+const BundleSchema = z
+  .object({
+    format: z.literal(BUNDLE_FORMAT),
+    formatVersion: z.number().int().positive(),
+    appVersion: z.string(),
+    createdAt: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    payload: z.string(),
+  })
+  .strict();
+
+/** One file holding an experiment with everything needed to look at it or resume it elsewhere. */
+export function makeBundle(store: RunStore, id: number): Buffer {
+  const e = mustExist(store, id);
+  const runs = store.loadExperimentRuns(id).map(({ run, series }) => ({
+    key: run.key,
+    status: run.status,
+    descriptor: run.descriptor,
+    columns: run.columns,
+    recorded: run.recorded,
+    stepsDone: run.stepsDone,
+    checkpoint: run.checkpoint,
+    error: run.error,
+    data: packSeries(series, run.columns, run.recorded).toString('base64'),
+  }));
+  const payload = JSON.stringify({
+    experiment: { name: e.name, spec: e.spec, status: e.status, createdAt: e.createdAt, finishedAt: e.finishedAt, appVersion: e.appVersion, notes: e.notes, tags: e.tags, summary: e.summary, error: e.error },
+    runs,
+  });
+  const bundle = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_VERSION,
+    appVersion: APP_VERSION,
+    createdAt: new Date().toISOString(),
+    sha256: createHash('sha256').update(payload).digest('hex'),
+    payload,
+  };
+  return gzipSync(Buffer.from(JSON.stringify(bundle), 'utf8'));
+}
+
+export class BundleError extends Error {}
+
+/** Check a bundle completely, then import it in one transaction; returns the new experiment id. */
+export function importBundle(store: RunStore, file: Buffer): number {
+  let text: string;
+  try {
+    text = gunzipSync(file).toString('utf8');
+  } catch (error) {
+    throw new BundleError(`not a W2S Lab bundle, or truncated or corrupt (${(error as Error).message})`);
+  }
+  let outer: unknown;
+  try {
+    outer = JSON.parse(text);
+  } catch {
+    throw new BundleError('not a W2S Lab bundle: its content is not JSON');
+  }
+  const head = z.object({ format: z.string(), formatVersion: z.number() }).safeParse(outer);
+  if (!head.success || head.data.format !== BUNDLE_FORMAT) throw new BundleError('not a W2S Lab bundle (no w2s-lab-bundle header)');
+  if (head.data.formatVersion > BUNDLE_VERSION) {
+    throw new BundleError(`bundle format ${head.data.formatVersion} is newer than this W2S Lab (${APP_VERSION}) reads (${BUNDLE_VERSION}): update W2S Lab`);
+  }
+  const bundle = BundleSchema.safeParse(outer);
+  if (!bundle.success) throw new BundleError(`malformed bundle: ${bundle.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (createHash('sha256').update(bundle.data.payload).digest('hex') !== bundle.data.sha256) throw new BundleError('bundle checksum mismatch: the file is corrupt');
+  const parsed = PayloadSchema.safeParse(JSON.parse(bundle.data.payload));
+  if (!parsed.success) throw new BundleError(`malformed bundle: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const { experiment, runs } = parsed.data;
+  const spec = parseSpec(experiment.spec);
+  if (!spec.ok) throw new BundleError(`the bundle's spec is invalid here: ${spec.errors.join('; ')}`);
+  const blocks = runs.map((run) => {
+    const bytes = Buffer.from(run.data, 'base64');
+    if (bytes.length !== run.recorded * run.columns.length * 8) throw new BundleError(`run ${JSON.stringify(run.key)}: series size does not match its ${run.recorded} points`);
+    return bytes;
+  });
+
+  return store.db.transaction(() => {
+    const status = experiment.status === 'running' || experiment.status === 'queued' ? 'interrupted' : experiment.status;
+    const info = store.db
+      .prepare(
+        `INSERT INTO experiments (name, setup, spec, seed, status, created_at, finished_at, app_version, notes, summary, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(experiment.name, spec.spec.setup, JSON.stringify(spec.spec), spec.spec.seed, status, experiment.createdAt, experiment.finishedAt, experiment.appVersion, experiment.notes, experiment.summary === null || experiment.summary === undefined ? null : JSON.stringify(experiment.summary), experiment.error);
+    const id = Number(info.lastInsertRowid);
+    const tag = store.db.prepare('INSERT OR IGNORE INTO tags (experiment_id, tag) VALUES (?, ?)');
+    for (const t of experiment.tags) tag.run(id, t);
+    const insertRun = store.db.prepare(
+      `INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, descriptor, columns, recorded, steps_done, checkpoint, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertChunk = store.db.prepare('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, 0, ?, ?)');
+    runs.forEach((run, i) => {
+      const runStatus = run.status === 'running' ? 'interrupted' : run.status;
+      const r = insertRun.run(id, run.key.cell, run.key.teacher, run.key.lr, runStatus, run.descriptor === null ? null : JSON.stringify(run.descriptor), JSON.stringify(run.columns), run.recorded, run.stepsDone, run.checkpoint === null ? null : JSON.stringify(run.checkpoint), run.error);
+      if (run.recorded > 0) insertChunk.run(Number(r.lastInsertRowid), run.recorded, blocks[i]);
+    });
+    return id;
+  })();
+}
