@@ -1,18 +1,21 @@
 /**
- * `npm run bench`: the engine's speed figures of issue #2, printed as a table and saved to
+ * `npm run bench`: the speed figures of the engine and the backend, printed and saved to
  * bench/results/latest.json. Medians of several repetitions; ratios measured side by side in the
  * same run. `--quick` scales the Figure 1 workload down to 10 teachers (and says so).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ExperimentContext } from '../src/engine/experiment';
+import { ExperimentContext, runKeys } from '../src/engine/experiment';
+import { SftRun } from '../src/engine/run';
 import { Rng } from '../src/engine/rng';
 import { ReducedKernel } from '../src/engine/sft/reduced';
 import { validateSpec } from '../src/engine/spec';
+import { Lab } from '../src/main/core/lab';
+import { LabApiService } from '../src/main/core/labApi';
 import { EnginePool, forkSpawner } from '../src/main/core/pool';
-import { runExperiment } from '../src/main/core/runExperiment';
+import { RunStore } from '../src/main/core/store/store';
 
 const quick = process.argv.includes('--quick');
 const BATCH = 10_000;
@@ -97,24 +100,92 @@ function peakMemoryMB(pid: number): number {
   }
 }
 
-async function benchFigure1(workers: number): Promise<{ seconds: number; peakMB: number; runs: number; fractionImproved: number }> {
+function figure1Spec(teachers: number, batchSize = BATCH) {
   const preset = JSON.parse(readFileSync(join(__dirname, '..', 'resources', 'presets', 'figure1.json'), 'utf8'));
-  const spec = validateSpec({
+  return validateSpec({
     ...preset,
     student: { ...preset.student, norm: 1 },
-    teachers: { ...preset.teachers, count: quick ? 10 : 100 },
-    sft: { ...preset.sft, ceiling: false },
+    teachers: { ...preset.teachers, count: teachers },
+    sft: { ...preset.sft, batchSize, ceiling: false },
   });
-  const pool = new EnginePool(forkSpawner(), workers);
+}
+
+/** The Figure 1 workload on the bare engine: every run in this process, one after another. */
+function benchFigure1Bare(teachers: number): number {
+  const spec = figure1Spec(teachers);
+  const context = new ExperimentContext(spec);
   const start = process.hrtime.bigint();
+  for (const key of runKeys(spec)) SftRun.start(context, key).complete();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** The same workload as the app runs it: the lab on a pool of engine processes, checkpoints into a store. */
+async function benchFigure1Lab(teachers: number, workers: number): Promise<{ seconds: number; peakMB: number; runs: number; fractionImproved: number }> {
+  const spec = figure1Spec(teachers);
+  const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-'));
+  const store = RunStore.open(join(dir, 'lab.sqlite'), 'bench');
+  const pool = new EnginePool(forkSpawner(), workers);
   try {
-    const result = await runExperiment(spec, pool);
+    const lab = new Lab(store, pool);
+    const start = process.hrtime.bigint();
+    const record = await lab.finished(lab.submit(spec));
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const workerPeak = pool.pids.map(peakMemoryMB).reduce((a, b) => a + b, 0);
     const peakMB = workerPeak + process.resourceUsage().maxRSS / 1024;
-    return { seconds, peakMB, runs: result.summary.runs.total, fractionImproved: result.summary.fractionImproved };
+    return { seconds, peakMB, runs: runKeys(spec).length, fractionImproved: record.summary?.fractionImproved ?? NaN };
   } finally {
     pool.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A stored Figure 1 experiment (700 series × 1001 points): real series from the engine with a
+ * small batch (the store does not care how they were made), written in checkpoint-sized chunks.
+ */
+async function benchStore(): Promise<Record<string, number>> {
+  const spec = figure1Spec(100, 100);
+  const context = new ExperimentContext(spec);
+  const keys = runKeys(spec);
+  const series = keys.map((key) => SftRun.start(context, key).complete().recordedSeries());
+  const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-store-'));
+  const file = join(dir, 'lab.sqlite');
+  try {
+    const store = RunStore.open(file, 'bench');
+    const id = store.createExperiment(spec, keys);
+    const runs = store.listRuns(id);
+    const chunk = 200; // points per checkpoint: about every 3 s of a run
+    const start = process.hrtime.bigint();
+    runs.forEach((run, i) => {
+      const s = series[i];
+      for (let from = 0; from < s.step.length; from += chunk) {
+        const to = Math.min(s.step.length, from + chunk);
+        const part = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, (v as Float64Array).subarray(from, to)]));
+        store.appendSeries(run.id, part, from, { stepsDone: to - 1, checkpoint: null });
+      }
+    });
+    const writeSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const points = series.reduce((a, s) => a + s.step.length, 0);
+    const bytes = statSync(file).size;
+    store.close();
+    // Load for drawing as the UI does (getSeries), from a freshly opened file: median of 5.
+    const loads: number[] = [];
+    const pool = new EnginePool(forkSpawner(), 1);
+    for (let r = 0; r < 5; r++) {
+      const reader = RunStore.open(file, 'bench');
+      const api = new LabApiService(new Lab(reader, pool));
+      const t0 = process.hrtime.bigint();
+      await api.handle('getSeries', { id });
+      loads.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      reader.close();
+    }
+    pool.close();
+    const payloadMB = (points * 6 * 8) / 2 ** 20;
+    return { series: keys.length, points, writeSeconds, writeMBps: payloadMB / writeSeconds, fileMB: bytes / 2 ** 20, loadMs: median(loads), loadMsMax: Math.max(...loads) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -151,15 +222,24 @@ async function main(): Promise<void> {
     }
   }
 
-  const figure1: Record<string, unknown> = {};
-  const label = quick ? 'Figure 1 workload, QUICK (10 teachers × 7 LRs × 1000 steps, B = 10 000, d = 100)' : 'Figure 1 workload (100 teachers × 7 LRs × 1000 steps, B = 10 000, d = 100)';
+  const teachers = quick ? 10 : 100;
+  const label = `Figure 1 workload${quick ? ', QUICK' : ''} (${teachers} teachers × 7 LRs × 1000 steps, B = 10 000, d = 100)`;
   console.log(`${label}:`);
+  const bare = benchFigure1Bare(teachers);
+  console.log(`  bare engine, this process: ${bare.toFixed(1)} s`);
+  const figure1: Record<string, unknown> = { bareSeconds: bare };
   for (const workers of [1, 2]) {
-    const r = await benchFigure1(workers);
+    const r = await benchFigure1Lab(teachers, workers);
     figure1[`workers${workers}`] = r;
-    console.log(`  ${workers} worker${workers > 1 ? 's' : ' '}: ${r.seconds.toFixed(1)} s wall, peak memory ${r.peakMB.toFixed(0)} MB (coordinator + workers), ${r.runs} runs, ${(100 * r.fractionImproved).toFixed(0)} % improved${workers === 2 ? '   target ≤ 60 s, ≤ 500 MB' : ''}`);
+    const overhead = workers === 1 ? `; pool + store overhead over the bare engine ${(100 * (r.seconds / bare - 1)).toFixed(1)} % (target ≤ 5 %)` : '   target ≤ 60 s, ≤ 500 MB';
+    console.log(`  lab, ${workers} worker${workers > 1 ? 's' : ' '}: ${r.seconds.toFixed(1)} s wall, peak memory ${r.peakMB.toFixed(0)} MB (coordinator + workers), ${r.runs} runs, ${(100 * r.fractionImproved).toFixed(0)} % improved${overhead}`);
   }
-  const bench = { date, machine, quick, reducedNsPerSample: { d100: reduced.get(100), d100000: reduced.get(100_000), median100: r100, median100000: r1e5 }, denseMsPerStep: { d100: dense100, d1000: dense1000 }, peer, figure1, benchProcessPeakMB: process.resourceUsage().maxRSS / 1024 };
+
+  const stored = await benchStore();
+  console.log(`store, a Figure 1 experiment (${stored.series} series × ${stored.points / stored.series} points × 6 columns):`);
+  console.log(`  write ${stored.writeSeconds.toFixed(2)} s (${stored.writeMBps.toFixed(0)} MB/s of Float64 data, 200-point chunks), file ${stored.fileMB.toFixed(1)} MB`);
+  console.log(`  load for drawing (getSeries, fresh open): ${stored.loadMs.toFixed(0)} ms median of 5 (max ${stored.loadMsMax.toFixed(0)})   target ≤ 200 ms`);
+  const bench = { date, machine, quick, reducedNsPerSample: { d100: reduced.get(100), d100000: reduced.get(100_000), median100: r100, median100000: r1e5 }, denseMsPerStep: { d100: dense100, d1000: dense1000 }, peer, peerRows, figure1, store: stored, benchProcessPeakMB: process.resourceUsage().maxRSS / 1024 };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(bench, null, 1)}\n`);
