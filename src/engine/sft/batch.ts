@@ -9,7 +9,7 @@
  *   S1 = Σ c s g1,  S2 = Σ c s g2,  Q = Σ c² s²
  * because the rest of Σ c_i x_i is √Q times an isotropic normal orthogonal to u1, u2.
  */
-import { chiSquare, fillNormal } from '../distributions';
+import { chiSquare, fillNormal, normalSlowPath, ZIG_K, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE, sigmoidTable } from '../sigmoid';
 
@@ -31,8 +31,9 @@ const TWO_POW_32 = 4294967296;
 
 /**
  * Draw a batch and return [S1, S2, Q] in `out`. `normals` is scratch of length ≥ 2B.
- * Draw order per step: 2B normals (g1 then g2 interleaved), then per sample any extra draws of the
- * slow variants (scale, label noise): part of the reproducibility contract.
+ * Draw order (part of the reproducibility contract): hard labels on Gaussian data draw pairs in a
+ * fused loop (see accumulateHardGaussian); the other variants draw 2B normals (g1, g2 interleaved),
+ * then per sample their extra draws (scale, label noise).
  */
 export function accumulateBatch(
   rng: Rng,
@@ -46,11 +47,11 @@ export function accumulateBatch(
   mixture: ScaleMixture,
   out: Float64Array,
 ): void {
-  fillNormal(rng, normals, 2 * batchSize);
   if (labels.softBeta === null && labels.labelNoise === 0 && mixture === null) {
-    accumulateHardGaussian(normals, batchSize, beta, weightNorm, p, q, out);
+    accumulateHardGaussian(rng, normals, batchSize, beta, weightNorm, p, q, out);
     return;
   }
+  fillNormal(rng, normals, 2 * batchSize);
   let s1 = 0;
   let s2 = 0;
   let sq = 0;
@@ -79,9 +80,20 @@ export function accumulateBatch(
   out[2] = sq;
 }
 
-/** The common case, hard labels on Gaussian data, with the sigmoid table inlined. */
+/**
+ * The common case, hard labels on Gaussian data: one fused loop with the generator, the ziggurat's
+ * fast path and the sigmoid table inlined (measured ~2× faster than filling a buffer first).
+ * A pair (g1, g2) whose draws both land inside their ziggurat rectangles (~98 %) is used at once;
+ * otherwise both draws are set aside in `deferred` and finished exactly after the loop, with the
+ * slow path drawing from the same generator. Which pairs are deferred depends only on their own
+ * draws, so the batch is still B i.i.d. pairs.
+ *
+ * Branch-free where the branch would be unpredictable: |m| by sign-mask arithmetic, the clamp by
+ * Math.min/Math.max. The label is a ternary: measured faster here than +(t > 0) or Math.sign.
+ */
 function accumulateHardGaussian(
-  normals: Float64Array,
+  rng: Rng,
+  deferred: Float64Array,
   batchSize: number,
   beta: number,
   weightNorm: number,
@@ -89,30 +101,82 @@ function accumulateHardGaussian(
   q: number,
   out: Float64Array,
 ): void {
-  let s1 = 0;
-  let s2 = 0;
-  let sq = 0;
+  let s0 = rng.s0;
+  let s1 = rng.s1;
+  let s2 = rng.s2;
+  let s3 = rng.s3;
   // σ(β‖w‖g1) via the table (sigmoid.ts): position = (β‖w‖g1 + L)·N.
   const scale = beta * weightNorm * SIGMOID_TABLE_DENSITY;
   const offset = SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
   const table = SIGMOID_TABLE;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sumSq = 0;
+  let pending = 0;
   for (let i = 0; i < batchSize; i++) {
-    const g1 = normals[2 * i];
-    const g2 = normals[2 * i + 1];
-    let pos = g1 * scale + offset;
-    pos = pos > 0 ? (pos < TABLE_TOP ? pos : TABLE_TOP) : 0;
-    const k = pos | 0;
-    const u = pos - k;
-    const o = k << 2;
-    const sig = table[o] + u * (table[o + 1] + u * (table[o + 2] + u * table[o + 3]));
-    // Branch-free hard label: the sign bit of the teacher margin.
-    const y = +(p * g1 + q * g2 > 0);
-    const c = beta * (sig - y);
-    s1 += c * g1;
-    s2 += c * g2;
-    sq += c * c;
+    // Two xoshiro128** outputs (rng.ts), inlined.
+    let m5 = Math.imul(s1, 5);
+    const hz1 = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+    let t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    m5 = Math.imul(s1, 5);
+    const hz2 = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    // Ziggurat fast path (distributions.ts) for both; both inside ⇔ both differences negative.
+    const iz1 = hz1 & 255;
+    const m1 = hz1 >> 8;
+    const iz2 = hz2 & 255;
+    const m2 = hz2 >> 8;
+    const abs1 = (m1 ^ (m1 >> 31)) - (m1 >> 31);
+    const abs2 = (m2 ^ (m2 >> 31)) - (m2 >> 31);
+    if (((abs1 - ZIG_K[iz1]) & (abs2 - ZIG_K[iz2])) < 0) {
+      const g1 = m1 * ZIG_W[iz1];
+      const g2 = m2 * ZIG_W[iz2];
+      const pos = Math.min(Math.max(g1 * scale + offset, 0), TABLE_TOP);
+      const k = pos | 0;
+      const u = pos - k;
+      const o = k << 2;
+      const sigma = table[o] + u * (table[o + 1] + u * (table[o + 2] + u * table[o + 3]));
+      const c = sigma - (p * g1 + q * g2 > 0 ? 1 : 0);
+      sum1 += c * g1;
+      sum2 += c * g2;
+      sumSq += c * c;
+    } else {
+      deferred[pending++] = hz1;
+      deferred[pending++] = hz2;
+    }
   }
-  out[0] = s1;
-  out[1] = s2;
-  out[2] = sq;
+  rng.s0 = s0;
+  rng.s1 = s1;
+  rng.s2 = s2;
+  rng.s3 = s3;
+  for (let j = 0; j < pending; j += 2) {
+    const g1 = finishNormal(rng, deferred[j]);
+    const g2 = finishNormal(rng, deferred[j + 1]);
+    const c = sigmoidTable(beta * weightNorm * g1) - (p * g1 + q * g2 > 0 ? 1 : 0);
+    sum1 += c * g1;
+    sum2 += c * g2;
+    sumSq += c * c;
+  }
+  out[0] = beta * sum1;
+  out[1] = beta * sum2;
+  out[2] = beta * beta * sumSq;
+}
+
+/** The normal a ziggurat draw `hz` gives: its rectangle's point, or the exact slow path. */
+function finishNormal(rng: Rng, hz: number): number {
+  const iz = hz & 255;
+  const m = hz >> 8;
+  return (m ^ (m >> 31)) - (m >> 31) < ZIG_K[iz] ? m * ZIG_W[iz] : normalSlowPath(rng, hz);
 }
