@@ -26,25 +26,39 @@ export function spectrumOf(law: DataLaw): Float64Array | null {
 const SQRT3 = Math.sqrt(3);
 const TWO_POW_32 = 4294967296;
 
-/** Fill n rows of length d (row-major) with i.i.d. draws from the law. */
-export function sampleRows(law: DataLaw, rng: Rng, out: Float64Array, n: number, d: number): void {
-  const total = n * d;
-  if (law.kind === 'product-uniform') {
-    for (let k = 0; k < total; k++) out[k] = SQRT3 * (2 * ((rng.nextUint32() + 0.5) / TWO_POW_32) - 1);
-    return;
+/** Draws rows of a law one at a time (the spectrum's square roots computed once). */
+export class RowSampler {
+  private readonly root: Float64Array | null;
+
+  constructor(
+    private readonly law: DataLaw,
+    private readonly d: number,
+  ) {
+    const spectrum = spectrumOf(law);
+    this.root = spectrum === null ? null : spectrum.map(Math.sqrt);
   }
-  fillNormal(rng, out, total);
-  const spectrum = law.spectrum;
-  if (spectrum !== null) {
-    const root = spectrum.map(Math.sqrt);
-    for (let i = 0, o = 0; i < n; i++, o += d) for (let j = 0; j < d; j++) out[o + j] *= root[j];
-  }
-  if (law.kind === 'student-t') {
-    for (let i = 0, o = 0; i < n; i++, o += d) {
+
+  /** Write one draw into out[offset .. offset + d). */
+  row(rng: Rng, out: Float64Array, offset = 0): void {
+    const { law, d, root } = this;
+    if (law.kind === 'product-uniform') {
+      for (let j = 0; j < d; j++) out[offset + j] = SQRT3 * (2 * ((rng.nextUint32() + 0.5) / TWO_POW_32) - 1);
+      return;
+    }
+    const row = offset === 0 && out.length === d ? out : out.subarray(offset, offset + d);
+    fillNormal(rng, row, d);
+    if (root !== null) for (let j = 0; j < d; j++) row[j] *= root[j];
+    if (law.kind === 'student-t') {
       const s = studentTScale(rng, law.nu);
-      for (let j = 0; j < d; j++) out[o + j] *= s;
+      for (let j = 0; j < d; j++) row[j] *= s;
     }
   }
+}
+
+/** Fill n rows of length d (row-major) with i.i.d. draws from the law. */
+export function sampleRows(law: DataLaw, rng: Rng, out: Float64Array, n: number, d: number): void {
+  const sampler = new RowSampler(law, d);
+  for (let i = 0; i < n; i++) sampler.row(rng, out, i * d);
 }
 
 /** <u, v>_Σ. */

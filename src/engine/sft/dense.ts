@@ -3,7 +3,7 @@
  * It serves what the exact reductions cannot (finite reused SFT sets, non-elliptical laws, d < 3)
  * and is the reference the reduced and projected paths are tested against.
  */
-import { type DataLaw, innerSigma, isElliptical, sampleRows, spectrumOf } from '../laws';
+import { type DataLaw, innerSigma, isElliptical, RowSampler, spectrumOf } from '../laws';
 import { Rng } from '../rng';
 import { sigmoid } from '../sigmoid';
 import type { LabelOptions } from './batch';
@@ -46,8 +46,11 @@ export class DenseKernel implements SftKernel {
   step: number;
   private readonly w: Float64Array;
   private readonly gradient: Float64Array;
-  private readonly batch: Float64Array;
-  private readonly coefficients: Float64Array;
+  /** One fresh sample at a time: it stays in L1 while it is used three times. */
+  private readonly row: Float64Array;
+  private readonly sampler: RowSampler;
+  /** The finite-set rows of the current batch. */
+  private readonly batchIndices: Int32Array;
   /** Finite-set epoch order and position in it (part of the checkpoint). */
   private readonly order: Int32Array | null;
   private position: number;
@@ -68,8 +71,9 @@ export class DenseKernel implements SftKernel {
     this.w = Float64Array.from(initial);
     this.gradient = new Float64Array(d);
     const rows = problem.finiteSet === null ? hyper.batchSize : Math.min(hyper.batchSize, problem.finiteSet.size);
-    this.batch = new Float64Array(problem.finiteSet === null ? rows * d : 0);
-    this.coefficients = new Float64Array(rows);
+    this.row = new Float64Array(d);
+    this.sampler = new RowSampler(problem.law, d);
+    this.batchIndices = new Int32Array(problem.finiteSet === null ? 0 : rows);
     this.step = step;
     this.teacherNorm = Math.sqrt(innerSigma(problem.teacher, problem.teacher, spectrumOf(problem.law)));
     if (problem.finiteSet !== null) {
@@ -101,22 +105,20 @@ export class DenseKernel implements SftKernel {
   }
 
   advance(): void {
-    const { d, finiteSet } = this.problem;
+    const { finiteSet } = this.problem;
     const { beta, learningRate } = this.hyper;
-    const { gradient, coefficients } = this;
+    const { gradient, batchIndices } = this;
     gradient.fill(0);
     if (finiteSet === null) {
       const rows = this.hyper.batchSize;
-      sampleRows(this.problem.law, this.rng, this.batch, rows, d);
-      this.teacherLabels(this.batch, rows);
-      this.accumulate(this.batch, null, rows, beta);
+      for (let i = 0; i < rows; i++) this.freshSample(beta);
       this.applyStep(learningRate / rows);
     } else {
-      const rows = coefficients.length;
+      const rows = batchIndices.length;
       const order = this.order as Int32Array;
       for (let i = 0; i < rows; i++) {
         if (this.position >= finiteSet.size) this.shuffle();
-        coefficients[i] = order[this.position++];
+        batchIndices[i] = order[this.position++];
       }
       this.accumulate(finiteSet.points, finiteSet.labels, rows, beta);
       this.applyStep(learningRate / rows);
@@ -124,37 +126,39 @@ export class DenseKernel implements SftKernel {
     this.step++;
   }
 
-  /** Fresh batch: put each row's teacher label into `coefficients` (hard, noisy or soft). */
-  private teacherLabels(rows: Float64Array, n: number): void {
+  /** Draw one fresh sample, label it by the teacher (hard, noisy or soft) and add its gradient term. */
+  private freshSample(beta: number): void {
     const { d, teacher } = this.problem;
-    const { softBeta, labelNoise } = this.labels;
-    const threshold = labelNoise * TWO_POW_32;
-    for (let i = 0, o = 0; i < n; i++, o += d) {
-      let t = 0;
-      for (let j = 0; j < d; j++) t += rows[o + j] * teacher[j];
-      if (softBeta === null) {
-        let y = t > 0 ? 1 : 0;
-        if (labelNoise > 0 && this.rng.nextUint32() < threshold) y = 1 - y;
-        this.coefficients[i] = y;
-      } else {
-        this.coefficients[i] = sigmoid(softBeta * t);
-      }
+    const { w, gradient, row } = this;
+    this.sampler.row(this.rng, row);
+    let m = 0;
+    let t = 0;
+    for (let j = 0; j < d; j++) {
+      m += row[j] * w[j];
+      t += row[j] * teacher[j];
     }
+    const { softBeta, labelNoise } = this.labels;
+    let y: number;
+    if (softBeta === null) {
+      y = t > 0 ? 1 : 0;
+      if (labelNoise > 0 && this.rng.nextUint32() < labelNoise * TWO_POW_32) y = 1 - y;
+    } else {
+      y = sigmoid(softBeta * t);
+    }
+    const c = beta * (sigmoid(beta * m) - y);
+    for (let j = 0; j < d; j++) gradient[j] += c * row[j];
   }
 
-  /**
-   * gradient = Σ_i β (σ(β <w, x_i>) − y_i) x_i over the batch. For a fresh batch the labels are in
-   * `coefficients` and the rows in `rows`; for the finite set `coefficients` holds row indices.
-   */
-  private accumulate(rows: Float64Array, labels: Float64Array | null, n: number, beta: number): void {
+  /** gradient = Σ_i β (σ(β <w, x_i>) − y_i) x_i over the finite-set rows listed in `batchIndices`. */
+  private accumulate(rows: Float64Array, labels: Float64Array, n: number, beta: number): void {
     const { d } = this.problem;
-    const { w, gradient, coefficients } = this;
+    const { w, gradient, batchIndices } = this;
     for (let i = 0; i < n; i++) {
-      const row = labels === null ? i : coefficients[i];
+      const row = batchIndices[i];
       const o = row * d;
       let m = 0;
       for (let j = 0; j < d; j++) m += rows[o + j] * w[j];
-      const y = labels === null ? coefficients[i] : labels[row];
+      const y = labels[row];
       const c = beta * (sigmoid(beta * m) - y);
       for (let j = 0; j < d; j++) gradient[j] += c * rows[o + j];
     }
