@@ -18,6 +18,9 @@ import { EnginePool, forkSpawner } from '../src/main/core/pool';
 import { RunStore } from '../src/main/core/store/store';
 
 const quick = process.argv.includes('--quick');
+/** `--only reduced,dense,peer,figure1,store`: run some sections (all by default). */
+const onlyIndex = process.argv.indexOf('--only');
+const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store']);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -193,56 +196,73 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const date = new Date().toISOString();
   console.log(`W2S Lab benchmarks — ${date}\n${machine}\n`);
+  const results: Record<string, unknown> = { date, machine, quick, sections: [...sections] };
 
-  const reduced = benchReduced([100, 100_000], 7, quick ? 30 : 100);
-  const r100 = median(reduced.get(100) ?? []);
-  const r1e5 = median(reduced.get(100_000) ?? []);
-  console.log(`reduced path, ns per sample per core (B = ${BATCH}, median of 7, interleaved):`);
-  console.log(`  d = 100:      ${r100.toFixed(2)} ns  (range ${spread(reduced.get(100) ?? [])})   target ≤ 15`);
-  console.log(`  d = 100 000:  ${r1e5.toFixed(2)} ns  (range ${spread(reduced.get(100_000) ?? [])})   ratio to d = 100: ${(r1e5 / r100).toFixed(3)} (target within 10 %)`);
-
-  const dense100 = benchDense(100, 5, 10);
-  const dense1000 = benchDense(1000, 5, 2);
-  console.log(`dense path, ms per step (B = ${BATCH}, median of 5):`);
-  console.log(`  d = 100:   ${median(dense100).toFixed(2)} ms   (range ${spread(dense100)})`);
-  console.log(`  d = 1000:  ${median(dense1000).toFixed(2)} ms   (range ${spread(dense1000)})`);
-
-  const peer = runPeer([100, 1000]);
-  const reducedStepMs = (r100 * BATCH) / 1e6;
-  const peerRows: Record<string, number> = {};
-  if (typeof peer === 'string') {
-    console.log(peer);
-  } else {
-    console.log(`numpy peer (bench/peer/sft_numpy.py, numpy ${peer.numpy}, one thread), ms per step, median of 5:`);
-    for (const row of peer.results) {
-      const ours = row.d === 100 ? reducedStepMs : (r1e5 * BATCH) / 1e6; // reduced cost does not depend on d
-      const target = row.d === 100 ? 80 : 500;
-      peerRows[`d${row.d}`] = row.median;
-      console.log(`  d = ${row.d}: numpy ${row.median.toFixed(2)} ms; W2S Lab (auto = reduced) ${ours.toFixed(3)} ms → ${(row.median / ours).toFixed(0)}× faster (target ≥ ${target}×); dense path ${(row.median / median(row.d === 100 ? dense100 : dense1000)).toFixed(2)}×`);
+  // Reduced and dense paths; the peer needs both.
+  let r100 = NaN;
+  let r1e5 = NaN;
+  if (sections.has('reduced') || sections.has('peer')) {
+    const reduced = benchReduced([100, 100_000], 7, quick ? 30 : 100);
+    r100 = median(reduced.get(100) ?? []);
+    r1e5 = median(reduced.get(100_000) ?? []);
+    results.reducedNsPerSample = { d100: reduced.get(100), d100000: reduced.get(100_000), median100: r100, median100000: r1e5 };
+    console.log(`reduced path, ns per sample per core (B = ${BATCH}, median of 7, interleaved):`);
+    console.log(`  d = 100:      ${r100.toFixed(2)} ns  (range ${spread(reduced.get(100) ?? [])})   target ≤ 15`);
+    console.log(`  d = 100 000:  ${r1e5.toFixed(2)} ns  (range ${spread(reduced.get(100_000) ?? [])})   ratio to d = 100: ${(r1e5 / r100).toFixed(3)} (target within 10 %)`);
+  }
+  let dense100: number[] = [];
+  let dense1000: number[] = [];
+  if (sections.has('dense') || sections.has('peer')) {
+    dense100 = benchDense(100, 5, 10);
+    dense1000 = benchDense(1000, 5, 2);
+    results.denseMsPerStep = { d100: dense100, d1000: dense1000 };
+    console.log(`dense path, ms per step (B = ${BATCH}, median of 5):`);
+    console.log(`  d = 100:   ${median(dense100).toFixed(2)} ms   (range ${spread(dense100)})`);
+    console.log(`  d = 1000:  ${median(dense1000).toFixed(2)} ms   (range ${spread(dense1000)})`);
+  }
+  if (sections.has('peer')) {
+    const peer = runPeer([100, 1000]);
+    results.peer = peer;
+    if (typeof peer === 'string') {
+      console.log(peer);
+    } else {
+      console.log(`numpy peer (bench/peer/sft_numpy.py, numpy ${peer.numpy}, one thread), ms per step, median of 5:`);
+      for (const row of peer.results) {
+        const ours = ((row.d === 100 ? r100 : r1e5) * BATCH) / 1e6; // the reduced path's cost does not depend on d
+        const target = row.d === 100 ? 80 : 500;
+        const dense = median(row.d === 100 ? dense100 : dense1000);
+        console.log(`  d = ${row.d}: numpy ${row.median.toFixed(2)} ms; W2S Lab (auto = reduced) ${ours.toFixed(3)} ms → ${(row.median / ours).toFixed(0)}× faster (target ≥ ${target}×); dense path ${(row.median / dense).toFixed(2)}×`);
+      }
     }
   }
 
-  const teachers = quick ? 10 : 100;
-  const label = `Figure 1 workload${quick ? ', QUICK' : ''} (${teachers} teachers × 7 LRs × 1000 steps, B = 10 000, d = 100)`;
-  console.log(`${label}:`);
-  const bare = benchFigure1Bare(teachers);
-  console.log(`  bare engine, this process: ${bare.toFixed(1)} s`);
-  const figure1: Record<string, unknown> = { bareSeconds: bare };
-  for (const workers of [1, 2]) {
-    const r = await benchFigure1Lab(teachers, workers);
-    figure1[`workers${workers}`] = r;
-    const overhead = workers === 1 ? `; pool + store overhead over the bare engine ${(100 * (r.seconds / bare - 1)).toFixed(1)} % (target ≤ 5 %)` : '   target ≤ 60 s, ≤ 500 MB';
-    console.log(`  lab, ${workers} worker${workers > 1 ? 's' : ' '}: ${r.seconds.toFixed(1)} s wall, peak memory ${r.peakMB.toFixed(0)} MB (coordinator + workers), ${r.runs} runs, ${(100 * r.fractionImproved).toFixed(0)} % improved${overhead}`);
+  if (sections.has('figure1')) {
+    const teachers = quick ? 10 : 100;
+    console.log(`Figure 1 workload${quick ? ', QUICK' : ''} (${teachers} teachers × 7 LRs × 1000 steps, B = 10 000, d = 100):`);
+    const bare = benchFigure1Bare(teachers);
+    console.log(`  bare engine, this process: ${bare.toFixed(1)} s`);
+    const figure1: Record<string, unknown> = { bareSeconds: bare };
+    for (const workers of [1, 2]) {
+      const r = await benchFigure1Lab(teachers, workers);
+      figure1[`workers${workers}`] = r;
+      const note = workers === 1 ? `; pool + store overhead over the bare engine ${(100 * (r.seconds / bare - 1)).toFixed(1)} % (target ≤ 5 %)` : '   target ≤ 60 s, ≤ 500 MB';
+      console.log(`  lab, ${workers} worker${workers > 1 ? 's' : ' '}: ${r.seconds.toFixed(1)} s wall, peak memory ${r.peakMB.toFixed(0)} MB (coordinator + workers), ${r.runs} runs, ${(100 * r.fractionImproved).toFixed(0)} % improved${note}`);
+    }
+    results.figure1 = figure1;
   }
 
-  const stored = await benchStore();
-  console.log(`store, a Figure 1 experiment (${stored.series} series × ${stored.points / stored.series} points × 6 columns):`);
-  console.log(`  write ${stored.writeSeconds.toFixed(2)} s (${stored.writeMBps.toFixed(0)} MB/s of Float64 data, 200-point chunks), file ${stored.fileMB.toFixed(1)} MB`);
-  console.log(`  load for drawing (getSeries, fresh open): ${stored.loadMs.toFixed(0)} ms median of 5 (max ${stored.loadMsMax.toFixed(0)})   target ≤ 200 ms`);
-  const bench = { date, machine, quick, reducedNsPerSample: { d100: reduced.get(100), d100000: reduced.get(100_000), median100: r100, median100000: r1e5 }, denseMsPerStep: { d100: dense100, d1000: dense1000 }, peer, peerRows, figure1, store: stored, benchProcessPeakMB: process.resourceUsage().maxRSS / 1024 };
+  if (sections.has('store')) {
+    const stored = await benchStore();
+    results.store = stored;
+    console.log(`store, a Figure 1 experiment (${stored.series} series × ${stored.points / stored.series} points × 6 columns):`);
+    console.log(`  write ${stored.writeSeconds.toFixed(2)} s (${stored.writeMBps.toFixed(0)} MB/s of Float64 data, 200-point chunks), file ${stored.fileMB.toFixed(1)} MB`);
+    console.log(`  load for drawing (getSeries, fresh open): ${stored.loadMs.toFixed(0)} ms median of 5 (max ${stored.loadMsMax.toFixed(0)})   target ≤ 200 ms`);
+  }
+
+  results.benchProcessPeakMB = process.resourceUsage().maxRSS / 1024;
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(bench, null, 1)}\n`);
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 1)}\n`);
   console.log(`\nbench process peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; results in bench/results/latest.json`);
 }
 

@@ -83,21 +83,11 @@ export class LabApiService {
       },
       getSeries: ({ id }) => {
         experiment(id);
-        const loaded = store.loadExperimentRuns(id);
-        const columns = loaded[0]?.run.columns ?? [];
-        const total = loaded.reduce((a, { run }) => a + run.recorded * columns.length, 0);
-        const data = new Float64Array(total);
-        let offset = 0;
-        for (const { run, series } of loaded) {
-          for (const name of columns) {
-            data.set((series as unknown as Record<string, Float64Array>)[name], offset);
-            offset += run.recorded;
-          }
-        }
+        const { runs, columns, data } = store.loadSeriesBlock(id);
         return {
           experimentId: id,
           columns,
-          runs: loaded.map(({ run }) => ({
+          runs: runs.map((run) => ({
             runId: run.id,
             key: run.key,
             status: run.status,
