@@ -27,6 +27,10 @@ export interface LabelOptions {
 export type ScaleMixture = { readonly nu: number } | null;
 
 const TABLE_TOP = 2 * SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
+// Module-level aliases: under a CommonJS transform an imported binding is a getter call per access.
+const TABLE = SIGMOID_TABLE;
+const ZK = ZIG_K;
+const ZW = ZIG_W;
 const TWO_POW_32 = 4294967296;
 
 /**
@@ -88,8 +92,9 @@ export function accumulateBatch(
  * slow path drawing from the same generator. Which pairs are deferred depends only on their own
  * draws, so the batch is still B i.i.d. pairs.
  *
- * Branch-free where the branch would be unpredictable: |m| by sign-mask arithmetic, the clamp by
- * Math.min/Math.max. The label is a ternary: measured faster here than +(t > 0) or Math.sign.
+ * Branch-free where a branch would be unpredictable: |m| by sign-mask arithmetic, the clamp by
+ * Math.min/Math.max, the label by x/|x| (measured: +(x > 0) ~10 ns a sample slower, a ternary
+ * 0–6 ns slower depending on how V8 compiles it).
  */
 function accumulateHardGaussian(
   rng: Rng,
@@ -108,7 +113,7 @@ function accumulateHardGaussian(
   // σ(β‖w‖g1) via the table (sigmoid.ts): position = (β‖w‖g1 + L)·N.
   const scale = beta * weightNorm * SIGMOID_TABLE_DENSITY;
   const offset = SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
-  const table = SIGMOID_TABLE;
+  const table = TABLE;
   let sum1 = 0;
   let sum2 = 0;
   let sumSq = 0;
@@ -140,15 +145,17 @@ function accumulateHardGaussian(
     const m2 = hz2 >> 8;
     const abs1 = (m1 ^ (m1 >> 31)) - (m1 >> 31);
     const abs2 = (m2 ^ (m2 >> 31)) - (m2 >> 31);
-    if (((abs1 - ZIG_K[iz1]) & (abs2 - ZIG_K[iz2])) < 0) {
-      const g1 = m1 * ZIG_W[iz1];
-      const g2 = m2 * ZIG_W[iz2];
+    if (((abs1 - ZK[iz1]) & (abs2 - ZK[iz2])) < 0) {
+      const g1 = m1 * ZW[iz1];
+      const g2 = m2 * ZW[iz2];
       const pos = Math.min(Math.max(g1 * scale + offset, 0), TABLE_TOP);
       const k = pos | 0;
       const u = pos - k;
       const o = k << 2;
       const sigma = table[o] + u * (table[o + 1] + u * (table[o + 2] + u * table[o + 3]));
-      const c = sigma - (p * g1 + q * g2 > 0 ? 1 : 0);
+      // Hard label 1{margin > 0} = ½ + ½ margin/|margin| without a branch (margin = 0, probability 0, gives ½).
+      const margin = p * g1 + q * g2;
+      const c = sigma - 0.5 - (0.5 * margin) / (Math.abs(margin) + 1e-300);
       sum1 += c * g1;
       sum2 += c * g2;
       sumSq += c * c;
@@ -178,5 +185,5 @@ function accumulateHardGaussian(
 function finishNormal(rng: Rng, hz: number): number {
   const iz = hz & 255;
   const m = hz >> 8;
-  return (m ^ (m >> 31)) - (m >> 31) < ZIG_K[iz] ? m * ZIG_W[iz] : normalSlowPath(rng, hz);
+  return (m ^ (m >> 31)) - (m >> 31) < ZK[iz] ? m * ZW[iz] : normalSlowPath(rng, hz);
 }
