@@ -41,5 +41,7 @@ export type JobReply =
       readonly descriptor: RunDescriptor;
       /** The whole series, from point 0. */
       readonly series: RunSeries;
+      /** Time the engine spent on this job (ms), for measuring what the pool adds. */
+      readonly computeMs: number;
     }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

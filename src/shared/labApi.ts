@@ -67,7 +67,7 @@ export const LabEventSchema = z.discriminatedUnion('type', [
     fraction: z.number(),
     etaSeconds: z.number().nullable(),
   }),
-  z.object({ type: z.literal('run'), experimentId: id, runId: id, status: z.string() }),
+  z.object({ type: z.literal('run'), experimentId: id, runId: id, status: z.string(), computeMs: z.number().optional() }),
   z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
 ]);
 

@@ -47,6 +47,7 @@ function contextFor(request: JobRequest): ExperimentContext {
 }
 
 function runJob(port: Port, request: JobRequest): void {
+  const started = performance.now();
   const context = contextFor(request);
   const run =
     request.resume === undefined
@@ -77,6 +78,7 @@ function runJob(port: Port, request: JobRequest): void {
     status: run.status === 'diverged' ? 'diverged' : 'done',
     descriptor: run.descriptor,
     series: run.recordedSeries(),
+    computeMs: performance.now() - started,
   });
 }
 

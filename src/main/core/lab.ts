@@ -21,7 +21,14 @@ export type LabEvent =
       readonly fraction: number;
       readonly etaSeconds: number | null;
     }
-  | { readonly type: 'run'; readonly experimentId: number; readonly runId: number; readonly status: string }
+  | {
+      readonly type: 'run';
+      readonly experimentId: number;
+      readonly runId: number;
+      readonly status: string;
+      /** Engine time of the job (ms), when it finished in an engine process. */
+      readonly computeMs?: number;
+    }
   | { readonly type: 'experiment'; readonly experimentId: number; readonly status: ExperimentStatus };
 
 export interface LabOptions {
@@ -166,6 +173,7 @@ export class Lab {
     const resume = run.checkpoint !== null ? { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } : undefined;
     store.setRunStatus(run.id, 'running');
     let described = run.descriptor !== null;
+    let computeMs: number | undefined;
     try {
       const result = await this.pool.run(
         { spec: active.spec, key: run.key, resume, checkpointIntervalMs: this.options.checkpointIntervalMs },
@@ -189,12 +197,13 @@ export class Lab {
       const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
       store.appendSeries(run.id, slice(result.series, stored), stored, { stepsDone: last, checkpoint: null, status: result.status });
       active.steps.set(run.id, active.stepsPerRun);
+      computeMs = result.computeMs;
     } catch (error) {
       if (error instanceof JobCancelledError) store.setRunStatus(run.id, 'cancelled');
       else store.setRunStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
     }
     active.runsDone++;
-    this.emit({ type: 'run', experimentId: active.id, runId: run.id, status: store.getRun(run.id)?.status ?? 'failed' });
+    this.emit({ type: 'run', experimentId: active.id, runId: run.id, status: store.getRun(run.id)?.status ?? 'failed', computeMs });
     this.progress(active, active.runsDone === active.runsTotal);
   }
 
