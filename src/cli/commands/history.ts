@@ -5,6 +5,7 @@
  *   w2s cancel ID [--db FILE]
  */
 import { parseArgs } from 'node:util';
+import { experimentListItem } from '../../main/core/labApi';
 import type { ExperimentRecord } from '../../main/core/store/store';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { openStore } from '../session';
@@ -16,37 +17,23 @@ function keyParameters(e: ExperimentRecord): string {
   return `d=${s.data.d} β=${s.beta} ${student}, ${teachers}, B=${s.sft.batchSize}, T=${s.sft.steps}`;
 }
 
-function listRow(e: ExperimentRecord) {
-  return {
-    id: e.id,
-    name: e.name,
-    setup: e.setup,
-    status: e.status,
-    createdAt: e.createdAt,
-    finishedAt: e.finishedAt,
-    tags: e.tags,
-    parameters: keyParameters(e),
-    fractionImproved: e.summary?.fractionImproved ?? null,
-    gainMean: e.summary?.gainMean ?? null,
-  };
-}
-
 export function listCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
   const store = openStore(databasePath(values.db));
   try {
-    const rows = store.listExperiments().map(listRow);
+    const experiments = store.listExperiments();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(experiments.map(experimentListItem), null, 2)}\n`);
       return 0;
     }
-    if (rows.length === 0) {
+    if (experiments.length === 0) {
       process.stdout.write('no experiments yet: w2s run SPEC.json\n');
       return 0;
     }
-    for (const r of rows) {
+    for (const e of experiments) {
+      const r = experimentListItem(e);
       const result = r.fractionImproved === null ? '' : `  improved ${(100 * r.fractionImproved).toFixed(0)} %, gain ${r.gainMean?.toFixed(4)}`;
-      process.stdout.write(`${String(r.id).padStart(4)}  ${r.status.padEnd(11)} ${r.createdAt.slice(0, 16)}  ${r.name}\n      ${r.parameters}${result}\n`);
+      process.stdout.write(`${String(r.id).padStart(4)}  ${r.status.padEnd(11)} ${r.createdAt.slice(0, 16)}  ${r.name}\n      ${keyParameters(e)}${result}\n`);
     }
     return 0;
   } finally {

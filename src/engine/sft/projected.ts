@@ -19,7 +19,7 @@ import {
   type SftHyper,
   type SftKernel,
 } from './kernel';
-import { type ValidationSet } from './validation';
+import type { LabelledSample } from './validation';
 
 export interface ProjectedProblem {
   /** Eigenvalues of Σ (length d), or null for Σ = I. */
@@ -48,7 +48,7 @@ export class ProjectedKernel implements SftKernel {
     /** Whitened initial student v_0 (copied). */
     initial: Float64Array,
     private readonly rng: Rng,
-    private readonly validation: ValidationSet | null = null,
+    private readonly validation: LabelledSample | null = null,
     step = 0,
   ) {
     const d = problem.groundTruth.length;
@@ -66,7 +66,7 @@ export class ProjectedKernel implements SftKernel {
     labels: LabelOptions,
     mixture: ScaleMixture,
     cp: KernelCheckpoint,
-    validation: ValidationSet | null,
+    validation: LabelledSample | null,
   ): ProjectedKernel {
     if (cp.path !== 'projected' || cp.state.length !== problem.groundTruth.length) {
       throw new Error('not a projected-path checkpoint of this dimension');

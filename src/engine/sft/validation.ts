@@ -46,6 +46,3 @@ export class LabelledSample {
     return new LabelledSample(points, labels, d);
   }
 }
-
-/** Validation set for the projected path: alias kept for the name the early-stopping rule uses. */
-export { LabelledSample as ValidationSet };

@@ -82,11 +82,6 @@ export class Lab {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** At start-up: whatever was left running by a crash becomes `interrupted`. */
-  recover(): number {
-    return this.store.markInterrupted();
-  }
-
   /** Store a new experiment and queue all its runs. */
   submit(spec: ExperimentSpec, options: { name?: string; duplicatedFrom?: number } = {}): number {
     const id = this.store.createExperiment(spec, runKeys(spec), options);

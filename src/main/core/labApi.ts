@@ -35,7 +35,8 @@ function parameters(e: ExperimentRecord): Record<string, unknown> {
   };
 }
 
-function listItem(e: ExperimentRecord) {
+/** An experiment as a row of the run history (the LabApi's and `w2s list --json`'s). */
+export function experimentListItem(e: ExperimentRecord) {
   return {
     id: e.id,
     name: e.name,
@@ -66,13 +67,13 @@ export class LabApiService {
     };
     const done = { ok: true as const };
     this.handlers = {
-      listExperiments: () => store.listExperiments().map(listItem),
+      listExperiments: () => store.listExperiments().map(experimentListItem),
       getExperiment: ({ id }) => {
         const e = experiment(id);
         const runs: Record<string, number> = {};
         for (const r of store.listRuns(id)) runs[r.status] = (runs[r.status] ?? 0) + 1;
         return {
-          ...listItem(e),
+          ...experimentListItem(e),
           spec: e.spec as unknown as Record<string, unknown>,
           summary: e.summary as unknown as Record<string, unknown> | null,
           appVersion: e.appVersion,
