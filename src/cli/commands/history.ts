@@ -61,6 +61,10 @@ export function showCommand(args: string[]): number {
       `${e.setup}, seed ${e.seed}: ${keyParameters(e)}`,
       `runs: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
     ];
+    const failed = runs.filter((r) => r.status === 'failed');
+    for (const r of failed.slice(0, 5)) lines.push(`  run cell ${r.key.cell}, teacher ${r.key.teacher}, lr #${r.key.lr} failed: ${r.error ?? 'no message'}`);
+    if (failed.length > 5) lines.push(`  … and ${failed.length - 5} more failed runs`);
+    if (failed.length > 0) lines.push(`  (w2s resume ${e.id} runs them again)`);
     if (e.tags.length > 0) lines.push(`tags: ${e.tags.join(', ')}`);
     if (e.notes !== '') lines.push(`notes: ${e.notes}`);
     if (e.summary !== null) {
