@@ -12,7 +12,7 @@ import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
 import { Lab } from '../src/main/core/lab';
-import { EnginePool, forkSpawner } from '../src/main/core/pool';
+import { EnginePool, type EngineProcess, forkSpawner } from '../src/main/core/pool';
 import { RunStore } from '../src/main/core/store/store';
 
 const ROOT = join(__dirname, '..');
@@ -97,6 +97,44 @@ describe('lab', () => {
     expect(runs.some((r) => r.recorded > 1)).toBe(true);
     // The data kept is the prefix recorded up to each run's checkpoint.
     for (const r of runs) if (r.checkpoint !== null) expect(lab.store.loadSeries(r.id).cos.length).toBe(r.checkpoint.recorded);
+  });
+});
+
+describe('an engine process killed mid-run', () => {
+  it('fails only its run, with the error stored; the experiment ends failed and can be resumed', async () => {
+    const dir = tempDir();
+    const store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
+    const spawned: EngineProcess[] = [];
+    const fork = forkSpawner();
+    const pool = new EnginePool(() => {
+      const p = fork();
+      spawned.push(p);
+      return p;
+    }, 1);
+    cleanups.push(() => {
+      pool.close();
+      store.close();
+    });
+    const lab = new Lab(store, pool, { checkpointIntervalMs: 100 });
+    const spec = validateSpec({ ...small, teachers: { count: 2 }, sft: { ...small.sft, steps: 400, batchSize: 20_000 } });
+    let killed = false;
+    lab.on((event) => {
+      if (!killed && event.type === 'progress' && event.fraction > 0) {
+        killed = true;
+        spawned[0].kill();
+      }
+    });
+    const id = lab.submit(spec);
+    const record = await lab.finished(id);
+    expect(record.status).toBe('failed');
+    const runs = store.listRuns(id);
+    const failed = runs.filter((r) => r.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0].error).toMatch(/SIGKILL/);
+    expect(runs.filter((r) => r.status === 'done')).toHaveLength(runs.length - 1);
+    expect(record.error).toMatch(/SIGKILL/);
+    lab.resume(id);
+    expect((await lab.finished(id)).status).toBe('done');
   });
 });
 
