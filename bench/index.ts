@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the speed figures of the engine and the backend, printed and saved to
- * bench/results/latest.json. Medians of several repetitions; ratios measured side by side in the
+ * bench/results/latest.json. It runs with the engine processes' V8 flags (ENGINE_V8_FLAGS), so that
+ * the in-process figures are those of the engine processes. Medians of several repetitions; ratios measured side by side in the
  * same run. `--quick` scales the Figure 1 workload down to 10 teachers (and says so).
  */
 import { spawnSync } from 'node:child_process';
@@ -48,9 +49,11 @@ function reducedKernel(d: number, seed: number): ReducedKernel {
 /** ns per sample on the reduced path, for each d, interleaved repetition by repetition. */
 function benchReduced(dims: number[], repeats: number, steps: number): Map<number, number[]> {
   const out = new Map<number, number[]>(dims.map((d) => [d, []]));
+  // Warm-up: V8 reaches its best code for the kernel only after several hundred calls (steps);
+  // an experiment's runs are thousands of steps, so the steady state is what they see.
   for (const d of dims) {
     const k = reducedKernel(d, 1);
-    for (let i = 0; i < 50; i++) k.advance(); // warm-up: let V8 optimise
+    for (let i = 0; i < 1000; i++) k.advance();
   }
   for (let r = 0; r < repeats; r++) {
     for (const d of dims) {

@@ -1,5 +1,7 @@
 /**
- * Layering (DESIGN.md) is enforced by lint: a wrong-layer import fails `npm run lint`.
+ * Layering (DESIGN.md, STYLE.md) is enforced by the lint rule `w2s/layers`: a probe file placed
+ * in each src/ folder imports what that folder may not (reported) and what it may (not reported),
+ * through the project's own eslint.config.mjs; and the real tree is clean.
  */
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
@@ -8,35 +10,70 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(__dirname, '..');
 const eslint = new ESLint({ cwd: ROOT });
 
-async function layerErrors(file: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: join(ROOT, file) });
-  return result.messages.filter((m) => m.ruleId === 'w2s/layers').map((m) => m.message);
+/** The w2s/layers messages for `code` linted as if it were the file `file` (relative to the root). */
+async function layerMessages(file: string, code: string): Promise<string[]> {
+  const results = await eslint.lintText(`${code}\nexport const probe = 1;\n`, { filePath: join(ROOT, file) });
+  expect(results).toHaveLength(1);
+  // A parse error would hide the rule: make it fail the test instead.
+  expect(results[0].messages.filter((m) => m.fatal === true)).toEqual([]);
+  return results[0].messages.filter((m) => m.ruleId === 'w2s/layers').map((m) => m.message);
 }
 
-describe('w2s/layers', () => {
-  const cases: [string, string, boolean][] = [
-    ['src/engine/probe.ts', "import { readFileSync } from 'node:fs';", false],
-    ['src/engine/probe.ts', "import { app } from 'electron';", false],
-    ['src/engine/probe.ts', "import Database from 'better-sqlite3';", false],
-    ['src/engine/probe.ts', "import { ref } from 'vue';", false],
-    ['src/engine/probe.ts', "import { EnginePool } from '../main/core/pool';", false],
-    ['src/engine/probe.ts', "import { z } from 'zod';", true],
-    ['src/engine/probe.ts', "import { Rng } from './rng';", true],
-    ['src/worker/probe.ts', "import { EnginePool } from '../main/core/pool';", false],
-    ['src/renderer/src/probe.ts', "import { readFileSync } from 'node:fs';", false],
-    ['src/renderer/src/probe.ts', "import { ipcRenderer } from 'electron';", false],
-    ['src/main/core/probe.ts', "import { app } from 'electron';", false],
-    ['src/main/core/probe.ts', "import Database from 'better-sqlite3';", true],
-    ['src/main/electron/probe.ts', "import { app } from 'electron';", true],
-    ['src/preload/probe.ts', "import { contextBridge } from 'electron';", true],
-    ['src/preload/probe.ts', "import { Lab } from '../main/core/lab';", false],
-    ['src/shared/probe.ts', "import { readFileSync } from 'node:fs';", false],
+const ENGINE = 'src/engine/__probe.ts';
+
+describe('w2s/layers refuses a wrong-layer import', () => {
+  const refused: [string, string, string][] = [
+    [ENGINE, "import { readFileSync } from 'node:fs';", "package 'node'"],
+    [ENGINE, "import { readFileSync } from 'fs';", "package 'node'"],
+    [ENGINE, "import { app } from 'electron';", "package 'electron'"],
+    [ENGINE, "import Database from 'better-sqlite3';", "package 'better-sqlite3'"],
+    [ENGINE, "import { ref } from 'vue';", "package 'vue'"],
+    [ENGINE, "import { EnginePool } from '../main/core/pool';", 'main/core'],
+    [ENGINE, "export * from '../main/core/pool';", 'main/core'],
+    [ENGINE, "export const later = () => import('node:fs');", "package 'node'"],
+    ['src/worker/__probe.ts', "import { EnginePool } from '../main/core/pool';", 'main/core'],
+    ['src/renderer/src/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
+    ['src/renderer/src/__probe.ts', "import { ipcRenderer } from 'electron';", "package 'electron'"],
+    ['src/main/core/__probe.ts', "import { app } from 'electron';", "package 'electron'"],
+    ['src/shared/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
+    ['src/preload/__probe.ts', "import { Lab } from '../main/core/lab';", 'main/core'],
   ];
-  for (const [file, code, allowed] of cases) {
-    it(`${file}: ${code} is ${allowed ? 'allowed' : 'refused'}`, async () => {
-      const errors = await layerErrors(file, `${code}\nexport const probe = 1;\n`);
-      if (allowed) expect(errors).toEqual([]);
-      else expect(errors[0]).toMatch(/^Bad layering/);
+  for (const [file, code, target] of refused) {
+    it(`${file}: ${code}`, async () => {
+      const messages = await layerMessages(file, code);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatch(/^Bad layering: /);
+      expect(messages[0]).toContain(target);
     });
   }
+});
+
+describe('w2s/layers allows what DESIGN.md allows', () => {
+  const allowed: [string, string][] = [
+    [ENGINE, "import { z } from 'zod';"],
+    [ENGINE, "import { Rng } from './rng';"],
+    [ENGINE, "import { parseSpec } from './spec';"],
+    ['src/worker/__probe.ts', "import { parseSpec } from '../engine/spec';"],
+    ['src/main/core/__probe.ts', "import Database from 'better-sqlite3';"],
+    ['src/main/core/__probe.ts', "import { readFileSync } from 'node:fs';"],
+    ['src/main/electron/__probe.ts', "import { app } from 'electron';"],
+    ['src/main/electron/__probe.ts', "import { Lab } from '../core/lab';"],
+    ['src/preload/__probe.ts', "import { contextBridge } from 'electron';"],
+    ['src/renderer/src/__probe.ts', "import { ref } from 'vue';"],
+  ];
+  for (const [file, code] of allowed) {
+    it(`${file}: ${code}`, async () => {
+      expect(await layerMessages(file, code)).toEqual([]);
+    });
+  }
+});
+
+describe('the real tree', () => {
+  it('src/ has no lint errors or warnings', async () => {
+    const results = await eslint.lintFiles(['src']);
+    expect(results.length).toBeGreaterThan(10);
+    const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId ?? 'fatal'}: ${m.message}`));
+    expect(problems).toEqual([]);
+    expect(results.reduce((n, r) => n + r.errorCount, 0)).toBe(0);
+  });
 });

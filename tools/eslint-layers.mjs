@@ -2,6 +2,10 @@
 // (VS Code's "Bad layering" idea). A wrong-layer import fails `npm run lint`.
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** src/ of this repository, wherever ESLint runs from. */
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 const NODE = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
@@ -36,7 +40,7 @@ export const layersRule = {
   meta: { type: 'problem', schema: [], messages: { bad: 'Bad layering: {{layer}} may not import {{target}} ({{source}}); see DESIGN.md' } },
   create(context) {
     const file = context.filename;
-    const srcRoot = resolve(context.cwd, 'src');
+    const srcRoot = SRC;
     const layer = layerOf(file, srcRoot);
     if (layer === null || layer === 'unknown' || !(layer in RULES)) return {};
     const allowed = RULES[layer];

@@ -5,6 +5,24 @@ import { join } from 'node:path';
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
+/**
+ * `--kappa -0.7`: node's parseArgs takes "-0.7" for an option. Join a flag and a following
+ * negative number into `--kappa=-0.7` so that negative values read as users write them.
+ */
+export function joinNegativeNumbers(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (/^--[\w-]+$/.test(args[i]) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
 export function isParseArgsError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');

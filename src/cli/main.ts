@@ -2,7 +2,7 @@
  * `w2s`: the command line over the same core as the app.
  */
 import { APP_NAME, APP_VERSION } from '../shared/app';
-import { isParseArgsError, UsageError } from './args';
+import { isParseArgsError, joinNegativeNumbers, UsageError } from './args';
 import { bundleCommand, exportCommand, importCommand } from './commands/exchange';
 import { cancelCommand, listCommand, showCommand } from './commands/history';
 import { resumeCommand, runCommand } from './commands/run';
@@ -55,10 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const handler = COMMANDS[command];
     if (handler === undefined) throw new UsageError(`unknown command '${command}' (${Object.keys(COMMANDS).join(', ')}; --help)`);
-    return await handler(rest);
+    return await handler(joinNegativeNumbers(rest));
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      process.stderr.write(`w2s: ${(error as Error).message}\n`);
+      // One line, whatever the message quotes (a JSON parser's message can hold newlines).
+      process.stderr.write(`w2s: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
       return 2;
     }
     throw error;

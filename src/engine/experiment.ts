@@ -373,7 +373,8 @@ export class ExperimentContext {
     const hyper = this.hyper(key);
     if (this.path === 'reduced' && this.spec.setup === 'random-teacher') {
       const { state, cT, sT, kappa } = this.reducedRandomTeacher(key);
-      const norm = Math.hypot(state.alpha, state.b, state.rho);
+      // As ReducedKernel.metrics computes it, so that gain = peakCos − initial cos exactly.
+      const norm = Math.sqrt(state.alpha * state.alpha + state.b * state.b + state.rho * state.rho);
       const descriptor: RunDescriptor = {
         studentCos: state.alpha / norm,
         studentNorm: norm,

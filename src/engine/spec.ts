@@ -237,6 +237,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 function quote(v: unknown): string {
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
@@ -263,7 +264,7 @@ export function parseSpec(input: unknown): SpecResult {
       }
       errors.push(`${fieldName(issue.path)}: ${issue.message} (got ${quote(valueAt(input, issue.path))})`);
     }
-    return { ok: false, errors };
+    return { ok: false, errors: [...new Set(errors)] };
   }
   const raw = parsed.data;
   crossFieldIssues(raw, (path, message) => errors.push(`${fieldName(path)}: ${message}`));

@@ -33,7 +33,10 @@ export interface TheoryResult {
   readonly conditions: {
     /** c_T > 0. */
     readonly teacherBeatsChance: boolean;
-    /** κ < tan θ / tan θ_T. */
+    /**
+     * The errors orthogonal to w* are not too aligned: s_T κ cos θ < c_T sin θ, i.e.
+     * κ < tan θ / tan θ_T for a student and teacher better than chance.
+     */
     readonly errorsNotTooAligned: boolean;
     /** tan θ / tan θ_T (Infinity when the teacher is perfect). */
     readonly kappaThreshold: number;
@@ -60,7 +63,7 @@ export function theory(input: TheoryInput): TheoryResult {
     k,
     conditions: {
       teacherBeatsChance: cT > 0,
-      errorsNotTooAligned: kappa < kappaThreshold,
+      errorsNotTooAligned: sT * kappa * c0 < cT * s0,
       kappaThreshold,
     },
     improves: rate > 0,

@@ -36,7 +36,8 @@ export function theoryCommand(args: string[]): number {
       `T2   = ${r.T2.toPrecision(8)}   (unlearning the student's own error orthogonal to w*)`,
       `rate = ${r.rate.toPrecision(8)}   d cos/dt at t = 0 = T1 + T2`,
       `condition 1, teacher beats chance (c_T > 0): ${yes(r.conditions.teacherBeatsChance)}`,
-      `condition 2, kappa < tan(theta)/tan(theta_T) = ${r.conditions.kappaThreshold.toPrecision(6)}: ${yes(r.conditions.errorsNotTooAligned)}`,
+      `condition 2, errors orthogonal to w* not too aligned, s_T kappa cos(theta) < c_T sin(theta)` +
+        `${input.studentCos > 0 && input.teacherCos > 0 ? ` (kappa < tan(theta)/tan(theta_T) = ${r.conditions.kappaThreshold.toPrecision(6)})` : ''}: ${yes(r.conditions.errorsNotTooAligned)}`,
       `prediction: the student ${r.improves ? 'improves' : 'does not improve'} at t = 0`,
     ].join('\n') + '\n',
   );

@@ -10,7 +10,7 @@ import workerPath from '../../worker/index?modulePath';
 import { APP_VERSION } from '../../shared/app';
 import { Lab } from '../core/lab';
 import { LabApiService } from '../core/labApi';
-import { EnginePool } from '../core/pool';
+import { ENGINE_V8_FLAGS, EnginePool } from '../core/pool';
 import { RunStore } from '../core/store/store';
 import { forwardLabEvents, registerLabIpc, trustedSender } from './ipc';
 import { utilitySpawner } from './utilityEngine';
@@ -65,7 +65,7 @@ void app.whenReady().then(() => {
   const store = RunStore.open(join(app.getPath('userData'), 'lab.sqlite'), APP_VERSION, { nativeBinding: nativeBinding() });
   store.markInterrupted();
   const pool = new EnginePool(
-    utilitySpawner(() => utilityProcess.fork(workerPath, [], { serviceName: 'W2S Lab engine', stdio: 'inherit' })),
+    utilitySpawner(() => utilityProcess.fork(workerPath, [], { serviceName: 'W2S Lab engine', stdio: 'inherit', execArgv: [...ENGINE_V8_FLAGS] })),
     Math.max(1, availableParallelism() - 1),
   );
   const service = new LabApiService(new Lab(store, pool));
