@@ -4,7 +4,6 @@
  * A process that dies mid-job fails only that job; the pool replaces it and carries on.
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JobReply, JobRequest } from '../../shared/jobs';
@@ -32,10 +31,11 @@ export type JobInput = Omit<JobRequest, 'id' | 'type'>;
  */
 export const ENGINE_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size=3000', '--max-inlined-bytecode-size-cumulative=6000'];
 
-/** The worker entry and Node flags: the built bundle when present, else the TypeScript source via tsx. */
+/**
+ * The worker entry for child_process.fork (CLI, serve): the TypeScript source run through tsx, as
+ * the CLI itself is. (The desktop app forks electron-vite's bundle of the same file instead.)
+ */
 export function workerEntry(): { modulePath: string; execArgv: string[] } {
-  const built = join(__dirname, '..', '..', '..', 'out', 'worker', 'index.js');
-  if (existsSync(built) && !__filename.endsWith('.ts')) return { modulePath: built, execArgv: [...ENGINE_V8_FLAGS] };
   const source = join(__dirname, '..', '..', 'worker', 'index.ts');
   return { modulePath: source, execArgv: [...ENGINE_V8_FLAGS, '--import', pathToFileURL(require.resolve('tsx')).href] };
 }
