@@ -31,6 +31,8 @@ const TABLE_TOP = 2 * SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
 const TABLE = SIGMOID_TABLE;
 const ZK = ZIG_K;
 const ZW = ZIG_W;
+const sigmoidAt = sigmoidTable;
+const slowNormal = normalSlowPath;
 const TWO_POW_32 = 4294967296;
 
 /**
@@ -223,7 +225,7 @@ function accumulateHardGaussian(
   for (let j = 0; j < pending; j += 2) {
     const g1 = finishNormal(rng, deferred[j]);
     const g2 = finishNormal(rng, deferred[j + 1]);
-    const c = sigmoidTable(beta * weightNorm * g1) - (p * g1 + q * g2 > 0 ? 1 : 0);
+    const c = sigmoidAt(beta * weightNorm * g1) - (p * g1 + q * g2 > 0 ? 1 : 0);
     sum1 += c * g1;
     sum2 += c * g2;
     sumSq += c * c;
@@ -237,5 +239,5 @@ function accumulateHardGaussian(
 function finishNormal(rng: Rng, hz: number): number {
   const iz = hz & 255;
   const m = hz >> 8;
-  return (m ^ (m >> 31)) - (m >> 31) < ZK[iz] ? m * ZW[iz] : normalSlowPath(rng, hz);
+  return (m ^ (m >> 31)) - (m >> 31) < ZK[iz] ? m * ZW[iz] : slowNormal(rng, hz);
 }
