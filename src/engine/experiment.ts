@@ -13,13 +13,12 @@ import { type DataLaw, isElliptical, sampleRows } from './laws';
 import { Rng, StreamKind } from './rng';
 import type { LabelOptions, ScaleMixture } from './sft/batch';
 import { DenseKernel, type DenseProblem, type FiniteSftSet } from './sft/dense';
-import { accuracyFromCos, cosFromAccuracy, type EnginePath, type SftHyper, type SftKernel } from './sft/kernel';
+import { accuracyFromCos, cosFromAccuracy, type EnginePath, type KernelCheckpoint, type SftHyper, type SftKernel } from './sft/kernel';
 import { ProjectedKernel, type ProjectedProblem } from './sft/projected';
 import { ReducedKernel, type ReducedState } from './sft/reduced';
 import { LabelledSample } from './sft/validation';
 import { pretrainStudent, pretrainTeacher, type PretrainData, makePretrainData } from './setups/sharedPretraining';
 import { type ExperimentSpec, resolvePath } from './spec';
-import type { KernelCheckpoint } from './sft/kernel';
 
 /** The ceiling run's teacher index: SFT on ground-truth labels (teacher = w*). */
 export const CEILING = -1;

@@ -69,7 +69,7 @@ export class SftRun {
   /** A run of an already built kernel (step 0 recorded): for kernels made outside a spec. */
   static fromKernel(key: RunKey, descriptor: RunDescriptor, kernel: SftKernel, totalSteps: number, recordEvery = 1): SftRun {
     const run = new SftRun(key, descriptor, kernel, totalSteps, recordEvery, false);
-    run.record();
+    run.recordInitial();
     return run;
   }
 
@@ -78,7 +78,7 @@ export class SftRun {
     const { kernel, descriptor } = context.buildRun(key);
     const spec = context.spec;
     const run = new SftRun(key, descriptor, kernel, spec.sft.steps, spec.sft.recordEvery, spec.sft.earlyStopping === 'validation');
-    run.record();
+    run.recordInitial();
     return run;
   }
 
@@ -159,8 +159,14 @@ export class SftRun {
     return b[1] < OVERFLOW_NORM && this.kernel.isFinite();
   }
 
+  /** Step 0: the student before SFT. */
+  private recordInitial(): void {
+    this.kernel.metrics(this.buffer);
+    this.record();
+  }
+
+  /** Append the metrics in the buffer as the next recorded point. */
   private record(): void {
-    if (this.recorded === 0 && this.kernel.step === 0) this.kernel.metrics(this.buffer);
     const i = this.recorded;
     const b = this.buffer;
     const s = this.series;
