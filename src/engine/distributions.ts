@@ -84,37 +84,44 @@ export function normal(rng: Rng): number {
  */
 export function fillNormal(rng: Rng, out: Float64Array, n: number = out.length): void {
   if (!(n >= 0 && n <= out.length)) throw new RangeError(`fillNormal: n must be in [0, ${out.length}], got ${n}`);
-  let s0 = rng.s0;
-  let s1 = rng.s1;
-  let s2 = rng.s2;
-  let s3 = rng.s3;
-  for (let i = 0; i < n; i++) {
-    // xoshiro128** (rng.ts), inlined.
-    const m5 = Math.imul(s1, 5);
-    const hz = Math.imul((m5 << 7) | (m5 >>> 25), 9);
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-    const iz = hz & 255;
-    const m = hz >> 8;
-    // |m| without a branch: the sign is a coin flip, a branch on it is mispredicted half the time.
-    if ((m ^ (m >> 31)) - (m >> 31) < ZIG_K[iz]) {
+  // `| 0` on every load of the state: V8 then keeps it in 32-bit registers through the loop instead
+  // of re-checking and re-tagging it each draw (measured ~6.2 → ~4.4 ns a normal with the loop below).
+  let s0 = rng.s0 | 0;
+  let s1 = rng.s1 | 0;
+  let s2 = rng.s2 | 0;
+  let s3 = rng.s3 | 0;
+  let i = 0;
+  while (i < n) {
+    // The fast path is a loop of its own with no call in it, so the rare slow path below does not
+    // cost it registers.
+    let hz = 0;
+    for (; i < n; i++) {
+      // xoshiro128** (rng.ts), inlined.
+      const m5 = Math.imul(s1, 5);
+      hz = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const iz = hz & 255;
+      const m = hz >> 8;
+      // |m| without a branch: the sign is a coin flip, a branch on it is mispredicted half the time.
+      if ((m ^ (m >> 31)) - (m >> 31) >= ZIG_K[iz]) break;
       out[i] = m * ZIG_W[iz];
-    } else {
-      rng.s0 = s0;
-      rng.s1 = s1;
-      rng.s2 = s2;
-      rng.s3 = s3;
-      out[i] = normalSlowPath(rng, hz);
-      s0 = rng.s0;
-      s1 = rng.s1;
-      s2 = rng.s2;
-      s3 = rng.s3;
     }
+    if (i === n) break;
+    rng.s0 = s0;
+    rng.s1 = s1;
+    rng.s2 = s2;
+    rng.s3 = s3;
+    out[i++] = normalSlowPath(rng, hz);
+    s0 = rng.s0 | 0;
+    s1 = rng.s1 | 0;
+    s2 = rng.s2 | 0;
+    s3 = rng.s3 | 0;
   }
   rng.s0 = s0;
   rng.s1 = s1;
