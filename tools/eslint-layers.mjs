@@ -14,12 +14,14 @@ const RULES = {
   engine: { layers: ['engine'], packages: ['zod'] },
   shared: { layers: ['shared', 'engine'], packages: ['zod'] },
   worker: { layers: ['worker', 'engine', 'shared'], packages: [] },
-  'main/core': { layers: ['main/core', 'engine', 'shared'], packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx'] },
+  'main/core': { layers: ['main/core', 'renderer/charts', 'engine', 'shared'], packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx', '@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit'] },
   'main/serve': { layers: ['main/serve', 'main/core', 'engine', 'shared'], packages: ['node', 'zod'] },
   'main/electron': { layers: ['main/electron', 'main/core', 'engine', 'shared'], packages: ['node', 'electron', 'zod', 'better-sqlite3'] },
   preload: { layers: ['preload', 'shared'], packages: ['electron'] },
-  renderer: { layers: ['renderer', 'shared', 'engine'], packages: ['vue', 'pinia', 'echarts', 'vue-echarts', 'zod'] },
-  cli: { layers: ['cli', 'main/core', 'main/serve', 'engine', 'shared'], packages: ['node', 'zod'] },
+  // The chart-option builders are pure: the app and the Node exporters both use them.
+  'renderer/charts': { layers: ['renderer/charts', 'engine', 'shared'], packages: ['echarts'] },
+  renderer: { layers: ['renderer', 'renderer/charts', 'shared', 'engine'], packages: ['vue', 'pinia', 'echarts', 'vue-echarts', 'zod'] },
+  cli: { layers: ['cli', 'main/core', 'main/serve', 'renderer/charts', 'engine', 'shared'], packages: ['node', 'zod'] },
 };
 
 function layerOf(file, srcRoot) {
