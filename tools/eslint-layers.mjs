@@ -54,6 +54,8 @@ export const layersRule = {
         const target = layerOf(resolve(dirname(file), source), srcRoot);
         // package.json (name and version) sits above src/ and is plain data.
         if (target === null && /package\.json$/.test(source)) return;
+        // The paper's presets are data shared by the app and the CLI.
+        if (target === null && /resources\/presets\/[\w-]+\.json$/.test(source)) return;
         if (target !== null && allowed.layers.includes(target)) return;
         context.report({ node, messageId: 'bad', data: { layer, target: target ?? 'outside src/', source } });
         return;

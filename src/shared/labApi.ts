@@ -93,7 +93,16 @@ export const LAB_METHODS = {
   /** Validate a spec without running it: the builder's inline errors. */
   checkSpec: {
     input: z.object({ spec: z.unknown() }).strict(),
-    output: z.object({ ok: z.boolean(), errors: z.array(z.string()), spec: z.record(z.string(), z.unknown()).nullable(), runs: z.number(), samples: z.number() }),
+    output: z.object({
+      ok: z.boolean(),
+      errors: z.array(z.string()),
+      spec: z.record(z.string(), z.unknown()).nullable(),
+      runs: z.number(),
+      samples: z.number(),
+      /** From this machine's last benchmark; null when none is on record. */
+      expectedSeconds: z.number().nullable(),
+      estimateBasis: z.string(),
+    }),
   },
   submit: { input: z.object({ spec: z.unknown(), name: z.string().max(200).optional() }).strict(), output: z.object({ id }) },
   cancel: { input: byId, output: ok },

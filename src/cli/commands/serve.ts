@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readCalibration } from '../../main/core/calibration';
 import { Lab } from '../../main/core/lab';
 import { LabApiService } from '../../main/core/labApi';
 import { EnginePool, forkSpawner } from '../../main/core/pool';
@@ -26,10 +27,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   const store = openStore(file);
   const pool = new EnginePool(forkSpawner(), workers);
   const lab = new Lab(store, pool);
-  const api = new LabApiService(lab);
+  const root = join(__dirname, '..', '..', '..');
+  const api = new LabApiService(lab, { calibration: readCalibration(join(root, 'bench', 'results', 'latest.json')), workers });
   let server;
   try {
-    server = await startServer(api, { host, port, rendererDir: join(__dirname, '..', '..', '..', 'out', 'renderer') });
+    server = await startServer(api, { host, port, rendererDir: join(root, 'out', 'renderer') });
   } catch (error) {
     pool.close();
     store.close();

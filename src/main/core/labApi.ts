@@ -15,6 +15,7 @@ import {
   parseInput,
   parseOutput,
 } from '../../shared/labApi';
+import { type Calibration, expectedSeconds } from './calibration';
 import type { Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
 
@@ -58,7 +59,16 @@ type Handlers = { [M in LabMethod]: (input: LabInput<M>) => LabOutput<M> | Promi
 export class LabApiService {
   private readonly handlers: Handlers;
 
-  constructor(readonly lab: Lab) {
+  constructor(
+    readonly lab: Lab,
+    options: { calibration?: Calibration | null; workers?: number } = {},
+  ) {
+    const calibration = options.calibration ?? null;
+    const workers = options.workers ?? 1;
+    const basis =
+      calibration === null
+        ? 'no benchmark on record: run `npm run bench` for a time estimate'
+        : `benchmark of ${calibration.date.slice(0, 10)} (${calibration.machine}), ${workers} engine process${workers === 1 ? '' : 'es'}`;
     const store = lab.store;
     const experiment = (id: number): ExperimentRecord => {
       const e = store.getExperiment(id);
@@ -100,8 +110,16 @@ export class LabApiService {
       },
       checkSpec: ({ spec }) => {
         const r = parseSpec(spec);
-        if (!r.ok) return { ok: false, errors: r.errors, spec: null, runs: 0, samples: 0 };
-        return { ok: true, errors: [], spec: r.spec as unknown as Record<string, unknown>, runs: runKeys(r.spec).length, samples: samplesToDraw(r.spec) };
+        if (!r.ok) return { ok: false, errors: r.errors, spec: null, runs: 0, samples: 0, expectedSeconds: null, estimateBasis: basis };
+        return {
+          ok: true,
+          errors: [],
+          spec: r.spec as unknown as Record<string, unknown>,
+          runs: runKeys(r.spec).length,
+          samples: samplesToDraw(r.spec),
+          expectedSeconds: expectedSeconds(r.spec, calibration, workers),
+          estimateBasis: basis,
+        };
       },
       submit: ({ spec, name }) => {
         const r = parseSpec(spec);

@@ -1,0 +1,18 @@
+/**
+ * The one LabApi the renderer talks to: the preload's `window.lab` in the desktop app, the HTTP
+ * client when the same renderer is served by `w2s serve`.
+ */
+import type { LabApi } from '../../../shared/labApi';
+import { serveLabApi } from './serveClient';
+
+let api: LabApi | null = null;
+
+export function useLab(): LabApi {
+  api ??= window.lab ?? serveLabApi();
+  return api;
+}
+
+/** Where the renderer runs: the desktop app or a browser tab on `w2s serve`. */
+export function shellName(): 'desktop' | 'browser' {
+  return window.lab === undefined ? 'browser' : 'desktop';
+}
