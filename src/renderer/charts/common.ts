@@ -1,0 +1,203 @@
+/**
+ * Pieces every figure shares: the frame (background, fonts, title, legend, grid, axes) and the line
+ * and band series, with thinning applied only to what goes into the option. Kept as plain data so
+ * the same option renders in the browser and in ECharts' Node SSR.
+ */
+import type { EChartsOption, LineSeriesOption, SeriesOption } from 'echarts';
+import { drawable, pick, thinIndices } from './data';
+import { px, themeColors } from './style';
+import type { FigureStyle, Metric, PlottedSeries } from './types';
+
+export const METRIC_AXIS: Record<Metric, string> = {
+  cos: 'cos(w, w*)',
+  inner: '⟨w, w*⟩',
+  norm: '‖w‖',
+  accuracy: 'accuracy',
+};
+
+export const STEP_AXIS = 'SFT step';
+
+export interface AxisSpec {
+  readonly name: string;
+  readonly type: 'value' | 'log' | 'category';
+  readonly min?: number | 'dataMin';
+  readonly max?: number | 'dataMax';
+  readonly categories?: string[];
+}
+
+/** Axis in the figure's fonts and theme; name centred outside the labels. */
+export function axis(style: FigureStyle, spec: AxisSpec, vertical: boolean): Record<string, unknown> {
+  const c = themeColors(style);
+  const font = px(style.fontSize);
+  return {
+    type: spec.type,
+    name: spec.name,
+    nameLocation: 'middle',
+    nameGap: vertical ? font * 3.6 : font * 2.2,
+    nameTextStyle: { color: c.text, fontFamily: style.fontFamily, fontSize: font },
+    min: spec.min,
+    max: spec.max,
+    scale: spec.type === 'value' && spec.min === undefined,
+    data: spec.categories,
+    axisLine: { show: true, onZero: false, lineStyle: { color: c.axis } },
+    axisTick: { lineStyle: { color: c.axis } },
+    axisLabel: { color: c.text, fontFamily: style.fontFamily, fontSize: font, hideOverlap: true },
+    splitLine: { show: spec.type !== 'category', lineStyle: { color: c.grid, width: 0.5 } },
+  };
+}
+
+/** The option's frame. `legend` lists exactly the names given (thin lines stay out of it). */
+export function frame(
+  style: FigureStyle,
+  title: string,
+  x: AxisSpec,
+  y: AxisSpec,
+  series: SeriesOption[],
+  legend: string[],
+  extra: Partial<EChartsOption> = {},
+): EChartsOption {
+  const c = themeColors(style);
+  const font = px(style.fontSize);
+  const hasLegend = legend.length > 0;
+  return {
+    animation: false,
+    backgroundColor: c.background,
+    textStyle: { fontFamily: style.fontFamily, fontSize: font, color: c.text },
+    title: { text: title, left: 'center', top: 4, textStyle: { fontFamily: style.fontFamily, fontSize: font * 1.1, fontWeight: 'normal', color: c.text } },
+    legend: {
+      show: hasLegend,
+      data: legend,
+      top: font * 1.1 + 10,
+      type: 'plain',
+      itemWidth: 18,
+      itemHeight: font * 0.8,
+      textStyle: { fontFamily: style.fontFamily, fontSize: font, color: c.text },
+    },
+    grid: { left: font * 5, right: font * 1.5, top: font * (hasLegend ? 4.5 : 2.6) + 8, bottom: font * 3.6, containLabel: false },
+    tooltip: { trigger: 'item', confine: true },
+    xAxis: axis(style, x, false),
+    yAxis: axis(style, y, true),
+    series,
+    ...extra,
+  } as EChartsOption;
+}
+
+/** Points [x, y] at the given indices. */
+export function pairs(x: ArrayLike<number>, y: ArrayLike<number>, idx: readonly number[]): [number, number][] {
+  return idx.map((i) => [x[i], y[i]]);
+}
+
+export interface LineOpts {
+  readonly name: string;
+  readonly color: string;
+  readonly width: number;
+  readonly opacity?: number;
+  readonly dash?: 'solid' | 'dashed' | 'dotted' | number[];
+  readonly silent?: boolean;
+  readonly z?: number;
+}
+
+/** A line series with no symbols; `silent` lines skip hit-testing (hundreds of teacher lines stay cheap). */
+export function line(o: LineOpts, data: [number, number][]): LineSeriesOption {
+  return {
+    type: 'line',
+    name: o.name,
+    data,
+    showSymbol: false,
+    symbol: 'none',
+    silent: o.silent ?? false,
+    z: o.z ?? 2,
+    color: o.color,
+    lineStyle: { color: o.color, width: o.width, opacity: o.opacity ?? 1, type: o.dash ?? 'solid' },
+    emphasis: { disabled: true },
+    triggerLineEvent: false,
+    // A line with more points than pixels is downsampled by ECharts itself (screen only).
+    sampling: 'lttb',
+  } as LineSeriesOption;
+}
+
+/**
+ * The drawn and the plotted version of a curve: `plotted` keeps every drawable point (log axes
+ * drop non-positive values), the option gets those thinned to style.maxPoints.
+ */
+export function curve(
+  style: FigureStyle,
+  meta: { name: string; experimentId: number; xLabel: string; yLabel: string },
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+): { plotted: PlottedSeries; data: [number, number][] } {
+  const idx = drawable(x, [y], style.xScale === 'log', style.yScale === 'log');
+  const px_ = pick(x, idx);
+  const py = pick(y, idx);
+  return { plotted: { ...meta, x: px_, y: py }, data: pairs(px_, py, thinIndices(py, style.maxPoints)) };
+}
+
+/**
+ * A band between lower and upper as two stacked line series (lower transparent, then upper −
+ * lower filled on top of it): plain data that both the canvas and the SSR SVG renderer fill
+ * correctly. stackStrategy 'all' makes it stack across signs; both series share indices, so
+ * stacking by index is exact. Thinning follows the mean (`guide`).
+ */
+export function band(
+  style: FigureStyle,
+  meta: { name: string; experimentId: number; xLabel: string; yLabel: string },
+  x: ArrayLike<number>,
+  lower: ArrayLike<number>,
+  upper: ArrayLike<number>,
+  guide: ArrayLike<number>,
+  color: string,
+  opacity = 0.2,
+): { plotted: PlottedSeries[]; series: LineSeriesOption[] } {
+  const idx = drawable(x, [lower, upper], style.xScale === 'log', style.yScale === 'log');
+  const bx = pick(x, idx);
+  const lo = pick(lower, idx);
+  const hi = pick(upper, idx);
+  const shown = thinIndices(pick(guide, idx), style.maxPoints);
+  const stack = `band:${meta.name}`;
+  const base = { type: 'line', stack, stackStrategy: 'all', showSymbol: false, symbol: 'none', silent: true, z: 1, emphasis: { disabled: true }, tooltip: { show: false } } as const;
+  const series: LineSeriesOption[] = [
+    { ...base, name: `${meta.name} lower`, data: pairs(bx, lo, shown), lineStyle: { opacity: 0, width: 0 } } as LineSeriesOption,
+    {
+      ...base,
+      name: `${meta.name} upper`,
+      data: shown.map((i) => [bx[i], hi[i] - lo[i]]),
+      lineStyle: { opacity: 0, width: 0 },
+      areaStyle: { color, opacity },
+    } as LineSeriesOption,
+  ];
+  const plotted: PlottedSeries[] = [
+    { name: `${meta.name} lower`, experimentId: meta.experimentId, x: bx, y: lo, xLabel: meta.xLabel, yLabel: `${meta.yLabel}_lower` },
+    { name: `${meta.name} upper`, experimentId: meta.experimentId, x: bx, y: hi, xLabel: meta.xLabel, yLabel: `${meta.yLabel}_upper` },
+  ];
+  return { plotted, series };
+}
+
+/** A dashed reference line at x = 0 or y = 0, attached to a series. */
+export function zeroLine(style: FigureStyle, axisName: 'xAxis' | 'yAxis'): Record<string, unknown> {
+  return {
+    silent: true,
+    symbol: 'none',
+    label: { show: false },
+    lineStyle: { color: themeColors(style).reference, type: 'dashed', width: 1 },
+    data: [{ [axisName]: 0 }],
+  };
+}
+
+/** Fixed-point formatting for labels and legends. */
+export const fmt = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+/** Axis limits covering the values and 0 (reference lines are not part of ECharts' data extent), padded 5 %. */
+export function rangeWithZero(values: ArrayLike<number>): { min: number; max: number } {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) continue;
+    lo = Math.min(lo, values[i]);
+    hi = Math.max(hi, values[i]);
+  }
+  const pad = (hi - lo) * 0.05 || 0.05;
+  return { min: niceRound(lo - pad), max: niceRound(hi + pad) };
+}
+
+/** Three significant digits, so tick labels stay short. */
+const niceRound = (v: number): number => Number(v.toPrecision(3));

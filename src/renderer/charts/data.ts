@@ -1,0 +1,288 @@
+/**
+ * From a SeriesBundle to what figures plot: zero-copy per-run column views, the early-stopping
+ * selection per teacher (the same rule as engine/summary, so a running experiment's figures agree
+ * with the summary it will get), statistics across teachers, EMA smoothing and on-screen thinning.
+ */
+import { CEILING, cellsOf, type Cell, type RunDescriptor, type RunKey } from '../../engine/experiment';
+import type { RunSeries } from '../../engine/run';
+import type { ExperimentSpec } from '../../engine/spec';
+import { selectStep } from '../../engine/summary';
+import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
+
+/** One run's columns as subarrays of bundle.data (views, never copies). */
+export interface RunView {
+  readonly key: RunKey;
+  readonly status: string;
+  readonly recorded: number;
+  readonly descriptor: RunDescriptor | null;
+  readonly columns: Readonly<Record<string, Float64Array>>;
+}
+
+const DESCRIPTOR_FIELDS = ['studentCos', 'studentNorm', 'studentAccuracy', 'teacherCos', 'teacherAccuracy', 'kappa'] as const;
+
+function asDescriptor(d: Record<string, number> | null): RunDescriptor | null {
+  if (d === null) return null;
+  for (const f of DESCRIPTOR_FIELDS) if (typeof d[f] !== 'number') return null;
+  return d as unknown as RunDescriptor;
+}
+
+/** Views of every run, in bundle order. The block is metric-major per run: run i's column c starts at offset_i + c·recorded_i. */
+export function runViews(bundle: SeriesBundle): RunView[] {
+  const width = bundle.columns.length;
+  const views: RunView[] = [];
+  let offset = 0;
+  for (const run of bundle.runs) {
+    const n = run.recorded;
+    const columns: Record<string, Float64Array> = {};
+    bundle.columns.forEach((name, c) => {
+      columns[name] = bundle.data.subarray(offset + c * n, offset + (c + 1) * n);
+    });
+    offset += width * n;
+    views.push({ key: run.key, status: run.status, recorded: n, descriptor: asDescriptor(run.descriptor), columns });
+  }
+  if (offset > bundle.data.length) throw new Error(`series bundle holds ${bundle.data.length} values, runs need ${offset}`);
+  return views;
+}
+
+const EMPTY = new Float64Array(0);
+
+/** A view as the engine's RunSeries (for selectStep); missing columns are empty. */
+export function asRunSeries(view: RunView): RunSeries {
+  const c = view.columns;
+  return {
+    step: c.step ?? EMPTY,
+    inner: c.inner ?? EMPTY,
+    norm: c.norm ?? EMPTY,
+    cos: c.cos ?? EMPTY,
+    accuracy: c.accuracy ?? EMPTY,
+    agreement: c.agreement ?? EMPTY,
+    validation: c.validation,
+  };
+}
+
+/** One teacher's run chosen by the spec's early-stopping rule over its learning rates. */
+export interface SelectedTeacher {
+  readonly cell: number;
+  readonly teacher: number;
+  readonly view: RunView;
+  readonly learningRate: number;
+  /** Index of the early-stopped point in the recorded series (≥ 1). */
+  readonly index: number;
+  readonly step: number;
+  /** gain = cos(w_t*, w*) − cos(w_0, w*) (SPEC §2). */
+  readonly gain: number;
+  readonly descriptor: RunDescriptor | null;
+}
+
+/**
+ * Per (cell, teacher), the learning rate whose early-stopped score is highest (lowest index first
+ * on ties), exactly like engine/summary's bestOf, on whatever prefix is recorded. The ceiling run
+ * (teacher = CEILING) is left out. A rule whose column is missing falls back to `oracle`.
+ */
+export function selectTeachers(spec: ExperimentSpec, views: RunView[]): SelectedTeacher[] {
+  const byTeacher = new Map<string, RunView[]>();
+  for (const v of views) {
+    if (v.key.teacher === CEILING || v.recorded < 2) continue;
+    const id = `${v.key.cell}:${v.key.teacher}`;
+    const list = byTeacher.get(id) ?? [];
+    list.push(v);
+    byTeacher.set(id, list);
+  }
+  const rule = spec.sft.earlyStopping;
+  const out: SelectedTeacher[] = [];
+  for (const list of byTeacher.values()) {
+    let best: { view: RunView; index: number; score: number } | null = null;
+    for (const view of [...list].sort((a, b) => a.key.lr - b.key.lr)) {
+      const series = asRunSeries(view);
+      const usable = (rule === 'validation' && series.validation !== undefined) || (rule === 'teacher' && series.agreement.length > 0);
+      const { index, score } = selectStep(series, usable ? rule : 'oracle');
+      if (index < 0) continue;
+      if (best === null || score > best.score) best = { view, index, score };
+    }
+    if (best === null) continue;
+    const { view, index } = best;
+    const cos = view.columns.cos;
+    out.push({
+      cell: view.key.cell,
+      teacher: view.key.teacher,
+      view,
+      learningRate: spec.sft.learningRates[view.key.lr],
+      index,
+      step: view.columns.step[index],
+      gain: cos[index] - cos[0],
+      descriptor: view.descriptor ?? list.find((v) => v.descriptor !== null)?.descriptor ?? null,
+    });
+  }
+  return out.sort((a, b) => a.cell - b.cell || a.teacher - b.teacher);
+}
+
+/** A cell with a legend label: "‖w₀‖ = 1", with the teacher accuracy when the grid has several. */
+export interface CellGroup {
+  readonly cell: Cell;
+  readonly label: string;
+  readonly teachers: SelectedTeacher[];
+}
+
+const percent = (x: number): string => `${Number((x * 100).toPrecision(4))} %`;
+
+export function cellLabel(spec: ExperimentSpec, cell: Cell): string {
+  if (cell.norm === null) return 'shared pretraining';
+  const norm = `‖w₀‖ = ${cell.norm}`;
+  return spec.teachers.accuracy.length > 1 && cell.teacherAccuracy !== null ? `${norm}, teacher ${percent(cell.teacherAccuracy)}` : norm;
+}
+
+/** The selected teachers grouped by cell, in cell order; cells with no teacher yet are kept (empty). */
+export function cellGroups(input: FigureInput): CellGroup[] {
+  const selected = selectTeachers(input.spec, runViews(input.bundle));
+  return cellsOf(input.spec).map((cell) => ({
+    cell,
+    label: cellLabel(input.spec, cell),
+    teachers: selected.filter((t) => t.cell === cell.index),
+  }));
+}
+
+export function metricColumn(t: SelectedTeacher, metric: Metric): Float64Array {
+  return t.view.columns[metric] ?? EMPTY;
+}
+
+/**
+ * Two-sided 97.5 % quantile of Student's t with df degrees of freedom: a table to df = 30, then
+ * the Cornish–Fisher expansion (error < 1e-4 for df > 30); df ≤ 0 gives NaN.
+ */
+const T975 = [
+  12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.306, 2.2622, 2.2281, 2.201, 2.1788, 2.1604, 2.1448, 2.1314,
+  2.1199, 2.1098, 2.1009, 2.093, 2.086, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+];
+export function tQuantile975(df: number): number {
+  if (!(df >= 1)) return NaN;
+  if (df <= 30 && Number.isInteger(df)) return T975[df - 1];
+  const z = 1.959963984540054;
+  const z3 = z ** 3;
+  const z5 = z ** 5;
+  const z7 = z ** 7;
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3);
+}
+
+/** Mean and band across teachers at each recorded index. */
+export interface Band {
+  readonly mean: Float64Array;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  /** Teachers with a finite value at that index (partial runs are shorter). */
+  readonly n: Float64Array;
+}
+
+/**
+ * Step-by-step statistics across teachers (columns of unequal length allowed; non-finite values,
+ * e.g. a diverged run, are left out). Bands: `std` mean ± s (sample std, n − 1), `sem` mean ± s/√n,
+ * `ci95` mean ± t₀.₉₇₅(n − 1)·s/√n (Student t; collapses to the mean when n = 1), `minmax` the
+ * range. s = 0 when n = 1.
+ */
+export function bandAcross(columns: ArrayLike<number>[], kind: BandKind): Band {
+  const length = Math.max(0, ...columns.map((c) => c.length));
+  const mean = new Float64Array(length);
+  const lower = new Float64Array(length);
+  const upper = new Float64Array(length);
+  const n = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    let count = 0;
+    let sum = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const c of columns) {
+      if (i >= c.length || !Number.isFinite(c[i])) continue;
+      count++;
+      sum += c[i];
+      if (c[i] < lo) lo = c[i];
+      if (c[i] > hi) hi = c[i];
+    }
+    n[i] = count;
+    if (count === 0) {
+      mean[i] = lower[i] = upper[i] = NaN;
+      continue;
+    }
+    const m = sum / count;
+    let ss = 0;
+    for (const c of columns) if (i < c.length && Number.isFinite(c[i])) ss += (c[i] - m) * (c[i] - m);
+    const s = count > 1 ? Math.sqrt(ss / (count - 1)) : 0;
+    const half = kind === 'std' ? s : kind === 'sem' ? s / Math.sqrt(count) : kind === 'ci95' ? (count > 1 ? tQuantile975(count - 1) * s / Math.sqrt(count) : 0) : NaN;
+    mean[i] = m;
+    lower[i] = kind === 'minmax' ? lo : m - half;
+    upper[i] = kind === 'minmax' ? hi : m + half;
+  }
+  return { mean, lower, upper, n };
+}
+
+/** Exponential moving average, y'_i = α y'_{i−1} + (1 − α) y_i, starting at y_0; non-finite values carry the previous one. */
+export function ema(y: ArrayLike<number>, alpha: number): Float64Array {
+  const out = new Float64Array(y.length);
+  let prev = NaN;
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (!Number.isFinite(v)) {
+      out[i] = prev;
+      continue;
+    }
+    prev = Number.isFinite(prev) ? alpha * prev + (1 - alpha) * v : v;
+    out[i] = prev;
+  }
+  return out;
+}
+
+/**
+ * Indices to draw of a series of `length` points, at most maxPoints: the first, the last, and per
+ * bucket of the interior the indices of its minimum and maximum of y (keeps spikes, unlike
+ * striding). All indices when maxPoints is null or the series is short enough.
+ */
+export function thinIndices(y: ArrayLike<number>, maxPoints: number | null): number[] {
+  const length = y.length;
+  if (maxPoints === null || length <= maxPoints) return Array.from({ length }, (_, i) => i);
+  if (maxPoints < 4) return maxPoints <= 1 ? [0] : [0, length - 1];
+  const buckets = Math.floor((maxPoints - 2) / 2);
+  const interior = length - 2;
+  const out = [0];
+  for (let b = 0; b < buckets; b++) {
+    const from = 1 + Math.floor((b * interior) / buckets);
+    const to = 1 + Math.floor(((b + 1) * interior) / buckets);
+    if (to <= from) continue;
+    let lo = from;
+    let hi = from;
+    for (let i = from; i < to; i++) {
+      if (y[i] < y[lo]) lo = i;
+      if (y[i] > y[hi]) hi = i;
+    }
+    if (lo === hi) out.push(lo);
+    else out.push(Math.min(lo, hi), Math.max(lo, hi));
+  }
+  out.push(length - 1);
+  return out;
+}
+
+/** Indices where (x, y) can be drawn on the figure's axes: finite, x > 0 on a log x axis, y > 0 on a log y axis. */
+export function drawable(x: ArrayLike<number>, ys: ArrayLike<number>[], logX: boolean, logY: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]) || (logX && x[i] <= 0)) continue;
+    if (ys.some((y) => i >= y.length || !Number.isFinite(y[i]) || (logY && y[i] <= 0))) continue;
+    out.push(i);
+  }
+  return out;
+}
+
+export const pick = (a: ArrayLike<number>, idx: readonly number[]): Float64Array => Float64Array.from(idx, (i) => a[i]);
+
+/** Mean, sample std and count of the finite values. */
+export function meanStd(values: ArrayLike<number>): { mean: number; std: number; n: number } {
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) continue;
+    n++;
+    sum += values[i];
+  }
+  if (n === 0) return { mean: NaN, std: NaN, n };
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) ss += (values[i] - mean) ** 2;
+  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, n };
+}

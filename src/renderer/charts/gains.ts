@@ -1,0 +1,80 @@
+/**
+ * Histogram of per-teacher gains in cosine (SPEC §2), one translucent outline per cell on shared
+ * bins, with the no-gain line at 0. Bars are drawn as a filled step polygon (plain line data), so
+ * the bins sit exactly on their edges in both renderers.
+ */
+import type { SeriesOption } from 'echarts';
+import { frame, line, zeroLine } from './common';
+import { cellGroups } from './data';
+import { legendName } from './trajectories';
+import { colorAt, px } from './style';
+import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
+
+export interface Histogram {
+  readonly edges: Float64Array;
+  readonly counts: Float64Array;
+}
+
+/** Equal-width bins over [lo, hi] (widened to include 0); bin b holds lo + b·w ≤ g < lo + (b+1)·w, the last bin closed. */
+export function histogramEdges(values: number[], bins: number): Float64Array {
+  let lo = Math.min(0, ...values);
+  let hi = Math.max(0, ...values);
+  if (hi - lo < 1e-12) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  return Float64Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+}
+
+export function histogram(values: number[], edges: Float64Array): Histogram {
+  const bins = edges.length - 1;
+  const counts = new Float64Array(bins);
+  const lo = edges[0];
+  const w = (edges[bins] - lo) / bins;
+  for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / w)))]++;
+  return { edges, counts };
+}
+
+/** Square-root rule, 5 to 40 bins. */
+export const binCount = (n: number): number => Math.max(5, Math.min(40, Math.ceil(Math.sqrt(n))));
+
+export function gains(input: FigureInput, style: FigureStyle): Figure {
+  const groups = cellGroups(input).filter((g) => g.teachers.length > 0);
+  const all = groups.flatMap((g) => g.teachers.map((t) => t.gain)).filter(Number.isFinite);
+  const edges = histogramEdges(all, binCount(all.length));
+  const plotted: PlottedSeries[] = [];
+  const series: SeriesOption[] = [];
+  const legend: string[] = [];
+  groups.forEach((g, gi) => {
+    const color = colorAt(style, gi);
+    const h = histogram(g.teachers.map((t) => t.gain).filter(Number.isFinite), edges);
+    const name = legendName(g.label, g.teachers.length);
+    legend.push(name);
+    plotted.push({
+      name,
+      experimentId: input.id,
+      x: h.counts.map((_, b) => (edges[b] + edges[b + 1]) / 2),
+      y: h.counts,
+      xLabel: 'gain_bin_centre',
+      yLabel: 'teachers',
+    });
+    // Outline (e0,0) (e0,c0) (e1,c0) (e1,c1) … (eB,c_{B−1}) (eB,0), filled down to 0.
+    const outline: [number, number][] = [[edges[0], 0]];
+    h.counts.forEach((c, b) => outline.push([edges[b], c], [edges[b + 1], c]));
+    outline.push([edges[edges.length - 1], 0]);
+    const s = line({ name, color, width: px(style.lineWidth) / 2, z: 2 + gi }, outline) as Record<string, unknown>;
+    series.push({ ...s, sampling: undefined, areaStyle: { color, opacity: groups.length > 1 ? 0.35 : 0.6 }, markLine: gi === 0 ? zeroLine(style, 'xAxis') : undefined } as SeriesOption);
+  });
+  const title = `${input.name}: gain per teacher (${all.length} teachers, ${all.filter((g) => g > 0).length} improve)`;
+  const xAxisLabel = 'gain in cos(w, w*)';
+  const yAxisLabel = 'teachers';
+  const option = frame(
+    style,
+    title,
+    { name: xAxisLabel, type: 'value', min: edges[0], max: edges[edges.length - 1] },
+    { name: yAxisLabel, type: 'value', min: 0 },
+    series,
+    groups.length > 1 ? legend : [],
+  );
+  return { option, series: plotted, xAxisLabel, yAxisLabel, title };
+}

@@ -1,0 +1,69 @@
+/**
+ * Figure styling shared by every builder: defaults that look like a paper figure, the palettes,
+ * and the light/dark theme colours. Everything is data, so the option renders the same in the
+ * browser and in Node's SSR exporter.
+ */
+import type { FigureStyle, PaletteName } from './types';
+
+/** seaborn "colorblind" and Paul Tol "bright": both stay distinguishable with colour-vision deficiency. */
+export const PALETTES: Record<PaletteName, readonly string[]> = {
+  colorblind: ['#0173B2', '#DE8F05', '#029E73', '#D55E00', '#CC78BC', '#CA9161', '#FBAFE4', '#949494', '#ECE133', '#56B4E9'],
+  'tol-bright': ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377', '#BBBBBB'],
+};
+
+/** Paper-ish defaults: 6.5 in wide at 96 px/in, golden-ratio height, 9 pt DejaVu Sans. */
+export function defaultStyle(overrides: Partial<FigureStyle> = {}): FigureStyle {
+  return {
+    width: 624,
+    height: 386,
+    fontFamily: 'DejaVu Sans',
+    fontSize: 9,
+    lineWidth: 1.5,
+    palette: 'colorblind',
+    lineStyles: false,
+    band: 'std',
+    xScale: 'linear',
+    yScale: 'linear',
+    smoothing: 0,
+    metric: 'cos',
+    heatmapValue: 'gainMean',
+    thinLines: true,
+    flow: true,
+    stopMarkers: true,
+    maxPoints: null,
+    theme: 'light',
+    ...overrides,
+  };
+}
+
+export interface ThemeColors {
+  readonly background: string;
+  readonly text: string;
+  readonly axis: string;
+  readonly grid: string;
+  /** Reference lines (zero lines). */
+  readonly reference: string;
+}
+
+export function themeColors(style: FigureStyle): ThemeColors {
+  return style.theme === 'dark'
+    ? { background: '#1e1e1e', text: '#e6e6e6', axis: '#b0b0b0', grid: '#3a3a3a', reference: '#9a9a9a' }
+    : { background: '#ffffff', text: '#222222', axis: '#555555', grid: '#e6e6e6', reference: '#666666' };
+}
+
+export function colorAt(style: FigureStyle, i: number): string {
+  const p = PALETTES[style.palette];
+  return p[((i % p.length) + p.length) % p.length];
+}
+
+const DASHES = ['solid', 'dashed', 'dotted', [6, 2, 1, 2]] as const;
+
+/** Line dash of group i: solid unless `lineStyles` cycles dashes for greyscale prints. */
+export function dashAt(style: FigureStyle, i: number): 'solid' | 'dashed' | 'dotted' | number[] {
+  if (!style.lineStyles) return 'solid';
+  const d = DASHES[i % DASHES.length];
+  return typeof d === 'string' ? d : [...d];
+}
+
+/** Styles are in pt; ECharts draws in CSS px (96 px per 72 pt). */
+export const px = (pt: number): number => (pt * 4) / 3;
