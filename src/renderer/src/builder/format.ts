@@ -1,0 +1,54 @@
+/** How the builder's estimate reads: durations and sample counts, short and rounded. */
+
+const PREFIXES: readonly [number, string][] = [
+  [1e3, 'k'],
+  [1e6, 'M'],
+  [1e9, 'G'],
+  [1e12, 'T'],
+  [1e15, 'P'],
+  [1e18, 'E'],
+];
+
+/** A count in three significant digits with an SI prefix: 7.07e10 → '70.7 G'. */
+export function formatQuantity(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  if (Math.abs(n) < 1000) return String(Math.round(n));
+  let i = 0;
+  while (i + 1 < PREFIXES.length && Math.abs(n) >= PREFIXES[i + 1][0]) i++;
+  let v = Number((n / PREFIXES[i][0]).toPrecision(3));
+  // 999 950 rounds to 1000 k: say 1 M instead.
+  if (Math.abs(v) >= 1000 && i + 1 < PREFIXES.length) {
+    i++;
+    v = Number((n / PREFIXES[i][0]).toPrecision(3));
+  }
+  return `${v} ${PREFIXES[i][1]}`;
+}
+
+/** Samples to draw: 7.07e10 → '70.7 G samples', 1 → '1 sample'. */
+export function formatCount(samples: number): string {
+  const q = formatQuantity(samples);
+  return `${q} ${q === '1' ? 'sample' : 'samples'}`;
+}
+
+/** A duration in its two largest units: 42 → '42 s', 270 → '4 min 30 s', 7500 → '2 h 5 min'. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 0.5) return '< 1 s';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    const rest = s % 60;
+    return rest === 0 ? `${m} min` : `${m} min ${rest} s`;
+  }
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const rest = minutes % 60;
+    return rest === 0 ? `${h} h` : `${h} h ${rest} min`;
+  }
+  const hours = Math.round(seconds / 3600);
+  const d = Math.floor(hours / 24);
+  const rest = hours % 24;
+  return rest === 0 ? `${d} d` : `${d} d ${rest} h`;
+}

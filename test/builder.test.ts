@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { logspace, parseSpec } from '../src/engine/spec';
+import { errorsByField, FIELD_IDS, FIELDS, visibleFields } from '../src/renderer/src/builder/fields';
+import { checkForm, defaultForm, formFromSpec, formSize, importSpec, specFromForm, withSetup } from '../src/renderer/src/builder/form';
+import { formatCount, formatDuration } from '../src/renderer/src/builder/format';
+import { parseNumber, parseNumberList } from '../src/renderer/src/builder/parse';
+import { PRESETS } from '../src/renderer/src/presets';
+
+function parsed(doc: unknown) {
+  const r = parseSpec(doc);
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  return r.spec;
+}
+
+/** parseSpec's errors for a bad document (the test fails if it is accepted). */
+function errorsOf(doc: unknown): string[] {
+  const r = parseSpec(doc);
+  if (r.ok) throw new Error(`expected ${JSON.stringify(doc)} to be rejected`);
+  return r.errors;
+}
+
+describe('form ⇄ spec', () => {
+  for (const preset of PRESETS) {
+    it(`round-trips the ${preset.key} preset to the same validated spec`, () => {
+      const { spec, errors } = specFromForm(formFromSpec(preset.spec));
+      expect(errors).toEqual([]);
+      // Valid JSON: nothing undefined, NaN or Infinity survives a JSON round trip unchanged.
+      expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
+      expect(parsed(spec)).toEqual(parsed(preset.spec));
+      expect(checkForm(formFromSpec(preset.spec)).valid).toEqual(parsed(preset.spec));
+    });
+  }
+
+  it('round-trips a spec that sets every optional field', () => {
+    const doc = {
+      name: 'everything',
+      setup: 'random-teacher',
+      seed: 12345,
+      data: { law: 'student-t', d: 4, spectrum: [4, 3, 2, 1], nu: 5, groundTruth: [1, -2, 0.5, 3], heldOutSize: 500 },
+      beta: 2.5,
+      student: { accuracy: 0.75, norm: [0.5, 2] },
+      teachers: { count: 7, accuracy: [0.6, 0.9], norm: 3 },
+      sft: {
+        batchSize: 64,
+        steps: 30,
+        learningRates: [0.001, 0.1],
+        earlyStopping: 'validation',
+        validationSize: 200,
+        softLabels: { beta: 4 },
+        labelNoise: 0.1,
+        finiteSet: 300,
+        ceiling: false,
+        recordEvery: 3,
+      },
+      engine: { path: 'dense' },
+    };
+    const { spec, errors } = specFromForm(formFromSpec(doc));
+    expect(errors).toEqual([]);
+    expect(parsed(spec)).toEqual(parsed(doc));
+  });
+
+  it('keeps a power-law spectrum and the shared-pretraining fields', () => {
+    const doc = {
+      setup: 'shared-pretraining',
+      data: { spectrum: { powerLaw: 1.5 } },
+      pretrain: { initStd: 0.2, learningRate: 0.05, studentPoints: 4000, studentSteps: 5, teacherPoints: 500, teacherSteps: 3 },
+    };
+    const { spec } = specFromForm(formFromSpec(doc));
+    expect(spec.data).toMatchObject({ spectrum: { powerLaw: 1.5 } });
+    expect(parsed(spec)).toEqual(parsed(doc));
+  });
+
+  it('leaves out the student (and teacher accuracy and norm) for shared pretraining, pretrain for random teachers', () => {
+    const shared = specFromForm(withSetup(defaultForm(), 'shared-pretraining')).spec;
+    expect(shared).not.toHaveProperty('student');
+    expect(shared.teachers).toEqual({ count: 100 });
+    expect(shared).toHaveProperty('pretrain');
+    const random = specFromForm(defaultForm()).spec;
+    expect(random).toHaveProperty('student');
+    expect(random).not.toHaveProperty('pretrain');
+    // Fields hidden by the setup are not offered either.
+    expect(visibleFields(formFromSpec(PRESETS[3].spec), 'student')).toEqual([]);
+  });
+
+  it('paper defaults: d 100, β 1, 100 teachers at 70 %, student 80 % of norm 1, 1 000 steps, 7 learning rates', () => {
+    const form = defaultForm();
+    expect(form['data.d']).toBe('100');
+    expect(form.beta).toBe('1');
+    expect(form['teachers.count']).toBe('100');
+    expect(form['teachers.accuracy']).toBe('0.7');
+    expect(form['student.accuracy']).toBe('0.8');
+    expect(form['student.norm']).toBe('1');
+    expect(form['sft.steps']).toBe('1000');
+    expect(form['sft.batchSize']).toBe('10000');
+    expect(parseNumberList(form['sft.learningRates'], 'sft.learningRates')).toEqual({ ok: true, value: logspace(-5, 1, 7) });
+    expect(form['sft.earlyStopping']).toBe('oracle');
+    expect(defaultForm('shared-pretraining')['sft.batchSize']).toBe('1000');
+    expect(parsed(specFromForm(defaultForm()).spec)).toEqual(parsed({}));
+  });
+
+  it('switching setup moves a default batch size along and keeps a chosen one', () => {
+    expect(withSetup(defaultForm(), 'shared-pretraining')['sft.batchSize']).toBe('1000');
+    const custom = { ...defaultForm(), 'sft.batchSize': '256' };
+    expect(withSetup(custom, 'shared-pretraining')['sft.batchSize']).toBe('256');
+  });
+
+  it('every form key that holds spec text has a field row, and every row id is unique', () => {
+    expect(new Set(FIELD_IDS).size).toBe(FIELD_IDS.length);
+    const keys = new Set(FIELDS.flatMap((f) => (f.input.type === 'choice' ? [f.input.key, ...Object.values(f.input.detail).map((d) => d.key)] : [f.input.key])));
+    expect([...keys].sort()).toEqual(Object.keys(defaultForm()).sort());
+  });
+});
+
+describe('reading numbers and lists', () => {
+  it('reads lists typed in the usual ways', () => {
+    expect(parseNumberList('0.5, 1, 3, 10', 'student.norm')).toEqual({ ok: true, value: [0.5, 1, 3, 10] });
+    expect(parseNumberList('0.5 1 3 10', 'student.norm')).toEqual({ ok: true, value: [0.5, 1, 3, 10] });
+    expect(parseNumberList('[1e-5; 1E-3,]', 'sft.learningRates')).toEqual({ ok: true, value: [1e-5, 1e-3] });
+    expect(parseNumberList('55 %, 70%', 'teachers.accuracy')).toEqual({ ok: true, value: [0.55, 0.7] });
+    expect(parseNumberList('logspace(-5, 1, 7)', 'sft.learningRates')).toEqual({ ok: true, value: logspace(-5, 1, 7) });
+    expect(parseNumberList('  ', 'sft.learningRates')).toEqual({ ok: true, value: [] });
+    expect(parseNumber('10 000', 'sft.batchSize')).toEqual({ ok: true, value: 10_000 });
+  });
+
+  it('rejects garbage with a message naming the field', () => {
+    for (const [text, field] of [
+      ['0.5, abc, 3', 'student.norm'],
+      ['1,,2', 'teachers.accuracy'],
+      ['0x10', 'sft.learningRates'],
+      ['logspace(-5, 1, 2.5)', 'sft.learningRates'],
+      ['1, Infinity', 'student.norm'],
+    ]) {
+      const r = parseNumberList(text, field);
+      expect(r.ok, text).toBe(false);
+      if (!r.ok) expect(r.error.startsWith(`${field}: `), r.error).toBe(true);
+    }
+    const n = parseNumber('twelve', 'sft.steps');
+    expect(n).toEqual({ ok: false, error: expect.stringMatching(/^sft\.steps: 'twelve' is not a number/) });
+    expect(parseNumber('', 'seed')).toEqual({ ok: false, error: 'seed: is empty: enter a number' });
+  });
+
+  it('a form with unreadable text reports that field once and leaves it out of the spec', () => {
+    const form = { ...defaultForm(), 'teachers.accuracy': '0.6, sixty' };
+    const check = checkForm(form);
+    expect(check.valid).toBeNull();
+    expect(check.spec.teachers).not.toHaveProperty('accuracy');
+    expect(errorsByField(check.errors).byField).toEqual({ 'teachers.accuracy': [expect.stringContaining("'sixty'")] });
+  });
+});
+
+describe('errorsByField', () => {
+  it('maps real parseSpec errors to their fields', () => {
+    const cases: [unknown, string][] = [
+      [{ teachers: { accuracy: 0.4 } }, 'teachers.accuracy'],
+      [{ teachers: { accuracy: [0.7, 70] } }, 'teachers.accuracy'],
+      [{ sft: { learningRates: [] } }, 'sft.learningRates'],
+      [{ data: { d: 1 } }, 'data.d'],
+      [{ student: { norm: [1, -1] } }, 'student.norm'],
+      [{ data: { spectrum: { powerLaw: 20 } } }, 'data.spectrum'],
+      [{ data: { spectrum: [1, 2] } }, 'data.spectrum'],
+      [{ sft: { softLabels: { beta: -1 } } }, 'sft.softLabels'],
+      [{ data: { law: 'student-t' } }, 'data.nu'],
+      [{ pretrain: { teacherPoints: 6000 } }, 'pretrain.teacherPoints'],
+      [{ engine: { path: 'reduced' }, data: { spectrum: { powerLaw: 1 } } }, 'engine.path'],
+      [{ name: 5 }, 'name'],
+      [{ seed: -1 }, 'seed'],
+    ];
+    for (const [doc, field] of cases) {
+      const errors = errorsOf(doc);
+      const { byField, general } = errorsByField(errors);
+      expect(general, JSON.stringify(doc)).toEqual([]);
+      expect(Object.keys(byField), JSON.stringify(doc)).toEqual([field]);
+    }
+  });
+
+  it('strips the path and names the item of a list', () => {
+    const { byField } = errorsByField(errorsOf({ teachers: { accuracy: [0.7, 0.4] } }));
+    expect(byField['teachers.accuracy']).toEqual(['item 2: must be in (0.5, 1]: a teacher must beat chance (50 %), as a fraction (0.7, not 70) (got 0.4)']);
+    expect(errorsByField(errorsOf({ data: { d: 1 } })).byField['data.d']).toEqual(['must be an integer in [2, 1000000] (got 1)']);
+  });
+
+  it('sends unknown keys, whole-spec errors and fields not shown to the general list', () => {
+    const errors = [...errorsOf({ foo: 1, data: { bar: 2 } }), ...errorsOf('x'), 'no colon here'];
+    expect(errorsByField(errors)).toEqual({ byField: {}, general: errors });
+    const hidden = errorsOf({ setup: 'shared-pretraining', student: { accuracy: 2 } });
+    const shown = FIELDS.filter((f) => f.applies?.(formFromSpec({ setup: 'shared-pretraining' })) ?? true).map((f) => f.id);
+    expect(errorsByField(hidden, shown)).toEqual({ byField: {}, general: hidden });
+  });
+});
+
+describe('size of the experiment', () => {
+  it('is the grid of initial norms × teacher accuracies, each run by every teacher, the ceiling and every learning rate', () => {
+    const figure2 = formFromSpec(PRESETS[2].spec);
+    expect(formSize(figure2)).toEqual({ norms: 4, accuracies: 5, cells: 20, runs: 20 * 101 * 7, samples: 20 * 101 * 7 * 1000 * 10_000 });
+    const figure3 = formSize(formFromSpec(PRESETS[3].spec));
+    expect(figure3.cells).toBe(1);
+    expect(figure3.samples).toBe(7.07e8);
+    expect(formSize({ ...figure2, 'student.norm': '1, x' }).cells).toBeNull();
+  });
+});
+
+describe('import', () => {
+  it('loads a valid document and reports the problems of an invalid one, keeping its bad values to fix', () => {
+    expect(importSpec(JSON.stringify(PRESETS[1].spec))).toEqual({ form: formFromSpec(PRESETS[1].spec), errors: [] });
+    const bad = importSpec('{"teachers": {"accuracy": 70}, "extra": true}');
+    expect(bad.form?.['teachers.accuracy']).toBe('70');
+    expect(bad.errors).toHaveLength(2);
+    expect(importSpec('{oops').errors[0]).toMatch(/^\(spec\): not valid JSON/);
+    expect(importSpec('[1, 2]')).toEqual({ form: null, errors: [expect.stringContaining('must be a JSON object')] });
+  });
+});
+
+describe('formatting', () => {
+  it('counts samples with an SI prefix and three significant digits', () => {
+    expect(formatCount(7.07e10)).toBe('70.7 G samples');
+    expect(formatCount(2.828e10)).toBe('28.3 G samples');
+    expect(formatCount(1.414e11)).toBe('141 G samples');
+    expect(formatCount(999_950)).toBe('1 M samples');
+    expect(formatCount(5000)).toBe('5 k samples');
+    expect(formatCount(800)).toBe('800 samples');
+    expect(formatCount(1)).toBe('1 sample');
+    expect(formatCount(0)).toBe('0 samples');
+  });
+
+  it('says durations in their two largest units', () => {
+    expect(formatDuration(0.2)).toBe('< 1 s');
+    expect(formatDuration(42)).toBe('42 s');
+    expect(formatDuration(59.6)).toBe('1 min');
+    expect(formatDuration(270)).toBe('4 min 30 s');
+    expect(formatDuration(3600)).toBe('1 h');
+    expect(formatDuration(7500)).toBe('2 h 5 min');
+    expect(formatDuration(3 * 86400 + 4 * 3600)).toBe('3 d 4 h');
+    expect(formatDuration(Number.NaN)).toBe('—');
+  });
+});
