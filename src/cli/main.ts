@@ -20,9 +20,15 @@ const USAGE = `usage:
   w2s show ID [--json] [--db FILE]       one experiment and its summary
   w2s cancel ID [--db FILE]              cancel (the running process stops it; data so far is kept)
   w2s export ID --format csv|json [--out FILE] [--db FILE]   every stored point, full precision
+  w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|heatmap|compare|theory
+             [--format svg|pdf|png|csv|py|json] [--out FILE] [--size one-column|two-column|wide]
+             [--width IN] [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT]
+             [--palette colorblind|tol-bright] [--line-styles] [--band std|sem|ci95|minmax]
+             [--x-scale linear|log] [--y-scale linear|log] [--smoothing W] [--metric M]
+             [--dpi 300|600] [--no-thin-lines] [--no-flow] [--no-stop-markers] [--no-sidecar]
   w2s bundle ID FILE [--db FILE]         one self-describing file: spec, seed, series, app version
   w2s import FILE [--db FILE]            import a bundle (refused whole if corrupt or newer)
-  w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N]
+  w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N] [--renderer DIR]
       the lab in a browser on loopback; open the printed URL (it carries the access token)
   w2s theory --student-cos C --student-norm R --teacher-cos CT --kappa K --beta B [--json]
       T1, T2 and d cos/dt at t = 0 (SPEC §6) and the theorem's two conditions

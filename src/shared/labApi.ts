@@ -5,6 +5,7 @@
  * boundary; events (progress, status changes) are a stream.
  */
 import { z } from 'zod';
+import { ExportFileSchema, ExportRequestSchema } from './figureExport';
 
 const id = z.number().int().positive();
 
@@ -112,6 +113,8 @@ export const LAB_METHODS = {
   setTags: { input: z.object({ id, tags: z.array(z.string().min(1).max(64)).max(64) }).strict(), output: ok },
   deleteExperiment: { input: byId, output: ok },
   duplicateSpec: { input: byId, output: z.object({ spec: z.record(z.string(), z.unknown()) }) },
+  /** A figure as a file (SVG, PDF, PNG, CSV, matplotlib script or sidecar JSON): the Export dialog's preview and download. */
+  exportFigure: { input: ExportRequestSchema, output: ExportFileSchema },
   theory: {
     input: TheoryInputSchema,
     output: z.object({

@@ -1,11 +1,12 @@
 /**
- * w2s export ID --format csv|json [--out FILE] [--db FILE]
+ * w2s export ID --format csv|json [--out FILE] [--db FILE]   (with --figure: commands/figure.ts)
  * w2s bundle ID FILE [--db FILE]
  * w2s import FILE [--db FILE]
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../main/core/exchange';
+import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { openStore } from '../session';
 
@@ -16,7 +17,8 @@ function writeAtomically(file: string, content: string | Buffer): void {
   renameSync(temporary, file);
 }
 
-export function exportCommand(args: string[]): number {
+export function exportCommand(args: string[]): number | Promise<number> {
+  if (args.some((a) => a === '--figure' || a.startsWith('--figure='))) return figureExportCommand(args);
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string', short: 'o' }, db: { type: 'string' } } });
   const id = experimentId(positionals[0], 'export');
   if (values.format !== 'csv' && values.format !== 'json') throw new UsageError(`--format must be csv or json (got '${values.format ?? ''}')`);

@@ -1,7 +1,8 @@
 /**
- * w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N]
+ * w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N] [--renderer DIR]
  * The lab in a browser: the built renderer and the LabApi on loopback, behind a random token.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,13 +17,16 @@ import { openStore } from '../session';
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, workers: { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, workers: { type: 'string' }, renderer: { type: 'string' } },
   });
   const port = integerFlag(values.port, 'port', 0, 65535, 0);
   const host = values.host ?? '127.0.0.1';
   if (!/^[\w.:-]+$/.test(host)) throw new UsageError(`--host must be an address such as 127.0.0.1 (got '${host}')`);
   // Leave a core for the server and the browser when there are several.
   const workers = integerFlag(values.workers, 'workers', 1, 256, Math.max(1, availableParallelism() - 1));
+  if (values.renderer !== undefined && !existsSync(join(values.renderer, 'index.html'))) {
+    throw new UsageError(`--renderer must be a built renderer folder holding index.html (got '${values.renderer}')`);
+  }
   const file = databasePath(values.db);
   const store = openStore(file);
   const pool = new EnginePool(forkSpawner(), workers);
@@ -31,7 +35,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const api = new LabApiService(lab, { calibration: readCalibration(join(root, 'bench', 'results', 'latest.json')), workers });
   let server;
   try {
-    server = await startServer(api, { host, port, rendererDir: join(root, 'out', 'renderer') });
+    server = await startServer(api, { host, port, rendererDir: values.renderer ?? join(root, 'out', 'renderer') });
   } catch (error) {
     pool.close();
     store.close();

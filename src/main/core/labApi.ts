@@ -16,6 +16,7 @@ import {
   parseOutput,
 } from '../../shared/labApi';
 import { type Calibration, expectedSeconds } from './calibration';
+import { exportExperimentFigure } from './figureFiles';
 import type { Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
 
@@ -162,6 +163,17 @@ export class LabApiService {
       duplicateSpec: ({ id }) => {
         experiment(id);
         return { spec: store.duplicateSpec(id) as unknown as Record<string, unknown> };
+      },
+      exportFigure: async (request) => {
+        for (const id of request.ids) experiment(id);
+        try {
+          const file = await exportExperimentFigure(store, request);
+          const binary = typeof file.content !== 'string';
+          return { fileName: file.fileName, mime: file.mime, encoding: binary ? 'base64' : 'utf8', data: binary ? file.content.toString('base64') : file.content };
+        } catch (error) {
+          if (error instanceof RangeError) throw new LabRequestError(400, `exportFigure: ${error.message}`);
+          throw error;
+        }
       },
       theory: (input) => {
         const r = theory(input);

@@ -1,0 +1,142 @@
+/**
+ * w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|heatmap|compare|theory
+ *   [--format svg|pdf|png|csv|py|json] [--out FILE] [--size one-column|two-column|wide] [--width IN]
+ *   [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT] [--palette colorblind|tol-bright]
+ *   [--line-styles] [--band std|sem|ci95|minmax] [--x-scale linear|log] [--y-scale linear|log]
+ *   [--smoothing W] [--metric cos|inner|norm|accuracy] [--heatmap-value gainMean|fractionImproved]
+ *   [--no-thin-lines] [--no-flow] [--no-stop-markers] [--dpi 300|600] [--no-sidecar] [--db FILE]
+ * The figure the app's Export dialog writes with the same settings, headless; a sidecar JSON (ids,
+ * seeds, spec hashes, app version) is written next to it unless --no-sidecar.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { exportExperimentFigure } from '../../main/core/figureFiles';
+import { EXPORT_FORMATS, type ExportFormat, ExportSettingsSchema, FIGURE_KINDS, SIZE_PRESETS } from '../../shared/figureExport';
+import { databasePath, experimentId, UsageError } from '../args';
+import { openStore } from '../session';
+
+/** Settings field → the flag that sets it, so errors name what the user typed. */
+const FLAG: Record<string, string> = {
+  widthIn: '--width',
+  heightIn: '--height',
+  fontFamily: '--font',
+  fontSize: '--font-size',
+  lineWidth: '--line-width',
+  palette: '--palette',
+  band: '--band',
+  xScale: '--x-scale',
+  yScale: '--y-scale',
+  smoothing: '--smoothing',
+  metric: '--metric',
+  heatmapValue: '--heatmap-value',
+  dpi: '--dpi',
+};
+
+const SIZES: Record<string, number> = { 'one-column': SIZE_PRESETS.oneColumn, 'two-column': SIZE_PRESETS.twoColumn, wide: SIZE_PRESETS.wide };
+
+function number(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${flag} must be a number (got '${value}')`);
+  return x;
+}
+
+function writeAtomically(file: string, content: string | Buffer): void {
+  const temporary = `${file}.partial-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+}
+
+export async function figureExportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      figure: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      size: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      font: { type: 'string' },
+      'font-size': { type: 'string' },
+      'line-width': { type: 'string' },
+      palette: { type: 'string' },
+      'line-styles': { type: 'boolean' },
+      band: { type: 'string' },
+      'x-scale': { type: 'string' },
+      'y-scale': { type: 'string' },
+      smoothing: { type: 'string' },
+      metric: { type: 'string' },
+      'heatmap-value': { type: 'string' },
+      'no-thin-lines': { type: 'boolean' },
+      'no-flow': { type: 'boolean' },
+      'no-stop-markers': { type: 'boolean' },
+      dpi: { type: 'string' },
+      'no-sidecar': { type: 'boolean' },
+      db: { type: 'string' },
+    },
+  });
+  const kind = values.figure as (typeof FIGURE_KINDS)[number];
+  if (!FIGURE_KINDS.includes(kind)) throw new UsageError(`--figure must be one of ${FIGURE_KINDS.join(', ')} (got '${values.figure ?? ''}')`);
+  const format = (values.format ?? 'svg') as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} for a figure (got '${format}')`);
+  const ids = positionals.map((p) => experimentId(p, 'export'));
+  if (ids.length === 0) throw new UsageError('export needs an experiment id: w2s export ID --figure KIND');
+  if (values.size !== undefined && !(values.size in SIZES)) throw new UsageError(`--size must be one of ${Object.keys(SIZES).join(', ')} (got '${values.size}')`);
+  if (values.size !== undefined && values.width !== undefined) throw new UsageError('give --size or --width, not both');
+
+  const raw = {
+    widthIn: values.size !== undefined ? SIZES[values.size] : number(values.width, '--width'),
+    heightIn: number(values.height, '--height'),
+    fontFamily: values.font,
+    fontSize: number(values['font-size'], '--font-size'),
+    lineWidth: number(values['line-width'], '--line-width'),
+    palette: values.palette,
+    lineStyles: values['line-styles'],
+    band: values.band,
+    xScale: values['x-scale'],
+    yScale: values['y-scale'],
+    smoothing: number(values.smoothing, '--smoothing'),
+    metric: values.metric,
+    heatmapValue: values['heatmap-value'],
+    thinLines: values['no-thin-lines'] === true ? false : undefined,
+    flow: values['no-flow'] === true ? false : undefined,
+    stopMarkers: values['no-stop-markers'] === true ? false : undefined,
+    dpi: number(values.dpi, '--dpi'),
+  };
+  const parsed = ExportSettingsSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => `${FLAG[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('; '));
+  }
+  const settings = parsed.data;
+
+  const store = openStore(databasePath(values.db));
+  try {
+    for (const id of ids) if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
+    let file;
+    try {
+      file = await exportExperimentFigure(store, { ids, kind, format, settings });
+    } catch (error) {
+      if (error instanceof RangeError) throw new UsageError(error.message);
+      throw error;
+    }
+    const out = values.out ?? file.fileName;
+    if (out === '-') {
+      process.stdout.write(file.content);
+      return 0;
+    }
+    writeAtomically(out, file.content);
+    const written = [out];
+    if (values['no-sidecar'] !== true && format !== 'json') {
+      const meta = await exportExperimentFigure(store, { ids, kind, format: 'json', settings });
+      const metaFile = out.replace(/\.[a-z]+$/i, '') + '.meta.json';
+      writeAtomically(metaFile, meta.content);
+      written.push(metaFile);
+    }
+    process.stdout.write(`${written.join('\n')}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

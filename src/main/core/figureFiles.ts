@@ -1,0 +1,87 @@
+/**
+ * A stored experiment's figure as a file: load the experiments, build the figure with the shared
+ * chart-option builders (the app draws the same option), render it with the figure backend. Used
+ * by the LabApi's exportFigure (the app's Export dialog) and by `w2s export --figure`, so the same
+ * settings give the same bytes from either.
+ */
+import type { ExperimentSummary } from '../../engine/summary';
+import { buildFigure, defaultStyle } from '../../renderer/charts/index';
+import type { FigureInput, FigureKind, FigureStyle } from '../../renderer/charts/types';
+import { APP_VERSION } from '../../shared/app';
+import { type ExportFormat, type ExportSettings, heightOf } from '../../shared/figureExport';
+import { exportFigure, sidecarJson } from './figures/index';
+import type { RunStore } from './store/store';
+
+/** One experiment as the builders see it, straight from the store. */
+export function loadFigureInput(store: RunStore, id: number): FigureInput {
+  const e = store.getExperiment(id);
+  if (e === null) throw new RangeError(`no experiment ${id}`);
+  const { runs, columns, data } = store.loadSeriesBlock(id);
+  return {
+    id,
+    name: e.name,
+    seed: e.seed,
+    spec: e.spec,
+    summary: e.summary as ExperimentSummary | null,
+    bundle: {
+      experimentId: id,
+      columns,
+      runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor as unknown as Record<string, number> | null })),
+      data,
+    },
+  };
+}
+
+/** Export settings as a figure style: inches at 96 px, light theme, full resolution. */
+export function exportStyle(settings: ExportSettings): FigureStyle {
+  const { dpi: _dpi, widthIn, heightIn: _h, ...drawing } = settings;
+  return defaultStyle({ ...drawing, width: Math.round(widthIn * 96), height: Math.round(heightOf(settings) * 96), theme: 'light', maxPoints: null });
+}
+
+const MIME: Record<ExportFormat, string> = {
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+  png: 'image/png',
+  csv: 'text/csv',
+  py: 'text/x-python',
+  json: 'application/json',
+};
+
+/** `w2s-3-trajectories.svg`, `w2s-3+5-compare.csv`. */
+export function exportFileName(ids: readonly number[], kind: FigureKind, format: ExportFormat): string {
+  return `w2s-${ids.join('+')}-${kind}.${format === 'json' ? 'meta.json' : format}`;
+}
+
+export interface ExportedFile {
+  readonly fileName: string;
+  readonly mime: string;
+  readonly content: Buffer | string;
+}
+
+export async function exportExperimentFigure(
+  store: RunStore,
+  request: { ids: number[]; kind: FigureKind; format: ExportFormat; settings: ExportSettings },
+): Promise<ExportedFile> {
+  const { ids, kind, format, settings } = request;
+  if (kind === 'compare' ? ids.length < 2 : ids.length !== 1) {
+    throw new RangeError(kind === 'compare' ? 'compare needs 2–8 experiments' : `${kind} is a figure of one experiment (got ${ids.length})`);
+  }
+  const inputs = ids.map((id) => loadFigureInput(store, id));
+  const fileName = exportFileName(ids, kind, format);
+  if (format === 'json') {
+    const experiments = inputs.map((i) => ({ id: i.id, seed: i.seed, spec: i.spec }));
+    return { fileName, mime: MIME.json, content: sidecarJson({ experiments, kind, settings, format, appVersion: APP_VERSION }) };
+  }
+  const figure = buildFigure(kind, inputs, exportStyle(settings));
+  const content = await exportFigure(figure, {
+    format,
+    widthIn: settings.widthIn,
+    heightIn: heightOf(settings),
+    dpi: settings.dpi,
+    fontFamily: settings.fontFamily,
+    fontSizePt: settings.fontSize,
+    lineWidth: settings.lineWidth,
+    csvFile: exportFileName(ids, kind, 'csv'),
+  });
+  return { fileName, mime: MIME[format], content };
+}

@@ -1,0 +1,102 @@
+/**
+ * Experiments loaded for drawing: spec, summary and every run's series (one binary block), cached
+ * by id. While an experiment runs, its series are fetched again as runs checkpoint, at most once
+ * per `LIVE_REFRESH_MS`, so trajectories grow on screen without flooding the backend.
+ */
+import { defineStore } from 'pinia';
+import { shallowRef } from 'vue';
+import type { ExperimentSpec } from '../../../engine/spec';
+import type { ExperimentSummary } from '../../../engine/summary';
+import type { LabOutput } from '../../../shared/labApi';
+import type { FigureInput } from '../../charts/types';
+import { useLab } from '../api/lab';
+
+export const LIVE_REFRESH_MS = 1500;
+
+export type ExperimentDetail = LabOutput<'getExperiment'>;
+
+export interface Loaded {
+  readonly detail: ExperimentDetail;
+  readonly input: FigureInput;
+}
+
+export function figureInputOf(detail: ExperimentDetail, bundle: LabOutput<'getSeries'>): FigureInput {
+  return {
+    id: detail.id,
+    name: detail.name,
+    seed: detail.seed,
+    spec: detail.spec as unknown as ExperimentSpec,
+    summary: detail.summary as unknown as ExperimentSummary | null,
+    bundle,
+  };
+}
+
+export const useFiguresStore = defineStore('figures', () => {
+  const lab = useLab();
+  // Shallow: the series block is large and must not become reactive proxies.
+  const loaded = shallowRef<ReadonlyMap<number, Loaded>>(new Map());
+  const errors = shallowRef<ReadonlyMap<number, string>>(new Map());
+  const inFlight = new Map<number, Promise<Loaded | null>>();
+  const stale = new Set<number>();
+  const timers = new Map<number, ReturnType<typeof setTimeout>>();
+
+  function set<T>(map: ReadonlyMap<number, T>, id: number, value: T | undefined): ReadonlyMap<number, T> {
+    const next = new Map(map);
+    if (value === undefined) next.delete(id);
+    else next.set(id, value);
+    return next;
+  }
+
+  /** Load (or reload) one experiment; concurrent calls share the request. */
+  function load(id: number, force = false): Promise<Loaded | null> {
+    const cached = loaded.value.get(id);
+    if (cached !== undefined && !force && !stale.has(id)) return Promise.resolve(cached);
+    const pending = inFlight.get(id);
+    if (pending !== undefined) return pending;
+    stale.delete(id);
+    const request = (async () => {
+      try {
+        const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id })]);
+        const entry = { detail, input: figureInputOf(detail, bundle) };
+        loaded.value = set(loaded.value, id, entry);
+        errors.value = set(errors.value, id, undefined);
+        return entry;
+      } catch (error) {
+        errors.value = set(errors.value, id, (error as Error).message);
+        return null;
+      } finally {
+        inFlight.delete(id);
+      }
+    })();
+    inFlight.set(id, request);
+    return request;
+  }
+
+  /** New data exists for `id`: reload it soon if it is on screen, else on next use. */
+  function invalidate(id: number): void {
+    stale.add(id);
+    if (!loaded.value.has(id) || timers.has(id)) return;
+    timers.set(
+      id,
+      setTimeout(() => {
+        timers.delete(id);
+        void load(id);
+      }, LIVE_REFRESH_MS),
+    );
+  }
+
+  function forget(id: number): void {
+    loaded.value = set(loaded.value, id, undefined);
+  }
+
+  let subscribed = false;
+  function subscribe(): void {
+    if (subscribed) return;
+    subscribed = true;
+    lab.onEvent((event) => {
+      if (event.type === 'run' || event.type === 'experiment' || event.type === 'progress') invalidate(event.experimentId);
+    });
+  }
+
+  return { loaded, errors, load, invalidate, forget, subscribe };
+});

@@ -1,0 +1,66 @@
+/**
+ * Settings of a figure export, shared by the app's Export dialog, the LabApi and `w2s export
+ * --figure`: the same settings give the same file from either. Sizes are in inches (LaTeX column
+ * widths), fonts in pt.
+ */
+import { z } from 'zod';
+
+export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'heatmap', 'compare', 'theory'] as const;
+export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'py', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Paper column widths in inches. */
+export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as const;
+export const GOLDEN = (1 + Math.sqrt(5)) / 2;
+export const FONT_FAMILIES = ['DejaVu Sans', 'DejaVu Serif', 'Liberation Sans', 'Liberation Serif'] as const;
+
+const range = (min: number, max: number, what: string) =>
+  z.number({ error: `must be a number in [${min}, ${max}] (${what})` }).refine((x) => Number.isFinite(x) && x >= min && x <= max, {
+    error: `must be in [${min}, ${max}] (${what})`,
+  });
+
+export const ExportSettingsSchema = z
+  .object({
+    widthIn: range(1, 20, 'inches').default(SIZE_PRESETS.oneColumn),
+    /** Null: the golden ratio, width / 1.618. */
+    heightIn: range(0.5, 20, 'inches').nullable().default(null),
+    fontFamily: z.enum(FONT_FAMILIES, { error: `must be one of ${FONT_FAMILIES.join(', ')}` }).default('DejaVu Sans'),
+    fontSize: range(4, 24, 'pt').default(8),
+    lineWidth: range(0.1, 5, 'pt').default(1),
+    palette: z.enum(['colorblind', 'tol-bright'], { error: "must be 'colorblind' or 'tol-bright'" }).default('colorblind'),
+    lineStyles: z.boolean({ error: 'must be true or false' }).default(false),
+    band: z.enum(['std', 'sem', 'ci95', 'minmax'], { error: "must be one of 'std', 'sem', 'ci95', 'minmax'" }).default('std'),
+    xScale: z.enum(['linear', 'log'], { error: "must be 'linear' or 'log'" }).default('linear'),
+    yScale: z.enum(['linear', 'log'], { error: "must be 'linear' or 'log'" }).default('linear'),
+    smoothing: range(0, 0.99, 'EMA weight of the previous value; 0 = off').default(0),
+    metric: z.enum(['cos', 'inner', 'norm', 'accuracy'], { error: "must be one of 'cos', 'inner', 'norm', 'accuracy'" }).default('cos'),
+    heatmapValue: z.enum(['gainMean', 'fractionImproved'], { error: "must be 'gainMean' or 'fractionImproved'" }).default('gainMean'),
+    thinLines: z.boolean({ error: 'must be true or false' }).default(true),
+    flow: z.boolean({ error: 'must be true or false' }).default(true),
+    stopMarkers: z.boolean({ error: 'must be true or false' }).default(true),
+    dpi: z.union([z.literal(300), z.literal(600)], { error: 'must be 300 or 600' }).default(300),
+  })
+  .strict();
+
+export type ExportSettings = z.output<typeof ExportSettingsSchema>;
+
+export const ExportRequestSchema = z
+  .object({
+    ids: z.array(z.number().int().positive()).min(1, { error: 'needs at least one experiment' }).max(8, { error: 'at most 8 experiments' }),
+    kind: z.enum(FIGURE_KINDS, { error: `must be one of ${FIGURE_KINDS.join(', ')}` }),
+    format: z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
+    settings: ExportSettingsSchema.prefault({}),
+  })
+  .strict();
+
+export const ExportFileSchema = z.object({
+  fileName: z.string(),
+  mime: z.string(),
+  /** utf8 for text formats, base64 for PDF and PNG. */
+  encoding: z.enum(['utf8', 'base64']),
+  data: z.string(),
+});
+
+export function heightOf(settings: Pick<ExportSettings, 'widthIn' | 'heightIn'>): number {
+  return settings.heightIn ?? Number((settings.widthIn / GOLDEN).toFixed(4));
+}

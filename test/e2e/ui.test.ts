@@ -1,0 +1,150 @@
+/**
+ * End to end: the real renderer (built by electron-vite) in Debian's Chromium, driven by
+ * playwright-core, against a real `w2s serve` process on a fresh database with real engine
+ * processes. Build a random-teacher experiment in the builder, watch it finish, open its
+ * dashboard, compare it with a second one, cancel a third. Any console error fails the run.
+ * Screenshots go to test-output/e2e/.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(__dirname, '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-output', 'e2e');
+const dir = mkdtempSync(join(tmpdir(), 'w2s-e2e-'));
+const consoleErrors: string[] = [];
+
+let server: ChildProcess | null = null;
+let browser: Browser | null = null;
+let page: Page;
+let url = '';
+
+function startServe(): Promise<string> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'serve', '--db', join(dir, 'lab.sqlite'), '--workers', '1', '--renderer', join(dir, 'out', 'renderer')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server = child;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /W2S Lab on (http:\/\/\S+)/.exec(out);
+      if (m !== null) resolve(m[1]);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    child.once('exit', (code) => reject(new Error(`w2s serve exited with ${code}: ${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-system-deps.sh)`);
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', join(dir, 'out'), '--logLevel', 'warn'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`);
+  mkdirSync(SHOTS, { recursive: true });
+  url = await startServe();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+/** Fill the builder with a small random-teacher experiment and start it; resolves with its id. */
+async function buildAndStart(name: string, fields: Record<string, string>): Promise<number> {
+  await page.getByTestId('nav-builder').click();
+  await page.getByTestId('field-name').fill(name);
+  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value);
+  const start = page.getByTestId('start-run');
+  await expect.poll(() => start.isEnabled(), { timeout: 10_000 }).toBe(true);
+  await start.click();
+  await page.waitForURL(/#\/experiment\/\d+$/, { timeout: 10_000 });
+  return Number(/experiment\/(\d+)$/.exec(page.url())?.[1]);
+}
+
+const small = { 'teachers.count': '8', 'sft.steps': '150', 'sft.learningRates': '0.1, 1', 'student.norm': '1' };
+
+describe('the lab UI in Chromium against w2s serve', () => {
+  it('shows the first-time empty state', async () => {
+    await page.goto(url);
+    await page.getByTestId('empty-state').waitFor();
+    await shot('01-empty');
+  });
+
+  it('shows a field error next to its field and blocks the start', async () => {
+    await page.getByTestId('nav-builder').click();
+    await page.getByTestId('field-teachers.accuracy').fill('0.4');
+    const error = page.locator('[data-field="teachers.accuracy"] .field-error');
+    await expect.poll(() => error.textContent(), { timeout: 5000 }).toContain('beat chance');
+    expect(await page.getByTestId('start-run').isDisabled()).toBe(true);
+    await shot('02-builder-error');
+  });
+
+  let first = 0;
+  it('builds a random-teacher experiment, watches it finish and draws its dashboard', async () => {
+    first = await buildAndStart('e2e teachers at 70 %', { ...small, 'teachers.accuracy': '0.7', seed: '11' });
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, intervals: [250] }).toBe('done');
+    await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="chart-gains"][data-drawn="true"]').waitFor({ timeout: 10_000 });
+    const improved = await page.getByTestId('summary-improved').textContent();
+    expect(improved).toMatch(/^\d+ %$/);
+    await shot('03-dashboard');
+  });
+
+  let second = 0;
+  it('compares it with a second experiment: overlaid means and the differing spec fields', async () => {
+    second = await buildAndStart('e2e teachers at 60 %', { ...small, 'teachers.accuracy': '0.6', seed: '12' });
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, intervals: [250] }).toBe('done');
+    await page.getByTestId('nav-history').click();
+    await page.getByTestId(`select-${first}`).check();
+    await page.getByTestId(`select-${second}`).check();
+    await page.getByTestId('compare-selected').click();
+    await page.locator('[data-testid="chart-compare"][data-drawn="true"]').waitFor({ timeout: 15_000 });
+    const diff = await page.getByTestId('compare-diff').textContent();
+    expect(diff).toContain('teachers.accuracy');
+    expect(diff).toContain('seed');
+    expect(diff).not.toContain('sft.steps');
+    await shot('04-compare');
+  });
+
+  it('cancels a third, long experiment from its dashboard', async () => {
+    const third = await buildAndStart('e2e long run to cancel', { 'teachers.count': '50', 'sft.steps': '100000', 'sft.learningRates': '0.1', 'student.norm': '1' });
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 30_000 }).toBe('running');
+    await page.getByTestId('experiment-cancel').click();
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 30_000 }).toBe('cancelled');
+    await page.getByTestId('nav-history').click();
+    await expect.poll(() => page.getByTestId(`status-${third}`).textContent(), { timeout: 10_000 }).toBe('cancelled');
+    await shot('05-history');
+  });
+
+  it('switches to the dark theme', async () => {
+    await page.getByTestId('theme-toggle').click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.goto(`${url.split('?')[0]}#/experiment/${first}`);
+    await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
+    await shot('06-dark-dashboard');
+  });
+
+  it('logged no console error', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

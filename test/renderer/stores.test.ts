@@ -1,0 +1,167 @@
+/**
+ * The renderer's Pinia stores against a real backend: the LabApi service on a real SQLite file
+ * and real engine processes, reached through makeLabApi as the preload would (here without IPC).
+ * The views' logic (history filtering and sorting, routes, spec differences) is tested as laws.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKeys } from '../../src/engine/experiment';
+import { validateSpec } from '../../src/engine/spec';
+import { Lab } from '../../src/main/core/lab';
+import { LabApiService } from '../../src/main/core/labApi';
+import { EnginePool, forkSpawner } from '../../src/main/core/pool';
+import { RunStore } from '../../src/main/core/store/store';
+import type { Route } from '../../src/renderer/src/stores/ui';
+import { type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
+
+let dir: string;
+let store: RunStore;
+let pool: EnginePool;
+let service: LabApiService;
+
+const spec = { setup: 'random-teacher', seed: 5, teachers: { count: 6, accuracy: 0.7 }, student: { norm: [1, 3] }, sft: { steps: 60, learningRates: [0.1, 1] } };
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'w2s-stores-'));
+  store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
+  pool = new EnginePool(forkSpawner(), 2);
+  service = new LabApiService(new Lab(store, pool, { checkpointIntervalMs: 200 }));
+  // What the preload exposes, on a direct transport: every call still crosses the contract's validation.
+  const lab = makeLabApi(
+    (method: LabMethod, input: unknown) => service.handle(method, input),
+    (listener: (e: LabEventMessage) => void) => service.onEvent(listener),
+  );
+  (globalThis as { window?: unknown }).window = { lab };
+});
+afterAll(() => {
+  pool.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('experiments store', () => {
+  it('submits, follows progress through events, and lands the summary in the row', async () => {
+    setActivePinia(createPinia());
+    const { useExperimentsStore } = await import('../../src/renderer/src/stores/experiments');
+    const experiments = useExperimentsStore();
+    experiments.subscribe();
+    await experiments.refresh();
+    expect(experiments.rows).toEqual([]);
+    const id = await experiments.submit(spec, 'store test');
+    expect(experiments.byId.get(id)?.name).toBe('store test');
+    await until(() => experiments.byId.get(id)?.status === 'done', 'the experiment to finish');
+    const row = experiments.byId.get(id);
+    const stored = store.getExperiment(id);
+    expect(row?.fractionImproved).toBe(stored?.summary?.fractionImproved);
+    expect(row?.gainMean).toBe(stored?.summary?.gainMean);
+    // Progress events reached the store and ended at all runs done.
+    expect(experiments.progress[id]?.runsTotal).toBe(runKeys(validateSpec(spec)).length);
+    expect(experiments.queue).toEqual([]);
+  });
+
+  it('renames, tags, annotates, re-runs with a new seed and deletes', async () => {
+    setActivePinia(createPinia());
+    const { useExperimentsStore } = await import('../../src/renderer/src/stores/experiments');
+    const experiments = useExperimentsStore();
+    await experiments.refresh();
+    const id = experiments.rows[0].id;
+    await experiments.rename(id, 'renamed');
+    await experiments.setTags(id, ['paper', 'fig1']);
+    await experiments.setNotes(id, 'a note');
+    expect(experiments.byId.get(id)).toMatchObject({ name: 'renamed', tags: ['fig1', 'paper'], notes: 'a note' }) // the store keeps tags sorted;
+    const again = await experiments.rerunWithNewSeed(id, 99);
+    const copy = store.getExperiment(again);
+    expect(copy?.seed).toBe(99);
+    expect({ ...copy?.spec, seed: 0, name: '' }).toEqual({ ...store.getExperiment(id)?.spec, seed: 0, name: '' });
+    await experiments.cancel(again);
+    await until(() => ['cancelled', 'done'].includes(store.getExperiment(again)?.status ?? ''), 'the cancel');
+    await experiments.remove(again);
+    expect(experiments.byId.has(again)).toBe(false);
+    expect(store.getExperiment(again)).toBeNull();
+  });
+
+  it('selects at most 8 experiments for comparison, in the order chosen', async () => {
+    setActivePinia(createPinia());
+    const { useExperimentsStore } = await import('../../src/renderer/src/stores/experiments');
+    const experiments = useExperimentsStore();
+    for (let i = 1; i <= 10; i++) experiments.toggleSelected(i);
+    expect(experiments.selected).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    experiments.toggleSelected(5);
+    expect(experiments.selected).toEqual([3, 4, 6, 7, 8, 9, 10]);
+  });
+});
+
+describe('figures store', () => {
+  it('loads an experiment for drawing: its spec, summary and every run of the series block', async () => {
+    setActivePinia(createPinia());
+    const { useFiguresStore } = await import('../../src/renderer/src/stores/figures');
+    const figures = useFiguresStore();
+    const id = store.listExperiments().find((e) => e.status === 'done')?.id ?? 0;
+    const loaded = await figures.load(id);
+    expect(loaded).not.toBeNull();
+    const { input } = loaded as NonNullable<typeof loaded>;
+    const keys = runKeys(validateSpec(spec));
+    expect(input.bundle.runs.map((r) => r.key)).toEqual(keys);
+    // The block holds each run's recorded points of each column, and nothing else.
+    const points = input.bundle.runs.reduce((a, r) => a + r.recorded, 0);
+    expect(input.bundle.data.length).toBe(points * input.bundle.columns.length);
+    expect(input.summary?.fractionImproved).toBe(store.getExperiment(id)?.summary?.fractionImproved);
+    // A second load is served from the cache: the same object.
+    expect(await figures.load(id)).toBe(loaded);
+    expect(await figures.load(12345)).toBeNull();
+    expect(figures.errors.get(12345)).toContain('no experiment 12345');
+  });
+});
+
+describe('view logic', () => {
+  it('routes round-trip through the hash', async () => {
+    const { parseRoute, routeHash } = await import('../../src/renderer/src/stores/ui');
+    const routes: Route[] = [
+      { view: 'history' },
+      { view: 'builder' },
+      { view: 'builder', from: 4 },
+      { view: 'builder', preset: 'figure1' },
+      { view: 'experiment', id: 17 },
+      { view: 'compare', ids: [3, 1, 2] },
+      { view: 'theory' },
+      { view: 'theory', id: 2 },
+    ];
+    for (const r of routes) expect(parseRoute(routeHash(r))).toEqual(r);
+    expect(parseRoute('#/experiment/abc')).toEqual({ view: 'history' });
+    expect(parseRoute('#/nowhere')).toEqual({ view: 'history' });
+  });
+
+  it('history search keeps rows matching every word; sorting orders them and keeps them all', async () => {
+    const { filterAndSort } = await import('../../src/renderer/src/stores/experiments');
+    const row = (id: number, name: string, gainMean: number | null, tags: string[] = []) => ({
+      id, name, setup: 'random-teacher', status: 'done' as const, createdAt: `2026-11-${10 + id}T00:00:00Z`, finishedAt: null,
+      tags, notes: '', seed: id, parameters: {}, fractionImproved: null, gainMean,
+    });
+    const rows = [row(1, 'Figure 1 norms', 0.02, ['paper']), row(2, 'quick look', -0.01), row(3, 'Figure 2 grid', null, ['paper']), row(4, 'figure 1 again', 0.05)];
+    expect(filterAndSort(rows, 'figure paper', 'id', false).map((r) => r.id)).toEqual([1, 3]);
+    const byGain = filterAndSort(rows, '', 'gainMean', true);
+    expect(byGain.map((r) => r.id)).toEqual([4, 1, 2, 3]);
+    expect(new Set(filterAndSort(rows, '', 'name', false))).toEqual(new Set(rows));
+    const names = filterAndSort(rows, '', 'name', false).map((r) => r.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+  });
+
+  it('spec differences list exactly the fields that differ', async () => {
+    const { differingFields } = await import('../../src/renderer/src/specDiff');
+    const a = validateSpec(spec);
+    const b = validateSpec({ ...spec, seed: 6, teachers: { count: 6, accuracy: [0.6, 0.7] } });
+    expect(differingFields([a, b]).map((d) => d.path)).toEqual(['seed', 'teachers.accuracy']);
+    expect(differingFields([a, a])).toEqual([]);
+  });
+});
