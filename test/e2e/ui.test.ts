@@ -102,7 +102,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
   let first = 0;
   it('builds a random-teacher experiment, watches it finish and draws its dashboard', async () => {
     first = await buildAndStart('e2e teachers at 70 %', { ...small, 'teachers.accuracy': '0.7', seed: '11' });
-    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, intervals: [250] }).toBe('done');
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
     await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="chart-gains"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     const improved = await page.getByTestId('summary-improved').textContent();
@@ -113,7 +113,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
   let second = 0;
   it('compares it with a second experiment: overlaid means and the differing spec fields', async () => {
     second = await buildAndStart('e2e teachers at 60 %', { ...small, 'teachers.accuracy': '0.6', seed: '12' });
-    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, intervals: [250] }).toBe('done');
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
     await page.getByTestId('nav-history').click();
     await page.getByTestId(`select-${first}`).check();
     await page.getByTestId(`select-${second}`).check();
@@ -138,7 +138,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
 
   it('switches to the dark theme', async () => {
     await page.getByTestId('theme-toggle').click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.goto(`${url.split('?')[0]}#/experiment/${first}`);
     await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await shot('06-dark-dashboard');

@@ -16,6 +16,7 @@ import {
   parseOutput,
 } from '../../shared/labApi';
 import { type Calibration, expectedSeconds } from './calibration';
+import { ExportSettingsSchema } from '../../shared/figureExport';
 import { exportExperimentFigure } from './figureFiles';
 import type { Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
@@ -167,7 +168,8 @@ export class LabApiService {
       exportFigure: async (request) => {
         for (const id of request.ids) experiment(id);
         try {
-          const file = await exportExperimentFigure(store, request);
+          // The contract parsed the input already; this gives the settings their output type (defaults in).
+          const file = await exportExperimentFigure(store, { ...request, settings: ExportSettingsSchema.parse(request.settings ?? {}) });
           const binary = typeof file.content !== 'string';
           return { fileName: file.fileName, mime: file.mime, encoding: binary ? 'base64' : 'utf8', data: binary ? file.content.toString('base64') : file.content };
         } catch (error) {
