@@ -17,11 +17,12 @@ import { Lab } from '../src/main/core/lab';
 import { LabApiService } from '../src/main/core/labApi';
 import { EnginePool, forkSpawner } from '../src/main/core/pool';
 import { RunStore } from '../src/main/core/store/store';
+import { benchDashboard, reportDashboard } from './dashboard';
 
 const quick = process.argv.includes('--quick');
-/** `--only reduced,dense,peer,figure1,store`: run some sections (all by default). */
+/** `--only reduced,dense,peer,figure1,store,dashboard`: run some sections (all by default). */
 const onlyIndex = process.argv.indexOf('--only');
-const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store']);
+const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard']);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -266,6 +267,12 @@ async function main(): Promise<void> {
     console.log(`store, a Figure 1 experiment (${stored.series} series × ${stored.points / stored.series} points × 6 columns):`);
     console.log(`  write ${stored.writeSeconds.toFixed(2)} s (${stored.writeMBps.toFixed(0)} MB/s of Float64 data, 200-point chunks), file ${stored.fileMB.toFixed(1)} MB`);
     console.log(`  load for drawing (getSeries, fresh open): ${stored.loadMs.toFixed(0)} ms median of 5 (max ${stored.loadMsMax.toFixed(0)})   target ≤ 200 ms`);
+  }
+
+  if (sections.has('dashboard')) {
+    const dashboard = await benchDashboard(quick ? 3 : 5);
+    results.dashboard = dashboard;
+    reportDashboard(dashboard);
   }
 
   results.benchProcessPeakMB = process.resourceUsage().maxRSS / 1024;
