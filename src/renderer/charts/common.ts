@@ -23,6 +23,8 @@ export interface AxisSpec {
   readonly min?: number | 'dataMin';
   readonly max?: number | 'dataMax';
   readonly categories?: string[];
+  /** Keep 0 inside a value axis (gains: the no-gain line must show). */
+  readonly includeZero?: boolean;
 }
 
 /** Axis in the figure's fonts and theme; name centred outside the labels. */
@@ -37,7 +39,7 @@ export function axis(style: FigureStyle, spec: AxisSpec, vertical: boolean): Rec
     nameTextStyle: { color: c.text, fontFamily: style.fontFamily, fontSize: font },
     min: spec.min,
     max: spec.max,
-    scale: spec.type === 'value' && spec.min === undefined,
+    scale: spec.type === 'value' && spec.min === undefined && spec.includeZero !== true,
     data: spec.categories,
     axisLine: { show: true, onZero: false, lineStyle: { color: c.axis } },
     axisTick: { lineStyle: { color: c.axis } },
@@ -59,6 +61,7 @@ export function frame(
   const c = themeColors(style);
   const font = px(style.fontSize);
   const hasLegend = legend.length > 0;
+  const rows = legendRows(legend, style.width - 10, font);
   return {
     animation: false,
     backgroundColor: c.background,
@@ -69,17 +72,39 @@ export function frame(
       data: legend,
       top: font * 1.1 + 10,
       type: 'plain',
-      itemWidth: 18,
+      itemGap: LEGEND_GAP,
+      itemWidth: LEGEND_ICON,
       itemHeight: font * 0.8,
       textStyle: { fontFamily: style.fontFamily, fontSize: font, color: c.text },
     },
-    grid: { left: font * 5, right: font * 1.5, top: font * (hasLegend ? 4.5 : 2.6) + 8, bottom: font * 3.6, containLabel: false },
+    grid: { left: font * 5, right: font * 1.5, top: font * 2.6 + 8 + rows * (font + LEGEND_ROW_GAP), bottom: font * 3.6, containLabel: false },
     tooltip: { trigger: 'item', confine: true },
     xAxis: axis(style, x, false),
     yAxis: axis(style, y, true),
     series,
     ...extra,
   } as EChartsOption;
+}
+
+const LEGEND_ICON = 18;
+const LEGEND_GAP = 16;
+const LEGEND_ROW_GAP = LEGEND_GAP;
+
+/**
+ * Rows the legend wraps into, packing greedily with ~0.5 em per character (DejaVu Sans
+ * runs ~0.52 em), so the plot starts below the legend instead of under it.
+ */
+export function legendRows(names: string[], width: number, fontPx: number): number {
+  let rows = 0;
+  let used = Infinity;
+  for (const name of names) {
+    const w = LEGEND_ICON + 5 + name.length * fontPx * 0.5 + LEGEND_GAP;
+    if (used + w > width) {
+      rows++;
+      used = w;
+    } else used += w;
+  }
+  return rows;
 }
 
 /** Points [x, y] at the given indices. */
@@ -185,19 +210,3 @@ export function zeroLine(style: FigureStyle, axisName: 'xAxis' | 'yAxis'): Recor
 
 /** Fixed-point formatting for labels and legends. */
 export const fmt = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : '—');
-
-/** Axis limits covering the values and 0 (reference lines are not part of ECharts' data extent), padded 5 %. */
-export function rangeWithZero(values: ArrayLike<number>): { min: number; max: number } {
-  let lo = 0;
-  let hi = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) continue;
-    lo = Math.min(lo, values[i]);
-    hi = Math.max(hi, values[i]);
-  }
-  const pad = (hi - lo) * 0.05 || 0.05;
-  return { min: niceRound(lo - pad), max: niceRound(hi + pad) };
-}
-
-/** Three significant digits, so tick labels stay short. */
-const niceRound = (v: number): number => Number(v.toPrecision(3));

@@ -147,11 +147,12 @@ export function metricColumn(t: SelectedTeacher, metric: Metric): Float64Array {
 
 /**
  * Two-sided 97.5 % quantile of Student's t with df degrees of freedom: a table to df = 30, then
- * the Cornish–Fisher expansion (error < 1e-4 for df > 30); df ≤ 0 gives NaN.
+ * the Cornish–Fisher expansion (error < 1e-5 for df > 30); scipy's t.ppf(0.975, df) to 6 digits; df ≤ 0 gives NaN.
  */
 const T975 = [
-  12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.306, 2.2622, 2.2281, 2.201, 2.1788, 2.1604, 2.1448, 2.1314,
-  2.1199, 2.1098, 2.1009, 2.093, 2.086, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+  12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139, 2.200985, 2.178813,
+  2.160369, 2.144787, 2.13145, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+  2.059539, 2.055529, 2.051831, 2.048407, 2.04523, 2.042272,
 ];
 export function tQuantile975(df: number): number {
   if (!(df >= 1)) return NaN;

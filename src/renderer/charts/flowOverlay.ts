@@ -4,7 +4,8 @@
  * Only exact for isotropic Gaussian data with hard, noise-free teacher labels.
  */
 import type { RunDescriptor } from '../../engine/experiment';
-import { populationFlow } from '../../engine/flow';
+import { kFunction, populationFlow } from '../../engine/flow';
+import { accuracyFromCos } from '../../engine/sft/kernel';
 import type { ExperimentSpec } from '../../engine/spec';
 import type { SelectedTeacher } from './data';
 import type { Metric } from './types';
@@ -45,6 +46,59 @@ export function teacherFlow(spec: ExperimentSpec, d: RunDescriptor, learningRate
   return { step: f.step, y: f[metric] };
 }
 
+/**
+ * k(γ) from a table over u = γ/(1+γ) ∈ [0, 1] with cubic (Catmull–Rom) interpolation: engine/flow's
+ * quadrature costs ~10³ evaluations a call, and a figure needs one call per teacher per step
+ * (700 teachers × 1 000 steps took a minute); the table is built once (~2 000 quadratures) and agrees
+ * with kFunction to ~2e-8 absolute over γ in [1e-4, 1e4] (k is analytic and smooth in u, with k → 1/√(2π) as u → 1).
+ */
+const K_INTERVALS = 2048;
+let kTable: Float64Array | null = null;
+
+export function kTabulated(gamma: number): number {
+  if (!(gamma > 0)) return 0;
+  kTable ??= Float64Array.from({ length: K_INTERVALS + 1 }, (_, i) => (i === K_INTERVALS ? kFunction(Infinity) : kFunction(i / (K_INTERVALS - i))));
+  const t = gamma === Infinity ? 1 : gamma / (1 + gamma);
+  const s = t * K_INTERVALS;
+  const i = Math.min(K_INTERVALS - 1, Math.floor(s));
+  const f = s - i;
+  const p0 = kTable[Math.max(0, i - 1)];
+  const p1 = kTable[i];
+  const p2 = kTable[i + 1];
+  // Past the ends, extrapolate linearly so the spline stays third order there too.
+  const p3 = i + 2 <= K_INTERVALS ? kTable[i + 2] : 2 * p2 - p1;
+  const q0 = i === 0 ? 2 * p1 - p2 : p0;
+  return p1 + 0.5 * f * (p2 - q0 + f * (2 * q0 - 5 * p1 + 4 * p2 - p3 + f * (3 * (p1 - p2) + p3 - q0)));
+}
+
+/**
+ * populationFlow's Euler iteration w ← w − η β (k(β‖w‖) ŵ − ŵ_T/√(2π)) in the 3-D frame, with the
+ * tabulated k: the same recorded steps and metrics, ~1 000× faster.
+ */
+export function fastTeacherFlow(spec: ExperimentSpec, d: RunDescriptor, learningRate: number, metric: Metric): { step: number[]; y: number[] } {
+  const { student, teacherDirection: u } = flowFrame(d);
+  const v = Float64Array.from(student);
+  const beta = spec.beta;
+  const { steps, recordEvery } = spec.sft;
+  const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+  const step: number[] = [];
+  const y: number[] = [];
+  const record = (t: number) => {
+    const norm = Math.hypot(v[0], v[1], v[2]);
+    const cos = norm > 0 ? v[0] / norm : 0;
+    step.push(t);
+    y.push(metric === 'inner' ? v[0] : metric === 'norm' ? norm : metric === 'cos' ? cos : accuracyFromCos(cos));
+  };
+  record(0);
+  for (let t = 1; t <= steps; t++) {
+    const norm = Math.hypot(v[0], v[1], v[2]);
+    const k = kTabulated(beta * norm);
+    for (let j = 0; j < 3; j++) v[j] -= learningRate * beta * ((norm > 0 ? (k * v[j]) / norm : 0) - u[j] * INV_SQRT_2PI);
+    if (t % recordEvery === 0 || t === steps) record(t);
+  }
+  return { step, y };
+}
+
 /** Mean over the teachers (with descriptors) of their flows' metric; null when none has a descriptor. */
 export function cellFlow(spec: ExperimentSpec, teachers: SelectedTeacher[], metric: Metric): { step: Float64Array; y: Float64Array } | null {
   let step: number[] | null = null;
@@ -52,7 +106,7 @@ export function cellFlow(spec: ExperimentSpec, teachers: SelectedTeacher[], metr
   let n = 0;
   for (const t of teachers) {
     if (t.descriptor === null) continue;
-    const f = teacherFlow(spec, t.descriptor, t.learningRate, metric);
+    const f = fastTeacherFlow(spec, t.descriptor, t.learningRate, metric);
     step ??= f.step;
     sum ??= new Float64Array(f.y.length);
     for (let i = 0; i < sum.length; i++) sum[i] += f.y[i];

@@ -62,8 +62,8 @@ export function heatmap(input: FigureInput, style: FigureStyle): Figure {
   const bound = Math.max(1e-6, ...finite.map(Math.abs));
   const visualMap =
     which === 'gainMean'
-      ? { min: -bound, max: bound, inRange: { color: ['#3B4CC0', style.theme === 'dark' ? '#404040' : '#F2F2F2', '#B40426'] } }
-      : { min: 0, max: 1, inRange: { color: ['#440154', '#3B528B', '#21918C', '#5EC962', '#FDE725'] } };
+      ? { min: -bound, max: bound, text: [fmt(bound), fmt(-bound)], inRange: { color: ['#3B4CC0', style.theme === 'dark' ? '#404040' : '#F2F2F2', '#B40426'] } }
+      : { min: 0, max: 1, text: ['1', '0'], inRange: { color: ['#440154', '#3B528B', '#21918C', '#5EC962', '#FDE725'] } };
   const series: HeatmapSeriesOption = {
     type: 'heatmap',
     name: which,
@@ -91,7 +91,8 @@ export function heatmap(input: FigureInput, style: FigureStyle): Figure {
         orient: 'vertical',
         right: 4,
         top: 'middle',
-        itemHeight: style.height * 0.5,
+        itemHeight: style.height * 0.45,
+        itemWidth: 12,
         textStyle: { color: theme.text, fontFamily: style.fontFamily },
         precision: 2,
       },

@@ -3,7 +3,7 @@
  * errors orthogonal to w*, which decides the sign of the initial rate, SPEC §6), coloured by cell.
  */
 import type { ScatterSeriesOption } from 'echarts';
-import { frame, rangeWithZero, zeroLine } from './common';
+import { frame, zeroLine } from './common';
 import { cellGroups, type SelectedTeacher } from './data';
 import { legendName } from './trajectories';
 import { colorAt, px } from './style';
@@ -43,8 +43,7 @@ function gainScatter(input: FigureInput, style: FigureStyle, against: Against): 
   const title = `${input.name}: gain against ${against === 'accuracy' ? 'teacher accuracy' : 'κ'}`;
   const xAxisLabel = a.label;
   const yAxisLabel = 'gain in cos(w, w*)';
-  const yRange = rangeWithZero(plotted.flatMap((p) => Array.from(p.y)));
-  const option = frame(style, title, { name: xAxisLabel, type: 'value' }, { name: yAxisLabel, type: 'value', ...yRange }, series, groups.length > 1 ? legend : []);
+  const option = frame(style, title, { name: xAxisLabel, type: 'value' }, { name: yAxisLabel, type: 'value', includeZero: true }, series, groups.length > 1 ? legend : []);
   return { option, series: plotted, xAxisLabel, yAxisLabel, title };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { theory } from '../../engine/theory';
-import { frame, rangeWithZero, zeroLine } from './common';
+import { frame, zeroLine } from './common';
 import { cellGroups } from './data';
 import { colorAt, px } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
@@ -51,8 +51,8 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
   const option = frame(
     style,
     title,
-    { name: xAxisLabel, type: 'value', ...rangeWithZero(points.map((p) => p.rate)) },
-    { name: yAxisLabel, type: 'value', ...rangeWithZero(points.map((p) => p.gain)) },
+    { name: xAxisLabel, type: 'value', includeZero: true },
+    { name: yAxisLabel, type: 'value', includeZero: true },
     series,
     legend,
   );
