@@ -403,6 +403,19 @@ describe('other figures', () => {
   });
 });
 
+describe('shared pretraining', () => {
+  it('has one cell, labelled as such, in trajectories and the heatmap', () => {
+    const spec = makeSpec({ setup: 'shared-pretraining', student: { accuracy: 0.8 }, teachers: { count: 4 } });
+    const { input } = syntheticInput(spec);
+    const fig = trajectories(input, defaultStyle());
+    expect((fig.option.legend as { data: string[] }).data).toEqual(['shared pretraining (n = 4)']);
+    const h = heatmap(input, defaultStyle({ heatmapValue: 'fractionImproved' }));
+    const gains = selectTeachers(spec, runViews(input.bundle)).map((t) => t.gain);
+    expect(h.series).toHaveLength(1);
+    expect(h.series[0].y[0]).toBe(gains.filter((g) => g > 0).length / gains.length);
+  });
+});
+
 describe('SSR rendering', () => {
   const spec = makeSpec({ student: { norm: [1, 3] }, teachers: { count: 4, accuracy: [0.6, 0.7] } });
   const { input, runs } = syntheticInput(spec);

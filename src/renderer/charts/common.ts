@@ -27,6 +27,12 @@ export interface AxisSpec {
   readonly includeZero?: boolean;
 }
 
+/** Room for a y axis's tick labels: category names can be wider than numbers. */
+function verticalNameGap(spec: AxisSpec, font: number): number {
+  const longest = Math.max(0, ...(spec.categories ?? []).map((c) => c.length));
+  return Math.max(font * 3.6, longest * font * 0.55 + 12);
+}
+
 /** Axis in the figure's fonts and theme; name centred outside the labels. */
 export function axis(style: FigureStyle, spec: AxisSpec, vertical: boolean): Record<string, unknown> {
   const c = themeColors(style);
@@ -35,7 +41,7 @@ export function axis(style: FigureStyle, spec: AxisSpec, vertical: boolean): Rec
     type: spec.type,
     name: spec.name,
     nameLocation: 'middle',
-    nameGap: vertical ? font * 3.6 : font * 2.2,
+    nameGap: vertical ? verticalNameGap(spec, font) : font * 2.2,
     nameTextStyle: { color: c.text, fontFamily: style.fontFamily, fontSize: font },
     min: spec.min,
     max: spec.max,
@@ -77,7 +83,7 @@ export function frame(
       itemHeight: font * 0.8,
       textStyle: { fontFamily: style.fontFamily, fontSize: font, color: c.text },
     },
-    grid: { left: font * 5, right: font * 1.5, top: font * 2.6 + 8 + rows * (font + LEGEND_ROW_GAP), bottom: font * 3.6, containLabel: false },
+    grid: { left: verticalNameGap(y, font) + font * 1.4, right: font * 1.5, top: font * 2.6 + 8 + rows * (font + LEGEND_ROW_GAP), bottom: font * 3.6, containLabel: false },
     tooltip: { trigger: 'item', confine: true },
     xAxis: axis(style, x, false),
     yAxis: axis(style, y, true),
