@@ -25,7 +25,7 @@ const USAGE = `usage:
              [--width IN] [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT]
              [--palette colorblind|tol-bright] [--line-styles] [--band std|sem|ci95|minmax]
              [--x-scale linear|log] [--y-scale linear|log] [--smoothing W] [--metric M]
-             [--dpi 300|600] [--no-thin-lines] [--no-flow] [--no-stop-markers] [--no-sidecar]
+             [--dpi 300|600] [--no-thin-lines] [--no-flow] [--no-stop-markers] [--title] [--no-sidecar]
   w2s bundle ID FILE [--db FILE]         one self-describing file: spec, seed, series, app version
   w2s import FILE [--db FILE]            import a bundle (refused whole if corrupt or newer)
   w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N] [--renderer DIR]

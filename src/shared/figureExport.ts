@@ -38,6 +38,7 @@ export const ExportSettingsSchema = z
     thinLines: z.boolean({ error: 'must be true or false' }).default(true),
     flow: z.boolean({ error: 'must be true or false' }).default(true),
     stopMarkers: z.boolean({ error: 'must be true or false' }).default(true),
+    showTitle: z.boolean({ error: 'must be true or false' }).default(false),
     dpi: z.union([z.literal(300), z.literal(600)], { error: 'must be 300 or 600' }).default(300),
   })
   .strict();

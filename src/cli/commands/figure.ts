@@ -4,7 +4,7 @@
  *   [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT] [--palette colorblind|tol-bright]
  *   [--line-styles] [--band std|sem|ci95|minmax] [--x-scale linear|log] [--y-scale linear|log]
  *   [--smoothing W] [--metric cos|inner|norm|accuracy] [--heatmap-value gainMean|fractionImproved]
- *   [--no-thin-lines] [--no-flow] [--no-stop-markers] [--dpi 300|600] [--no-sidecar] [--db FILE]
+ *   [--no-thin-lines] [--no-flow] [--no-stop-markers] [--title] [--dpi 300|600] [--no-sidecar] [--db FILE]
  * The figure the app's Export dialog writes with the same settings, headless; a sidecar JSON (ids,
  * seeds, spec hashes, app version) is written next to it unless --no-sidecar.
  */
@@ -74,6 +74,7 @@ export async function figureExportCommand(args: string[]): Promise<number> {
       'no-stop-markers': { type: 'boolean' },
       dpi: { type: 'string' },
       'no-sidecar': { type: 'boolean' },
+      title: { type: 'boolean' },
       db: { type: 'string' },
     },
   });
@@ -104,6 +105,7 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     flow: values['no-flow'] === true ? false : undefined,
     stopMarkers: values['no-stop-markers'] === true ? false : undefined,
     dpi: number(values.dpi, '--dpi'),
+    showTitle: values.title,
   };
   const parsed = ExportSettingsSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {

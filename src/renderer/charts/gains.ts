@@ -65,7 +65,7 @@ export function gains(input: FigureInput, style: FigureStyle): Figure {
     const s = line({ name, color, width: px(style.lineWidth) / 2, z: 2 + gi }, outline) as Record<string, unknown>;
     series.push({ ...s, sampling: undefined, areaStyle: { color, opacity: groups.length > 1 ? 0.35 : 0.6 }, markLine: gi === 0 ? zeroLine(style, 'xAxis') : undefined } as SeriesOption);
   });
-  const title = `${input.name}: gain per teacher (${all.length} teachers, ${all.filter((g) => g > 0).length} improve)`;
+  const title = `gain per teacher (${all.length} teachers, ${all.filter((g) => g > 0).length} improve)`;
   const xAxisLabel = 'gain in cos(w, w*)';
   const yAxisLabel = 'teachers';
   const option = frame(

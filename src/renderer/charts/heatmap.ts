@@ -73,7 +73,7 @@ export function heatmap(input: FigureInput, style: FigureStyle): Figure {
     emphasis: { disabled: true },
   } as HeatmapSeriesOption;
 
-  const title = `${input.name}: ${which === 'gainMean' ? 'mean gain in cos(w, w*)' : 'fraction of teachers improved'}`;
+  const title = `${which === 'gainMean' ? 'mean gain in cos(w, w*)' : 'fraction of teachers improved'}`;
   const xAxisLabel = 'teacher accuracy (%)';
   const yAxisLabel = 'initial norm ‖w₀‖';
   const option = frame(

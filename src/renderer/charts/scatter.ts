@@ -40,7 +40,7 @@ function gainScatter(input: FigureInput, style: FigureStyle, against: Against): 
       markLine: gi === 0 ? zeroLine(style, 'yAxis') : undefined,
     } as ScatterSeriesOption);
   });
-  const title = `${input.name}: gain against ${against === 'accuracy' ? 'teacher accuracy' : 'κ'}`;
+  const title = `gain against ${against === 'accuracy' ? 'teacher accuracy' : 'κ'}`;
   const xAxisLabel = a.label;
   const yAxisLabel = 'gain in cos(w, w*)';
   const option = frame(style, title, { name: xAxisLabel, type: 'value' }, { name: yAxisLabel, type: 'value', includeZero: true }, series, groups.length > 1 ? legend : []);

@@ -32,6 +32,7 @@ export function defaultStyle(overrides: Partial<FigureStyle> = {}): FigureStyle 
     stopMarkers: true,
     maxPoints: null,
     theme: 'light',
+    showTitle: true,
     ...overrides,
   };
 }

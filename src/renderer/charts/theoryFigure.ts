@@ -45,7 +45,7 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
       markLine: i === 0 ? { ...zeroLine(style, 'xAxis'), data: [{ xAxis: 0 }, { yAxis: 0 }] } : undefined,
     } as ScatterSeriesOption);
   });
-  const title = `${input.name}: theory vs observed, ${agree.length} of ${points.length} teachers agree in sign`;
+  const title = `theory vs observed, ${agree.length} of ${points.length} teachers agree in sign`;
   const xAxisLabel = 'predicted d cos/dt at t = 0 (per step)';
   const yAxisLabel = 'observed gain in cos(w, w*)';
   const option = frame(

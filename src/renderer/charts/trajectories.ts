@@ -97,7 +97,7 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
     }
   });
 
-  const title = `${input.name}: ${METRIC_AXIS[metric]} during SFT${showFlow ? ' (dashed: population flow)' : ''}`;
+  const title = `${METRIC_AXIS[metric]} during SFT${showFlow ? ' (dashed: population flow)' : ''}`;
   const xAxisLabel = STEP_AXIS;
   const yAxisLabel = METRIC_AXIS[metric];
   const option = frame(

@@ -57,6 +57,8 @@ export interface FigureStyle {
   /** On screen only: thin each drawn series to at most this many points. Null = full resolution (exports). */
   readonly maxPoints: number | null;
   readonly theme: 'light' | 'dark';
+  /** Draw the title in the figure (the app does; papers put it in the LaTeX caption). */
+  readonly showTitle: boolean;
 }
 
 /** One plotted series at full resolution, as written to CSV. */

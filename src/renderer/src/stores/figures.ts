@@ -1,7 +1,9 @@
 /**
  * Experiments loaded for drawing: spec, summary and every run's series (one binary block), cached
  * by id. While an experiment runs, its series are fetched again as runs checkpoint, at most once
- * per `LIVE_REFRESH_MS`, so trajectories grow on screen without flooding the backend.
+ * per `LIVE_REFRESH_MS` — or less often when a load takes long (a big experiment's block), so that
+ * refreshing never takes more than a tenth of the time — and trajectories grow on screen without
+ * flooding the backend.
  */
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
@@ -39,6 +41,7 @@ export const useFiguresStore = defineStore('figures', () => {
   const inFlight = new Map<number, Promise<Loaded | null>>();
   const stale = new Set<number>();
   const timers = new Map<number, ReturnType<typeof setTimeout>>();
+  const loadMs = new Map<number, number>();
 
   function set<T>(map: ReadonlyMap<number, T>, id: number, value: T | undefined): ReadonlyMap<number, T> {
     const next = new Map(map);
@@ -55,10 +58,12 @@ export const useFiguresStore = defineStore('figures', () => {
     if (pending !== undefined) return pending;
     stale.delete(id);
     const request = (async () => {
+      const started = performance.now();
       try {
         const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id })]);
         const entry = { detail, input: figureInputOf(detail, bundle) };
         loaded.value = set(loaded.value, id, entry);
+        loadMs.set(id, performance.now() - started);
         errors.value = set(errors.value, id, undefined);
         return entry;
       } catch (error) {
@@ -81,7 +86,7 @@ export const useFiguresStore = defineStore('figures', () => {
       setTimeout(() => {
         timers.delete(id);
         void load(id);
-      }, LIVE_REFRESH_MS),
+      }, Math.max(LIVE_REFRESH_MS, 10 * (loadMs.get(id) ?? 0))),
     );
   }
 
