@@ -51,6 +51,8 @@ export const ExportRequestSchema = z
     kind: z.enum(FIGURE_KINDS, { error: `must be one of ${FIGURE_KINDS.join(', ')}` }),
     format: z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
     settings: ExportSettingsSchema.prefault({}),
+    /** For the sidecar (format json): the format of the figure file it accompanies. */
+    describes: z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }).optional(),
   })
   .strict();
 

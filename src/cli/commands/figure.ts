@@ -131,7 +131,7 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     writeAtomically(out, file.content);
     const written = [out];
     if (values['no-sidecar'] !== true && format !== 'json') {
-      const meta = await exportExperimentFigure(store, { ids, kind, format: 'json', settings });
+      const meta = await exportExperimentFigure(store, { ids, kind, format: 'json', settings, describes: format });
       const metaFile = out.replace(/\.[a-z]+$/i, '') + '.meta.json';
       writeAtomically(metaFile, meta.content);
       written.push(metaFile);

@@ -9,6 +9,7 @@ import { buildFigure, defaultStyle } from '../../renderer/charts/index';
 import type { FigureInput, FigureKind, FigureStyle } from '../../renderer/charts/types';
 import { APP_VERSION } from '../../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../../shared/figureExport';
+import { exportFigure, sidecarJson } from './figures/index';
 import type { RunStore } from './store/store';
 
 /** One experiment as the builders see it, straight from the store. */
@@ -59,7 +60,7 @@ export interface ExportedFile {
 
 export async function exportExperimentFigure(
   store: RunStore,
-  request: { ids: number[]; kind: FigureKind; format: ExportFormat; settings: ExportSettings },
+  request: { ids: number[]; kind: FigureKind; format: ExportFormat; settings: ExportSettings; describes?: ExportFormat },
 ): Promise<ExportedFile> {
   const { ids, kind, format, settings } = request;
   if (kind === 'compare' ? ids.length < 2 : ids.length !== 1) {
@@ -67,11 +68,9 @@ export async function exportExperimentFigure(
   }
   const inputs = ids.map((id) => loadFigureInput(store, id));
   const fileName = exportFileName(ids, kind, format);
-  // Loaded on first use: the PDF and PNG libraries are heavy and most commands never need them.
-  const { exportFigure, sidecarJson } = await import('./figures/index');
   if (format === 'json') {
     const experiments = inputs.map((i) => ({ id: i.id, seed: i.seed, spec: i.spec }));
-    return { fileName, mime: MIME.json, content: sidecarJson({ experiments, kind, settings, format, appVersion: APP_VERSION }) };
+    return { fileName, mime: MIME.json, content: sidecarJson({ experiments, kind, settings, format: request.describes ?? format, appVersion: APP_VERSION }) };
   }
   const figure = buildFigure(kind, inputs, exportStyle(settings));
   const content = await exportFigure(figure, {

@@ -67,7 +67,10 @@ export function frame(
   const c = themeColors(style);
   const font = px(style.fontSize);
   const hasLegend = legend.length > 0;
+  const legendTop = style.showTitle ? font * 1.1 + 10 : 4;
   const rows = legendRows(legend, style.width - 10, font);
+  // ECharts' own LTTB downsampling is for the screen; exports (maxPoints null) draw every point.
+  if (style.maxPoints === null) for (const s of series) if (s.type === 'line') delete (s as LineSeriesOption).sampling;
   return {
     animation: false,
     backgroundColor: c.background,
@@ -76,14 +79,14 @@ export function frame(
     legend: {
       show: hasLegend,
       data: legend,
-      top: style.showTitle ? font * 1.1 + 10 : 4,
+      top: legendTop,
       type: 'plain',
       itemGap: LEGEND_GAP,
       itemWidth: LEGEND_ICON,
       itemHeight: font * 0.8,
       textStyle: { fontFamily: style.fontFamily, fontSize: font, color: c.text },
     },
-    grid: { left: verticalNameGap(y, font) + font * 1.4, right: font * 1.5, top: (style.showTitle ? font * 2.6 + 8 : font * 1.2 + 4) + rows * (font + LEGEND_ROW_GAP), bottom: font * 3.6, containLabel: false },
+    grid: { left: verticalNameGap(y, font) + font * 1.4, right: font * 1.5, top: legendTop + (hasLegend ? rows * font + (rows - 1) * LEGEND_GAP : 0) + font * 1.2, bottom: font * 3.6, containLabel: false },
     tooltip: { trigger: 'item', confine: true },
     xAxis: axis(style, x, false),
     yAxis: axis(style, y, true),
@@ -94,7 +97,6 @@ export function frame(
 
 const LEGEND_ICON = 18;
 const LEGEND_GAP = 16;
-const LEGEND_ROW_GAP = LEGEND_GAP;
 
 /**
  * Rows the legend wraps into, packing greedily with ~0.5 em per character (DejaVu Sans
