@@ -40,10 +40,12 @@ function gainScatter(input: FigureInput, style: FigureStyle, against: Against): 
       markLine: gi === 0 ? zeroLine(style, 'yAxis') : undefined,
     } as ScatterSeriesOption);
   });
+  // Teacher accuracy lives in (50 %, 100 %]: a fixed range keeps figures comparable (κ is near 0: free).
+  const X_RANGE = { accuracy: { min: 50, max: 100 }, kappa: {} } as const;
   const title = `gain against ${against === 'accuracy' ? 'teacher accuracy' : 'κ'}`;
   const xAxisLabel = a.label;
   const yAxisLabel = 'gain in cos(w, w*)';
-  const option = frame(style, title, { name: xAxisLabel, type: 'value' }, { name: yAxisLabel, type: 'value', includeZero: true }, series, groups.length > 1 ? legend : []);
+  const option = frame(style, title, { name: xAxisLabel, type: 'value', ...X_RANGE[against] }, { name: yAxisLabel, type: 'value', includeZero: true }, series, groups.length > 1 ? legend : []);
   return { option, series: plotted, xAxisLabel, yAxisLabel, title };
 }
 
