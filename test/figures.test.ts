@@ -25,7 +25,11 @@ import {
   svgToPng,
   validateExportSettings,
 } from '../src/main/core/figures/index';
-import type { Figure, PlottedSeries } from '../src/renderer/charts/types';
+import { cellsOf } from '../src/engine/experiment';
+import { summarizeExperiment } from '../src/engine/summary';
+import { buildFigure, defaultStyle } from '../src/renderer/charts/index';
+import type { Figure, FigureInput, FigureKind, PlottedSeries } from '../src/renderer/charts/types';
+import { runAll } from './helpers/experiment';
 
 let dir: string;
 beforeAll(() => {
@@ -283,6 +287,9 @@ describe('PNG', () => {
         const heightIn = size.heightIn ?? goldenHeight(size.widthIn);
         const png = svgToPng(renderSvg(lineFigure, size), size, dpi);
         expect(pngSize(png)).toEqual([Math.round(size.widthIn * dpi), Math.round(heightIn * dpi)]);
+        // pHYs right after IHDR: pixels per metre for the dpi, unit metre.
+        expect(png.subarray(37, 41).toString('latin1')).toBe('pHYs');
+        expect(png.readUInt32BE(41)).toBe(Math.round(dpi / 0.0254));
       });
     }
   }
@@ -448,4 +455,55 @@ describe('exportFigure and settings', () => {
     expect(() => validateExportSettings({ ...ok, fontFamily: 'Comic Nonexistent' })).toThrow(/fontFamily.*Comic Nonexistent/);
     expect(() => validateExportSettings(null)).toThrow(/Invalid export settings/);
   });
+});
+
+describe('figures from the chart builders (a real tiny experiment)', () => {
+  const COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'] as const;
+  let input: FigureInput;
+  beforeAll(() => {
+    const { spec, outcomes } = runAll({ seed: 3, data: { d: 20 }, student: { norm: [0.5, 2] }, teachers: { count: 3, accuracy: [0.6, 0.7] }, sft: { steps: 30, batchSize: 200, learningRates: [0.1, 1] } });
+    const data: number[] = [];
+    for (const o of outcomes) for (const c of COLUMNS) data.push(...Array.from(o.series[c] as ArrayLike<number>));
+    input = {
+      id: 5,
+      name: 'tiny',
+      seed: 3,
+      spec,
+      summary: summarizeExperiment(spec, 'reduced', cellsOf(spec), outcomes),
+      bundle: {
+        experimentId: 5,
+        columns: [...COLUMNS],
+        runs: outcomes.map((o, i) => ({ runId: i + 1, key: o.key, status: 'done', recorded: o.series.step.length, descriptor: o.descriptor === null ? null : { ...o.descriptor } })),
+        data: Float64Array.from(data),
+      },
+    };
+  });
+
+  for (const kind of ['trajectories', 'gains', 'heatmap', 'gainVsAccuracy', 'theory'] as FigureKind[]) {
+    it(`${kind}: SVG well-formed, PDF fonts embedded, CSV = plotted series, script parses`, async () => {
+      const figure = buildFigure(kind, [input], defaultStyle({ width: 312, height: 193, fontSize: 8, maxPoints: null, theme: 'light' }));
+      const settings = { widthIn: 3.25, dpi: 300 as const, fontFamily: 'DejaVu Serif', csvFile: `${kind}.csv` };
+      const svg = (await exportFigure(figure, { ...settings, format: 'svg' })) as string;
+      checkWellFormed(svg);
+      expect(svg).toContain(`>${figure.xAxisLabel}</text>`);
+      const pdf = (await exportFigure(figure, { ...settings, format: 'pdf' })) as Buffer;
+      for (const f of pdfFonts(pdf, `${kind}.pdf`)) {
+        expect(f.emb).toBe('yes');
+        expect(f.type).toMatch(/^(CID )?TrueType/);
+        expect(f.name).toMatch(/DejaVuSerif/);
+      }
+      const parsed = parsePlottedCsv((await exportFigure(figure, { ...settings, format: 'csv' })) as string);
+      expect(parsed.map((s) => s.name)).toEqual(figure.series.map((s) => s.name));
+      for (const [i, s] of figure.series.entries()) {
+        expect(parsed[i].y.every((v, j) => Object.is(v, s.y[j]))).toBe(true);
+        expect(parsed[i].x.every((v, j) => Object.is(v, s.x[j]))).toBe(true);
+      }
+      if (hasPython()) {
+        const file = join(dir, `${kind}.py`);
+        writeFileSync(file, (await exportFigure(figure, { ...settings, format: 'py' })) as string);
+        const r = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1], encoding="utf-8").read())', file], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+      }
+    });
+  }
 });

@@ -15,10 +15,10 @@
  *    `<name> upper` (suffix after one space), on the same x as each other, holding the actual
  *    bounds (not a stacked difference). The script draws them with fill_between, in `<name>`'s
  *    colour when `<name>` is plotted too.
- *  - Heatmaps: a heatmap is written one series per row of cells, named
- *    `<heatmap name> | <row label>=<row value>` (e.g. `gain | kappa=0.5`); x = the column
- *    coordinate, y = the cell value (yLabel names the value, e.g. `gain_mean`). Missing cells
- *    are `nan`.
+ *  - Heatmaps: in a figure whose option has a heatmap series, every plotted series is one row
+ *    of cells, in the order of the option's y categories (bottom to top); the series name is the
+ *    row's label (e.g. `‖w₀‖ = 0.5`), x = the column coordinate (one per x category, in order),
+ *    y = the cell value (yLabel names the value, e.g. `gainMean`). Empty cells are `nan`.
  *  - Everything else is a line or scatter series, drawn as the option's series of the same name
  *    is (type 'line' or 'scatter'); series names are unique within a figure.
  */
@@ -28,7 +28,6 @@ export const CSV_COLUMNS = ['experiment_id', 'series', 'x_label', 'x', 'y_label'
 
 export const BAND_LOWER_SUFFIX = ' lower';
 export const BAND_UPPER_SUFFIX = ' upper';
-export const HEATMAP_ROW_PATTERN = /^(.*) \| ([^=]+)=(.*)$/;
 
 /** Shortest round-trip decimal; -0, NaN and infinities spelled as documented above. */
 export function formatNumber(v: number): string {

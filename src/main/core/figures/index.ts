@@ -15,7 +15,7 @@ import { goldenHeight, renderSvg } from './svg';
 export { SIZE_PRESETS, GOLDEN_RATIO, PX_PER_IN, goldenHeight, renderSvg, exportOption, postProcessSvg, type FigureSize, type SizePreset } from './svg';
 export { svgToPdf, PT_PER_IN, FIXED_PDF_DATE, type PdfInfo } from './pdf';
 export { svgToPng, pngPixelSize, type Dpi, type PngOptions } from './png';
-export { plottedCsv, parsePlottedCsv, formatNumber, parseNumber, CSV_COLUMNS, BAND_LOWER_SUFFIX, BAND_UPPER_SUFFIX, HEATMAP_ROW_PATTERN, type ParsedSeries } from './csv';
+export { plottedCsv, parsePlottedCsv, formatNumber, parseNumber, CSV_COLUMNS, BAND_LOWER_SUFFIX, BAND_UPPER_SUFFIX, type ParsedSeries } from './csv';
 export { matplotlibScript, type MatplotlibOptions } from './matplotlib';
 export { sidecarJson, specHash, canonicalJson, SIDECAR_SCHEMA, type SidecarInput, type SidecarExperiment } from './sidecar';
 export { resolveFont, FontNotFoundError, FONT_ROOT } from './fonts';

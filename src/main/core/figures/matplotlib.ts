@@ -64,8 +64,10 @@ interface SeriesStyle {
 export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>; hasHeatmap: boolean; legend: boolean } {
   const palette = asArray(option.color).map(str);
   const series = asArray(option.series);
-  const widths = series.map((s) => num((s.lineStyle as Obj | undefined)?.width) ?? 2);
-  const maxWidth = Math.max(1e-9, ...widths);
+  // Relative widths against the widest visible line (band edges have width 0; scatters none).
+  const widths = series.map((s) => (s.type === 'line' ? num((s.lineStyle as Obj | undefined)?.width) : null));
+  const maxWidth = Math.max(1e-9, ...widths.map((w) => w ?? 0));
+  const defaultWidth = widths.some((w) => w !== null) ? maxWidth : 1;
   const styles: Record<string, SeriesStyle> = {};
   let hasHeatmap = false;
   series.forEach((s, i) => {
@@ -78,7 +80,7 @@ export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>
       kind: s.type,
       color: str(line.color) ?? str(item.color) ?? str(s.color) ?? palette[i % Math.max(1, palette.length)] ?? null,
       linestyle: dash(line.type),
-      width: widths[i] / maxWidth,
+      width: (widths[i] ?? defaultWidth) / maxWidth,
       alpha: num(line.opacity) ?? num(item.opacity) ?? 1,
       marker: s.type === 'line' && s.showSymbol === true,
     };
@@ -87,9 +89,18 @@ export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>
   return { styles, hasHeatmap, legend };
 }
 
-function axisInfo(option: Obj, key: 'xAxis' | 'yAxis'): { log: boolean; min: number | null; max: number | null } {
+function axisInfo(option: Obj, key: 'xAxis' | 'yAxis'): { log: boolean; min: number | null; max: number | null; categories: string[] | null } {
   const a = asArray(option[key])[0] ?? {};
-  return { log: a.type === 'log', min: num(a.min), max: num(a.max) };
+  const data = Array.isArray(a.data) ? a.data.map((d) => (typeof d === 'object' && d !== null ? String((d as Obj).value ?? '') : String(d))) : null;
+  return { log: a.type === 'log', min: num(a.min), max: num(a.max), categories: a.type === 'category' ? data : null };
+}
+
+/** Colour scale of a heatmap from the option's first visualMap: [vmin, vmax, colours]. */
+function heatmapScale(option: Obj): { min: number | null; max: number | null; colors: string[] | null; labels: boolean } {
+  const vm = asArray(option.visualMap)[0] ?? {};
+  const colors = asArray((vm.inRange as Obj | undefined)?.color as unknown).map(str).filter((c): c is string => c !== null);
+  const hm = asArray(option.series).find((s) => s.type === 'heatmap') ?? {};
+  return { min: num(vm.min), max: num(vm.max), colors: colors.length >= 2 ? colors : null, labels: (hm.label as Obj | undefined)?.show === true };
 }
 
 /** The Python script (UTF-8 text) that redraws `figure` from `opts.csvFile`. */
@@ -102,6 +113,7 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
   const heightIn = opts.sizeIn.heightIn ?? goldenHeight(widthIn);
   const out = opts.csvFile.replace(/\.csv$/i, '') + '.' + opts.format;
   const titleText = str(asArray(option.title)[0]?.text) ?? '';
+  const scale = heatmapScale(option);
   const constants = [
     `CSV_FILE = ${pyLiteral(opts.csvFile)}`,
     `OUT_FILE = ${pyLiteral(out)}`,
@@ -117,7 +129,13 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
     `Y_LOG = ${pyLiteral(y.log)}`,
     `X_LIM = (${pyLiteral(x.min)}, ${pyLiteral(x.max)})`,
     `Y_LIM = (${pyLiteral(y.min)}, ${pyLiteral(y.max)})`,
+    '# A heatmap figure: every CSV series is one row of cells (see the CSV conventions).',
     `HAS_HEATMAP = ${pyLiteral(hasHeatmap)}`,
+    `X_CATEGORIES = ${pyLiteral(x.categories)}`,
+    `Y_CATEGORIES = ${pyLiteral(y.categories)}`,
+    `HEAT_RANGE = (${pyLiteral(scale.min)}, ${pyLiteral(scale.max)})`,
+    `HEAT_COLORS = ${pyLiteral(scale.colors)}`,
+    `HEAT_LABELS = ${pyLiteral(scale.labels)}`,
     `LEGEND = ${pyLiteral(legend)}`,
     `BAND_LOWER, BAND_UPPER = ${pyLiteral(BAND_LOWER_SUFFIX)}, ${pyLiteral(BAND_UPPER_SUFFIX)}`,
     '# Series name -> how the app draws it (kind, colour, linestyle, width relative to the main curves, alpha, markers).',
@@ -133,12 +151,11 @@ Written by W2S Lab ${APP_VERSION}. Needs Python 3 and matplotlib (no pandas).
 Usage: python3 this_script.py [data.csv] [output file]
 The CSV has one row per point: experiment_id,series,x_label,x,y_label,y (numbers round-trip
 exactly; nan/inf/-inf spelled out). Series named '<name> lower' / '<name> upper' are a band,
-drawn with fill_between; '<heatmap> | <row label>=<row value>' series are the rows of a heatmap.
+drawn with fill_between; in a heatmap figure every series is one row of cells.
 """
 import csv
 import math
 import os
-import re
 import sys
 
 import matplotlib
@@ -188,36 +205,44 @@ def main():
     })
     fig, ax = plt.subplots(figsize=SIZE_IN, constrained_layout=True)
 
-    heat_rows = {}
     bands = {}
     lines = []
-    for name, s in series.items():
-        m = re.match(r"^(.*) \\| ([^=]+)=(.*)$", name) if HAS_HEATMAP else None
-        if m:
-            heat_rows.setdefault(m.group(1), []).append((m.group(2), m.group(3), s))
-        elif name.endswith(BAND_LOWER):
+    rows = list(series.items()) if HAS_HEATMAP else []
+    for name, s in ([] if HAS_HEATMAP else series.items()):
+        if name.endswith(BAND_LOWER):
             bands.setdefault(name[: -len(BAND_LOWER)], {})["lower"] = s
         elif name.endswith(BAND_UPPER):
             bands.setdefault(name[: -len(BAND_UPPER)], {})["upper"] = s
         else:
             lines.append((name, s))
 
-    colorbar = None
-    for base, rows in heat_rows.items():
-        xs = sorted(set(x for _, _, s in rows for x in s["x"]))
-        col = {x: i for i, x in enumerate(xs)}
-        grid = [[math.nan] * len(xs) for _ in rows]
-        for r, (_, _, s) in enumerate(rows):
+    if rows:
+        # Columns in order of first appearance (NaN coordinates keyed by their text).
+        cols = []
+        for _, s in rows:
+            for x in s["x"]:
+                if repr(x) not in cols:
+                    cols.append(repr(x))
+        grid = [[math.nan] * len(cols) for _ in rows]
+        for r, (_, s) in enumerate(rows):
             for x, v in zip(s["x"], s["y"]):
-                grid[r][col[x]] = v
-        try:
-            ys = [float(v) for _, v, _ in rows]
-        except ValueError:
-            ys = list(range(len(rows)))
-        mesh = ax.pcolormesh(xs, ys, grid, shading="nearest", cmap="viridis")
-        colorbar = fig.colorbar(mesh, ax=ax)
-        colorbar.set_label(rows[0][2]["y_label"])
-        ax.set_ylabel(rows[0][0])
+                grid[r][cols.index(repr(x))] = v
+        cmap = "viridis"
+        if HEAT_COLORS:
+            from matplotlib.colors import LinearSegmentedColormap
+            cmap = LinearSegmentedColormap.from_list("app", HEAT_COLORS)
+        mesh = ax.pcolormesh(range(len(cols)), range(len(rows)), grid, shading="nearest", cmap=cmap,
+                             vmin=HEAT_RANGE[0], vmax=HEAT_RANGE[1], edgecolors="white", linewidth=0.5)
+        fig.colorbar(mesh, ax=ax).set_label(rows[0][1]["y_label"])
+        ax.set_xticks(range(len(cols)))
+        ax.set_xticklabels(X_CATEGORIES if X_CATEGORIES and len(X_CATEGORIES) == len(cols) else cols)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(Y_CATEGORIES if Y_CATEGORIES and len(Y_CATEGORIES) == len(rows) else [n for n, _ in rows])
+        if HEAT_LABELS:
+            for r, row in enumerate(grid):
+                for c, v in enumerate(row):
+                    if not math.isnan(v):
+                        ax.text(c, r, "%.3g" % v, ha="center", va="center")
 
     for base, b in bands.items():
         if "lower" not in b or "upper" not in b:
@@ -228,7 +253,9 @@ def main():
 
     for name, s in lines:
         style = STYLES.get(name, {"kind": "line"})
-        kw = {"label": name, "color": style.get("color"), "alpha": style.get("alpha", 1)}
+        # Thin or faint lines (per-teacher curves, raw means) stay out of the legend.
+        main = style.get("width", 1) >= 0.99 and style.get("alpha", 1) >= 0.5
+        kw = {"label": name if main else "_" + name, "color": style.get("color"), "alpha": style.get("alpha", 1)}
         if style.get("kind") == "scatter":
             ax.scatter(s["x"], s["y"], s=(LINE_WIDTH_PT * 2.5) ** 2, linewidths=0, **kw)
         else:
@@ -240,14 +267,14 @@ def main():
         ax.set_xscale("log")
     if Y_LOG:
         ax.set_yscale("log")
-    ax.set_xlim(*X_LIM)
-    ax.set_ylim(*Y_LIM)
+    if not rows:
+        ax.set_xlim(*X_LIM)
+        ax.set_ylim(*Y_LIM)
     ax.set_xlabel(X_LABEL)
-    if not heat_rows:
-        ax.set_ylabel(Y_LABEL)
+    ax.set_ylabel(Y_LABEL)
     if TITLE:
         ax.set_title(TITLE)
-    if LEGEND and lines and not heat_rows:
+    if LEGEND and lines:
         ax.legend(frameon=False)
     fig.savefig(out_path, dpi=DPI)
     print(out_path)

@@ -14,6 +14,20 @@ export const PT_PER_IN = 72;
 /** Fixed document date: same input → same bytes (pdfkit derives the file ID from it too). */
 export const FIXED_PDF_DATE = new Date(Date.UTC(2000, 0, 1, 0, 0, 0));
 
+/**
+ * svg-to-pdfkit ignores `paint-order`, so ECharts' outlined labels (a white halo drawn *under*
+ * the text: paint-order="stroke") would get the halo painted over the glyphs. Split each such
+ * text into a stroke-only copy followed by a fill-only copy: the same picture, in plain SVG 1.1.
+ */
+export function expandPaintOrder(svg: string): string {
+  return svg.replace(/<text\b([^>]*?)\s+paint-order="stroke(?: fill)?(?: markers)?"([^>]*)>([^<]*)<\/text>/g, (_m, a: string, b: string, text: string) => {
+    const attrs = a + b;
+    const stroke = attrs.replace(/\sfill="[^"]*"/, '') + ' fill="none"';
+    const fill = attrs.replace(/\s(?:stroke|stroke-width|stroke-miterlimit|stroke-linejoin|stroke-opacity)="[^"]*"/g, '') + ' stroke="none"';
+    return `<text${stroke}>${text}</text>\n<text${fill}>${text}</text>`;
+  });
+}
+
 export interface PdfInfo {
   readonly title?: string;
   readonly author?: string;
@@ -65,7 +79,7 @@ export async function svgToPdf(svg: string, size: FigureSize, fontFamily: string
 
   const warnings: string[] = [];
   let fontError: Error | null = null;
-  SVGtoPDF(doc, svg, 0, 0, {
+  SVGtoPDF(doc, expandPaintOrder(svg), 0, 0, {
     width: widthPt,
     height: heightPt,
     preserveAspectRatio: 'xMidYMid meet',
