@@ -22,6 +22,7 @@ import {
   sidecarJson,
   specHash,
   svgToPdf,
+  expandPaintOrder,
   svgToPng,
   validateExportSettings,
 } from '../src/main/core/figures/index';
@@ -269,6 +270,11 @@ describe('PDF', () => {
     const svg = renderSvg(lineFigure, size, { fontFamily: 'Comic Nonexistent' });
     await expect(svgToPdf(svg, size, 'DejaVu Sans')).rejects.toThrow(/Comic Nonexistent/);
     await expect(svgToPdf(renderSvg(lineFigure, size), size, 'Comic Nonexistent')).rejects.toThrow(/Comic Nonexistent/);
+  });
+
+  it('draws outlined labels halo-first (svg-to-pdfkit ignores paint-order)', () => {
+    const t = '<text x="1" fill="#222" stroke="#fff" stroke-width="2" paint-order="stroke" stroke-miterlimit="2">0.5</text>';
+    expect(expandPaintOrder(t)).toBe('<text x="1" stroke="#fff" stroke-width="2" stroke-miterlimit="2" fill="none">0.5</text>\n<text x="1" fill="#222" stroke="none">0.5</text>');
   });
 
   it('has fixed metadata: the same input gives the same bytes', async () => {

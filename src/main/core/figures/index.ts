@@ -13,7 +13,7 @@ import { svgToPng } from './png';
 import { goldenHeight, renderSvg } from './svg';
 
 export { SIZE_PRESETS, GOLDEN_RATIO, PX_PER_IN, goldenHeight, renderSvg, exportOption, postProcessSvg, type FigureSize, type SizePreset } from './svg';
-export { svgToPdf, PT_PER_IN, FIXED_PDF_DATE, type PdfInfo } from './pdf';
+export { svgToPdf, expandPaintOrder, PT_PER_IN, FIXED_PDF_DATE, type PdfInfo } from './pdf';
 export { svgToPng, pngPixelSize, type Dpi, type PngOptions } from './png';
 export { plottedCsv, parsePlottedCsv, formatNumber, parseNumber, CSV_COLUMNS, BAND_LOWER_SUFFIX, BAND_UPPER_SUFFIX, type ParsedSeries } from './csv';
 export { matplotlibScript, type MatplotlibOptions } from './matplotlib';
