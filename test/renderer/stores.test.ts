@@ -103,7 +103,7 @@ describe('experiments store', () => {
 });
 
 describe('figures store', () => {
-  it('loads an experiment for drawing: its spec, summary and every run of the series block', async () => {
+  it("loads a finished experiment for drawing: spec, summary and each teacher's selected run, bit-exact", async () => {
     setActivePinia(createPinia());
     const { useFiguresStore } = await import('../../src/renderer/src/stores/figures');
     const figures = useFiguresStore();
@@ -111,11 +111,30 @@ describe('figures store', () => {
     const loaded = await figures.load(id);
     expect(loaded).not.toBeNull();
     const { input } = loaded as NonNullable<typeof loaded>;
-    const keys = runKeys(validateSpec(spec));
-    expect(input.bundle.runs.map((r) => r.key)).toEqual(keys);
-    // The block holds each run's recorded points of each column, and nothing else.
+    // One run per teacher of each cell: the one at the learning rate the summary selected.
+    const full = validateSpec(spec);
+    const summary = store.getExperiment(id)?.summary;
+    const expected = (summary?.teachers ?? []).map((t) => ({ cell: t.cell, teacher: t.teacher, lr: full.sft.learningRates.indexOf(t.bestLearningRate as number) }));
+    expect(input.bundle.runs.map((r) => r.key)).toEqual(expected);
+    expect(expected.length).toBe(2 * 6);
+    // The block holds each run's recorded points of each column, and nothing else; they equal the full block's.
     const points = input.bundle.runs.reduce((a, r) => a + r.recorded, 0);
     expect(input.bundle.data.length).toBe(points * input.bundle.columns.length);
+    const all = store.loadSeriesBlock(id);
+    const width = all.columns.length;
+    const offsets = new Map<number, number>();
+    let at = 0;
+    for (const r of all.runs) {
+      offsets.set(r.id, at);
+      at += r.recorded * width;
+    }
+    let mine = 0;
+    for (const r of input.bundle.runs) {
+      const from = offsets.get(r.runId) as number;
+      expect(input.bundle.data.subarray(mine, mine + r.recorded * width)).toEqual(all.data.subarray(from, from + r.recorded * width));
+      mine += r.recorded * width;
+    }
+    expect(runKeys(full).length).toBe(all.runs.length);
     expect(input.summary?.fractionImproved).toBe(store.getExperiment(id)?.summary?.fractionImproved);
     // A second load is served from the cache: the same object.
     expect(await figures.load(id)).toBe(loaded);

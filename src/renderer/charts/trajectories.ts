@@ -10,6 +10,9 @@ import { cellFlow, flowApplies } from './flowOverlay';
 import { colorAt, dashAt, px } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
+/** On screen, per-teacher lines get this fraction of style.maxPoints (the means get all of it). */
+const THIN_FRACTION = 0.3;
+
 /** The step column of a group: the longest selected run's (partial runs are prefixes of it). */
 export function groupSteps(g: CellGroup): Float64Array {
   let best: Float64Array = new Float64Array(0);
@@ -39,8 +42,10 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
     legend.push(name);
 
     if (style.thinLines) {
+      // Faint lines need fewer points on screen than the means: hundreds of them are drawn.
+      const thinStyle = style.maxPoints === null ? style : { ...style, maxPoints: Math.max(2, Math.floor(style.maxPoints * THIN_FRACTION)) };
       for (const t of g.teachers) {
-        const c = curve(style, { name: `cell${t.cell} teacher${t.teacher}`, experimentId, xLabel: 'step', yLabel: metric }, t.view.columns.step, metricColumn(t, metric));
+        const c = curve(thinStyle, { name: `cell${t.cell} teacher${t.teacher}`, experimentId, xLabel: 'step', yLabel: metric }, t.view.columns.step, metricColumn(t, metric));
         plotted.push(c.plotted);
         thin.push(line({ name: c.plotted.name, color, width: width / 3, opacity: 0.25, silent: true, z: 2 }, c.data));
       }

@@ -348,9 +348,10 @@ export class RunStore {
    * Every run's series of an experiment in one metric-major block, for drawing: run i's column c
    * is data[offset_i + c·recorded_i …]. One query, one copy; read in one transaction.
    */
-  loadSeriesBlock(experimentId: number): { runs: RunRecord[]; columns: string[]; data: Float64Array<ArrayBuffer> } {
+  loadSeriesBlock(experimentId: number, keep?: (run: RunRecord) => boolean): { runs: RunRecord[]; columns: string[]; data: Float64Array<ArrayBuffer> } {
     return this.db.transaction(() => {
-      const runs = this.listRuns(experimentId);
+      const all = this.listRuns(experimentId);
+      const runs = keep === undefined ? all : all.filter(keep);
       const columns = runs[0]?.columns ?? [];
       const offsets = new Map<number, { offset: number; recorded: number }>();
       let total = 0;
@@ -359,9 +360,12 @@ export class RunStore {
         total += run.recorded * columns.length;
       }
       const data = new Float64Array(total);
-      const chunks = this.sql(
-        'SELECT c.run_id AS runId, c.start AS start, c.count AS count, c.data AS data FROM series_chunks c JOIN runs r ON r.id = c.run_id WHERE r.experiment_id = ?',
-      ).iterate(experimentId) as IterableIterator<{ runId: number; start: number; count: number; data: Buffer }>;
+      // A subset is read by run id, so the chunks of runs left out are never read from the file.
+      const chunks = (
+        keep === undefined
+          ? this.sql('SELECT c.run_id AS runId, c.start AS start, c.count AS count, c.data AS data FROM series_chunks c JOIN runs r ON r.id = c.run_id WHERE r.experiment_id = ?').iterate(experimentId)
+          : this.sql('SELECT run_id AS runId, start, count, data FROM series_chunks WHERE run_id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(runs.map((r) => r.id)))
+      ) as IterableIterator<{ runId: number; start: number; count: number; data: Buffer }>;
       const width = columns.length;
       for (const chunk of chunks) {
         const place = offsets.get(chunk.runId) as { offset: number; recorded: number };

@@ -60,7 +60,7 @@ export const useFiguresStore = defineStore('figures', () => {
     const request = (async () => {
       const started = performance.now();
       try {
-        const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id })]);
+        const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id, runs: 'selected' })]);
         const entry = { detail, input: figureInputOf(detail, bundle) };
         loaded.value = set(loaded.value, id, entry);
         loadMs.set(id, performance.now() - started);
