@@ -215,17 +215,22 @@ describe('data helpers', () => {
 });
 
 type AnySeries = { name?: string; type?: string; data?: unknown[]; stack?: string };
+/** The points a series draws: a polyline series' per-teacher lines flattened. */
+const drawnPoints = (s: AnySeries): number[][] =>
+  s.type === 'lines' ? (s.data as { coords: number[][] }[]).flatMap((d) => d.coords) : ((s.data ?? []) as number[][]);
 const optionSeries = (option: unknown): AnySeries[] => (option as { series: AnySeries[] }).series;
 
 describe('trajectories', () => {
-  it('plots a line per teacher, a mean and two band edges per cell, stop markers and flows', () => {
+  it('plots a line per teacher (one polyline series per cell), a mean and two band edges per cell, stop markers and flows', () => {
     const spec = makeSpec();
     const { input } = syntheticInput(spec);
     const teachers = 2 * 4;
     const cells = 2;
     const bare = trajectories(input, defaultStyle({ flow: false, stopMarkers: false }));
     expect(bare.series).toHaveLength(teachers + cells * 3);
-    expect(optionSeries(bare.option)).toHaveLength(teachers + cells * 3);
+    expect(optionSeries(bare.option)).toHaveLength(cells * 4);
+    const polylines = optionSeries(bare.option).filter((s) => s.type === 'lines');
+    expect(polylines.map((s) => s.data?.length)).toEqual([4, 4]);
     expect((bare.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ = 1 (n = 4)', '‖w₀‖ = 3 (n = 4)']);
     const names = bare.series.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
@@ -256,6 +261,8 @@ describe('trajectories', () => {
     const { input } = syntheticInput(spec, 1000);
     const fig = trajectories(input, defaultStyle({ flow: false, maxPoints: 50 }));
     for (const s of optionSeries(fig.option)) if (s.type === 'line') expect(s.data?.length).toBeLessThanOrEqual(50);
+    // Per-teacher lines get a fraction of the points: they are many and faint.
+    for (const s of optionSeries(fig.option)) if (s.type === 'lines') for (const d of s.data as { coords: unknown[] }[]) expect(d.coords.length).toBeLessThanOrEqual(15);
     for (const s of fig.series) if (!s.name.endsWith('early stops')) expect(s.y.length).toBe(1000);
     // The band's two stacked edges stay aligned point for point.
     const lower = optionSeries(fig.option).find((s) => s.name === '‖w₀‖ = 1 (n = 4) lower');
@@ -278,7 +285,7 @@ describe('trajectories', () => {
     const input: FigureInput = { id: 2, name: 'log', seed: 1, spec, summary: null, bundle: pack(runs) };
     const fig = trajectories(input, defaultStyle({ flow: false, metric: 'inner', yScale: 'log', xScale: 'log', band: 'minmax' }));
     for (const s of optionSeries(fig.option)) {
-      for (const p of (s.data ?? []) as number[][]) {
+      for (const p of drawnPoints(s)) {
         expect(p[0]).toBeGreaterThan(0);
         if (s.stack === undefined) expect(p[1]).toBeGreaterThan(0);
       }

@@ -261,16 +261,28 @@ export function thinIndices(y: ArrayLike<number>, maxPoints: number | null): num
 
 /** Indices where (x, y) can be drawn on the figure's axes: finite, x > 0 on a log x axis, y > 0 on a log y axis. */
 export function drawable(x: ArrayLike<number>, ys: ArrayLike<number>[], logX: boolean, logY: boolean): number[] {
+  // Plain loops, no closures: this runs for each of hundreds of teacher lines.
   const out: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || (logX && x[i] <= 0)) continue;
-    if (ys.some((y) => i >= y.length || !Number.isFinite(y[i]) || (logY && y[i] <= 0))) continue;
-    out.push(i);
+    const xi = x[i];
+    if (!Number.isFinite(xi) || (logX && xi <= 0)) continue;
+    let ok = true;
+    for (let k = 0; k < ys.length && ok; k++) {
+      const y = ys[k];
+      ok = i < y.length && Number.isFinite(y[i]) && !(logY && y[i] <= 0);
+    }
+    if (ok) out.push(i);
   }
   return out;
 }
 
-export const pick = (a: ArrayLike<number>, idx: readonly number[]): Float64Array => Float64Array.from(idx, (i) => a[i]);
+export function pick(a: ArrayLike<number>, idx: readonly number[]): Float64Array {
+  // Every point kept (the usual case): a view of a Float64Array source, no copy.
+  if (a instanceof Float64Array && idx.length === a.length && (idx.length === 0 || idx[idx.length - 1] === idx.length - 1)) return a;
+  const out = new Float64Array(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = a[idx[j]];
+  return out;
+}
 
 /** Mean, sample std and count of the finite values. */
 export function meanStd(values: ArrayLike<number>): { mean: number; std: number; n: number } {

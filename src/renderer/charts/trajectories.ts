@@ -3,7 +3,7 @@
  * faint line, the mean across teachers as a thick line with a band, one colour per cell, the
  * population flow dashed and each teacher's early-stopping step marked.
  */
-import type { ScatterSeriesOption, SeriesOption } from 'echarts';
+import type { LinesSeriesOption, ScatterSeriesOption, SeriesOption } from 'echarts';
 import { band, curve, frame, line, METRIC_AXIS, pairs, STEP_AXIS } from './common';
 import { bandAcross, type CellGroup, cellGroups, drawable, ema, metricColumn, pick } from './data';
 import { cellFlow, flowApplies } from './flowOverlay';
@@ -44,11 +44,23 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
     if (style.thinLines) {
       // Faint lines need fewer points on screen than the means: hundreds of them are drawn.
       const thinStyle = style.maxPoints === null ? style : { ...style, maxPoints: Math.max(2, Math.floor(style.maxPoints * THIN_FRACTION)) };
+      const polylines: { name: string; coords: [number, number][] }[] = [];
       for (const t of g.teachers) {
         const c = curve(thinStyle, { name: `cell${t.cell} teacher${t.teacher}`, experimentId, xLabel: 'step', yLabel: metric }, t.view.columns.step, metricColumn(t, metric));
         plotted.push(c.plotted);
-        thin.push(line({ name: c.plotted.name, color, width: width / 3, opacity: 0.25, silent: true, z: 2 }, c.data));
+        polylines.push({ name: c.plotted.name, coords: c.data });
       }
+      // One polyline series per cell, not one line series per teacher: ECharts' cost is per series.
+      thin.push({
+        type: 'lines',
+        name: `${g.label} teachers`,
+        coordinateSystem: 'cartesian2d',
+        polyline: true,
+        silent: true,
+        z: 2,
+        lineStyle: { color, width: width / 3, opacity: 0.25 },
+        data: polylines,
+      } as LinesSeriesOption);
     }
 
     if (style.stopMarkers) {

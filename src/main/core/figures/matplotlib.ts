@@ -65,7 +65,7 @@ export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>
   const palette = asArray(option.color).map(str);
   const series = asArray(option.series);
   // Relative widths against the widest visible line (band edges have width 0; scatters none).
-  const widths = series.map((s) => (s.type === 'line' ? num((s.lineStyle as Obj | undefined)?.width) : null));
+  const widths = series.map((s) => (s.type === 'line' || s.type === 'lines' ? num((s.lineStyle as Obj | undefined)?.width) : null));
   const maxWidth = Math.max(1e-9, ...widths.map((w) => w ?? 0));
   const defaultWidth = widths.some((w) => w !== null) ? maxWidth : 1;
   const styles: Record<string, SeriesStyle> = {};
@@ -73,17 +73,20 @@ export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>
   series.forEach((s, i) => {
     if (s.type === 'heatmap') hasHeatmap = true;
     const name = str(s.name);
-    if (name === null || (s.type !== 'line' && s.type !== 'scatter')) return;
+    if (name === null || (s.type !== 'line' && s.type !== 'scatter' && s.type !== 'lines')) return;
     const line = (s.lineStyle ?? {}) as Obj;
     const item = (s.itemStyle ?? {}) as Obj;
-    styles[name] = {
-      kind: s.type,
+    const style: SeriesStyle = {
+      kind: s.type === 'scatter' ? 'scatter' : 'line',
       color: str(line.color) ?? str(item.color) ?? str(s.color) ?? palette[i % Math.max(1, palette.length)] ?? null,
       linestyle: dash(line.type),
       width: (widths[i] ?? defaultWidth) / maxWidth,
       alpha: num(line.opacity) ?? num(item.opacity) ?? 1,
       marker: s.type === 'line' && s.showSymbol === true,
     };
+    // A polyline series draws many CSV series (one per data item, e.g. each teacher's line).
+    if (s.type === 'lines') for (const d of asArray(s.data)) styles[str(d.name) ?? name] = style;
+    else styles[name] = style;
   });
   const legend = asArray(option.legend).some((l) => l.show !== false);
   return { styles, hasHeatmap, legend };

@@ -64,6 +64,7 @@ export const useFiguresStore = defineStore('figures', () => {
         const entry = { detail, input: figureInputOf(detail, bundle) };
         loaded.value = set(loaded.value, id, entry);
         loadMs.set(id, performance.now() - started);
+        performance.mark(`w2s:loaded:${id}`); // read by the dashboard benchmark
         errors.value = set(errors.value, id, undefined);
         return entry;
       } catch (error) {
