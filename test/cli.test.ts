@@ -325,3 +325,49 @@ describe('w2s theory', () => {
     });
   }
 });
+
+describe('w2s export --figure', () => {
+  const db = join(dir, 'figures.sqlite');
+  beforeAll(() => {
+    const spec = writeSpec('figures.json', JSON.stringify({ seed: 5, student: { norm: [1, 3] }, teachers: { count: 3, accuracy: [0.6, 0.7] }, sft: { steps: 20, learningRates: [0.5], batchSize: 500 } }));
+    w2s('run', spec, '--db', db, '--workers', '1');
+    w2s('run', spec, '--db', db, '--workers', '1');
+  });
+
+  it('writes the figure and its sidecar, named after the experiment and the figure', () => {
+    const out = join(dir, 'traj.svg');
+    const r = w2s('export', '1', '--figure', 'trajectories', '--format', 'svg', '--size', 'two-column', '--out', out, '--db', db);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([out, join(dir, 'traj.meta.json')]);
+    const svg = readFileSync(out, 'utf8');
+    expect(svg).toMatch(/<svg[^>]* width="6\.75in" height="4\.1717in"/); // 6.75 / golden ratio
+    expect(svg).toContain('>SFT step<');
+    const meta = JSON.parse(readFileSync(join(dir, 'traj.meta.json'), 'utf8')) as { figure: { kind: string; format: string }; experiments: { id: number; seed: number; specHash: string }[] };
+    expect(meta.figure).toMatchObject({ kind: 'trajectories', format: 'svg' });
+    expect(meta.experiments.map((e) => [e.id, e.seed])).toEqual([[1, 5]]);
+    expect(meta.experiments[0].specHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a PNG is inches × dpi pixels; a comparison takes several ids', () => {
+    const png = join(dir, 'heat.png');
+    expect(w2s('export', '1', '--figure', 'heatmap', '--format', 'png', '--width', '2', '--height', '1.5', '--dpi', '600', '--out', png, '--no-sidecar', '--db', db).code).toBe(0);
+    const bytes = readFileSync(png);
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 900]);
+    expect(existsSync(join(dir, 'heat.meta.json'))).toBe(false);
+    const cmp = w2s('export', '1', '2', '--figure', 'compare', '--format', 'csv', '--out', join(dir, 'cmp.csv'), '--db', db);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    const ids = new Set(readFileSync(join(dir, 'cmp.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]));
+    expect(ids).toEqual(new Set(['1', '2']));
+  });
+
+  it('refuses bad settings naming the flag and its range, and writes nothing', () => {
+    const out = join(dir, 'never.svg');
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--width', '40', '--out', out, '--db', db))).toMatch(/--width: must be in \[1, 20\] \(inches\)/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'pie', '--db', db))).toMatch(/--figure must be one of trajectories, .*theory/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--dpi', '150', '--db', db))).toMatch(/--dpi: must be 300 or 600/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--font', 'Comic Sans', '--db', db))).toMatch(/--font: must be one of DejaVu Sans/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'compare', '--db', db))).toMatch(/compare needs 2–8 experiments/);
+    expect(expectRefusal(w2s('export', '9', '--figure', 'gains', '--db', db))).toMatch(/no experiment 9/);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -2,14 +2,15 @@
  * End to end: the real renderer (built by electron-vite) in Debian's Chromium, driven by
  * playwright-core, against a real `w2s serve` process on a fresh database with real engine
  * processes. Build a random-teacher experiment in the builder, watch it finish, open its
- * dashboard, compare it with a second one, cancel a third. Any console error fails the run.
+ * dashboard, export its figure (the same SVG as `w2s export`), compare it with a second one,
+ * cancel a third. Any console error fails the run.
  * Screenshots go to test-output/e2e/.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(__dirname, '..', '..');
@@ -108,6 +109,44 @@ describe('the lab UI in Chromium against w2s serve', () => {
     const improved = await page.getByTestId('summary-improved').textContent();
     expect(improved).toMatch(/^\d+ %$/);
     await shot('03-dashboard');
+  });
+
+  it("exports from the app's Export dialog exactly the SVG `w2s export` writes with the same settings", async () => {
+    const downloads: Download[] = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-dialog').waitFor();
+    await page.getByTestId('export-font-size').fill('9');
+    await page.getByTestId('export-font-size').press('Tab');
+    await page.locator('[data-testid="export-preview"] img').waitFor();
+    await shot('03b-export-dialog');
+    await page.getByTestId('export-download').click();
+    await expect.poll(() => downloads.length, { timeout: 15_000 }).toBe(2);
+    const file = (ext: string) => {
+      const d = downloads.find((x) => x.suggestedFilename().endsWith(ext));
+      if (d === undefined) throw new Error(`no ${ext} download among ${downloads.map((x) => x.suggestedFilename()).join(', ')}`);
+      return d;
+    };
+    expect(file('.svg').suggestedFilename()).toBe(`w2s-${first}-trajectories.svg`);
+    await file('.svg').saveAs(join(dir, 'app.svg'));
+    await file('.meta.json').saveAs(join(dir, 'app.meta.json'));
+    const cli = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'w2s.cjs'), 'export', String(first), '--figure', 'trajectories', '--format', 'svg', '--font-size', '9', '--out', join(dir, 'cli.svg'), '--db', join(dir, 'lab.sqlite')],
+      { encoding: 'utf8' },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'app.svg'), 'utf8')).toBe(readFileSync(join(dir, 'cli.svg'), 'utf8'));
+    expect(readFileSync(join(dir, 'app.meta.json'), 'utf8')).toBe(readFileSync(join(dir, 'cli.meta.json'), 'utf8'));
+    // A PDF from the dialog too.
+    await page.getByTestId('export-format').selectOption('pdf');
+    await page.getByTestId('export-download').click();
+    await expect.poll(() => downloads.length, { timeout: 15_000 }).toBe(4);
+    const pdf = downloads.find((x) => x.suggestedFilename().endsWith('.pdf'));
+    await pdf?.saveAs(join(dir, 'app.pdf'));
+    expect(readFileSync(join(dir, 'app.pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
   });
 
   let second = 0;
