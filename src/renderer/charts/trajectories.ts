@@ -7,7 +7,7 @@ import type { LinesSeriesOption, ScatterSeriesOption, SeriesOption } from 'echar
 import { band, curve, frame, line, METRIC_AXIS, pairs, STEP_AXIS } from './common';
 import { bandAcross, type CellGroup, cellGroups, drawable, ema, metricColumn, pick } from './data';
 import { cellFlow, flowApplies } from './flowOverlay';
-import { colorAt, dashAt, px } from './style';
+import { colorAt, dashAt, px, themeColors } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
 /** On screen, per-teacher lines get this fraction of style.maxPoints (the means get all of it). */
@@ -109,7 +109,8 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
       if (f !== null) {
         const c = curve(style, { name: `${g.label} population flow`, experimentId, xLabel: 'step', yLabel: `${metric}_flow` }, f.step, f.y);
         plotted.push(c.plotted);
-        flows.push(line({ name: c.plotted.name, color, width: width * 0.8, dash: 'dashed', silent: true, z: 6 }, c.data));
+        // In the text colour, thinner: at large batches SGD follows the flow, which would hide a same-coloured dash.
+        flows.push(line({ name: c.plotted.name, color: themeColors(style).text, width: width * 0.5, opacity: 0.85, dash: 'dashed', silent: true, z: 6 }, c.data));
       }
     }
   });
