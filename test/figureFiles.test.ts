@@ -1,0 +1,98 @@
+/**
+ * Figures of stored experiments: the plotted CSV holds the stored series bit for bit (every point,
+ * no thinning), and the LabApi's exportFigure (the app's Export dialog) gives the same bytes as the
+ * exporter the CLI calls; bad requests are refused naming the field.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateSpec } from '../src/engine/spec';
+import { exportExperimentFigure } from '../src/main/core/figureFiles';
+import { parsePlottedCsv } from '../src/main/core/figures/index';
+import { Lab } from '../src/main/core/lab';
+import { LabApiService } from '../src/main/core/labApi';
+import { EnginePool, forkSpawner } from '../src/main/core/pool';
+import { RunStore } from '../src/main/core/store/store';
+import { ExportSettingsSchema } from '../src/shared/figureExport';
+import { LabRequestError } from '../src/shared/labApi';
+
+let dir: string;
+let store: RunStore;
+let pool: EnginePool;
+let lab: Lab;
+let api: LabApiService;
+let id: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'w2s-figure-files-'));
+  store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
+  pool = new EnginePool(forkSpawner(), 2);
+  lab = new Lab(store, pool);
+  api = new LabApiService(lab);
+  id = lab.submit(validateSpec({ seed: 9, student: { norm: [1, 3] }, teachers: { count: 4, accuracy: 0.7 }, sft: { steps: 40, learningRates: [0.1, 1], batchSize: 1000 } }));
+  await lab.finished(id);
+});
+afterAll(() => {
+  pool.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const settings = ExportSettingsSchema.parse({});
+
+describe('figures of a stored experiment', () => {
+  it("the trajectories CSV holds each teacher's stored series bit for bit, at every recorded step", async () => {
+    const file = await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings });
+    const parsed = parsePlottedCsv(file.content as string);
+    const summary = store.getExperiment(id)?.summary;
+    const lrs = store.getExperiment(id)?.spec.sft.learningRates ?? [];
+    const { runs, columns, data } = store.loadSeriesBlock(id);
+    const width = columns.length;
+    let offset = 0;
+    const stored = new Map<string, { step: Float64Array; cos: Float64Array }>();
+    for (const r of runs) {
+      const column = (name: string) => data.subarray(offset + columns.indexOf(name) * r.recorded, offset + (columns.indexOf(name) + 1) * r.recorded);
+      stored.set(`${r.key.cell}/${r.key.teacher}/${r.key.lr}`, { step: column('step'), cos: column('cos') });
+      offset += r.recorded * width;
+    }
+    let checked = 0;
+    for (const t of summary?.teachers ?? []) {
+      const line = parsed.find((s) => s.name === `cell${t.cell} teacher${t.teacher}`);
+      const run = stored.get(`${t.cell}/${t.teacher}/${lrs.indexOf(t.bestLearningRate as number)}`);
+      expect(line, `cell${t.cell} teacher${t.teacher}`).toBeDefined();
+      expect(line?.x.length).toBe(41);
+      expect(line?.x.every((v, i) => Object.is(v, run?.step[i]))).toBe(true);
+      expect(line?.y.every((v, i) => Object.is(v, run?.cos[i]))).toBe(true);
+      checked++;
+    }
+    expect(checked).toBe(8);
+  });
+
+  it("exportFigure through the LabApi gives the exporter's bytes (text as is, PDF and PNG as base64)", async () => {
+    for (const format of ['svg', 'pdf', 'png', 'csv', 'py', 'json'] as const) {
+      const direct = await exportExperimentFigure(store, { ids: [id], kind: 'gains', format, settings });
+      const viaApi = (await api.handle('exportFigure', { ids: [id], kind: 'gains', format })) as { fileName: string; encoding: string; data: string };
+      expect(viaApi.fileName).toBe(direct.fileName);
+      const bytes = viaApi.encoding === 'base64' ? Buffer.from(viaApi.data, 'base64') : Buffer.from(viaApi.data, 'utf8');
+      expect(bytes.equals(Buffer.isBuffer(direct.content) ? direct.content : Buffer.from(direct.content, 'utf8')), format).toBe(true);
+    }
+  });
+
+  it('refuses bad requests naming the field, and unknown experiments', async () => {
+    const refused = async (input: unknown) => {
+      try {
+        await api.handle('exportFigure', input);
+      } catch (error) {
+        expect(error).toBeInstanceOf(LabRequestError);
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(await refused({ ids: [id], kind: 'gains', format: 'svg', settings: { widthIn: 0.3 } })).toMatch(/settings\.widthIn: must be in \[1, 20\] \(inches\)/);
+    expect(await refused({ ids: [id], kind: 'pie', format: 'svg' })).toMatch(/kind: must be one of trajectories/);
+    expect(await refused({ ids: [id], kind: 'gains', format: 'gif' })).toMatch(/format: must be one of svg, pdf, png, csv, py, json/);
+    expect(await refused({ ids: [id], kind: 'compare', format: 'svg' })).toMatch(/compare needs 2–8 experiments/);
+    expect(await refused({ ids: [id + 100], kind: 'gains', format: 'svg' })).toMatch(/no experiment/);
+  });
+});
