@@ -10,13 +10,24 @@ import type { FigureInput, FigureKind, FigureStyle } from '../../renderer/charts
 import { APP_VERSION } from '../../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../../shared/figureExport';
 import { exportFigure, sidecarJson } from './figures/index';
-import type { RunStore } from './store/store';
+import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 
-/** One experiment as the builders see it, straight from the store. */
+/** Keeps each teacher's run at the learning rate its summary selected; undefined (all) without a summary. */
+export function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
+  if (e.summary === null) return undefined;
+  const lrs = e.spec.sft.learningRates;
+  const chosen = new Set(e.summary.teachers.filter((t) => t.bestLearningRate !== null).map((t) => `${t.cell}/${t.teacher}/${lrs.indexOf(t.bestLearningRate as number)}`));
+  return (run) => chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`);
+}
+
+/**
+ * One experiment as the builders see it, straight from the store: each teacher's selected run
+ * when it is finished (every figure draws only those), every run otherwise.
+ */
 export function loadFigureInput(store: RunStore, id: number): FigureInput {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
-  const { runs, columns, data } = store.loadSeriesBlock(id);
+  const { runs, columns, data } = store.loadSeriesBlock(id, selectedRuns(e));
   return {
     id,
     name: e.name,

@@ -17,9 +17,9 @@ import {
 } from '../../shared/labApi';
 import { type Calibration, expectedSeconds } from './calibration';
 import { ExportSettingsSchema } from '../../shared/figureExport';
-import { exportExperimentFigure } from './figureFiles';
+import { exportExperimentFigure, selectedRuns } from './figureFiles';
 import type { Lab } from './lab';
-import type { ExperimentRecord, RunRecord } from './store/store';
+import type { ExperimentRecord } from './store/store';
 
 function parameters(e: ExperimentRecord): Record<string, unknown> {
   const s = e.spec;
@@ -54,14 +54,6 @@ export function experimentListItem(e: ExperimentRecord) {
     fractionImproved: e.summary === null || !Number.isFinite(e.summary.fractionImproved) ? null : e.summary.fractionImproved,
     gainMean: e.summary === null || !Number.isFinite(e.summary.gainMean) ? null : e.summary.gainMean,
   };
-}
-
-/** Keeps each teacher's run at the learning rate its summary selected; undefined (all) without a summary. */
-function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
-  if (e.summary === null) return undefined;
-  const lrs = e.spec.sft.learningRates;
-  const chosen = new Set(e.summary.teachers.filter((t) => t.bestLearningRate !== null).map((t) => `${t.cell}/${t.teacher}/${lrs.indexOf(t.bestLearningRate as number)}`));
-  return (run) => chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`);
 }
 
 type Handlers = { [M in LabMethod]: (input: LabInput<M>) => LabOutput<M> | Promise<LabOutput<M>> };
