@@ -37,6 +37,11 @@ describe('w2s/layers refuses a wrong-layer import', () => {
     ['src/main/core/__probe.ts', "import { app } from 'electron';", "package 'electron'"],
     ['src/shared/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
     ['src/preload/__probe.ts', "import { Lab } from '../main/core/lab';", 'main/core'],
+    // The chart builders run in the browser and in Node: neither's APIs, nor the app around them.
+    ['src/renderer/charts/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
+    ['src/renderer/charts/__probe.ts', "import { ref } from 'vue';", "package 'vue'"],
+    ['src/renderer/charts/__probe.ts', "import { useLab } from '../src/api/lab';", 'renderer'],
+    ['src/main/core/__probe.ts', "import { useLab } from '../../renderer/src/api/lab';", 'renderer'],
   ];
   for (const [file, code, target] of refused) {
     it(`${file}: ${code}`, async () => {
@@ -60,6 +65,10 @@ describe('w2s/layers allows what DESIGN.md allows', () => {
     ['src/main/electron/__probe.ts', "import { Lab } from '../core/lab';"],
     ['src/preload/__probe.ts', "import { contextBridge } from 'electron';"],
     ['src/renderer/src/__probe.ts', "import { ref } from 'vue';"],
+    ['src/renderer/src/__probe.ts', "import { buildFigure } from '../charts/index';"],
+    ['src/renderer/charts/__probe.ts', "import type { EChartsOption } from 'echarts';"],
+    ['src/main/core/__probe.ts', "import { buildFigure } from '../../renderer/charts/index';"],
+    ['src/cli/__probe.ts', "import { buildFigure } from '../renderer/charts/index';"],
   ];
   for (const [file, code] of allowed) {
     it(`${file}: ${code}`, async () => {
