@@ -166,11 +166,12 @@ describe('the lab UI in Chromium against w2s serve', () => {
   });
 
   it('cancels a third, long experiment from its dashboard', async () => {
-    const third = await buildAndStart('e2e long run to cancel', { 'teachers.count': '50', 'sft.steps': '100000', 'sft.learningRates': '0.1', 'student.norm': '1' });
+    const third = await buildAndStart('e2e long run to cancel', { 'teachers.count': '50', 'sft.steps': '20000', 'sft.learningRates': '0.1', 'student.norm': '1' });
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 30_000 }).toBe('running');
     // Live: the queue lists it with its progress, and its trajectories are drawn from the first checkpoints.
     await page.getByTestId(`queue-${third}`).waitFor();
-    await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 30_000 });
+    await expect.poll(async () => Number(await page.locator('.main-chart').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await expect.poll(() => page.getByTestId('experiment-progress').textContent(), { timeout: 10_000 }).toMatch(/of \d+ runs/);
     await shot('05a-live-run');
     await page.getByTestId('experiment-cancel').click();
