@@ -68,7 +68,11 @@ export function frame(
   const font = px(style.fontSize);
   const hasLegend = legend.length > 0;
   const legendTop = style.showTitle ? font * 1.1 + 10 : 4;
-  const rows = legendRows(legend, style.width - 10, font);
+  const wrapped = legendRows(legend, style.width - 10, font);
+  // On screen, a legend that would take over a fifth of a small chart scrolls on one row instead;
+  // exports (maxPoints null) always show every entry.
+  const scroll = style.maxPoints !== null && wrapped > 1 && wrapped * (font + LEGEND_GAP) > style.height * 0.2;
+  const rows = scroll ? 1 : wrapped;
   // ECharts' own LTTB downsampling is for the screen; exports (maxPoints null) draw every point.
   if (style.maxPoints === null) for (const s of series) if (s.type === 'line') delete (s as LineSeriesOption).sampling;
   return {
@@ -80,7 +84,7 @@ export function frame(
       show: hasLegend,
       data: legend,
       top: legendTop,
-      type: 'plain',
+      type: scroll ? 'scroll' : 'plain',
       itemGap: LEGEND_GAP,
       itemWidth: LEGEND_ICON,
       itemHeight: font * 0.8,
