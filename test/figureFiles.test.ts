@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../src/engine/spec';
-import { exportExperimentFigure } from '../src/main/core/figureFiles';
+import { exportExperimentFigure, loadSelectedBlock } from '../src/main/core/figureFiles';
 import { parsePlottedCsv } from '../src/main/core/figures/index';
 import { Lab } from '../src/main/core/lab';
 import { LabApiService } from '../src/main/core/labApi';
@@ -67,6 +67,16 @@ describe('figures of a stored experiment', () => {
       checked++;
     }
     expect(checked).toBe(8);
+  });
+
+  it("a running experiment's selection (the rule on the stored steps) is the one its summary makes when finished", () => {
+    const e = store.getExperiment(id);
+    if (e === null) throw new Error('no experiment');
+    const finished = loadSelectedBlock(store, e);
+    const live = loadSelectedBlock(store, { ...e, summary: null });
+    expect(live.runs.map((r) => r.id)).toEqual(finished.runs.map((r) => r.id));
+    expect(live.runs).toHaveLength(8); // 2 cells × 4 teachers, one learning rate each
+    expect(Array.from(live.data)).toEqual(Array.from(finished.data));
   });
 
   it("exportFigure through the LabApi gives the exporter's bytes (text as is, PDF and PNG as base64)", async () => {

@@ -92,8 +92,8 @@ export const LAB_METHODS = {
   getExperiment: { input: byId, output: ExperimentDetailSchema },
   /**
    * `runs: 'selected'`: only each teacher's run at its selected learning rate (what the dashboard
-   * draws; a finished Figure 1 experiment's block shrinks from 136 MB to 19 MB). Without a summary
-   * yet (running), every run.
+   * draws; a finished Figure 1 experiment's block shrinks from 136 MB to 19 MB). While it runs, the
+   * selection is made by the early-stopping rule on the steps stored so far.
    */
   getSeries: {
     input: z.object({ id, runs: z.enum(['all', 'selected'], { error: "must be 'all' or 'selected'" }).default('all') }).strict(),

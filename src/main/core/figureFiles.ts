@@ -4,7 +4,9 @@
  * by the LabApi's exportFigure (the app's Export dialog) and by `w2s export --figure`, so the same
  * settings give the same bytes from either.
  */
-import type { ExperimentSummary } from '../../engine/summary';
+import type { RunSeries } from '../../engine/run';
+import type { ExperimentSpec } from '../../engine/spec';
+import { type ExperimentSummary, selectStep } from '../../engine/summary';
 import { buildFigure, defaultStyle } from '../../renderer/charts/index';
 import type { FigureInput, FigureKind, FigureStyle } from '../../renderer/charts/types';
 import { APP_VERSION } from '../../shared/app';
@@ -20,14 +22,53 @@ export function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean)
   return (run) => chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`);
 }
 
+type SeriesBlock = ReturnType<RunStore['loadSeriesBlock']>;
+
 /**
- * One experiment as the builders see it, straight from the store: each teacher's selected run
- * when it is finished (every figure draws only those), every run otherwise.
+ * Each teacher's selected run, which is all any figure draws: from the summary once the experiment
+ * is finished; while it runs, by the spec's early-stopping rule on what is stored so far — the
+ * engine's `selectStep`, best score over learning rates, first on ties, as the summary and the
+ * chart builders choose — so a live dashboard receives a few runs, not every learning rate's.
  */
+export function loadSelectedBlock(store: RunStore, e: ExperimentRecord): SeriesBlock {
+  const fromSummary = selectedRuns(e);
+  if (fromSummary !== undefined) return store.loadSeriesBlock(e.id, fromSummary);
+  const { runs, columns, data } = store.loadSeriesBlock(e.id);
+  const rule = columns.includes(criterionColumn(e.spec.sft.earlyStopping)) ? e.spec.sft.earlyStopping : 'oracle';
+  const width = columns.length;
+  const best = new Map<string, { index: number; score: number; offset: number }>();
+  let offset = 0;
+  runs.forEach((run, index) => {
+    const n = run.recorded;
+    const column = (name: string) => data.subarray(offset + columns.indexOf(name) * n, offset + (columns.indexOf(name) + 1) * n);
+    if (run.key.teacher >= 0 && n > 1) {
+      const { score } = selectStep({ cos: column('cos'), agreement: column('agreement'), validation: rule === 'validation' ? column('validation') : undefined } as unknown as RunSeries, rule);
+      const key = `${run.key.cell}/${run.key.teacher}`;
+      const current = best.get(key);
+      if (current === undefined || score > current.score) best.set(key, { index, score, offset });
+    }
+    offset += n * width;
+  });
+  const kept = [...best.values()].sort((a, b) => a.index - b.index);
+  const out = new Float64Array(kept.reduce((a, k) => a + runs[k.index].recorded * width, 0));
+  let at = 0;
+  for (const k of kept) {
+    const size = runs[k.index].recorded * width;
+    out.set(data.subarray(k.offset, k.offset + size), at);
+    at += size;
+  }
+  return { runs: kept.map((k) => runs[k.index]), columns, data: out };
+}
+
+function criterionColumn(rule: ExperimentSpec['sft']['earlyStopping']): string {
+  return rule === 'oracle' ? 'cos' : rule === 'teacher' ? 'agreement' : 'validation';
+}
+
+/** One experiment as the builders see it, straight from the store: each teacher's selected run. */
 export function loadFigureInput(store: RunStore, id: number): FigureInput {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
-  const { runs, columns, data } = store.loadSeriesBlock(id, selectedRuns(e));
+  const { runs, columns, data } = loadSelectedBlock(store, e);
   return {
     id,
     name: e.name,

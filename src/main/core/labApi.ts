@@ -17,7 +17,7 @@ import {
 } from '../../shared/labApi';
 import { type Calibration, expectedSeconds } from './calibration';
 import { ExportSettingsSchema } from '../../shared/figureExport';
-import { exportExperimentFigure, selectedRuns } from './figureFiles';
+import { exportExperimentFigure, loadSelectedBlock } from './figureFiles';
 import type { Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
 
@@ -96,7 +96,7 @@ export class LabApiService {
       },
       getSeries: ({ id, runs: which }) => {
         const e = experiment(id);
-        const { runs, columns, data } = store.loadSeriesBlock(id, which === 'selected' ? selectedRuns(e) : undefined);
+        const { runs, columns, data } = which === 'selected' ? loadSelectedBlock(store, e) : store.loadSeriesBlock(id);
         return {
           experimentId: id,
           columns,
