@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { LabOutput } from '../../../shared/labApi';
 import { useLab } from '../api/lab';
+import { useFiguresStore } from './figures';
 
 export type ExperimentRow = LabOutput<'listExperiments'>[number];
 
@@ -126,6 +127,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   async function remove(id: number): Promise<void> {
     await lab.deleteExperiment({ id });
+    useFiguresStore().forget(id);
     selected.value = selected.value.filter((x) => x !== id);
     await refresh();
   }

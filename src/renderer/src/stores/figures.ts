@@ -91,7 +91,12 @@ export const useFiguresStore = defineStore('figures', () => {
     );
   }
 
+  /** A deleted experiment: drop it and any pending reload (which would ask for what is gone). */
   function forget(id: number): void {
+    const timer = timers.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    timers.delete(id);
+    stale.delete(id);
     loaded.value = set(loaded.value, id, undefined);
   }
 
