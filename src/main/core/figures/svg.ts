@@ -9,11 +9,13 @@ import type { EChartsOption } from 'echarts';
 import type { Figure } from '../../../renderer/charts/types';
 import { installTextMeasure } from './measure';
 
-/** Common paper widths in inches (one column of a two-column paper, full width, in between). */
-export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as const;
+import { GOLDEN, SIZE_PRESETS } from '../../../shared/figureExport';
+
+/** Common paper widths in inches (one column of a two-column paper, full width, in between): shared with the dialog and the CLI. */
+export { SIZE_PRESETS };
 export type SizePreset = keyof typeof SIZE_PRESETS;
 
-export const GOLDEN_RATIO = (1 + Math.sqrt(5)) / 2;
+export const GOLDEN_RATIO = GOLDEN;
 export const PX_PER_IN = 96;
 
 /** Golden-ratio height for a width (both inches). */
