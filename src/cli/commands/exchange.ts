@@ -3,19 +3,13 @@
  * w2s bundle ID FILE [--db FILE]
  * w2s import FILE [--db FILE]
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../main/core/exchange';
 import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
+import { writeAtomically } from '../files';
 import { openStore } from '../session';
-
-/** Write through a temporary file, so that a failure never leaves half a file behind. */
-function writeAtomically(file: string, content: string | Buffer): void {
-  const temporary = `${file}.partial-${process.pid}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, file);
-}
 
 export function exportCommand(args: string[]): number | Promise<number> {
   if (args.some((a) => a === '--figure' || a.startsWith('--figure='))) return figureExportCommand(args);

@@ -8,11 +8,11 @@
  * The figure the app's Export dialog writes with the same settings, headless; a sidecar JSON (ids,
  * seeds, spec hashes, app version) is written next to it unless --no-sidecar.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { exportExperimentFigure } from '../../main/core/figureFiles';
 import { EXPORT_FORMATS, type ExportFormat, ExportSettingsSchema, FIGURE_KINDS, SIZE_PRESETS } from '../../shared/figureExport';
 import { databasePath, experimentId, UsageError } from '../args';
+import { writeAtomically } from '../files';
 import { openStore } from '../session';
 
 /** Settings field → the flag that sets it, so errors name what the user typed. */
@@ -39,12 +39,6 @@ function number(value: string | undefined, flag: string): number | undefined {
   const x = Number(value);
   if (value.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${flag} must be a number (got '${value}')`);
   return x;
-}
-
-function writeAtomically(file: string, content: string | Buffer): void {
-  const temporary = `${file}.partial-${process.pid}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, file);
 }
 
 export async function figureExportCommand(args: string[]): Promise<number> {
