@@ -138,6 +138,8 @@ export const LAB_METHODS = {
 
 export type LabMethod = keyof typeof LAB_METHODS;
 export type LabInput<M extends LabMethod> = z.input<(typeof LAB_METHODS)[M]['input']>;
+/** An input after validation: defaults filled in (what the backend's handlers receive). */
+export type LabParsedInput<M extends LabMethod> = z.output<(typeof LAB_METHODS)[M]['input']>;
 export type LabOutput<M extends LabMethod> = z.output<(typeof LAB_METHODS)[M]['output']>;
 export type LabEventMessage = z.output<typeof LabEventSchema>;
 
@@ -162,13 +164,13 @@ export function isLabMethod(name: string): name is LabMethod {
 }
 
 /** Validate a method's input; a LabRequestError (400) names each bad field. */
-export function parseInput<M extends LabMethod>(method: M, input: unknown): LabInput<M> {
+export function parseInput<M extends LabMethod>(method: M, input: unknown): LabParsedInput<M> {
   const r = LAB_METHODS[method].input.safeParse(input);
   if (!r.success) {
     const fields = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(input)'}: ${i.message}`);
     throw new LabRequestError(400, `${method}: ${fields.join('; ')}`);
   }
-  return r.data as LabInput<M>;
+  return r.data as LabParsedInput<M>;
 }
 
 /** Validate a method's output (the other direction of the boundary). */

@@ -8,7 +8,7 @@ import type { RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
 import { type ExperimentSummary, selectStep } from '../../engine/summary';
 import { buildFigure, defaultStyle } from '../../renderer/charts/index';
-import type { FigureInput, FigureKind, FigureStyle } from '../../renderer/charts/types';
+import type { FigureInput, FigureKind, FigureStyle, SeriesBundle } from '../../renderer/charts/types';
 import { APP_VERSION } from '../../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../../shared/figureExport';
 import { exportFigure, sidecarJson } from './figures/index';
@@ -64,23 +64,27 @@ function criterionColumn(rule: ExperimentSpec['sft']['earlyStopping']): string {
   return rule === 'oracle' ? 'cos' : rule === 'teacher' ? 'agreement' : 'validation';
 }
 
+/** A series block as getSeries sends it and the builders read it. */
+export function seriesBundle(experimentId: number, { runs, columns, data }: SeriesBlock): SeriesBundle {
+  return {
+    experimentId,
+    columns,
+    runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor as unknown as Record<string, number> | null })),
+    data,
+  };
+}
+
 /** One experiment as the builders see it, straight from the store: each teacher's selected run. */
 export function loadFigureInput(store: RunStore, id: number): FigureInput {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
-  const { runs, columns, data } = loadSelectedBlock(store, e);
   return {
     id,
     name: e.name,
     seed: e.seed,
     spec: e.spec,
     summary: e.summary as ExperimentSummary | null,
-    bundle: {
-      experimentId: id,
-      columns,
-      runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor as unknown as Record<string, number> | null })),
-      data,
-    },
+    bundle: seriesBundle(id, loadSelectedBlock(store, e)),
   };
 }
 

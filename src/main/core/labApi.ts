@@ -9,15 +9,14 @@ import {
   isLabMethod,
   LabRequestError,
   type LabEventMessage,
-  type LabInput,
+  type LabParsedInput,
   type LabMethod,
   type LabOutput,
   parseInput,
   parseOutput,
 } from '../../shared/labApi';
 import { type Calibration, expectedSeconds } from './calibration';
-import { ExportSettingsSchema } from '../../shared/figureExport';
-import { exportExperimentFigure, loadSelectedBlock } from './figureFiles';
+import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import type { Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
 
@@ -56,7 +55,7 @@ export function experimentListItem(e: ExperimentRecord) {
   };
 }
 
-type Handlers = { [M in LabMethod]: (input: LabInput<M>) => LabOutput<M> | Promise<LabOutput<M>> };
+type Handlers = { [M in LabMethod]: (input: LabParsedInput<M>) => LabOutput<M> | Promise<LabOutput<M>> };
 
 export class LabApiService {
   private readonly handlers: Handlers;
@@ -96,19 +95,7 @@ export class LabApiService {
       },
       getSeries: ({ id, runs: which }) => {
         const e = experiment(id);
-        const { runs, columns, data } = which === 'selected' ? loadSelectedBlock(store, e) : store.loadSeriesBlock(id);
-        return {
-          experimentId: id,
-          columns,
-          runs: runs.map((run) => ({
-            runId: run.id,
-            key: run.key,
-            status: run.status,
-            recorded: run.recorded,
-            descriptor: run.descriptor as unknown as Record<string, number> | null,
-          })),
-          data,
-        };
+        return seriesBundle(id, which === 'selected' ? loadSelectedBlock(store, e) : store.loadSeriesBlock(id));
       },
       checkSpec: ({ spec }) => {
         const r = parseSpec(spec);
@@ -168,8 +155,7 @@ export class LabApiService {
       exportFigure: async (request) => {
         for (const id of request.ids) experiment(id);
         try {
-          // The contract parsed the input already; this gives the settings their output type (defaults in).
-          const file = await exportExperimentFigure(store, { ...request, settings: ExportSettingsSchema.parse(request.settings ?? {}) });
+          const file = await exportExperimentFigure(store, request);
           const binary = typeof file.content !== 'string';
           return { fileName: file.fileName, mime: file.mime, encoding: binary ? 'base64' : 'utf8', data: binary ? file.content.toString('base64') : file.content };
         } catch (error) {
