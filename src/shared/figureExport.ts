@@ -14,6 +14,14 @@ export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as c
 export const GOLDEN = (1 + Math.sqrt(5)) / 2;
 export const FONT_FAMILIES = ['DejaVu Sans', 'DejaVu Serif', 'Liberation Sans', 'Liberation Serif'] as const;
 
+/** Allowed ranges of the size and stroke settings: this schema's and the exporter's own check. */
+export const EXPORT_LIMITS = {
+  widthIn: { min: 1, max: 20, unit: 'inches' },
+  heightIn: { min: 0.5, max: 20, unit: 'inches' },
+  fontSizePt: { min: 4, max: 24, unit: 'pt' },
+  lineWidth: { min: 0.1, max: 5, unit: 'pt' },
+} as const;
+
 const range = (min: number, max: number, what: string) =>
   z.number({ error: `must be a number in [${min}, ${max}] (${what})` }).refine((x) => Number.isFinite(x) && x >= min && x <= max, {
     error: `must be in [${min}, ${max}] (${what})`,
@@ -21,12 +29,12 @@ const range = (min: number, max: number, what: string) =>
 
 export const ExportSettingsSchema = z
   .object({
-    widthIn: range(1, 20, 'inches').default(SIZE_PRESETS.oneColumn),
+    widthIn: range(EXPORT_LIMITS.widthIn.min, EXPORT_LIMITS.widthIn.max, 'inches').default(SIZE_PRESETS.oneColumn),
     /** Null: the golden ratio, width / 1.618. */
-    heightIn: range(0.5, 20, 'inches').nullable().default(null),
+    heightIn: range(EXPORT_LIMITS.heightIn.min, EXPORT_LIMITS.heightIn.max, 'inches').nullable().default(null),
     fontFamily: z.enum(FONT_FAMILIES, { error: `must be one of ${FONT_FAMILIES.join(', ')}` }).default('DejaVu Sans'),
-    fontSize: range(4, 24, 'pt').default(8),
-    lineWidth: range(0.1, 5, 'pt').default(1),
+    fontSize: range(EXPORT_LIMITS.fontSizePt.min, EXPORT_LIMITS.fontSizePt.max, 'pt').default(8),
+    lineWidth: range(EXPORT_LIMITS.lineWidth.min, EXPORT_LIMITS.lineWidth.max, 'pt').default(1),
     palette: z.enum(['colorblind', 'tol-bright'], { error: "must be 'colorblind' or 'tol-bright'" }).default('colorblind'),
     lineStyles: z.boolean({ error: 'must be true or false' }).default(false),
     band: z.enum(['std', 'sem', 'ci95', 'minmax'], { error: "must be one of 'std', 'sem', 'ci95', 'minmax'" }).default('std'),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Figure } from '../../../renderer/charts/types';
+import { EXPORT_LIMITS } from '../../../shared/figureExport';
 import { plottedCsv } from './csv';
 import { resolveFont } from './fonts';
 import { matplotlibScript } from './matplotlib';
@@ -23,13 +24,8 @@ export { resolveFont, FontNotFoundError, FONT_ROOT } from './fonts';
 export const FIGURE_FORMATS = ['svg', 'pdf', 'png', 'csv', 'py'] as const;
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];
 
-/** Allowed ranges, shared by the schema and its error messages. */
-export const EXPORT_LIMITS = {
-  widthIn: { min: 1, max: 20, unit: 'inches' },
-  heightIn: { min: 0.5, max: 20, unit: 'inches' },
-  fontSizePt: { min: 4, max: 24, unit: 'pt' },
-  lineWidth: { min: 0.1, max: 5, unit: 'pt' },
-} as const;
+/** Allowed ranges: the same as the app's and the CLI's settings schema (src/shared/figureExport.ts). */
+export { EXPORT_LIMITS };
 
 const ranged = (field: keyof typeof EXPORT_LIMITS) => {
   const { min, max, unit } = EXPORT_LIMITS[field];
