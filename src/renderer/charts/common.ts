@@ -6,7 +6,7 @@
 import type { EChartsOption, LineSeriesOption, SeriesOption } from 'echarts';
 import { drawable, pick, thinIndices } from './data';
 import { px, themeColors } from './style';
-import type { FigureStyle, Metric, PlottedSeries } from './types';
+import type { Figure, FigureStyle, Metric, PlottedSeries } from './types';
 
 export const METRIC_AXIS: Record<Metric, string> = {
   cos: 'cos(w, w*)',
@@ -97,6 +97,21 @@ export function frame(
     series,
     ...extra,
   } as EChartsOption;
+}
+
+/** A figure of a metric against the SFT step (trajectories, comparisons), on the style's axes. */
+export function stepFigure(style: FigureStyle, title: string, series: SeriesOption[], legend: string[], plotted: PlottedSeries[]): Figure {
+  const xAxisLabel = STEP_AXIS;
+  const yAxisLabel = METRIC_AXIS[style.metric];
+  const option = frame(
+    style,
+    title,
+    { name: xAxisLabel, type: style.xScale === 'log' ? 'log' : 'value', min: 'dataMin', max: 'dataMax' },
+    { name: yAxisLabel, type: style.yScale === 'log' ? 'log' : 'value' },
+    series,
+    legend,
+  );
+  return { option, series: plotted, xAxisLabel, yAxisLabel, title };
 }
 
 const LEGEND_ICON = 18;

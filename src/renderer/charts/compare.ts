@@ -4,7 +4,7 @@
  * cell, n in the legend.
  */
 import type { SeriesOption } from 'echarts';
-import { band, curve, frame, line, METRIC_AXIS, STEP_AXIS } from './common';
+import { band, curve, line, METRIC_AXIS, stepFigure } from './common';
 import { bandAcross, cellGroups, ema, metricColumn } from './data';
 import { groupSteps, legendName } from './trajectories';
 import { colorAt, px } from './style';
@@ -44,15 +44,5 @@ export function compare(inputs: FigureInput[], style: FigureStyle): Figure {
     });
   });
   const title = `${METRIC_AXIS[metric]} during SFT: ${inputs.length} experiments (band: ${style.band})`;
-  const xAxisLabel = STEP_AXIS;
-  const yAxisLabel = METRIC_AXIS[metric];
-  const option = frame(
-    style,
-    title,
-    { name: xAxisLabel, type: style.xScale === 'log' ? 'log' : 'value', min: 'dataMin', max: 'dataMax' },
-    { name: yAxisLabel, type: style.yScale === 'log' ? 'log' : 'value' },
-    [...bands, ...means],
-    legend,
-  );
-  return { option, series: plotted, xAxisLabel, yAxisLabel, title };
+  return stepFigure(style, title, [...bands, ...means], legend, plotted);
 }

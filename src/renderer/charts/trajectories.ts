@@ -4,7 +4,7 @@
  * population flow dashed and each teacher's early-stopping step marked.
  */
 import type { LinesSeriesOption, ScatterSeriesOption, SeriesOption } from 'echarts';
-import { band, curve, frame, line, METRIC_AXIS, pairs, STEP_AXIS } from './common';
+import { band, curve, line, METRIC_AXIS, pairs, stepFigure } from './common';
 import { bandAcross, type CellGroup, cellGroups, drawable, ema, metricColumn, pick } from './data';
 import { cellFlow, flowApplies } from './flowOverlay';
 import { colorAt, dashAt, px, themeColors } from './style';
@@ -116,16 +116,6 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
   });
 
   const title = `${METRIC_AXIS[metric]} during SFT${showFlow ? ' (dashed: population flow)' : ''}`;
-  const xAxisLabel = STEP_AXIS;
-  const yAxisLabel = METRIC_AXIS[metric];
-  const option = frame(
-    style,
-    title,
-    { name: xAxisLabel, type: style.xScale === 'log' ? 'log' : 'value', min: 'dataMin', max: 'dataMax' },
-    { name: yAxisLabel, type: style.yScale === 'log' ? 'log' : 'value' },
-    [...bands, ...thin, ...markers, ...means, ...flows],
-    legend,
-  );
-  return { option, series: plotted, xAxisLabel, yAxisLabel, title };
+  return stepFigure(style, title, [...bands, ...thin, ...markers, ...means, ...flows], legend, plotted);
 }
 

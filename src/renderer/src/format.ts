@@ -1,4 +1,5 @@
 /** Number and time formats shared by the views. */
+import { formatDuration } from './builder/format';
 
 export function percent(x: number | null | undefined, digits = 0): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(digits)} %`;
@@ -9,11 +10,9 @@ export function signed(x: number | null | undefined, digits = 4): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 }
 
+/** Time left, as the builder writes durations: '4 min 30 s left'; empty when unknown. */
 export function eta(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '';
-  if (seconds < 60) return `${Math.ceil(seconds)} s left`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s left`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min left`;
+  return seconds === null || seconds === undefined || !Number.isFinite(seconds) ? '' : `${formatDuration(seconds)} left`;
 }
 
 export function shortDate(iso: string | null): string {

@@ -3,8 +3,9 @@
  * theme's colours, and thinning to a few hundred points per drawn series (screen only: the data,
  * CSV and exports keep full resolution).
  */
-import { defaultStyle } from '../charts/index';
-import type { BandKind, FigureStyle, Metric } from '../charts/types';
+import type { EChartsOption } from 'echarts';
+import { buildFigure, defaultStyle } from '../charts/index';
+import type { BandKind, FigureInput, FigureKind, FigureStyle, Metric } from '../charts/types';
 import type { Theme } from './stores/ui';
 
 export interface ScreenSettings {
@@ -44,4 +45,18 @@ export function screenStyle(settings: ScreenSettings, theme: Theme, width: numbe
     fontFamily: 'system-ui, DejaVu Sans, sans-serif',
     maxPoints: SCREEN_POINTS,
   });
+}
+
+/**
+ * A figure's option for the screen, or why it cannot be drawn: the message shows in the chart's
+ * place (EChart.vue) rather than the view failing.
+ */
+export function drawFigure(kind: FigureKind, inputs: FigureInput[], settings: ScreenSettings, theme: Theme, width: number, height: number): EChartsOption | string {
+  try {
+    const option = buildFigure(kind, inputs, screenStyle(settings, theme, width, height)).option;
+    performance.mark(`w2s:built:${kind}`); // read by the dashboard benchmark
+    return option;
+  } catch (err) {
+    return `This figure cannot be drawn: ${(err as Error).message}. The stored data is untouched; try other settings.`;
+  }
 }
