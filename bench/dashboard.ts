@@ -9,7 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { RunStore } from '../src/main/core/store/store';
 
 const ROOT = join(__dirname, '..');
@@ -72,18 +72,20 @@ export interface DashboardResult {
   readonly redrawMs: number[];
 }
 
+/** Every chart of the dashboard has drawn its option. */
+async function allDrawn(page: Page): Promise<void> {
+  for (const chart of CHARTS) await page.locator(`[data-testid="${chart}"][data-drawn="true"]`).waitFor({ timeout: 60_000 });
+}
+
 async function measure(browser: Browser, url: string, id: number, repetitions: number): Promise<Pick<DashboardResult, 'openMs' | 'coldMs' | 'redrawMs'>> {
   const result = { openMs: [] as number[], coldMs: [] as number[], redrawMs: [] as number[] };
   for (let r = 0; r < repetitions; r++) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const drawn = async () => {
-      for (const chart of CHARTS) await page.locator(`[data-testid="${chart}"][data-drawn="true"]`).waitFor({ timeout: 60_000 });
-    };
     await page.goto(url);
     await page.getByTestId(`open-${id}`).waitFor();
     const t0 = Date.now();
     await page.getByTestId(`open-${id}`).click();
-    await drawn();
+    await allDrawn(page);
     result.openMs.push(Date.now() - t0);
     const before = Number(await page.getByTestId('chart-trajectories').getAttribute('data-draws'));
     const t1 = Date.now();
@@ -95,7 +97,7 @@ async function measure(browser: Browser, url: string, id: number, repetitions: n
     const cold = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const t2 = Date.now();
     await cold.goto(`${url}#/experiment/${id}`);
-    for (const chart of CHARTS) await cold.locator(`[data-testid="${chart}"][data-drawn="true"]`).waitFor({ timeout: 60_000 });
+    await allDrawn(cold);
     result.coldMs.push(Date.now() - t2);
     await cold.close();
   }
