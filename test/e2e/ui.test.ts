@@ -58,7 +58,8 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    // With the resource's URL: a failed request's message alone does not say which.
+    if (m.type() === 'error') consoleErrors.push(`${m.text()}${m.location().url === '' ? '' : ` (${m.location().url})`}`);
   });
   page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
 }, 240_000);

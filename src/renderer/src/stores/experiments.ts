@@ -126,8 +126,10 @@ export const useExperimentsStore = defineStore('experiments', () => {
   }
 
   async function remove(id: number): Promise<void> {
-    await lab.deleteExperiment({ id });
+    // Drop its figures and any pending reload before the delete is sent: a reload fired meanwhile
+    // would ask for what is gone.
     useFiguresStore().forget(id);
+    await lab.deleteExperiment({ id });
     selected.value = selected.value.filter((x) => x !== id);
     await refresh();
   }
