@@ -14,7 +14,7 @@ const RULES = {
   engine: { layers: ['engine'], packages: ['zod'] },
   shared: { layers: ['shared', 'engine'], packages: ['zod'] },
   worker: { layers: ['worker', 'engine', 'shared'], packages: [] },
-  'main/core': { layers: ['main/core', 'renderer/charts', 'engine', 'shared'], packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx', '@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit'] },
+  'main/core': { layers: ['main/core', 'renderer/charts', 'engine', 'shared'], packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx', '@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit', 'fontkit'] },
   'main/serve': { layers: ['main/serve', 'main/core', 'engine', 'shared'], packages: ['node', 'zod'] },
   'main/electron': { layers: ['main/electron', 'main/core', 'engine', 'shared'], packages: ['node', 'electron', 'zod', 'better-sqlite3'] },
   preload: { layers: ['preload', 'shared'], packages: ['electron'] },

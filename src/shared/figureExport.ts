@@ -12,7 +12,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** Paper column widths in inches. */
 export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as const;
 export const GOLDEN = (1 + Math.sqrt(5)) / 2;
-export const FONT_FAMILIES = ['DejaVu Sans', 'DejaVu Serif', 'Liberation Sans', 'Liberation Serif'] as const;
+export const FONT_FAMILIES = ['DejaVu Sans', 'DejaVu Serif', 'Liberation Sans', 'Liberation Serif', 'CMU Serif'] as const;
 
 /** Allowed ranges of the size and stroke settings: this schema's and the exporter's own check. */
 export const EXPORT_LIMITS = {

@@ -1,69 +1,135 @@
 /**
- * Font families → TrueType files. The PDF and PNG exporters must never fall back to a font they
- * cannot embed (pdfkit's base-14 Helvetica is not embedded; resvg silently drops text without a
- * font), so every family the SVG names is resolved here, or the export fails naming the family.
+ * Font families → TrueType files that travel with the app. The PDF and PNG exporters must never
+ * fall back to a font they cannot embed (pdfkit's base-14 Helvetica is not embedded; resvg
+ * silently drops text without a font), and the same settings must give the same bytes on Linux,
+ * macOS and Windows, so no system folder is ever read: every file comes from the app's own
+ * dependencies (DejaVu, Computer Modern) or from its resources/fonts folder (Liberation), each with
+ * its licence. A family that does not resolve fails the export, naming it.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-
-export const FONT_ROOT = '/usr/share/fonts/truetype';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as fontkit from 'fontkit';
 
 export type FontVariant = 'regular' | 'bold' | 'italic' | 'boldItalic';
 
-/** File names of the four variants of each family we know, by lower-case family name. */
-const FAMILIES: Record<string, { name: string; files: Record<FontVariant, string> }> = {
-  'dejavu sans': { name: 'DejaVu Sans', files: { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', italic: 'DejaVuSans-Oblique.ttf', boldItalic: 'DejaVuSans-BoldOblique.ttf' } },
-  'dejavu serif': { name: 'DejaVu Serif', files: { regular: 'DejaVuSerif.ttf', bold: 'DejaVuSerif-Bold.ttf', italic: 'DejaVuSerif-Italic.ttf', boldItalic: 'DejaVuSerif-BoldItalic.ttf' } },
-  'dejavu sans mono': { name: 'DejaVu Sans Mono', files: { regular: 'DejaVuSansMono.ttf', bold: 'DejaVuSansMono-Bold.ttf', italic: 'DejaVuSansMono-Oblique.ttf', boldItalic: 'DejaVuSansMono-BoldOblique.ttf' } },
-  'liberation sans': { name: 'Liberation Sans', files: { regular: 'LiberationSans-Regular.ttf', bold: 'LiberationSans-Bold.ttf', italic: 'LiberationSans-Italic.ttf', boldItalic: 'LiberationSans-BoldItalic.ttf' } },
-  'liberation serif': { name: 'Liberation Serif', files: { regular: 'LiberationSerif-Regular.ttf', bold: 'LiberationSerif-Bold.ttf', italic: 'LiberationSerif-Italic.ttf', boldItalic: 'LiberationSerif-BoldItalic.ttf' } },
-  'liberation mono': { name: 'Liberation Mono', files: { regular: 'LiberationMono-Regular.ttf', bold: 'LiberationMono-Bold.ttf', italic: 'LiberationMono-Italic.ttf', boldItalic: 'LiberationMono-BoldItalic.ttf' } },
+/** The folders fonts come from; each is one package or one folder of resources/fonts. */
+type FontSource = 'dejavu' | 'liberation' | 'computerModern';
+
+interface Family {
+  readonly name: string;
+  readonly source: FontSource;
+  readonly files: Record<FontVariant, string>;
+  /** Embedded for characters the family has no glyph for (e.g. ⟨ ⟩ in Computer Modern). */
+  readonly fallback: string | null;
+}
+
+/** The families an export may use, by lower-case name. `name` is the family name inside the file. */
+const FAMILIES: Record<string, Family> = {
+  'dejavu sans': {
+    name: 'DejaVu Sans',
+    source: 'dejavu',
+    files: { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', italic: 'DejaVuSans-Oblique.ttf', boldItalic: 'DejaVuSans-BoldOblique.ttf' },
+    fallback: null,
+  },
+  'dejavu serif': {
+    name: 'DejaVu Serif',
+    source: 'dejavu',
+    files: { regular: 'DejaVuSerif.ttf', bold: 'DejaVuSerif-Bold.ttf', italic: 'DejaVuSerif-Italic.ttf', boldItalic: 'DejaVuSerif-BoldItalic.ttf' },
+    fallback: null,
+  },
+  'dejavu sans mono': {
+    name: 'DejaVu Sans Mono',
+    source: 'dejavu',
+    files: { regular: 'DejaVuSansMono.ttf', bold: 'DejaVuSansMono-Bold.ttf', italic: 'DejaVuSansMono-Oblique.ttf', boldItalic: 'DejaVuSansMono-BoldOblique.ttf' },
+    fallback: null,
+  },
+  'liberation sans': {
+    name: 'Liberation Sans',
+    source: 'liberation',
+    files: { regular: 'LiberationSans-Regular.ttf', bold: 'LiberationSans-Bold.ttf', italic: 'LiberationSans-Italic.ttf', boldItalic: 'LiberationSans-BoldItalic.ttf' },
+    fallback: 'dejavu sans',
+  },
+  'liberation serif': {
+    name: 'Liberation Serif',
+    source: 'liberation',
+    files: { regular: 'LiberationSerif-Regular.ttf', bold: 'LiberationSerif-Bold.ttf', italic: 'LiberationSerif-Italic.ttf', boldItalic: 'LiberationSerif-BoldItalic.ttf' },
+    fallback: 'dejavu serif',
+  },
+  'cmu serif': {
+    name: 'CMU Serif',
+    source: 'computerModern',
+    files: { regular: 'cmu-serif-500-roman.ttf', bold: 'cmu-serif-700-roman.ttf', italic: 'cmu-serif-500-italic.ttf', boldItalic: 'cmu-serif-700-italic.ttf' },
+    fallback: 'dejavu serif',
+  },
 };
 
 /**
- * Generic CSS families and common proprietary names → a family we can embed. Liberation is
- * metric-compatible with Arial/Helvetica, Times and Courier, so text keeps its width.
+ * Generic CSS families and common names → a family we ship. Liberation has the metrics of
+ * Arial/Helvetica and Times, so text keeps its width; CMU Serif is LaTeX's Computer Modern.
  */
 const ALIASES: Record<string, string[]> = {
-  'sans-serif': ['dejavu sans', 'liberation sans'],
-  serif: ['dejavu serif', 'liberation serif'],
-  monospace: ['dejavu sans mono', 'liberation mono'],
-  arial: ['liberation sans', 'dejavu sans'],
-  helvetica: ['liberation sans', 'dejavu sans'],
-  'times new roman': ['liberation serif', 'dejavu serif'],
-  times: ['liberation serif', 'dejavu serif'],
-  'courier new': ['liberation mono', 'dejavu sans mono'],
-  courier: ['liberation mono', 'dejavu sans mono'],
+  'sans-serif': ['dejavu sans'],
+  serif: ['dejavu serif'],
+  monospace: ['dejavu sans mono'],
+  arial: ['liberation sans'],
+  helvetica: ['liberation sans'],
+  'times new roman': ['liberation serif'],
+  times: ['liberation serif'],
+  'computer modern': ['cmu serif'],
+  'latin modern': ['cmu serif'],
+  'latin modern roman': ['cmu serif'],
+  'courier new': ['dejavu sans mono'],
+  courier: ['dejavu sans mono'],
 };
 
 export class FontNotFoundError extends Error {
   constructor(readonly family: string) {
-    super(`No TrueType font found for font family "${family}" under ${FONT_ROOT} (known: ${Object.values(FAMILIES).map((f) => f.name).join(', ')}, and the generic sans-serif/serif/monospace)`);
+    super(`No font file shipped for font family "${family}" (shipped: ${Object.values(FAMILIES).map((f) => f.name).join(', ')}, and the generic sans-serif/serif/monospace)`);
     this.name = 'FontNotFoundError';
   }
 }
 
-let index: Map<string, string> | null = null;
+/** A package's folder, found through Node's resolution from this file (works from src/ and out/). */
+function packageDir(name: string): string | null {
+  try {
+    return dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    return null;
+  }
+}
 
-/** Every .ttf under FONT_ROOT by file name; scanned once (font packages put files in subfolders). */
-function fileIndex(): Map<string, string> {
-  if (index) return index;
-  index = new Map();
-  const walk = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.toLowerCase().endsWith('.ttf') && !index!.has(name)) index!.set(name, path);
-    }
-  };
-  if (existsSync(FONT_ROOT)) walk(FONT_ROOT);
-  return index;
+/** The first ancestor of this module's folder that holds `relative` (the checkout's resources/). */
+function findUp(relative: string): string | null {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+let folders: Record<FontSource, string | null> | null = null;
+
+/**
+ * Where each source's files are. The packaged desktop app has them in its resources folder
+ * (electron-builder's extraResources, see electron-builder.yml); a checkout or an npm install has
+ * them in node_modules and resources/fonts.
+ */
+export function fontFolders(): Record<FontSource, string | null> {
+  if (folders) return folders;
+  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
+  const packaged = resourcesPath !== undefined ? join(resourcesPath, 'fonts') : null;
+  if (packaged !== null && existsSync(packaged)) {
+    folders = { dejavu: join(packaged, 'dejavu', 'ttf'), liberation: join(packaged, 'liberation'), computerModern: join(packaged, 'computer-modern', 'fonts') };
+  } else {
+    const dejavu = packageDir('dejavu-fonts-ttf');
+    const cm = packageDir('computer-modern');
+    folders = {
+      dejavu: dejavu && join(dejavu, 'ttf'),
+      liberation: findUp(join('resources', 'fonts', 'liberation')),
+      computerModern: cm && join(cm, 'fonts'),
+    };
+  }
+  return folders;
 }
 
 /** The families of a CSS font-family list, unquoted, in order. */
@@ -79,45 +145,85 @@ export interface ResolvedFont {
   readonly family: string;
   readonly variant: FontVariant;
   readonly path: string;
+  /** The family drawn for characters this one lacks, or null when it covers what charts print. */
+  readonly fallback: string | null;
 }
 
 function variantOf(bold: boolean, italic: boolean): FontVariant {
   return bold ? (italic ? 'boldItalic' : 'bold') : italic ? 'italic' : 'regular';
 }
 
+function familyKey(family: string): string | null {
+  const key = family.toLowerCase();
+  if (FAMILIES[key]) return key;
+  return (ALIASES[key] ?? []).find((k) => FAMILIES[k]) ?? null;
+}
+
 /** Resolve one family (no list) to a file; a missing variant falls back to bold, then regular. */
 function resolveOne(family: string, variant: FontVariant): ResolvedFont | null {
-  const key = family.toLowerCase();
-  const files = fileIndex();
-  for (const candidate of [key, ...(ALIASES[key] ?? [])]) {
-    const known = FAMILIES[candidate];
-    if (!known) continue;
-    const order: FontVariant[] = [variant, variant === 'boldItalic' ? 'bold' : 'regular', 'regular'];
-    for (const v of order) {
-      const path = files.get(known.files[v]);
-      if (path) return { family: known.name, variant: v, path };
-    }
+  const key = familyKey(family);
+  if (key === null) return null;
+  const known = FAMILIES[key];
+  const folder = fontFolders()[known.source];
+  if (folder === null) return null;
+  const order: FontVariant[] = [variant, variant === 'boldItalic' ? 'bold' : 'regular', 'regular'];
+  for (const v of order) {
+    const path = join(folder, known.files[v]);
+    if (existsSync(path)) return { family: known.name, variant: v, path, fallback: known.fallback && FAMILIES[known.fallback].name };
   }
   return null;
 }
 
 /** The TTF for a CSS font-family list (first family that resolves wins); throws naming the list. */
 export function resolveFont(cssFamily: string, bold = false, italic = false): ResolvedFont {
-  const families = familyList(cssFamily);
-  for (const f of families) {
+  for (const f of familyList(cssFamily)) {
     const found = resolveOne(f, variantOf(bold, italic));
     if (found) return found;
   }
   throw new FontNotFoundError(cssFamily.trim() || '(empty)');
 }
 
-/** All four variants' files of a family that resolves (those present), for resvg's font database. */
+/** All four variants' files of a family that resolves, with its fallback's, for resvg's font database. */
 export function familyFiles(cssFamily: string): string[] {
   const out = new Set<string>();
   for (const v of ['regular', 'bold', 'italic', 'boldItalic'] as const) {
-    out.add(resolveFont(cssFamily, v === 'bold' || v === 'boldItalic', v === 'italic' || v === 'boldItalic').path);
+    const font = resolveFont(cssFamily, v === 'bold' || v === 'boldItalic', v === 'italic' || v === 'boldItalic');
+    out.add(font.path);
+    if (font.fallback) for (const f of familyFiles(font.fallback)) out.add(f);
   }
   return [...out];
+}
+
+interface GlyphCoverage {
+  hasGlyphForCodePoint(codePoint: number): boolean;
+}
+const coverage = new Map<string, GlyphCoverage>();
+
+/** Whether the font file has a glyph for every character of `text`. */
+export function coversText(path: string, text: string): boolean {
+  let font = coverage.get(path);
+  if (!font) {
+    font = fontkit.openSync(path) as unknown as GlyphCoverage;
+    coverage.set(path, font);
+  }
+  for (const ch of text) if (!font.hasGlyphForCodePoint(ch.codePointAt(0)!)) return false;
+  return true;
+}
+
+/**
+ * Split `text` into runs drawn in the font or in its fallback: characters the font lacks (and
+ * spaces between two of them) go to the fallback, as a typesetter would take ⟨ from a math font.
+ */
+export function glyphRuns(text: string, font: ResolvedFont): { text: string; fallback: boolean }[] {
+  if (font.fallback === null || coversText(font.path, text)) return [{ text, fallback: false }];
+  const runs: { text: string; fallback: boolean }[] = [];
+  for (const ch of text) {
+    const fallback = !coversText(font.path, ch);
+    const last = runs[runs.length - 1];
+    if (last && last.fallback === fallback) last.text += ch;
+    else runs.push({ text: ch, fallback });
+  }
+  return runs;
 }
 
 /** The font-family values an SVG uses (style="font-family:…" and font-family="…"), deduplicated, sorted. */
@@ -130,6 +236,6 @@ export function svgFontFamilies(svg: string): string[] {
   return [...found].filter((f) => f.length > 0).sort();
 }
 
-function decodeEntities(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&apos;|&#39;/g, "'").replace(/&amp;/g, '&');
+export function decodeEntities(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&apos;|&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

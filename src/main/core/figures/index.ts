@@ -19,7 +19,7 @@ export { svgToPng, pngPixelSize, type Dpi, type PngOptions } from './png';
 export { plottedCsv, parsePlottedCsv, formatNumber, parseNumber, CSV_COLUMNS, BAND_LOWER_SUFFIX, BAND_UPPER_SUFFIX, type ParsedSeries } from './csv';
 export { matplotlibScript, type MatplotlibOptions } from './matplotlib';
 export { sidecarJson, specHash, canonicalJson, SIDECAR_SCHEMA, type SidecarInput, type SidecarExperiment } from './sidecar';
-export { resolveFont, FontNotFoundError, FONT_ROOT } from './fonts';
+export { resolveFont, FontNotFoundError } from './fonts';
 
 export const FIGURE_FORMATS = ['svg', 'pdf', 'png', 'csv', 'py'] as const;
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];

@@ -6,7 +6,7 @@
  */
 import { setPlatformAPI } from 'echarts';
 import PDFDocument from 'pdfkit';
-import { resolveFont } from './fonts';
+import { glyphRuns, resolveFont, type ResolvedFont } from './fonts';
 
 let doc: PDFKit.PDFDocument | null = null;
 let installed = false;
@@ -27,16 +27,21 @@ export function parseCssFont(font: string): { italic: boolean; bold: boolean; si
 /** Width in px of `text` in the CSS `font`, or null when the family has no TTF here. */
 export function measureTextPx(text: string, font: string): number | null {
   const f = parseCssFont(font || '12px sans-serif');
-  let path: string;
+  let resolved: ResolvedFont;
   try {
-    path = resolveFont(f.family, f.bold, f.italic).path;
+    resolved = resolveFont(f.family, f.bold, f.italic);
   } catch {
     return null;
   }
   // Built with a TTF as default font so pdfkit never loads its Helvetica AFM.
-  doc ??= new PDFDocument({ autoFirstPage: false, font: path });
-  doc.font(path).fontSize(f.sizePx);
-  return doc.widthOfString(text);
+  doc ??= new PDFDocument({ autoFirstPage: false, font: resolved.path });
+  let width = 0;
+  // Characters the font lacks are drawn in its fallback (fonts.ts withGlyphFallback): measure them there.
+  for (const run of glyphRuns(text, resolved)) {
+    const path = run.fallback ? resolveFont(resolved.fallback!, f.bold, f.italic).path : resolved.path;
+    width += doc.font(path).fontSize(f.sizePx).widthOfString(run.text);
+  }
+  return width;
 }
 
 /** Install the measurement into ECharts once; unknown families keep ECharts' own estimate. */

@@ -7,6 +7,7 @@
 import SVGtoPDF from 'svg-to-pdfkit';
 import PDFDocument from 'pdfkit';
 import { resolveFont, svgFontFamilies } from './fonts';
+import { splitFallbackRuns } from './glyphFallback';
 import { resolveSize, type FigureSize } from './svg';
 
 export const PT_PER_IN = 72;
@@ -79,7 +80,7 @@ export async function svgToPdf(svg: string, size: FigureSize, fontFamily: string
 
   const warnings: string[] = [];
   let fontError: Error | null = null;
-  SVGtoPDF(doc, expandPaintOrder(svg), 0, 0, {
+  SVGtoPDF(doc, splitFallbackRuns(expandPaintOrder(svg), fontFamily), 0, 0, {
     width: widthPt,
     height: heightPt,
     preserveAspectRatio: 'xMidYMid meet',

@@ -6,6 +6,7 @@
 import { crc32 } from 'node:zlib';
 import { Resvg } from '@resvg/resvg-js';
 import { familyFiles, resolveFont, svgFontFamilies } from './fonts';
+import { splitFallbackRuns } from './glyphFallback';
 import { resolveSize, type FigureSize } from './svg';
 
 export type Dpi = 300 | 600;
@@ -29,7 +30,7 @@ export function svgToPng(svg: string, size: FigureSize, dpi: Dpi, opts: PngOptio
     for (const f of familyFiles(family)) files.add(f);
   }
   const { width } = pngPixelSize(size, dpi);
-  const resvg = new Resvg(svg, {
+  const resvg = new Resvg(splitFallbackRuns(svg, fontFamily), {
     fitTo: { mode: 'width', value: width },
     background: opts.background ?? 'white',
     font: {
