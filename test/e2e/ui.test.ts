@@ -93,6 +93,12 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await shot('01-empty');
   });
 
+  it('gives a time estimate on a fresh history, from a calibration probe (no benchmark needed)', async () => {
+    await page.getByTestId('nav-builder').click();
+    await expect.poll(() => page.getByTestId('estimate-time').textContent(), { timeout: 20_000 }).toMatch(/^about \S/);
+    expect(await page.getByTestId('estimate-basis').textContent()).toMatch(/calibration probe/);
+  });
+
   it('shows a field error next to its field and blocks the start', async () => {
     await page.getByTestId('nav-builder').click();
     await page.getByTestId('field-teachers.accuracy').fill('0.4');

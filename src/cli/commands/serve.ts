@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readCalibration } from '../../main/core/calibration';
 import { Lab } from '../../main/core/lab';
 import { LabApiService } from '../../main/core/labApi';
 import { EnginePool, forkSpawner } from '../../main/core/pool';
@@ -32,7 +31,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const pool = new EnginePool(forkSpawner(), workers);
   const lab = new Lab(store, pool);
   const root = join(__dirname, '..', '..', '..');
-  const api = new LabApiService(lab, { calibration: readCalibration(join(root, 'bench', 'results', 'latest.json')), workers });
+  const api = new LabApiService(lab, { workers });
   let server;
   try {
     server = await startServer(api, { host, port, rendererDir: values.renderer ?? join(root, 'out', 'renderer') });

@@ -1,58 +1,120 @@
 /**
- * The builder's time estimate: samples to draw × this machine's measured cost per sample, from the
- * last `npm run bench` (bench/results/latest.json), spread over the engine processes.
+ * The builder's time estimate, from what this machine's engine measured itself: the engine time
+ * and work of the experiments already in the history, or, on a history that has none for the
+ * path a spec needs, a calibration probe of a fraction of a second run once in a fresh engine
+ * process and remembered in the history. No benchmark is needed.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { samplesToDraw } from '../../engine/experiment';
-import { type ExperimentSpec, resolvePath } from '../../engine/spec';
+import { runKeys, samplesToDraw } from '../../engine/experiment';
+import { type ExperimentSpec, parseSpec, resolvePath } from '../../engine/spec';
+import type { JobInput, JobResult } from './pool';
+import type { EngineWork, RunStore } from './store/store';
 
-export interface Calibration {
-  /** Reduced path, ns per sample per core at d = 100 (independent of d). */
-  readonly reducedNsPerSample: number;
-  /** Dense path, ms per SGD step at B = 10 000, d = 100 (cost grows like B·d). */
-  readonly denseMsPerStep: number | null;
-  readonly date: string;
-  readonly machine: string;
+type Path = ReturnType<typeof resolvePath>;
+
+/**
+ * The unit an engine path's cost grows with: a sample for the exact O(B) paths (the projected
+ * path's O(d) a step is small beside B), a sample-coordinate for the dense O(B·d) path.
+ */
+export function workUnits(path: Path, d: number, work: Pick<EngineWork, 'samples' | 'steps'>): number {
+  return path === 'dense' ? work.samples * d : work.samples;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The work of a whole experiment, before it runs. */
+export function specWork(spec: ExperimentSpec): Pick<EngineWork, 'samples' | 'steps'> {
+  return { samples: samplesToDraw(spec), steps: runKeys(spec).length * spec.sft.steps };
+}
 
-/** The calibration in a bench results file, or null when there is none or it lacks the figures. */
-export function readCalibration(file: string): Calibration | null {
-  if (!existsSync(file)) return null;
-  try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as {
-      date?: string;
-      machine?: string;
-      reducedNsPerSample?: { median100?: number };
-      denseMsPerStep?: { d100?: number[] };
-    };
-    const ns = r.reducedNsPerSample?.median100;
-    if (typeof ns !== 'number' || !(ns > 0)) return null;
-    const dense = r.denseMsPerStep?.d100;
-    return {
-      reducedNsPerSample: ns,
-      denseMsPerStep: Array.isArray(dense) && dense.length > 0 ? median(dense) : null,
-      date: r.date ?? 'unknown date',
-      machine: r.machine ?? 'unknown machine',
-    };
-  } catch {
-    return null;
+export interface Throughput {
+  readonly nsPerUnit: number;
+  /** Where the figure comes from, in words for the builder. */
+  readonly basis: string;
+}
+
+/** How many recent experiments of a path the history estimate pools. */
+const HISTORY_WINDOW = 20;
+
+/** ns per work unit of `path` over the recent experiments that ran on it, or null when none did. */
+export function historyThroughput(store: RunStore, path: Path): Throughput | null {
+  let ms = 0;
+  let units = 0;
+  let count = 0;
+  for (const { spec, work } of store.recentEngineWork(200)) {
+    if (resolvePath(spec) !== path || count >= HISTORY_WINDOW) continue;
+    const u = workUnits(path, spec.data.d, work);
+    if (!(u > 0)) continue;
+    ms += work.ms;
+    units += u;
+    count++;
   }
+  if (count === 0) return null;
+  return { nsPerUnit: (ms * 1e6) / units, basis: `engine speed measured over ${count} experiment${count === 1 ? '' : 's'} in the history (${path} path)` };
 }
 
-/** Expected wall time of a spec in seconds on `workers` engine processes, or null when unknown. */
-export function expectedSeconds(spec: ExperimentSpec, calibration: Calibration | null, workers: number): number | null {
-  if (calibration === null) return null;
-  const samples = samplesToDraw(spec);
-  const path = resolvePath(spec);
-  // The projected path costs about what the reduced one does plus a d-vector per step: close enough here.
-  const nsPerSample =
-    path === 'dense'
-      ? calibration.denseMsPerStep === null
-        ? null
-        : (calibration.denseMsPerStep * 1e6 * (spec.data.d / 100)) / 10_000
-      : calibration.reducedNsPerSample;
-  if (nsPerSample === null) return null;
-  return (samples * nsPerSample) / 1e9 / Math.max(1, workers);
+/**
+ * Probe specs, one per path: about 0.1–0.4 s of engine time on a 2-core laptop. Each is a real
+ * one-run experiment, so the probe measures the engine exactly as experiments run it.
+ */
+const PROBES: Record<Path, unknown> = {
+  reduced: { teachers: { count: 1 }, sft: { steps: 1500, batchSize: 10_000, learningRates: [0.1], recordEvery: 500, ceiling: false } },
+  projected: { data: { spectrum: { powerLaw: 1 } }, teachers: { count: 1 }, sft: { steps: 1000, batchSize: 10_000, learningRates: [0.1], recordEvery: 500, ceiling: false } },
+  dense: { data: { law: 'product-uniform', d: 100, heldOutSize: 1000 }, teachers: { count: 1 }, sft: { steps: 40, batchSize: 2000, learningRates: [0.1], recordEvery: 20, ceiling: false } },
+};
+
+export function probeSpec(path: Path): ExperimentSpec {
+  const parsed = parseSpec({ name: `calibration probe (${path})`, ...(PROBES[path] as object), engine: { path } });
+  if (!parsed.ok) throw new Error(`calibration probe spec for ${path}: ${parsed.errors.join('; ')}`);
+  return parsed.spec;
+}
+
+/** Runs one job in a fresh engine process (EnginePool.runDetached). */
+export type DetachedRunner = (input: JobInput) => Promise<JobResult>;
+
+/**
+ * Throughput for time estimates, per path: the history first, else the probe stored in the
+ * history, else a probe run now (once per path and process: concurrent callers share it).
+ */
+export class EngineCalibration {
+  private readonly probes = new Map<Path, Promise<Throughput | null>>();
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly runDetached: DetachedRunner | null,
+  ) {}
+
+  async throughput(path: Path): Promise<Throughput | null> {
+    const history = historyThroughput(this.store, path);
+    if (history !== null) return history;
+    const stored = this.store.getCalibration(path);
+    if (stored !== null) return { nsPerUnit: stored.nsPerUnit, basis: `calibration probe of ${stored.measuredAt.slice(0, 10)} (${path} path): no experiment on it in the history yet` };
+    if (this.runDetached === null) return null;
+    let probe = this.probes.get(path);
+    if (probe === undefined) {
+      probe = this.probe(path);
+      this.probes.set(path, probe);
+    }
+    return probe;
+  }
+
+  private async probe(path: Path): Promise<Throughput | null> {
+    const spec = probeSpec(path);
+    try {
+      const result = await this.runDetached!({ spec, key: runKeys(spec)[0] });
+      const nsPerUnit = (result.computeMs * 1e6) / workUnits(path, spec.data.d, specWork(spec));
+      this.store.setCalibration(path, nsPerUnit);
+      return { nsPerUnit, basis: `calibration probe just run (${path} path, ${Math.round(result.computeMs)} ms): no experiment on it in the history yet` };
+    } catch {
+      this.probes.delete(path); // try again next time
+      return null;
+    }
+  }
+
+  /** Expected wall time of a spec in seconds on `workers` engine processes, with its basis. */
+  async estimate(spec: ExperimentSpec, workers: number): Promise<{ seconds: number | null; basis: string }> {
+    const path = resolvePath(spec);
+    const t = await this.throughput(path);
+    if (t === null) return { seconds: null, basis: `no measurement of the ${path} path yet: it is taken with the first experiment` };
+    const parallel = Math.max(1, Math.min(workers, runKeys(spec).length));
+    const seconds = (workUnits(path, spec.data.d, specWork(spec)) * t.nsPerUnit) / 1e9 / parallel;
+    return { seconds, basis: `${t.basis}, ${workers} engine process${workers === 1 ? '' : 'es'}` };
+  }
 }

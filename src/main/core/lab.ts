@@ -8,7 +8,7 @@ import type { RunSeries } from '../../engine/run';
 import { type ExperimentSpec, resolvePath } from '../../engine/spec';
 import { type RunOutcome, summarizeExperiment } from '../../engine/summary';
 import type { SeriesChunk } from '../../shared/jobs';
-import { type EnginePool, JobCancelledError } from './pool';
+import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
 
 export type LabEvent =
@@ -119,6 +119,11 @@ export class Lab {
     return experiment === null ? Promise.reject(new RangeError(`no experiment ${id}`)) : Promise.resolve(experiment);
   }
 
+  /** Run one job in an engine process of its own, outside the queue (the calibration probe). */
+  runDetached(input: JobInput): Promise<JobResult> {
+    return this.pool.runDetached(input);
+  }
+
   /** Ids of experiments running or queued in this process. */
   get running(): number[] {
     return [...this.active.keys()];
@@ -193,6 +198,9 @@ export class Lab {
       store.appendSeries(run.id, slice(result.series, stored), stored, { stepsDone: last, checkpoint: null, status: result.status });
       active.steps.set(run.id, active.stepsPerRun);
       computeMs = result.computeMs;
+      // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
+      const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
+      store.addEngineTime(active.id, { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps });
     } catch (error) {
       if (error instanceof JobCancelledError) store.setRunStatus(run.id, 'cancelled');
       else store.setRunStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));

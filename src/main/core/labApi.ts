@@ -15,7 +15,7 @@ import {
   parseInput,
   parseOutput,
 } from '../../shared/labApi';
-import { type Calibration, expectedSeconds } from './calibration';
+import { EngineCalibration } from './calibration';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import type { Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
@@ -62,15 +62,11 @@ export class LabApiService {
 
   constructor(
     readonly lab: Lab,
-    options: { calibration?: Calibration | null; workers?: number } = {},
+    options: { workers?: number } = {},
   ) {
-    const calibration = options.calibration ?? null;
     const workers = options.workers ?? 1;
-    const basis =
-      calibration === null
-        ? 'no benchmark on record: run `npm run bench` for a time estimate'
-        : `benchmark of ${calibration.date.slice(0, 10)} (${calibration.machine}), ${workers} engine process${workers === 1 ? '' : 'es'}`;
     const store = lab.store;
+    const calibration = new EngineCalibration(store, (input) => lab.runDetached(input));
     const experiment = (id: number): ExperimentRecord => {
       const e = store.getExperiment(id);
       if (e === null) throw new LabRequestError(404, `no experiment ${id}`);
@@ -97,17 +93,18 @@ export class LabApiService {
         const e = experiment(id);
         return seriesBundle(id, which === 'selected' ? loadSelectedBlock(store, e) : store.loadSeriesBlock(id));
       },
-      checkSpec: ({ spec }) => {
+      checkSpec: async ({ spec }) => {
         const r = parseSpec(spec);
-        if (!r.ok) return { ok: false, errors: r.errors, spec: null, runs: 0, samples: 0, expectedSeconds: null, estimateBasis: basis };
+        if (!r.ok) return { ok: false, errors: r.errors, spec: null, runs: 0, samples: 0, expectedSeconds: null, estimateBasis: 'the spec has errors' };
+        const estimate = await calibration.estimate(r.spec, workers);
         return {
           ok: true,
           errors: [],
           spec: r.spec as unknown as Record<string, unknown>,
           runs: runKeys(r.spec).length,
           samples: samplesToDraw(r.spec),
-          expectedSeconds: expectedSeconds(r.spec, calibration, workers),
-          estimateBasis: basis,
+          expectedSeconds: estimate.seconds,
+          estimateBasis: estimate.basis,
         };
       },
       submit: ({ spec, name }) => {

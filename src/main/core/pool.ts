@@ -127,6 +127,30 @@ export class EnginePool {
     return count;
   }
 
+  /**
+   * Run one job in a fresh engine process of its own, outside the queue, then stop that process:
+   * for the calibration probe, which must not wait behind a long experiment.
+   */
+  runDetached(input: JobInput): Promise<JobResult> {
+    if (this.closed) return Promise.reject(new Error('the engine pool is closed'));
+    const process = this.spawn();
+    return new Promise<JobResult>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        process.kill();
+        fn();
+      };
+      process.onMessage((message) => {
+        if (message.type === 'result') settle(() => resolve(message));
+        else if (message.type === 'error') settle(() => reject(new Error(message.message)));
+      });
+      process.onExit((reason) => settle(() => reject(new Error(reason))));
+      process.send({ type: 'run', id: 0, ...input });
+    });
+  }
+
   /** Process ids of the live engine processes. */
   get pids(): number[] {
     return this.slots.flatMap((s) => (s.alive && s.process.pid !== undefined ? [s.process.pid] : []));

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { app, BrowserWindow, ipcMain, session, shell, utilityProcess } from 'electron';
 import workerPath from '../../worker/index?modulePath';
 import { APP_VERSION } from '../../shared/app';
-import { readCalibration } from '../core/calibration';
 import { Lab } from '../core/lab';
 import { LabApiService } from '../core/labApi';
 import { ENGINE_V8_FLAGS, EnginePool } from '../core/pool';
@@ -70,9 +69,7 @@ void app.whenReady().then(() => {
     utilitySpawner(() => utilityProcess.fork(workerPath, [], { serviceName: 'W2S Lab engine', stdio: 'inherit', execArgv: [...ENGINE_V8_FLAGS] })),
     workers,
   );
-  // The builder's time estimate: this machine's last `npm run bench` (a checkout; none when packaged).
-  const calibration = readCalibration(join(app.getAppPath(), 'bench', 'results', 'latest.json'));
-  const service = new LabApiService(new Lab(store, pool), { calibration, workers });
+  const service = new LabApiService(new Lab(store, pool), { workers });
   const rendererFile = join(__dirname, '../renderer/index.html');
   registerLabIpc(ipcMain, service, { isTrustedSender: trustedSender(rendererFile, app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']) });
   createWindow(service);

@@ -67,6 +67,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX experiments_by_created ON experiments(created_at);
     `,
   },
+  {
+    // The engine's measured throughput, for time estimates without a benchmark: per experiment
+    // the engine time its jobs took and the samples and steps they computed (summed over resumes),
+    // and per path the result of the one-off calibration probe run on an empty history.
+    version: 3,
+    sql: `
+      ALTER TABLE experiments ADD COLUMN engine_ms REAL NOT NULL DEFAULT 0;
+      ALTER TABLE experiments ADD COLUMN engine_samples REAL NOT NULL DEFAULT 0;
+      ALTER TABLE experiments ADD COLUMN engine_steps REAL NOT NULL DEFAULT 0;
+      CREATE TABLE engine_calibration (
+        path         TEXT PRIMARY KEY,
+        ns_per_unit  REAL NOT NULL,
+        measured_at  TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
