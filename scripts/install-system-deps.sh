@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# System packages the tests need, from Debian: Chromium (the UI's end-to-end tests drive it with
-# playwright-core; nothing downloads a browser), poppler-utils (pdffonts checks exported PDFs) and
-# the DejaVu fonts (embedded in exported figures) and python3 (checks exported CSVs and matplotlib
-# scripts). Skips what is already installed.
+# The one place for system packages: what the tests and tools use beyond a new machine of the
+# project's kind (Debian 12 with Node, npm, python3 and a C++ toolchain). Each is installed only when
+# missing, so the script is quick on a machine that has them. The app itself needs none of them:
+# its fonts ship with it (resources/fonts, npm packages) and nothing downloads a browser.
+#
+#   chromium       the UI's end-to-end tests and the dashboard benchmark drive Debian's Chromium
+#                  with playwright-core (/usr/bin/chromium)
+#   poppler-utils  pdffonts and pdftoppm: the export tests check that every PDF font is embedded
+#   python3        the export tests read exported CSVs and parse the generated matplotlib scripts
+#   util-linux     unshare and mount: the font test hides /usr/share/fonts from an export process
+#   fonts-dejavu-core  a font for Chromium's own text in e2e screenshots
 set -euo pipefail
+
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-[ ${#need[@]} -eq 0 ] && exit 0
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-system-deps: installing ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi

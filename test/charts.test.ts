@@ -309,7 +309,7 @@ describe('population flow overlay', () => {
     expect(teacherFlow(spec, d, 0.5, 'norm').y[0]).toBeCloseTo(3, 12);
     expect(teacherFlow(spec, d, 0.5, 'inner').y[0]).toBeCloseTo(3 * C0, 12);
     expect(cos.y[1]).toBeGreaterThan(cos.y[0]);
-    // Strongly aligned errors (κ past tan θ / tan θ_T) make the first step hurt (SPEC §6).
+    // Strongly aligned errors (κ past tan θ / tan θ_T) make the first step hurt (docs/spec.md §6).
     const hurt = teacherFlow(spec, descriptor(3, 0.95), 0.5, 'cos');
     expect(hurt.y[1]).toBeLessThan(hurt.y[0]);
   });

@@ -1,8 +1,8 @@
 /**
  * The `w2s` command as a user runs it, in a real process: a refused input is one `w2s: …` line
- * and exit code 2; a small experiment's summary obeys its definitions (SPEC §2, §7) and is
- * bit-identical whatever the number of engine processes (SPEC §8); `theory` prints the closed
- * form of SPEC §6.
+ * and exit code 2; a small experiment's summary obeys its definitions (docs/spec.md §2, §7) and is
+ * bit-identical whatever the number of engine processes (docs/spec.md §8); `theory` prints the closed
+ * form of docs/spec.md §6.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,7 +152,7 @@ describe('w2s run: a small experiment', () => {
         expect(Number.isFinite(t[key]), `${key} = ${t[key]}`).toBe(true);
       }
       expect(SPEC.sft.learningRates).toContain(t.bestLearningRate);
-      // Early stopping picks a step t ≥ 1 (SPEC §2).
+      // Early stopping picks a step t ≥ 1 (docs/spec.md §2).
       expect(Number.isInteger(t.bestStep)).toBe(true);
       expect(t.bestStep).toBeGreaterThanOrEqual(1);
       expect(t.bestStep).toBeLessThanOrEqual(30);
@@ -251,7 +251,7 @@ describe('w2s theory', () => {
     return JSON.parse(r.stdout) as ReturnType<typeof theory> & { input: TheoryInput; conditions: { kappaThreshold: number | string } };
   }
 
-  /** d cos/dt at t = 0 (SPEC §6), written out here from the angles. */
+  /** d cos/dt at t = 0 (docs/spec.md §6), written out here from the angles. */
   function closedForm(x: TheoryInput): { rate: number; threshold: number } {
     const theta = Math.acos(x.studentCos);
     const thetaT = Math.acos(x.teacherCos);

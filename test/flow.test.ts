@@ -1,5 +1,5 @@
 /**
- * Population gradient and flow (SPEC §5) and the theory of SPEC §6, each against an independent
+ * Population gradient and flow (docs/spec.md §5) and the theory of docs/spec.md §6, each against an independent
  * computation: Monte Carlo, a vector computation of T1/T2, and the initial slope of SGD.
  */
 import { describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('population gradient', () => {
   });
 });
 
-describe('theory (SPEC §6)', () => {
+describe('theory (docs/spec.md §6)', () => {
   /** T1 and T2 from their vector definitions, with u = −∇L in an explicit 3-D frame. */
   function vectorTerms(c0: number, r: number, cT: number, kappa: number, beta: number) {
     const s0 = Math.sqrt(1 - c0 * c0);

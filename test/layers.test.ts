@@ -1,5 +1,5 @@
 /**
- * Layering (DESIGN.md, STYLE.md) is enforced by the lint rule `w2s/layers`: a probe file placed
+ * Layering (docs/design.md) is enforced by the lint rule `w2s/layers`: a probe file placed
  * in each src/ folder imports what that folder may not (reported) and what it may (not reported),
  * through the project's own eslint.config.mjs; and the real tree is clean.
  */
@@ -53,7 +53,7 @@ describe('w2s/layers refuses a wrong-layer import', () => {
   }
 });
 
-describe('w2s/layers allows what DESIGN.md allows', () => {
+describe('w2s/layers allows what docs/design.md allows', () => {
   const allowed: [string, string][] = [
     [ENGINE, "import { z } from 'zod';"],
     [ENGINE, "import { Rng } from './rng';"],

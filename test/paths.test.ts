@@ -1,5 +1,5 @@
 /**
- * The exact paths have the law of the dense reference (SPEC §3–4): the joint randomness (teacher
+ * The exact paths have the law of the dense reference (docs/spec.md §3–4): the joint randomness (teacher
  * draw and SGD noise) of many small runs gives the same distribution of (cos, norm) after k steps,
  * by two-sample Kolmogorov–Smirnov tests with a fixed seed. A negative control shows the test has
  * the power to see a wrong dimension.

@@ -1,5 +1,5 @@
 /**
- * Reproducibility (SPEC §8) and the run driver: checkpoint and resume give the bit-identical series
+ * Reproducibility (docs/spec.md §8) and the run driver: checkpoint and resume give the bit-identical series
  * of an uninterrupted run on every path, results do not depend on the order runs are computed in,
  * and an overflowing run ends `diverged` with its finite data so far.
  */

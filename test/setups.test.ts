@@ -1,5 +1,5 @@
 /**
- * The setups of SPEC §7 and the dense path's variants, against independent computations.
+ * The setups of docs/spec.md §7 and the dense path's variants, against independent computations.
  */
 import { describe, expect, it } from 'vitest';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';

@@ -1,5 +1,5 @@
 /**
- * The experiment spec (SPEC §7): `{}` is the paper's random-teacher experiment with every default
+ * The experiment spec (docs/spec.md §7): `{}` is the paper's random-teacher experiment with every default
  * filled in; each kind of bad input is refused with the field named and the allowed range (or the
  * reason) stated; `engine.path: auto` takes the fastest exact path; presets parse and a filled
  * spec is a fixed point of parseSpec.
@@ -195,7 +195,7 @@ describe('presets and round trips', () => {
     });
   }
 
-  it('figure 3 is shared pretraining with the pretraining defaults of SPEC §7', () => {
+  it('figure 3 is shared pretraining with the pretraining defaults of docs/spec.md §7', () => {
     const spec = parsed(JSON.parse(readFileSync(join(PRESETS, 'figure3.json'), 'utf8')));
     expect(spec.setup).toBe('shared-pretraining');
     expect(spec.pretrain).toMatchObject({ studentPoints: 5000, studentSteps: 25, teacherPoints: 1000, teacherSteps: 10 });

@@ -1,4 +1,4 @@
-// ESLint rule `w2s/layers`: each folder of src/ imports only the layers and packages DESIGN.md allows
+// ESLint rule `w2s/layers`: each folder of src/ imports only the layers and packages docs/design.md allows
 // (VS Code's "Bad layering" idea). A wrong-layer import fails `npm run lint`.
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -39,7 +39,7 @@ function packageName(source) {
 }
 
 export const layersRule = {
-  meta: { type: 'problem', schema: [], messages: { bad: 'Bad layering: {{layer}} may not import {{target}} ({{source}}); see DESIGN.md' } },
+  meta: { type: 'problem', schema: [], messages: { bad: 'Bad layering: {{layer}} may not import {{target}} ({{source}}); see docs/design.md' } },
   create(context) {
     const file = context.filename;
     const srcRoot = SRC;

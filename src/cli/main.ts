@@ -31,7 +31,7 @@ const USAGE = `usage:
   w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N] [--renderer DIR]
       the lab in a browser on loopback; open the printed URL (it carries the access token)
   w2s theory --student-cos C --student-norm R --teacher-cos CT --kappa K --beta B [--json]
-      T1, T2 and d cos/dt at t = 0 (SPEC §6) and the theorem's two conditions
+      T1, T2 and d cos/dt at t = 0 (docs/spec.md §6) and the theorem's two conditions
   w2s --version | --help
 The run history is --db FILE, else $W2S_DB, else ~/.w2s-lab/lab.sqlite.`;
 

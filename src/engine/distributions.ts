@@ -173,7 +173,7 @@ export function studentT(rng: Rng, nu: number): number {
 
 /**
  * One coordinate of a uniform point on the unit sphere S^{m-1} ⊂ R^m (m ≥ 2):
- * t = g / √(g² + χ²_{m-1}). SPEC §3 uses m = d − 1 for t = <u, f>.
+ * t = g / √(g² + χ²_{m-1}). docs/spec.md §3 uses m = d − 1 for t = <u, f>.
  */
 export function sphereCoordinate(rng: Rng, m: number): number {
   if (!(m >= 2)) throw new RangeError(`sphere dimension must be ≥ 2, got ${m}`);

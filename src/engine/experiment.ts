@@ -1,5 +1,5 @@
 /**
- * An experiment as a set of independent runs (SPEC §7–8): cells (initial norm × teacher accuracy)
+ * An experiment as a set of independent runs (docs/spec.md §7–8): cells (initial norm × teacher accuracy)
  * × teachers × learning rates, plus one ground-truth "ceiling" run per cell and learning rate.
  * Every run is rebuilt from (spec, key) alone, with its own random stream, so results do not
  * depend on which process computes it or in what order.
@@ -268,7 +268,7 @@ export class ExperimentContext {
     return { student, teacher: teacher.map((x) => x * scale) };
   }
 
-  /** The reduced path's initial state for the random-teacher setup (SPEC §3), no vectors needed. */
+  /** The reduced path's initial state for the random-teacher setup (docs/spec.md §3), no vectors needed. */
   private reducedRandomTeacher(key: RunKey): { state: ReducedState; cT: number; sT: number; kappa: number } {
     const cell = this.cells[key.cell];
     const c0 = cosFromAccuracy(this.spec.student.accuracy);
@@ -396,7 +396,7 @@ export class ExperimentContext {
     const teacherNorm = Math.sqrt(dot(init.teacher, init.teacher));
     const labels = this.labelOptions(teacherNorm);
     if (this.path === 'reduced') {
-      // Pretrained vectors (isotropic): project onto the frame (w*, f, h) of SPEC §3.
+      // Pretrained vectors (isotropic): project onto the frame (w*, f, h) of docs/spec.md §3.
       const vStar = this.groundTruth();
       const cT = descriptor.teacherCos;
       const sT = Math.sqrt(Math.max(0, 1 - cT * cT));

@@ -1,5 +1,5 @@
 /**
- * Population gradient and gradient flow (SPEC §5): the deterministic limit B → ∞ of SFT.
+ * Population gradient and gradient flow (docs/spec.md §5): the deterministic limit B → ∞ of SFT.
  *
  * For x ~ N(0, I), hard labels from a teacher with unit direction ŵ_T:
  *   ∇L(w) = β (k(β‖w‖) ŵ − ŵ_T / √(2π)),   k(γ) = E[σ(γz) z] = γ E[σ'(γz)],  z ~ N(0, 1).

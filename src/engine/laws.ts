@@ -1,5 +1,5 @@
 /**
- * Data laws D (SPEC §1): mean 0, covariance Σ = diag(λ) (λ = 1 when no spectrum).
+ * Data laws D (docs/spec.md §1): mean 0, covariance Σ = diag(λ) (λ = 1 when no spectrum).
  * - `gaussian`: x = Σ^{1/2} g, g ~ N(0, I).
  * - `student-t`: x = s Σ^{1/2} g with s = √((ν − 2)/χ²_ν): elliptical, covariance Σ (ν > 2).
  * - `product-uniform`: independent coordinates uniform on [−√3, √3] (unit variance): not
@@ -13,7 +13,7 @@ export type DataLaw =
   | { readonly kind: 'student-t'; readonly nu: number; readonly spectrum: Float64Array | null }
   | { readonly kind: 'product-uniform' };
 
-/** Elliptical laws have the exact accuracy 1 − arccos(cos_Σ)/π (SPEC §2). */
+/** Elliptical laws have the exact accuracy 1 − arccos(cos_Σ)/π (docs/spec.md §2). */
 export function isElliptical(law: DataLaw): boolean {
   return law.kind !== 'product-uniform';
 }

@@ -5,7 +5,7 @@
  * operation is a 32-bit integer op that V8 compiles to machine instructions. Hot kernels copy the
  * four words into locals (see `sft/reduced.ts`) and write them back: the sequence is identical.
  *
- * Streams: SPEC §8 asks for one stream per (seed, teacher index, learning-rate index). A stream's
+ * Streams: docs/spec.md §8 asks for one stream per (seed, teacher index, learning-rate index). A stream's
  * state is a hash of its whole identifier, so streams never overlap in practice (2^128 states) and
  * do not depend on which worker, or in which order, a run is computed.
  */

@@ -1,5 +1,5 @@
 /**
- * One SFT run driven step by step: records the metrics of SPEC §2 every `recordEvery` steps (and
+ * One SFT run driven step by step: records the metrics of docs/spec.md §2 every `recordEvery` steps (and
  * the last), stops on divergence with the data so far, and checkpoints so that a resumed run
  * records exactly the series of an uninterrupted one.
  */

@@ -1,5 +1,5 @@
 /**
- * From runs to the numbers a paper reports (SPEC §2, §7): per teacher the learning rate and step
+ * From runs to the numbers a paper reports (docs/spec.md §2, §7): per teacher the learning rate and step
  * chosen by the early-stopping rule, the gain gain = cos(w_t*, w*) − cos(w_0, w*) (t* ≥ 1, so a run
  * that only hurts shows a negative gain), PGR against the ground-truth ceiling, and across teachers
  * the fraction improved, mean and std of the gain and the mean ± std trajectory.
@@ -207,7 +207,7 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
   };
 }
 
-/** The summary of a whole experiment: every cell, and the top-level view of SPEC §7. */
+/** The summary of a whole experiment: every cell, and the top-level view of docs/spec.md §7. */
 export interface ExperimentSummary {
   readonly spec: ExperimentSpec;
   readonly path: string;

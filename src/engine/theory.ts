@@ -1,5 +1,5 @@
 /**
- * Why the student improves (SPEC §6). Along u = −∇L(w), with a = <w, w*> and w⊥ = w − a w*:
+ * Why the student improves (docs/spec.md §6). Along u = −∇L(w), with a = <w, w*> and w⊥ = w − a w*:
  *   d cos/dt = T1 + T2,  T1 = <u, w*> ‖w⊥‖² / ‖w‖³  (learning the teacher's knowledge of w*),
  *                        T2 = −a <w⊥, u⊥> / ‖w‖³     (unlearning the student's own error ⊥ w*).
  * For isotropic Gaussian data, θ the student's angle to w*, c_T = cos(w_T, w*), s_T = √(1 − c_T²),

@@ -11,6 +11,7 @@ import { LabApiService } from '../../main/core/labApi';
 import { EnginePool, forkSpawner } from '../../main/core/pool';
 import { startServer } from '../../main/serve/server';
 import { databasePath, integerFlag, UsageError } from '../args';
+import { ensureRendererBuilt } from '../rendererBuild';
 import { openStore } from '../session';
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -26,15 +27,17 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (values.renderer !== undefined && !existsSync(join(values.renderer, 'index.html'))) {
     throw new UsageError(`--renderer must be a built renderer folder holding index.html (got '${values.renderer}')`);
   }
+  const root = join(__dirname, '..', '..', '..');
+  const rendererDir = values.renderer ?? join(root, 'out', 'renderer');
+  if (values.renderer === undefined) ensureRendererBuilt(root, rendererDir, (line) => process.stderr.write(`${line}\n`));
   const file = databasePath(values.db);
   const store = openStore(file);
   const pool = new EnginePool(forkSpawner(), workers);
   const lab = new Lab(store, pool);
-  const root = join(__dirname, '..', '..', '..');
   const api = new LabApiService(lab, { workers });
   let server;
   try {
-    server = await startServer(api, { host, port, rendererDir: values.renderer ?? join(root, 'out', 'renderer') });
+    server = await startServer(api, { host, port, rendererDir });
   } catch (error) {
     pool.close();
     store.close();

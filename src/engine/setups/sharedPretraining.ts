@@ -1,7 +1,7 @@
 /**
- * Shared pretraining (SPEC §7, Fig. 3): student and teachers are trained on ground-truth labels
+ * Shared pretraining (docs/spec.md §7, Fig. 3): student and teachers are trained on ground-truth labels
  * from random inits; each teacher sees a strict subset of the student's data (the first
- * `teacherPoints` of the student's `studentPoints`) and fewer steps. Defaults (DESIGN.md): init
+ * `teacherPoints` of the student's `studentPoints`) and fewer steps. Defaults (docs/design.md): init
  * N(0, 0.1² I), full-batch gradient descent with learning rate 0.1, student 25 steps on 5 000
  * points, teachers 10 steps on 1 000: about 80 % and 63 % at d = 100, β = 1.
  */

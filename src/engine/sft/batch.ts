@@ -1,5 +1,5 @@
 /**
- * The per-sample work of one SFT step on the exact paths (SPEC §3–4), shared by `reduced` and
+ * The per-sample work of one SFT step on the exact paths (docs/spec.md §3–4), shared by `reduced` and
  * `projected`.
  *
  * In the orthonormal frame (u1 = ŵ, u2 = unit part of ŵ_T orthogonal to u1) a sample's margins are

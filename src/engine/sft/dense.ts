@@ -16,7 +16,7 @@ import {
 } from './kernel';
 import type { LabelledSample } from './validation';
 
-/** A finite SFT set reused for epochs (SPEC §1 variant), with its teacher labels fixed once. */
+/** A finite SFT set reused for epochs (docs/spec.md §1 variant), with its teacher labels fixed once. */
 export interface FiniteSftSet {
   readonly points: Float64Array;
   /** Teacher labels (hard 0/1 or soft in [0, 1]), noise included. */

@@ -1,13 +1,13 @@
 /**
  * What every SFT path (reduced, projected, dense) provides: one step of Definition 1.1 at a time,
- * the metrics of SPEC §2, and a checkpoint from which the run continues bit-identically.
+ * the metrics of docs/spec.md §2, and a checkpoint from which the run continues bit-identically.
  */
 import type { RngState } from '../rng';
 
 export type EnginePath = 'reduced' | 'projected' | 'dense';
 
 /**
- * Metrics recorded per step, in this order (SPEC §2): <w, w*>_Σ, ‖w‖_Σ, cos_Σ(w, w*), accuracy
+ * Metrics recorded per step, in this order (docs/spec.md §2): <w, w*>_Σ, ‖w‖_Σ, cos_Σ(w, w*), accuracy
  * against the ground truth, agreement with the teacher, and accuracy on the validation set (NaN
  * in the buffer when the run has no validation set; never stored).
  */
@@ -44,7 +44,7 @@ export interface SftKernel {
   checkpoint(): KernelCheckpoint;
 }
 
-/** Accuracy of a direction with Σ-cosine `cos` to w* under any elliptical law (SPEC §2). */
+/** Accuracy of a direction with Σ-cosine `cos` to w* under any elliptical law (docs/spec.md §2). */
 export function accuracyFromCos(cos: number): number {
   const c = cos > 1 ? 1 : cos < -1 ? -1 : cos;
   return 1 - Math.acos(c) / Math.PI;

@@ -1,5 +1,5 @@
 /**
- * The exact projected path (SPEC §4): Gaussian (or Student-t) data with diagonal covariance
+ * The exact projected path (docs/spec.md §4): Gaussian (or Student-t) data with diagonal covariance
  * Σ = diag(λ), fresh batches, O(B + d) a step.
  *
  * Whitened weights v = Σ^{1/2} w make the data isotropic: <w, x> = <v, g>. With u1 = v̂ and u2 the

@@ -1,5 +1,5 @@
 /**
- * The exact reduced path (SPEC §3): isotropic Gaussian or Student-t data, fresh batches.
+ * The exact reduced path (docs/spec.md §3): isotropic Gaussian or Student-t data, fresh batches.
  *
  * The weights are w = α e1 + b f + ρ h with e1 = w*, f the unit part of w_T orthogonal to w*, and
  * h the unit residual; w_T = c_T e1 + s_T f. The triple (α, b, ρ) is a Markov chain with the law of

@@ -69,7 +69,7 @@ export interface SelectedTeacher {
   /** Index of the early-stopped point in the recorded series (≥ 1). */
   readonly index: number;
   readonly step: number;
-  /** gain = cos(w_t*, w*) − cos(w_0, w*) (SPEC §2). */
+  /** gain = cos(w_t*, w*) − cos(w_0, w*) (docs/spec.md §2). */
   readonly gain: number;
   readonly descriptor: RunDescriptor | null;
 }

@@ -1,5 +1,5 @@
 /**
- * The population gradient flow (SPEC §5) next to SGD: per teacher, the Euler flow at that teacher's
+ * The population gradient flow (docs/spec.md §5) next to SGD: per teacher, the Euler flow at that teacher's
  * selected learning rate in the 3-D frame its descriptor fixes, averaged over a cell's teachers.
  * Only exact for isotropic Gaussian data with hard, noise-free teacher labels.
  */

@@ -1,5 +1,5 @@
 /**
- * Histogram of per-teacher gains in cosine (SPEC §2), one translucent outline per cell on shared
+ * Histogram of per-teacher gains in cosine (docs/spec.md §2), one translucent outline per cell on shared
  * bins, with the no-gain line at 0. Bars are drawn as a filled step polygon (plain line data), so
  * the bins sit exactly on their edges in both renderers.
  */

@@ -1,6 +1,6 @@
 /**
  * Per-teacher gain against the teacher's accuracy or κ (the alignment of student's and teacher's
- * errors orthogonal to w*, which decides the sign of the initial rate, SPEC §6), coloured by cell.
+ * errors orthogonal to w*, which decides the sign of the initial rate, docs/spec.md §6), coloured by cell.
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { frame, zeroLine } from './common';

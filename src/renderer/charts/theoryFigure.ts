@@ -1,5 +1,5 @@
 /**
- * Theory against observation (SPEC §6): each teacher's predicted initial rate d cos/dt at t = 0,
+ * Theory against observation (docs/spec.md §6): each teacher's predicted initial rate d cos/dt at t = 0,
  * from its run descriptor, against its observed gain; the theorem is borne out where the signs agree.
  */
 import type { ScatterSeriesOption } from 'echarts';
