@@ -2,14 +2,14 @@
  * The docs the code cites live in the repository: every `docs/<file>.md` a source, test, bench or
  * README line names exists, and every `docs/spec.md §n` names a section that spec.md has.
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(__dirname, '..');
 
 function filesUnder(dir: string): string[] {
-  return (readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+  return (readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true }) as Dirent[])
     .filter((e) => e.isFile() && /\.(ts|vue|mjs|cjs|md|py|sh)$/.test(e.name))
     .map((e) => join(e.parentPath, e.name));
 }
