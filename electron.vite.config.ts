@@ -6,7 +6,7 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/electron/index.ts') },
+        input: { index: resolve(__dirname, 'src/main/index.ts') },
         external: ['better-sqlite3'],
       },
     },

@@ -24,7 +24,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
-    files: ['src/main/core/pool.ts'],
+    files: ['src/backend/pool.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { RunStore } from '../src/main/core/store/store';
+import { RunStore } from '../src/backend/store/store';
 
 const ROOT = join(__dirname, '..');
 const W2S = join(ROOT, 'bin', 'w2s.cjs');

@@ -13,10 +13,10 @@ import { SftRun } from '../src/engine/run';
 import { Rng } from '../src/engine/rng';
 import { ReducedKernel } from '../src/engine/sft/reduced';
 import { validateSpec } from '../src/engine/spec';
-import { Lab } from '../src/main/core/lab';
-import { LabApiService } from '../src/main/core/labApi';
-import { EnginePool, forkSpawner } from '../src/main/core/pool';
-import { RunStore } from '../src/main/core/store/store';
+import { Lab } from '../src/backend/lab';
+import { LabApiService } from '../src/backend/labApi';
+import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { RunStore } from '../src/backend/store/store';
 import { benchDashboard, reportDashboard } from './dashboard';
 
 const quick = process.argv.includes('--quick');

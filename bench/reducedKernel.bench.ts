@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of the reduced path's per-sample cost (not a test):
  *   node --import tsx bench/reducedKernel.bench.ts
- * With the engine processes' V8 flags (ENGINE_V8_FLAGS in src/main/core/pool.ts), as they run it:
+ * With the engine processes' V8 flags (ENGINE_V8_FLAGS in src/backend/pool.ts), as they run it:
  *   node --max-inlined-bytecode-size=3000 --max-inlined-bytecode-size-cumulative=6000 --import tsx bench/reducedKernel.bench.ts
  *
  * Times, side by side and interleaved repetition by repetition (so that load from other processes

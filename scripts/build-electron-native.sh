@@ -2,7 +2,7 @@
 # better-sqlite3 compiled for Electron's ABI, for the desktop app and its packages.
 # Needs a machine that can download Electron's headers (not the build machines): never run it
 # from install, test or CI. Output: build/electron-native/better_sqlite3.node, which the desktop
-# main process loads through better-sqlite3's `nativeBinding` (src/main/electron/index.ts) and
+# main process loads through better-sqlite3's `nativeBinding` (src/main/index.ts) and
 # electron-builder ships as resources/native/better_sqlite3.node.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runKeys } from '../src/engine/experiment';
 import { resolvePath, validateSpec } from '../src/engine/spec';
-import { EngineCalibration, historyThroughput, probeSpec, specWork, workUnits } from '../src/main/core/calibration';
-import { Lab, type LabEvent } from '../src/main/core/lab';
-import { EnginePool, forkSpawner } from '../src/main/core/pool';
-import { RunStore } from '../src/main/core/store/store';
+import { EngineCalibration, historyThroughput, probeSpec, specWork, workUnits } from '../src/backend/calibration';
+import { Lab, type LabEvent } from '../src/backend/lab';
+import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { RunStore } from '../src/backend/store/store';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -9,11 +9,11 @@ import { accuracyFromCos } from '../src/engine/sft/kernel';
 import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../src/engine/experiment';
 import { type ExperimentSpec, validateSpec } from '../src/engine/spec';
 import { summarizeExperiment, type ExperimentSummary, type RunOutcome } from '../src/engine/summary';
-import { bandAcross, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../src/renderer/charts/data';
-import { fastTeacherFlow, kQuadrature, kTabulated, teacherFlow } from '../src/renderer/charts/flowOverlay';
+import { bandAcross, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../src/charts/data';
+import { fastTeacherFlow, kQuadrature, kTabulated, teacherFlow } from '../src/charts/flowOverlay';
 import { kFunction } from '../src/engine/flow';
-import { buildFigure, defaultStyle, heatmap, theoryFigure, trajectories } from '../src/renderer/charts/index';
-import type { FigureInput, FigureKind, SeriesBundle } from '../src/renderer/charts/types';
+import { buildFigure, defaultStyle, heatmap, theoryFigure, trajectories } from '../src/charts/index';
+import type { FigureInput, FigureKind, SeriesBundle } from '../src/charts/types';
 import { runAll } from './helpers/experiment';
 
 const COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'] as const;

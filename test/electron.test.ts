@@ -12,12 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
-import { forwardLabEvents, registerLabIpc, trustedSender } from '../src/main/electron/ipc';
-import { utilitySpawner, type UtilityProcessLike } from '../src/main/electron/utilityEngine';
-import { Lab } from '../src/main/core/lab';
-import { LabApiService } from '../src/main/core/labApi';
-import { EnginePool, forkSpawner } from '../src/main/core/pool';
-import { RunStore } from '../src/main/core/store/store';
+import { forwardLabEvents, registerLabIpc, trustedSender } from '../src/main/ipc';
+import { utilitySpawner, type UtilityProcessLike } from '../src/main/utilityEngine';
+import { Lab } from '../src/backend/lab';
+import { LabApiService } from '../src/backend/labApi';
+import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { RunStore } from '../src/backend/store/store';
 import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, LabCallError, makeLabApi } from '../src/shared/labApi';
 
 /** Stand-in for the parts of electron's ipcMain the glue uses. */

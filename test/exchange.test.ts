@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../src/engine/spec';
-import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../src/main/core/exchange';
-import { Lab } from '../src/main/core/lab';
-import { EnginePool, forkSpawner } from '../src/main/core/pool';
-import { RunStore } from '../src/main/core/store/store';
+import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../src/backend/exchange';
+import { Lab } from '../src/backend/lab';
+import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { RunStore } from '../src/backend/store/store';
 
 let dir: string;
 let store: RunStore;

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../src/engine/spec';
-import { exportExperimentFigure, loadSelectedBlock } from '../src/main/core/figureFiles';
-import { parsePlottedCsv } from '../src/main/core/figures/index';
-import { Lab } from '../src/main/core/lab';
-import { LabApiService } from '../src/main/core/labApi';
-import { EnginePool, forkSpawner } from '../src/main/core/pool';
-import { RunStore } from '../src/main/core/store/store';
+import { exportExperimentFigure, loadSelectedBlock } from '../src/backend/figureFiles';
+import { parsePlottedCsv } from '../src/backend/figures/index';
+import { Lab } from '../src/backend/lab';
+import { LabApiService } from '../src/backend/labApi';
+import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { RunStore } from '../src/backend/store/store';
 import { ExportSettingsSchema } from '../src/shared/figureExport';
 import { LabRequestError } from '../src/shared/labApi';
 

@@ -25,11 +25,11 @@ import {
   expandPaintOrder,
   svgToPng,
   validateExportSettings,
-} from '../src/main/core/figures/index';
+} from '../src/backend/figures/index';
 import { cellsOf } from '../src/engine/experiment';
 import { summarizeExperiment } from '../src/engine/summary';
-import { buildFigure, defaultStyle } from '../src/renderer/charts/index';
-import type { Figure, FigureInput, FigureKind, PlottedSeries } from '../src/renderer/charts/types';
+import { buildFigure, defaultStyle } from '../src/charts/index';
+import type { Figure, FigureInput, FigureKind, PlottedSeries } from '../src/charts/types';
 import { runAll } from './helpers/experiment';
 
 let dir: string;

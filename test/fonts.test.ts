@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, matchesGlob, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fontkit from 'fontkit';
-import { coversText, familyFiles, fontFolders, glyphRuns, resolveFont } from '../src/main/core/figures/fonts';
-import { splitFallbackRuns } from '../src/main/core/figures/glyphFallback';
-import { measureTextPx } from '../src/main/core/figures/measure';
+import { coversText, familyFiles, fontFolders, glyphRuns, resolveFont } from '../src/backend/figures/fonts';
+import { splitFallbackRuns } from '../src/backend/figures/glyphFallback';
+import { measureTextPx } from '../src/backend/figures/measure';
 import { FONT_FAMILIES } from '../src/shared/figureExport';
 
 const ROOT = resolve(__dirname, '..');

@@ -11,9 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
-import { Lab } from '../src/main/core/lab';
-import { EnginePool, type EngineProcess, forkSpawner } from '../src/main/core/pool';
-import { RunStore } from '../src/main/core/store/store';
+import { Lab } from '../src/backend/lab';
+import { EnginePool, type EngineProcess, forkSpawner } from '../src/backend/pool';
+import { RunStore } from '../src/backend/store/store';
 
 const ROOT = join(__dirname, '..');
 const W2S = join(ROOT, 'bin', 'w2s.cjs');

@@ -28,20 +28,31 @@ describe('w2s/layers refuses a wrong-layer import', () => {
     [ENGINE, "import { app } from 'electron';", "package 'electron'"],
     [ENGINE, "import Database from 'better-sqlite3';", "package 'better-sqlite3'"],
     [ENGINE, "import { ref } from 'vue';", "package 'vue'"],
-    [ENGINE, "import { EnginePool } from '../main/core/pool';", 'main/core'],
-    [ENGINE, "export * from '../main/core/pool';", 'main/core'],
+    [ENGINE, "import { EnginePool } from '../backend/pool';", 'backend'],
+    [ENGINE, "export * from '../backend/pool';", 'backend'],
     [ENGINE, "export const later = () => import('node:fs');", "package 'node'"],
-    ['src/worker/__probe.ts', "import { EnginePool } from '../main/core/pool';", 'main/core'],
+    [ENGINE, "import { buildFigure } from '../charts/index';", 'charts'],
+    ['src/worker/__probe.ts', "import { EnginePool } from '../backend/pool';", 'backend'],
     ['src/renderer/src/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
     ['src/renderer/src/__probe.ts', "import { ipcRenderer } from 'electron';", "package 'electron'"],
-    ['src/main/core/__probe.ts', "import { app } from 'electron';", "package 'electron'"],
+    ['src/renderer/src/__probe.ts', "import { Lab } from '../../backend/lab';", 'backend'],
+    ['src/backend/__probe.ts', "import { app } from 'electron';", "package 'electron'"],
+    ['src/backend/__probe.ts', "import { useLab } from '../renderer/src/api/lab';", 'renderer'],
+    ['src/backend/__probe.ts', "import { startServer } from '../serve/server';", 'serve'],
+    ['src/serve/__probe.ts', "import { app } from 'electron';", "package 'electron'"],
     ['src/shared/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
-    ['src/preload/__probe.ts', "import { Lab } from '../main/core/lab';", 'main/core'],
+    ['src/shared/__probe.ts', "import { buildFigure } from '../charts/index';", 'charts'],
+    ['src/preload/__probe.ts', "import { Lab } from '../backend/lab';", 'backend'],
+    ['src/cli/__probe.ts', "import { app } from 'electron';", "package 'electron'"],
+    ['src/cli/__probe.ts', "import { trustedSender } from '../main/ipc';", 'main'],
     // The chart builders run in the browser and in Node: neither's APIs, nor the app around them.
-    ['src/renderer/charts/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
-    ['src/renderer/charts/__probe.ts', "import { ref } from 'vue';", "package 'vue'"],
-    ['src/renderer/charts/__probe.ts', "import { useLab } from '../src/api/lab';", 'renderer'],
-    ['src/main/core/__probe.ts', "import { useLab } from '../../renderer/src/api/lab';", 'renderer'],
+    ['src/charts/__probe.ts', "import { readFileSync } from 'node:fs';", "package 'node'"],
+    ['src/charts/__probe.ts', "import { ref } from 'vue';", "package 'vue'"],
+    ['src/charts/__probe.ts', "import { useLab } from '../renderer/src/api/lab';", 'renderer'],
+    ['src/charts/__probe.ts', "import { Lab } from '../backend/lab';", 'backend'],
+    // Data outside src/ is a layer too: only the layers listed for it may read it.
+    [ENGINE, "import packageJson from '../../package.json';", 'package.json'],
+    ['src/backend/__probe.ts', "import quick from '../../resources/presets/quick.json';", 'presets'],
   ];
   for (const [file, code, target] of refused) {
     it(`${file}: ${code}`, async () => {
@@ -51,24 +62,33 @@ describe('w2s/layers refuses a wrong-layer import', () => {
       expect(messages[0]).toContain(target);
     });
   }
+
+  it('a file in a folder of src/ that is not a layer', async () => {
+    const messages = await layerMessages('src/misc/__probe.ts', "import { z } from 'zod';");
+    expect(messages).toEqual(['Bad layering: src/misc is not a layer: add it to tools/eslint-layers.mjs and docs/architecture.md']);
+  });
 });
 
-describe('w2s/layers allows what docs/design.md allows', () => {
+describe('w2s/layers allows what docs/architecture.md allows', () => {
   const allowed: [string, string][] = [
     [ENGINE, "import { z } from 'zod';"],
     [ENGINE, "import { Rng } from './rng';"],
     [ENGINE, "import { parseSpec } from './spec';"],
     ['src/worker/__probe.ts', "import { parseSpec } from '../engine/spec';"],
-    ['src/main/core/__probe.ts', "import Database from 'better-sqlite3';"],
-    ['src/main/core/__probe.ts', "import { readFileSync } from 'node:fs';"],
-    ['src/main/electron/__probe.ts', "import { app } from 'electron';"],
-    ['src/main/electron/__probe.ts', "import { Lab } from '../core/lab';"],
+    ['src/backend/__probe.ts', "import Database from 'better-sqlite3';"],
+    ['src/backend/__probe.ts', "import { readFileSync } from 'node:fs';"],
+    ['src/backend/__probe.ts', "import { buildFigure } from '../charts/index';"],
+    ['src/serve/__probe.ts', "import { Lab } from '../backend/lab';"],
+    ['src/main/__probe.ts', "import { app } from 'electron';"],
+    ['src/main/__probe.ts', "import { Lab } from '../backend/lab';"],
+    ['src/main/__probe.ts', "import workerPath from '../worker/index?modulePath';"],
     ['src/preload/__probe.ts', "import { contextBridge } from 'electron';"],
     ['src/renderer/src/__probe.ts', "import { ref } from 'vue';"],
-    ['src/renderer/src/__probe.ts', "import { buildFigure } from '../charts/index';"],
-    ['src/renderer/charts/__probe.ts', "import type { EChartsOption } from 'echarts';"],
-    ['src/main/core/__probe.ts', "import { buildFigure } from '../../renderer/charts/index';"],
-    ['src/cli/__probe.ts', "import { buildFigure } from '../renderer/charts/index';"],
+    ['src/renderer/src/__probe.ts', "import { buildFigure } from '../../charts/index';"],
+    ['src/renderer/src/__probe.ts', "import quick from '../../../resources/presets/quick.json';"],
+    ['src/charts/__probe.ts', "import type { EChartsOption } from 'echarts';"],
+    ['src/cli/__probe.ts', "import { buildFigure } from '../charts/index';"],
+    ['src/shared/__probe.ts', "import packageJson from '../../package.json';"],
   ];
   for (const [file, code] of allowed) {
     it(`${file}: ${code}`, async () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
-import { EnginePool, type EngineProcess, forkSpawner } from '../src/main/core/pool';
+import { EnginePool, type EngineProcess, forkSpawner } from '../src/backend/pool';
 
 const spec = validateSpec({
   seed: 21,

@@ -8,11 +8,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../src/main/core/lab';
-import { LabApiService } from '../src/main/core/labApi';
-import { EnginePool, forkSpawner } from '../src/main/core/pool';
-import { RunStore } from '../src/main/core/store/store';
-import { type RunningServer, startServer } from '../src/main/serve/server';
+import { Lab } from '../src/backend/lab';
+import { LabApiService } from '../src/backend/labApi';
+import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { RunStore } from '../src/backend/store/store';
+import { type RunningServer, startServer } from '../src/serve/server';
 
 let dir: string;
 let store: RunStore;

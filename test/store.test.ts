@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { type RunSeries, SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
-import { RunStore, SchemaTooNewError } from '../src/main/core/store/store';
-import { SCHEMA_VERSION } from '../src/main/core/store/schema';
+import { RunStore, SchemaTooNewError } from '../src/backend/store/store';
+import { SCHEMA_VERSION } from '../src/backend/store/schema';
 
 const dirs: string[] = [];
 function tempFile(): string {

@@ -1,5 +1,6 @@
-// ESLint rule `w2s/layers`: each folder of src/ imports only the layers and packages docs/design.md allows
-// (VS Code's "Bad layering" idea). A wrong-layer import fails `npm run lint`.
+// ESLint rule `w2s/layers`: each folder of src/ imports only the layers and packages listed here
+// (VS Code's "Bad layering" idea; the picture is in docs/architecture.md). A wrong-layer import, or a
+// file in a folder that is not a layer, fails `npm run lint`. There are no exceptions.
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,27 +10,38 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 const NODE = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
-/** layer → the layers it may import, and the packages it may import ('node' = Node's built-ins). */
+/**
+ * layer → the layers it may import, and the packages it may import ('node' = Node's built-ins).
+ * Each folder of src/ is one layer named for where its code runs: `engine`, `shared` and `charts`
+ * are plain JavaScript (browser and Node alike); `backend`, `serve`, `cli` and `worker` run in Node;
+ * `main` and `preload` in Electron; `renderer` in the browser. Two data files outside src/ are
+ * layers of their own: package.json (name, version) and the paper's presets.
+ */
 const RULES = {
   engine: { layers: ['engine'], packages: ['zod'] },
-  shared: { layers: ['shared', 'engine'], packages: ['zod'] },
+  shared: { layers: ['shared', 'engine', 'package.json'], packages: ['zod'] },
+  charts: { layers: ['charts', 'engine', 'shared'], packages: ['echarts'] },
   worker: { layers: ['worker', 'engine', 'shared'], packages: [] },
-  'main/core': { layers: ['main/core', 'renderer/charts', 'engine', 'shared'], packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx', '@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit', 'fontkit'] },
-  'main/serve': { layers: ['main/serve', 'main/core', 'engine', 'shared'], packages: ['node', 'zod'] },
-  'main/electron': { layers: ['main/electron', 'main/core', 'engine', 'shared'], packages: ['node', 'electron', 'zod', 'better-sqlite3'] },
+  backend: {
+    layers: ['backend', 'charts', 'engine', 'shared'],
+    packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx', '@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit', 'fontkit'],
+  },
+  serve: { layers: ['serve', 'backend', 'engine', 'shared'], packages: ['node', 'zod'] },
+  cli: { layers: ['cli', 'backend', 'serve', 'charts', 'engine', 'shared', 'presets'], packages: ['node', 'zod'] },
+  // The desktop shell spawns the worker: it imports the worker's bundle path (`?modulePath`), not its code.
+  main: { layers: ['main', 'backend', 'engine', 'shared', 'worker'], packages: ['node', 'electron', 'zod', 'better-sqlite3'] },
   preload: { layers: ['preload', 'shared'], packages: ['electron'] },
-  // The chart-option builders are pure: the app and the Node exporters both use them.
-  'renderer/charts': { layers: ['renderer/charts', 'engine', 'shared'], packages: ['echarts'] },
-  renderer: { layers: ['renderer', 'renderer/charts', 'shared', 'engine'], packages: ['vue', 'pinia', 'echarts', 'vue-echarts', 'zod'] },
-  cli: { layers: ['cli', 'main/core', 'main/serve', 'renderer/charts', 'engine', 'shared'], packages: ['node', 'zod'] },
+  renderer: { layers: ['renderer', 'charts', 'shared', 'engine', 'presets'], packages: ['vue', 'pinia', 'echarts', 'vue-echarts', 'zod'] },
 };
 
+/** The layer of a file: a folder of src/, one of the data layers, or null outside them. */
 function layerOf(file, srcRoot) {
   const rel = relative(srcRoot, file).split(sep).join('/');
+  if (rel === '../package.json') return 'package.json';
+  if (/^\.\.\/resources\/presets\/[\w-]+\.json$/.test(rel)) return 'presets';
   if (rel.startsWith('..')) return null;
-  if (rel === 'package.json') return 'package.json';
-  for (const layer of Object.keys(RULES)) if (rel === layer || rel.startsWith(`${layer}/`)) return layer;
-  return 'unknown';
+  const top = rel.split('/')[0];
+  return top in RULES ? top : 'unknown';
 }
 
 function packageName(source) {
@@ -39,23 +51,27 @@ function packageName(source) {
 }
 
 export const layersRule = {
-  meta: { type: 'problem', schema: [], messages: { bad: 'Bad layering: {{layer}} may not import {{target}} ({{source}}); see docs/design.md' } },
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      bad: 'Bad layering: {{layer}} may not import {{target}} ({{source}}); see docs/architecture.md',
+      unknownLayer: 'Bad layering: src/{{folder}} is not a layer: add it to tools/eslint-layers.mjs and docs/architecture.md',
+    },
+  },
   create(context) {
     const file = context.filename;
     const srcRoot = SRC;
     const layer = layerOf(file, srcRoot);
-    if (layer === null || layer === 'unknown' || !(layer in RULES)) return {};
+    if (layer === null || layer === 'package.json' || layer === 'presets') return {};
+    if (layer === 'unknown') {
+      return { Program: (node) => context.report({ node, messageId: 'unknownLayer', data: { folder: relative(srcRoot, file).split(sep)[0] } }) };
+    }
     const allowed = RULES[layer];
     const check = (node, source) => {
       if (typeof source !== 'string') return;
-      // `?modulePath` (electron-vite) yields the engine bundle's file path for utilityProcess.fork, not code.
-      if (layer === 'main/electron' && source.endsWith('/worker/index?modulePath')) return;
       if (source.startsWith('.')) {
-        const target = layerOf(resolve(dirname(file), source), srcRoot);
-        // package.json (name and version) sits above src/ and is plain data.
-        if (target === null && /package\.json$/.test(source)) return;
-        // The paper's presets are data shared by the app and the CLI.
-        if (target === null && /resources\/presets\/[\w-]+\.json$/.test(source)) return;
+        const target = layerOf(resolve(dirname(file), source.replace(/\?.*$/, '')), srcRoot);
         if (target !== null && allowed.layers.includes(target)) return;
         context.report({ node, messageId: 'bad', data: { layer, target: target ?? 'outside src/', source } });
         return;

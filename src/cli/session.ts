@@ -1,8 +1,8 @@
 /** Opening the store and the engine pool for a command, and closing them whatever happens. */
 import { availableParallelism } from 'node:os';
-import { Lab } from '../main/core/lab';
-import { EnginePool, forkSpawner } from '../main/core/pool';
-import { RunStore } from '../main/core/store/store';
+import { Lab } from '../backend/lab';
+import { EnginePool, forkSpawner } from '../backend/pool';
+import { RunStore } from '../backend/store/store';
 import { APP_VERSION } from '../shared/app';
 import { UsageError } from './args';
 

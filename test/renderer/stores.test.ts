@@ -10,10 +10,10 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/engine/experiment';
 import { validateSpec } from '../../src/engine/spec';
-import { Lab } from '../../src/main/core/lab';
-import { LabApiService } from '../../src/main/core/labApi';
-import { EnginePool, forkSpawner } from '../../src/main/core/pool';
-import { RunStore } from '../../src/main/core/store/store';
+import { Lab } from '../../src/backend/lab';
+import { LabApiService } from '../../src/backend/labApi';
+import { EnginePool, forkSpawner } from '../../src/backend/pool';
+import { RunStore } from '../../src/backend/store/store';
 import type { Route } from '../../src/renderer/src/stores/ui';
 import { type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
 

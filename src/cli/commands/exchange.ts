@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../main/core/exchange';
+import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../backend/exchange';
 import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { writeAtomically } from '../files';

@@ -9,7 +9,7 @@
  * seeds, spec hashes, app version) is written next to it unless --no-sidecar.
  */
 import { parseArgs } from 'node:util';
-import { exportExperimentFigure } from '../../main/core/figureFiles';
+import { exportExperimentFigure } from '../../backend/figureFiles';
 import { EXPORT_FORMATS, type ExportFormat, ExportSettingsSchema, FIGURE_KINDS, SIZE_PRESETS } from '../../shared/figureExport';
 import { databasePath, experimentId, UsageError } from '../args';
 import { writeAtomically } from '../files';

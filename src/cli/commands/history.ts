@@ -5,8 +5,8 @@
  *   w2s cancel ID [--db FILE]
  */
 import { parseArgs } from 'node:util';
-import { experimentListItem } from '../../main/core/labApi';
-import type { ExperimentRecord } from '../../main/core/store/store';
+import { experimentListItem } from '../../backend/labApi';
+import type { ExperimentRecord } from '../../backend/store/store';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { openStore } from '../session';
 

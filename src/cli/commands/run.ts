@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSpec, resolvePath } from '../../engine/spec';
-import type { Lab } from '../../main/core/lab';
-import type { ExperimentRecord } from '../../main/core/store/store';
+import type { Lab } from '../../backend/lab';
+import type { ExperimentRecord } from '../../backend/store/store';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
 import { databasePath, experimentId, integerFlag, stringifyReadable, UsageError } from '../args';
 import { ProgressReporter } from '../progress';

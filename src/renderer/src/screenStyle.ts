@@ -4,8 +4,8 @@
  * CSV and exports keep full resolution).
  */
 import type { EChartsOption } from 'echarts';
-import { buildFigure, defaultStyle } from '../charts/index';
-import type { BandKind, FigureInput, FigureKind, FigureStyle, Metric } from '../charts/types';
+import { buildFigure, defaultStyle } from '../../charts/index';
+import type { BandKind, FigureInput, FigureKind, FigureStyle, Metric } from '../../charts/types';
 import type { Theme } from './stores/ui';
 
 export interface ScreenSettings {

@@ -10,7 +10,7 @@ import { shallowRef } from 'vue';
 import type { ExperimentSpec } from '../../../engine/spec';
 import type { ExperimentSummary } from '../../../engine/summary';
 import type { LabOutput } from '../../../shared/labApi';
-import type { FigureInput } from '../../charts/types';
+import type { FigureInput } from '../../../charts/types';
 import { useLab } from '../api/lab';
 
 export const LIVE_REFRESH_MS = 1500;

@@ -4,13 +4,13 @@
  * by the LabApi's exportFigure (the app's Export dialog) and by `w2s export --figure`, so the same
  * settings give the same bytes from either.
  */
-import type { RunSeries } from '../../engine/run';
-import type { ExperimentSpec } from '../../engine/spec';
-import { type ExperimentSummary, selectStep } from '../../engine/summary';
-import { buildFigure, defaultStyle } from '../../renderer/charts/index';
-import type { FigureInput, FigureKind, FigureStyle, SeriesBundle } from '../../renderer/charts/types';
-import { APP_VERSION } from '../../shared/app';
-import { type ExportFormat, type ExportSettings, heightOf } from '../../shared/figureExport';
+import type { RunSeries } from '../engine/run';
+import type { ExperimentSpec } from '../engine/spec';
+import { type ExperimentSummary, selectStep } from '../engine/summary';
+import { buildFigure, defaultStyle } from '../charts/index';
+import type { FigureInput, FigureKind, FigureStyle, SeriesBundle } from '../charts/types';
+import { APP_VERSION } from '../shared/app';
+import { type ExportFormat, type ExportSettings, heightOf } from '../shared/figureExport';
 import { exportFigure, sidecarJson } from './figures/index';
 import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 

@@ -5,8 +5,8 @@
  * from the ECharts option here and written into the script as constants. The naming conventions
  * for bands and heatmap rows are documented in csv.ts.
  */
-import type { Figure } from '../../../renderer/charts/types';
-import { APP_VERSION } from '../../../shared/app';
+import type { Figure } from '../../charts/types';
+import { APP_VERSION } from '../../shared/app';
 import { BAND_LOWER_SUFFIX, BAND_UPPER_SUFFIX } from './csv';
 import { goldenHeight } from './svg';
 

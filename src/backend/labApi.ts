@@ -2,9 +2,9 @@
  * The LabApi implemented on the lab service and the store. Transports (Electron IPC, HTTP) call
  * `handle(method, input)`: the input is validated here, and so is the output before it leaves.
  */
-import { runKeys, samplesToDraw } from '../../engine/experiment';
-import { parseSpec } from '../../engine/spec';
-import { theory } from '../../engine/theory';
+import { runKeys, samplesToDraw } from '../engine/experiment';
+import { parseSpec } from '../engine/spec';
+import { theory } from '../engine/theory';
 import {
   isLabMethod,
   LabRequestError,
@@ -14,7 +14,7 @@ import {
   type LabOutput,
   parseInput,
   parseOutput,
-} from '../../shared/labApi';
+} from '../shared/labApi';
 import { EngineCalibration } from './calibration';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import type { Lab } from './lab';

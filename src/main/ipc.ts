@@ -4,8 +4,8 @@
  * validated by the service, every error crosses as { status, message }.
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, LabRequestError } from '../../shared/labApi';
-import type { LabApiService } from '../core/labApi';
+import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, LabRequestError } from '../shared/labApi';
+import type { LabApiService } from '../backend/labApi';
 
 export interface IpcOptions {
   /** True for frames of the app itself (file:// of the built renderer, or the dev server). */

@@ -4,8 +4,8 @@
  * from that SVG (so all three look the same), CSV holds the plotted data, `py` a matplotlib script.
  */
 import { z } from 'zod';
-import type { Figure } from '../../../renderer/charts/types';
-import { EXPORT_LIMITS } from '../../../shared/figureExport';
+import type { Figure } from '../../charts/types';
+import { EXPORT_LIMITS } from '../../shared/figureExport';
 import { plottedCsv } from './csv';
 import { resolveFont } from './fonts';
 import { matplotlibScript } from './matplotlib';

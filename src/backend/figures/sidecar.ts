@@ -5,7 +5,7 @@
  * same spec always hashes the same, whatever order its keys were written in.
  */
 import { createHash } from 'node:crypto';
-import { APP_NAME, APP_VERSION } from '../../../shared/app';
+import { APP_NAME, APP_VERSION } from '../../shared/app';
 
 export const SIDECAR_SCHEMA = 'w2s-lab/figure-sidecar@1';
 

@@ -3,7 +3,7 @@
  * from its run descriptor, against its observed gain; the theorem is borne out where the signs agree.
  */
 import type { ScatterSeriesOption } from 'echarts';
-import { theory } from '../../engine/theory';
+import { theory } from '../engine/theory';
 import { frame, zeroLine } from './common';
 import { cellGroups } from './data';
 import { colorAt, px } from './style';

@@ -6,10 +6,10 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunDescriptor, RunKey } from '../../../engine/experiment';
-import type { RunCheckpoint, RunSeries } from '../../../engine/run';
-import { type ExperimentSpec, validateSpec } from '../../../engine/spec';
-import type { ExperimentSummary } from '../../../engine/summary';
+import type { RunDescriptor, RunKey } from '../../engine/experiment';
+import type { RunCheckpoint, RunSeries } from '../../engine/run';
+import { type ExperimentSpec, validateSpec } from '../../engine/spec';
+import type { ExperimentSummary } from '../../engine/summary';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 
 export type ExperimentStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';

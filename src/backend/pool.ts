@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { JobReply, JobRequest } from '../../shared/jobs';
+import type { JobReply, JobRequest } from '../shared/jobs';
 
 /** What the pool needs of an engine process. */
 export interface EngineProcess {
@@ -36,7 +36,7 @@ export const ENGINE_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size=
  * the CLI itself is. (The desktop app forks electron-vite's bundle of the same file instead.)
  */
 export function workerEntry(): { modulePath: string; execArgv: string[] } {
-  const source = join(__dirname, '..', '..', 'worker', 'index.ts');
+  const source = join(__dirname, '..', 'worker', 'index.ts');
   return { modulePath: source, execArgv: [...ENGINE_V8_FLAGS, '--import', pathToFileURL(require.resolve('tsx')).href] };
 }
 

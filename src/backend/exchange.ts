@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { parseSpec } from '../../engine/spec';
-import { APP_VERSION } from '../../shared/app';
+import { parseSpec } from '../engine/spec';
+import { APP_VERSION } from '../shared/app';
 import { packSeries, type ExperimentRecord, type RunStore } from './store/store';
 
 export const BUNDLE_FORMAT = 'w2s-lab-bundle';

@@ -3,11 +3,11 @@
  * written to the store every few seconds, throttled progress events, cancel and resume. Shared by
  * the desktop app, `w2s serve` and the CLI.
  */
-import { cellsOf, runKeys } from '../../engine/experiment';
-import type { RunSeries } from '../../engine/run';
-import { type ExperimentSpec, resolvePath } from '../../engine/spec';
-import { type RunOutcome, summarizeExperiment } from '../../engine/summary';
-import type { SeriesChunk } from '../../shared/jobs';
+import { cellsOf, runKeys } from '../engine/experiment';
+import type { RunSeries } from '../engine/run';
+import { type ExperimentSpec, resolvePath } from '../engine/spec';
+import { type RunOutcome, summarizeExperiment } from '../engine/summary';
+import type { SeriesChunk } from '../shared/jobs';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
 

@@ -22,7 +22,7 @@
  *  - Everything else is a line or scatter series, drawn as the option's series of the same name
  *    is (type 'line' or 'scatter'); series names are unique within a figure.
  */
-import type { Figure, PlottedSeries } from '../../../renderer/charts/types';
+import type { Figure, PlottedSeries } from '../../charts/types';
 
 export const CSV_COLUMNS = ['experiment_id', 'series', 'x_label', 'x', 'y_label', 'y'] as const;
 

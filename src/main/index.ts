@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { app, BrowserWindow, ipcMain, session, shell, utilityProcess } from 'electron';
-import workerPath from '../../worker/index?modulePath';
-import { APP_VERSION } from '../../shared/app';
-import { Lab } from '../core/lab';
-import { LabApiService } from '../core/labApi';
-import { ENGINE_V8_FLAGS, EnginePool } from '../core/pool';
-import { RunStore } from '../core/store/store';
+import workerPath from '../worker/index?modulePath';
+import { APP_VERSION } from '../shared/app';
+import { Lab } from '../backend/lab';
+import { LabApiService } from '../backend/labApi';
+import { ENGINE_V8_FLAGS, EnginePool } from '../backend/pool';
+import { RunStore } from '../backend/store/store';
 import { forwardLabEvents, registerLabIpc, trustedSender } from './ipc';
 import { utilitySpawner } from './utilityEngine';
 

@@ -5,9 +5,9 @@
  * plotted series as CSV. Nothing here may touch the DOM or Node.
  */
 import type { EChartsOption } from 'echarts';
-import type { ExperimentSpec } from '../../engine/spec';
-import type { ExperimentSummary } from '../../engine/summary';
-import type { LabOutput } from '../../shared/labApi';
+import type { ExperimentSpec } from '../engine/spec';
+import type { ExperimentSummary } from '../engine/summary';
+import type { LabOutput } from '../shared/labApi';
 
 /** Every run's series in one block, as getSeries returns it. */
 export type SeriesBundle = LabOutput<'getSeries'>;

@@ -6,10 +6,10 @@
  */
 import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
-import type { Figure } from '../../../renderer/charts/types';
+import type { Figure } from '../../charts/types';
 import { installTextMeasure } from './measure';
 
-import { GOLDEN, SIZE_PRESETS } from '../../../shared/figureExport';
+import { GOLDEN, SIZE_PRESETS } from '../../shared/figureExport';
 
 /** Common paper widths in inches (one column of a two-column paper, full width, in between): shared with the dialog and the CLI. */
 export { SIZE_PRESETS };

@@ -3,8 +3,8 @@
  * `utilityProcess.fork` (messages through process.parentPort in the worker).
  */
 import type { UtilityProcess } from 'electron';
-import type { JobReply, JobRequest } from '../../shared/jobs';
-import type { EngineProcess, SpawnEngine } from '../core/pool';
+import type { JobReply, JobRequest } from '../shared/jobs';
+import type { EngineProcess, SpawnEngine } from '../backend/pool';
 
 /** The part of Electron's UtilityProcess the wrapper uses (a stand-in in tests). */
 export type UtilityProcessLike = Pick<UtilityProcess, 'postMessage' | 'kill'> & {

@@ -3,10 +3,10 @@
  * selected learning rate in the 3-D frame its descriptor fixes, averaged over a cell's teachers.
  * Only exact for isotropic Gaussian data with hard, noise-free teacher labels.
  */
-import type { RunDescriptor } from '../../engine/experiment';
-import { populationFlow } from '../../engine/flow';
-import { accuracyFromCos } from '../../engine/sft/kernel';
-import type { ExperimentSpec } from '../../engine/spec';
+import type { RunDescriptor } from '../engine/experiment';
+import { populationFlow } from '../engine/flow';
+import { accuracyFromCos } from '../engine/sft/kernel';
+import type { ExperimentSpec } from '../engine/spec';
 import type { SelectedTeacher } from './data';
 import type { Metric } from './types';
 

@@ -11,8 +11,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { LabRequestError } from '../../shared/labApi';
-import type { LabApiService } from '../core/labApi';
+import { LabRequestError } from '../shared/labApi';
+import type { LabApiService } from '../backend/labApi';
 
 export interface ServeOptions {
   readonly host: string;

@@ -3,10 +3,10 @@
  * selection per teacher (the same rule as engine/summary, so a running experiment's figures agree
  * with the summary it will get), statistics across teachers, EMA smoothing and on-screen thinning.
  */
-import { CEILING, cellsOf, type Cell, type RunDescriptor, type RunKey } from '../../engine/experiment';
-import type { RunSeries } from '../../engine/run';
-import type { ExperimentSpec } from '../../engine/spec';
-import { selectStep } from '../../engine/summary';
+import { CEILING, cellsOf, type Cell, type RunDescriptor, type RunKey } from '../engine/experiment';
+import type { RunSeries } from '../engine/run';
+import type { ExperimentSpec } from '../engine/spec';
+import { selectStep } from '../engine/summary';
 import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
 
 /** One run's columns as subarrays of bundle.data (views, never copies). */
