@@ -96,7 +96,8 @@ describe('the lab UI in Chromium against w2s serve', () => {
   it('gives a time estimate on a fresh history, from a calibration probe (no benchmark needed)', async () => {
     await page.getByTestId('nav-builder').click();
     await expect.poll(() => page.getByTestId('estimate-time').textContent(), { timeout: 20_000 }).toMatch(/^about \S/);
-    expect(await page.getByTestId('estimate-basis').textContent()).toMatch(/calibration probe/);
+    expect(await page.getByTestId('estimate-basis').textContent()).toMatch(/calibration probe/i);
+    await shot('02-builder-estimate');
   });
 
   it('shows a field error next to its field and blocks the start', async () => {
