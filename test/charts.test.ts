@@ -5,7 +5,7 @@
  */
 import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
-import { accuracyFromCos } from '../src/engine/sft/kernel';
+import { accuracyFromCos } from '../src/engine/accuracy';
 import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../src/engine/experiment';
 import { type ExperimentSpec, validateSpec } from '../src/engine/spec';
 import { summarizeExperiment, type ExperimentSummary, type RunOutcome } from '../src/engine/summary';

@@ -46,7 +46,6 @@ describe('figures of a stored experiment', () => {
     const file = await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings });
     const parsed = parsePlottedCsv(file.content as string);
     const summary = store.getExperiment(id)?.summary;
-    const lrs = store.getExperiment(id)?.spec.sft.learningRates ?? [];
     const { runs, columns, data } = store.loadSeriesBlock(id);
     const width = columns.length;
     let offset = 0;
@@ -59,7 +58,7 @@ describe('figures of a stored experiment', () => {
     let checked = 0;
     for (const t of summary?.teachers ?? []) {
       const line = parsed.find((s) => s.name === `cell${t.cell} teacher${t.teacher}`);
-      const run = stored.get(`${t.cell}/${t.teacher}/${lrs.indexOf(t.bestLearningRate as number)}`);
+      const run = stored.get(`${t.cell}/${t.teacher}/${t.bestLrIndex}`);
       expect(line, `cell${t.cell} teacher${t.teacher}`).toBeDefined();
       expect(line?.x.length).toBe(41);
       expect(line?.x.every((v, i) => Object.is(v, run?.step[i]))).toBe(true);

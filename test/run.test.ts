@@ -9,7 +9,7 @@ import { Rng } from '../src/engine/rng';
 import { recordedLength, SftRun } from '../src/engine/run';
 import { ReducedKernel } from '../src/engine/sft/reduced';
 import { validateSpec } from '../src/engine/spec';
-import { selectStep } from '../src/engine/summary';
+import { selectLearningRate, selectStep } from '../src/engine/selection';
 
 const base = {
   seed: 9,
@@ -112,5 +112,22 @@ describe('early stopping', () => {
     expect(selectStep(series, 'oracle')).toEqual({ index: 2, score: 0.7 });
     expect(selectStep(series, 'teacher')).toEqual({ index: 1, score: 0.3 });
     expect(selectStep(series, 'validation')).toEqual({ index: 3, score: 0.6 });
+  });
+
+  it('reads the true cosine when the rule’s column was not recorded', () => {
+    expect(selectStep({ ...series, validation: undefined }, 'validation')).toEqual(selectStep(series, 'oracle'));
+  });
+
+  it('selects the learning rate with the best early-stopped score, the lowest index on ties', () => {
+    const at = (cos: number[]) => ({ ...series, cos: Float64Array.from(cos) });
+    const runs = [
+      { lr: 2, series: at([0.5, 0.6, 0.8]) },
+      { lr: 0, series: at([0.5, 0.8, 0.1]) },
+      { lr: 1, series: at([0.5, 0.7, 0.7]) },
+      { lr: 3, series: at([0.5]) }, // nothing past step 0: never selected
+    ];
+    expect(selectLearningRate(runs, 'oracle')).toEqual({ run: runs[1], selection: { index: 1, score: 0.8 } });
+    expect(selectLearningRate([runs[2], runs[3]], 'oracle')).toEqual({ run: runs[2], selection: { index: 1, score: 0.7 } });
+    expect(selectLearningRate([runs[3]], 'oracle')).toBeNull();
   });
 });

@@ -4,9 +4,8 @@
  * by the LabApi's exportFigure (the app's Export dialog) and by `w2s export --figure`, so the same
  * settings give the same bytes from either.
  */
-import type { RunSeries } from '../engine/run';
-import type { ExperimentSpec } from '../engine/spec';
-import { type ExperimentSummary, selectStep } from '../engine/summary';
+import { selectLearningRate } from '../engine/selection';
+import type { ExperimentSummary } from '../engine/summary';
 import { buildFigure, defaultStyle } from '../charts/index';
 import type { FigureInput, FigureKind, FigureStyle, SeriesBundle } from '../charts/types';
 import { APP_VERSION } from '../shared/app';
@@ -18,7 +17,9 @@ import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 export function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
   if (e.summary === null) return undefined;
   const lrs = e.spec.sft.learningRates;
-  const chosen = new Set(e.summary.teachers.filter((t) => t.bestLearningRate !== null).map((t) => `${t.cell}/${t.teacher}/${lrs.indexOf(t.bestLearningRate as number)}`));
+  // Summaries stored before bestLrIndex existed name the rate only.
+  const index = (t: ExperimentSummary['teachers'][number]) => t.bestLrIndex ?? lrs.indexOf(t.bestLearningRate as number);
+  const chosen = new Set(e.summary.teachers.filter((t) => t.bestLearningRate !== null).map((t) => `${t.cell}/${t.teacher}/${index(t)}`));
   return (run) => chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`);
 }
 
@@ -26,30 +27,34 @@ type SeriesBlock = ReturnType<RunStore['loadSeriesBlock']>;
 
 /**
  * Each teacher's selected run, which is all any figure draws: from the summary once the experiment
- * is finished; while it runs, by the spec's early-stopping rule on what is stored so far — the
- * engine's `selectStep`, best score over learning rates, first on ties, as the summary and the
- * chart builders choose — so a live dashboard receives a few runs, not every learning rate's.
+ * is finished; while it runs, by the engine's selection rule on what is stored so far, as the
+ * summary and the chart builders choose, so a live dashboard receives a few runs, not every
+ * learning rate's.
  */
 export function loadSelectedBlock(store: RunStore, e: ExperimentRecord): SeriesBlock {
   const fromSummary = selectedRuns(e);
   if (fromSummary !== undefined) return store.loadSeriesBlock(e.id, fromSummary);
   const { runs, columns, data } = store.loadSeriesBlock(e.id);
-  const rule = columns.includes(criterionColumn(e.spec.sft.earlyStopping)) ? e.spec.sft.earlyStopping : 'oracle';
   const width = columns.length;
-  const best = new Map<string, { index: number; score: number; offset: number }>();
+  const byTeacher = new Map<string, { lr: number; series: { cos: Float64Array; agreement: Float64Array; validation?: Float64Array }; index: number; offset: number }[]>();
   let offset = 0;
   runs.forEach((run, index) => {
     const n = run.recorded;
-    const column = (name: string) => data.subarray(offset + columns.indexOf(name) * n, offset + (columns.indexOf(name) + 1) * n);
+    const column = (name: string) => (columns.includes(name) ? data.subarray(offset + columns.indexOf(name) * n, offset + (columns.indexOf(name) + 1) * n) : undefined);
     if (run.key.teacher >= 0 && n > 1) {
-      const { score } = selectStep({ cos: column('cos'), agreement: column('agreement'), validation: rule === 'validation' ? column('validation') : undefined } as unknown as RunSeries, rule);
       const key = `${run.key.cell}/${run.key.teacher}`;
-      const current = best.get(key);
-      if (current === undefined || score > current.score) best.set(key, { index, score, offset });
+      const list = byTeacher.get(key) ?? [];
+      list.push({ lr: run.key.lr, series: { cos: column('cos')!, agreement: column('agreement')!, validation: column('validation') }, index, offset });
+      byTeacher.set(key, list);
     }
     offset += n * width;
   });
-  const kept = [...best.values()].sort((a, b) => a.index - b.index);
+  const kept = [...byTeacher.values()]
+    .flatMap((list) => {
+      const best = selectLearningRate(list, e.spec.sft.earlyStopping);
+      return best === null ? [] : [best.run];
+    })
+    .sort((a, b) => a.index - b.index);
   const out = new Float64Array(kept.reduce((a, k) => a + runs[k.index].recorded * width, 0));
   let at = 0;
   for (const k of kept) {
@@ -58,10 +63,6 @@ export function loadSelectedBlock(store: RunStore, e: ExperimentRecord): SeriesB
     at += size;
   }
   return { runs: kept.map((k) => runs[k.index]), columns, data: out };
-}
-
-function criterionColumn(rule: ExperimentSpec['sft']['earlyStopping']): string {
-  return rule === 'oracle' ? 'cos' : rule === 'teacher' ? 'agreement' : 'validation';
 }
 
 /** A series block as getSeries sends it and the builders read it. */

@@ -6,7 +6,7 @@
 import { CEILING, cellsOf, type Cell, type RunDescriptor, type RunKey } from '../engine/experiment';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
-import { selectStep } from '../engine/summary';
+import { selectLearningRate } from '../engine/selection';
 import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
 
 /** One run's columns as subarrays of bundle.data (views, never copies). */
@@ -46,7 +46,7 @@ export function runViews(bundle: SeriesBundle): RunView[] {
 
 const EMPTY = new Float64Array(0);
 
-/** A view as the engine's RunSeries (for selectStep); missing columns are empty. */
+/** A view as the engine's RunSeries (for the selection rule); missing columns are empty. */
 export function asRunSeries(view: RunView): RunSeries {
   const c = view.columns;
   return {
@@ -75,9 +75,9 @@ export interface SelectedTeacher {
 }
 
 /**
- * Per (cell, teacher), the learning rate whose early-stopped score is highest (lowest index first
- * on ties), exactly like engine/summary's bestOf, on whatever prefix is recorded. The ceiling run
- * (teacher = CEILING) is left out. A rule whose column is missing falls back to `oracle`.
+ * Per (cell, teacher), the run the early-stopping rule selects over the learning rates (the
+ * engine's selectLearningRate, as the summary does), on whatever prefix is recorded. The ceiling
+ * run (teacher = CEILING) is left out.
  */
 export function selectTeachers(spec: ExperimentSpec, views: RunView[]): SelectedTeacher[] {
   const byTeacher = new Map<string, RunView[]>();
@@ -88,19 +88,12 @@ export function selectTeachers(spec: ExperimentSpec, views: RunView[]): Selected
     list.push(v);
     byTeacher.set(id, list);
   }
-  const rule = spec.sft.earlyStopping;
   const out: SelectedTeacher[] = [];
   for (const list of byTeacher.values()) {
-    let best: { view: RunView; index: number; score: number } | null = null;
-    for (const view of [...list].sort((a, b) => a.key.lr - b.key.lr)) {
-      const series = asRunSeries(view);
-      const usable = (rule === 'validation' && series.validation !== undefined) || (rule === 'teacher' && series.agreement.length > 0);
-      const { index, score } = selectStep(series, usable ? rule : 'oracle');
-      if (index < 0) continue;
-      if (best === null || score > best.score) best = { view, index, score };
-    }
+    const best = selectLearningRate(list.map((view) => ({ lr: view.key.lr, series: asRunSeries(view), view })), spec.sft.earlyStopping);
     if (best === null) continue;
-    const { view, index } = best;
+    const { view } = best.run;
+    const { index } = best.selection;
     const cos = view.columns.cos;
     out.push({
       cell: view.key.cell,

@@ -5,7 +5,7 @@
  */
 import type { RunDescriptor } from '../engine/experiment';
 import { populationFlow } from '../engine/flow';
-import { accuracyFromCos } from '../engine/sft/kernel';
+import { accuracyFromCos } from '../engine/accuracy';
 import type { ExperimentSpec } from '../engine/spec';
 import type { SelectedTeacher } from './data';
 import type { Metric } from './types';

@@ -12,8 +12,10 @@ import { sphereCoordinate, uniformUnitVector } from './distributions';
 import { type DataLaw, isElliptical, sampleRows } from './laws';
 import { Rng, StreamKind } from './rng';
 import type { LabelOptions, ScaleMixture } from './sft/batch';
+import { teacherLabel } from './sft/labels';
 import { DenseKernel, type DenseProblem, type FiniteSftSet } from './sft/dense';
-import { accuracyFromCos, cosFromAccuracy, type EnginePath, type KernelCheckpoint, type SftHyper, type SftKernel } from './sft/kernel';
+import { type EnginePath, type KernelCheckpoint, type SftHyper, type SftKernel } from './sft/kernel';
+import { accuracyFromCos, cosFromAccuracy } from './accuracy';
 import { ProjectedKernel, type ProjectedProblem } from './sft/projected';
 import { ReducedKernel, type ReducedState } from './sft/reduced';
 import { LabelledSample } from './sft/validation';
@@ -326,17 +328,10 @@ export class ExperimentContext {
     const points = new Float64Array(n * this.d);
     sampleRows(this.law, rng, points, n, this.d);
     const y = new Float64Array(n);
-    const threshold = labels.labelNoise * 4294967296;
     for (let i = 0, o = 0; i < n; i++, o += this.d) {
       let t = 0;
       for (let j = 0; j < this.d; j++) t += points[o + j] * teacher[j];
-      if (labels.softBeta === null) {
-        let label = t > 0 ? 1 : 0;
-        if (labels.labelNoise > 0 && rng.nextUint32() < threshold) label = 1 - label;
-        y[i] = label;
-      } else {
-        y[i] = 1 / (1 + Math.exp(-labels.softBeta * t));
-      }
+      y[i] = teacherLabel(t, labels, rng);
     }
     return { points, labels: y, size: n };
   }

@@ -5,7 +5,7 @@
  *   ∇L(w) = β (k(β‖w‖) ŵ − ŵ_T / √(2π)),   k(γ) = E[σ(γz) z] = γ E[σ'(γz)],  z ~ N(0, 1).
  * For Σ = diag(λ), in whitened coordinates v = Σ^{1/2} w: ∇_w L = β Σ^{1/2} (k(β‖v‖) v̂ − v̂_T/√(2π)).
  */
-import { accuracyFromCos } from './sft/kernel';
+import { accuracyFromCos } from './accuracy';
 import { sigmoid } from './sigmoid';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);

@@ -6,6 +6,7 @@
  */
 import { CEILING, type Cell, type RunDescriptor, type RunKey } from './experiment';
 import type { RunSeries, RunStatus } from './run';
+import { type Selection, selectLearningRate } from './selection';
 import type { ExperimentSpec } from './spec';
 
 /** What the summary needs of a finished (or diverged, or partial) run. */
@@ -16,32 +17,8 @@ export interface RunOutcome {
   readonly series: RunSeries;
 }
 
-export interface Selection {
-  /** Index into the recorded series (≥ 1), or -1 when nothing past step 0 was recorded. */
-  readonly index: number;
-  /** The early-stopping criterion's value there. */
-  readonly score: number;
-}
-
-export type EarlyStopping = ExperimentSpec['sft']['earlyStopping'];
-
-/**
- * The step an early-stopping rule picks: the first maximum over recorded steps t ≥ 1 of the true
- * cosine (`oracle`), the validation accuracy (`validation`), or the teacher agreement (`teacher`).
- */
-export function selectStep(series: RunSeries, rule: EarlyStopping): Selection {
-  const criterion = rule === 'oracle' ? series.cos : rule === 'teacher' ? series.agreement : series.validation;
-  if (criterion === undefined) throw new Error(`early stopping '${rule}' needs its series`);
-  let index = -1;
-  let score = -Infinity;
-  for (let i = 1; i < criterion.length; i++) {
-    if (criterion[i] > score) {
-      score = criterion[i];
-      index = i;
-    }
-  }
-  return { index, score };
-}
+export type { EarlyStopping, Selection } from './selection';
+export { selectStep } from './selection';
 
 export interface TeacherSummary {
   readonly teacher: number;
@@ -49,6 +26,8 @@ export interface TeacherSummary {
   readonly accuracy: number;
   readonly kappa: number;
   readonly bestLearningRate: number | null;
+  /** Index of bestLearningRate in spec.sft.learningRates. */
+  readonly bestLrIndex: number | null;
   readonly bestStep: number | null;
   /** cos(w_t*, w*) at the selected step. */
   readonly peakCos: number | null;
@@ -97,15 +76,10 @@ interface Choice {
   readonly selection: Selection;
 }
 
-/** Among one teacher's learning rates, the run whose selected step scores best (first on ties). */
-function bestOf(outcomes: RunOutcome[], rule: EarlyStopping): Choice | null {
-  let best: Choice | null = null;
-  for (const outcome of [...outcomes].sort((a, b) => a.key.lr - b.key.lr)) {
-    const selection = selectStep(outcome.series, rule);
-    if (selection.index < 0) continue;
-    if (best === null || selection.score > best.selection.score) best = { outcome, selection };
-  }
-  return best;
+/** Among one teacher's learning rates, the run the early-stopping rule selects (selection.ts). */
+function bestOf(outcomes: RunOutcome[], rule: ExperimentSpec['sft']['earlyStopping']): Choice | null {
+  const best = selectLearningRate(outcomes.map((outcome) => ({ lr: outcome.key.lr, series: outcome.series, outcome })), rule);
+  return best === null ? null : { outcome: best.run.outcome, selection: best.selection };
 }
 
 /** Mean ± std across teachers of each metric of the selected runs, step by step. */
@@ -163,7 +137,7 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
     if (choice === null) {
       teachers.push({
         teacher, cos: d.teacherCos, accuracy: d.teacherAccuracy, kappa: d.kappa,
-        bestLearningRate: null, bestStep: null, peakCos: null, peakAccuracy: null, gain: null, gainAccuracy: null, pgr: null,
+        bestLearningRate: null, bestLrIndex: null, bestStep: null, peakCos: null, peakAccuracy: null, gain: null, gainAccuracy: null, pgr: null,
       });
       continue;
     }
@@ -178,6 +152,7 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
       accuracy: d.teacherAccuracy,
       kappa: d.kappa,
       bestLearningRate: lrs[choice.outcome.key.lr],
+      bestLrIndex: choice.outcome.key.lr,
       bestStep: s.step[i],
       peakCos: s.cos[i],
       peakAccuracy,

@@ -114,7 +114,7 @@ describe('figures store', () => {
     // One run per teacher of each cell: the one at the learning rate the summary selected.
     const full = validateSpec(spec);
     const summary = store.getExperiment(id)?.summary;
-    const expected = (summary?.teachers ?? []).map((t) => ({ cell: t.cell, teacher: t.teacher, lr: full.sft.learningRates.indexOf(t.bestLearningRate as number) }));
+    const expected = (summary?.teachers ?? []).map((t) => ({ cell: t.cell, teacher: t.teacher, lr: t.bestLrIndex }));
     expect(input.bundle.runs.map((r) => r.key)).toEqual(expected);
     expect(expected.length).toBe(2 * 6);
     // The block holds each run's recorded points of each column, and nothing else; they equal the full block's.

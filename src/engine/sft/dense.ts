@@ -7,13 +7,9 @@ import { type DataLaw, innerSigma, isElliptical, RowSampler, spectrumOf } from '
 import { Rng } from '../rng';
 import { sigmoid } from '../sigmoid';
 import type { LabelOptions } from './batch';
-import {
-  accuracyFromCos,
-  type KernelCheckpoint,
-  METRIC_COUNT,
-  type SftHyper,
-  type SftKernel,
-} from './kernel';
+import { teacherLabel } from './labels';
+import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
+import { accuracyFromCos } from '../accuracy';
 import type { LabelledSample } from './validation';
 
 /** A finite SFT set reused for epochs (docs/spec.md §1 variant), with its teacher labels fixed once. */
@@ -39,7 +35,6 @@ export interface DenseProblem {
   readonly finiteSet: FiniteSftSet | null;
 }
 
-const TWO_POW_32 = 4294967296;
 
 export class DenseKernel implements SftKernel {
   readonly path = 'dense' as const;
@@ -137,14 +132,7 @@ export class DenseKernel implements SftKernel {
       m += row[j] * w[j];
       t += row[j] * teacher[j];
     }
-    const { softBeta, labelNoise } = this.labels;
-    let y: number;
-    if (softBeta === null) {
-      y = t > 0 ? 1 : 0;
-      if (labelNoise > 0 && this.rng.nextUint32() < labelNoise * TWO_POW_32) y = 1 - y;
-    } else {
-      y = sigmoid(softBeta * t);
-    }
+    const y = teacherLabel(t, this.labels, this.rng);
     const c = beta * (sigmoid(beta * m) - y);
     for (let j = 0; j < d; j++) gradient[j] += c * row[j];
   }

@@ -43,14 +43,3 @@ export interface SftKernel {
   isFinite(): boolean;
   checkpoint(): KernelCheckpoint;
 }
-
-/** Accuracy of a direction with Σ-cosine `cos` to w* under any elliptical law (docs/spec.md §2). */
-export function accuracyFromCos(cos: number): number {
-  const c = cos > 1 ? 1 : cos < -1 ? -1 : cos;
-  return 1 - Math.acos(c) / Math.PI;
-}
-
-/** The cosine whose elliptical accuracy is `accuracy` (inverse of accuracyFromCos). */
-export function cosFromAccuracy(accuracy: number): number {
-  return Math.cos(Math.PI * (1 - accuracy));
-}

@@ -12,13 +12,8 @@
 import { fillNormal } from '../distributions';
 import { Rng } from '../rng';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
-import {
-  accuracyFromCos,
-  type KernelCheckpoint,
-  METRIC_COUNT,
-  type SftHyper,
-  type SftKernel,
-} from './kernel';
+import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
+import { accuracyFromCos } from '../accuracy';
 import type { LabelledSample } from './validation';
 
 export interface ProjectedProblem {

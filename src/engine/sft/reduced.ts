@@ -11,13 +11,8 @@
 import { chiSquare, normal } from '../distributions';
 import { Rng } from '../rng';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
-import {
-  accuracyFromCos,
-  type KernelCheckpoint,
-  METRIC_COUNT,
-  type SftHyper,
-  type SftKernel,
-} from './kernel';
+import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
+import { accuracyFromCos } from '../accuracy';
 
 /** Coordinates of the student in the frame (w*, f, h), ρ ≥ 0. */
 export interface ReducedState {
