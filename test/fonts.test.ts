@@ -120,7 +120,7 @@ describe('the packaged desktop app', () => {
       }
       // A process whose resourcesPath is that folder, as Electron sets it in a packaged app.
       const probe = `process.resourcesPath = ${JSON.stringify(resources)};
-        const { familyFiles } = require(${JSON.stringify(join(ROOT, 'src/main/core/figures/fonts.ts'))});
+        const { familyFiles } = require(${JSON.stringify(join(ROOT, 'src/backend/figures/fonts.ts'))});
         const { FONT_FAMILIES } = require(${JSON.stringify(join(ROOT, 'src/shared/figureExport.ts'))});
         process.stdout.write(JSON.stringify(FONT_FAMILIES.flatMap((f) => familyFiles(f))));`;
       const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', probe], { cwd: ROOT, encoding: 'utf8' });

@@ -69,6 +69,23 @@ describe('w2s/layers refuses a wrong-layer import', () => {
   });
 });
 
+describe('w2s/layers in Vue single-file components', () => {
+  async function vueMessages(code: string): Promise<string[]> {
+    const results = await eslint.lintText(`<script setup lang="ts">\n${code}\n</script>\n<template><p>probe</p></template>\n`, { filePath: join(ROOT, 'src/renderer/src/components/__Probe.vue') });
+    expect(results[0].messages.filter((m) => m.fatal === true)).toEqual([]);
+    return results[0].messages.filter((m) => m.ruleId === 'w2s/layers').map((m) => m.message);
+  }
+
+  it('refuses what the renderer may not import', async () => {
+    expect(await vueMessages("import { readFileSync } from 'node:fs';\nreadFileSync('x');")).toEqual(["Bad layering: renderer may not import package 'node' (node:fs); see docs/architecture.md"]);
+    expect(await vueMessages("import { Lab } from '../../../backend/lab';\nconsole.log(Lab);")).toHaveLength(1);
+  });
+
+  it('allows what it may', async () => {
+    expect(await vueMessages("import { ref } from 'vue';\nimport { buildFigure } from '../../../charts/index';\nconsole.log(ref, buildFigure);")).toEqual([]);
+  });
+});
+
 describe('w2s/layers allows what docs/architecture.md allows', () => {
   const allowed: [string, string][] = [
     [ENGINE, "import { z } from 'zod';"],
