@@ -362,7 +362,7 @@ describe('w2s export --figure', () => {
 
   it('refuses bad settings naming the flag and its range, and writes nothing', () => {
     const out = join(dir, 'never.svg');
-    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--width', '40', '--out', out, '--db', db))).toMatch(/--width: must be in \[1, 20\] \(inches\)/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--width', '40', '--out', out, '--db', db))).toMatch(/--width: must be a number from 1 to 20 \(inches\)/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'pie', '--db', db))).toMatch(/--figure must be one of trajectories, .*theory/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--dpi', '150', '--db', db))).toMatch(/--dpi: must be 300 or 600/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--font', 'Comic Sans', '--db', db))).toMatch(/--font: must be one of DejaVu Sans/);

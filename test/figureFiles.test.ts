@@ -98,7 +98,7 @@ describe('figures of a stored experiment', () => {
       }
       throw new Error('accepted');
     };
-    expect(await refused({ ids: [id], kind: 'gains', format: 'svg', settings: { widthIn: 0.3 } })).toMatch(/settings\.widthIn: must be in \[1, 20\] \(inches\)/);
+    expect(await refused({ ids: [id], kind: 'gains', format: 'svg', settings: { widthIn: 0.3 } })).toMatch(/settings\.widthIn: must be a number from 1 to 20 \(inches\)/);
     expect(await refused({ ids: [id], kind: 'pie', format: 'svg' })).toMatch(/kind: must be one of trajectories/);
     expect(await refused({ ids: [id], kind: 'gains', format: 'gif' })).toMatch(/format: must be one of svg, pdf, png, csv, py, json/);
     expect(await refused({ ids: [id], kind: 'compare', format: 'svg' })).toMatch(/compare needs 2–8 experiments/);

@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SIZE_PRESETS,
   canonicalJson,
   exportFigure,
   formatNumber,
-  goldenHeight,
   matplotlibScript,
   parsePlottedCsv,
   plottedCsv,
@@ -24,8 +22,8 @@ import {
   svgToPdf,
   expandPaintOrder,
   svgToPng,
-  validateExportSettings,
 } from '../src/backend/figures/index';
+import { ExportRequestSchema, goldenHeight, parseExportSettings, SIZE_PRESETS } from '../src/shared/figureExport';
 import { cellsOf } from '../src/engine/experiment';
 import { summarizeExperiment } from '../src/engine/summary';
 import { buildFigure, defaultStyle } from '../src/charts/index';
@@ -440,28 +438,29 @@ describe('sidecar', () => {
 
 describe('exportFigure and settings', () => {
   it('returns text for svg/csv/py and bytes for pdf/png', async () => {
-    const base = { widthIn: 3.25, heightIn: 2, dpi: 300 as const, fontFamily: 'DejaVu Sans' };
-    expect(await exportFigure(lineFigure, { ...base, format: 'svg' })).toMatch(/^<\?xml/);
-    expect(await exportFigure(lineFigure, { ...base, format: 'csv' })).toMatch(/^experiment_id,series,/);
-    expect(await exportFigure(lineFigure, { ...base, format: 'py' })).toMatch(/^#!\/usr\/bin\/env python3/);
-    const pdf = await exportFigure(lineFigure, { ...base, format: 'pdf' });
+    const settings = parseExportSettings({ widthIn: 3.25, heightIn: 2, dpi: 300, fontFamily: 'DejaVu Sans' });
+    expect(await exportFigure(lineFigure, { settings, format: 'svg' })).toMatch(/^<\?xml/);
+    expect(await exportFigure(lineFigure, { settings, format: 'csv' })).toMatch(/^experiment_id,series,/);
+    expect(await exportFigure(lineFigure, { settings, format: 'py' })).toMatch(/^#!\/usr\/bin\/env python3/);
+    const pdf = await exportFigure(lineFigure, { settings, format: 'pdf' });
     expect(Buffer.isBuffer(pdf) && pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const png = await exportFigure(lineFigure, { ...base, format: 'png', dpi: 600 });
+    const png = await exportFigure(lineFigure, { settings: { ...settings, dpi: 600 }, format: 'png' });
     expect(pngSize(png as Buffer)).toEqual([1950, 1200]);
   });
 
   it('rejects bad settings naming the field and its allowed range', () => {
-    const ok = { format: 'pdf', widthIn: 3.25, dpi: 300, fontFamily: 'DejaVu Sans' };
-    expect(validateExportSettings(ok)).toMatchObject({ format: 'pdf', widthIn: 3.25, dpi: 300, fontSizePt: 8 });
-    expect(() => validateExportSettings({ ...ok, widthIn: 0 })).toThrow(/widthIn must be a number from 1 to 20 \(inches\)/);
-    expect(() => validateExportSettings({ ...ok, heightIn: 50 })).toThrow(/heightIn must be a number from 0\.5 to 20/);
-    expect(() => validateExportSettings({ ...ok, widthIn: '3' })).toThrow(/widthIn/);
-    expect(() => validateExportSettings({ ...ok, widthIn: NaN })).toThrow(/widthIn/);
-    expect(() => validateExportSettings({ ...ok, dpi: 150 })).toThrow(/dpi must be 300 or 600/);
-    expect(() => validateExportSettings({ ...ok, format: 'gif' })).toThrow(/format must be one of svg, pdf, png, csv, py/);
-    expect(() => validateExportSettings({ ...ok, colour: 'red' })).toThrow(/unknown export setting.*colour/);
-    expect(() => validateExportSettings({ ...ok, fontFamily: 'Comic Nonexistent' })).toThrow(/fontFamily.*Comic Nonexistent/);
-    expect(() => validateExportSettings(null)).toThrow(/Invalid export settings/);
+    const ok = { widthIn: 3.25, dpi: 300, fontFamily: 'DejaVu Sans' };
+    expect(parseExportSettings(ok)).toMatchObject({ widthIn: 3.25, dpi: 300, fontSize: 8, heightIn: null });
+    expect(() => parseExportSettings({ ...ok, widthIn: 0 })).toThrow(/widthIn: must be a number from 1 to 20 \(inches\)/);
+    expect(() => parseExportSettings({ ...ok, heightIn: 50 })).toThrow(/heightIn: must be a number from 0\.5 to 20/);
+    expect(() => parseExportSettings({ ...ok, widthIn: '3' })).toThrow(/widthIn/);
+    expect(() => parseExportSettings({ ...ok, widthIn: NaN })).toThrow(/widthIn/);
+    expect(() => parseExportSettings({ ...ok, dpi: 150 })).toThrow(/dpi: must be 300 or 600/);
+    expect(() => parseExportSettings({ ...ok, colour: 'red' })).toThrow(/unknown setting.*colour/);
+    expect(() => parseExportSettings({ ...ok, fontFamily: 'Comic Nonexistent' })).toThrow(/fontFamily: must be one of DejaVu Sans/);
+    expect(() => parseExportSettings(null)).toThrow(/Invalid export settings/);
+    const format = ExportRequestSchema.safeParse({ ids: [1], kind: 'gains', format: 'gif' });
+    expect(format.success ? '' : format.error.issues[0].message).toMatch(/must be one of svg, pdf, png, csv, py, json/);
   });
 });
 
@@ -490,23 +489,23 @@ describe('figures from the chart builders (a real tiny experiment)', () => {
   for (const kind of ['trajectories', 'gains', 'heatmap', 'gainVsAccuracy', 'theory'] as FigureKind[]) {
     it(`${kind}: SVG well-formed, PDF fonts embedded, CSV = plotted series, script parses`, async () => {
       const figure = buildFigure(kind, [input], defaultStyle({ width: 312, height: 193, fontSize: 8, maxPoints: null, theme: 'light' }));
-      const settings = { widthIn: 3.25, dpi: 300 as const, fontFamily: 'DejaVu Serif', csvFile: `${kind}.csv` };
-      const svg = (await exportFigure(figure, { ...settings, format: 'svg' })) as string;
+      const file = { settings: parseExportSettings({ widthIn: 3.25, dpi: 300, fontFamily: 'DejaVu Serif' }), csvFile: `${kind}.csv` };
+      const svg = (await exportFigure(figure, { ...file, format: 'svg' })) as string;
       checkWellFormed(svg);
       expect(svg).toContain(`>${figure.xAxisLabel}</text>`);
-      const pdf = (await exportFigure(figure, { ...settings, format: 'pdf' })) as Buffer;
+      const pdf = (await exportFigure(figure, { ...file, format: 'pdf' })) as Buffer;
       for (const f of pdfFonts(pdf, `${kind}.pdf`)) {
         expect(f.emb).toBe('yes');
         expect(f.type).toMatch(/^(CID )?TrueType/);
         expect(f.name).toMatch(/DejaVuSerif/);
       }
-      const parsed = parsePlottedCsv((await exportFigure(figure, { ...settings, format: 'csv' })) as string);
+      const parsed = parsePlottedCsv((await exportFigure(figure, { ...file, format: 'csv' })) as string);
       expect(parsed.map((s) => s.name)).toEqual(figure.series.map((s) => s.name));
       for (const [i, s] of figure.series.entries()) {
         expect(parsed[i].y.every((v, j) => Object.is(v, s.y[j]))).toBe(true);
         expect(parsed[i].x.every((v, j) => Object.is(v, s.x[j]))).toBe(true);
       }
-      const py = (await exportFigure(figure, { ...settings, format: 'py' })) as string;
+      const py = (await exportFigure(figure, { ...file, format: 'py' })) as string;
       // Per-teacher lines come from one polyline series in the option; each keeps its faint style.
       if (kind === 'trajectories') expect(py).toMatch(/"cell0 teacher0": \{"kind": "line", [^}]*"alpha": 0\.25/);
       if (hasPython()) {

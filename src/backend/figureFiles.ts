@@ -130,15 +130,6 @@ export async function exportExperimentFigure(
     return { fileName, mime: MIME.json, content: sidecarJson({ experiments, kind, settings, format: request.describes ?? format, appVersion: APP_VERSION }) };
   }
   const figure = buildFigure(kind, inputs, exportStyle(settings));
-  const content = await exportFigure(figure, {
-    format,
-    widthIn: settings.widthIn,
-    heightIn: heightOf(settings),
-    dpi: settings.dpi,
-    fontFamily: settings.fontFamily,
-    fontSizePt: settings.fontSize,
-    lineWidth: settings.lineWidth,
-    csvFile: exportFileName(ids, kind, 'csv'),
-  });
+  const content = await exportFigure(figure, { format, settings, csvFile: exportFileName(ids, kind, 'csv') });
   return { fileName, mime: MIME[format], content };
 }

@@ -7,6 +7,7 @@
 import type { EChartsOption } from 'echarts';
 import type { ExperimentSpec } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
+import type { BandKind, ExportSettings, Metric, PaletteName } from '../shared/figureExport';
 import type { LabOutput } from '../shared/labApi';
 
 /** Every run's series in one block, as getSeries returns it. */
@@ -23,10 +24,7 @@ export interface FigureInput {
   readonly bundle: SeriesBundle;
 }
 
-export type FigureKind = 'trajectories' | 'gains' | 'gainVsAccuracy' | 'gainVsKappa' | 'heatmap' | 'compare' | 'theory';
-export type Metric = 'cos' | 'inner' | 'norm' | 'accuracy';
-export type BandKind = 'std' | 'sem' | 'ci95' | 'minmax';
-export type PaletteName = 'colorblind' | 'tol-bright';
+export type { BandKind, FigureKind, Metric, PaletteName } from '../shared/figureExport';
 
 export interface FigureStyle {
   /** Drawing size in CSS pixels; exporters convert inches at 96 px per inch. */
@@ -41,13 +39,13 @@ export interface FigureStyle {
   /** Cycle solid/dashed/dotted/dash-dot across groups so a greyscale print stays readable. */
   readonly lineStyles: boolean;
   readonly band: BandKind;
-  readonly xScale: 'linear' | 'log';
-  readonly yScale: 'linear' | 'log';
+  readonly xScale: ExportSettings['xScale'];
+  readonly yScale: ExportSettings['yScale'];
   /** EMA weight of the previous value, in [0, 1); 0 = off. The raw curve stays, faint. */
   readonly smoothing: number;
   readonly metric: Metric;
   /** Heatmap value. */
-  readonly heatmapValue: 'gainMean' | 'fractionImproved';
+  readonly heatmapValue: ExportSettings['heatmapValue'];
   /** Draw the per-teacher thin lines (trajectories). */
   readonly thinLines: boolean;
   /** Overlay the population gradient flow (trajectories, isotropic Gaussian data only). */

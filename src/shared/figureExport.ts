@@ -6,41 +6,47 @@
 import { z } from 'zod';
 
 export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'heatmap', 'compare', 'theory'] as const;
+export type FigureKind = (typeof FIGURE_KINDS)[number];
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'py', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** The formats of a figure file; `json` is its sidecar. */
+export type FigureFormat = Exclude<ExportFormat, 'json'>;
 
 /** Paper column widths in inches. */
 export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as const;
 export const GOLDEN = (1 + Math.sqrt(5)) / 2;
 export const FONT_FAMILIES = ['DejaVu Sans', 'DejaVu Serif', 'Liberation Sans', 'Liberation Serif', 'CMU Serif'] as const;
 
-/** Allowed ranges of the size and stroke settings: this schema's and the exporter's own check. */
+/** Allowed ranges of the size and stroke settings. */
 export const EXPORT_LIMITS = {
   widthIn: { min: 1, max: 20, unit: 'inches' },
   heightIn: { min: 0.5, max: 20, unit: 'inches' },
-  fontSizePt: { min: 4, max: 24, unit: 'pt' },
+  fontSize: { min: 4, max: 24, unit: 'pt' },
   lineWidth: { min: 0.1, max: 5, unit: 'pt' },
+  smoothing: { min: 0, max: 0.99, unit: 'EMA weight of the previous value; 0 = off' },
 } as const;
 
-const range = (min: number, max: number, what: string) =>
-  z.number({ error: `must be a number in [${min}, ${max}] (${what})` }).refine((x) => Number.isFinite(x) && x >= min && x <= max, {
-    error: `must be in [${min}, ${max}] (${what})`,
-  });
+/** A finite number in a setting's range; the message names the range (each boundary names the field or flag). */
+const ranged = (field: keyof typeof EXPORT_LIMITS) => {
+  const { min, max, unit } = EXPORT_LIMITS[field];
+  const message = `must be a number from ${min} to ${max} (${unit})`;
+  return z.number({ error: message }).refine((x) => Number.isFinite(x) && x >= min && x <= max, { error: message });
+};
 
 export const ExportSettingsSchema = z
   .object({
-    widthIn: range(EXPORT_LIMITS.widthIn.min, EXPORT_LIMITS.widthIn.max, 'inches').default(SIZE_PRESETS.oneColumn),
+    widthIn: ranged('widthIn').default(SIZE_PRESETS.oneColumn),
     /** Null: the golden ratio, width / 1.618. */
-    heightIn: range(EXPORT_LIMITS.heightIn.min, EXPORT_LIMITS.heightIn.max, 'inches').nullable().default(null),
+    heightIn: ranged('heightIn').nullable().default(null),
     fontFamily: z.enum(FONT_FAMILIES, { error: `must be one of ${FONT_FAMILIES.join(', ')}` }).default('DejaVu Sans'),
-    fontSize: range(EXPORT_LIMITS.fontSizePt.min, EXPORT_LIMITS.fontSizePt.max, 'pt').default(8),
-    lineWidth: range(EXPORT_LIMITS.lineWidth.min, EXPORT_LIMITS.lineWidth.max, 'pt').default(1),
+    fontSize: ranged('fontSize').default(8),
+    lineWidth: ranged('lineWidth').default(1),
     palette: z.enum(['colorblind', 'tol-bright'], { error: "must be 'colorblind' or 'tol-bright'" }).default('colorblind'),
     lineStyles: z.boolean({ error: 'must be true or false' }).default(false),
     band: z.enum(['std', 'sem', 'ci95', 'minmax'], { error: "must be one of 'std', 'sem', 'ci95', 'minmax'" }).default('std'),
     xScale: z.enum(['linear', 'log'], { error: "must be 'linear' or 'log'" }).default('linear'),
     yScale: z.enum(['linear', 'log'], { error: "must be 'linear' or 'log'" }).default('linear'),
-    smoothing: range(0, 0.99, 'EMA weight of the previous value; 0 = off').default(0),
+    smoothing: ranged('smoothing').default(0),
     metric: z.enum(['cos', 'inner', 'norm', 'accuracy'], { error: "must be one of 'cos', 'inner', 'norm', 'accuracy'" }).default('cos'),
     heatmapValue: z.enum(['gainMean', 'fractionImproved'], { error: "must be 'gainMean' or 'fractionImproved'" }).default('gainMean'),
     thinLines: z.boolean({ error: 'must be true or false' }).default(true),
@@ -52,6 +58,30 @@ export const ExportSettingsSchema = z
   .strict();
 
 export type ExportSettings = z.output<typeof ExportSettingsSchema>;
+export type Metric = ExportSettings['metric'];
+export type BandKind = ExportSettings['band'];
+export type PaletteName = ExportSettings['palette'];
+
+/** A refusal of export settings, naming the field. */
+export class ExportSettingsError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExportSettingsError';
+  }
+}
+
+/** Settings from outside (a file, a script): defaults filled in, or a refusal naming the field and its range. */
+export function parseExportSettings(raw: unknown): ExportSettings {
+  const result = ExportSettingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue.code === 'unrecognized_keys') throw new ExportSettingsError(issue.keys[0], `Invalid export settings: unknown setting(s) ${issue.keys.join(', ')}`);
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(settings)';
+  throw new ExportSettingsError(field, `Invalid export settings: ${field}: ${issue.message}`);
+}
 
 export const ExportRequestSchema = z
   .object({
@@ -72,6 +102,12 @@ export const ExportFileSchema = z.object({
   data: z.string(),
 });
 
+/** The golden-ratio height of a figure of this width (inches). */
+export function goldenHeight(widthIn: number): number {
+  return widthIn / GOLDEN;
+}
+
+/** A figure's height in inches: as set, or the golden ratio of its width. */
 export function heightOf(settings: Pick<ExportSettings, 'widthIn' | 'heightIn'>): number {
-  return settings.heightIn ?? Number((settings.widthIn / GOLDEN).toFixed(4));
+  return settings.heightIn ?? goldenHeight(settings.widthIn);
 }

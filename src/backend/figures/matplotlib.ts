@@ -8,7 +8,7 @@
 import type { Figure } from '../../charts/types';
 import { APP_VERSION } from '../../shared/app';
 import { BAND_LOWER_SUFFIX, BAND_UPPER_SUFFIX } from './csv';
-import { goldenHeight } from './svg';
+import { goldenHeight } from '../../shared/figureExport';
 
 export interface MatplotlibOptions {
   /** CSV file name the script reads (relative to the script's folder, or absolute). */

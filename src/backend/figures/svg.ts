@@ -9,19 +9,9 @@ import type { EChartsOption } from 'echarts';
 import type { Figure } from '../../charts/types';
 import { installTextMeasure } from './measure';
 
-import { GOLDEN, SIZE_PRESETS } from '../../shared/figureExport';
+import { goldenHeight } from '../../shared/figureExport';
 
-/** Common paper widths in inches (one column of a two-column paper, full width, in between): shared with the dialog and the CLI. */
-export { SIZE_PRESETS };
-export type SizePreset = keyof typeof SIZE_PRESETS;
-
-export const GOLDEN_RATIO = GOLDEN;
 export const PX_PER_IN = 96;
-
-/** Golden-ratio height for a width (both inches). */
-export function goldenHeight(widthIn: number): number {
-  return widthIn / GOLDEN_RATIO;
-}
 
 export interface FigureSize {
   readonly widthIn: number;
