@@ -23,44 +23,20 @@ interface Family {
   readonly fallback: string | null;
 }
 
+/** A family's four files, in the order regular, bold, italic, bold italic. */
+function family(name: string, source: FontSource, files: [string, string, string, string], fallback: string | null): Family {
+  const [regular, bold, italic, boldItalic] = files;
+  return { name, source, files: { regular, bold, italic, boldItalic }, fallback };
+}
+
 /** The families an export may use, by lower-case name. `name` is the family name inside the file. */
 const FAMILIES: Record<string, Family> = {
-  'dejavu sans': {
-    name: 'DejaVu Sans',
-    source: 'dejavu',
-    files: { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', italic: 'DejaVuSans-Oblique.ttf', boldItalic: 'DejaVuSans-BoldOblique.ttf' },
-    fallback: null,
-  },
-  'dejavu serif': {
-    name: 'DejaVu Serif',
-    source: 'dejavu',
-    files: { regular: 'DejaVuSerif.ttf', bold: 'DejaVuSerif-Bold.ttf', italic: 'DejaVuSerif-Italic.ttf', boldItalic: 'DejaVuSerif-BoldItalic.ttf' },
-    fallback: null,
-  },
-  'dejavu sans mono': {
-    name: 'DejaVu Sans Mono',
-    source: 'dejavu',
-    files: { regular: 'DejaVuSansMono.ttf', bold: 'DejaVuSansMono-Bold.ttf', italic: 'DejaVuSansMono-Oblique.ttf', boldItalic: 'DejaVuSansMono-BoldOblique.ttf' },
-    fallback: null,
-  },
-  'liberation sans': {
-    name: 'Liberation Sans',
-    source: 'liberation',
-    files: { regular: 'LiberationSans-Regular.ttf', bold: 'LiberationSans-Bold.ttf', italic: 'LiberationSans-Italic.ttf', boldItalic: 'LiberationSans-BoldItalic.ttf' },
-    fallback: 'dejavu sans',
-  },
-  'liberation serif': {
-    name: 'Liberation Serif',
-    source: 'liberation',
-    files: { regular: 'LiberationSerif-Regular.ttf', bold: 'LiberationSerif-Bold.ttf', italic: 'LiberationSerif-Italic.ttf', boldItalic: 'LiberationSerif-BoldItalic.ttf' },
-    fallback: 'dejavu serif',
-  },
-  'cmu serif': {
-    name: 'CMU Serif',
-    source: 'computerModern',
-    files: { regular: 'cmu-serif-500-roman.ttf', bold: 'cmu-serif-700-roman.ttf', italic: 'cmu-serif-500-italic.ttf', boldItalic: 'cmu-serif-700-italic.ttf' },
-    fallback: 'dejavu serif',
-  },
+  'dejavu sans': family('DejaVu Sans', 'dejavu', ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf'], null),
+  'dejavu serif': family('DejaVu Serif', 'dejavu', ['DejaVuSerif.ttf', 'DejaVuSerif-Bold.ttf', 'DejaVuSerif-Italic.ttf', 'DejaVuSerif-BoldItalic.ttf'], null),
+  'dejavu sans mono': family('DejaVu Sans Mono', 'dejavu', ['DejaVuSansMono.ttf', 'DejaVuSansMono-Bold.ttf', 'DejaVuSansMono-Oblique.ttf', 'DejaVuSansMono-BoldOblique.ttf'], null),
+  'liberation sans': family('Liberation Sans', 'liberation', ['LiberationSans-Regular.ttf', 'LiberationSans-Bold.ttf', 'LiberationSans-Italic.ttf', 'LiberationSans-BoldItalic.ttf'], 'dejavu sans'),
+  'liberation serif': family('Liberation Serif', 'liberation', ['LiberationSerif-Regular.ttf', 'LiberationSerif-Bold.ttf', 'LiberationSerif-Italic.ttf', 'LiberationSerif-BoldItalic.ttf'], 'dejavu serif'),
+  'cmu serif': family('CMU Serif', 'computerModern', ['cmu-serif-500-roman.ttf', 'cmu-serif-700-roman.ttf', 'cmu-serif-500-italic.ttf', 'cmu-serif-700-italic.ttf'], 'dejavu serif'),
 };
 
 /**
