@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { logspace, parseSpec } from '../src/engine/spec';
+import { defaultBatchSize, logspace, parseSpec } from '../src/engine/spec';
 import { errorsByField, FIELD_IDS, FIELDS, visibleFields } from '../src/renderer/src/builder/fields';
-import { checkForm, defaultForm, formFromSpec, formSize, importSpec, specFromForm, withSetup } from '../src/renderer/src/builder/form';
+import { checkForm, specFromForm } from '../src/renderer/src/builder/formToSpec';
+import { importSpec, specJson } from '../src/renderer/src/builder/json';
+import { withChoice, withSetup } from '../src/renderer/src/builder/model';
+import { formSize } from '../src/renderer/src/builder/size';
+import { defaultForm, formFromSpec } from '../src/renderer/src/builder/specToForm';
 import { formatCount, formatDuration } from '../src/renderer/src/builder/format';
 import { parseNumber, parseNumberList } from '../src/renderer/src/builder/parse';
 import { PRESETS } from '../src/renderer/src/presets';
@@ -102,6 +106,22 @@ describe('form ⇄ spec', () => {
     expect(withSetup(defaultForm(), 'shared-pretraining')['sft.batchSize']).toBe('1000');
     const custom = { ...defaultForm(), 'sft.batchSize': '256' };
     expect(withSetup(custom, 'shared-pretraining')['sft.batchSize']).toBe('256');
+  });
+
+  it("a select sets its own key; the setup's goes through withSetup; the form passed in is not changed", () => {
+    const form = defaultForm();
+    expect(withChoice(form, 'data.law', 'student-t')).toEqual({ ...form, 'data.law': 'student-t' });
+    expect(withChoice(form, 'setup', 'shared-pretraining')).toEqual(withSetup(form, 'shared-pretraining'));
+    expect(form['data.law']).toBe('gaussian');
+    expect(form.setup).toBe('random-teacher');
+  });
+
+  it("an empty batch size is the engine's default for the setup, in the form and in the size", () => {
+    for (const setup of ['random-teacher', 'shared-pretraining'] as const) {
+      expect(defaultForm(setup)['sft.batchSize']).toBe(String(defaultBatchSize(setup)));
+      const form = defaultForm(setup);
+      expect(formSize({ ...form, 'sft.batchSize': '' }).samples).toBe(formSize(form).samples);
+    }
   });
 
   it('every form key that holds spec text has a field row, and every row id is unique', () => {
@@ -207,6 +227,17 @@ describe('import', () => {
     expect(bad.errors).toHaveLength(2);
     expect(importSpec('{oops').errors[0]).toMatch(/^\(spec\): not valid JSON/);
     expect(importSpec('[1, 2]')).toEqual({ form: null, errors: [expect.stringContaining('must be a JSON object')] });
+  });
+});
+
+describe('JSON preview', () => {
+  it('is pretty JSON that reads back as the same document, each list of numbers on one line', () => {
+    const { spec } = specFromForm(formFromSpec(PRESETS[2].spec));
+    const text = specJson(spec);
+    expect(JSON.parse(text)).toEqual(spec);
+    expect(text).toContain('\n    "norm": [0.5, 1, 3, 10]\n');
+    expect(text).toContain('"learningRates": [0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10]');
+    expect(text.startsWith('{\n  "name": "Figure 2')).toBe(true);
   });
 });
 

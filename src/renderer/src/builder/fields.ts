@@ -14,7 +14,7 @@ import {
   SOFT_LABELS_KINDS,
   SPECTRUM_KINDS,
   type TextKey,
-} from './form';
+} from './model';
 
 export type SectionId = 'setup' | 'data' | 'student' | 'teachers' | 'pretrain' | 'sft' | 'engine';
 
