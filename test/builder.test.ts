@@ -6,8 +6,8 @@ import { importSpec, specJson } from '../src/renderer/src/builder/json';
 import { withChoice, withSetup } from '../src/renderer/src/builder/model';
 import { formSize } from '../src/renderer/src/builder/size';
 import { defaultForm, formFromSpec } from '../src/renderer/src/builder/specToForm';
-import { formatCount, formatDuration } from '../src/renderer/src/builder/format';
-import { parseNumber, parseNumberList } from '../src/renderer/src/builder/parse';
+import { basisText, formatCount, formatDuration, timeText } from '../src/renderer/src/builder/format';
+import { logspaceText, parseNumber, parseNumberList } from '../src/renderer/src/builder/parse';
 import { PRESETS } from '../src/renderer/src/presets';
 
 function parsed(doc: unknown) {
@@ -159,6 +159,14 @@ describe('reading numbers and lists', () => {
     expect(parseNumber('', 'seed')).toEqual({ ok: false, error: 'seed: is empty: enter a number' });
   });
 
+  it("fills the learning rates from the logspace row's three boxes, or says what is wrong without a field name", () => {
+    expect(logspaceText('-5', '1', '7')).toEqual({ ok: true, value: logspace(-5, 1, 7).join(', ') });
+    expect(logspaceText('-1', '1', '1')).toEqual({ ok: true, value: '0.1' });
+    expect(logspaceText('-5', '1', '2.5')).toEqual({ ok: false, error: 'logspace(a, b, n) needs n an integer in [1, 64] (got 2.5)' });
+    expect(logspaceText('x', '1', '7')).toEqual({ ok: false, error: 'logspace(a, b, n) needs three numbers, e.g. logspace(-5, 1, 7)' });
+    expect(logspaceText('', '1', '7')).toEqual({ ok: false, error: 'enter three numbers a, b and n' });
+  });
+
   it('a form with unreadable text reports that field once and leaves it out of the spec', () => {
     const form = { ...defaultForm(), 'teachers.accuracy': '0.6, sixty' };
     const check = checkForm(form);
@@ -262,5 +270,19 @@ describe('formatting', () => {
     expect(formatDuration(7500)).toBe('2 h 5 min');
     expect(formatDuration(3 * 86400 + 4 * 3600)).toBe('3 d 4 h');
     expect(formatDuration(Number.NaN)).toBe('—');
+  });
+
+  it("says the expected time, or why there is none, and what it rests on as a sentence", () => {
+    const reply = { ok: true, expectedSeconds: 270, estimateBasis: 'calibration probe just run (reduced path)' };
+    expect(timeText(true, false, reply)).toBe('about 4 min 30 s');
+    expect(timeText(false, false, reply)).toBe('—');
+    expect(timeText(true, true, reply)).toBe('the lab did not answer');
+    expect(timeText(true, false, null)).toBe('estimating…');
+    expect(timeText(true, false, { ...reply, ok: false })).toBe('—');
+    expect(timeText(true, false, { ...reply, expectedSeconds: null })).toBe('not measured yet');
+    expect(basisText(null, reply)).toBe('Calibration probe just run (reduced path).');
+    expect(basisText(null, { ...reply, estimateBasis: '' })).toBe('');
+    expect(basisText(null, null)).toBe('');
+    expect(basisText('connection refused', reply)).toBe('Could not reach the lab for a time estimate: connection refused');
   });
 });
