@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultBatchSize, logspace, parseSpec } from '../src/engine/spec';
-import { errorsByField, FIELD_IDS, FIELDS, visibleFields } from '../src/renderer/src/builder/fields';
+import { errorsByField, FIELD_IDS, FIELDS, SECTIONS, visibleFields } from '../src/renderer/src/builder/fields';
 import { checkForm, specFromForm } from '../src/renderer/src/builder/formToSpec';
 import { importSpec, specJson } from '../src/renderer/src/builder/json';
 import { withChoice, withSetup } from '../src/renderer/src/builder/model';
@@ -126,6 +126,10 @@ describe('form ⇄ spec', () => {
 
   it('every form key that holds spec text has a field row, and every row id is unique', () => {
     expect(new Set(FIELD_IDS).size).toBe(FIELD_IDS.length);
+    // Rows come section by section, in the form's order; a row's id is the key its input edits.
+    const order = SECTIONS.map((s) => s.id);
+    expect(FIELDS.map((f) => order.indexOf(f.section))).toEqual(FIELDS.map((f) => order.indexOf(f.section)).sort((a, b) => a - b));
+    for (const f of FIELDS) expect(f.id).toBe(f.input.key);
     const keys = new Set(FIELDS.flatMap((f) => (f.input.type === 'choice' ? [f.input.key, ...Object.values(f.input.detail).map((d) => d.key)] : [f.input.key])));
     expect([...keys].sort()).toEqual(Object.keys(defaultForm()).sort());
   });
