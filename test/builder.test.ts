@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { logspace, parseSpec } from '../src/engine/spec';
-import { errorsByField, FIELD_IDS, FIELDS, visibleFields } from '../src/renderer/src/builder/fields';
-import { checkForm, defaultForm, formFromSpec, formSize, importSpec, specFromForm, withSetup } from '../src/renderer/src/builder/form';
-import { formatCount, formatDuration } from '../src/renderer/src/builder/format';
-import { parseNumber, parseNumberList } from '../src/renderer/src/builder/parse';
+import { defaultBatchSize, logspace, parseSpec } from '../src/engine/spec';
+import { errorsByField, FIELD_IDS, FIELDS, SECTIONS, visibleFields } from '../src/renderer/src/builder/fields';
+import { checkForm, specFromForm } from '../src/renderer/src/builder/formToSpec';
+import { importSpec, specJson } from '../src/renderer/src/builder/json';
+import { withChoice, withSetup } from '../src/renderer/src/builder/model';
+import { formSize } from '../src/renderer/src/builder/size';
+import { defaultForm, formFromSpec } from '../src/renderer/src/builder/specToForm';
+import { basisText, formatCount, formatDuration, timeText } from '../src/renderer/src/builder/format';
+import { logspaceText, parseNumber, parseNumberList } from '../src/renderer/src/builder/parse';
 import { PRESETS } from '../src/renderer/src/presets';
 
 function parsed(doc: unknown) {
@@ -104,8 +108,28 @@ describe('form ⇄ spec', () => {
     expect(withSetup(custom, 'shared-pretraining')['sft.batchSize']).toBe('256');
   });
 
+  it("a select sets its own key; the setup's goes through withSetup; the form passed in is not changed", () => {
+    const form = defaultForm();
+    expect(withChoice(form, 'data.law', 'student-t')).toEqual({ ...form, 'data.law': 'student-t' });
+    expect(withChoice(form, 'setup', 'shared-pretraining')).toEqual(withSetup(form, 'shared-pretraining'));
+    expect(form['data.law']).toBe('gaussian');
+    expect(form.setup).toBe('random-teacher');
+  });
+
+  it("an empty batch size is the engine's default for the setup, in the form and in the size", () => {
+    for (const setup of ['random-teacher', 'shared-pretraining'] as const) {
+      expect(defaultForm(setup)['sft.batchSize']).toBe(String(defaultBatchSize(setup)));
+      const form = defaultForm(setup);
+      expect(formSize({ ...form, 'sft.batchSize': '' }).samples).toBe(formSize(form).samples);
+    }
+  });
+
   it('every form key that holds spec text has a field row, and every row id is unique', () => {
     expect(new Set(FIELD_IDS).size).toBe(FIELD_IDS.length);
+    // Rows come section by section, in the form's order; a row's id is the key its input edits.
+    const order = SECTIONS.map((s) => s.id);
+    expect(FIELDS.map((f) => order.indexOf(f.section))).toEqual(FIELDS.map((f) => order.indexOf(f.section)).sort((a, b) => a - b));
+    for (const f of FIELDS) expect(f.id).toBe(f.input.key);
     const keys = new Set(FIELDS.flatMap((f) => (f.input.type === 'choice' ? [f.input.key, ...Object.values(f.input.detail).map((d) => d.key)] : [f.input.key])));
     expect([...keys].sort()).toEqual(Object.keys(defaultForm()).sort());
   });
@@ -137,6 +161,14 @@ describe('reading numbers and lists', () => {
     const n = parseNumber('twelve', 'sft.steps');
     expect(n).toEqual({ ok: false, error: expect.stringMatching(/^sft\.steps: 'twelve' is not a number/) });
     expect(parseNumber('', 'seed')).toEqual({ ok: false, error: 'seed: is empty: enter a number' });
+  });
+
+  it("fills the learning rates from the logspace row's three boxes, or says what is wrong without a field name", () => {
+    expect(logspaceText('-5', '1', '7')).toEqual({ ok: true, value: logspace(-5, 1, 7).join(', ') });
+    expect(logspaceText('-1', '1', '1')).toEqual({ ok: true, value: '0.1' });
+    expect(logspaceText('-5', '1', '2.5')).toEqual({ ok: false, error: 'logspace(a, b, n) needs n an integer in [1, 64] (got 2.5)' });
+    expect(logspaceText('x', '1', '7')).toEqual({ ok: false, error: 'logspace(a, b, n) needs three numbers, e.g. logspace(-5, 1, 7)' });
+    expect(logspaceText('', '1', '7')).toEqual({ ok: false, error: 'enter three numbers a, b and n' });
   });
 
   it('a form with unreadable text reports that field once and leaves it out of the spec', () => {
@@ -210,6 +242,17 @@ describe('import', () => {
   });
 });
 
+describe('JSON preview', () => {
+  it('is pretty JSON that reads back as the same document, each list of numbers on one line', () => {
+    const { spec } = specFromForm(formFromSpec(PRESETS[2].spec));
+    const text = specJson(spec);
+    expect(JSON.parse(text)).toEqual(spec);
+    expect(text).toContain('\n    "norm": [0.5, 1, 3, 10]\n');
+    expect(text).toContain('"learningRates": [0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10]');
+    expect(text.startsWith('{\n  "name": "Figure 2')).toBe(true);
+  });
+});
+
 describe('formatting', () => {
   it('counts samples with an SI prefix and three significant digits', () => {
     expect(formatCount(7.07e10)).toBe('70.7 G samples');
@@ -231,5 +274,19 @@ describe('formatting', () => {
     expect(formatDuration(7500)).toBe('2 h 5 min');
     expect(formatDuration(3 * 86400 + 4 * 3600)).toBe('3 d 4 h');
     expect(formatDuration(Number.NaN)).toBe('—');
+  });
+
+  it("says the expected time, or why there is none, and what it rests on as a sentence", () => {
+    const reply = { ok: true, expectedSeconds: 270, estimateBasis: 'calibration probe just run (reduced path)' };
+    expect(timeText(true, false, reply)).toBe('about 4 min 30 s');
+    expect(timeText(false, false, reply)).toBe('—');
+    expect(timeText(true, true, reply)).toBe('the lab did not answer');
+    expect(timeText(true, false, null)).toBe('estimating…');
+    expect(timeText(true, false, { ...reply, ok: false })).toBe('—');
+    expect(timeText(true, false, { ...reply, expectedSeconds: null })).toBe('not measured yet');
+    expect(basisText(null, reply)).toBe('Calibration probe just run (reduced path).');
+    expect(basisText(null, { ...reply, estimateBasis: '' })).toBe('');
+    expect(basisText(null, null)).toBe('');
+    expect(basisText('connection refused', reply)).toBe('Could not reach the lab for a time estimate: connection refused');
   });
 });

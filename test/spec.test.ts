@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ExperimentSpec, parseSpec, pathObstacle, resolvePath, type ResolvedPath, SpecError, validateSpec } from '../src/engine/spec';
+import { defaultBatchSize, type ExperimentSpec, parseSpec, pathObstacle, resolvePath, type ResolvedPath, SpecError, validateSpec } from '../src/engine/spec';
 
 const PRESETS = join(__dirname, '..', 'resources', 'presets');
 
@@ -44,6 +44,16 @@ describe('defaults', () => {
     expect(parsed({ setup: 'shared-pretraining' }).sft.batchSize).toBe(1000);
     expect(parsed({ setup: 'shared-pretraining', sft: { batchSize: 37 } }).sft.batchSize).toBe(37);
     expect(parsed({ sft: { batchSize: 37 } }).sft.batchSize).toBe(37);
+    expect(defaultBatchSize('random-teacher')).toBe(parsed({}).sft.batchSize);
+    expect(defaultBatchSize('shared-pretraining')).toBe(parsed({ setup: 'shared-pretraining' }).sft.batchSize);
+  });
+
+  it("the dense path's memory limit counts the batch the setup will use when none is given", () => {
+    // 1 000 × 6 000 numbers fit; the explicit 10 000 × 6 000 do not.
+    const doc = { setup: 'shared-pretraining', data: { law: 'product-uniform', d: 6000, heldOutSize: 1000 } };
+    expect(parsed(doc).sft.batchSize).toBe(1000);
+    const r = parseSpec({ ...doc, sft: { batchSize: 10_000 } });
+    expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^sft\.batchSize: dense-path batch × d = 10000 × 6000 exceeds/)]);
   });
 
   it('a scalar student norm or teacher accuracy becomes a one-element list; lists are kept in order', () => {

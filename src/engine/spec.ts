@@ -147,6 +147,11 @@ const RawSpecSchema = z
 
 type RawSpec = z.output<typeof RawSpecSchema>;
 
+/** The batch size a setup uses when the spec leaves sft.batchSize out (the builder shows it too). */
+export function defaultBatchSize(setup: RawSpec['setup']): number {
+  return setup === 'shared-pretraining' ? 1000 : 10_000;
+}
+
 /** A validated spec with every default filled in: what is stored and what the engine runs. */
 export interface ExperimentSpec extends Omit<RawSpec, 'student' | 'teachers' | 'sft' | 'data'> {
   data: RawSpec['data'];
@@ -210,7 +215,7 @@ function crossFieldIssues(s: RawSpec, add: (path: (string | number)[], message: 
   if (s.sft.finiteSet !== null) limit(['sft', 'finiteSet'], s.sft.finiteSet, 'finite SFT set');
   if (s.setup === 'shared-pretraining') limit(['pretrain', 'studentPoints'], s.pretrain.studentPoints, 'pretraining set');
   if (s.engine.path === 'dense' || pathObstacle(s, 'projected') !== null) {
-    limit(['sft', 'batchSize'], s.sft.batchSize ?? 10_000, 'dense-path batch');
+    limit(['sft', 'batchSize'], s.sft.batchSize ?? defaultBatchSize(s.setup), 'dense-path batch');
   }
   if (s.engine.path !== 'auto') {
     const obstacle = pathObstacle(s, s.engine.path);
@@ -274,7 +279,7 @@ export function parseSpec(input: unknown): SpecResult {
     ...raw,
     student: { accuracy: raw.student.accuracy, norm: list(raw.student.norm) },
     teachers: { count: raw.teachers.count, accuracy: list(raw.teachers.accuracy), norm: raw.teachers.norm },
-    sft: { ...raw.sft, batchSize: raw.sft.batchSize ?? (raw.setup === 'shared-pretraining' ? 1000 : 10_000) },
+    sft: { ...raw.sft, batchSize: raw.sft.batchSize ?? defaultBatchSize(raw.setup) },
   };
   return { ok: true, spec };
 }

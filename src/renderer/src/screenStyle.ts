@@ -8,11 +8,13 @@ import { buildFigure, defaultStyle } from '../../charts/index';
 import type { BandKind, FigureInput, FigureKind, FigureStyle, Metric } from '../../charts/types';
 import type { Theme } from './stores/ui';
 
+export type Scale = 'linear' | 'log';
+
 export interface ScreenSettings {
   readonly metric: Metric;
   readonly band: BandKind;
-  readonly xScale: 'linear' | 'log';
-  readonly yScale: 'linear' | 'log';
+  readonly xScale: Scale;
+  readonly yScale: Scale;
   readonly smoothing: number;
   readonly thinLines: boolean;
   readonly flow: boolean;
@@ -31,6 +33,19 @@ export const DEFAULT_SETTINGS: ScreenSettings = {
   stopMarkers: true,
   heatmapValue: 'gainMean',
 };
+
+// The choices shared by the chart controls and the Export dialog, written once so both offer the same.
+export const BANDS: readonly { value: BandKind; label: string }[] = [
+  { value: 'std', label: '± std' },
+  { value: 'sem', label: '± SEM' },
+  { value: 'ci95', label: '95 % CI' },
+  { value: 'minmax', label: 'min–max' },
+];
+export const SCALES: readonly Scale[] = ['linear', 'log'];
+export const AXES: readonly { key: 'xScale' | 'yScale'; label: string }[] = [
+  { key: 'xScale', label: 'Step axis' },
+  { key: 'yScale', label: 'Value axis' },
+];
 
 /** Points per drawn series on screen: enough for a 1 000 px wide chart (min and max per bucket). */
 export const SCREEN_POINTS = 500;

@@ -14,7 +14,7 @@ import {
   SOFT_LABELS_KINDS,
   SPECTRUM_KINDS,
   type TextKey,
-} from './form';
+} from './model';
 
 export type SectionId = 'setup' | 'data' | 'student' | 'teachers' | 'pretrain' | 'sft' | 'engine';
 
@@ -61,157 +61,107 @@ const options = (values: readonly string[], labels: Record<string, string> = {})
 const randomTeacher = (form: BuilderForm) => form.setup === 'random-teacher';
 const sharedPretraining = (form: BuilderForm) => form.setup === 'shared-pretraining';
 
-export const FIELDS: readonly FieldDef[] = [
-  { id: 'name', section: 'setup', label: 'Name', hint: 'Optional, at most 200 characters', input: { type: 'text', key: 'name', placeholder: 'untitled' } },
-  {
-    id: 'setup',
-    section: 'setup',
-    label: 'Setup',
-    input: { type: 'select', key: 'setup', options: options(SETUPS, { 'random-teacher': 'Random teacher', 'shared-pretraining': 'Shared pretraining' }) },
-  },
-  { id: 'seed', section: 'setup', label: 'Seed', hint: 'Integer ≥ 0: teachers, data and SGD noise', input: { type: 'text', key: 'seed' } },
+/** A row as written below: its id is its input's key, its section the list it stands in. */
+type Row = Omit<FieldDef, 'id' | 'section'>;
 
-  {
-    id: 'data.law',
-    section: 'data',
-    label: 'Law',
-    input: { type: 'select', key: 'data.law', options: options(LAWS, { gaussian: 'Gaussian', 'student-t': 'Student-t', 'product-uniform': 'Product uniform' }) },
-  },
-  { id: 'data.d', section: 'data', label: 'Dimension d', hint: 'Integer in [2, 10⁶]', input: { type: 'text', key: 'data.d' } },
-  {
-    id: 'data.spectrum',
-    section: 'data',
-    label: 'Spectrum Σ',
-    input: {
-      type: 'choice',
-      key: 'data.spectrum',
-      options: options(SPECTRUM_KINDS, { isotropic: 'Isotropic', powerLaw: 'Power law λᵢ ∝ i⁻ᵃ', list: 'Explicit eigenvalues' }),
-      detail: {
-        powerLaw: { key: 'data.spectrum.powerLaw', label: 'Exponent a', placeholder: 'a in [0, 10]' },
-        list: { key: 'data.spectrum.values', label: 'Eigenvalues', placeholder: 'd positive numbers', list: true },
+const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
+  setup: [
+    { label: 'Name', hint: 'Optional, at most 200 characters', input: { type: 'text', key: 'name', placeholder: 'untitled' } },
+    {
+      label: 'Setup',
+      input: { type: 'select', key: 'setup', options: options(SETUPS, { 'random-teacher': 'Random teacher', 'shared-pretraining': 'Shared pretraining' }) },
+    },
+    { label: 'Seed', hint: 'Integer ≥ 0: teachers, data and SGD noise', input: { type: 'text', key: 'seed' } },
+  ],
+  data: [
+    {
+      label: 'Law',
+      input: { type: 'select', key: 'data.law', options: options(LAWS, { gaussian: 'Gaussian', 'student-t': 'Student-t', 'product-uniform': 'Product uniform' }) },
+    },
+    { label: 'Dimension d', hint: 'Integer in [2, 10⁶]', input: { type: 'text', key: 'data.d' } },
+    {
+      label: 'Spectrum Σ',
+      input: {
+        type: 'choice',
+        key: 'data.spectrum',
+        options: options(SPECTRUM_KINDS, { isotropic: 'Isotropic', powerLaw: 'Power law λᵢ ∝ i⁻ᵃ', list: 'Explicit eigenvalues' }),
+        detail: {
+          powerLaw: { key: 'data.spectrum.powerLaw', label: 'Exponent a', placeholder: 'a in [0, 10]' },
+          list: { key: 'data.spectrum.values', label: 'Eigenvalues', placeholder: 'd positive numbers', list: true },
+        },
       },
     },
-  },
-  {
-    id: 'data.nu',
-    section: 'data',
-    label: 'Degrees of freedom ν',
-    hint: 'In (2, 10⁶]',
-    input: { type: 'text', key: 'data.nu', placeholder: 'e.g. 5' },
-    applies: (form) => form['data.law'] === 'student-t',
-  },
-  {
-    id: 'data.groundTruth',
-    section: 'data',
-    label: 'Ground truth w*',
-    input: {
-      type: 'choice',
-      key: 'data.groundTruth',
-      options: options(GROUND_TRUTH_KINDS, { random: 'Random (from the seed)', list: 'Explicit vector' }),
-      detail: { list: { key: 'data.groundTruth.values', label: 'Coordinates', placeholder: 'd numbers', list: true } },
+    {
+      label: 'Degrees of freedom ν',
+      hint: 'In (2, 10⁶]',
+      input: { type: 'text', key: 'data.nu', placeholder: 'e.g. 5' },
+      applies: (form) => form['data.law'] === 'student-t',
     },
-  },
-  { id: 'data.heldOutSize', section: 'data', label: 'Held-out sample', hint: 'Integer in [100, 10⁶]', input: { type: 'text', key: 'data.heldOutSize' } },
-  { id: 'beta', section: 'data', label: 'Link sharpness β', hint: 'In (0, 10⁶]', input: { type: 'text', key: 'beta' } },
-
-  {
-    id: 'student.accuracy',
-    section: 'student',
-    label: 'Student accuracy',
-    hint: 'A fraction in (0, 1): 0.8, not 80',
-    input: { type: 'text', key: 'student.accuracy' },
-    applies: randomTeacher,
-  },
-  {
-    id: 'student.norm',
-    section: 'student',
-    label: 'Initial norms',
-    hint: 'One or more, e.g. 0.5, 1, 3, 10',
-    input: { type: 'text', key: 'student.norm', list: true },
-    applies: randomTeacher,
-  },
-
-  { id: 'teachers.count', section: 'teachers', label: 'Teachers', hint: 'Integer in [1, 100 000]', input: { type: 'text', key: 'teachers.count' } },
-  {
-    id: 'teachers.accuracy',
-    section: 'teachers',
-    label: 'Teacher accuracies',
-    hint: 'One or more in (0.5, 1], e.g. 0.55, 0.6, 0.7',
-    input: { type: 'text', key: 'teachers.accuracy', list: true },
-    applies: randomTeacher,
-  },
-  { id: 'teachers.norm', section: 'teachers', label: 'Teacher norm', hint: 'In (0, 10⁶]', input: { type: 'text', key: 'teachers.norm' }, applies: randomTeacher },
-
-  { id: 'pretrain.initStd', section: 'pretrain', label: 'Init std', input: { type: 'text', key: 'pretrain.initStd' }, applies: sharedPretraining },
-  { id: 'pretrain.learningRate', section: 'pretrain', label: 'Learning rate', input: { type: 'text', key: 'pretrain.learningRate' }, applies: sharedPretraining },
-  {
-    id: 'pretrain.studentPoints',
-    section: 'pretrain',
-    label: 'Student points',
-    hint: 'More than the teacher points',
-    input: { type: 'text', key: 'pretrain.studentPoints' },
-    applies: sharedPretraining,
-  },
-  { id: 'pretrain.studentSteps', section: 'pretrain', label: 'Student steps', input: { type: 'text', key: 'pretrain.studentSteps' }, applies: sharedPretraining },
-  { id: 'pretrain.teacherPoints', section: 'pretrain', label: 'Teacher points', input: { type: 'text', key: 'pretrain.teacherPoints' }, applies: sharedPretraining },
-  { id: 'pretrain.teacherSteps', section: 'pretrain', label: 'Teacher steps', input: { type: 'text', key: 'pretrain.teacherSteps' }, applies: sharedPretraining },
-
-  { id: 'sft.batchSize', section: 'sft', label: 'Batch size B', hint: 'Empty: the setup’s default', input: { type: 'text', key: 'sft.batchSize' } },
-  { id: 'sft.steps', section: 'sft', label: 'Steps T', hint: 'Integer ≥ 1', input: { type: 'text', key: 'sft.steps' } },
-  {
-    id: 'sft.learningRates',
-    section: 'sft',
-    label: 'Learning rates',
-    hint: 'A list, or logspace(a, b, n)',
-    input: { type: 'text', key: 'sft.learningRates', list: true },
-  },
-  {
-    id: 'sft.earlyStopping',
-    section: 'sft',
-    label: 'Early stopping',
-    input: {
-      type: 'select',
-      key: 'sft.earlyStopping',
-      options: options(EARLY_STOPPING, { oracle: 'Oracle (true accuracy)', validation: 'Validation set', teacher: 'Agreement with teacher' }),
+    {
+      label: 'Ground truth w*',
+      input: {
+        type: 'choice',
+        key: 'data.groundTruth',
+        options: options(GROUND_TRUTH_KINDS, { random: 'Random (from the seed)', list: 'Explicit vector' }),
+        detail: { list: { key: 'data.groundTruth.values', label: 'Coordinates', placeholder: 'd numbers', list: true } },
+      },
     },
-  },
-  {
-    id: 'sft.validationSize',
-    section: 'sft',
-    label: 'Validation size',
-    input: { type: 'text', key: 'sft.validationSize' },
-    applies: (form) => form['sft.earlyStopping'] === 'validation',
-  },
-  {
-    id: 'sft.softLabels',
-    section: 'sft',
-    label: 'Soft labels',
-    input: {
-      type: 'choice',
-      key: 'sft.softLabels',
-      options: options(SOFT_LABELS_KINDS, { off: 'Off (hard labels)', beta: 'Soft, sharpness β_T' }),
-      detail: { beta: { key: 'sft.softLabels.beta', label: 'β_T', placeholder: 'β_T > 0' } },
+    { label: 'Held-out sample', hint: 'Integer in [100, 10⁶]', input: { type: 'text', key: 'data.heldOutSize' } },
+    { label: 'Link sharpness β', hint: 'In (0, 10⁶]', input: { type: 'text', key: 'beta' } },
+  ],
+  student: [
+    { label: 'Student accuracy', hint: 'A fraction in (0, 1): 0.8, not 80', input: { type: 'text', key: 'student.accuracy' }, applies: randomTeacher },
+    { label: 'Initial norms', hint: 'One or more, e.g. 0.5, 1, 3, 10', input: { type: 'text', key: 'student.norm', list: true }, applies: randomTeacher },
+  ],
+  teachers: [
+    { label: 'Teachers', hint: 'Integer in [1, 100 000]', input: { type: 'text', key: 'teachers.count' } },
+    {
+      label: 'Teacher accuracies',
+      hint: 'One or more in (0.5, 1], e.g. 0.55, 0.6, 0.7',
+      input: { type: 'text', key: 'teachers.accuracy', list: true },
+      applies: randomTeacher,
     },
-  },
-  { id: 'sft.labelNoise', section: 'sft', label: 'Label noise', hint: 'Flip rate in [0, 0.5)', input: { type: 'text', key: 'sft.labelNoise' } },
-  {
-    id: 'sft.finiteSet',
-    section: 'sft',
-    label: 'Finite SFT set',
-    hint: 'Empty: fresh batches every step',
-    input: { type: 'text', key: 'sft.finiteSet', placeholder: 'fresh batches' },
-  },
-  { id: 'sft.ceiling', section: 'sft', label: 'Ceiling run', hint: 'Also train on w*’s own labels', input: { type: 'checkbox', key: 'sft.ceiling' } },
-  { id: 'sft.recordEvery', section: 'sft', label: 'Record every', hint: 'Steps between stored points', input: { type: 'text', key: 'sft.recordEvery' } },
+    { label: 'Teacher norm', hint: 'In (0, 10⁶]', input: { type: 'text', key: 'teachers.norm' }, applies: randomTeacher },
+  ],
+  pretrain: [
+    { label: 'Init std', input: { type: 'text', key: 'pretrain.initStd' }, applies: sharedPretraining },
+    { label: 'Learning rate', input: { type: 'text', key: 'pretrain.learningRate' }, applies: sharedPretraining },
+    { label: 'Student points', hint: 'More than the teacher points', input: { type: 'text', key: 'pretrain.studentPoints' }, applies: sharedPretraining },
+    { label: 'Student steps', input: { type: 'text', key: 'pretrain.studentSteps' }, applies: sharedPretraining },
+    { label: 'Teacher points', input: { type: 'text', key: 'pretrain.teacherPoints' }, applies: sharedPretraining },
+    { label: 'Teacher steps', input: { type: 'text', key: 'pretrain.teacherSteps' }, applies: sharedPretraining },
+  ],
+  sft: [
+    { label: 'Batch size B', hint: 'Empty: the setup’s default', input: { type: 'text', key: 'sft.batchSize' } },
+    { label: 'Steps T', hint: 'Integer ≥ 1', input: { type: 'text', key: 'sft.steps' } },
+    { label: 'Learning rates', hint: 'A list, or logspace(a, b, n)', input: { type: 'text', key: 'sft.learningRates', list: true } },
+    {
+      label: 'Early stopping',
+      input: {
+        type: 'select',
+        key: 'sft.earlyStopping',
+        options: options(EARLY_STOPPING, { oracle: 'Oracle (true accuracy)', validation: 'Validation set', teacher: 'Agreement with teacher' }),
+      },
+    },
+    { label: 'Validation size', input: { type: 'text', key: 'sft.validationSize' }, applies: (form) => form['sft.earlyStopping'] === 'validation' },
+    {
+      label: 'Soft labels',
+      input: {
+        type: 'choice',
+        key: 'sft.softLabels',
+        options: options(SOFT_LABELS_KINDS, { off: 'Off (hard labels)', beta: 'Soft, sharpness β_T' }),
+        detail: { beta: { key: 'sft.softLabels.beta', label: 'β_T', placeholder: 'β_T > 0' } },
+      },
+    },
+    { label: 'Label noise', hint: 'Flip rate in [0, 0.5)', input: { type: 'text', key: 'sft.labelNoise' } },
+    { label: 'Finite SFT set', hint: 'Empty: fresh batches every step', input: { type: 'text', key: 'sft.finiteSet', placeholder: 'fresh batches' } },
+    { label: 'Ceiling run', hint: 'Also train on w*’s own labels', input: { type: 'checkbox', key: 'sft.ceiling' } },
+    { label: 'Record every', hint: 'Steps between stored points', input: { type: 'text', key: 'sft.recordEvery' } },
+  ],
+  engine: [{ label: 'Engine path', hint: 'auto: the fastest exact one', input: { type: 'select', key: 'engine.path', options: options(ENGINE_PATHS) } }],
+};
 
-  {
-    id: 'engine.path',
-    section: 'engine',
-    label: 'Engine path',
-    hint: 'auto: the fastest exact one',
-    input: { type: 'select', key: 'engine.path', options: options(ENGINE_PATHS) },
-  },
-];
+export const FIELDS: readonly FieldDef[] = SECTIONS.flatMap(({ id: section }) => ROWS[section].map((row) => ({ id: row.input.key, section, ...row })));
 
 export const FIELD_IDS: readonly string[] = FIELDS.map((f) => f.id);
 

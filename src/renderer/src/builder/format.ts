@@ -1,4 +1,4 @@
-/** How the builder's estimate reads: durations and sample counts, short and rounded. */
+/** How the builder's estimate reads: durations, sample counts, the expected time and what it rests on. */
 
 const PREFIXES: readonly [number, string][] = [
   [1e3, 'k'],
@@ -51,4 +51,30 @@ export function formatDuration(seconds: number): string {
   const d = Math.floor(hours / 24);
   const rest = hours % 24;
   return rest === 0 ? `${d} d` : `${d} d ${rest} h`;
+}
+
+/** The part of the backend's checkSpec reply that the estimate's time and basis lines read. */
+export interface TimeEstimate {
+  readonly ok: boolean;
+  readonly expectedSeconds: number | null;
+  readonly estimateBasis: string;
+}
+
+/**
+ * The estimate's time line. `reply` is the last one (null before the first); `failed` when the
+ * lab did not answer the last request.
+ */
+export function timeText(valid: boolean, failed: boolean, reply: TimeEstimate | null): string {
+  if (!valid) return '—';
+  if (failed) return 'the lab did not answer';
+  if (reply === null) return 'estimating…';
+  if (!reply.ok) return '—';
+  return reply.expectedSeconds === null ? 'not measured yet' : `about ${formatDuration(reply.expectedSeconds)}`;
+}
+
+/** What the time estimate rests on (the history's measured engine speed or the calibration probe), as a sentence. */
+export function basisText(error: string | null, reply: TimeEstimate | null): string {
+  if (error !== null) return `Could not reach the lab for a time estimate: ${error}`;
+  const basis = reply?.estimateBasis ?? '';
+  return basis === '' ? '' : `${basis.charAt(0).toUpperCase()}${basis.slice(1)}.`;
 }

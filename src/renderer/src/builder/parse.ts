@@ -86,3 +86,12 @@ export function numberText(x: number): string {
 export function listText(xs: readonly unknown[]): string {
   return xs.map((x) => (typeof x === 'number' ? numberText(x) : JSON.stringify(x))).join(', ');
 }
+
+/** The builder's logspace row (a, b and n typed apart) as the learning-rate list it fills in. */
+export function logspaceText(a: string, b: string, n: string): Parsed<string> {
+  const r = parseLogspace(`logspace(${a}, ${b}, ${n})`, 'logspace');
+  if (r === null) return { ok: false, error: 'enter three numbers a, b and n' };
+  // The row is its own field: its messages need no field name.
+  if (!r.ok) return { ok: false, error: r.error.replace(/^logspace: /, '') };
+  return { ok: true, value: r.value.join(', ') };
+}

@@ -1,0 +1,41 @@
+/** The experiment's size as the form reads so far: shown while the backend's estimate is on its way. */
+import { defaultBatchSize } from '../../../engine/spec';
+import type { BuilderForm, TextKey } from './model';
+import { parseNumber, parseNumberList } from './parse';
+
+/** The form's lists as read so far (null: not a readable list), for the grid shown as you type. */
+function listLength(form: BuilderForm, key: TextKey): number | null {
+  const r = parseNumberList(form[key], key);
+  return r.ok ? r.value.length : null;
+}
+
+/** The experiment's size: cells of the grid, runs (each teacher and the ceiling × each learning rate), samples. */
+export interface Size {
+  readonly norms: number | null;
+  readonly accuracies: number | null;
+  /** initial norms × teacher accuracies (1 for shared pretraining); null while a list is unreadable. */
+  readonly cells: number | null;
+  readonly runs: number | null;
+  readonly samples: number | null;
+}
+
+/**
+ * The grid sweep is just the two lists: every initial student norm × every teacher accuracy is
+ * one cell, each cell runs every teacher (plus the ceiling, a teacher equal to w*) at every
+ * learning rate, as runKeys in src/engine/experiment.ts orders them.
+ */
+export function formSize(form: BuilderForm): Size {
+  const shared = form.setup === 'shared-pretraining';
+  const norms = shared ? 1 : listLength(form, 'student.norm');
+  const accuracies = shared ? 1 : listLength(form, 'teachers.accuracy');
+  const cells = norms === null || accuracies === null ? null : norms * accuracies;
+  const count = parseNumber(form['teachers.count'], 'teachers.count');
+  const lrs = listLength(form, 'sft.learningRates');
+  const runs =
+    cells === null || !count.ok || lrs === null ? null : cells * (Math.max(0, Math.floor(count.value)) + (form['sft.ceiling'] ? 1 : 0)) * lrs;
+  const steps = parseNumber(form['sft.steps'], 'sft.steps');
+  const batchText = form['sft.batchSize'].trim();
+  const batch = batchText === '' ? ({ ok: true, value: defaultBatchSize(form.setup) } as const) : parseNumber(batchText, 'sft.batchSize');
+  const samples = runs === null || !steps.ok || !batch.ok ? null : runs * steps.value * batch.value;
+  return { norms, accuracies, cells, runs, samples };
+}

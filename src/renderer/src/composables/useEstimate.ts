@@ -1,0 +1,60 @@
+/**
+ * The backend's estimate of the form's experiment (checkSpec: runs, samples, the expected time
+ * and what it rests on), asked ~300 ms after the last edit; a reply to an older request is
+ * dropped. Until the reply for the current form is in, runs and samples are the form's own count.
+ */
+import { computed, onScopeDispose, type Ref, ref, shallowRef, watch } from 'vue';
+import type { LabApi, LabOutput } from '../../../shared/labApi';
+import { basisText, timeText } from '../builder/format';
+import { type FormCheck, specFromForm } from '../builder/formToSpec';
+import type { BuilderForm } from '../builder/model';
+import { formSize } from '../builder/size';
+
+type CheckReply = LabOutput<'checkSpec'>;
+
+export function useEstimate(form: Ref<BuilderForm>, check: Ref<FormCheck>, lab: Pick<LabApi, 'checkSpec'>) {
+  const estimate = shallowRef<{ key: string; reply: CheckReply } | null>(null);
+  const estimateError = ref<string | null>(null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let seq = 0;
+
+  /** Ask now (the builder calls it once on mount; edits ask after a pause). */
+  async function refresh(): Promise<void> {
+    const mine = ++seq;
+    const { spec } = specFromForm(form.value);
+    const key = JSON.stringify(spec);
+    try {
+      const reply = await lab.checkSpec({ spec });
+      if (mine !== seq) return;
+      estimate.value = { key, reply };
+      estimateError.value = null;
+    } catch (error) {
+      if (mine !== seq) return;
+      estimateError.value = (error as Error).message;
+    }
+  }
+
+  const size = computed(() => formSize(form.value));
+  const currentKey = computed(() => JSON.stringify(check.value.spec));
+  /** The backend's reply is for an older form while a newer one is on its way. */
+  const stale = computed(() => estimate.value === null || estimate.value.key !== currentKey.value);
+  const runs = computed(() => (estimate.value?.reply.ok && !stale.value ? estimate.value.reply.runs : size.value.runs));
+  const samples = computed(() => (estimate.value?.reply.ok && !stale.value ? estimate.value.reply.samples : size.value.samples));
+  const time = computed(() => timeText(check.value.valid !== null, estimateError.value !== null, estimate.value?.reply ?? null));
+  const basis = computed(() => basisText(estimateError.value, estimate.value?.reply ?? null));
+
+  watch(
+    form,
+    () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void refresh(), 300);
+    },
+    { deep: true },
+  );
+  onScopeDispose(() => {
+    clearTimeout(timer);
+    seq++;
+  });
+
+  return { refresh, size, stale, runs, samples, time, basis };
+}

@@ -1,0 +1,150 @@
+/**
+ * The builder's composables without a page, in an effect scope with fake timers: the local check
+ * runs a pause after the last edit and places its messages by field; the estimate asks the backend
+ * a longer pause after the last edit, keeps only the reply to its newest request, and stops asking
+ * when the builder goes away.
+ */
+import { effectScope, nextTick, ref } from 'vue';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LabOutput } from '../../src/shared/labApi';
+import { formSize } from '../../src/renderer/src/builder/size';
+import { defaultForm } from '../../src/renderer/src/builder/specToForm';
+import { useEstimate } from '../../src/renderer/src/composables/useEstimate';
+import { useSpecCheck } from '../../src/renderer/src/composables/useSpecCheck';
+import { nextStep } from '../../src/renderer/src/composables/useStart';
+
+type Reply = LabOutput<'checkSpec'>;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Let watchers and settled promises run. */
+async function flush(): Promise<void> {
+  await nextTick();
+  await Promise.resolve();
+  await nextTick();
+}
+
+function reply(runs: number, expectedSeconds: number | null): Reply {
+  return { ok: true, errors: [], spec: null, runs, samples: runs * 1000, expectedSeconds, estimateBasis: 'calibration probe just run' };
+}
+
+/** A checkSpec whose replies the test hands out, in any order. */
+function fakeLab() {
+  const pending: { spec: unknown; settle: (r: Reply) => void; fail: (e: Error) => void }[] = [];
+  const lab = {
+    checkSpec: (input: { spec: unknown }) => new Promise<Reply>((settle, fail) => pending.push({ spec: input.spec, settle, fail })),
+  };
+  return { lab, pending };
+}
+
+describe('useSpecCheck', () => {
+  it('checks 150 ms after the last edit, at once on validateNow, and an edit clears the errors from Start', async () => {
+    const form = ref(defaultForm());
+    const scope = effectScope();
+    const c = scope.run(() => useSpecCheck(form))!;
+    expect(c.check.value.valid).not.toBeNull();
+
+    c.serverErrors.value = ['teachers.count: must be smaller'];
+    expect(c.fieldErrors('teachers.count')).toEqual(['must be smaller']);
+
+    form.value['teachers.accuracy'] = '0.4';
+    await flush();
+    expect(c.serverErrors.value).toEqual([]);
+    vi.advanceTimersByTime(149);
+    expect(c.check.value.valid).not.toBeNull();
+    vi.advanceTimersByTime(1);
+    expect(c.check.value.valid).toBeNull();
+    expect(c.fieldErrors('teachers.accuracy')).toEqual([expect.stringContaining('beat chance')]);
+
+    form.value['teachers.accuracy'] = '0.7';
+    await flush();
+    expect(c.validateNow().valid).not.toBeNull();
+    expect(c.fieldErrors('teachers.accuracy')).toEqual([]);
+
+    // A hidden field's error (the student, under shared pretraining) goes to the general list.
+    form.value = { ...form.value, setup: 'shared-pretraining' };
+    c.serverErrors.value = ['student.accuracy: must be in (0, 1)'];
+    expect(c.errors.value.general).toEqual(['student.accuracy: must be in (0, 1)']);
+    scope.stop();
+  });
+});
+
+describe('useEstimate', () => {
+  it('asks 300 ms after the last edit and keeps only the reply to its newest request', async () => {
+    const { lab, pending } = fakeLab();
+    const form = ref(defaultForm());
+    const scope = effectScope();
+    const { c, e } = scope.run(() => {
+      const c = useSpecCheck(form);
+      return { c, e: useEstimate(form, c.check, lab) };
+    })!;
+    // Before any reply: the form's own count, and the time is on its way.
+    expect(e.time.value).toBe('estimating…');
+    expect(e.basis.value).toBe('');
+    expect(e.stale.value).toBe(true);
+    expect(e.runs.value).toBe(formSize(form.value).runs);
+
+    void e.refresh();
+    form.value['teachers.count'] = '8';
+    await flush();
+    vi.advanceTimersByTime(299);
+    expect(pending).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(pending).toHaveLength(2);
+    expect(pending[1].spec).toEqual(c.check.value.spec);
+
+    // The newer reply arrives first; the older one, arriving late, is dropped.
+    pending[1].settle(reply(63, 42));
+    await flush();
+    pending[0].settle(reply(707, 1000));
+    await flush();
+    expect(e.runs.value).toBe(63);
+    expect(e.samples.value).toBe(63_000);
+    expect(e.time.value).toBe('about 42 s');
+    expect(e.basis.value).toBe('Calibration probe just run.');
+    expect(e.stale.value).toBe(false);
+
+    // An edit makes the reply stale: the counts are the form's own until the next one.
+    form.value['teachers.count'] = '9';
+    await flush();
+    vi.advanceTimersByTime(150);
+    expect(e.stale.value).toBe(true);
+    expect(e.runs.value).toBe(formSize(form.value).runs);
+
+    // Gone before its pause is over: no request is sent.
+    scope.stop();
+    vi.advanceTimersByTime(1000);
+    expect(pending).toHaveLength(2);
+  });
+
+  it('says the lab did not answer, and why, until a reply comes back', async () => {
+    const { lab, pending } = fakeLab();
+    const form = ref(defaultForm());
+    const scope = effectScope();
+    const e = scope.run(() => useEstimate(form, useSpecCheck(form).check, lab))!;
+    void e.refresh();
+    pending[0].fail(new Error('connection refused'));
+    await flush();
+    expect(e.time.value).toBe('the lab did not answer');
+    expect(e.basis.value).toBe('Could not reach the lab for a time estimate: connection refused');
+    void e.refresh();
+    pending[1].settle(reply(707, null));
+    await flush();
+    expect(e.time.value).toBe('not measured yet');
+    scope.stop();
+  });
+});
+
+describe('useStart', () => {
+  it('says what to do after a failed Start by the kind of failure', () => {
+    expect(nextStep(0)).toMatch(/did not answer/);
+    expect(nextStep(400)).toMatch(/^Fix the fields marked below/);
+    expect(nextStep(500)).toMatch(/w2s run SPEC\.json/);
+    expect(nextStep(undefined)).toBe(nextStep(500));
+  });
+});
