@@ -119,6 +119,11 @@ export function onPath(command: string, path = process.env['PATH'] ?? ''): boole
   });
 }
 
+/** Refuse early, before anything is stored, on a machine without Slurm's sbatch. */
+export function requireSbatch(what: string, hint = ''): void {
+  if (!onPath('sbatch')) throw new SlurmError(`sbatch is not on PATH: run ${what} on the cluster's login node, where Slurm's commands are${hint}`);
+}
+
 interface CommandResult {
   readonly code: number;
   readonly stdout: string;
@@ -152,7 +157,7 @@ function oneLine(text: string): string {
  * `args` come before the script, so they override its `#SBATCH` lines.
  */
 export async function submitArray(script: string, indices: readonly number[], args: readonly string[] = []): Promise<string> {
-  if (!onPath('sbatch')) throw new SlurmError('sbatch is not on PATH: run w2s sweep --slurm on the cluster\'s login node (or add --dry-run to only print the script)');
+  requireSbatch('w2s sweep --slurm');
   const r = await run('sbatch', ['--parsable', `--array=${arrayIndices(indices)}`, ...args, script]);
   if (r.code !== 0) throw new SlurmError(`Slurm refused the job: ${oneLine(r.stderr) || `sbatch exited with code ${r.code}`}`);
   // --parsable prints "jobid" or "jobid;cluster".

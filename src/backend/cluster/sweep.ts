@@ -16,7 +16,7 @@ import { type CollectReport, collect, sweepStatus } from './collect';
 import { jobFiles, writeFileAtomic } from './jobDir';
 import { makePlan, planTasks, type ShardPlan } from './plan';
 import { checkDir, sbatchScript, type SlurmOptions } from './script';
-import { onPath, SlurmError, submitArray } from './slurm';
+import { requireSbatch, submitArray } from './slurm';
 
 export interface SweepRequest {
   readonly spec: ExperimentSpec;
@@ -48,6 +48,15 @@ export function previewSweep(request: SweepRequest): { plan: ShardPlan; script: 
   return { plan, script, dir };
 }
 
+/** The job directory's files and folders (jobDir.ts lists them). */
+export function writeJobDir(dir: string, spec: ExperimentSpec, plan: ShardPlan, script: string): void {
+  const files = jobFiles(dir);
+  for (const sub of [files.tasks, files.shards, files.logs]) mkdirSync(sub, { recursive: true });
+  writeFileAtomic(files.spec, `${JSON.stringify(spec, null, 1)}\n`);
+  writeFileAtomic(files.plan, `${JSON.stringify(plan)}\n`);
+  writeFileAtomic(files.script, script);
+}
+
 function rmdirQuietly(dir: string): void {
   try {
     rmdirSync(dir);
@@ -62,7 +71,7 @@ function isEmptyOrAbsent(dir: string): boolean {
 
 export async function submitSweep(store: RunStore, request: SweepRequest): Promise<SweepSubmitted> {
   // Refusals that need nothing stored come first.
-  if (!onPath('sbatch')) throw new SlurmError("sbatch is not on PATH: run w2s sweep --slurm on the cluster's login node (or add --dry-run to only print the script)");
+  requireSbatch('w2s sweep --slurm');
   if (request.dir !== undefined) {
     checkDir(request.dir);
     if (!isEmptyOrAbsent(request.dir)) throw new RangeError(`--dir ${request.dir} is not empty: give each sweep a directory of its own`);
@@ -82,11 +91,8 @@ export async function submitSweep(store: RunStore, request: SweepRequest): Promi
   const createdDir = !existsSync(dir);
   try {
     const files = jobFiles(dir);
-    for (const sub of [files.tasks, files.shards, files.logs]) mkdirSync(sub, { recursive: true });
     const script = sbatchScript({ experimentId, dir, runs: plan.runs, balance: plan.balance, options: request.options, launcher: request.launcher, appVersion: APP_VERSION });
-    writeFileAtomic(files.spec, `${JSON.stringify(request.spec, null, 1)}\n`);
-    writeFileAtomic(files.plan, `${JSON.stringify(plan)}\n`);
-    writeFileAtomic(files.script, script);
+    writeJobDir(dir, request.spec, plan, script);
     const all = plan.tasks.map((_, i) => i);
     const jobId = await submitArray(files.script, all);
     records.recordSubmission(experimentId, all, jobId);
@@ -114,7 +120,7 @@ export interface Resubmitted {
  * script's, e.g. a longer --time.
  */
 export async function resubmitSweep(store: RunStore, id: number, args: readonly string[] = []): Promise<Resubmitted> {
-  if (!onPath('sbatch')) throw new SlurmError("sbatch is not on PATH: run w2s sweep --resubmit on the cluster's login node");
+  requireSbatch('w2s sweep --resubmit');
   const report = await collect(store, id);
   const tasks = report.tasks.filter((t) => t.state === 'failed' || t.state === 'missing').map((t) => t.task);
   if (tasks.length === 0) return { jobId: null, tasks, report };

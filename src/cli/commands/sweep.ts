@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { runKeys } from '../../engine/experiment';
 import { JobDirError } from '../../backend/cluster/jobDir';
 import { checkMem, checkName, checkSbatchArg, checkTime, SlurmOptionError, type SlurmOptions } from '../../backend/cluster/script';
-import { SlurmError } from '../../backend/cluster/slurm';
+import { requireSbatch, SlurmError } from '../../backend/cluster/slurm';
 import { previewSweep, resubmitSweep, submitSweep } from '../../backend/cluster/sweep';
 import { databasePath, experimentId, integerFlag, UsageError } from '../args';
 import { openStore } from '../session';
@@ -97,6 +97,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
       process.stdout.write(preview.script);
       return 0;
     }
+    // Before the history is even opened: a machine without Slurm gets one line and no changes.
+    requireSbatch('w2s sweep --slurm', ' (--dry-run only prints the script)');
     const store = openStore(databasePath(values.db));
     try {
       const sent = await submitSweep(store, { spec, options, dir, launcher });
@@ -130,6 +132,11 @@ async function resubmit(values: Values, positionals: string[]): Promise<number> 
     ...(flags.time === undefined ? [] : [`--time=${flags.time}`]),
     ...flags.sbatchArgs,
   ];
+  try {
+    requireSbatch('w2s sweep --resubmit');
+  } catch (error) {
+    asUsage(error);
+  }
   const store = openStore(databasePath(values.db));
   try {
     if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
