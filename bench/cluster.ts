@@ -114,7 +114,9 @@ export function reportCluster(r: ClusterBench): void {
   console.log(`  w2s sweep --slurm (submit):        ${s(r.submit)}`);
   console.log(`  submit → last shard written:       ${s(r.untilShards)}`);
   console.log(`  w2s collect (imports ${r.tasks} shards): ${s(r.collect)}`);
-  console.log(`  sweep end to end:                  ${s(r.total)} → ${(median(r.total) / median(r.local)).toFixed(2)}× the local run`);
+  const ratios = r.total.map((t, i) => t / r.local[i]);
+  const extra = r.total.map((t, i) => t - r.local[i]);
+  console.log(`  sweep end to end:                  ${s(r.total)}; per repetition ${median(ratios).toFixed(2)}× the local run (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), ${median(extra).toFixed(1)} s more`);
   console.log(`  node + tsx start-up (w2s --version): ${s(r.startup)}, paid by every command and every task`);
   console.log(`  shard files: ${(median(r.shardBytes) / 2 ** 20).toFixed(2)} MB in all (gzipped bundles)`);
   console.log(`  balance, slowest ÷ mean: planned ${r.balancePlanned.toFixed(3)}; measured engine time ${median(r.balanceEngine).toFixed(3)}, task wall time ${median(r.balanceWall).toFixed(3)}`);

@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,36 @@ describe('a job directory the compute node cannot see', () => {
     expect(store.listRuns(Number(id)).every((r) => r.status === 'queued' && r.recorded === 0)).toBe(true);
     store.close();
   });
+
+  it("a plan the node cannot read: the script's exit code 66 names the directory; once readable, a resubmit completes it", async () => {
+    const spec = join(dir, 'unreadable.json');
+    writeFileSync(spec, JSON.stringify({ seed: 3, teachers: { count: 1 }, sft: { steps: 20, learningRates: [0.1] } }));
+    const db = join(dir, 'unreadable.sqlite');
+    const jobs = join(dir, 'unreadable-job');
+    // Held, so that the plan is gone before the task starts.
+    const sent = w2s(['sweep', spec, '--slurm', '--tasks', '1', '--dir', jobs, '--sbatch-arg', '--hold', '--db', db]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const [id, jobId] = sent.stdout.trim().split(' ');
+    // Away while the task runs (then back, for collect on the "login node", which is this machine too).
+    const plan = join(jobs, 'plan.json');
+    renameSync(plan, `${plan}.away`);
+    expect(spawnSync('scontrol', ['release', jobId], { env: cluster.env }).status).toBe(0);
+    await until(() => taskState(cluster, jobId, 0) === 'FAILED', 'the task to fail');
+    renameSync(`${plan}.away`, plan);
+    const failed = collect(db, Number(id));
+    expect(failed.tasks[0].error).toBe(`the compute node could not read the job directory ${jobs} (Slurm: FAILED (NonZeroExitCode), exit 66:0): put --dir on a filesystem the compute nodes share`);
+    expect(readFileSync(join(jobs, 'logs', 'task-0.log'), 'utf8')).toContain(`cannot read the job directory ${jobs}`);
+    const again = w2s(['sweep', '--resubmit', id, '--sbatch-arg', '--no-requeue', '--db', db]);
+    expect(again.code, again.stderr).toBe(0);
+    // The script's own #SBATCH --hold holds the resubmitted task too.
+    expect(spawnSync('scontrol', ['release', again.stdout.trim().split(' ')[1]], { env: cluster.env }).status).toBe(0);
+    const done = await until(() => {
+      const r = collect(db, Number(id));
+      return r.status === 'done' ? r : null;
+    }, 'the resubmitted task');
+    expect(done.tasks[0].error).toBeNull();
+    expect(done.counts.done).toBe(1);
+  }, 180_000);
 });
 
 describe('a grid in 3 array tasks, one cancelled mid-run and resubmitted', () => {
@@ -228,8 +258,14 @@ describe('a grid in 3 array tasks, one cancelled mid-run and resubmitted', () =>
     }
 
     // An ordinary experiment: the CSV export equals the local one's, and a bundle reaches a desktop history.
-    const csv = (file: string, which: string) => w2s(['export', which, '--format', 'csv', '--db', file]).stdout.split('\n').map((l) => l.replace(/^\d+,/, ''));
-    expect(csv(db, id)).toEqual(csv(localDb, '1'));
+    const csv = (file: string, which: string) => {
+      const out = join(dir, `export-${which}-${file.endsWith('local.sqlite') ? 'local' : 'cluster'}.csv`);
+      expect(w2s(['export', which, '--format', 'csv', '--out', out, '--db', file]).code).toBe(0);
+      return readFileSync(out, 'utf8').split('\n').map((l) => l.replace(/^\d+,/, ''));
+    };
+    const exported = csv(db, id);
+    expect(exported).toHaveLength(1 + 12 * 2001 + 1);
+    expect(exported).toEqual(csv(localDb, '1'));
     const bundle = join(dir, 'grid.w2s');
     expect(w2s(['bundle', id, bundle, '--db', db]).code).toBe(0);
     const desktop = join(dir, 'desktop.sqlite');
