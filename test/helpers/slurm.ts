@@ -141,9 +141,17 @@ export async function startSlurm(): Promise<SlurmCluster> {
       }
     }
   };
-  // Whatever happens to this process, its daemons do not outlive it.
+  // Whatever happens to this process, its daemons do not outlive it: on exit, and on a signal
+  // (which would end it without 'exit'), after which the signal is raised again.
   const onExit = () => kill('SIGKILL');
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const onSignal = (signal: NodeJS.Signals) => {
+    kill('SIGKILL');
+    for (const s of signals) process.off(s, onSignal);
+    process.kill(process.pid, signal);
+  };
   process.on('exit', onExit);
+  for (const s of signals) process.on(s, onSignal);
   const start = (command: string, args: string[], log: string) => {
     const out = openSync(join(dirs.log, log), 'a');
     const child = spawn(command, args, { env, stdio: ['ignore', out, out] });
@@ -157,7 +165,9 @@ export async function startSlurm(): Promise<SlurmCluster> {
     if (stopped) return;
     stopped = true;
     try {
-      if (!gone(pids[1] ?? -1)) spawnSync('scancel', ['--full', '--user=root'], { env, timeout: 10_000 });
+      // Only this cluster's jobs (env names its slurm.conf), while its controller runs.
+      const controller = children[1]?.pid;
+      if (controller !== undefined && !gone(controller)) spawnSync('scancel', ['--full', '--user=root'], { env, timeout: 10_000 });
       // Jobs' slurmstepd processes end before slurmd does; give them a moment.
       const end = Date.now() + 10_000;
       while (Date.now() < end && spawnSync('squeue', ['-h', '-t', 'RUNNING,COMPLETING'], { env, encoding: 'utf8', timeout: 5000 }).stdout?.trim()) {
@@ -172,6 +182,7 @@ export async function startSlurm(): Promise<SlurmCluster> {
         await until(() => pids.every(gone), 5_000, 'the Slurm daemons to die');
       }
       process.off('exit', onExit);
+      for (const s of signals) process.off(s, onSignal);
     }
   };
   try {
