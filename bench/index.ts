@@ -17,12 +17,14 @@ import { Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../src/backend/pool';
 import { RunStore } from '../src/backend/store/store';
+import { slurmUnavailable } from '../test/helpers/slurm';
+import { benchCluster, reportCluster } from './cluster';
 import { benchDashboard, reportDashboard } from './dashboard';
 
 const quick = process.argv.includes('--quick');
-/** `--only reduced,dense,peer,figure1,store,dashboard`: run some sections (all by default). */
+/** `--only reduced,dense,peer,figure1,store,dashboard,cluster`: run some sections (all by default). */
 const onlyIndex = process.argv.indexOf('--only');
-const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard']);
+const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'cluster']);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -273,6 +275,18 @@ async function main(): Promise<void> {
     const dashboard = await benchDashboard(quick ? 3 : 5);
     results.dashboard = dashboard;
     reportDashboard(dashboard);
+  }
+
+  if (sections.has('cluster')) {
+    // A real single-node Slurm (root, slurm-wlm, munge): skipped with the reason where there is none.
+    const why = slurmUnavailable();
+    if (why === null) {
+      const cluster = await benchCluster(quick ? 1 : 3);
+      results.cluster = cluster;
+      reportCluster(cluster);
+    } else {
+      console.log(`cluster: skipped (${why})`);
+    }
   }
 
   results.benchProcessPeakMB = process.resourceUsage().maxRSS / 1024;

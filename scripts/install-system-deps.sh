@@ -10,6 +10,8 @@
 #   python3        the export tests read exported CSVs and parse the generated matplotlib scripts
 #   util-linux     unshare and mount: the font test hides /usr/share/fonts from an export process
 #   fonts-dejavu-core  a font for Chromium's own text in e2e screenshots
+#   slurm-wlm munge    the cluster test runs a real single-node Slurm (slurmctld, slurmd, munged)
+#                      on 127.0.0.1 and sweeps through sbatch, squeue, scancel
 set -euo pipefail
 
 need=()
@@ -18,6 +20,8 @@ command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v slurmctld >/dev/null 2>&1 || need+=(slurm-wlm)
+command -v munged >/dev/null 2>&1 || need+=(munge)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

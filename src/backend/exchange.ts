@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { parseSpec } from '../engine/spec';
+import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import { APP_VERSION } from '../shared/app';
 import { packSeries, type ExperimentRecord, type RunStore } from './store/store';
 
@@ -81,8 +81,12 @@ const PayloadSchema = z
         data: z.string(),
       }),
     ),
+    /** Present in a Slurm task's shard only: which sweep and task it is (checked by cluster/shards.ts). */
+    shard: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
+
+export type BundlePayload = z.output<typeof PayloadSchema>;
 
 const BundleSchema = z
   .object({
@@ -95,8 +99,8 @@ const BundleSchema = z
   })
   .strict();
 
-/** One file holding an experiment with everything needed to look at it or resume it elsewhere. */
-export function makeBundle(store: RunStore, id: number): Buffer {
+/** What a bundle holds of a stored experiment: the experiment's record and every run with its series. */
+export function bundlePayload(store: RunStore, id: number): BundlePayload {
   const e = mustExist(store, id);
   const runs = store.loadExperimentRuns(id).map(({ run, series }) => ({
     key: run.key,
@@ -109,10 +113,15 @@ export function makeBundle(store: RunStore, id: number): Buffer {
     error: run.error,
     data: packSeries(series, run.columns, run.recorded).toString('base64'),
   }));
-  const payload = JSON.stringify({
+  return {
     experiment: { name: e.name, spec: e.spec, status: e.status, createdAt: e.createdAt, finishedAt: e.finishedAt, appVersion: e.appVersion, notes: e.notes, tags: e.tags, summary: e.summary, error: e.error },
     runs,
-  });
+  };
+}
+
+/** The file: the payload as JSON under its SHA-256, with the format header, gzipped. */
+export function sealBundle(content: BundlePayload): Buffer {
+  const payload = JSON.stringify(content);
   const bundle = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_VERSION,
@@ -124,10 +133,25 @@ export function makeBundle(store: RunStore, id: number): Buffer {
   return gzipSync(Buffer.from(JSON.stringify(bundle), 'utf8'));
 }
 
+/** One file holding an experiment with everything needed to look at it or resume it elsewhere. */
+export function makeBundle(store: RunStore, id: number): Buffer {
+  return sealBundle(bundlePayload(store, id));
+}
+
 export class BundleError extends Error {}
 
-/** Check a bundle completely, then import it in one transaction; returns the new experiment id. */
-export function importBundle(store: RunStore, file: Buffer): number {
+/** A bundle checked completely (format, version, checksum, schema, spec, series sizes); nothing written. */
+export interface CheckedBundle {
+  readonly payload: BundlePayload;
+  readonly spec: ExperimentSpec;
+  /** Each run's series bytes (metric-major Float64), in the order of payload.runs. */
+  readonly blocks: Buffer[];
+  /** SHA-256 of the payload, as the file states and as computed. */
+  readonly sha256: string;
+}
+
+/** Read and check a bundle or shard file; a BundleError says what is wrong. Writes nothing. */
+export function readBundle(file: Buffer): CheckedBundle {
   let text: string;
   try {
     text = gunzipSync(file).toString('utf8');
@@ -150,14 +174,22 @@ export function importBundle(store: RunStore, file: Buffer): number {
   if (createHash('sha256').update(bundle.data.payload).digest('hex') !== bundle.data.sha256) throw new BundleError('bundle checksum mismatch: the file is corrupt');
   const parsed = PayloadSchema.safeParse(JSON.parse(bundle.data.payload));
   if (!parsed.success) throw new BundleError(`malformed bundle: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const { experiment, runs } = parsed.data;
-  const spec = parseSpec(experiment.spec);
+  const spec = parseSpec(parsed.data.experiment.spec);
   if (!spec.ok) throw new BundleError(`the bundle's spec is invalid here: ${spec.errors.join('; ')}`);
-  const blocks = runs.map((run) => {
+  const blocks = parsed.data.runs.map((run) => {
     const bytes = Buffer.from(run.data, 'base64');
     if (bytes.length !== run.recorded * run.columns.length * 8) throw new BundleError(`run ${JSON.stringify(run.key)}: series size does not match its ${run.recorded} points`);
     return bytes;
   });
+  return { payload: parsed.data, spec: spec.spec, blocks, sha256: bundle.data.sha256 };
+}
+
+/** Check a bundle completely, then import it in one transaction; returns the new experiment id. */
+export function importBundle(store: RunStore, file: Buffer): number {
+  const { payload, spec, blocks } = readBundle(file);
+  // A shard is part of an experiment already in some history: only `w2s collect` merges it there.
+  if (payload.shard !== undefined) throw new BundleError('this is a shard of a Slurm sweep, not a whole experiment: `w2s collect ID` imports it into its experiment');
+  const { experiment, runs } = payload;
 
   return store.db.transaction(() => {
     const status = experiment.status === 'running' || experiment.status === 'queued' ? 'interrupted' : experiment.status;
@@ -166,7 +198,7 @@ export function importBundle(store: RunStore, file: Buffer): number {
         `INSERT INTO experiments (name, setup, spec, seed, status, created_at, finished_at, app_version, notes, summary, error)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(experiment.name, spec.spec.setup, JSON.stringify(spec.spec), spec.spec.seed, status, experiment.createdAt, experiment.finishedAt, experiment.appVersion, experiment.notes, experiment.summary === null || experiment.summary === undefined ? null : JSON.stringify(experiment.summary), experiment.error);
+      .run(experiment.name, spec.setup, JSON.stringify(spec), spec.seed, status, experiment.createdAt, experiment.finishedAt, experiment.appVersion, experiment.notes, experiment.summary === null || experiment.summary === undefined ? null : JSON.stringify(experiment.summary), experiment.error);
     const id = Number(info.lastInsertRowid);
     const tag = store.db.prepare('INSERT OR IGNORE INTO tags (experiment_id, tag) VALUES (?, ?)');
     for (const t of experiment.tags) tag.run(id, t);

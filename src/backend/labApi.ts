@@ -16,6 +16,9 @@ import {
   parseOutput,
 } from '../shared/labApi';
 import { EngineCalibration } from './calibration';
+import { collect, listSweeps } from './cluster/collect';
+import { JobDirError } from './cluster/jobDir';
+import { SlurmError } from './cluster/slurm';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import type { Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
@@ -157,6 +160,16 @@ export class LabApiService {
           return { fileName: file.fileName, mime: file.mime, encoding: binary ? 'base64' : 'utf8', data: binary ? file.content.toString('base64') : file.content };
         } catch (error) {
           if (error instanceof RangeError) throw new LabRequestError(400, `exportFigure: ${error.message}`);
+          throw error;
+        }
+      },
+      clusterStatus: () => listSweeps(store),
+      collect: async ({ id }) => {
+        experiment(id);
+        try {
+          return await collect(store, id);
+        } catch (error) {
+          if (error instanceof RangeError || error instanceof JobDirError || error instanceof SlurmError) throw new LabRequestError(409, `collect: ${error.message}`);
           throw error;
         }
       },

@@ -3,10 +3,13 @@
  */
 import { APP_NAME, APP_VERSION } from '../shared/app';
 import { isParseArgsError, joinNegativeNumbers, UsageError } from './args';
+import { collectCommand } from './commands/collect';
 import { bundleCommand, exportCommand, importCommand } from './commands/exchange';
 import { cancelCommand, listCommand, showCommand } from './commands/history';
 import { resumeCommand, runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
+import { shardCommand } from './commands/shard';
+import { sweepCommand } from './commands/sweep';
 import { theoryCommand } from './commands/theory';
 
 const USAGE = `usage:
@@ -28,6 +31,13 @@ const USAGE = `usage:
              [--dpi 300|600] [--no-thin-lines] [--no-flow] [--no-stop-markers] [--title] [--no-sidecar]
   w2s bundle ID FILE [--db FILE]         one self-describing file: spec, seed, series, app version
   w2s import FILE [--db FILE]            import a bundle (refused whole if corrupt or newer)
+  w2s sweep SPEC.json --slurm [--tasks N] [--cpus-per-task C] [--partition P] [--account A] [--mem M]
+            [--time HH:MM:SS] [--dir DIR] [--sbatch-arg ARG…] [--checkpoint-seconds S] [--dry-run] [--db FILE]
+      store the experiment (queued) and run it as one Slurm job array of N tasks (default: one per
+      run, at most 100); prints the experiment id and the Slurm job id; --dry-run only prints the script
+  w2s shard DIR --task I [--workers N]   one array task (the generated script runs it on a compute node)
+  w2s collect ID [--json] [--db FILE]    each task's Slurm state; imports finished shards (twice changes nothing)
+  w2s sweep --resubmit ID [--time T …]   submit again only the tasks that failed or are missing
   w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N] [--renderer DIR]
       the lab in a browser on loopback; open the printed URL (it carries the access token)
   w2s theory --student-cos C --student-norm R --teacher-cos CT --kappa K --beta B [--json]
@@ -46,6 +56,9 @@ const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   export: exportCommand,
   bundle: bundleCommand,
   import: importCommand,
+  sweep: sweepCommand,
+  shard: shardCommand,
+  collect: collectCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

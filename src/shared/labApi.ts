@@ -72,6 +72,28 @@ export const LabEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
 ]);
 
+/** A sweep run as a Slurm job array, as `w2s collect` last saw it (or just saw it, after `collect`). */
+export const ClusterSweepSchema = z.object({
+  experimentId: id,
+  status: ExperimentStatusSchema,
+  dir: z.string(),
+  jobIds: z.array(z.string()),
+  counts: z.object({ done: z.number().int().min(0), running: z.number().int().min(0), pending: z.number().int().min(0), failed: z.number().int().min(0), missing: z.number().int().min(0) }),
+  tasks: z.array(
+    z.object({
+      task: z.number().int().min(0),
+      runs: z.number().int().min(0),
+      state: z.enum(['pending', 'running', 'done', 'failed', 'missing']),
+      slurmState: z.string().nullable(),
+      jobId: z.string().nullable(),
+      submissions: z.number().int().min(0),
+      error: z.string().nullable(),
+    }),
+  ),
+  collectedAt: z.string().nullable(),
+  balance: z.number().nullable(),
+});
+
 const TheoryInputSchema = z
   .object({
     studentCos: z.number().gt(-1).lt(1),
@@ -121,6 +143,10 @@ export const LAB_METHODS = {
   setTags: { input: z.object({ id, tags: z.array(z.string().min(1).max(64)).max(64) }).strict(), output: ok },
   deleteExperiment: { input: byId, output: ok },
   duplicateSpec: { input: byId, output: z.object({ spec: z.record(z.string(), z.unknown()) }) },
+  /** Every Slurm sweep in the history with its tasks' states as last collected (Slurm is not asked). */
+  clusterStatus: { input: nothing, output: z.array(ClusterSweepSchema) },
+  /** Ask Slurm about a sweep's tasks and import the finished shards (twice changes nothing). */
+  collect: { input: byId, output: ClusterSweepSchema.extend({ imported: z.number().int().min(0), notes: z.array(z.string()) }) },
   /** A figure as a file (SVG, PDF, PNG, CSV, matplotlib script or sidecar JSON): the Export dialog's preview and download. */
   exportFigure: { input: ExportRequestSchema, output: ExportFileSchema },
   theory: {

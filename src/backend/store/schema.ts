@@ -83,6 +83,38 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Sweeps run as a Slurm job array (src/backend/cluster): the job directory and its shard plan
+    // per experiment, and per array task its latest submission, its state and its imported shard.
+    // The experiment itself stays an ordinary one (queued until every shard is in).
+    version: 4,
+    sql: `
+      CREATE TABLE cluster_jobs (
+        experiment_id  INTEGER PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+        sweep          TEXT NOT NULL UNIQUE,
+        dir            TEXT NOT NULL,
+        tasks          INTEGER NOT NULL CHECK (tasks >= 1),
+        options        TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        collected_at   TEXT
+      );
+      CREATE TABLE cluster_tasks (
+        experiment_id  INTEGER NOT NULL REFERENCES cluster_jobs(experiment_id) ON DELETE CASCADE,
+        task           INTEGER NOT NULL CHECK (task >= 0),
+        runs           INTEGER NOT NULL,
+        job_id         TEXT,
+        submissions    INTEGER NOT NULL DEFAULT 0,
+        state          TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'missing')),
+        slurm_state    TEXT,
+        error          TEXT,
+        shard_sha256   TEXT,
+        engine_ms      REAL,
+        wall_ms        REAL,
+        imported_at    TEXT,
+        PRIMARY KEY (experiment_id, task)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -19,14 +19,14 @@ const OPTIONS = {
   'checkpoint-seconds': { type: 'string' },
 } as const;
 
-function checkpointMs(value: string | undefined): number {
+export function checkpointMs(value: string | undefined): number {
   if (value === undefined) return 3000;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0.05 || n > 3600) throw new UsageError(`--checkpoint-seconds must be a number in [0.05, 3600] (got '${value}')`);
   return n * 1000;
 }
 
-function readSpec(file: string) {
+export function readSpec(file: string) {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
