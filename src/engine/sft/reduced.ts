@@ -33,22 +33,22 @@ export interface ReducedTeacher {
 }
 
 export class ReducedKernel implements SftKernel {
-  readonly path = 'reduced' as const;
+  readonly path: 'reduced' | 'preview' = 'reduced';
   step: number;
   private alpha: number;
   private b: number;
   private rho: number;
-  private readonly normals: Float64Array;
+  private normals: Float64Array | null = null;
   private readonly sums = new Float64Array(3);
 
   constructor(
     private readonly d: number,
-    private readonly hyper: SftHyper,
+    protected readonly hyper: SftHyper,
     private readonly teacher: ReducedTeacher,
-    private readonly labels: LabelOptions,
-    private readonly mixture: ScaleMixture,
+    protected readonly labels: LabelOptions,
+    protected readonly mixture: ScaleMixture,
     initial: ReducedState,
-    private readonly rng: Rng,
+    protected readonly rng: Rng,
     step = 0,
   ) {
     if (d < 3) throw new RangeError(`the reduced path needs d ≥ 3, got ${d}`);
@@ -56,7 +56,6 @@ export class ReducedKernel implements SftKernel {
     this.b = initial.b;
     this.rho = initial.rho;
     this.step = step;
-    this.normals = new Float64Array(2 * hyper.batchSize);
   }
 
   /** Resume from a checkpoint taken by `checkpoint()`. */
@@ -105,9 +104,9 @@ export class ReducedKernel implements SftKernel {
     const u3y = u1z * u2x - u1x * u2z;
     const u3z = u1x * u2y - u1y * u2x;
 
-    const { beta, learningRate, batchSize } = this.hyper;
+    const { learningRate, batchSize } = this.hyper;
     const sums = this.sums;
-    accumulateBatch(this.rng, this.normals, batchSize, beta, norm, p, q, this.labels, this.mixture, sums);
+    this.batchSums(norm, p, q, sums);
     const s1 = sums[0];
     const s2 = sums[1];
     const rootQ = Math.sqrt(sums[2]);
@@ -121,6 +120,17 @@ export class ReducedKernel implements SftKernel {
     const along = rho - k * (s1 * u1z + s2 * u2z + g3 * u3z);
     this.rho = Math.sqrt(along * along + k * k * sums[2] * chi2);
     this.step++;
+  }
+
+  /**
+   * The batch's sums [S1, S2, Q] = [Σ c g1, Σ c g2, Σ c²] in the frame (ŵ, u2) for a student of norm
+   * `norm` and p = cos(w, w_T), q = √(1 − p²): B samples drawn and summed (the preview path
+   * overrides this with a draw from the sums' exact mean and covariance).
+   */
+  protected batchSums(norm: number, p: number, q: number, out: Float64Array): void {
+    const { beta, batchSize } = this.hyper;
+    this.normals ??= new Float64Array(2 * batchSize);
+    accumulateBatch(this.rng, this.normals, batchSize, beta, norm, p, q, this.labels, this.mixture, out);
   }
 
   metrics(out: Float64Array): void {
@@ -140,7 +150,7 @@ export class ReducedKernel implements SftKernel {
   }
 
   checkpoint(): KernelCheckpoint {
-    return { path: 'reduced', step: this.step, state: [this.alpha, this.b, this.rho], rng: this.rng.getState() };
+    return { path: this.path, step: this.step, state: [this.alpha, this.b, this.rho], rng: this.rng.getState() };
   }
 }
 
