@@ -13,7 +13,7 @@ export type SpectrumKind = 'isotropic' | 'powerLaw' | 'list';
 export type GroundTruthKind = 'random' | 'list';
 export type EarlyStopping = 'oracle' | 'validation' | 'teacher';
 export type SoftLabelsKind = 'off' | 'beta';
-export type EnginePath = 'auto' | 'reduced' | 'projected' | 'dense';
+export type EnginePath = 'auto' | 'reduced' | 'preview' | 'projected' | 'dense'; // 'preview' (issue 12) is opt-in: not offered by ENGINE_PATHS yet
 
 /**
  * The form, one key per input. Keys are the spec's field paths; an input that holds part of a
