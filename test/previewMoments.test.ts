@@ -36,16 +36,16 @@ function moments(beta: number, norm: number, p: number, labelNoise: number, soft
 }
 
 describe('preview moments', () => {
-  it('equal 2-D adaptive quadrature of their definitions (hard, noisy and soft labels) within 1e-7 · β^k', () => {
+  it('equal 2-D adaptive quadrature of their definitions (hard, noisy and soft labels) within 1e-8 · β^k', () => {
     expect(fixtures.states.length).toBeGreaterThanOrEqual(15);
     for (const s of fixtures.states) {
       const got = moments(s.beta, s.norm, s.p, s.labelNoise, s.softLambda);
       const expected = [...s.mean, ...s.cov];
-      expected.forEach((e, i) => expect(Math.abs(got[i] - e)).toBeLessThan(1e-7 * s.beta ** POWERS[i]));
+      expected.forEach((e, i) => expect(Math.abs(got[i] - e)).toBeLessThan(1e-8 * s.beta ** POWERS[i]));
     }
   });
 
-  it('have converged: the rule with Δx = 0.2 is within 1e-7 · β^k of Δx = 0.05 over 400 states of every regime', () => {
+  it('have converged: the rule with Δx = 0.2 is within 1e-8 · β^k of Δx = 0.05 over 400 states of every regime', () => {
     const rng = new Rng([21, 22, 23, 24]);
     let worst = 0;
     for (let n = 0; n < 400; n++) {
@@ -59,7 +59,7 @@ describe('preview moments', () => {
       const fine = moments(beta, norm, Math.max(-1 + 1e-12, Math.min(1 - 1e-12, p)), noise, soft, 0.05);
       for (let i = 0; i < 9; i++) worst = Math.max(worst, Math.abs(coarse[i] - fine[i]) / beta ** POWERS[i]);
     }
-    expect(worst).toBeLessThan(1e-7);
+    expect(worst).toBeLessThan(1e-8);
   });
 
   it("a covariance is positive semi-definite and the label noise enters only through ε' = 1 − 2ε", () => {
