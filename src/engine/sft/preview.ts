@@ -16,6 +16,10 @@ import type { KernelCheckpoint, SftHyper } from './kernel';
 import { type PreviewLabels, sampleMoments } from './previewMoments';
 import { ReducedKernel, type ReducedState, type ReducedTeacher } from './reduced';
 
+// Module-level aliases: under a CommonJS transform (tsx) each use of an imported binding is a getter call.
+const drawNormal = normal;
+const moments = sampleMoments;
+
 /** The smallest batch the preview path accepts: the validation's smallest accepted B (docs/preview.md §7). */
 export const PREVIEW_MIN_BATCH = 100;
 
@@ -51,11 +55,11 @@ export class PreviewKernel extends ReducedKernel {
   protected override batchSums(norm: number, p: number, q: number, out: Float64Array): void {
     const { beta, batchSize } = this.hyper;
     const m = this.moments;
-    sampleMoments(beta, norm, p, q, this.previewLabels, m);
+    moments(beta, norm, p, q, this.previewLabels, m);
     const s = this.covarianceInflation;
-    const z1 = normal(this.rng);
-    const z2 = normal(this.rng);
-    const z3 = normal(this.rng);
+    const z1 = drawNormal(this.rng);
+    const z2 = drawNormal(this.rng);
+    const z3 = drawNormal(this.rng);
     // C = [[C11, C12, C13], [C12, C22, C23], [C13, C23, C33]] = L Lᵀ; a pivot ≤ 0 (a degenerate
     // direction, or rounding) contributes no noise.
     const c11 = s * m[3];

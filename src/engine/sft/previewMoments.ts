@@ -10,7 +10,10 @@
  * labels: one more integral, over g2). Every integrand is even in v, so a trapezoid rule in
  * v = a sinh(x) on the half-line converges geometrically (docs/preview.md §4).
  */
-import { erfScaled } from './previewErf';
+import { erfScaled as importedErf } from './previewErf';
+
+// A module-level alias: under a CommonJS transform (tsx) each use of an import is a getter call.
+const erfScaled = importedErf;
 
 /**
  * Step of the trapezoid rule in x, v = a sinh(x) (docs/preview.md §4): the rule's error falls like

@@ -8,7 +8,7 @@
  *   Σ c_i x_i = S1 u1 + S2 u2 + √Q (n3 u3 + χ_{d−3} · (a unit vector ⊥ e1, f, h)),
  * so a step costs 2B normals, one normal n3 and one χ²_{d−3} draw, whatever d is.
  */
-import { chiSquare, normal } from '../distributions';
+import { chiSquare as importedChiSquare, normal as importedNormal } from '../distributions';
 import { Rng } from '../rng';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
 import {
@@ -18,6 +18,10 @@ import {
   type SftHyper,
   type SftKernel,
 } from './kernel';
+
+// Module-level aliases: under a CommonJS transform (tsx) each use of an import is a getter call.
+const chiSquare = importedChiSquare;
+const normal = importedNormal;
 
 /** Coordinates of the student in the frame (w*, f, h), ρ ≥ 0. */
 export interface ReducedState {

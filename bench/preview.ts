@@ -1,0 +1,86 @@
+/**
+ * Speed of the preview path (docs/preview.md) and of the paper's presets:
+ *  - one preview step, in this process, averaged over the steps of Figure 1 preset runs (every
+ *    initial norm and learning rate, so every regime of the moments' quadrature), with the share
+ *    of the moments;
+ *  - a preset on N engine processes, twice: the engine alone (the pool, series returned to the
+ *    coordinator, nothing stored) and the CLI as a user runs it (`w2s run`, a fresh store,
+ *    checkpoints, progress, the summary), wall time from start to exit.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExperimentContext, runKeys } from '../src/engine/experiment';
+import { SftRun } from '../src/engine/run';
+import { sampleMoments } from '../src/engine/sft/previewMoments';
+import { type ExperimentSpec, validateSpec } from '../src/engine/spec';
+import { EnginePool, forkSpawner } from '../src/main/core/pool';
+
+const ROOT = join(__dirname, '..');
+
+export function presetSpec(name: 'figure1' | 'figure2', path: 'preview' | 'reduced', teachers?: number): ExperimentSpec {
+  const preset = JSON.parse(readFileSync(join(ROOT, 'resources', 'presets', `${name}.json`), 'utf8'));
+  return validateSpec({ ...preset, teachers: { ...preset.teachers, ...(teachers === undefined ? {} : { count: teachers }) }, engine: { path } });
+}
+
+export interface PreviewStepResult {
+  /** ns per step (the whole step: moments, draws, update, metrics, recording). */
+  readonly stepNs: number[];
+  /** ns per moment computation, on the states those steps visited. */
+  readonly momentsNs: number;
+  readonly steps: number;
+}
+
+/** One preview step, averaged over the steps of `teachers` teachers × every norm and learning rate of Figure 1. */
+export function benchPreviewStep(teachers: number, repeats: number): PreviewStepResult {
+  const spec = presetSpec('figure1', 'preview', teachers);
+  const context = new ExperimentContext(spec);
+  const keys = runKeys(spec);
+  for (const key of keys) SftRun.start(context, key).complete(); // warm-up
+  const stepNs: number[] = [];
+  const states: [number, number][] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = process.hrtime.bigint();
+    for (const key of keys) {
+      const run = SftRun.start(context, key).complete();
+      if (r === 0) for (let i = 0; i < run.series.norm.length; i += 7) states.push([run.series.norm[i], Math.cos(Math.PI * (1 - run.series.agreement[i]))]);
+    }
+    stepNs.push(Number(process.hrtime.bigint() - start) / (keys.length * spec.sft.steps));
+  }
+  const out = new Float64Array(9);
+  const labels = { labelNoise: 0, softLambda: null };
+  const start = process.hrtime.bigint();
+  for (let r = 0; r < 5; r++) for (const [norm, p] of states) sampleMoments(spec.beta, norm, p, Math.sqrt(Math.max(0, 1 - p * p)), labels, out);
+  const momentsNs = Number(process.hrtime.bigint() - start) / (5 * states.length);
+  return { stepNs, momentsNs, steps: keys.length * spec.sft.steps };
+}
+
+/** The engine alone on `workers` processes: every run of the spec through the pool, nothing stored. */
+export async function benchPresetPool(spec: ExperimentSpec, workers: number): Promise<{ seconds: number; runs: number }> {
+  const pool = new EnginePool(forkSpawner(), workers);
+  try {
+    const keys = runKeys(spec);
+    const start = process.hrtime.bigint();
+    await Promise.all(keys.map((key) => pool.run({ spec, key })));
+    return { seconds: Number(process.hrtime.bigint() - start) / 1e9, runs: keys.length };
+  } finally {
+    pool.close();
+  }
+}
+
+/** `w2s run SPEC --workers N` on a fresh history, as a user runs it: wall seconds from start to exit. */
+export function benchPresetCli(spec: ExperimentSpec, workers: number): { seconds: number; fractionImproved: number; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-preset-'));
+  try {
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'run', join(dir, 'spec.json'), '--db', join(dir, 'lab.sqlite'), '--workers', String(workers), '--out', join(dir, 'summary.json')], { encoding: 'utf8', cwd: ROOT });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (r.status !== 0) throw new Error(`w2s run failed: ${r.stderr}`);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { fractionImproved: number; path: string };
+    return { seconds, fractionImproved: summary.fractionImproved, path: summary.path };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
