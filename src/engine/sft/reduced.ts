@@ -12,7 +12,7 @@ import { chiSquare as importedChiSquare, normal as importedNormal } from '../dis
 import { Rng } from '../rng';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
 import {
-  accuracyFromCos,
+  accuracyFromCos as importedAccuracyFromCos,
   type KernelCheckpoint,
   METRIC_COUNT,
   type SftHyper,
@@ -22,6 +22,8 @@ import {
 // Module-level aliases: under a CommonJS transform (tsx) each use of an import is a getter call.
 const chiSquare = importedChiSquare;
 const normal = importedNormal;
+const accuracyFromCos = importedAccuracyFromCos;
+const VALIDATION_SLOT = METRIC_COUNT;
 
 /** Coordinates of the student in the frame (w*, f, h), ρ ≥ 0. */
 export interface ReducedState {
@@ -146,7 +148,7 @@ export class ReducedKernel implements SftKernel {
     out[2] = cos;
     out[3] = accuracyFromCos(cos);
     out[4] = accuracyFromCos(cosTeacher);
-    out[METRIC_COUNT] = NaN;
+    out[VALIDATION_SLOT] = NaN;
   }
 
   isFinite(): boolean {

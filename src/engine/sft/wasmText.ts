@@ -38,9 +38,23 @@ export const ziggurat = (ZK: number) => {
   ${inside(1)} ${inside(2)} i32.and ${inside(3)} i32.and ${inside(4)} i32.and i32.const 0 i32.lt_s`;
 };
 
-/** (T[kA + j], T[kB + j]): coefficient j of each lane's sigmoid-table interval. */
-const coefficient = (TABLE: number, j: number) => `
-  local.get $kA f64.load offset=${TABLE + 8 * j} f64x2.splat local.get $kB f64.load offset=${TABLE + 8 * j} f64x2.replace_lane 1`;
+/** Lanes 0 of two f64x2 as one (unpack low), and lanes 1 (unpack high). */
+const LOW = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23';
+const HIGH = '8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31';
+
+/**
+ * The four coefficients of each lane's sigmoid-table interval, (T[kA + j], T[kB + j]) for j = 0…3,
+ * into $t0…$t3: two 16-byte loads per lane, then unpacks.
+ */
+const coefficients = (TABLE: number) => `
+  local.get $kA v128.load offset=${TABLE} local.set $ta
+  local.get $kB v128.load offset=${TABLE} local.set $tb
+  local.get $ta local.get $tb i8x16.shuffle ${LOW} local.set $t0
+  local.get $ta local.get $tb i8x16.shuffle ${HIGH} local.set $t1
+  local.get $kA v128.load offset=${TABLE + 16} local.set $ta
+  local.get $kB v128.load offset=${TABLE + 16} local.set $tb
+  local.get $ta local.get $tb i8x16.shuffle ${LOW} local.set $t2
+  local.get $ta local.get $tb i8x16.shuffle ${HIGH} local.set $t3`;
 
 /** (ZIG_W[ia], ZIG_W[ib]) times (na, nb): two normals as one vector. */
 const normals = (ZW: number, a: number, b: number) => `
@@ -51,6 +65,8 @@ const normals = (ZW: number, a: number, b: number) => `
 /**
  * Samples a = (g1, g2) from draws 1, 2 and b from draws 3, 4, as lanes 0 and 1: position in the
  * sigmoid table, Hermite cubic, c = σ − ½ − ½·margin/(|margin| + 10⁻³⁰⁰), accumulate c·g1, c·g2, c².
+ * Computed for every iteration, without a branch: when the four draws are not all inside their
+ * rectangles (`$keep` all zeros) the terms added are −0, which leaves any sum, ±0 included, as it is.
  */
 export const sampleLanes = ({ ZW, TABLE }: { ZW: number; TABLE: number }) => `
   ${normals(ZW, 1, 3)} local.set $v1
@@ -59,15 +75,16 @@ export const sampleLanes = ({ ZW, TABLE }: { ZW: number; TABLE: number }) => `
   local.get $vpos i32x4.trunc_sat_f64x2_s_zero local.tee $vk f64x2.convert_low_i32x4_s f64x2.sub local.set $vu
   local.get $vk i32x4.extract_lane 0 i32.const 5 i32.shl local.set $kA
   local.get $vk i32x4.extract_lane 1 i32.const 5 i32.shl local.set $kB
-  ${coefficient(TABLE, 0)} local.get $vu ${coefficient(TABLE, 1)} local.get $vu ${coefficient(TABLE, 2)} local.get $vu ${coefficient(TABLE, 3)} f64x2.mul
+  ${coefficients(TABLE)}
+  local.get $t0 local.get $vu local.get $t1 local.get $vu local.get $t2 local.get $vu local.get $t3 f64x2.mul
   f64x2.add f64x2.mul f64x2.add f64x2.mul f64x2.add
   local.get $half2 f64x2.sub
   local.get $half2 local.get $p2 local.get $v1 f64x2.mul local.get $q2 local.get $v2 f64x2.mul f64x2.add local.tee $vmargin f64x2.mul
   local.get $vmargin f64x2.abs local.get $tiny2 f64x2.add f64x2.div
   f64x2.sub local.set $vc
-  local.get $acc1 local.get $vc local.get $v1 f64x2.mul f64x2.add local.set $acc1
-  local.get $acc2 local.get $vc local.get $v2 f64x2.mul f64x2.add local.set $acc2
-  local.get $accq local.get $vc local.get $vc f64x2.mul f64x2.add local.set $accq`;
+  local.get $acc1 local.get $vc local.get $v1 f64x2.mul local.get $negzero2 local.get $keep v128.bitselect f64x2.add local.set $acc1
+  local.get $acc2 local.get $vc local.get $v2 f64x2.mul local.get $negzero2 local.get $keep v128.bitselect f64x2.add local.set $acc2
+  local.get $accq local.get $vc local.get $vc f64x2.mul local.get $negzero2 local.get $keep v128.bitselect f64x2.add local.set $accq`;
 
 /**
  * normalSlowPath (distributions.ts) for draw $hz: the tail beyond R (iz = 0), the wedge test, or a

@@ -190,6 +190,15 @@ function assembleBody(fn: WasmFunction, functionIndex: Map<string, number>): num
     } else if (op in SATURATING) {
       code.push(0xfc);
       unsignedLeb(SATURATING[op], code);
+    } else if (op === 'i8x16.shuffle') {
+      // Sixteen lane indices into the two operands' 32 bytes.
+      code.push(0xfd);
+      unsignedLeb(13, code);
+      for (let l = 0; l < 16; l++) {
+        const lane = Number(tokens[i++]);
+        if (!(Number.isInteger(lane) && lane >= 0 && lane < 32)) throw new Error(`${fn.name}: bad shuffle lane ${tokens[i - 1]}`);
+        code.push(lane);
+      }
     } else if (op in SIMD_PLAIN || op in SIMD_LANE || op in SIMD_MEMORY) {
       code.push(0xfd);
       if (op in SIMD_PLAIN) {
