@@ -44,14 +44,15 @@ export function benchPreviewStep(teachers: number, repeats: number): PreviewStep
     const start = process.hrtime.bigint();
     for (const key of keys) {
       const run = SftRun.start(context, key).complete();
-      if (r === 0) for (let i = 0; i < run.series.norm.length; i += 7) states.push([run.series.norm[i], Math.cos(Math.PI * (1 - run.series.agreement[i]))]);
+      // The angle to the teacher from the recorded agreement (1 − θ/π): q = sin θ stays accurate near θ = 0.
+      if (r === 0) for (let i = 0; i < run.series.norm.length; i += 7) states.push([run.series.norm[i], Math.PI * (1 - run.series.agreement[i])]);
     }
     stepNs.push(Number(process.hrtime.bigint() - start) / (keys.length * spec.sft.steps));
   }
   const out = new Float64Array(9);
   const labels = { labelNoise: 0, softLambda: null };
   const start = process.hrtime.bigint();
-  for (let r = 0; r < 5; r++) for (const [norm, p] of states) sampleMoments(spec.beta, norm, p, Math.sqrt(Math.max(0, 1 - p * p)), labels, out);
+  for (let r = 0; r < 5; r++) for (const [norm, angle] of states) sampleMoments(spec.beta, norm, Math.cos(angle), Math.sin(angle), labels, out);
   const momentsNs = Number(process.hrtime.bigint() - start) / (5 * states.length);
   return { stepNs, momentsNs, steps: keys.length * spec.sft.steps };
 }

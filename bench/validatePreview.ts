@@ -46,8 +46,10 @@ function momentAccuracy(): string {
     // (‖w‖, cos(w, w_T)) along the run, every 10th step.
     for (let i = 0; i < s.norm.length; i += 10) {
       const norm = s.norm[i];
-      const pCos = Math.cos(Math.PI * (1 - s.agreement[i]));
-      const q = Math.sqrt(Math.max(0, 1 - pCos * pCos));
+      // The angle to the teacher from the recorded agreement (1 − θ/π): q = sin θ stays accurate near θ = 0.
+      const angle = Math.PI * (1 - s.agreement[i]);
+      const pCos = Math.cos(angle);
+      const q = Math.sin(angle);
       sampleMoments(1, norm, pCos, q, { labelNoise: 0, softLambda: null }, coarse);
       sampleMoments(1, norm, pCos, q, { labelNoise: 0, softLambda: null }, fine, 0.05);
       let worst = 0;
