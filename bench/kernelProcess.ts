@@ -9,6 +9,7 @@
  * WebAssembly instance unavailable, as on a host without WebAssembly). The first run (100 steps) is
  * the process's warm-up and is timed apart; the other RUNS runs of STEPS steps are the workload.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { ExperimentContext } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
 import { WasmBatch, wasmBatch } from '../src/engine/sft/wasmBatch';
@@ -29,6 +30,15 @@ const spec = validateSpec({
 });
 const context = new ExperimentContext(spec);
 
+/**
+ * This thread's time on a CPU (ns, Linux schedstat; tick-granular, ~4 ms here), or NaN: with other
+ * processes on the machine it separates the kernel's own speed from time spent waiting for a core.
+ */
+function cpuNs(): number {
+  const file = '/proc/thread-self/schedstat';
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split(' ')[0]) : NaN;
+}
+
 function timeRun(teacher: number, lr: number, stepLimit: number): number {
   const start = process.hrtime.bigint();
   SftRun.start(context, { cell: 0, teacher, lr }).advance(stepLimit);
@@ -38,10 +48,12 @@ function timeRun(teacher: number, lr: number, stepLimit: number): number {
 const warmupNs = timeRun(runs, 0, 100);
 const perRun: number[] = [];
 let total = 0;
+const cpuStart = cpuNs();
 for (let r = 0; r < runs; r++) {
   const ns = timeRun(r, r % 2, steps);
   total += ns;
   perRun.push(ns / (steps * BATCH));
 }
+const cpuNsPerSample = (cpuNs() - cpuStart) / (runs * steps * BATCH);
 const usesWasm = wasmBatch() !== null;
-console.log(JSON.stringify({ kernel: usesWasm ? 'wasm' : 'ts', nsPerSample: total / (runs * steps * BATCH), perRun, warmupNsPerSample: warmupNs / (100 * BATCH) }));
+console.log(JSON.stringify({ kernel: usesWasm ? 'wasm' : 'ts', nsPerSample: total / (runs * steps * BATCH), cpuNsPerSample, perRun, warmupNsPerSample: warmupNs / (100 * BATCH) }));
