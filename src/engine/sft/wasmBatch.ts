@@ -110,9 +110,9 @@ function moduleBytes(): Uint8Array {
         results: [],
         locals: [
           ...ints('s0', 's1', 's2', 's3', 't', 'i', 'j', 'pending', 'kA', 'kB', 'hz', 'm', 'k', 'inside'),
-          ...[1, 2, 3, 4].flatMap((n) => ints(`h${n}`, `i${n}`, `n${n}`, `x${n}`)),
+          ...[1, 2, 3, 4].flatMap((n) => ints(`h${n}`, `i${n}`)),
           ...doubles('g1', 'g2', 'pos', 'u', 'c', 'sum1', 'sum2', 'sumSq'),
-          ...vectors('v1', 'v2', 'vpos', 'vk', 'vu', 'vmargin', 'vc', 'acc1', 'acc2', 'accq'),
+          ...vectors('nv', 'v1', 'v2', 'vpos', 'vk', 'vu', 'vmargin', 'vc', 'acc1', 'acc2', 'accq'),
           ...vectors('scale2', 'offset2', 'zero2', 'top2', 'p2', 'q2', 'half2', 'tiny2', 'negzero2', 'keep', 'ta', 'tb', 't0', 't1', 't2', 't3'),
         ],
         body: `

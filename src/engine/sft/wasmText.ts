@@ -22,20 +22,20 @@ export const uniform = `
   local.get $lo i32.const 6 i32.shr_u f64.convert_i32_u f64.add f64.const 0.5 f64.add f64.const 4503599627370496 f64.div`;
 
 /**
- * Layers i1..i4, abscissae n1..n4 and |n| of the four draws h1..h4, then the fused loop's test
- * "all four inside their rectangles" (every |n| − ZIG_K[i] negative) as an i32 on the stack.
+ * The ziggurat's fast-path test of the four draws h1..h4 at once: layers i_k = h_k & 255 (scalars,
+ * for the loads), abscissae n = h >> 8 as the i32x4 $nv = (n1, n3, n2, n4), and "every |n_k| <
+ * ZIG_K[i_k]" as an i32 on the stack (the reference's sign test of the four differences, which
+ * cannot overflow for |n| ≤ 2^23).
  */
 export const ziggurat = (ZK: number) => {
   let text = '';
-  for (const k of [1, 2, 3, 4]) {
-    text += `
-  local.get $h${k} i32.const 255 i32.and local.set $i${k}
-  local.get $h${k} i32.const 8 i32.shr_s local.set $n${k}
-  local.get $n${k} local.get $n${k} i32.const 31 i32.shr_s i32.xor local.get $n${k} i32.const 31 i32.shr_s i32.sub local.set $x${k}`;
-  }
-  const inside = (k: number) => `local.get $x${k} local.get $i${k} i32.const 2 i32.shl i32.load offset=${ZK} i32.sub`;
+  for (const k of [1, 2, 3, 4]) text += `\n  local.get $h${k} i32.const 255 i32.and local.set $i${k}`;
+  const limit = (k: number) => `local.get $i${k} i32.const 2 i32.shl i32.load offset=${ZK}`;
   return `${text}
-  ${inside(1)} ${inside(2)} i32.and ${inside(3)} i32.and ${inside(4)} i32.and i32.const 0 i32.lt_s`;
+  local.get $h1 i32x4.splat local.get $h3 i32x4.replace_lane 1 local.get $h2 i32x4.replace_lane 2 local.get $h4 i32x4.replace_lane 3
+  i32.const 8 i32x4.shr_s local.tee $nv i32x4.abs
+  ${limit(1)} i32x4.splat ${limit(3)} i32x4.replace_lane 1 ${limit(2)} i32x4.replace_lane 2 ${limit(4)} i32x4.replace_lane 3
+  i32x4.lt_s i32x4.all_true`;
 };
 
 /** Lanes 0 of two f64x2 as one (unpack low), and lanes 1 (unpack high). */
@@ -56,9 +56,9 @@ const coefficients = (TABLE: number) => `
   local.get $ta local.get $tb i8x16.shuffle ${LOW} local.set $t2
   local.get $ta local.get $tb i8x16.shuffle ${HIGH} local.set $t3`;
 
-/** (ZIG_W[ia], ZIG_W[ib]) times (na, nb): two normals as one vector. */
-const normals = (ZW: number, a: number, b: number) => `
-  local.get $n${a} i32x4.splat local.get $n${b} i32x4.replace_lane 1 f64x2.convert_low_i32x4_s
+/** (ZIG_W[ia], ZIG_W[ib]) times (na, nb), with (na, nb) the low lanes of `abscissae`: two normals as one vector. */
+const normals = (ZW: number, a: number, b: number, abscissae: string) => `
+  ${abscissae} f64x2.convert_low_i32x4_s
   local.get $i${a} i32.const 3 i32.shl f64.load offset=${ZW} f64x2.splat local.get $i${b} i32.const 3 i32.shl f64.load offset=${ZW} f64x2.replace_lane 1
   f64x2.mul`;
 
@@ -69,8 +69,8 @@ const normals = (ZW: number, a: number, b: number) => `
  * rectangles (`$keep` all zeros) the terms added are −0, which leaves any sum, ±0 included, as it is.
  */
 export const sampleLanes = ({ ZW, TABLE }: { ZW: number; TABLE: number }) => `
-  ${normals(ZW, 1, 3)} local.set $v1
-  ${normals(ZW, 2, 4)} local.set $v2
+  ${normals(ZW, 1, 3, 'local.get $nv')} local.set $v1
+  ${normals(ZW, 2, 4, `local.get $nv local.get $nv i8x16.shuffle ${HIGH}`)} local.set $v2
   local.get $v1 local.get $scale2 f64x2.mul local.get $offset2 f64x2.add local.get $zero2 f64x2.pmax local.get $top2 f64x2.pmin local.tee $vpos
   local.get $vpos i32x4.trunc_sat_f64x2_s_zero local.tee $vk f64x2.convert_low_i32x4_s f64x2.sub local.set $vu
   local.get $vk i32x4.extract_lane 0 i32.const 5 i32.shl local.set $kA
