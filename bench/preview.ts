@@ -8,11 +8,12 @@
  *    checkpoints, progress, the summary), wall time from start to exit.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
+import { PreviewKernel } from '../src/engine/sft/preview';
 import { sampleMoments } from '../src/engine/sft/previewMoments';
 import { type ExperimentSpec, validateSpec } from '../src/engine/spec';
 import { EnginePool, forkSpawner } from '../src/main/core/pool';
@@ -25,11 +26,19 @@ export function presetSpec(name: 'figure1' | 'figure2', path: 'preview' | 'reduc
 }
 
 export interface PreviewStepResult {
-  /** ns per step (the whole step: moments, draws, update, metrics, recording). */
+  /** ns per step (the whole step: moments, draws, update, metrics, recording), wall clock. */
   readonly stepNs: number[];
-  /** ns per moment computation, on the states those steps visited. */
+  /** The same in on-CPU time of this thread (waits for a core excluded), or NaN off Linux. */
+  readonly stepCpuNs: number[];
+  /** ns per moment computation, on the (‖w‖, p, q) the kernel itself passed during the runs. */
   readonly momentsNs: number;
   readonly steps: number;
+}
+
+/** This thread's time on a CPU (ns; Linux schedstat, tick-granular), or NaN. */
+function cpuNs(): number {
+  const file = '/proc/thread-self/schedstat';
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split(' ')[0]) : NaN;
 }
 
 /** One preview step, averaged over the steps of `teachers` teachers × every norm and learning rate of Figure 1. */
@@ -37,24 +46,31 @@ export function benchPreviewStep(teachers: number, repeats: number): PreviewStep
   const spec = presetSpec('figure1', 'preview', teachers);
   const context = new ExperimentContext(spec);
   const keys = runKeys(spec);
-  for (const key of keys) SftRun.start(context, key).complete(); // warm-up
+  // Record the states the kernel computes moments for, once (wrapping its batch-sum method).
+  const states: [number, number, number][] = [];
+  const proto = PreviewKernel.prototype as unknown as { batchSums(norm: number, p: number, q: number, out: Float64Array): void };
+  const original = proto.batchSums;
+  proto.batchSums = function (this: unknown, norm: number, p: number, q: number, out: Float64Array) {
+    if (states.length < 200_000) states.push([norm, p, q]);
+    original.call(this, norm, p, q, out);
+  };
+  for (const key of keys) SftRun.start(context, key).complete(); // warm-up, and the states
+  proto.batchSums = original;
   const stepNs: number[] = [];
-  const states: [number, number][] = [];
+  const stepCpuNs: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const start = process.hrtime.bigint();
-    for (const key of keys) {
-      const run = SftRun.start(context, key).complete();
-      // The angle to the teacher from the recorded agreement (1 − θ/π): q = sin θ stays accurate near θ = 0.
-      if (r === 0) for (let i = 0; i < run.series.norm.length; i += 7) states.push([run.series.norm[i], Math.PI * (1 - run.series.agreement[i])]);
-    }
+    const cpu = cpuNs();
+    for (const key of keys) SftRun.start(context, key).complete();
+    stepCpuNs.push((cpuNs() - cpu) / (keys.length * spec.sft.steps));
     stepNs.push(Number(process.hrtime.bigint() - start) / (keys.length * spec.sft.steps));
   }
   const out = new Float64Array(9);
   const labels = { labelNoise: 0, softLambda: null };
   const start = process.hrtime.bigint();
-  for (let r = 0; r < 5; r++) for (const [norm, angle] of states) sampleMoments(spec.beta, norm, Math.cos(angle), Math.sin(angle), labels, out);
-  const momentsNs = Number(process.hrtime.bigint() - start) / (5 * states.length);
-  return { stepNs, momentsNs, steps: keys.length * spec.sft.steps };
+  for (const [norm, p, q] of states) sampleMoments(spec.beta, norm, p, q, labels, out);
+  const momentsNs = Number(process.hrtime.bigint() - start) / states.length;
+  return { stepNs, stepCpuNs, momentsNs, steps: keys.length * spec.sft.steps };
 }
 
 /** The engine alone on `workers` processes: every run of the spec through the pool, nothing stored. */
