@@ -1,8 +1,14 @@
 /**
  * `npm run bench`: the speed figures of the engine and the backend, printed and saved to
  * bench/results/latest.json. It runs with the engine processes' V8 flags (ENGINE_V8_FLAGS), so that
- * the in-process figures are those of the engine processes. Medians of several repetitions; ratios measured side by side in the
- * same run. `--quick` scales the Figure 1 workload down to 10 teachers (and says so).
+ * the in-process figures are those of the engine processes. The exact kernel is measured in fresh
+ * engine processes (bench/freshKernel.ts), as the CLI and the app run it. Medians of several
+ * repetitions; ratios measured side by side in the same run. `--quick` scales the Figure 1 workload
+ * down to 10 teachers and the fresh processes to 4 (and says so).
+ *
+ * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, preview-step,
+ * figure1-preview, figure2-preview (the default: all of these), and figure1-exact (the Figure 1
+ * preset on the exact path, ~5 minutes: only when asked for).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,8 +16,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
-import { Rng } from '../src/engine/rng';
-import { ReducedKernel } from '../src/engine/sft/reduced';
 import { validateSpec } from '../src/engine/spec';
 import { Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
@@ -20,11 +24,13 @@ import { RunStore } from '../src/backend/store/store';
 import { slurmUnavailable } from '../test/helpers/slurm';
 import { benchCluster, reportCluster } from './cluster';
 import { benchDashboard, reportDashboard } from './dashboard';
+import { benchFreshKernel, reportFreshKernel } from './freshKernel';
+import { benchPresetCli, benchPresetPool, benchPreviewStep, presetSpec } from './preview';
 
 const quick = process.argv.includes('--quick');
 /** `--only reduced,dense,peer,figure1,store,dashboard,cluster`: run some sections (all by default). */
 const onlyIndex = process.argv.indexOf('--only');
-const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'cluster']);
+const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview']);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -35,39 +41,6 @@ function median(values: number[]): number {
 
 function spread(values: number[]): string {
   return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
-}
-
-function reducedKernel(d: number, seed: number): ReducedKernel {
-  return new ReducedKernel(
-    d,
-    { beta: 1, learningRate: 0.1, batchSize: BATCH },
-    { cT: Math.cos(0.3 * Math.PI), sT: Math.sin(0.3 * Math.PI) },
-    { softBeta: null, teacherNorm: 1, labelNoise: 0 },
-    null,
-    { alpha: 0.809, b: 0.3, rho: 0.5 },
-    new Rng([seed, 2, 3, 4]),
-  );
-}
-
-/** ns per sample on the reduced path, for each d, interleaved repetition by repetition. */
-function benchReduced(dims: number[], repeats: number, steps: number): Map<number, number[]> {
-  const out = new Map<number, number[]>(dims.map((d) => [d, []]));
-  // Warm-up: V8 reaches its best code for the kernel only after several hundred calls (steps);
-  // an experiment's runs are thousands of steps, so the steady state is what they see.
-  for (const d of dims) {
-    const k = reducedKernel(d, 1);
-    for (let i = 0; i < 1000; i++) k.advance();
-  }
-  for (let r = 0; r < repeats; r++) {
-    for (const d of dims) {
-      const k = reducedKernel(d, r + 2);
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < steps; i++) k.advance();
-      const ns = Number(process.hrtime.bigint() - start);
-      out.get(d)?.push(ns / (steps * BATCH));
-    }
-  }
-  return out;
 }
 
 /** ms per step on the dense path. */
@@ -212,13 +185,15 @@ async function main(): Promise<void> {
   let r100 = NaN;
   let r1e5 = NaN;
   if (sections.has('reduced') || sections.has('peer')) {
-    const reduced = benchReduced([100, 100_000], 7, quick ? 30 : 100);
-    r100 = median(reduced.get(100) ?? []);
-    r1e5 = median(reduced.get(100_000) ?? []);
-    results.reducedNsPerSample = { d100: reduced.get(100), d100000: reduced.get(100_000), median100: r100, median100000: r1e5 };
-    console.log(`reduced path, ns per sample per core (B = ${BATCH}, median of 7, interleaved):`);
-    console.log(`  d = 100:      ${r100.toFixed(2)} ns  (range ${spread(reduced.get(100) ?? [])})   target ≤ 15`);
-    console.log(`  d = 100 000:  ${r1e5.toFixed(2)} ns  (range ${spread(reduced.get(100_000) ?? [])})   ratio to d = 100: ${(r1e5 / r100).toFixed(3)} (target within 10 %)`);
+    const processes = quick ? 4 : 10;
+    console.log(`reduced path, ns per sample per core in fresh engine processes (B = ${BATCH}, d = 100; each: a warm-up run, then 6 runs × 300 steps; kernels interleaved process by process):`);
+    const [wasm, ts] = benchFreshKernel(['wasm', 'ts'], processes);
+    reportFreshKernel([wasm, ts]);
+    const [wide] = benchFreshKernel(['wasm'], quick ? 2 : 4, 300, 6, 100_000);
+    r100 = wasm.median;
+    r1e5 = wide.median;
+    results.reducedNsPerSample = { d100: wasm.nsPerSample, d100000: wide.nsPerSample, median100: r100, worst100: wasm.worst, median100000: r1e5, typescript: ts, warmup: wasm.warmup };
+    console.log(`  d = 100 000 (${wide.processes} processes): median ${r1e5.toFixed(2)} ns, ratio to d = 100: ${(r1e5 / r100).toFixed(3)} (target within 10 %)`);
   }
   let dense100: number[] = [];
   let dense1000: number[] = [];
@@ -269,6 +244,24 @@ async function main(): Promise<void> {
     console.log(`store, a Figure 1 experiment (${stored.series} series × ${stored.points / stored.series} points × 6 columns):`);
     console.log(`  write ${stored.writeSeconds.toFixed(2)} s (${stored.writeMBps.toFixed(0)} MB/s of Float64 data, 200-point chunks), file ${stored.fileMB.toFixed(1)} MB`);
     console.log(`  load for drawing (getSeries, fresh open): ${stored.loadMs.toFixed(0)} ms median of 5 (max ${stored.loadMsMax.toFixed(0)})   target ≤ 200 ms`);
+  }
+
+  if (sections.has('preview-step')) {
+    const r = benchPreviewStep(quick ? 2 : 10, 5);
+    results.previewStep = r;
+    console.log(`preview path, one step (Figure 1 preset's norms and learning rates, ${r.steps} steps, median of 5): ${median(r.stepNs).toFixed(0)} ns wall (range ${Math.min(...r.stepNs).toFixed(0)}–${Math.max(...r.stepNs).toFixed(0)}), ${median(r.stepCpuNs).toFixed(0)} ns on-CPU; the moments alone ${r.momentsNs.toFixed(0)} ns   target ≤ 2 000`);
+  }
+  for (const [section, name, path, target] of [
+    ['figure1-preview', 'figure1', 'preview', 3],
+    ['figure2-preview', 'figure2', 'preview', 15],
+    ['figure1-exact', 'figure1', 'reduced', 70],
+  ] as const) {
+    if (!sections.has(section)) continue;
+    const spec = presetSpec(name, path, quick ? 10 : undefined);
+    const pool = await benchPresetPool(spec, 2);
+    const cli = benchPresetCli(spec, 2);
+    results[section] = { runs: pool.runs, poolSeconds: pool.seconds, poolComputeSeconds: pool.computeSeconds, cliSeconds: cli.seconds, fractionImproved: cli.fractionImproved };
+    console.log(`${name} preset${quick ? ', QUICK (10 teachers)' : ''}, ${path} path, ${pool.runs} runs on 2 engine processes: engine (pool, nothing stored) ${pool.seconds.toFixed(1)} s, of which the jobs themselves ${(pool.computeSeconds / 2).toFixed(1)} s per process; \`w2s run\` (store, checkpoints, summary) ${cli.seconds.toFixed(1)} s   target ≤ ${target} s; ${(100 * cli.fractionImproved).toFixed(0)} % improved, summary path '${cli.path}'`);
   }
 
   if (sections.has('dashboard')) {

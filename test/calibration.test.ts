@@ -44,7 +44,7 @@ describe('work units', () => {
   });
 
   it('the probe specs are valid one-run experiments on the path they measure', () => {
-    for (const path of ['reduced', 'projected', 'dense'] as const) {
+    for (const path of ['reduced', 'projected', 'dense', 'preview'] as const) {
       const spec = probeSpec(path);
       expect(resolvePath(spec)).toBe(path);
       expect(runKeys(spec)).toHaveLength(1);

@@ -34,6 +34,34 @@ describe('k(γ) = E[σ(γz) z]', () => {
     }
   });
 
+  it('equals the full-line rule it replaced (h = 0.02 on [−12, 12] or [−min(40, 12γ), …]) within 1e-12', () => {
+    const sigmoidPrime = (t: number) => {
+      const s = t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t));
+      return s * (1 - s);
+    };
+    const fullLine = (gamma: number) => {
+      const h = 0.02;
+      let sum = 0;
+      if (gamma <= 1) {
+        for (let z = -12; z <= 12 + 1e-9; z += h) sum += gamma * sigmoidPrime(gamma * z) * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+      } else {
+        const half = Math.min(40, 12 * gamma);
+        const steps = Math.ceil((2 * half) / h);
+        for (let i = 0; i <= steps; i++) {
+          const u = (-half + i * h) / gamma;
+          sum += sigmoidPrime(-half + i * h) * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
+        }
+      }
+      return sum * h;
+    };
+    let worst = 0;
+    for (let i = 0; i <= 400; i++) {
+      const gamma = Math.pow(10, -4 + (9 * i) / 400); // 1e-4 … 1e5
+      worst = Math.max(worst, Math.abs(kFunction(gamma) - fullLine(gamma)));
+    }
+    expect(worst).toBeLessThan(1e-12);
+  });
+
   it('has the limits γ/4 at 0 and 1/√(2π) at ∞', () => {
     expect(kFunction(1e-5) / (1e-5 / 4)).toBeCloseTo(1, 8);
     expect(Math.abs(kFunction(1e5) - INV_SQRT_2PI)).toBeLessThan(1e-8);

@@ -13,10 +13,11 @@ type Path = ReturnType<typeof resolvePath>;
 
 /**
  * The unit an engine path's cost grows with: a sample for the exact O(B) paths (the projected
- * path's O(d) a step is small beside B), a sample-coordinate for the dense O(B·d) path.
+ * path's O(d) a step is small beside B), a sample-coordinate for the dense O(B·d) path, and a
+ * step for the preview path, whose steps cost the same whatever B and d are.
  */
 export function workUnits(path: Path, d: number, work: Pick<EngineWork, 'samples' | 'steps'>): number {
-  return path === 'dense' ? work.samples * d : work.samples;
+  return path === 'dense' ? work.samples * d : path === 'preview' ? work.steps : work.samples;
 }
 
 /** The work of a whole experiment, before it runs. */
@@ -58,6 +59,7 @@ const PROBES: Record<Path, unknown> = {
   reduced: { teachers: { count: 1 }, sft: { steps: 1500, batchSize: 10_000, learningRates: [0.1], recordEvery: 500, ceiling: false } },
   projected: { data: { spectrum: { powerLaw: 1 } }, teachers: { count: 1 }, sft: { steps: 1000, batchSize: 10_000, learningRates: [0.1], recordEvery: 500, ceiling: false } },
   dense: { data: { law: 'product-uniform', d: 100, heldOutSize: 1000 }, teachers: { count: 1 }, sft: { steps: 40, batchSize: 2000, learningRates: [0.1], recordEvery: 20, ceiling: false } },
+  preview: { teachers: { count: 1 }, sft: { steps: 100_000, batchSize: 10_000, learningRates: [0.01], recordEvery: 10_000, ceiling: false } },
 };
 
 export function probeSpec(path: Path): ExperimentSpec {

@@ -17,7 +17,8 @@ import { DenseKernel, type DenseProblem, type FiniteSftSet } from './sft/dense';
 import { type EnginePath, type KernelCheckpoint, type SftHyper, type SftKernel } from './sft/kernel';
 import { accuracyFromCos, cosFromAccuracy } from './accuracy';
 import { ProjectedKernel, type ProjectedProblem } from './sft/projected';
-import { ReducedKernel, type ReducedState } from './sft/reduced';
+import { PreviewKernel } from './sft/preview';
+import { ReducedKernel, type ReducedState, type ReducedTeacher } from './sft/reduced';
 import { LabelledSample } from './sft/validation';
 import { pretrainStudent, pretrainTeacher, type PretrainData, makePretrainData } from './setups/sharedPretraining';
 import { type ExperimentSpec, resolvePath } from './spec';
@@ -365,7 +366,8 @@ export class ExperimentContext {
   buildRun(key: RunKey, checkpoint: KernelCheckpoint | null = null): { kernel: SftKernel; descriptor: RunDescriptor } {
     this.checkKey(key);
     const hyper = this.hyper(key);
-    if (this.path === 'reduced' && this.spec.setup === 'random-teacher') {
+    const reduced = this.path === 'reduced' || this.path === 'preview';
+    if (reduced && this.spec.setup === 'random-teacher') {
       const { state, cT, sT, kappa } = this.reducedRandomTeacher(key);
       // As ReducedKernel.metrics computes it, so that gain = peakCos − initial cos exactly.
       const norm = Math.sqrt(state.alpha * state.alpha + state.b * state.b + state.rho * state.rho);
@@ -378,11 +380,7 @@ export class ExperimentContext {
         kappa,
       };
       const labels = this.labelOptions(key.teacher === CEILING ? 1 : this.spec.teachers.norm);
-      const teacher = { cT, sT };
-      const kernel =
-        checkpoint === null
-          ? new ReducedKernel(this.d, hyper, teacher, labels, this.mixture(), state, this.sftRng(key))
-          : ReducedKernel.restore(this.d, hyper, teacher, labels, this.mixture(), checkpoint);
+      const kernel = this.reducedKernel(key, hyper, { cT, sT }, labels, state, checkpoint);
       return { kernel, descriptor };
     }
 
@@ -390,7 +388,7 @@ export class ExperimentContext {
     const descriptor = this.describe(init.student, init.teacher);
     const teacherNorm = Math.sqrt(dot(init.teacher, init.teacher));
     const labels = this.labelOptions(teacherNorm);
-    if (this.path === 'reduced') {
+    if (reduced) {
       // Pretrained vectors (isotropic): project onto the frame (w*, f, h) of docs/spec.md §3.
       const vStar = this.groundTruth();
       const cT = descriptor.teacherCos;
@@ -402,10 +400,7 @@ export class ExperimentContext {
         b = dot(init.student, f);
       }
       const rho = Math.sqrt(Math.max(0, dot(init.student, init.student) - alpha * alpha - b * b));
-      const kernel =
-        checkpoint === null
-          ? new ReducedKernel(this.d, hyper, { cT, sT }, labels, this.mixture(), { alpha, b, rho }, this.sftRng(key))
-          : ReducedKernel.restore(this.d, hyper, { cT, sT }, labels, this.mixture(), checkpoint);
+      const kernel = this.reducedKernel(key, hyper, { cT, sT }, labels, { alpha, b, rho }, checkpoint);
       return { kernel, descriptor };
     }
     if (this.path === 'projected') {
@@ -438,6 +433,18 @@ export class ExperimentContext {
         ? new DenseKernel(problem, hyper, labels, this.toOriginal(init.student), this.sftRng(key), validation)
         : DenseKernel.restore(problem, hyper, labels, checkpoint, validation);
     return { kernel, descriptor };
+  }
+
+  /** The reduced path's chain (SPEC §3), exact or, on the preview path, with drawn batch sums. */
+  private reducedKernel(key: RunKey, hyper: SftHyper, teacher: ReducedTeacher, labels: LabelOptions, state: ReducedState, checkpoint: KernelCheckpoint | null): SftKernel {
+    if (this.path === 'preview') {
+      return checkpoint === null
+        ? new PreviewKernel(this.d, hyper, teacher, labels, state, this.sftRng(key))
+        : PreviewKernel.restore(this.d, hyper, teacher, labels, null, checkpoint);
+    }
+    return checkpoint === null
+      ? new ReducedKernel(this.d, hyper, teacher, labels, this.mixture(), state, this.sftRng(key))
+      : ReducedKernel.restore(this.d, hyper, teacher, labels, this.mixture(), checkpoint);
   }
 
   private checkKey(key: RunKey): void {

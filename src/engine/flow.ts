@@ -6,39 +6,45 @@
  * For Σ = diag(λ), in whitened coordinates v = Σ^{1/2} w: ∇_w L = β Σ^{1/2} (k(β‖v‖) v̂ − v̂_T/√(2π)).
  */
 import { accuracyFromCos } from './accuracy';
-import { sigmoid } from './sigmoid';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
+/** σ'(t) = σ(t)(1 − σ(t)) for t ≥ 0 (the only arguments kFunction needs). */
 function sigmoidPrime(t: number): number {
-  const s = sigmoid(t);
+  const s = 1 / (1 + Math.exp(-t));
   return s * (1 - s);
 }
 
 /**
- * k(γ) = γ E[σ'(γz)] for γ ≥ 0 by the trapezoidal rule, which converges geometrically for this
- * analytic, fast-decaying integrand (poles of σ' at ±iπ). For γ ≤ 1 integrate over z; for γ > 1
- * substitute y = γz, k(γ) = ∫ σ'(y) φ(y/γ) dy, so the integrand's width stays ~1 either way.
- * Limits: k(γ) ≈ γ/4 as γ → 0, k(γ) → 1/√(2π) as γ → ∞.
+ * k(γ) = γ E[σ'(γz)] = ∫ γ σ'(γz) φ(z) dz for γ ≥ 0, by the trapezoidal rule with step h = 0.1 on
+ * the half-line (the integrand is even: k = 2h (f(0)/2 + Σ_{i≥1} f(ih))). The rule converges
+ * geometrically for this analytic, fast-decaying integrand (poles of σ' at ±iπ; error ~e^{−2π²/h}).
+ * For γ ≤ 1 integrate over z ∈ [0, 12]; for γ > 1 substitute y = γz, k(γ) = ∫ σ'(y) φ(y/γ) dy over
+ * y ∈ [0, min(40, 12γ)], so the integrand's width stays ~1 either way. The same rule as the charts'
+ * flow overlay (kQuadrature). Limits: k(γ) ≈ γ/4 as γ → 0, k(γ) → 1/√(2π) as γ → ∞.
  */
 export function kFunction(gamma: number): number {
   if (!(gamma >= 0)) throw new RangeError(`k(γ) needs γ ≥ 0, got ${gamma}`);
   if (gamma === 0) return 0;
   if (gamma === Infinity) return INV_SQRT_2PI;
-  const h = 0.02;
+  const h = 0.1;
   let sum = 0;
   if (gamma <= 1) {
-    for (let z = -12; z <= 12 + 1e-9; z += h) sum += gamma * sigmoidPrime(gamma * z) * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+    sum = 0.5 * gamma * 0.25 * INV_SQRT_2PI; // f(0)/2, σ'(0) = 1/4
+    for (let i = 1; i * h <= 12 + 1e-9; i++) {
+      const z = i * h;
+      sum += gamma * sigmoidPrime(gamma * z) * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+    }
   } else {
     const half = Math.min(40, 12 * gamma);
-    const steps = Math.ceil((2 * half) / h);
-    for (let i = 0; i <= steps; i++) {
-      const y = -half + i * h;
+    sum = 0.5 * 0.25 * INV_SQRT_2PI;
+    for (let i = 1; i * h <= half + 1e-9; i++) {
+      const y = i * h;
       const u = y / gamma;
       sum += sigmoidPrime(y) * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
     }
   }
-  return sum * h;
+  return 2 * sum * h;
 }
 
 /**

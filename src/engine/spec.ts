@@ -122,8 +122,8 @@ const SftSchema = z
 
 const EngineSchema = z
   .object({
-    path: z.enum(['auto', 'reduced', 'projected', 'dense'], {
-      error: "must be one of 'auto', 'reduced', 'projected', 'dense'",
+    path: z.enum(['auto', 'reduced', 'preview', 'projected', 'dense'], {
+      error: "must be one of 'auto', 'reduced', 'preview', 'projected', 'dense'",
     }).default('auto'),
   })
   .strict();
@@ -160,11 +160,43 @@ export interface ExperimentSpec extends Omit<RawSpec, 'student' | 'teachers' | '
   sft: Omit<RawSpec['sft'], 'batchSize'> & { batchSize: number };
 }
 
-export type ResolvedPath = 'reduced' | 'projected' | 'dense';
+export type ResolvedPath = 'reduced' | 'preview' | 'projected' | 'dense';
+
+/** The smallest batch the preview path accepts (docs/preview.md §7; PREVIEW_MIN_BATCH in sft/preview.ts). */
+const PREVIEW_MIN_BATCH = 100;
+
+/**
+ * Why the preview path cannot run this spec, as [field, rule] pairs (docs/preview.md §6). It is the
+ * reduced path's chain on Gaussian data, so it refuses what the reduced path refuses, plus
+ * Student-t data and batches below the smallest B its validation accepts.
+ */
+function previewObstacles(spec: ExperimentSpec | RawSpec): [string[], string][] {
+  const { data, sft } = spec;
+  const out: [string[], string][] = [];
+  const why = "on the preview path (engine.path 'preview')";
+  if (data.law !== 'gaussian') {
+    out.push([['data', 'law'], `must be 'gaussian' ${why}: ${data.law === 'student-t' ? 'Student-t batch sums are heavy-tailed (E[c⁴s⁴] is infinite for ν ≤ 4), so their normal law is not validated' : 'the product law has no reduced chain'}; use engine.path 'reduced' or 'dense'`]);
+  }
+  if (data.d < 3) out.push([['data', 'd'], `must be ≥ 3 ${why}: the chain needs the frame (w*, f, h)`]);
+  if (data.spectrum !== 'isotropic') out.push([['data', 'spectrum'], `must be 'isotropic' ${why}; use engine.path 'projected'`]);
+  if (sft.finiteSet !== null) out.push([['sft', 'finiteSet'], `must be null ${why}: it draws fresh batches; use engine.path 'dense'`]);
+  if (sft.earlyStopping === 'validation') {
+    out.push([['sft', 'earlyStopping'], `cannot be 'validation' ${why}: the chain holds no validation set; use 'oracle' or 'teacher', or engine.path 'projected'`]);
+  }
+  const batchSize = sft.batchSize ?? (spec.setup === 'shared-pretraining' ? 1000 : 10_000);
+  if (batchSize < PREVIEW_MIN_BATCH) {
+    out.push([['sft', 'batchSize'], `must be ≥ ${PREVIEW_MIN_BATCH} ${why} (got ${batchSize}): below it a normal draw of the batch sums is measurably off the exact chain (docs/preview.md §7); use engine.path 'reduced'`]);
+  }
+  return out;
+}
 
 /** Why a path cannot run this spec, or null when it can. */
 export function pathObstacle(spec: ExperimentSpec | RawSpec, path: ResolvedPath): string | null {
   if (path === 'dense') return null;
+  if (path === 'preview') {
+    const first = previewObstacles(spec)[0];
+    return first === undefined ? null : `${first[0].join('.')} ${first[1]}`;
+  }
   const { data, sft } = spec;
   if (data.law === 'product-uniform') return `${path} needs an elliptical law (gaussian or student-t), not product-uniform`;
   if (data.d < 3) return `${path} needs d ≥ 3`;
@@ -176,7 +208,7 @@ export function pathObstacle(spec: ExperimentSpec | RawSpec, path: ResolvedPath)
   return null;
 }
 
-/** The path `engine.path: auto` takes: the fastest exact one. */
+/** The path `engine.path: auto` takes: the fastest exact one (never preview, which is opt-in). */
 export function resolvePath(spec: ExperimentSpec): ResolvedPath {
   if (spec.engine.path !== 'auto') return spec.engine.path;
   if (pathObstacle(spec, 'reduced') === null) return 'reduced';
@@ -217,7 +249,9 @@ function crossFieldIssues(s: RawSpec, add: (path: (string | number)[], message: 
   if (s.engine.path === 'dense' || pathObstacle(s, 'projected') !== null) {
     limit(['sft', 'batchSize'], s.sft.batchSize ?? defaultBatchSize(s.setup), 'dense-path batch');
   }
-  if (s.engine.path !== 'auto') {
+  if (s.engine.path === 'preview') {
+    for (const [field, rule] of previewObstacles(s)) add(field, rule);
+  } else if (s.engine.path !== 'auto') {
     const obstacle = pathObstacle(s, s.engine.path);
     if (obstacle !== null) add(['engine', 'path'], `cannot be '${s.engine.path}' for this spec: ${obstacle}`);
   }

@@ -1,10 +1,10 @@
 /**
- * What every SFT path (reduced, projected, dense) provides: one step of Definition 1.1 at a time,
+ * What every SFT path (reduced, preview, projected, dense) provides: one step of Definition 1.1 at a time,
  * the metrics of docs/spec.md §2, and a checkpoint from which the run continues bit-identically.
  */
 import type { RngState } from '../rng';
 
-export type EnginePath = 'reduced' | 'projected' | 'dense';
+export type EnginePath = 'reduced' | 'preview' | 'projected' | 'dense';
 
 /**
  * Metrics recorded per step, in this order (docs/spec.md §2): <w, w*>_Σ, ‖w‖_Σ, cos_Σ(w, w*), accuracy

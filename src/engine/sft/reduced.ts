@@ -8,11 +8,17 @@
  *   Σ c_i x_i = S1 u1 + S2 u2 + √Q (n3 u3 + χ_{d−3} · (a unit vector ⊥ e1, f, h)),
  * so a step costs 2B normals, one normal n3 and one χ²_{d−3} draw, whatever d is.
  */
-import { chiSquare, normal } from '../distributions';
+import { chiSquare as importedChiSquare, normal as importedNormal } from '../distributions';
 import { Rng } from '../rng';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
 import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
-import { accuracyFromCos } from '../accuracy';
+import { accuracyFromCos as importedAccuracyFromCos } from '../accuracy';
+
+// Module-level aliases: under a CommonJS transform (tsx) each use of an import is a getter call.
+const chiSquare = importedChiSquare;
+const normal = importedNormal;
+const accuracyFromCos = importedAccuracyFromCos;
+const VALIDATION_SLOT = METRIC_COUNT;
 
 /** Coordinates of the student in the frame (w*, f, h), ρ ≥ 0. */
 export interface ReducedState {
@@ -28,22 +34,22 @@ export interface ReducedTeacher {
 }
 
 export class ReducedKernel implements SftKernel {
-  readonly path = 'reduced' as const;
+  readonly path: 'reduced' | 'preview' = 'reduced';
   step: number;
   private alpha: number;
   private b: number;
   private rho: number;
-  private readonly normals: Float64Array;
+  private normals: Float64Array | null = null;
   private readonly sums = new Float64Array(3);
 
   constructor(
     private readonly d: number,
-    private readonly hyper: SftHyper,
+    protected readonly hyper: SftHyper,
     private readonly teacher: ReducedTeacher,
-    private readonly labels: LabelOptions,
-    private readonly mixture: ScaleMixture,
+    protected readonly labels: LabelOptions,
+    protected readonly mixture: ScaleMixture,
     initial: ReducedState,
-    private readonly rng: Rng,
+    protected readonly rng: Rng,
     step = 0,
   ) {
     if (d < 3) throw new RangeError(`the reduced path needs d ≥ 3, got ${d}`);
@@ -51,7 +57,6 @@ export class ReducedKernel implements SftKernel {
     this.b = initial.b;
     this.rho = initial.rho;
     this.step = step;
-    this.normals = new Float64Array(2 * hyper.batchSize);
   }
 
   /** Resume from a checkpoint taken by `checkpoint()`. */
@@ -100,9 +105,9 @@ export class ReducedKernel implements SftKernel {
     const u3y = u1z * u2x - u1x * u2z;
     const u3z = u1x * u2y - u1y * u2x;
 
-    const { beta, learningRate, batchSize } = this.hyper;
+    const { learningRate, batchSize } = this.hyper;
     const sums = this.sums;
-    accumulateBatch(this.rng, this.normals, batchSize, beta, norm, p, q, this.labels, this.mixture, sums);
+    this.batchSums(norm, p, q, sums);
     const s1 = sums[0];
     const s2 = sums[1];
     const rootQ = Math.sqrt(sums[2]);
@@ -118,6 +123,17 @@ export class ReducedKernel implements SftKernel {
     this.step++;
   }
 
+  /**
+   * The batch's sums [S1, S2, Q] = [Σ c g1, Σ c g2, Σ c²] in the frame (ŵ, u2) for a student of norm
+   * `norm` and p = cos(w, w_T), q = √(1 − p²): B samples drawn and summed (the preview path
+   * overrides this with a draw from the sums' exact mean and covariance).
+   */
+  protected batchSums(norm: number, p: number, q: number, out: Float64Array): void {
+    const { beta, batchSize } = this.hyper;
+    this.normals ??= new Float64Array(2 * batchSize);
+    accumulateBatch(this.rng, this.normals, batchSize, beta, norm, p, q, this.labels, this.mixture, out);
+  }
+
   metrics(out: Float64Array): void {
     const norm = Math.sqrt(this.alpha * this.alpha + this.b * this.b + this.rho * this.rho);
     const cos = norm > 0 ? this.alpha / norm : 0;
@@ -127,7 +143,7 @@ export class ReducedKernel implements SftKernel {
     out[2] = cos;
     out[3] = accuracyFromCos(cos);
     out[4] = accuracyFromCos(cosTeacher);
-    out[METRIC_COUNT] = NaN;
+    out[VALIDATION_SLOT] = NaN;
   }
 
   isFinite(): boolean {
@@ -135,7 +151,7 @@ export class ReducedKernel implements SftKernel {
   }
 
   checkpoint(): KernelCheckpoint {
-    return { path: 'reduced', step: this.step, state: [this.alpha, this.b, this.rho], rng: this.rng.getState() };
+    return { path: this.path, step: this.step, state: [this.alpha, this.b, this.rho], rng: this.rng.getState() };
   }
 }
 

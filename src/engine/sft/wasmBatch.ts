@@ -1,0 +1,277 @@
+/**
+ * The hard-label Gaussian batch of `batch.ts` (accumulateHardGaussian, the TypeScript reference)
+ * as WebAssembly: the fused loop, the odd last sample, the deferred draws and the ziggurat's slow
+ * path, all in one call.
+ *
+ * Why: V8 compiles the TypeScript loop by speculating on type feedback, and the machine code it
+ * ends up with differs from process to process (7–19 ns a sample for the same code: the loop's OSR
+ * code deoptimises at its first exit, whose stores have no feedback yet, and other compiles follow).
+ * WebAssembly is typed and compiled ahead of running, so every process gets the same code.
+ *
+ * Same numbers: every operation below is the reference's, in the same order, on IEEE-754 doubles
+ * (correctly rounded in both languages; WebAssembly has no fused multiply-add). Where the reference
+ * uses a JavaScript idiom the text uses its exact equivalent on every input the loop can see:
+ * Math.max(x, 0) / Math.min(x, TOP) as pmax / pmin (`a < b ? b : a`, NaN kept), `x | 0` on
+ * [0, TOP] or NaN as the saturating truncation, ternaries as `select`, and Math.exp / Math.log
+ * imported from the host. So the generator's state and the sums are bit-identical to the reference
+ * (test/wasmBatch.test.ts checks it on every branch, slow paths and tails included).
+ *
+ * Samples a and b of an iteration are the two lanes of f64x2 vectors (SIMD): each lane does its own
+ * sample's operations, so the lanes are the reference's two sets of accumulators.
+ */
+import { ZIG_F, ZIG_K, ZIG_R, ZIG_W } from '../distributions';
+import type { Rng } from '../rng';
+import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE } from '../sigmoid';
+import { assembleModule } from '../wasm/assemble';
+import { sampleLanes, slowNormal, uniform, xoshiro, ziggurat } from './wasmText';
+
+// Memory layout (bytes).
+export const LAYOUT = (() => {
+  const STATE = 0; // s0..s3, i32
+  const SUMS = 16; // S1, S2, Q before the factors β, β², f64
+  const ZK = 64; // ZIG_K, 256 × i32
+  const ZW = ZK + 4 * 256; // ZIG_W, 256 × f64
+  const ZF = ZW + 8 * 256; // ZIG_F, 256 × f64
+  const TABLE = ZF + 8 * 256; // SIGMOID_TABLE, f64
+  const DEFERRED = Math.ceil((TABLE + 8 * SIGMOID_TABLE.length) / 16) * 16; // deferred draws, i32
+  return { STATE, SUMS, ZK, ZW, ZF, TABLE, DEFERRED };
+})();
+const PAGE = 65536;
+const TABLE_TOP = 2 * SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
+
+const I32 = 'i32' as const;
+const F64 = 'f64' as const;
+const V128 = 'v128' as const;
+const ints = (...names: string[]) => names.map((n) => [n, I32] as const);
+const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
+const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
+
+const { STATE, SUMS, ZK, ZW, DEFERRED, TABLE } = LAYOUT;
+const loadState = `
+  i32.const 0 i32.load offset=${STATE} local.set $s0
+  i32.const 0 i32.load offset=${STATE + 4} local.set $s1
+  i32.const 0 i32.load offset=${STATE + 8} local.set $s2
+  i32.const 0 i32.load offset=${STATE + 12} local.set $s3`;
+const storeState = `
+  i32.const 0 local.get $s0 i32.store offset=${STATE}
+  i32.const 0 local.get $s1 i32.store offset=${STATE + 4}
+  i32.const 0 local.get $s2 i32.store offset=${STATE + 8}
+  i32.const 0 local.get $s3 i32.store offset=${STATE + 12}`;
+
+/** Deferred draw $j → $g: its rectangle's point, or the slow path (which draws from the state in memory). */
+const finishDraw = (g: string) => `
+  local.get $j i32.const 2 i32.shl i32.load offset=${DEFERRED} local.set $hz
+  local.get $hz i32.const 8 i32.shr_s local.set $m
+  local.get $m local.get $m i32.const 31 i32.shr_s i32.xor local.get $m i32.const 31 i32.shr_s i32.sub
+  local.get $hz i32.const 255 i32.and i32.const 2 i32.shl i32.load offset=${ZK} i32.lt_s
+  if
+    local.get $m f64.convert_i32_s local.get $hz i32.const 255 i32.and i32.const 3 i32.shl f64.load offset=${ZW} f64.mul local.set ${g}
+  else
+    ${storeState} local.get $hz call $slow local.set ${g} ${loadState}
+  end
+  local.get $j i32.const 1 i32.add local.set $j`;
+
+/** One deferred sample (g1, g2), as the reference's loop after the fused one (sigmoidTable's clamp: NaN → 0). */
+const deferredSample = `
+  local.get $betaNorm local.get $g1 f64.mul f64.const ${SIGMOID_TABLE_RANGE} f64.add f64.const ${SIGMOID_TABLE_DENSITY} f64.mul local.tee $pos
+  f64.const ${TABLE_TOP} local.get $pos f64.const ${TABLE_TOP} f64.lt select
+  f64.const 0 local.get $pos f64.const 0 f64.gt select local.tee $pos
+  local.get $pos i32.trunc_sat_f64_s local.tee $k f64.convert_i32_s f64.sub local.set $u
+  local.get $k i32.const 5 i32.shl local.set $k
+  local.get $k f64.load offset=${TABLE} local.get $u
+  local.get $k f64.load offset=${TABLE + 8} local.get $u
+  local.get $k f64.load offset=${TABLE + 16} local.get $u local.get $k f64.load offset=${TABLE + 24} f64.mul
+  f64.add f64.mul f64.add f64.mul f64.add
+  local.get $p local.get $g1 f64.mul local.get $q local.get $g2 f64.mul f64.add f64.const 0 f64.gt f64.convert_i32_u
+  f64.sub local.set $c
+  local.get $sum1 local.get $c local.get $g1 f64.mul f64.add local.set $sum1
+  local.get $sum2 local.get $c local.get $g2 f64.mul f64.add local.set $sum2
+  local.get $sumSq local.get $c local.get $c f64.mul f64.add local.set $sumSq`;
+
+/** The module's text, assembled on first use (hosts that never run SFT, like the UI, never pay for it). */
+function moduleBytes(): Uint8Array {
+  return assembleModule({
+    imports: [
+      { module: 'math', name: 'exp', params: [F64], results: [F64] },
+      { module: 'math', name: 'log', params: [F64], results: [F64] },
+    ],
+    memoryPages: Math.ceil((DEFERRED + 4 * 4096) / PAGE),
+    functions: [
+      {
+        name: 'slow',
+        params: [['hz', I32]],
+        results: [F64],
+        locals: [...ints('s0', 's1', 's2', 's3', 't', 'hi', 'lo', 'm'), ...doubles('x', 'tx', 'ty')],
+        body: slowNormal({ loadState, storeState, ZW, ZK, ZF: LAYOUT.ZF, R: ZIG_R }),
+      },
+      {
+        name: 'batch',
+        params: [['pairs', I32], ['odd', I32], ['scale', F64], ['offset', F64], ['p', F64], ['q', F64], ['betaNorm', F64]],
+        results: [],
+        locals: [
+          ...ints('s0', 's1', 's2', 's3', 't', 'i', 'j', 'pending', 'kA', 'kB', 'hz', 'm', 'k', 'inside'),
+          ...[1, 2, 3, 4].flatMap((n) => ints(`h${n}`, `i${n}`)),
+          ...doubles('g1', 'g2', 'pos', 'u', 'c', 'sum1', 'sum2', 'sumSq'),
+          ...vectors('nv', 'v1', 'v2', 'vpos', 'vk', 'vu', 'vmargin', 'vc', 'acc1', 'acc2', 'accq'),
+          ...vectors('scale2', 'offset2', 'zero2', 'top2', 'p2', 'q2', 'half2', 'tiny2', 'negzero2', 'keep', 'ta', 'tb', 't0', 't1', 't2', 't3'),
+        ],
+        body: `
+          ${loadState}
+          local.get $scale f64x2.splat local.set $scale2
+          local.get $offset f64x2.splat local.set $offset2
+          f64.const 0 f64x2.splat local.set $zero2
+          f64.const ${TABLE_TOP} f64x2.splat local.set $top2
+          local.get $p f64x2.splat local.set $p2
+          local.get $q f64x2.splat local.set $q2
+          f64.const 0.5 f64x2.splat local.set $half2
+          f64.const 1e-300 f64x2.splat local.set $tiny2
+          f64.const -0 f64x2.splat local.set $negzero2
+          block $fused
+            local.get $pairs i32.const 0 i32.le_s br_if $fused
+            loop $next
+              ${xoshiro('$h1')} ${xoshiro('$h2')} ${xoshiro('$h3')} ${xoshiro('$h4')}
+              ;; Branch-free (an unpredictable branch here cost ~1 ns a sample): the four draws are
+              ;; always written at the end of the deferred list, which grows only when one of them
+              ;; missed its rectangle; the samples' terms are kept only when none did.
+              ${ziggurat(ZK)} local.set $inside
+              i32.const 0 local.get $inside i32.sub i32x4.splat local.set $keep
+              ${sampleLanes({ ZW, TABLE })}
+              local.get $pending i32.const 2 i32.shl local.get $h1 i32.store offset=${DEFERRED}
+              local.get $pending i32.const 2 i32.shl local.get $h2 i32.store offset=${DEFERRED + 4}
+              local.get $pending i32.const 2 i32.shl local.get $h3 i32.store offset=${DEFERRED + 8}
+              local.get $pending i32.const 2 i32.shl local.get $h4 i32.store offset=${DEFERRED + 12}
+              local.get $pending i32.const 4 i32.const 4 local.get $inside i32.mul i32.sub i32.add local.set $pending
+              local.get $i i32.const 1 i32.add local.tee $i local.get $pairs i32.lt_s br_if $next
+            end
+          end
+          local.get $odd
+          if ;; the odd last sample: two plain draws, finished like the deferred ones
+            ${xoshiro('$h1')} ${xoshiro('$h2')}
+            local.get $pending i32.const 2 i32.shl local.get $h1 i32.store offset=${DEFERRED}
+            local.get $pending i32.const 2 i32.shl local.get $h2 i32.store offset=${DEFERRED + 4}
+            local.get $pending i32.const 2 i32.add local.set $pending
+          end
+          local.get $acc1 f64x2.extract_lane 0 local.get $acc1 f64x2.extract_lane 1 f64.add local.set $sum1
+          local.get $acc2 f64x2.extract_lane 0 local.get $acc2 f64x2.extract_lane 1 f64.add local.set $sum2
+          local.get $accq f64x2.extract_lane 0 local.get $accq f64x2.extract_lane 1 f64.add local.set $sumSq
+          block $finished
+            loop $each
+              local.get $j local.get $pending i32.ge_s br_if $finished
+              ${finishDraw('$g1')} ${finishDraw('$g2')}
+              ${deferredSample}
+              br $each
+            end
+          end
+          ${storeState}
+          i32.const 0 local.get $sum1 f64.store offset=${SUMS}
+          i32.const 0 local.get $sum2 f64.store offset=${SUMS + 8}
+          i32.const 0 local.get $sumSq f64.store offset=${SUMS + 16}`,
+      },
+      {
+        name: 'uniform',
+        params: [],
+        results: [F64],
+        locals: ints('s0', 's1', 's2', 's3', 't', 'hi', 'lo'),
+        body: `${loadState} ${uniform} ${storeState}`,
+      },
+    ],
+  });
+}
+
+/** What the engine needs of the WebAssembly API (ECMAScript hosts: Node, browsers, Electron). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+type BatchFunction = (pairs: number, odd: number, scale: number, offset: number, p: number, q: number, betaNorm: number) => void;
+
+/** An instance of the kernel with its own memory. */
+export class WasmBatch {
+  /** The raw exports, for tests of single parts (`slow`, `uniform`) against the reference. */
+  readonly exports: Record<string, unknown>;
+  private readonly run: BatchFunction;
+  private readonly memory: WasmMemory;
+  private state!: Int32Array;
+  private sums!: Float64Array;
+  private capacity = 0;
+
+  private constructor(api: WasmApi) {
+    const instance = new api.Instance(new api.Module(moduleBytes()), { math: { exp: Math.exp, log: Math.log } });
+    this.exports = instance.exports;
+    this.run = instance.exports.batch as BatchFunction;
+    this.memory = instance.exports.memory as WasmMemory;
+    this.views();
+    const buffer = this.memory.buffer;
+    new Int32Array(buffer, LAYOUT.ZK, 256).set(ZIG_K);
+    new Float64Array(buffer, LAYOUT.ZW, 256).set(ZIG_W);
+    new Float64Array(buffer, LAYOUT.ZF, 256).set(ZIG_F);
+    new Float64Array(buffer, LAYOUT.TABLE, SIGMOID_TABLE.length).set(SIGMOID_TABLE);
+  }
+
+  /** A new instance, or null when this host has no WebAssembly (SIMD included): the reference is used then. */
+  static create(): WasmBatch | null {
+    const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    if (api === undefined) return null;
+    try {
+      return new WasmBatch(api);
+    } catch {
+      return null; // no SIMD, or a content security policy without 'wasm-unsafe-eval'
+    }
+  }
+
+  private views(): void {
+    this.state = new Int32Array(this.memory.buffer, STATE, 4);
+    this.sums = new Float64Array(this.memory.buffer, SUMS, 3);
+    this.capacity = (this.memory.buffer.byteLength - DEFERRED) >> 2;
+  }
+
+  /** The generator's state in and out of the module's memory. */
+  loadRng(rng: Rng): void {
+    const state = this.state;
+    state[0] = rng.s0;
+    state[1] = rng.s1;
+    state[2] = rng.s2;
+    state[3] = rng.s3;
+  }
+
+  storeRng(rng: Rng): void {
+    const state = this.state;
+    rng.s0 = state[0];
+    rng.s1 = state[1];
+    rng.s2 = state[2];
+    rng.s3 = state[3];
+  }
+
+  /** accumulateHardGaussian's result for the same arguments, advancing `rng` the same way. */
+  batch(rng: Rng, batchSize: number, beta: number, weightNorm: number, p: number, q: number, out: Float64Array): void {
+    const pairs = batchSize >> 1;
+    // Room for every draw deferred, and the odd last sample's two.
+    if (this.capacity < 4 * pairs + 2) {
+      this.memory.grow(Math.ceil((DEFERRED + 16 * pairs + 8 - this.memory.buffer.byteLength) / PAGE));
+      this.views();
+    }
+    this.loadRng(rng);
+    const scale = beta * weightNorm * SIGMOID_TABLE_DENSITY;
+    const offset = SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
+    this.run(pairs, batchSize & 1, scale, offset, p, q, beta * weightNorm);
+    this.storeRng(rng);
+    const sums = this.sums;
+    out[0] = beta * sums[0];
+    out[1] = beta * sums[1];
+    out[2] = beta * beta * sums[2];
+  }
+}
+
+let shared: WasmBatch | null | undefined;
+
+/** The process's instance (the engine is single-threaded and a batch is not re-entrant), or null. */
+export function wasmBatch(): WasmBatch | null {
+  if (shared === undefined) shared = WasmBatch.create();
+  return shared;
+}
