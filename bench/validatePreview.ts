@@ -90,7 +90,7 @@ function main(): void {
   lines.push('', `**SGD noise** (${FULL[0].replicaTeachers} teachers × ${FULL[0].replicas} replicas per path): variance ratio preview / exact of the within-teacher spread after 1 and 10 steps, with the F test and Brown–Forsythe's test.`, '');
   lines.push('| configuration | preview | norm @1 | cos(w, w_T) @1 | norm @10 | cos(w, w_T) @10 | cos(w, w*) @10 |', '|---|---|---|---|---|---|---|', ...noiseRows);
 
-  lines.push('', '**Stress test** (SPEC §9: one teacher, replicas, 1 000 steps at η = 1, cos at T; 80 % student of norm 1, 70 % teacher):', '');
+  lines.push('', '**Stress test** (docs/spec.md §9: one teacher, replicas, 1 000 steps at η = 1, cos at T; 80 % student of norm 1, 70 % teacher):', '');
   lines.push('| batch | replicas | exact: mean ± sd | preview: mean ± sd | KS p | mean z | variance ratio (F p) |', '|---|---|---|---|---|---|---|');
   for (const config of STRESS) {
     const r = compareStress(config);

@@ -50,7 +50,7 @@ describe('preview path vs exact reduced path', () => {
     });
   }
 
-  it('one teacher, 500 replicas, 1 000 steps at η = 1 and B = 100: cos at T has the same law (SPEC §9 stress test)', () => {
+  it('one teacher, 500 replicas, 1 000 steps at η = 1 and B = 100: cos at T has the same law (docs/spec.md §9 stress test)', () => {
     const r = compareStress({ name: 'stress', batchSize: 100, replicas: 500, steps: 1000, learningRate: 1, seed: 33 });
     report('stress B = 100', `exact ${r.exact.mean.toFixed(4)} ± ${r.exact.sd.toFixed(4)}, preview ${r.preview.mean.toFixed(4)} ± ${r.preview.sd.toFixed(4)}, KS p ${r.ksP.toFixed(3)}, z ${r.z.toFixed(2)}, F p ${r.fP.toFixed(3)}`);
     expect(r.ksP).toBeGreaterThan(ACCEPT);

@@ -435,7 +435,7 @@ export class ExperimentContext {
     return { kernel, descriptor };
   }
 
-  /** The reduced path's chain (SPEC §3), exact or, on the preview path, with drawn batch sums. */
+  /** The reduced path's chain (docs/spec.md §3), exact or, on the preview path, with drawn batch sums. */
   private reducedKernel(key: RunKey, hyper: SftHyper, teacher: ReducedTeacher, labels: LabelOptions, state: ReducedState, checkpoint: KernelCheckpoint | null): SftKernel {
     if (this.path === 'preview') {
       return checkpoint === null

@@ -216,7 +216,7 @@ export interface StressComparison {
 }
 
 /**
- * One teacher, many replicas, a long run at a large learning rate (SPEC §9's stress test): the
+ * One teacher, many replicas, a long run at a large learning rate (docs/spec.md §9's stress test): the
  * law of cos at T, where the student hovers around the teacher's direction and the batch noise's
  * shape, not only its first two moments, decides the spread. R replicas are R learning-rate
  * entries of equal value, set after validation (a spec lists at most 64).

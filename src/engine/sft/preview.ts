@@ -1,5 +1,5 @@
 /**
- * The preview path (docs/preview.md): the reduced path's Markov chain (SPEC §3), except that a
+ * The preview path (docs/preview.md): the reduced path's Markov chain (docs/spec.md §3), except that a
  * step draws its batch's three sums (S1, S2, Q) = Σ (c g1, c g2, c²) from N(Bμ, BC), with μ and C
  * the exact per-sample mean and covariance (previewMoments.ts), instead of summing B samples.
  * A step costs O(1) whatever B and d; the law of the chain is right in its first two moments per
