@@ -1,85 +1,39 @@
 /**
- * An experiment as a set of independent runs (docs/spec.md §7–8): cells (initial norm × teacher accuracy)
- * × teachers × learning rates, plus one ground-truth "ceiling" run per cell and learning rate.
- * Every run is rebuilt from (spec, key) alone, with its own random stream, so results do not
- * depend on which process computes it or in what order.
- *
- * Common random numbers: the student's direction and teacher j's direction orthogonal to w* are
- * the same in every cell (only norms and accuracies change), and so is the SGD stream of
- * (teacher j, learning rate k), which makes differences between cells less noisy.
+ * The context of one experiment: everything its runs share, derived from the spec alone and built
+ * once per process — the ground truth, the data law and its whitening, held-out and validation
+ * sets, the setups' initial states — and `buildRun`, which turns a run key into its SFT kernel on
+ * the experiment's engine path (paths.ts). Every run is rebuilt from (spec, key) with its own
+ * random stream (docs/spec.md §8), so results do not depend on which process computes it.
  */
-import { sphereCoordinate, uniformUnitVector } from './distributions';
+import { accuracyFromCos } from './accuracy';
+import { uniformUnitVector } from './distributions';
+import { type Cell, CEILING, cellsOf, isRunKeyOf, type RunDescriptor, type RunKey } from './grid';
 import { type DataLaw, isElliptical, sampleRows } from './laws';
+import { PATHS } from './paths';
 import { Rng, StreamKind } from './rng';
+import { RandomTeacherSetup } from './setups/randomTeacher';
+import { makePretrainData, type PretrainData, pretrainStudent, pretrainTeacher } from './setups/sharedPretraining';
 import type { LabelOptions, ScaleMixture } from './sft/batch';
+import type { FiniteSftSet } from './sft/dense';
+import type { EnginePath, KernelCheckpoint, SftHyper, SftKernel } from './sft/kernel';
 import { teacherLabel } from './sft/labels';
-import { DenseKernel, type DenseProblem, type FiniteSftSet } from './sft/dense';
-import { type EnginePath, type KernelCheckpoint, type SftHyper, type SftKernel } from './sft/kernel';
-import { accuracyFromCos, cosFromAccuracy } from './accuracy';
-import { ProjectedKernel, type ProjectedProblem } from './sft/projected';
-import { PreviewKernel } from './sft/preview';
-import { ReducedKernel, type ReducedState, type ReducedTeacher } from './sft/reduced';
+import type { ReducedState, ReducedTeacher } from './sft/reduced';
 import { LabelledSample } from './sft/validation';
-import { pretrainStudent, pretrainTeacher, type PretrainData, makePretrainData } from './setups/sharedPretraining';
 import { type ExperimentSpec, resolvePath } from './spec';
+import { dot, unit } from './vectors';
 
-/** The ceiling run's teacher index: SFT on ground-truth labels (teacher = w*). */
-export const CEILING = -1;
+// The grid's names, for callers that import them from here (grid.ts is their home).
+export { CEILING, cellsOf, runKeys, samplesToDraw, type Cell, type RunDescriptor, type RunKey } from './grid';
 
-/** One run: a cell, a teacher (or CEILING), a learning-rate index. */
-export interface RunKey {
-  readonly cell: number;
-  readonly teacher: number;
-  readonly lr: number;
-}
-
-/** One point of the grid of initial norms × teacher accuracies (random teacher; one cell otherwise). */
-export interface Cell {
-  readonly index: number;
-  /** Target initial norm (random teacher), or null when the student comes from pretraining. */
-  readonly norm: number | null;
-  /** Target teacher accuracy (random teacher), or null when teachers come from pretraining. */
-  readonly teacherAccuracy: number | null;
-}
-
-/** What is known of a run's student and teacher before SFT. */
-export interface RunDescriptor {
-  readonly studentCos: number;
-  readonly studentNorm: number;
-  readonly studentAccuracy: number;
-  /** cos_Σ(w_T, w*). */
-  readonly teacherCos: number;
-  readonly teacherAccuracy: number;
-  /** κ = cos(w⊥, w_T⊥): alignment of the student's and teacher's errors orthogonal to w*. */
-  readonly kappa: number;
-}
-
-export function cellsOf(spec: ExperimentSpec): Cell[] {
-  if (spec.setup === 'shared-pretraining') return [{ index: 0, norm: null, teacherAccuracy: null }];
-  const cells: Cell[] = [];
-  for (const norm of spec.student.norm) {
-    for (const teacherAccuracy of spec.teachers.accuracy) cells.push({ index: cells.length, norm, teacherAccuracy });
-  }
-  return cells;
-}
-
-/** Every run of the experiment, in a fixed order: cell, then teacher (ceiling first), then learning rate. */
-export function runKeys(spec: ExperimentSpec): RunKey[] {
-  const keys: RunKey[] = [];
-  const lrs = spec.sft.learningRates.length;
-  for (const cell of cellsOf(spec)) {
-    const first = spec.sft.ceiling ? CEILING : 0;
-    for (let teacher = first; teacher < spec.teachers.count; teacher++) {
-      for (let lr = 0; lr < lrs; lr++) keys.push({ cell: cell.index, teacher, lr });
-    }
-  }
-  return keys;
-}
-
-/** Samples drawn by a whole experiment, for the builder's estimate (batches only). */
-export function samplesToDraw(spec: ExperimentSpec): number {
-  return runKeys(spec).length * spec.sft.steps * spec.sft.batchSize;
-}
+/**
+ * A run's start: the reduced chain's state directly (random teacher on the reduced and preview
+ * paths), or explicit whitened student and teacher vectors; with what describes the run and the
+ * teacher's norm (which soft labels use).
+ */
+export type RunStart = { readonly descriptor: RunDescriptor; readonly teacherNorm: number } & (
+  | { readonly kind: 'reduced'; readonly state: ReducedState; readonly teacher: ReducedTeacher }
+  | { readonly kind: 'explicit'; readonly student: Float64Array; readonly teacher: Float64Array }
+);
 
 function lawOf(spec: ExperimentSpec): DataLaw {
   const { data } = spec;
@@ -98,39 +52,6 @@ export function spectrumValues(spec: ExperimentSpec): Float64Array | null {
   return values.map((x) => x / mean);
 }
 
-function unit(v: Float64Array): Float64Array {
-  let n2 = 0;
-  for (let j = 0; j < v.length; j++) n2 += v[j] * v[j];
-  const n = Math.sqrt(n2);
-  return v.map((x) => x / n);
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let j = 0; j < a.length; j++) s += a[j] * b[j];
-  return s;
-}
-
-/** A uniform unit vector orthogonal to the unit vector `axis`. */
-function uniformOrthogonal(rng: Rng, axis: Float64Array): Float64Array {
-  const z = new Float64Array(axis.length);
-  for (;;) {
-    uniformUnitVector(rng, z);
-    const a = dot(z, axis);
-    for (let j = 0; j < z.length; j++) z[j] -= a * axis[j];
-    let n2 = 0;
-    for (let j = 0; j < z.length; j++) n2 += z[j] * z[j];
-    if (n2 > 1e-20) return unit(z);
-  }
-}
-
-/** Vectors of a run in whitened coordinates (v = Σ^{1/2} w). */
-interface ExplicitInit {
-  readonly student: Float64Array;
-  /** Teacher weights: Σ-norm = the teacher's norm. */
-  readonly teacher: Float64Array;
-}
-
 /** Everything derived from the spec alone, shared by its runs; built once per process. */
 export class ExperimentContext {
   readonly path: EnginePath;
@@ -139,16 +60,16 @@ export class ExperimentContext {
   readonly cells: Cell[];
   private groundTruthCache: Float64Array | null = null;
   private heldOutCache: LabelledSample | null = null;
-  private studentDirectionCache: Float64Array | null = null;
   private pretrainDataCache: PretrainData | null = null;
   private pretrainedStudentCache: Float64Array | null = null;
-  private readonly teacherCache = new Map<number, Float64Array>();
+  private readonly randomTeacher: RandomTeacherSetup;
 
   constructor(readonly spec: ExperimentSpec) {
     this.path = resolvePath(spec);
     this.law = lawOf(spec);
     this.spectrum = spectrumValues(spec);
     this.cells = cellsOf(spec);
+    this.randomTeacher = new RandomTeacherSetup(spec, () => this.groundTruth());
   }
 
   get d(): number {
@@ -210,22 +131,6 @@ export class ExperimentContext {
     return n > 0 ? dot(v, this.groundTruth()) / n : 0;
   }
 
-  private studentDirection(): Float64Array {
-    if (this.studentDirectionCache === null) {
-      this.studentDirectionCache = uniformOrthogonal(Rng.stream(this.spec.seed, StreamKind.student), this.groundTruth());
-    }
-    return this.studentDirectionCache;
-  }
-
-  private teacherDirection(teacher: number): Float64Array {
-    let f = this.teacherCache.get(teacher);
-    if (f === undefined) {
-      f = uniformOrthogonal(Rng.stream(this.spec.seed, StreamKind.teacher, teacher), this.groundTruth());
-      this.teacherCache.set(teacher, f);
-    }
-    return f;
-  }
-
   private pretrainData(): PretrainData {
     if (this.pretrainDataCache === null) {
       this.pretrainDataCache = makePretrainData(this.spec, this.law, this.toOriginal(this.groundTruth()));
@@ -245,55 +150,19 @@ export class ExperimentContext {
   }
 
   /** Student and teacher of a run in whitened coordinates. */
-  explicitInit(key: RunKey): ExplicitInit {
-    const vStar = this.groundTruth();
-    if (this.spec.setup === 'shared-pretraining') {
-      const student = this.toWhitened(this.pretrainedStudent());
-      const teacher = key.teacher === CEILING ? Float64Array.from(vStar) : this.toWhitened(this.pretrainedTeacher(key.teacher));
-      return { student, teacher };
-    }
-    const cell = this.cells[key.cell];
-    const c0 = cosFromAccuracy(this.spec.student.accuracy);
-    const s0 = Math.sqrt(Math.max(0, 1 - c0 * c0));
-    const r = cell.norm as number;
-    const u = this.studentDirection();
-    const student = vStar.map((x, j) => r * (c0 * x + s0 * u[j]));
-    let teacher: Float64Array;
-    if (key.teacher === CEILING) {
-      teacher = Float64Array.from(vStar);
-    } else {
-      const cT = cosFromAccuracy(cell.teacherAccuracy as number);
-      const sT = Math.sqrt(Math.max(0, 1 - cT * cT));
-      const f = this.teacherDirection(key.teacher);
-      teacher = vStar.map((x, j) => cT * x + sT * f[j]);
-    }
-    const scale = this.spec.teachers.norm;
-    return { student, teacher: teacher.map((x) => x * scale) };
+  explicitInit(key: RunKey): { student: Float64Array; teacher: Float64Array } {
+    if (this.spec.setup === 'random-teacher') return this.randomTeacher.explicitInit(this.cells[key.cell], key);
+    const student = this.toWhitened(this.pretrainedStudent());
+    const teacher = key.teacher === CEILING ? Float64Array.from(this.groundTruth()) : this.toWhitened(this.pretrainedTeacher(key.teacher));
+    return { student, teacher };
   }
 
-  /** The reduced path's initial state for the random-teacher setup (docs/spec.md §3), no vectors needed. */
-  private reducedRandomTeacher(key: RunKey): { state: ReducedState; cT: number; sT: number; kappa: number } {
-    const cell = this.cells[key.cell];
-    const c0 = cosFromAccuracy(this.spec.student.accuracy);
-    const s0 = Math.sqrt(Math.max(0, 1 - c0 * c0));
-    const r = cell.norm as number;
-    if (key.teacher === CEILING) {
-      // Teacher = w*: f may be any unit vector ⊥ w*; take the student's own residual direction.
-      return { state: { alpha: r * c0, b: r * s0, rho: 0 }, cT: 1, sT: 0, kappa: 1 };
-    }
-    const cT = cosFromAccuracy(cell.teacherAccuracy as number);
-    const sT = Math.sqrt(Math.max(0, 1 - cT * cT));
-    // t = <u, f> with u, f uniform on the unit sphere of w*⊥ ≅ R^{d-1}.
-    const t = sphereCoordinate(Rng.stream(this.spec.seed, StreamKind.teacher, key.teacher), this.d - 1);
-    return { state: { alpha: r * c0, b: r * s0 * t, rho: r * s0 * Math.sqrt(1 - t * t) }, cT, sT, kappa: t };
-  }
-
-  private labelOptions(teacherNorm: number): LabelOptions {
+  labelOptions(teacherNorm: number): LabelOptions {
     const soft = this.spec.sft.softLabels;
     return { softBeta: soft === false ? null : soft.beta, teacherNorm, labelNoise: this.spec.sft.labelNoise };
   }
 
-  private mixture(): ScaleMixture {
+  mixture(): ScaleMixture {
     return this.law.kind === 'student-t' ? { nu: this.law.nu } : null;
   }
 
@@ -301,13 +170,13 @@ export class ExperimentContext {
     return { beta: this.spec.beta, learningRate: this.spec.sft.learningRates[key.lr], batchSize: this.spec.sft.batchSize };
   }
 
-  private sftRng(key: RunKey): Rng {
+  sftRng(key: RunKey): Rng {
     return key.teacher === CEILING
       ? Rng.stream(this.spec.seed, StreamKind.ceiling, key.lr)
       : Rng.stream(this.spec.seed, StreamKind.sft, key.teacher, key.lr);
   }
 
-  private validationSet(): LabelledSample | null {
+  validationSet(): LabelledSample | null {
     if (this.spec.sft.earlyStopping !== 'validation') return null;
     const n = this.spec.sft.validationSize;
     const rng = Rng.stream(this.spec.seed, StreamKind.validation);
@@ -321,7 +190,7 @@ export class ExperimentContext {
     return new LabelledSample(points, new Uint8Array(n), this.d).relabel(this.toOriginal(this.groundTruth()));
   }
 
-  private finiteSet(key: RunKey, teacher: Float64Array, labels: LabelOptions): FiniteSftSet | null {
+  finiteSet(key: RunKey, teacher: Float64Array, labels: LabelOptions): FiniteSftSet | null {
     const n = this.spec.sft.finiteSet;
     if (n === null) return null;
     // One set per teacher, shared by its learning rates (and the ceiling has its own).
@@ -360,98 +229,30 @@ export class ExperimentContext {
     };
   }
 
-  /**
-   * The SFT kernel of a run, fresh or resumed from a checkpoint, and its descriptor.
-   */
-  buildRun(key: RunKey, checkpoint: KernelCheckpoint | null = null): { kernel: SftKernel; descriptor: RunDescriptor } {
-    this.checkKey(key);
-    const hyper = this.hyper(key);
-    const reduced = this.path === 'reduced' || this.path === 'preview';
-    if (reduced && this.spec.setup === 'random-teacher') {
-      const { state, cT, sT, kappa } = this.reducedRandomTeacher(key);
+  /** A run's start on this experiment's path: the reduced state directly where it can be, else explicit vectors. */
+  runStart(key: RunKey): RunStart {
+    if ((this.path === 'reduced' || this.path === 'preview') && this.spec.setup === 'random-teacher') {
+      const { state, teacher, kappa } = this.randomTeacher.reducedStart(this.cells[key.cell], key);
       // As ReducedKernel.metrics computes it, so that gain = peakCos − initial cos exactly.
       const norm = Math.sqrt(state.alpha * state.alpha + state.b * state.b + state.rho * state.rho);
       const descriptor: RunDescriptor = {
         studentCos: state.alpha / norm,
         studentNorm: norm,
         studentAccuracy: accuracyFromCos(state.alpha / norm),
-        teacherCos: cT,
-        teacherAccuracy: accuracyFromCos(cT),
+        teacherCos: teacher.cT,
+        teacherAccuracy: accuracyFromCos(teacher.cT),
         kappa,
       };
-      const labels = this.labelOptions(key.teacher === CEILING ? 1 : this.spec.teachers.norm);
-      const kernel = this.reducedKernel(key, hyper, { cT, sT }, labels, state, checkpoint);
-      return { kernel, descriptor };
+      return { kind: 'reduced', state, teacher, descriptor, teacherNorm: key.teacher === CEILING ? 1 : this.spec.teachers.norm };
     }
-
-    const init = this.explicitInit(key);
-    const descriptor = this.describe(init.student, init.teacher);
-    const teacherNorm = Math.sqrt(dot(init.teacher, init.teacher));
-    const labels = this.labelOptions(teacherNorm);
-    if (reduced) {
-      // Pretrained vectors (isotropic): project onto the frame (w*, f, h) of docs/spec.md §3.
-      const vStar = this.groundTruth();
-      const cT = descriptor.teacherCos;
-      const sT = Math.sqrt(Math.max(0, 1 - cT * cT));
-      const alpha = dot(init.student, vStar);
-      let b = 0;
-      if (sT > 1e-12) {
-        const f = init.teacher.map((x, j) => (x / teacherNorm - cT * vStar[j]) / sT);
-        b = dot(init.student, f);
-      }
-      const rho = Math.sqrt(Math.max(0, dot(init.student, init.student) - alpha * alpha - b * b));
-      const kernel = this.reducedKernel(key, hyper, { cT, sT }, labels, { alpha, b, rho }, checkpoint);
-      return { kernel, descriptor };
-    }
-    if (this.path === 'projected') {
-      const problem: ProjectedProblem = {
-        spectrum: this.spectrum,
-        groundTruth: this.groundTruth(),
-        teacher: unit(init.teacher),
-      };
-      const validation = this.validationSet();
-      const kernel =
-        checkpoint === null
-          ? new ProjectedKernel(problem, hyper, labels, this.mixture(), init.student, this.sftRng(key), validation)
-          : ProjectedKernel.restore(problem, hyper, labels, this.mixture(), checkpoint, validation);
-      return { kernel, descriptor };
-    }
-    const teacherOriginal = this.toOriginal(init.teacher);
-    const heldOut = this.heldOut();
-    const problem: DenseProblem = {
-      law: this.law,
-      d: this.d,
-      groundTruth: this.toOriginal(this.groundTruth()),
-      teacher: teacherOriginal,
-      heldOut,
-      heldOutTeacher: heldOut === null ? null : heldOut.relabel(teacherOriginal),
-      finiteSet: this.finiteSet(key, teacherOriginal, labels),
-    };
-    const validation = this.validationSet();
-    const kernel =
-      checkpoint === null
-        ? new DenseKernel(problem, hyper, labels, this.toOriginal(init.student), this.sftRng(key), validation)
-        : DenseKernel.restore(problem, hyper, labels, checkpoint, validation);
-    return { kernel, descriptor };
+    const { student, teacher } = this.explicitInit(key);
+    return { kind: 'explicit', student, teacher, descriptor: this.describe(student, teacher), teacherNorm: Math.sqrt(dot(teacher, teacher)) };
   }
 
-  /** The reduced path's chain (docs/spec.md §3), exact or, on the preview path, with drawn batch sums. */
-  private reducedKernel(key: RunKey, hyper: SftHyper, teacher: ReducedTeacher, labels: LabelOptions, state: ReducedState, checkpoint: KernelCheckpoint | null): SftKernel {
-    if (this.path === 'preview') {
-      return checkpoint === null
-        ? new PreviewKernel(this.d, hyper, teacher, labels, state, this.sftRng(key))
-        : PreviewKernel.restore(this.d, hyper, teacher, labels, null, checkpoint);
-    }
-    return checkpoint === null
-      ? new ReducedKernel(this.d, hyper, teacher, labels, this.mixture(), state, this.sftRng(key))
-      : ReducedKernel.restore(this.d, hyper, teacher, labels, this.mixture(), checkpoint);
-  }
-
-  private checkKey(key: RunKey): void {
-    const ok =
-      Number.isInteger(key.cell) && key.cell >= 0 && key.cell < this.cells.length &&
-      Number.isInteger(key.teacher) && key.teacher >= (this.spec.sft.ceiling ? CEILING : 0) && key.teacher < this.spec.teachers.count &&
-      Number.isInteger(key.lr) && key.lr >= 0 && key.lr < this.spec.sft.learningRates.length;
-    if (!ok) throw new RangeError(`run key out of range: ${JSON.stringify(key)}`);
+  /** The SFT kernel of a run, fresh or resumed from a checkpoint, and its descriptor. */
+  buildRun(key: RunKey, checkpoint: KernelCheckpoint | null = null): { kernel: SftKernel; descriptor: RunDescriptor } {
+    if (!isRunKeyOf(this.spec, key, this.cells.length)) throw new RangeError(`run key out of range: ${JSON.stringify(key)}`);
+    const start = this.runStart(key);
+    return { kernel: PATHS[this.path](this, key, start, checkpoint), descriptor: start.descriptor };
   }
 }
