@@ -366,26 +366,42 @@ describe('other figures', () => {
     }
   });
 
-  it('theory: the title counts the teachers whose predicted sign agrees with the gain', () => {
+  it('theory: coloured per cell, filled where the predicted sign agrees with the gain, the title counting them', () => {
     const spec = makeSpec({ beta: 1.5, teachers: { count: 12, accuracy: 0.7 } });
     const { input } = syntheticInput(spec, 100, 21);
     const fig = theoryFigure(input, defaultStyle());
     let agree = 0;
     let n = 0;
+    const perCell = new Map<number, { agree: number; disagree: number }>();
     for (const t of selectTeachers(spec, runViews(input.bundle))) {
       const d = t.descriptor as RunDescriptor;
       const s0 = Math.sqrt(1 - d.studentCos ** 2);
       const sT = Math.sqrt(1 - d.teacherCos ** 2);
       const rate = (1.5 * s0 * (d.teacherCos * s0 - sT * d.kappa * d.studentCos)) / (Math.sqrt(2 * Math.PI) * d.studentNorm);
       n++;
-      if ((rate > 0) === (t.gain > 0)) agree++;
+      const c = perCell.get(t.cell) ?? { agree: 0, disagree: 0 };
+      if ((rate > 0) === (t.gain > 0)) {
+        agree++;
+        c.agree++;
+      } else c.disagree++;
+      perCell.set(t.cell, c);
     }
     expect(n).toBe(24);
     expect(agree).toBeGreaterThan(0);
     expect(agree).toBeLessThan(n);
     expect(fig.title).toContain(`${agree} of ${n} teachers agree`);
-    expect(fig.series[0].x.length).toBe(agree);
-    expect(fig.series[1].x.length).toBe(n - agree);
+    expect((fig.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ = 1 (n = 12)', '‖w₀‖ = 3 (n = 12)', `signs agree (${agree})`, `signs disagree (${n - agree})`]);
+    const series = optionSeries(fig.option) as (AnySeries & { symbol?: string; itemStyle?: { color?: string } })[];
+    ['‖w₀‖ = 1 (n = 12)', '‖w₀‖ = 3 (n = 12)'].forEach((name, cell) => {
+      const filled = series.find((s) => s.name === name);
+      const hollow = series.find((s) => s.name === `${name}: signs disagree`);
+      expect([filled?.data?.length, hollow?.data?.length]).toEqual([perCell.get(cell)?.agree, perCell.get(cell)?.disagree]);
+      expect([filled?.symbol, hollow?.symbol]).toEqual(['circle', 'emptyCircle']);
+      // One colour per cell.
+      expect(filled?.itemStyle?.color).toBe(hollow?.itemStyle?.color);
+    });
+    expect(series.find((s) => s.name === '‖w₀‖ = 1 (n = 12)')?.itemStyle?.color).not.toBe(series.find((s) => s.name === '‖w₀‖ = 3 (n = 12)')?.itemStyle?.color);
+    expect(fig.series.reduce((a, s) => a + s.x.length, 0)).toBe(n);
   });
 
   it('gains histogram counts every teacher once, in the bin of its gain', () => {
@@ -433,7 +449,7 @@ describe('SSR rendering', () => {
   const { input, runs } = syntheticInput(spec);
   const withSummary = { ...input, summary: summaryOf(spec, runs) };
   const other = { ...syntheticInput(makeSpec({ student: { norm: 1 } }), 100, 9).input, id: 2, name: 'other' };
-  const kinds: FigureKind[] = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'heatmap', 'compare', 'theory'];
+  const kinds: FigureKind[] = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'gainVsStartCos', 'heatmap', 'compare', 'theory'];
   for (const theme of ['light', 'dark'] as const) {
     for (const kind of kinds) {
       it(`${kind} (${theme}) renders to SVG with its axis names and legend`, () => {
@@ -444,10 +460,11 @@ describe('SSR rendering', () => {
         const svg = chart.renderToSVGString();
         chart.dispose();
         expect(svg.startsWith('<svg')).toBe(true);
-        expect(svg).toContain(fig.xAxisLabel.replace(/&/g, '&amp;'));
-        expect(svg).toContain(fig.yAxisLabel);
+        // A panelled figure names each panel (letter and title) and, per panel or once, its axes.
+        const names = fig.panels === undefined ? [fig.xAxisLabel, fig.yAxisLabel] : [...fig.panels.map((p) => `${p.letter}${p.row === 0 && p.title !== '' ? ` ${p.title}` : ''}`), ...new Set(fig.panels.map((p) => p.xLabel))];
+        for (const name of names) expect(svg).toContain(`>${name.replace(/&/g, '&amp;')}</text>`);
         const legend = ((fig.option.legend as { data: string[] }).data ?? []) as string[];
-        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 4, gainVsKappa: 4, heatmap: 0, compare: 5, theory: 2 }[kind];
+        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 4, gainVsKappa: 4, gainVsStartCos: 4, heatmap: 0, compare: 5, theory: 6 }[kind];
         expect(legend).toHaveLength(expected);
         for (const name of legend) expect(svg).toContain(`>${name}</text>`);
         expect(svg).toContain(theme === 'dark' ? '#1e1e1e' : '#ffffff');

@@ -134,8 +134,69 @@ export function cellGroups(input: FigureInput): CellGroup[] {
   }));
 }
 
-export function metricColumn(t: SelectedTeacher, metric: Metric): Float64Array {
+export function metricColumn(t: { readonly view: RunView }, metric: Metric): Float64Array {
   return t.view.columns[metric] ?? EMPTY;
+}
+
+/**
+ * cos_Σ(w_T, w₀) from a run descriptor, exactly: with w* unit, w₀ ∝ c₀ w* + s₀ u and w_T ∝ c_T w* + s_T f
+ * (u, f unit vectors ⊥ w*, ⟨u, f⟩ = κ), cos(w_T, w₀) = c₀ c_T + s₀ s_T κ. When a perpendicular part
+ * vanishes the descriptor's κ is 0, and so is its term.
+ */
+export function startCos(d: Pick<RunDescriptor, 'studentCos' | 'teacherCos' | 'kappa'>): number {
+  const s0 = Math.sqrt(Math.max(0, 1 - d.studentCos * d.studentCos));
+  const sT = Math.sqrt(Math.max(0, 1 - d.teacherCos * d.teacherCos));
+  return d.studentCos * d.teacherCos + s0 * sT * d.kappa;
+}
+
+/** One learning rate of one cell over every teacher (the per-learning-rate view). */
+export interface LrGroup {
+  readonly cell: Cell;
+  readonly lr: number;
+  readonly learningRate: number;
+  readonly runs: { readonly teacher: number; readonly view: RunView }[];
+}
+
+/**
+ * Per cell and learning rate, every teacher's run (the ceiling left out). Needs every run of the
+ * experiment: a bundle of selected runs only (one learning rate per teacher) is refused, since its
+ * means would be over the teachers that happened to select that rate.
+ */
+export function lrGroups(input: FigureInput): LrGroup[] {
+  const views = runViews(input.bundle).filter((v) => v.key.teacher !== CEILING);
+  const lrs = input.spec.sft.learningRates;
+  const perTeacher = new Map<string, number>();
+  for (const v of views) perTeacher.set(`${v.key.cell}:${v.key.teacher}`, (perTeacher.get(`${v.key.cell}:${v.key.teacher}`) ?? 0) + 1);
+  if (lrs.length > 1 && perTeacher.size > 0 && Math.max(...perTeacher.values()) < 2) {
+    throw new Error('the per-learning-rate view needs every run of the experiment, not only each teacher\'s selected one');
+  }
+  return cellsOf(input.spec).flatMap((cell) =>
+    lrs.map((learningRate, lr) => ({
+      cell,
+      lr,
+      learningRate,
+      runs: views.filter((v) => v.key.cell === cell.index && v.key.lr === lr && v.recorded >= 2).map((view) => ({ teacher: view.key.teacher, view })),
+    })),
+  );
+}
+
+/** The step column of the longest run (partial runs are prefixes of it). */
+export function longestSteps(views: readonly { readonly view: RunView }[]): Float64Array {
+  let best: Float64Array = EMPTY;
+  for (const t of views) if (t.view.columns.step.length > best.length) best = t.view.columns.step;
+  return best;
+}
+
+/** Whether the early-stopping steps span more than a decade (ratio of the largest to the smallest positive one > 10). */
+export function stopsSpanDecade(teachers: readonly { readonly step: number }[]): boolean {
+  let lo = Infinity;
+  let hi = 0;
+  for (const t of teachers) {
+    if (!(t.step > 0)) continue;
+    if (t.step < lo) lo = t.step;
+    if (t.step > hi) hi = t.step;
+  }
+  return hi / lo > 10;
 }
 
 /**
