@@ -10,6 +10,7 @@
 #   python3        the export tests read exported CSVs and parse the generated matplotlib scripts
 #   util-linux     unshare and mount: the font test hides /usr/share/fonts from an export process
 #   fonts-dejavu-core  a font for Chromium's own text in e2e screenshots
+#   pyarrow, polars    (pip, tests only) independent readers of the Parquet data export
 set -euo pipefail
 
 need=()
@@ -26,3 +27,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
+
+# Tests only: the Parquet export is read back by independent readers (python3 is pyenv's here, so its own pip).
+python3 -c 'import pyarrow, polars' 2>/dev/null || python3 -m pip install -q pyarrow==25.0.1 polars==1.44.2

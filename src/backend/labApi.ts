@@ -18,6 +18,7 @@ import {
 import { EngineCalibration } from './calibration';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import type { Lab } from './lab';
+import { exportParquet, parquetFileName } from './parquet';
 import type { ExperimentRecord } from './store/store';
 
 function parameters(e: ExperimentRecord): Record<string, unknown> {
@@ -159,6 +160,11 @@ export class LabApiService {
           if (error instanceof RangeError) throw new LabRequestError(400, `exportFigure: ${error.message}`);
           throw error;
         }
+      },
+      exportData: async ({ id, table }) => {
+        experiment(id);
+        const bytes = await exportParquet(store, id, table);
+        return { fileName: parquetFileName(id, table), mime: 'application/vnd.apache.parquet', encoding: 'base64', data: bytes.toString('base64') };
       },
       theory: (input) => {
         const r = theory(input);
