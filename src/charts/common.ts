@@ -181,7 +181,7 @@ export function curve(
   const idx = drawable(x, [y], style.xScale === 'log', style.yScale === 'log');
   const px_ = pick(x, idx);
   const py = pick(y, idx);
-  return { plotted: { ...meta, x: px_, y: py }, data: pairs(px_, py, thinIndices(py, style.maxPoints)) };
+  return { plotted: { ...meta, x: px_, y: py }, data: pairs(px_, py, thinIndices(py, style.maxPoints, style.xScale === 'log' ? px_ : undefined)) };
 }
 
 /**
@@ -206,7 +206,7 @@ export function band(
   const bx = pick(x, idx);
   const lo = pick(lower, idx);
   const hi = pick(upper, idx);
-  const shown = thinIndices(pick(guide, idx), style.maxPoints);
+  const shown = thinIndices(pick(guide, idx), style.maxPoints, style.xScale === 'log' ? bx : undefined);
   const stack = `band:${meta.name}${stackKey === '' ? '' : `:${stackKey}`}`;
   const base = { type: 'line', stack, stackStrategy: 'all', showSymbol: false, symbol: 'none', silent: true, z: 1, emphasis: { disabled: true }, tooltip: { show: false } } as const;
   const series: LineSeriesOption[] = [

@@ -287,27 +287,41 @@ export function ema(y: ArrayLike<number>, alpha: number): Float64Array {
 /**
  * Indices to draw of a series of `length` points, at most maxPoints: the first, the last, and per
  * bucket of the interior the indices of its minimum and maximum of y (keeps spikes, unlike
- * striding). All indices when maxPoints is null or the series is short enough.
+ * striding). Buckets are equal in index, or, given the (increasing, positive) x of a log axis,
+ * equal in log x, so that the early steps a log axis spreads out keep their detail. All indices
+ * when maxPoints is null or the series is short enough.
  */
-export function thinIndices(y: ArrayLike<number>, maxPoints: number | null): number[] {
+export function thinIndices(y: ArrayLike<number>, maxPoints: number | null, logX?: ArrayLike<number>): number[] {
   const length = y.length;
   if (maxPoints === null || length <= maxPoints) return Array.from({ length }, (_, i) => i);
   if (maxPoints < 4) return maxPoints <= 1 ? [0] : [0, length - 1];
   const buckets = Math.floor((maxPoints - 2) / 2);
   const interior = length - 2;
   const out = [0];
+  const lo0 = logX === undefined ? 0 : Math.log(logX[1]);
+  const span = logX === undefined ? 0 : Math.log(logX[length - 2]) - lo0;
+  // First index of bucket b: by index, or the first x at or past the bucket's start in log x.
+  let at = 1;
+  const start = (b: number): number => {
+    if (logX === undefined || !(span > 0)) return 1 + Math.floor((b * interior) / buckets);
+    const edge = lo0 + (span * b) / buckets;
+    while (at < length - 1 && Math.log(logX[at]) < edge) at++;
+    return at;
+  };
+  let from = start(0);
   for (let b = 0; b < buckets; b++) {
-    const from = 1 + Math.floor((b * interior) / buckets);
-    const to = 1 + Math.floor(((b + 1) * interior) / buckets);
-    if (to <= from) continue;
-    let lo = from;
-    let hi = from;
-    for (let i = from; i < to; i++) {
-      if (y[i] < y[lo]) lo = i;
-      if (y[i] > y[hi]) hi = i;
+    const to = b === buckets - 1 ? length - 1 : start(b + 1);
+    if (to > from) {
+      let lo = from;
+      let hi = from;
+      for (let i = from; i < to; i++) {
+        if (y[i] < y[lo]) lo = i;
+        if (y[i] > y[hi]) hi = i;
+      }
+      if (lo === hi) out.push(lo);
+      else out.push(Math.min(lo, hi), Math.max(lo, hi));
     }
-    if (lo === hi) out.push(lo);
-    else out.push(Math.min(lo, hi), Math.max(lo, hi));
+    from = Math.max(from, to);
   }
   out.push(length - 1);
   return out;

@@ -100,6 +100,10 @@ export function panelFrame(
   const gridWidth = Math.max(10, (style.width - left - right - gaps) / cols);
   const gridHeight = Math.max(10, (style.height - top - bottom - rows * titleHeight - (rows - 1) * rowGap) / rows);
 
+  // Positions as percentages of the chart: an export (style.width = the SVG's) is exact, and a
+  // canvas a little wider or narrower than the style scales instead of clipping.
+  const pctX = (v: number) => `${((100 * v) / style.width).toFixed(4)}%`;
+  const pctY = (v: number) => `${((100 * v) / style.height).toFixed(4)}%`;
   const grids: Record<string, unknown>[] = [];
   const xAxes: Record<string, unknown>[] = [];
   const yAxes: Record<string, unknown>[] = [];
@@ -112,7 +116,7 @@ export function panelFrame(
     let x0 = left;
     for (let k = 0; k < col; k++) x0 += gridWidth + gapAfter(k);
     const y0 = top + row * (titleHeight + gridHeight + rowGap) + titleHeight;
-    grids.push({ left: x0, top: y0, width: gridWidth, height: gridHeight, containLabel: false });
+    grids.push({ left: pctX(x0), top: pctY(y0), width: pctX(gridWidth), height: pctY(gridHeight), containLabel: false });
     const bottomRow = row === rows - 1 || i + cols >= specs.length;
     // Without a shared x name, each bottom panel names its own x axis.
     const xa = axis(style, { ...s.x, name: xName === '' && bottomRow ? s.x.name : '' }, false);
@@ -122,12 +126,12 @@ export function panelFrame(
     yAxes.push({ ...ya, gridIndex: i, nameGap: labelWidth[0] + font * 0.2, splitNumber: Math.max(2, Math.min(5, Math.floor(gridHeight / (font * 2.3)))) });
     const letter = panelLetter(i);
     const text = s.title !== '' ? `${letter} ${s.title}` : letter;
-    titles.push({ text, left: x0 - font * 0.2, top: y0 - titleHeight + font * 0.1, textStyle: { ...textStyle, fontWeight: 'normal' } });
+    titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), textStyle: { ...textStyle, fontWeight: 'normal' } });
     panels.push({ row, col, letter, title: s.title, xLabel: xName === '' ? s.x.name : xName, yLabel: s.y.name !== '' ? s.y.name : s.title, axisName: col === 0 ? s.rowLabel : undefined, xLog: s.x.type === 'log', yLog: s.y.type === 'log' });
   });
   // The shared x axis is named once, centred under all the panels.
   const lastRight = left + cols * gridWidth + gaps;
-  if (xName !== '') titles.push({ text: xName, left: (left + lastRight) / 2, textAlign: 'center', bottom: font * 0.25, textStyle: { ...textStyle, fontWeight: 'normal' } });
+  if (xName !== '') titles.push({ text: xName, left: pctX((left + lastRight) / 2), textAlign: 'center', bottom: font * 0.25, textStyle: { ...textStyle, fontWeight: 'normal' } });
   const option = {
     animation: false,
     backgroundColor: c.background,

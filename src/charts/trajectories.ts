@@ -199,13 +199,13 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
   }
 
   const all = [...bands, ...thin, ...markers, ...means, ...flows];
-  const what = perLr ? `each learning rate's mean over all teachers (band: ${s.band})` : 'during SFT';
+  const what = perLr ? `: each learning rate's mean over all teachers (band: ${s.band})` : ' during SFT';
   const dashed = showFlow ? ' (dashed: population flow)' : '';
   if (single) {
-    const title = `${METRIC_AXIS[metrics[0]]} ${what}${dashed}`;
+    const title = `${METRIC_AXIS[metrics[0]]}${what}${dashed}`;
     return stepFigure(s, title, all, legend, plotted);
   }
-  const title = `${metrics.length > 1 ? 'trajectories' : METRIC_AXIS[metrics[0]]} ${what}${dashed}`;
+  const title = `${metrics.length > 1 ? 'trajectories' : METRIC_AXIS[metrics[0]]}${what}${dashed}`;
   const xSpec = { name: STEP_AXIS, type: xLog ? 'log' : 'value', min: Number.isFinite(xMin) ? xMin : undefined, max: Number.isFinite(xMax) ? xMax : undefined } as const;
   const specs: PanelSpec[] = [];
   for (let r = 0; r < rowCount; r++) {
