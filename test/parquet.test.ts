@@ -160,7 +160,7 @@ describe('Parquet export of the per-teacher summary', () => {
     expect(back.rows).toBe(summary.teachers.length);
     expect(back.arrow).toMatchObject({ teacher: 'int32', kappa: 'double', start_cos: 'double', best_step: 'int64', gain: 'double', best_lr_index: 'int32' });
     expect(back.polarsSame).toBe(true);
-    const descriptors = new Map(store.listRuns(randomTeacher).map((r) => [`${r.key.cell}/${r.key.teacher}`, r.descriptor as Record<string, number>]));
+    const descriptors = new Map(store.listRuns(randomTeacher).map((r) => [`${r.key.cell}/${r.key.teacher}`, r.descriptor as unknown as Record<string, number>]));
     summary.teachers.forEach((t, row) => {
       const c = back.columns;
       const d = descriptors.get(`${t.cell}/${t.teacher}`) as Record<string, number>;
