@@ -134,6 +134,19 @@ export function cellGroups(input: FigureInput): CellGroup[] {
   }));
 }
 
+/**
+ * The colour groups of a scatter: the cells, except in a grid of several norms × several teacher
+ * accuracies, where a colour per cell would need a legend of every cell (20 for Figure 2, more than
+ * a palette has colours): there the teachers of one initial norm share a colour.
+ */
+export function scatterGroups(input: FigureInput): { label: string; teachers: SelectedTeacher[] }[] {
+  const cells = cellGroups(input).filter((g) => g.teachers.length > 0);
+  const norms = [...new Set(cells.map((g) => g.cell.norm))];
+  const accuracies = new Set(cells.map((g) => g.cell.teacherAccuracy));
+  if (norms.length < 2 || accuracies.size < 2) return cells;
+  return norms.map((norm) => ({ label: `‖w₀‖ = ${norm}`, teachers: cells.filter((g) => g.cell.norm === norm).flatMap((g) => g.teachers) }));
+}
+
 export function metricColumn(t: { readonly view: RunView }, metric: Metric): Float64Array {
   return t.view.columns[metric] ?? EMPTY;
 }

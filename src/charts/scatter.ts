@@ -3,11 +3,11 @@
  * errors orthogonal to w*, which decides the sign of the initial rate, docs/spec.md §6) or
  * cos(w_T, w₀), coloured by cell. A chart whose x values all coincide would be a vertical line:
  * when every teacher has the same accuracy, gain against accuracy is drawn as gain against κ and
- * against cos(w_T, w₀), side by side.
+ * against cos(w_T, w₀), side by side. In a grid of norms × accuracies a colour is a norm.
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { frame, zeroLine } from './common';
-import { cellGroups, type SelectedTeacher, startCos } from './data';
+import { cellGroups, scatterGroups, type SelectedTeacher, startCos } from './data';
 import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { legendName } from './trajectories';
 import { colorAt, px } from './style';
@@ -43,7 +43,7 @@ export function accuracyDegenerate(input: FigureInput): boolean {
 }
 
 function gainScatter(input: FigureInput, style: FigureStyle, against: Against[], note = ''): Figure {
-  const groups = cellGroups(input).filter((g) => g.teachers.length > 0);
+  const groups = scatterGroups(input);
   const single = against.length === 1;
   const plotted: PlottedSeries[] = [];
   const series: ScatterSeriesOption[] = [];

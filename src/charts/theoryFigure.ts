@@ -1,12 +1,13 @@
 /**
  * Theory against observation (docs/spec.md §6): each teacher's predicted initial rate d cos/dt at t = 0,
- * from its run descriptor, against its observed gain, coloured by cell; the theorem is borne out where
+ * from its run descriptor, against its observed gain, coloured by cell (by norm in a grid of norms ×
+ * accuracies); the theorem is borne out where
  * the signs agree (filled points), not where they differ (hollow ones).
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { theory } from '../engine/theory';
 import { frame, zeroLine } from './common';
-import { cellGroups } from './data';
+import { scatterGroups } from './data';
 import { colorAt, px, themeColors } from './style';
 import { legendName } from './trajectories';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
@@ -15,7 +16,7 @@ import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 export const signsAgree = (rate: number, gain: number): boolean => (rate > 0 && gain > 0) || (rate <= 0 && gain <= 0);
 
 export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
-  const groups = cellGroups(input)
+  const groups = scatterGroups(input)
     .map((g) => ({
       label: g.label,
       points: g.teachers.flatMap((t) => {
