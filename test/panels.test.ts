@@ -218,6 +218,19 @@ describe('charts that carry information', () => {
     expect(plain.xAxisLabel).toBe('teacher accuracy (%)');
   });
 
+  it('in a grid of norms × accuracies, a scatter colours the teachers of one norm alike (a legend of norms, not of every cell)', () => {
+    const spec = makeSpec({ student: { norm: [0.5, 1, 3] }, teachers: { count: 4, accuracy: [0.6, 0.7] } });
+    const { input } = syntheticInput(spec);
+    const fig = buildFigure('gainVsKappa', [input], defaultStyle());
+    expect((fig.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ = 0.5 (n = 8)', '‖w₀‖ = 1 (n = 8)', '‖w₀‖ = 3 (n = 8)']);
+    const teachers = selectTeachers(spec, runViews(input.bundle));
+    cellsOf(spec).forEach((cell) => {
+      const kappas = teachers.filter((t) => t.cell === cell.index).map((t) => (t.descriptor as RunDescriptor).kappa);
+      const series = fig.series.find((s) => s.name === `‖w₀‖ = ${cell.norm} (n = 8)`);
+      for (const k of kappas) expect(Array.from(series?.x ?? [])).toContain(k);
+    });
+  });
+
   it('the gain histogram stacks the cells together, or gives each a row on one count scale', () => {
     const spec = makeSpec({ student: { norm: [0.5, 1, 3] } });
     const { input } = syntheticInput(spec);
