@@ -288,14 +288,15 @@ describe('other figures', () => {
     expect(agree).toBeLessThan(n);
     expect(fig.title).toContain(`${agree} of ${n} teachers agree`);
     expect((fig.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ = 1 (n = 12)', '‖w₀‖ = 3 (n = 12)', `signs agree (${agree})`, `signs disagree (${n - agree})`]);
-    const series = optionSeries(fig.option) as (AnySeries & { symbol?: string; itemStyle?: { color?: string } })[];
+    const series = optionSeries(fig.option) as (AnySeries & { itemStyle?: { color?: string; borderColor?: string; borderWidth?: number } })[];
     ['‖w₀‖ = 1 (n = 12)', '‖w₀‖ = 3 (n = 12)'].forEach((name, cell) => {
       const filled = series.find((s) => s.name === name);
       const hollow = series.find((s) => s.name === `${name}: signs disagree`);
       expect([filled?.data?.length, hollow?.data?.length]).toEqual([perCell.get(cell)?.agree, perCell.get(cell)?.disagree]);
-      expect([filled?.symbol, hollow?.symbol]).toEqual(['circle', 'emptyCircle']);
-      // One colour per cell.
-      expect(filled?.itemStyle?.color).toBe(hollow?.itemStyle?.color);
+      // One colour per cell: the fill where the signs agree, a ring around the background where they do not.
+      expect(hollow?.itemStyle?.borderColor).toBe(filled?.itemStyle?.color);
+      expect(hollow?.itemStyle?.color).toBe('#ffffff');
+      expect(filled?.itemStyle?.borderWidth).toBe(0);
     });
     expect(series.find((s) => s.name === '‖w₀‖ = 1 (n = 12)')?.itemStyle?.color).not.toBe(series.find((s) => s.name === '‖w₀‖ = 3 (n = 12)')?.itemStyle?.color);
     expect(fig.series.reduce((a, s) => a + s.x.length, 0)).toBe(n);

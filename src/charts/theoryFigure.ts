@@ -33,16 +33,21 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
   const series: ScatterSeriesOption[] = [];
   const legend: string[] = [];
   const size = px(style.fontSize) * 0.45;
-  // Colour: the cell; shape: filled where the signs agree, hollow where they do not.
+  // Colour: the cell; filled where the signs agree, hollow (the background inside a ring of the
+  // cell's colour: ECharts' own 'emptyCircle' is filled white whatever the theme) where they do not.
+  const paper = themeColors(style).background;
+  const ink = themeColors(style).text;
+  const filled = (color: string) => ({ color, opacity: 0.8, borderWidth: 0 });
+  const hollow = (color: string) => ({ color: paper, opacity: 0.9, borderColor: color, borderWidth: 1.2 });
   groups.forEach((g, gi) => {
     const color = colorAt(style, gi);
     const name = legendName(g.label, g.points.length);
     legend.push(name);
     const parts = [
-      { label: name, pts: g.points.filter((p) => signsAgree(p.rate, p.gain)), symbol: 'circle' },
-      { label: `${name}: signs disagree`, pts: g.points.filter((p) => !signsAgree(p.rate, p.gain)), symbol: 'emptyCircle' },
+      { label: name, pts: g.points.filter((p) => signsAgree(p.rate, p.gain)), itemStyle: filled(color) },
+      { label: `${name}: signs disagree`, pts: g.points.filter((p) => !signsAgree(p.rate, p.gain)), itemStyle: hollow(color) },
     ];
-    parts.forEach(({ label, pts, symbol }, k) => {
+    parts.forEach(({ label, pts, itemStyle }, k) => {
       const x = Float64Array.from(pts, (p) => p.rate);
       const y = Float64Array.from(pts, (p) => p.gain);
       // An empty part has no CSV rows: leave it out of the plotted series too.
@@ -51,22 +56,21 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
         type: 'scatter',
         name: label,
         data: pts.map((p) => [p.rate, p.gain]),
-        symbol,
+        symbol: 'circle',
         symbolSize: size,
-        itemStyle: { color, opacity: 0.8, borderColor: color, borderWidth: symbol === 'circle' ? 0 : 1 },
+        itemStyle,
         markLine: gi === 0 && k === 0 ? { ...zeroLine(style, 'xAxis'), data: [{ xAxis: 0 }, { yAxis: 0 }] } : undefined,
       } as ScatterSeriesOption);
     });
   });
-  // The shapes' key: two empty series in the text colour.
-  const ink = themeColors(style).text;
+  // The fill's key: two empty series in the text colour.
   const key = [
-    { name: `signs agree (${agreeing})`, symbol: 'circle' },
-    { name: `signs disagree (${points.length - agreeing})`, symbol: 'emptyCircle' },
+    { name: `signs agree (${agreeing})`, itemStyle: filled(ink) },
+    { name: `signs disagree (${points.length - agreeing})`, itemStyle: hollow(ink) },
   ];
   for (const k of key) {
     legend.push(k.name);
-    series.push({ type: 'scatter', name: k.name, data: [], symbol: k.symbol, symbolSize: size, itemStyle: { color: ink, borderColor: ink, borderWidth: 1 } } as ScatterSeriesOption);
+    series.push({ type: 'scatter', name: k.name, data: [], symbol: 'circle', symbolSize: size, itemStyle: k.itemStyle } as ScatterSeriesOption);
   }
   const title = `theory vs observed, ${agreeing} of ${points.length} teachers agree in sign`;
   const xAxisLabel = 'predicted d cos/dt at t = 0 (per step)';

@@ -78,14 +78,16 @@ export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>
     if (name === null || (s.type !== 'line' && s.type !== 'scatter' && s.type !== 'lines')) return;
     const line = (s.lineStyle ?? {}) as Obj;
     const item = (s.itemStyle ?? {}) as Obj;
+    // A ring (border in another colour than the fill) is drawn hollow, in the border's colour.
+    const ring = s.type === 'scatter' && num(item.borderWidth) !== null && (item.borderWidth as number) > 0 && str(item.borderColor) !== null && item.borderColor !== item.color;
     const style: SeriesStyle = {
       kind: s.type === 'scatter' ? 'scatter' : 'line',
-      color: str(line.color) ?? str(item.color) ?? str(s.color) ?? palette[i % Math.max(1, palette.length)] ?? null,
+      color: (ring ? str(item.borderColor) : null) ?? str(line.color) ?? str(item.color) ?? str(s.color) ?? palette[i % Math.max(1, palette.length)] ?? null,
       linestyle: dash(line.type),
       width: (widths[i] ?? defaultWidth) / maxWidth,
       alpha: num(line.opacity) ?? num(item.opacity) ?? 1,
       marker: s.type === 'line' && s.showSymbol === true,
-      hollow: typeof s.symbol === 'string' && s.symbol.startsWith('empty'),
+      hollow: ring || (typeof s.symbol === 'string' && s.symbol.startsWith('empty')),
     };
     // A polyline series draws many CSV series (one per data item, e.g. each teacher's line).
     if (s.type === 'lines') for (const d of asArray(s.data)) styles[str(d.name) ?? name] = style;
