@@ -358,8 +358,11 @@ export function drawable(x: ArrayLike<number>, ys: ArrayLike<number>[], logX: bo
 }
 
 export function pick(a: ArrayLike<number>, idx: readonly number[]): Float64Array {
-  // Every point kept (the usual case): a view of a Float64Array source, no copy.
-  if (a instanceof Float64Array && idx.length === a.length && (idx.length === 0 || idx[idx.length - 1] === idx.length - 1)) return a;
+  // A run of consecutive points (every point, or all but step 0 on a log axis: the usual cases):
+  // a view of a Float64Array source, no copy.
+  if (a instanceof Float64Array && (idx.length === 0 || idx[idx.length - 1] - idx[0] === idx.length - 1)) {
+    return idx.length === a.length ? a : a.subarray(idx[0] ?? 0, (idx[0] ?? 0) + idx.length);
+  }
   const out = new Float64Array(idx.length);
   for (let j = 0; j < idx.length; j++) out[j] = a[idx[j]];
   return out;

@@ -112,25 +112,21 @@ export type FlowMetrics = { step: number[] } & Record<Metric, number[]>;
 
 /**
  * populationFlow's Euler iteration w ← w − η β (k(β‖w‖) ŵ − ŵ_T/√(2π)) in the 3-D frame, with the
- * tabulated k: the same recorded steps and metrics, ~1 000× faster; every metric in one pass
- * (a panelled figure draws three).
+ * tabulated k: the same recorded steps and metrics, ~1 000× faster. It records ⟨w, w*⟩ and ‖w‖;
+ * the cosine and the accuracy follow from them (a panelled figure draws three metrics, from one pass).
  */
-export function fastTeacherFlows(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): FlowMetrics {
+function flowPath(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): { step: number[]; inner: number[]; norm: number[] } {
   const { student, teacherDirection: u } = flowFrame(d);
   const v = Float64Array.from(student);
   const beta = spec.beta;
   const { steps, recordEvery } = spec.sft;
   const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-  const out: FlowMetrics = { step: [], inner: [], norm: [], cos: [], accuracy: [] };
+  const out = { step: [] as number[], inner: [] as number[], norm: [] as number[] };
   // Math.sqrt of the sum, not Math.hypot: hypot is several times slower in V8, and this runs ~10⁶ times.
   const record = (t: number) => {
-    const norm = Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-    const cos = norm > 0 ? v[0] / norm : 0;
     out.step.push(t);
     out.inner.push(v[0]);
-    out.norm.push(norm);
-    out.cos.push(cos);
-    out.accuracy.push(accuracyFromCos(cos));
+    out.norm.push(Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]));
   };
   record(0);
   for (let t = 1; t <= steps; t++) {
@@ -142,10 +138,23 @@ export function fastTeacherFlows(spec: ExperimentSpec, d: RunDescriptor, learnin
   return out;
 }
 
+/** A metric along a flow path: cos = ⟨w, w*⟩/‖w‖ (0 at w = 0), accuracy = 1 − arccos(cos)/π. */
+function flowMetric(p: { inner: number[]; norm: number[] }, metric: Metric): number[] {
+  if (metric === 'inner' || metric === 'norm') return p[metric];
+  const cos = p.inner.map((x, i) => (p.norm[i] > 0 ? x / p.norm[i] : 0));
+  return metric === 'cos' ? cos : cos.map(accuracyFromCos);
+}
+
+/** Every metric of the flow of one teacher at one learning rate. */
+export function fastTeacherFlows(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): FlowMetrics {
+  const p = flowPath(spec, d, learningRate);
+  return { step: p.step, inner: p.inner, norm: p.norm, cos: flowMetric(p, 'cos'), accuracy: flowMetric(p, 'accuracy') };
+}
+
 /** One metric of fastTeacherFlows. */
 export function fastTeacherFlow(spec: ExperimentSpec, d: RunDescriptor, learningRate: number, metric: Metric): { step: number[]; y: number[] } {
-  const f = fastTeacherFlows(spec, d, learningRate);
-  return { step: f.step, y: f[metric] };
+  const p = flowPath(spec, d, learningRate);
+  return { step: p.step, y: flowMetric(p, metric) };
 }
 
 /** Mean over the teachers (with descriptors) of their flows' metrics; null when none has a descriptor. */
@@ -155,11 +164,11 @@ export function cellFlows(spec: ExperimentSpec, teachers: SelectedTeacher[], met
   let n = 0;
   for (const t of teachers) {
     if (t.descriptor === null) continue;
-    const f = fastTeacherFlows(spec, t.descriptor, t.learningRate);
+    const f = flowPath(spec, t.descriptor, t.learningRate);
     step ??= f.step;
     for (const m of metrics) {
       const sum = (sums[m] ??= new Float64Array(f.step.length));
-      const y = f[m];
+      const y = flowMetric(f, m);
       for (let i = 0; i < sum.length; i++) sum[i] += y[i];
     }
     n++;

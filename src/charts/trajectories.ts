@@ -71,7 +71,10 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
   const cellsWithData = perLr ? [...new Set(lr.filter((g) => g.runs.length > 0).map((g) => g.cell.index))] : groups.map((g) => g.cell.index);
   const rows = facetRows(style, cellsWithData.length);
   const xLog = style.xScale === 'log' || (style.xScale === 'auto' && stopsSpanDecade(groups.flatMap((g) => g.teachers)));
-  const s: FigureStyle = { ...style, xScale: xLog ? 'log' : 'linear' };
+  const cols = metrics.length;
+  // On screen, maxPoints is for the chart's width: a panel a third as wide needs a third of the points.
+  const maxPoints = style.maxPoints === null ? null : Math.max(50, Math.floor(style.maxPoints / cols));
+  const s: FigureStyle = { ...style, xScale: xLog ? 'log' : 'linear', maxPoints };
   const rowLabels: string[] = [];
 
   const curves: Curve[] = [];
@@ -97,7 +100,6 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
     });
   }
   const rowCount = rows ? cellsWithData.length : 1;
-  const cols = metrics.length;
   const single = rowCount === 1 && cols === 1;
 
   const width = px(s.lineWidth);
@@ -113,7 +115,9 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
   const yRange = Array.from({ length: rowCount * cols }, () => [Infinity, -Infinity] as [number, number]);
   let xMax = -Infinity;
   let xMin = Infinity;
+  // The panels' ranges size their tick labels; a single chart has its axis names instead.
   const extend = (panel: number, x: ArrayLike<number>, y: ArrayLike<number>) => {
+    if (single) return;
     const r = yRange[panel];
     for (let i = 0; i < y.length; i++) {
       if (y[i] < r[0]) r[0] = y[i];
@@ -149,12 +153,21 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
           const k = curve(thinStyle, { name: `cell${t.cell} teacher${t.teacher}`, experimentId, xLabel: 'step', yLabel: metric }, step, y);
           const p = named(panel, k.plotted);
           plotted.push(single ? p : { ...p, drawnAs: undefined });
-          extend(panel, p.x, p.y);
+          // The drawn points keep each bucket's extremes: the line's range, at a fraction of the cost.
+          if (!single) {
+            const r = yRange[panel];
+            for (const pt of k.data) {
+              if (pt[1] < r[0]) r[0] = pt[1];
+              if (pt[1] > r[1]) r[1] = pt[1];
+            }
+          }
           // A polyline needs two points (a line ended at step 1 has one on a log axis).
           if (k.data.length >= 2) polylines.push({ name: p.name, coords: k.data });
         }
-        // One polyline series per cell, not one line series per teacher: ECharts' cost is per series.
-        thin.push(onPanel(panel, { type: 'lines', name: `${g.label} teachers`, coordinateSystem: 'cartesian2d', polyline: true, silent: true, z: 2, lineStyle: { color: c.color, width: width / 3, opacity: 0.25 }, data: polylines } as LinesSeriesOption));
+        // One polyline series per cell, not one line series per teacher (ECharts' cost is per series),
+        // drawn in large mode: all its lines as one path, not an element each (three panels draw
+        // three times as many lines).
+        thin.push(onPanel(panel, { type: 'lines', name: `${g.label} teachers`, coordinateSystem: 'cartesian2d', polyline: true, large: true, largeThreshold: 0, silent: true, z: 2, lineStyle: { color: c.color, width: width / 3, opacity: 0.25 }, data: polylines } as LinesSeriesOption));
       }
 
       if (g !== null && s.stopMarkers) {
