@@ -164,10 +164,12 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
           // A polyline needs two points (a line ended at step 1 has one on a log axis).
           if (k.data.length >= 2) polylines.push({ name: p.name, coords: k.data });
         }
-        // One polyline series per cell, not one line series per teacher (ECharts' cost is per series),
-        // drawn in large mode: all its lines as one path, not an element each (three panels draw
-        // three times as many lines).
-        thin.push(onPanel(panel, { type: 'lines', name: `${g.label} teachers`, coordinateSystem: 'cartesian2d', polyline: true, large: true, largeThreshold: 0, silent: true, z: 2, lineStyle: { color: c.color, width: width / 3, opacity: 0.25 }, data: polylines } as LinesSeriesOption));
+        // One polyline series per cell, not one line series per teacher (ECharts' cost is per series).
+        // On screen in large mode, all its lines as one path, not an element each (three panels draw
+        // three times as many lines); exports keep a path per line, whose overlaps darken where
+        // teachers crowd.
+        const large = s.maxPoints !== null ? { large: true, largeThreshold: 0 } : {};
+        thin.push(onPanel(panel, { type: 'lines', name: `${g.label} teachers`, coordinateSystem: 'cartesian2d', polyline: true, ...large, silent: true, z: 2, lineStyle: { color: c.color, width: width / 3, opacity: 0.25 }, data: polylines } as LinesSeriesOption));
       }
 
       if (g !== null && s.stopMarkers) {
