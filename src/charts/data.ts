@@ -124,14 +124,21 @@ export function cellLabel(spec: ExperimentSpec, cell: Cell): string {
   return spec.teachers.accuracy.length > 1 && cell.teacherAccuracy !== null ? `${norm}, teacher ${percent(cell.teacherAccuracy)}` : norm;
 }
 
+/** Groups already made for an input (inputs are immutable): a dashboard's four charts select the teachers once. */
+const groupsOf = new WeakMap<FigureInput, CellGroup[]>();
+
 /** The selected teachers grouped by cell, in cell order; cells with no teacher yet are kept (empty). */
 export function cellGroups(input: FigureInput): CellGroup[] {
+  const known = groupsOf.get(input);
+  if (known !== undefined) return known;
   const selected = selectTeachers(input.spec, runViews(input.bundle));
-  return cellsOf(input.spec).map((cell) => ({
+  const groups = cellsOf(input.spec).map((cell) => ({
     cell,
     label: cellLabel(input.spec, cell),
     teachers: selected.filter((t) => t.cell === cell.index),
   }));
+  groupsOf.set(input, groups);
+  return groups;
 }
 
 /**
