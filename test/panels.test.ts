@@ -15,6 +15,7 @@ import { buildFigure, defaultStyle, figureLayout, gains, gainVsAccuracy, heatmap
 import { readableFacet } from '../src/charts/trajectories';
 import { contrastRatio } from '../src/charts/style';
 import type { FigureInput } from '../src/charts/types';
+import { matplotlibScript } from '../src/backend/figures/matplotlib';
 import { type AnySeries, C0, COLUMNS, type Column, descriptor, makeSpec, optionSeries, pack, summaryOf, syntheticInput, type SyntheticRun } from './helpers/synthetic';
 
 const panelled = defaultStyle({ metric: null, flow: false, xScale: 'auto' });
@@ -88,6 +89,18 @@ describe('Figure 1 as three panels', () => {
 
   it('the dashboard opens in rows for two to eight cells, together otherwise', () => {
     expect([1, 2, 4, 8, 9, 20].map(readableFacet)).toEqual(['together', 'rows', 'rows', 'rows', 'together', 'together']);
+  });
+
+  it('the matplotlib script gets the panels: their grid, letters and axes, and each CSV series\' panel and legend label', () => {
+    const fig = trajectories(input, { ...panelled, facet: 'rows' });
+    const py = matplotlibScript(fig, { csvFile: 'f.csv', sizeIn: { widthIn: 6.75, heightIn: 4 }, fontFamily: 'DejaVu Sans', fontSizePt: 8, lineWidth: 1, format: 'pdf' });
+    expect(py).toContain('ROWS, COLS = 2, 3');
+    expect(py).toMatch(/PANELS = \[\{"row": 0, "col": 0, "letter": "\(a\)", "title": "⟨w, w\*⟩", "x_label": "SFT step", "y_label": "‖w₀‖ = 1 \(n = 4\)", "x_log": True/);
+    expect(py).toContain('"(e) cell1 teacher2": {"panel": 4, "label": "(e) cell1 teacher2"}');
+    expect(py).toContain('"(f) ‖w₀‖ = 3 (n = 4)": {"panel": 5, "label": "‖w₀‖ = 3 (n = 4)"}');
+    // Styles by CSV name: a panel's mean is drawn as its option series (the cell's colour, full width).
+    expect(py).toMatch(/"\(f\) ‖w₀‖ = 3 \(n = 4\)": \{"kind": "line", "color": "#DE8F05", "linestyle": "-", "width": 1,/);
+    expect(py).toContain('LEGEND_NAMES = ["‖w₀‖ = 1 (n = 4)", "‖w₀‖ = 3 (n = 4)"]');
   });
 
   it('--metric gives the single-metric figure of before', () => {
