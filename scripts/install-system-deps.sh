@@ -12,6 +12,7 @@
 #   fonts-dejavu-core  a font for Chromium's own text in e2e screenshots
 #   slurm-wlm munge    the cluster test runs a real single-node Slurm (slurmctld, slurmd, munged)
 #                      on 127.0.0.1 and sweeps through sbatch, squeue, scancel
+#   pyarrow, polars    (pip, tests only) independent readers of the Parquet data export
 set -euo pipefail
 
 need=()
@@ -30,3 +31,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
+
+# Tests only: the Parquet export is read back by independent readers (python3 is pyenv's here, so its own pip).
+python3 -c 'import pyarrow, polars' 2>/dev/null || python3 -m pip install -q pyarrow==25.0.1 polars==1.44.2

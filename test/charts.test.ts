@@ -5,113 +5,15 @@
  */
 import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
-import { accuracyFromCos } from '../src/engine/accuracy';
-import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../src/engine/experiment';
-import { type ExperimentSpec, validateSpec } from '../src/engine/spec';
-import { summarizeExperiment, type ExperimentSummary, type RunOutcome } from '../src/engine/summary';
+import { CEILING, cellsOf, type RunDescriptor } from '../src/engine/experiment';
+import { summarizeExperiment, type RunOutcome } from '../src/engine/summary';
 import { bandAcross, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../src/charts/data';
 import { fastTeacherFlow, kQuadrature, kTabulated, teacherFlow } from '../src/charts/flowOverlay';
 import { kFunction } from '../src/engine/flow';
 import { buildFigure, defaultStyle, heatmap, theoryFigure, trajectories } from '../src/charts/index';
-import type { FigureInput, FigureKind, SeriesBundle } from '../src/charts/types';
+import type { FigureInput, FigureKind } from '../src/charts/types';
 import { runAll } from './helpers/experiment';
-
-const COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'] as const;
-type Column = (typeof COLUMNS)[number];
-
-interface SyntheticRun {
-  key: RunKey;
-  descriptor: RunDescriptor | null;
-  cols: Record<Column, number[]>;
-  status?: string;
-}
-
-/** Pack per-run arrays into the metric-major block getSeries returns. */
-function pack(runs: SyntheticRun[], experimentId = 1): SeriesBundle {
-  const values: number[] = [];
-  for (const r of runs) for (const c of COLUMNS) values.push(...r.cols[c]);
-  return {
-    experimentId,
-    columns: [...COLUMNS],
-    runs: runs.map((r, i) => ({
-      runId: i + 1,
-      key: r.key,
-      status: r.status ?? 'done',
-      recorded: r.cols.step.length,
-      descriptor: r.descriptor === null ? null : { ...r.descriptor },
-    })),
-    data: Float64Array.from(values),
-  };
-}
-
-/** Deterministic uniform numbers in [0, 1). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const C0 = Math.cos(0.2 * Math.PI); // 80 % student
-const CT = Math.cos(0.3 * Math.PI); // 70 % teacher
-
-function descriptor(norm: number, kappa: number): RunDescriptor {
-  return { studentCos: C0, studentNorm: norm, studentAccuracy: 0.8, teacherCos: CT, teacherAccuracy: 0.7, kappa };
-}
-
-/** A run: cos rises from C0 by `amp` with time constant tau then drifts down by `drift` per step, plus noise. */
-function syntheticRun(key: RunKey, norm: number, amp: number, tau: number, drift: number, points: number, rand: () => number, kappa = 0.1): SyntheticRun {
-  const cols = Object.fromEntries(COLUMNS.map((c) => [c, [] as number[]])) as Record<Column, number[]>;
-  for (let i = 0; i < points; i++) {
-    const cos = i === 0 ? C0 : C0 + amp * (1 - Math.exp(-i / tau)) - drift * i + 0.002 * (rand() - 0.5);
-    const n = norm * (1 + 0.001 * i);
-    cols.step.push(i);
-    cols.cos.push(cos);
-    cols.norm.push(n);
-    cols.inner.push(n * cos);
-    cols.accuracy.push(accuracyFromCos(cos));
-    cols.agreement.push(0.8);
-  }
-  return { key, descriptor: descriptor(norm, kappa), cols };
-}
-
-function makeSpec(overrides: Record<string, unknown> = {}): ExperimentSpec {
-  return validateSpec({
-    seed: 1,
-    data: { d: 10 },
-    student: { norm: [1, 3] },
-    teachers: { count: 4, accuracy: 0.7 },
-    sft: { steps: 99, learningRates: [0.01, 0.1, 1], recordEvery: 1, batchSize: 100 },
-    ...overrides,
-  });
-}
-
-/** Every cell × teacher × lr (plus ceilings) of a spec as synthetic runs, 100 points each. */
-function syntheticInput(spec: ExperimentSpec, points = 100, seed = 7): { input: FigureInput; runs: SyntheticRun[] } {
-  const rand = lcg(seed);
-  const runs: SyntheticRun[] = [];
-  for (const cell of cellsOf(spec)) {
-    for (let teacher = CEILING; teacher < spec.teachers.count; teacher++) {
-      spec.sft.learningRates.forEach((_, lr) => {
-        const amp = teacher === CEILING ? 0.15 : 0.02 + 0.08 * rand() - (teacher === 1 ? 0.09 : 0);
-        runs.push(syntheticRun({ cell: cell.index, teacher, lr }, cell.norm ?? 1, amp, 5 + 20 * rand(), 0.0002 * rand(), points, rand, 0.05 + 0.5 * rand()));
-      });
-    }
-  }
-  return { input: { id: 1, name: 'synthetic', seed: spec.seed, spec, summary: null, bundle: pack(runs) }, runs };
-}
-
-/** The summary the engine would store, NaN → null as after JSON. */
-function summaryOf(spec: ExperimentSpec, runs: SyntheticRun[]): ExperimentSummary {
-  const outcomes: RunOutcome[] = runs.map((r) => ({
-    key: r.key,
-    status: 'done',
-    descriptor: r.descriptor as RunDescriptor,
-    series: Object.fromEntries(COLUMNS.map((c) => [c, Float64Array.from(r.cols[c])])) as unknown as RunOutcome['series'],
-  }));
-  return JSON.parse(JSON.stringify(summarizeExperiment(spec, 'reduced', cellsOf(spec), outcomes))) as ExperimentSummary;
-}
+import { type AnySeries, C0, COLUMNS, type Column, descriptor, drawnPoints, lcg, makeSpec, optionSeries, pack, summaryOf, syntheticInput, syntheticRun, type SyntheticRun } from './helpers/synthetic';
 
 const style = defaultStyle({ flow: false });
 
@@ -214,11 +116,6 @@ describe('data helpers', () => {
   });
 });
 
-type AnySeries = { name?: string; type?: string; data?: unknown[]; stack?: string };
-/** The points a series draws: a polyline series' per-teacher lines flattened. */
-const drawnPoints = (s: AnySeries): number[][] =>
-  s.type === 'lines' ? (s.data as { coords: number[][] }[]).flatMap((d) => d.coords) : ((s.data ?? []) as number[][]);
-const optionSeries = (option: unknown): AnySeries[] => (option as { series: AnySeries[] }).series;
 
 describe('trajectories', () => {
   it('plots a line per teacher (one polyline series per cell), a mean and two band edges per cell, stop markers and flows', () => {
@@ -366,26 +263,43 @@ describe('other figures', () => {
     }
   });
 
-  it('theory: the title counts the teachers whose predicted sign agrees with the gain', () => {
+  it('theory: coloured per cell, filled where the predicted sign agrees with the gain, the title counting them', () => {
     const spec = makeSpec({ beta: 1.5, teachers: { count: 12, accuracy: 0.7 } });
     const { input } = syntheticInput(spec, 100, 21);
     const fig = theoryFigure(input, defaultStyle());
     let agree = 0;
     let n = 0;
+    const perCell = new Map<number, { agree: number; disagree: number }>();
     for (const t of selectTeachers(spec, runViews(input.bundle))) {
       const d = t.descriptor as RunDescriptor;
       const s0 = Math.sqrt(1 - d.studentCos ** 2);
       const sT = Math.sqrt(1 - d.teacherCos ** 2);
       const rate = (1.5 * s0 * (d.teacherCos * s0 - sT * d.kappa * d.studentCos)) / (Math.sqrt(2 * Math.PI) * d.studentNorm);
       n++;
-      if ((rate > 0) === (t.gain > 0)) agree++;
+      const c = perCell.get(t.cell) ?? { agree: 0, disagree: 0 };
+      if ((rate > 0) === (t.gain > 0)) {
+        agree++;
+        c.agree++;
+      } else c.disagree++;
+      perCell.set(t.cell, c);
     }
     expect(n).toBe(24);
     expect(agree).toBeGreaterThan(0);
     expect(agree).toBeLessThan(n);
     expect(fig.title).toContain(`${agree} of ${n} teachers agree`);
-    expect(fig.series[0].x.length).toBe(agree);
-    expect(fig.series[1].x.length).toBe(n - agree);
+    expect((fig.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ = 1 (n = 12)', '‖w₀‖ = 3 (n = 12)', `signs agree (${agree})`, `signs disagree (${n - agree})`]);
+    const series = optionSeries(fig.option) as (AnySeries & { itemStyle?: { color?: string; borderColor?: string; borderWidth?: number } })[];
+    ['‖w₀‖ = 1 (n = 12)', '‖w₀‖ = 3 (n = 12)'].forEach((name, cell) => {
+      const filled = series.find((s) => s.name === name);
+      const hollow = series.find((s) => s.name === `${name}: signs disagree`);
+      expect([filled?.data?.length, hollow?.data?.length]).toEqual([perCell.get(cell)?.agree, perCell.get(cell)?.disagree]);
+      // One colour per cell: the fill where the signs agree, a ring around the background where they do not.
+      expect(hollow?.itemStyle?.borderColor).toBe(filled?.itemStyle?.color);
+      expect(hollow?.itemStyle?.color).toBe('#ffffff');
+      expect(filled?.itemStyle?.borderWidth).toBe(0);
+    });
+    expect(series.find((s) => s.name === '‖w₀‖ = 1 (n = 12)')?.itemStyle?.color).not.toBe(series.find((s) => s.name === '‖w₀‖ = 3 (n = 12)')?.itemStyle?.color);
+    expect(fig.series.reduce((a, s) => a + s.x.length, 0)).toBe(n);
   });
 
   it('gains histogram counts every teacher once, in the bin of its gain', () => {
@@ -433,7 +347,7 @@ describe('SSR rendering', () => {
   const { input, runs } = syntheticInput(spec);
   const withSummary = { ...input, summary: summaryOf(spec, runs) };
   const other = { ...syntheticInput(makeSpec({ student: { norm: 1 } }), 100, 9).input, id: 2, name: 'other' };
-  const kinds: FigureKind[] = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'heatmap', 'compare', 'theory'];
+  const kinds: FigureKind[] = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'gainVsStartCos', 'heatmap', 'compare', 'theory'];
   for (const theme of ['light', 'dark'] as const) {
     for (const kind of kinds) {
       it(`${kind} (${theme}) renders to SVG with its axis names and legend`, () => {
@@ -444,10 +358,12 @@ describe('SSR rendering', () => {
         const svg = chart.renderToSVGString();
         chart.dispose();
         expect(svg.startsWith('<svg')).toBe(true);
-        expect(svg).toContain(fig.xAxisLabel.replace(/&/g, '&amp;'));
-        expect(svg).toContain(fig.yAxisLabel);
+        // A panelled figure names each panel (letter and title) and, per panel or once, its axes.
+        const names = fig.panels === undefined ? [fig.xAxisLabel, fig.yAxisLabel] : [...fig.panels.map((p) => `${p.letter}${p.row === 0 && p.title !== '' ? ` ${p.title}` : ''}`), ...new Set(fig.panels.map((p) => p.xLabel))];
+        for (const name of names) expect(svg).toContain(`>${name.replace(/&/g, '&amp;')}</text>`);
         const legend = ((fig.option.legend as { data: string[] }).data ?? []) as string[];
-        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 4, gainVsKappa: 4, heatmap: 0, compare: 5, theory: 2 }[kind];
+        // A grid of 2 norms × 2 accuracies: lines and histograms per cell, scatters a colour per norm (theory: + the shapes' key).
+        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 5, theory: 4 }[kind];
         expect(legend).toHaveLength(expected);
         for (const name of legend) expect(svg).toContain(`>${name}</text>`);
         expect(svg).toContain(theme === 'dark' ? '#1e1e1e' : '#ffffff');

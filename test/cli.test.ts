@@ -4,12 +4,13 @@
  * bit-identical whatever the number of engine processes (docs/spec.md §8); `theory` prints the closed
  * form of docs/spec.md §6.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theory, type TheoryInput } from '../src/engine/theory';
+import { goldenHeight, panelledHeight } from '../src/shared/figureExport';
 
 const W2S = join(__dirname, '..', 'bin', 'w2s.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-test-'));
@@ -215,12 +216,18 @@ describe('the run history from the command line', () => {
     expect(w2s('show', '1', '--db', db).stdout).toMatch(/status done/);
     const csv = w2s('export', '1', '--format', 'csv', '--db', db).stdout.trim().split('\n');
     expect(csv).toHaveLength(1 + 3 * 13); // header + (ceiling + 2 teachers) × (T + 1) points
+    // Parquet: the series and the per-teacher summary beside it, read back by pyarrow.
+    const out = join(dir, 'history-series.parquet');
+    expect(w2s('export', '1', '--format', 'parquet', '--out', out, '--db', db).stdout.trim().split('\n')).toEqual([out, join(dir, 'history-teachers.parquet')]);
+    const rows = execFileSync('python3', ['-c', 'import sys, pyarrow.parquet as pq; print(*(pq.read_metadata(f).num_rows for f in sys.argv[1:]))', out, join(dir, 'history-teachers.parquet')], { encoding: 'utf8' });
+    expect(rows.trim()).toBe(`${3 * 13} 2`);
+    expect(expectRefusal(w2s('export', '1', '--format', 'parquet', '--out', '-', '--db', db))).toMatch(/--out - cannot take a parquet export/);
   });
 
   it('refuses an unknown command, a missing experiment and a bad export format', () => {
     expect(expectRefusal(w2s('fly'))).toMatch(/unknown command 'fly'/);
     expect(expectRefusal(w2s('show', '42', '--db', join(dir, 'empty.sqlite')))).toMatch(/no experiment 42/);
-    expect(expectRefusal(w2s('export', '1', '--format', 'xml', '--db', join(dir, 'empty.sqlite')))).toMatch(/--format must be csv or json/);
+    expect(expectRefusal(w2s('export', '1', '--format', 'xml', '--db', join(dir, 'empty.sqlite')))).toMatch(/--format must be csv, json or parquet/);
   });
 
   it('a multi-line invalid JSON file still gives a one-line error', () => {
@@ -340,8 +347,18 @@ describe('w2s export --figure', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([out, join(dir, 'traj.meta.json')]);
     const svg = readFileSync(out, 'utf8');
-    expect(svg).toMatch(/<svg[^>]* width="6\.75in" height="4\.1717in"/); // 6.75 / golden ratio
-    expect(svg).toContain('>SFT step<');
+    // By default the three panels of Figure 1, lettered, in one file, as tall as the panels need.
+    const height = String(Math.round(panelledHeight(6.75, 8, { rows: 1, cols: 3 }) * 1e4) / 1e4);
+    expect(svg).toMatch(new RegExp(`<svg[^>]* width="6\\.75in" height="${height.replace('.', '\\.')}in"`));
+    for (const panel of ['(a) ⟨w, w*⟩', '(b) ‖w‖', '(c) cos(w, w*)', 'SFT step']) expect(svg).toContain(`>${panel}</text>`);
+    expect(svg.match(/>SFT step</g)).toHaveLength(1);
+    // --metric gives the single-metric figure, golden-ratio high, its axis named.
+    const single = join(dir, 'traj-cos.svg');
+    expect(w2s('export', '1', '--figure', 'trajectories', '--metric', 'cos', '--size', 'two-column', '--out', single, '--no-sidecar', '--db', db).code).toBe(0);
+    const one = readFileSync(single, 'utf8');
+    expect(one).toMatch(new RegExp(`<svg[^>]* width="6\\.75in" height="${String(Math.round(goldenHeight(6.75) * 1e4) / 1e4).replace('.', '\\.')}in"`));
+    expect(one).toContain('>cos(w, w*)</text>');
+    expect(one).not.toContain('>(a)');
     const meta = JSON.parse(readFileSync(join(dir, 'traj.meta.json'), 'utf8')) as { figure: { kind: string; format: string }; experiments: { id: number; seed: number; specHash: string }[] };
     expect(meta.figure).toMatchObject({ kind: 'trajectories', format: 'svg' });
     expect(meta.experiments.map((e) => [e.id, e.seed])).toEqual([[1, 5]]);
@@ -365,6 +382,10 @@ describe('w2s export --figure', () => {
     expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--width', '40', '--out', out, '--db', db))).toMatch(/--width: must be a number from 1 to 20 \(inches\)/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'pie', '--db', db))).toMatch(/--figure must be one of trajectories, .*theory/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--dpi', '150', '--db', db))).toMatch(/--dpi: must be 300 or 600/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--facet', 'grid', '--db', db))).toMatch(/--facet: must be 'together' or 'rows'/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--runs', 'all', '--db', db))).toMatch(/--runs: must be 'selected' or 'perLearningRate'/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--metric', 'loss', '--db', db))).toMatch(/--metric: must be one of 'cos', 'inner', 'norm', 'accuracy'/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--x-scale', 'symlog', '--db', db))).toMatch(/--x-scale: must be 'auto', 'linear' or 'log'/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--font', 'Comic Sans', '--db', db))).toMatch(/--font: must be one of DejaVu Sans/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'compare', '--db', db))).toMatch(/compare needs 2–8 experiments/);
     expect(expectRefusal(w2s('export', '9', '--figure', 'gains', '--db', db))).toMatch(/no experiment 9/);

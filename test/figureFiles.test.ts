@@ -42,30 +42,39 @@ afterAll(() => {
 const settings = ExportSettingsSchema.parse({});
 
 describe('figures of a stored experiment', () => {
-  it("the trajectories CSV holds each teacher's stored series bit for bit, at every recorded step", async () => {
-    const file = await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings });
+  it("the three-panel trajectories CSV holds each teacher's stored ⟨w, w*⟩, ‖w‖ and cos bit for bit, at every recorded step", async () => {
+    const file = await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings: { ...settings, xScale: 'linear' } });
     const parsed = parsePlottedCsv(file.content as string);
     const summary = store.getExperiment(id)?.summary;
+    // The default step axis is logarithmic exactly when the selected stops span more than a decade; it then has no step 0.
+    const stops = (summary?.teachers ?? []).map((t) => t.bestStep as number);
+    const log = Math.max(...stops) / Math.min(...stops) > 10;
+    const auto = parsePlottedCsv((await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings })).content as string);
+    expect(auto.find((s) => s.name === '(c) cell0 teacher0')?.x.slice(0, 2)).toEqual(log ? [1, 2] : [0, 1]);
     const { runs, columns, data } = store.loadSeriesBlock(id);
     const width = columns.length;
     let offset = 0;
-    const stored = new Map<string, { step: Float64Array; cos: Float64Array }>();
+    const stored = new Map<string, Record<string, Float64Array>>();
     for (const r of runs) {
       const column = (name: string) => data.subarray(offset + columns.indexOf(name) * r.recorded, offset + (columns.indexOf(name) + 1) * r.recorded);
-      stored.set(`${r.key.cell}/${r.key.teacher}/${r.key.lr}`, { step: column('step'), cos: column('cos') });
+      stored.set(`${r.key.cell}/${r.key.teacher}/${r.key.lr}`, { step: column('step'), inner: column('inner'), norm: column('norm'), cos: column('cos') });
       offset += r.recorded * width;
     }
     let checked = 0;
-    for (const t of summary?.teachers ?? []) {
-      const line = parsed.find((s) => s.name === `cell${t.cell} teacher${t.teacher}`);
-      const run = stored.get(`${t.cell}/${t.teacher}/${t.bestLrIndex}`);
-      expect(line, `cell${t.cell} teacher${t.teacher}`).toBeDefined();
-      expect(line?.x.length).toBe(41);
-      expect(line?.x.every((v, i) => Object.is(v, run?.step[i]))).toBe(true);
-      expect(line?.y.every((v, i) => Object.is(v, run?.cos[i]))).toBe(true);
-      checked++;
+    // Panels (a), (b), (c): the inner product, the norm and the cosine, in the paper's order.
+    for (const [letter, metric] of [['(a)', 'inner'], ['(b)', 'norm'], ['(c)', 'cos']] as const) {
+      for (const t of summary?.teachers ?? []) {
+        const line = parsed.find((s) => s.name === `${letter} cell${t.cell} teacher${t.teacher}`);
+        const run = stored.get(`${t.cell}/${t.teacher}/${t.bestLrIndex}`);
+        expect(line, `${letter} cell${t.cell} teacher${t.teacher}`).toBeDefined();
+        expect(line?.yLabel).toBe(metric);
+        expect(line?.x.length).toBe(41);
+        expect(line?.x.every((v, i) => Object.is(v, run?.step[i]))).toBe(true);
+        expect(line?.y.every((v, i) => Object.is(v, run?.[metric][i]))).toBe(true);
+        checked++;
+      }
     }
-    expect(checked).toBe(8);
+    expect(checked).toBe(3 * 8);
   });
 
   it("a running experiment's selection (the rule on the stored steps) is the one its summary makes when finished", () => {

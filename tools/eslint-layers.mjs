@@ -24,7 +24,7 @@ const RULES = {
   worker: { layers: ['worker', 'engine', 'shared'], packages: [] },
   backend: {
     layers: ['backend', 'charts', 'engine', 'shared'],
-    packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx', '@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit', 'fontkit'],
+    packages: ['node', 'better-sqlite3', 'zod', 'echarts', 'tsx', '@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit', 'fontkit', 'hyparquet-writer'],
   },
   serve: { layers: ['serve', 'backend', 'engine', 'shared'], packages: ['node', 'zod'] },
   cli: { layers: ['cli', 'backend', 'serve', 'charts', 'engine', 'shared', 'presets'], packages: ['node', 'zod'] },

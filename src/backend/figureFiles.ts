@@ -6,8 +6,8 @@
  */
 import { selectLearningRate } from '../engine/selection';
 import type { ExperimentSummary } from '../engine/summary';
-import { buildFigure, defaultStyle } from '../charts/index';
-import type { FigureInput, FigureKind, FigureStyle, SeriesBundle } from '../charts/types';
+import { buildFigure, defaultStyle, figureLayout } from '../charts/index';
+import type { FigureInput, FigureKind, FigureStyle, PanelLayout, SeriesBundle } from '../charts/types';
 import { APP_VERSION } from '../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../shared/figureExport';
 import { exportFigure, sidecarJson } from './figures/index';
@@ -75,8 +75,11 @@ export function seriesBundle(experimentId: number, { runs, columns, data }: Seri
   };
 }
 
-/** One experiment as the builders see it, straight from the store: each teacher's selected run. */
-export function loadFigureInput(store: RunStore, id: number): FigureInput {
+/**
+ * One experiment as the builders see it, straight from the store: each teacher's selected run, or
+ * every run (`runs: 'all'`, for the per-learning-rate view).
+ */
+export function loadFigureInput(store: RunStore, id: number, runs: 'selected' | 'all' = 'selected'): FigureInput {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
   return {
@@ -85,14 +88,17 @@ export function loadFigureInput(store: RunStore, id: number): FigureInput {
     seed: e.seed,
     spec: e.spec,
     summary: e.summary as ExperimentSummary | null,
-    bundle: seriesBundle(id, loadSelectedBlock(store, e)),
+    bundle: seriesBundle(id, runs === 'all' ? store.loadSeriesBlock(id) : loadSelectedBlock(store, e)),
   };
 }
 
-/** Export settings as a figure style: inches at 96 px, light theme, full resolution. */
-export function exportStyle(settings: ExportSettings): FigureStyle {
+/**
+ * Export settings as a figure style: inches at 96 px, light theme, full resolution. The height of
+ * a panelled figure (layout) is its natural one unless set.
+ */
+export function exportStyle(settings: ExportSettings, layout?: PanelLayout): FigureStyle {
   const { dpi: _dpi, widthIn, heightIn: _h, ...drawing } = settings;
-  return defaultStyle({ ...drawing, width: Math.round(widthIn * 96), height: Math.round(heightOf(settings) * 96), theme: 'light', maxPoints: null });
+  return defaultStyle({ ...drawing, width: Math.round(widthIn * 96), height: Math.round(heightOf(settings, layout) * 96), theme: 'light', maxPoints: null });
 }
 
 const MIME: Record<ExportFormat, string> = {
@@ -123,13 +129,15 @@ export async function exportExperimentFigure(
   if (kind === 'compare' ? ids.length < 2 : ids.length !== 1) {
     throw new RangeError(kind === 'compare' ? 'compare needs 2–8 experiments' : `${kind} is a figure of one experiment (got ${ids.length})`);
   }
-  const inputs = ids.map((id) => loadFigureInput(store, id));
+  // Only the per-learning-rate view of the trajectories needs every run.
+  const inputs = ids.map((id) => loadFigureInput(store, id, kind === 'trajectories' && settings.runs === 'perLearningRate' ? 'all' : 'selected'));
   const fileName = exportFileName(ids, kind, format);
   if (format === 'json') {
     const experiments = inputs.map((i) => ({ id: i.id, seed: i.seed, spec: i.spec }));
     return { fileName, mime: MIME.json, content: sidecarJson({ experiments, kind, settings, format: request.describes ?? format, appVersion: APP_VERSION }) };
   }
-  const figure = buildFigure(kind, inputs, exportStyle(settings));
+  const layout = figureLayout(kind, inputs, exportStyle(settings));
+  const figure = buildFigure(kind, inputs, exportStyle(settings, layout));
   const content = await exportFigure(figure, { format, settings, csvFile: exportFileName(ids, kind, 'csv') });
   return { fileName, mime: MIME[format], content };
 }

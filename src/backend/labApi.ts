@@ -21,6 +21,7 @@ import { JobDirError } from './cluster/jobDir';
 import { SlurmError } from './cluster/slurm';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import type { Lab } from './lab';
+import { exportParquet, parquetFileName } from './parquet';
 import type { ExperimentRecord } from './store/store';
 
 function parameters(e: ExperimentRecord): Record<string, unknown> {
@@ -172,6 +173,11 @@ export class LabApiService {
           if (error instanceof RangeError || error instanceof JobDirError || error instanceof SlurmError) throw new LabRequestError(409, `collect: ${error.message}`);
           throw error;
         }
+      },
+      exportData: async ({ id, table }) => {
+        experiment(id);
+        const bytes = await exportParquet(store, id, table);
+        return { fileName: parquetFileName(id, table), mime: 'application/vnd.apache.parquet', encoding: 'base64', data: bytes.toString('base64') };
       },
       theory: (input) => {
         const r = theory(input);

@@ -102,7 +102,7 @@ export function frame(
 /** A figure of a metric against the SFT step (trajectories, comparisons), on the style's axes. */
 export function stepFigure(style: FigureStyle, title: string, series: SeriesOption[], legend: string[], plotted: PlottedSeries[]): Figure {
   const xAxisLabel = STEP_AXIS;
-  const yAxisLabel = METRIC_AXIS[style.metric];
+  const yAxisLabel = METRIC_AXIS[style.metric ?? 'cos'];
   const option = frame(
     style,
     title,
@@ -114,8 +114,8 @@ export function stepFigure(style: FigureStyle, title: string, series: SeriesOpti
   return { option, series: plotted, xAxisLabel, yAxisLabel, title };
 }
 
-const LEGEND_ICON = 18;
-const LEGEND_GAP = 16;
+export const LEGEND_ICON = 18;
+export const LEGEND_GAP = 16;
 
 /**
  * Rows the legend wraps into, packing greedily with ~0.5 em per character (DejaVu Sans
@@ -181,7 +181,7 @@ export function curve(
   const idx = drawable(x, [y], style.xScale === 'log', style.yScale === 'log');
   const px_ = pick(x, idx);
   const py = pick(y, idx);
-  return { plotted: { ...meta, x: px_, y: py }, data: pairs(px_, py, thinIndices(py, style.maxPoints)) };
+  return { plotted: { ...meta, x: px_, y: py }, data: pairs(px_, py, thinIndices(py, style.maxPoints, style.xScale === 'log' ? px_ : undefined)) };
 }
 
 /**
@@ -199,13 +199,15 @@ export function band(
   guide: ArrayLike<number>,
   color: string,
   opacity = 0.2,
+  /** Keeps bands of the same name apart (one per panel). */
+  stackKey = '',
 ): { plotted: PlottedSeries[]; series: LineSeriesOption[] } {
   const idx = drawable(x, [lower, upper], style.xScale === 'log', style.yScale === 'log');
   const bx = pick(x, idx);
   const lo = pick(lower, idx);
   const hi = pick(upper, idx);
-  const shown = thinIndices(pick(guide, idx), style.maxPoints);
-  const stack = `band:${meta.name}`;
+  const shown = thinIndices(pick(guide, idx), style.maxPoints, style.xScale === 'log' ? bx : undefined);
+  const stack = `band:${meta.name}${stackKey === '' ? '' : `:${stackKey}`}`;
   const base = { type: 'line', stack, stackStrategy: 'all', showSymbol: false, symbol: 'none', silent: true, z: 1, emphasis: { disabled: true }, tooltip: { show: false } } as const;
   const series: LineSeriesOption[] = [
     { ...base, name: `${meta.name} lower`, data: pairs(bx, lo, shown), lineStyle: { opacity: 0, width: 0 } } as LineSeriesOption,

@@ -5,7 +5,7 @@
  */
 import type { SeriesOption } from 'echarts';
 import { band, curve, line, METRIC_AXIS, stepFigure } from './common';
-import { bandAcross, cellGroups, ema, metricColumn } from './data';
+import { bandAcross, cellGroups, ema, metricColumn, stopsSpanDecade } from './data';
 import { groupSteps, legendName } from './trajectories';
 import { colorAt, px } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
@@ -13,7 +13,10 @@ import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 const CELL_DASHES = ['solid', 'dashed', 'dotted', [6, 2, 1, 2]] as const;
 
 export function compare(inputs: FigureInput[], style: FigureStyle): Figure {
-  const { metric } = style;
+  const metric = style.metric ?? 'cos';
+  const cells = inputs.map((input) => cellGroups(input).filter((g) => g.teachers.length > 0));
+  const xLog = style.xScale === 'log' || (style.xScale === 'auto' && stopsSpanDecade(cells.flat().flatMap((g) => g.teachers)));
+  style = { ...style, metric, xScale: xLog ? 'log' : 'linear' };
   const width = px(style.lineWidth);
   const plotted: PlottedSeries[] = [];
   const bands: SeriesOption[] = [];
@@ -26,7 +29,7 @@ export function compare(inputs: FigureInput[], style: FigureStyle): Figure {
     const count = seen.get(input.name) ?? 0;
     seen.set(input.name, count + 1);
     const base = count === 0 && inputs.filter((o) => o.name === input.name).length === 1 ? input.name : `${input.name} #${input.id}`;
-    const groups = cellGroups(input).filter((g) => g.teachers.length > 0);
+    const groups = cells[ei];
     groups.forEach((g, gi) => {
       const name = legendName(groups.length > 1 ? `${base} · ${g.label}` : base, g.teachers.length);
       legend.push(name);

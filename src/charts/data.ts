@@ -124,18 +124,99 @@ export function cellLabel(spec: ExperimentSpec, cell: Cell): string {
   return spec.teachers.accuracy.length > 1 && cell.teacherAccuracy !== null ? `${norm}, teacher ${percent(cell.teacherAccuracy)}` : norm;
 }
 
+/** Groups already made for an input (inputs are immutable): a dashboard's four charts select the teachers once. */
+const groupsOf = new WeakMap<FigureInput, CellGroup[]>();
+
 /** The selected teachers grouped by cell, in cell order; cells with no teacher yet are kept (empty). */
 export function cellGroups(input: FigureInput): CellGroup[] {
+  const known = groupsOf.get(input);
+  if (known !== undefined) return known;
   const selected = selectTeachers(input.spec, runViews(input.bundle));
-  return cellsOf(input.spec).map((cell) => ({
+  const groups = cellsOf(input.spec).map((cell) => ({
     cell,
     label: cellLabel(input.spec, cell),
     teachers: selected.filter((t) => t.cell === cell.index),
   }));
+  groupsOf.set(input, groups);
+  return groups;
 }
 
-export function metricColumn(t: SelectedTeacher, metric: Metric): Float64Array {
+/**
+ * The colour groups of a scatter: the cells, except in a grid of several norms × several teacher
+ * accuracies, where a colour per cell would need a legend of every cell (20 for Figure 2, more than
+ * a palette has colours): there the teachers of one initial norm share a colour.
+ */
+export function scatterGroups(input: FigureInput): { label: string; teachers: SelectedTeacher[] }[] {
+  const cells = cellGroups(input).filter((g) => g.teachers.length > 0);
+  const norms = [...new Set(cells.map((g) => g.cell.norm))];
+  const accuracies = new Set(cells.map((g) => g.cell.teacherAccuracy));
+  if (norms.length < 2 || accuracies.size < 2) return cells;
+  return norms.map((norm) => ({ label: `‖w₀‖ = ${norm}`, teachers: cells.filter((g) => g.cell.norm === norm).flatMap((g) => g.teachers) }));
+}
+
+export function metricColumn(t: { readonly view: RunView }, metric: Metric): Float64Array {
   return t.view.columns[metric] ?? EMPTY;
+}
+
+/**
+ * cos_Σ(w_T, w₀) from a run descriptor, exactly: with w* unit, w₀ ∝ c₀ w* + s₀ u and w_T ∝ c_T w* + s_T f
+ * (u, f unit vectors ⊥ w*, ⟨u, f⟩ = κ), cos(w_T, w₀) = c₀ c_T + s₀ s_T κ. When a perpendicular part
+ * vanishes the descriptor's κ is 0, and so is its term.
+ */
+export function startCos(d: Pick<RunDescriptor, 'studentCos' | 'teacherCos' | 'kappa'>): number {
+  const s0 = Math.sqrt(Math.max(0, 1 - d.studentCos * d.studentCos));
+  const sT = Math.sqrt(Math.max(0, 1 - d.teacherCos * d.teacherCos));
+  return d.studentCos * d.teacherCos + s0 * sT * d.kappa;
+}
+
+/** One learning rate of one cell over every teacher (the per-learning-rate view). */
+export interface LrGroup {
+  readonly cell: Cell;
+  readonly lr: number;
+  readonly learningRate: number;
+  readonly runs: { readonly teacher: number; readonly view: RunView }[];
+}
+
+/**
+ * Per cell and learning rate, every teacher's run (the ceiling left out). Needs every run of the
+ * experiment: a bundle of selected runs only (one learning rate per teacher) is refused, since its
+ * means would be over the teachers that happened to select that rate.
+ */
+export function lrGroups(input: FigureInput): LrGroup[] {
+  const views = runViews(input.bundle).filter((v) => v.key.teacher !== CEILING);
+  const lrs = input.spec.sft.learningRates;
+  const perTeacher = new Map<string, number>();
+  for (const v of views) perTeacher.set(`${v.key.cell}:${v.key.teacher}`, (perTeacher.get(`${v.key.cell}:${v.key.teacher}`) ?? 0) + 1);
+  if (lrs.length > 1 && perTeacher.size > 0 && Math.max(...perTeacher.values()) < 2) {
+    throw new Error('the per-learning-rate view needs every run of the experiment, not only each teacher\'s selected one');
+  }
+  return cellsOf(input.spec).flatMap((cell) =>
+    lrs.map((learningRate, lr) => ({
+      cell,
+      lr,
+      learningRate,
+      runs: views.filter((v) => v.key.cell === cell.index && v.key.lr === lr && v.recorded >= 2).map((view) => ({ teacher: view.key.teacher, view })),
+    })),
+  );
+}
+
+/** The step column of the longest run (partial runs are prefixes of it). */
+export function longestSteps(views: readonly { readonly view: RunView }[]): Float64Array {
+  let best: Float64Array = EMPTY;
+  for (const t of views) if (t.view.columns.step.length > best.length) best = t.view.columns.step;
+  return best;
+}
+
+/** Whether the early-stopping steps span more than a decade (ratio of the largest to the smallest positive one > 10). */
+export function stopsSpanDecade(teachers: readonly { readonly step: number }[]): boolean {
+  let lo = Infinity;
+  let hi = 0;
+  for (const t of teachers) {
+    if (!(t.step > 0)) continue;
+    if (t.step < lo) lo = t.step;
+    if (t.step > hi) hi = t.step;
+  }
+  return hi / lo > 10;
 }
 
 /**
@@ -226,27 +307,41 @@ export function ema(y: ArrayLike<number>, alpha: number): Float64Array {
 /**
  * Indices to draw of a series of `length` points, at most maxPoints: the first, the last, and per
  * bucket of the interior the indices of its minimum and maximum of y (keeps spikes, unlike
- * striding). All indices when maxPoints is null or the series is short enough.
+ * striding). Buckets are equal in index, or, given the (increasing, positive) x of a log axis,
+ * equal in log x, so that the early steps a log axis spreads out keep their detail. All indices
+ * when maxPoints is null or the series is short enough.
  */
-export function thinIndices(y: ArrayLike<number>, maxPoints: number | null): number[] {
+export function thinIndices(y: ArrayLike<number>, maxPoints: number | null, logX?: ArrayLike<number>): number[] {
   const length = y.length;
   if (maxPoints === null || length <= maxPoints) return Array.from({ length }, (_, i) => i);
   if (maxPoints < 4) return maxPoints <= 1 ? [0] : [0, length - 1];
   const buckets = Math.floor((maxPoints - 2) / 2);
   const interior = length - 2;
   const out = [0];
+  const lo0 = logX === undefined ? 0 : Math.log(logX[1]);
+  const span = logX === undefined ? 0 : Math.log(logX[length - 2]) - lo0;
+  // First index of bucket b: by index, or the first x at or past the bucket's start in log x.
+  let at = 1;
+  const start = (b: number): number => {
+    if (logX === undefined || !(span > 0)) return 1 + Math.floor((b * interior) / buckets);
+    const edge = lo0 + (span * b) / buckets;
+    while (at < length - 1 && Math.log(logX[at]) < edge) at++;
+    return at;
+  };
+  let from = start(0);
   for (let b = 0; b < buckets; b++) {
-    const from = 1 + Math.floor((b * interior) / buckets);
-    const to = 1 + Math.floor(((b + 1) * interior) / buckets);
-    if (to <= from) continue;
-    let lo = from;
-    let hi = from;
-    for (let i = from; i < to; i++) {
-      if (y[i] < y[lo]) lo = i;
-      if (y[i] > y[hi]) hi = i;
+    const to = b === buckets - 1 ? length - 1 : start(b + 1);
+    if (to > from) {
+      let lo = from;
+      let hi = from;
+      for (let i = from; i < to; i++) {
+        if (y[i] < y[lo]) lo = i;
+        if (y[i] > y[hi]) hi = i;
+      }
+      if (lo === hi) out.push(lo);
+      else out.push(Math.min(lo, hi), Math.max(lo, hi));
     }
-    if (lo === hi) out.push(lo);
-    else out.push(Math.min(lo, hi), Math.max(lo, hi));
+    from = Math.max(from, to);
   }
   out.push(length - 1);
   return out;
@@ -270,8 +365,11 @@ export function drawable(x: ArrayLike<number>, ys: ArrayLike<number>[], logX: bo
 }
 
 export function pick(a: ArrayLike<number>, idx: readonly number[]): Float64Array {
-  // Every point kept (the usual case): a view of a Float64Array source, no copy.
-  if (a instanceof Float64Array && idx.length === a.length && (idx.length === 0 || idx[idx.length - 1] === idx.length - 1)) return a;
+  // A run of consecutive points (every point, or all but step 0 on a log axis: the usual cases):
+  // a view of a Float64Array source, no copy.
+  if (a instanceof Float64Array && (idx.length === 0 || idx[idx.length - 1] - idx[0] === idx.length - 1)) {
+    return idx.length === a.length ? a : a.subarray(idx[0] ?? 0, (idx[0] ?? 0) + idx.length);
+  }
   const out = new Float64Array(idx.length);
   for (let j = 0; j < idx.length; j++) out[j] = a[idx[j]];
   return out;

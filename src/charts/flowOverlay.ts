@@ -107,24 +107,26 @@ export function kTabulated(gamma: number): number {
   return p1 + 0.5 * f * (p2 - q0 + f * (2 * q0 - 5 * p1 + 4 * p2 - p3 + f * (3 * (p1 - p2) + p3 - q0)));
 }
 
+/** The flow's recorded steps and every metric along it. */
+export type FlowMetrics = { step: number[] } & Record<Metric, number[]>;
+
 /**
  * populationFlow's Euler iteration w ← w − η β (k(β‖w‖) ŵ − ŵ_T/√(2π)) in the 3-D frame, with the
- * tabulated k: the same recorded steps and metrics, ~1 000× faster.
+ * tabulated k: the same recorded steps and metrics, ~1 000× faster. It records ⟨w, w*⟩ and ‖w‖;
+ * the cosine and the accuracy follow from them (a panelled figure draws three metrics, from one pass).
  */
-export function fastTeacherFlow(spec: ExperimentSpec, d: RunDescriptor, learningRate: number, metric: Metric): { step: number[]; y: number[] } {
+function flowPath(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): { step: number[]; inner: number[]; norm: number[] } {
   const { student, teacherDirection: u } = flowFrame(d);
   const v = Float64Array.from(student);
   const beta = spec.beta;
   const { steps, recordEvery } = spec.sft;
   const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-  const step: number[] = [];
-  const y: number[] = [];
+  const out = { step: [] as number[], inner: [] as number[], norm: [] as number[] };
   // Math.sqrt of the sum, not Math.hypot: hypot is several times slower in V8, and this runs ~10⁶ times.
   const record = (t: number) => {
-    const norm = Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-    const cos = norm > 0 ? v[0] / norm : 0;
-    step.push(t);
-    y.push(metric === 'inner' ? v[0] : metric === 'norm' ? norm : metric === 'cos' ? cos : accuracyFromCos(cos));
+    out.step.push(t);
+    out.inner.push(v[0]);
+    out.norm.push(Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]));
   };
   record(0);
   for (let t = 1; t <= steps; t++) {
@@ -133,22 +135,52 @@ export function fastTeacherFlow(spec: ExperimentSpec, d: RunDescriptor, learning
     for (let j = 0; j < 3; j++) v[j] -= learningRate * beta * ((norm > 0 ? (k * v[j]) / norm : 0) - u[j] * INV_SQRT_2PI);
     if (t % recordEvery === 0 || t === steps) record(t);
   }
-  return { step, y };
+  return out;
+}
+
+/** A metric along a flow path: cos = ⟨w, w*⟩/‖w‖ (0 at w = 0), accuracy = 1 − arccos(cos)/π. */
+function flowMetric(p: { inner: number[]; norm: number[] }, metric: Metric): number[] {
+  if (metric === 'inner' || metric === 'norm') return p[metric];
+  const cos = p.inner.map((x, i) => (p.norm[i] > 0 ? x / p.norm[i] : 0));
+  return metric === 'cos' ? cos : cos.map(accuracyFromCos);
+}
+
+/** Every metric of the flow of one teacher at one learning rate. */
+export function fastTeacherFlows(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): FlowMetrics {
+  const p = flowPath(spec, d, learningRate);
+  return { step: p.step, inner: p.inner, norm: p.norm, cos: flowMetric(p, 'cos'), accuracy: flowMetric(p, 'accuracy') };
+}
+
+/** One metric of fastTeacherFlows. */
+export function fastTeacherFlow(spec: ExperimentSpec, d: RunDescriptor, learningRate: number, metric: Metric): { step: number[]; y: number[] } {
+  const p = flowPath(spec, d, learningRate);
+  return { step: p.step, y: flowMetric(p, metric) };
+}
+
+/** Mean over the teachers (with descriptors) of their flows' metrics; null when none has a descriptor. */
+export function cellFlows(spec: ExperimentSpec, teachers: SelectedTeacher[], metrics: readonly Metric[]): { step: Float64Array; y: Partial<Record<Metric, Float64Array>> } | null {
+  let step: number[] | null = null;
+  const sums: Partial<Record<Metric, Float64Array>> = {};
+  let n = 0;
+  for (const t of teachers) {
+    if (t.descriptor === null) continue;
+    const f = flowPath(spec, t.descriptor, t.learningRate);
+    step ??= f.step;
+    for (const m of metrics) {
+      const sum = (sums[m] ??= new Float64Array(f.step.length));
+      const y = flowMetric(f, m);
+      for (let i = 0; i < sum.length; i++) sum[i] += y[i];
+    }
+    n++;
+  }
+  if (step === null) return null;
+  const y: Partial<Record<Metric, Float64Array>> = {};
+  for (const m of metrics) y[m] = (sums[m] as Float64Array).map((v) => v / n);
+  return { step: Float64Array.from(step), y };
 }
 
 /** Mean over the teachers (with descriptors) of their flows' metric; null when none has a descriptor. */
 export function cellFlow(spec: ExperimentSpec, teachers: SelectedTeacher[], metric: Metric): { step: Float64Array; y: Float64Array } | null {
-  let step: number[] | null = null;
-  let sum: Float64Array | null = null;
-  let n = 0;
-  for (const t of teachers) {
-    if (t.descriptor === null) continue;
-    const f = fastTeacherFlow(spec, t.descriptor, t.learningRate, metric);
-    step ??= f.step;
-    sum ??= new Float64Array(f.y.length);
-    for (let i = 0; i < sum.length; i++) sum[i] += f.y[i];
-    n++;
-  }
-  if (step === null || sum === null) return null;
-  return { step: Float64Array.from(step), y: sum.map((v) => v / n) };
+  const f = cellFlows(spec, teachers, [metric]);
+  return f === null ? null : { step: f.step, y: f.y[metric] as Float64Array };
 }

@@ -1,14 +1,16 @@
 /**
- * Histogram of per-teacher gains in cosine (docs/spec.md §2), one translucent outline per cell on shared
- * bins, with the no-gain line at 0. Bars are drawn as a filled step polygon (plain line data), so
- * the bins sit exactly on their edges in both renderers.
+ * Histogram of per-teacher gains in cosine (docs/spec.md §2) on bins shared by every cell, with the
+ * no-gain line at 0: one row per cell, or the cells stacked, so no histogram hides another. Bars
+ * are drawn as a filled step polygon (plain line data), so the bins sit exactly on their edges in
+ * both renderers.
  */
 import type { SeriesOption } from 'echarts';
 import { frame, line, zeroLine } from './common';
 import { cellGroups } from './data';
 import { legendName } from './trajectories';
 import { colorAt, px } from './style';
-import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
+import { panelFrame, panelLetter, type PanelSpec } from './panels';
+import type { Figure, FigureInput, FigureStyle, PanelLayout, PlottedSeries } from './types';
 
 export interface Histogram {
   readonly edges: Float64Array;
@@ -38,43 +40,62 @@ export function histogram(values: number[], edges: Float64Array): Histogram {
 /** Square-root rule, 5 to 40 bins. */
 export const binCount = (n: number): number => Math.max(5, Math.min(40, Math.ceil(Math.sqrt(n))));
 
+/** Cells in rows of their own (facet 'rows') or stacked on shared bins ('together'): no histogram hides another. */
+export function gainsFaceted(style: Pick<FigureStyle, 'facet'>, cells: number): boolean {
+  return cells > 1 && style.facet === 'rows';
+}
+
+/** Histogram rows are wide and short. */
+export const GAINS_ROW_ASPECT = 0.3;
+
+export function gainsLayout(input: FigureInput, style: FigureStyle): PanelLayout {
+  const cells = cellGroups(input).filter((g) => g.teachers.length > 0).length;
+  return gainsFaceted(style, cells) ? { rows: cells, cols: 1, aspect: GAINS_ROW_ASPECT } : { rows: 1, cols: 1 };
+}
+
 export function gains(input: FigureInput, style: FigureStyle): Figure {
   const groups = cellGroups(input).filter((g) => g.teachers.length > 0);
   const all = groups.flatMap((g) => g.teachers.map((t) => t.gain)).filter(Number.isFinite);
   const edges = histogramEdges(all, binCount(all.length));
+  const faceted = gainsFaceted(style, groups.length);
+  const stacked = !faceted && groups.length > 1;
   const plotted: PlottedSeries[] = [];
   const series: SeriesOption[] = [];
   const legend: string[] = [];
+  let top = 0;
   groups.forEach((g, gi) => {
     const color = colorAt(style, gi);
     const h = histogram(g.teachers.map((t) => t.gain).filter(Number.isFinite), edges);
     const name = legendName(g.label, g.teachers.length);
     legend.push(name);
-    plotted.push({
-      name,
-      experimentId: input.id,
-      x: h.counts.map((_, b) => (edges[b] + edges[b + 1]) / 2),
-      y: h.counts,
-      xLabel: 'gain_bin_centre',
-      yLabel: 'teachers',
-    });
-    // Outline (e0,0) (e0,c0) (e1,c0) (e1,c1) … (eB,c_{B−1}) (eB,0), filled down to 0.
+    top = Math.max(top, ...h.counts);
+    const p = { name, experimentId: input.id, x: h.counts.map((_, b) => (edges[b] + edges[b + 1]) / 2), y: h.counts, xLabel: 'gain_bin_centre', yLabel: 'teachers' };
+    plotted.push(faceted ? { ...p, name: `${panelLetter(gi)} ${name}`, panel: gi, drawnAs: name } : p);
+    // Outline (e0,0) (e0,c0) (e1,c0) (e1,c1) … (eB,c_{B−1}) (eB,0), filled down to 0 — or, stacked,
+    // down to the cells before it (every cell's outline has the same x, so stacking by index is exact).
     const outline: [number, number][] = [[edges[0], 0]];
     h.counts.forEach((c, b) => outline.push([edges[b], c], [edges[b + 1], c]));
     outline.push([edges[edges.length - 1], 0]);
     const s = line({ name, color, width: px(style.lineWidth) / 2, z: 2 + gi }, outline) as Record<string, unknown>;
-    series.push({ ...s, sampling: undefined, areaStyle: { color, opacity: groups.length > 1 ? 0.35 : 0.6 }, markLine: gi === 0 ? zeroLine(style, 'xAxis') : undefined } as SeriesOption);
+    series.push({
+      ...s,
+      sampling: undefined,
+      ...(stacked ? { stack: 'gains' } : {}),
+      ...(faceted ? { xAxisIndex: gi, yAxisIndex: gi } : {}),
+      areaStyle: { color, opacity: stacked ? 0.75 : 0.6 },
+      markLine: gi === 0 || faceted ? zeroLine(style, 'xAxis') : undefined,
+    } as SeriesOption);
   });
-  const title = `gain per teacher (${all.length} teachers, ${all.filter((g) => g > 0).length} improve)`;
+  const title = `gain per teacher (${all.length} teachers, ${all.filter((g) => g > 0).length} improve)${stacked ? ', cells stacked' : ''}`;
   const xAxisLabel = 'gain in cos(w, w*)';
   const yAxisLabel = 'teachers';
-  const option = frame(
-    style,
-    title,
-    { name: xAxisLabel, type: 'value', min: edges[0], max: edges[edges.length - 1] },
-    { name: yAxisLabel, type: 'value', min: 0 },
-    series,
-    groups.length > 1 ? legend : [],
-  );
+  const x = { name: xAxisLabel, type: 'value', min: edges[0], max: edges[edges.length - 1] } as const;
+  if (faceted) {
+    // Every row on the same count scale, so the cells' histograms compare by eye.
+    const specs: PanelSpec[] = groups.map((g) => ({ title: legendName(g.label, g.teachers.length), x, y: { name: yAxisLabel, type: 'value', min: 0, max: top }, rowLabel: yAxisLabel, yRange: [0, top] }));
+    const { option, panels } = panelFrame(style, title, groups.length, 1, specs, xAxisLabel, series, []);
+    return { option, series: plotted, xAxisLabel, yAxisLabel, title, panels, layout: { rows: groups.length, cols: 1, aspect: GAINS_ROW_ASPECT } };
+  }
+  const option = frame(style, title, x, { name: yAxisLabel, type: 'value', min: 0 }, series, groups.length > 1 ? legend : []);
   return { option, series: plotted, xAxisLabel, yAxisLabel, title };
 }

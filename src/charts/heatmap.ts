@@ -1,12 +1,13 @@
 /**
  * Paper Figure 2: a cell statistic over initial norm (rows) × teacher accuracy (columns). Mean gain
  * uses a diverging map centred on 0 (blue hurts, red helps); the fraction of teachers improved a
- * sequential one on [0, 1]. Values come from the summary, or from the series while it runs.
+ * sequential one on [0, 1]. Values come from the summary, or from the series while it runs. Each
+ * value label is near-black or white, whichever contrasts more with its cell.
  */
 import type { HeatmapSeriesOption } from 'echarts';
 import { fmt, frame } from './common';
 import { cellGroups, meanStd } from './data';
-import { themeColors } from './style';
+import { inkOn, rampColor, themeColors } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
 export interface CellValue {
@@ -39,12 +40,19 @@ export function heatmap(input: FigureInput, style: FigureStyle): Figure {
   const accLabel = (a: number | null) => (a === null ? 'pretrained' : `${Number((a * 100).toPrecision(4))}`);
   const theme = themeColors(style);
 
+  const finite = cells.map((c) => c.value).filter(Number.isFinite);
+  const bound = Math.max(1e-6, ...finite.map(Math.abs));
+  const ramp = which === 'gainMean' ? ['#3B4CC0', style.theme === 'dark' ? '#404040' : '#F2F2F2', '#B40426'] : ['#440154', '#3B528B', '#21918C', '#5EC962', '#FDE725'];
+  const [lo, hi] = which === 'gainMean' ? [-bound, bound] : [0, 1];
   const data = cells.map((c) => {
     const x = accs.indexOf(c.teacherAccuracy);
     const y = norms.indexOf(c.norm);
     const ok = Number.isFinite(c.value);
-    // A literal formatter string (no {} template) is drawn as is: data, not a function.
-    return { value: [x, y, ok ? c.value : '-'], label: { formatter: ok ? fmt(c.value, which === 'gainMean' ? 3 : 2) : '—' } };
+    // No halo (a stroked outline doubles in rasterisers): each label takes whichever of near-black
+    // and white contrasts more with its own cell's colour. A literal formatter string (no {}
+    // template) is drawn as is: data, not a function.
+    const color = ok ? inkOn(rampColor(ramp, (c.value - lo) / (hi - lo))) : theme.text;
+    return { value: [x, y, ok ? c.value : '-'], label: { formatter: ok ? fmt(c.value, which === 'gainMean' ? 3 : 2) : '—', color } };
   });
   const plotted: PlottedSeries[] = norms.map((n) => {
     const row = accs.map((a) => cells.find((c) => c.norm === n && c.teacherAccuracy === a)?.value ?? NaN);
@@ -58,17 +66,12 @@ export function heatmap(input: FigureInput, style: FigureStyle): Figure {
     };
   });
 
-  const finite = cells.map((c) => c.value).filter(Number.isFinite);
-  const bound = Math.max(1e-6, ...finite.map(Math.abs));
-  const visualMap =
-    which === 'gainMean'
-      ? { min: -bound, max: bound, text: [fmt(bound), fmt(-bound)], inRange: { color: ['#3B4CC0', style.theme === 'dark' ? '#404040' : '#F2F2F2', '#B40426'] } }
-      : { min: 0, max: 1, text: ['1', '0'], inRange: { color: ['#440154', '#3B528B', '#21918C', '#5EC962', '#FDE725'] } };
+  const visualMap = { min: lo, max: hi, text: which === 'gainMean' ? [fmt(bound), fmt(-bound)] : ['1', '0'], inRange: { color: ramp } };
   const series: HeatmapSeriesOption = {
     type: 'heatmap',
     name: which,
     data,
-    label: { show: true, color: theme.text, fontFamily: style.fontFamily, textBorderColor: theme.background, textBorderWidth: 2 },
+    label: { show: true, fontFamily: style.fontFamily, textBorderWidth: 0 },
     itemStyle: { borderColor: theme.background, borderWidth: 1 },
     emphasis: { disabled: true },
   } as HeatmapSeriesOption;

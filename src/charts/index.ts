@@ -3,15 +3,15 @@
  * exact series it plots (see types.ts). One entry point for the app and the exporters.
  */
 import { compare } from './compare';
-import { gains } from './gains';
+import { gains, gainsLayout } from './gains';
 import { heatmap } from './heatmap';
-import { gainVsAccuracy, gainVsKappa } from './scatter';
+import { accuracyDegenerate, gainVsAccuracy, gainVsKappa, gainVsStartCos } from './scatter';
 import { theoryFigure } from './theoryFigure';
-import { trajectories } from './trajectories';
-import type { Figure, FigureInput, FigureKind, FigureStyle } from './types';
+import { trajectories, trajectoriesLayout } from './trajectories';
+import type { Figure, FigureInput, FigureKind, FigureStyle, PanelLayout } from './types';
 
 export { defaultStyle, PALETTES, themeColors } from './style';
-export { compare, gains, gainVsAccuracy, gainVsKappa, heatmap, theoryFigure, trajectories };
+export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, theoryFigure, trajectories };
 export * from './types';
 
 /** Build figure `kind`: `compare` takes 1–8 inputs, every other kind the first input. */
@@ -27,6 +27,8 @@ export function buildFigure(kind: FigureKind, inputs: FigureInput[], style: Figu
       return gainVsAccuracy(first, style);
     case 'gainVsKappa':
       return gainVsKappa(first, style);
+    case 'gainVsStartCos':
+      return gainVsStartCos(first, style);
     case 'heatmap':
       return heatmap(first, style);
     case 'compare':
@@ -35,4 +37,13 @@ export function buildFigure(kind: FigureKind, inputs: FigureInput[], style: Figu
     case 'theory':
       return theoryFigure(first, style);
   }
+}
+
+/** The panels figure `kind` will have (its natural height depends on them), before building it. */
+export function figureLayout(kind: FigureKind, inputs: FigureInput[], style: FigureStyle): PanelLayout {
+  if (inputs.length === 0) return { rows: 1, cols: 1 };
+  if (kind === 'trajectories') return trajectoriesLayout(inputs[0], style);
+  if (kind === 'gains') return gainsLayout(inputs[0], style);
+  if (kind === 'gainVsAccuracy' && accuracyDegenerate(inputs[0])) return { rows: 1, cols: 2 };
+  return { rows: 1, cols: 1 };
 }

@@ -1,53 +1,93 @@
 /**
- * Per-teacher gain against the teacher's accuracy or κ (the alignment of student's and teacher's
- * errors orthogonal to w*, which decides the sign of the initial rate, docs/spec.md §6), coloured by cell.
+ * Per-teacher gain against the teacher's accuracy, κ (the alignment of student's and teacher's
+ * errors orthogonal to w*, which decides the sign of the initial rate, docs/spec.md §6) or
+ * cos(w_T, w₀), coloured by cell. A chart whose x values all coincide would be a vertical line:
+ * when every teacher has the same accuracy, gain against accuracy is drawn as gain against κ and
+ * against cos(w_T, w₀), side by side. In a grid of norms × accuracies a colour is a norm.
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { frame, zeroLine } from './common';
-import { cellGroups, type SelectedTeacher } from './data';
+import { cellGroups, scatterGroups, type SelectedTeacher, startCos } from './data';
+import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { legendName } from './trajectories';
 import { colorAt, px } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
-type Against = 'accuracy' | 'kappa';
+type Against = 'accuracy' | 'kappa' | 'startCos';
 
-const AXIS: Record<Against, { label: string; column: string; value: (t: SelectedTeacher) => number }> = {
-  accuracy: { label: 'teacher accuracy (%)', column: 'teacher_accuracy_pct', value: (t) => (t.descriptor?.teacherAccuracy ?? NaN) * 100 },
-  kappa: { label: 'κ = cos(w⊥, w_T⊥)', column: 'kappa', value: (t) => t.descriptor?.kappa ?? NaN },
+const AXIS: Record<Against, { label: string; short: string; column: string; value: (t: SelectedTeacher) => number }> = {
+  accuracy: { label: 'teacher accuracy (%)', short: 'teacher accuracy', column: 'teacher_accuracy_pct', value: (t) => (t.descriptor?.teacherAccuracy ?? NaN) * 100 },
+  kappa: { label: 'κ = cos(w⊥, w_T⊥)', short: 'κ', column: 'kappa', value: (t) => t.descriptor?.kappa ?? NaN },
+  startCos: { label: 'cos(w_T, w₀)', short: 'cos(w_T, w₀)', column: 'start_cos', value: (t) => (t.descriptor === null ? NaN : startCos(t.descriptor)) },
 };
 
-function gainScatter(input: FigureInput, style: FigureStyle, against: Against): Figure {
-  const a = AXIS[against];
-  const groups = cellGroups(input).filter((g) => g.teachers.length > 0);
+/** Teacher accuracy lives in (50 %, 100 %]: a fixed range keeps figures comparable. */
+const ACCURACY_RANGE = { min: 50, max: 100 } as const;
+
+/**
+ * Whether gain against teacher accuracy would be a vertical line: the teachers' accuracies span
+ * less than 1 % of the axis (half a percentage point), as when every teacher has one target accuracy.
+ */
+export function accuracyDegenerate(input: FigureInput): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of cellGroups(input)) {
+    for (const t of g.teachers) {
+      const a = AXIS.accuracy.value(t);
+      if (!Number.isFinite(a)) continue;
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+    }
+  }
+  return !(hi - lo >= 0.01 * (ACCURACY_RANGE.max - ACCURACY_RANGE.min));
+}
+
+function gainScatter(input: FigureInput, style: FigureStyle, against: Against[], note = ''): Figure {
+  const groups = scatterGroups(input);
+  const single = against.length === 1;
   const plotted: PlottedSeries[] = [];
   const series: ScatterSeriesOption[] = [];
   const legend: string[] = [];
-  groups.forEach((g, gi) => {
-    const ts = g.teachers.filter((t) => Number.isFinite(a.value(t)) && Number.isFinite(t.gain));
-    const name = legendName(g.label, ts.length);
-    legend.push(name);
-    const x = Float64Array.from(ts, a.value);
-    const y = Float64Array.from(ts, (t) => t.gain);
-    plotted.push({ name, experimentId: input.id, x, y, xLabel: a.column, yLabel: 'gain_cos' });
-    series.push({
-      type: 'scatter',
-      name,
-      data: ts.map((_, i) => [x[i], y[i]]),
-      symbolSize: px(style.fontSize) * 0.45,
-      itemStyle: { color: colorAt(style, gi), opacity: 0.75 },
-      large: true,
-      largeThreshold: 2000,
-      markLine: gi === 0 ? zeroLine(style, 'yAxis') : undefined,
-    } as ScatterSeriesOption);
-  });
-  // Teacher accuracy lives in (50 %, 100 %]: a fixed range keeps figures comparable (κ is near 0: free).
-  const X_RANGE = { accuracy: { min: 50, max: 100 }, kappa: {} } as const;
-  const title = `gain against ${against === 'accuracy' ? 'teacher accuracy' : 'κ'}`;
-  const xAxisLabel = a.label;
   const yAxisLabel = 'gain in cos(w, w*)';
-  const option = frame(style, title, { name: xAxisLabel, type: 'value', ...X_RANGE[against] }, { name: yAxisLabel, type: 'value', includeZero: true }, series, groups.length > 1 ? legend : []);
-  return { option, series: plotted, xAxisLabel, yAxisLabel, title };
+  groups.forEach((g, gi) => {
+    against.forEach((which, panel) => {
+      const a = AXIS[which];
+      const ts = g.teachers.filter((t) => Number.isFinite(a.value(t)) && Number.isFinite(t.gain));
+      const name = legendName(g.label, ts.length);
+      if (panel === 0) legend.push(name);
+      const x = Float64Array.from(ts, a.value);
+      const y = Float64Array.from(ts, (t) => t.gain);
+      const p = { name, experimentId: input.id, x, y, xLabel: a.column, yLabel: 'gain_cos' };
+      plotted.push(single ? p : { ...p, name: `${panelLetter(panel)} ${name}`, panel, drawnAs: name });
+      series.push({
+        type: 'scatter',
+        name,
+        data: ts.map((_, i) => [x[i], y[i]]),
+        symbolSize: px(style.fontSize) * 0.45,
+        itemStyle: { color: colorAt(style, gi), opacity: 0.75 },
+        large: true,
+        largeThreshold: 2000,
+        markLine: gi === 0 ? zeroLine(style, 'yAxis') : undefined,
+        ...(single ? {} : { xAxisIndex: panel, yAxisIndex: panel }),
+      } as ScatterSeriesOption);
+    });
+  });
+  const shown = groups.length > 1 ? legend : [];
+  const title = `gain against ${against.map((w) => AXIS[w].short).join(' and ')}${note}`;
+  const xSpec = (w: Against) => ({ name: AXIS[w].label, type: 'value' as const, ...(w === 'accuracy' ? ACCURACY_RANGE : {}) });
+  if (single) {
+    const xAxisLabel = AXIS[against[0]].label;
+    const option = frame(style, title, xSpec(against[0]), { name: yAxisLabel, type: 'value', includeZero: true }, series, shown);
+    return { option, series: plotted, xAxisLabel, yAxisLabel, title };
+  }
+  const gains = groups.flatMap((g) => g.teachers.map((t) => t.gain)).filter(Number.isFinite);
+  const yRange = [Math.min(0, ...gains), Math.max(0, ...gains)] as const;
+  const specs: PanelSpec[] = against.map((w) => ({ title: '', x: xSpec(w), y: { name: yAxisLabel, type: 'value', includeZero: true }, rowLabel: yAxisLabel, yRange }));
+  const { option, panels } = panelFrame(style, title, 1, against.length, specs, '', series, shown);
+  return { option, series: plotted, xAxisLabel: against.map((w) => AXIS[w].label).join(' · '), yAxisLabel, title, panels, layout: { rows: 1, cols: against.length } };
 }
 
-export const gainVsAccuracy = (input: FigureInput, style: FigureStyle): Figure => gainScatter(input, style, 'accuracy');
-export const gainVsKappa = (input: FigureInput, style: FigureStyle): Figure => gainScatter(input, style, 'kappa');
+export const gainVsAccuracy = (input: FigureInput, style: FigureStyle): Figure =>
+  accuracyDegenerate(input) ? gainScatter(input, style, ['kappa', 'startCos'], ' (every teacher has the same accuracy)') : gainScatter(input, style, ['accuracy']);
+export const gainVsKappa = (input: FigureInput, style: FigureStyle): Figure => gainScatter(input, style, ['kappa']);
+export const gainVsStartCos = (input: FigureInput, style: FigureStyle): Figure => gainScatter(input, style, ['startCos']);

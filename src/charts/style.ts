@@ -26,6 +26,9 @@ export function defaultStyle(overrides: Partial<FigureStyle> = {}): FigureStyle 
     yScale: 'linear',
     smoothing: 0,
     metric: 'cos',
+    facet: 'together',
+    runs: 'selected',
+    endAtStop: false,
     heatmapValue: 'gainMean',
     thinLines: true,
     flow: true,
@@ -68,3 +71,46 @@ export function dashAt(style: FigureStyle, i: number): 'solid' | 'dashed' | 'dot
 
 /** Styles are in pt; ECharts draws in CSS px (96 px per 72 pt). */
 export const px = (pt: number): number => (pt * 4) / 3;
+
+/** '#rrggbb' → [r, g, b] in 0–255. */
+export function hexRgb(hex: string): [number, number, number] {
+  const h = hex.replace('#', '');
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+/**
+ * The colour a continuous visualMap gives t ∈ [0, 1] along its stops: piecewise-linear in RGB
+ * between equally spaced stops, as ECharts interpolates them.
+ */
+export function rampColor(stops: readonly string[], t: number): [number, number, number] {
+  const u = Math.min(1, Math.max(0, t)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(u));
+  const f = u - i;
+  const a = hexRgb(stops[i]);
+  const b = hexRgb(stops[i + 1]);
+  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
+}
+
+/** WCAG 2 relative luminance of an sRGB colour. */
+export function luminance([r, g, b]: readonly number[]): number {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG 2 contrast ratio of two colours (1 to 21). */
+export function contrastRatio(a: readonly number[], b: readonly number[]): number {
+  const la = luminance(a);
+  const lb = luminance(b);
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
+
+export const INK_DARK = '#111111';
+export const INK_LIGHT = '#ffffff';
+
+/** Near-black or white, whichever contrasts more with the background (always ≥ 4.5 : 1). */
+export function inkOn(background: readonly number[]): string {
+  return contrastRatio(hexRgb(INK_DARK), background) >= contrastRatio(hexRgb(INK_LIGHT), background) ? INK_DARK : INK_LIGHT;
+}

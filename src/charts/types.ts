@@ -7,7 +7,7 @@
 import type { EChartsOption } from 'echarts';
 import type { ExperimentSpec } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
-import type { BandKind, ExportSettings, Metric, PaletteName } from '../shared/figureExport';
+import type { BandKind, ExportSettings, PaletteName, PanelLayout } from '../shared/figureExport';
 import type { LabOutput } from '../shared/labApi';
 
 /** Every run's series in one block, as getSeries returns it. */
@@ -24,7 +24,7 @@ export interface FigureInput {
   readonly bundle: SeriesBundle;
 }
 
-export type { BandKind, FigureKind, Metric, PaletteName } from '../shared/figureExport';
+export type { BandKind, Facet, FigureKind, Metric, PaletteName, PanelLayout, RunView } from '../shared/figureExport';
 
 export interface FigureStyle {
   /** Drawing size in CSS pixels; exporters convert inches at 96 px per inch. */
@@ -39,11 +39,19 @@ export interface FigureStyle {
   /** Cycle solid/dashed/dotted/dash-dot across groups so a greyscale print stays readable. */
   readonly lineStyles: boolean;
   readonly band: BandKind;
+  /** 'auto': log when the selected early-stopping steps span more than a decade. */
   readonly xScale: ExportSettings['xScale'];
   readonly yScale: ExportSettings['yScale'];
   /** EMA weight of the previous value, in [0, 1); 0 = off. The raw curve stays, faint. */
   readonly smoothing: number;
-  readonly metric: Metric;
+  /** Null: the three panels ⟨w, w*⟩, ‖w‖, cos of Figure 1 (trajectories); cos in comparisons. */
+  readonly metric: ExportSettings['metric'];
+  /** Panels per cell in rows, or cells together, or whichever reads best ('auto'). */
+  readonly facet: ExportSettings['facet'];
+  /** Each teacher's selected learning rate, or each learning rate's mean over all teachers. */
+  readonly runs: ExportSettings['runs'];
+  /** End each thin per-teacher line at its early-stopping step. */
+  readonly endAtStop: boolean;
   /** Heatmap value. */
   readonly heatmapValue: ExportSettings['heatmapValue'];
   /** Draw the per-teacher thin lines (trajectories). */
@@ -70,6 +78,26 @@ export interface PlottedSeries {
   /** Column names of x and y in the CSV (e.g. 'step', 'cos_mean'). */
   readonly xLabel: string;
   readonly yLabel: string;
+  /** Index into Figure.panels (absent: the only panel). */
+  readonly panel?: number;
+  /** The option's series that draws it, when its name differs (panel letters keep CSV names unique). */
+  readonly drawnAs?: string;
+}
+
+/** One panel of a panelled figure: where it sits, its letter and its axes. */
+export interface Panel {
+  readonly row: number;
+  readonly col: number;
+  /** '(a)', '(b)', … in reading order. */
+  readonly letter: string;
+  /** What the panel shows (its metric, or the x quantity), drawn after the letter. */
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  /** What its y axis shows as a name (a row's label, on the first column), if anything. */
+  readonly axisName?: string;
+  readonly xLog: boolean;
+  readonly yLog: boolean;
 }
 
 export interface Figure {
@@ -80,4 +108,7 @@ export interface Figure {
   readonly xAxisLabel: string;
   readonly yAxisLabel: string;
   readonly title: string;
+  /** Several panels in one option (grids and axes by index, series by panel); absent for a single chart. */
+  readonly panels?: Panel[];
+  readonly layout?: PanelLayout;
 }

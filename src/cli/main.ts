@@ -22,12 +22,15 @@ const USAGE = `usage:
   w2s list [--json] [--db FILE]          the run history
   w2s show ID [--json] [--db FILE]       one experiment and its summary
   w2s cancel ID [--db FILE]              cancel (the running process stops it; data so far is kept)
-  w2s export ID --format csv|json [--out FILE] [--db FILE]   every stored point, full precision
-  w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|heatmap|compare|theory
+  w2s export ID --format csv|json|parquet [--out FILE] [--db FILE]   every stored point, full precision
+      (parquet: the series and, beside it, the per-teacher summary, NAME-teachers.parquet)
+  w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|gainVsStartCos|heatmap|compare|theory
              [--format svg|pdf|png|csv|py|json] [--out FILE] [--size one-column|two-column|wide]
              [--width IN] [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT]
              [--palette colorblind|tol-bright] [--line-styles] [--band std|sem|ci95|minmax]
-             [--x-scale linear|log] [--y-scale linear|log] [--smoothing W] [--metric M]
+             [--x-scale auto|linear|log] [--y-scale linear|log] [--smoothing W]
+             [--metric M] (default: the three panels ⟨w, w*⟩, ‖w‖, cos) [--facet auto|together|rows]
+             [--runs selected|perLearningRate] [--end-at-stop]
              [--dpi 300|600] [--no-thin-lines] [--no-flow] [--no-stop-markers] [--title] [--no-sidecar]
   w2s bundle ID FILE [--db FILE]         one self-describing file: spec, seed, series, app version
   w2s import FILE [--db FILE]            import a bundle (refused whole if corrupt or newer)

@@ -5,12 +5,18 @@
  */
 import { z } from 'zod';
 
-export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'heatmap', 'compare', 'theory'] as const;
+export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'gainVsStartCos', 'heatmap', 'compare', 'theory'] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'py', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** The formats of a figure file; `json` is its sidecar. */
 export type FigureFormat = Exclude<ExportFormat, 'json'>;
+
+export const METRICS = ['cos', 'inner', 'norm', 'accuracy'] as const;
+/** The three panels of Figure 1, in the paper's order: the story is told by ⟨w, w*⟩ against ‖w‖. */
+export const FIGURE1_METRICS = ['inner', 'norm', 'cos'] as const;
+export const FACETS = ['together', 'rows'] as const;
+export const RUN_VIEWS = ['selected', 'perLearningRate'] as const;
 
 /** Paper column widths in inches. */
 export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as const;
@@ -44,10 +50,18 @@ export const ExportSettingsSchema = z
     palette: z.enum(['colorblind', 'tol-bright'], { error: "must be 'colorblind' or 'tol-bright'" }).default('colorblind'),
     lineStyles: z.boolean({ error: 'must be true or false' }).default(false),
     band: z.enum(['std', 'sem', 'ci95', 'minmax'], { error: "must be one of 'std', 'sem', 'ci95', 'minmax'" }).default('std'),
-    xScale: z.enum(['linear', 'log'], { error: "must be 'linear' or 'log'" }).default('linear'),
+    /** auto: log when the selected early-stopping steps span more than a decade, else linear. */
+    xScale: z.enum(['auto', 'linear', 'log'], { error: "must be 'auto', 'linear' or 'log'" }).default('auto'),
     yScale: z.enum(['linear', 'log'], { error: "must be 'linear' or 'log'" }).default('linear'),
     smoothing: ranged('smoothing').default(0),
-    metric: z.enum(['cos', 'inner', 'norm', 'accuracy'], { error: "must be one of 'cos', 'inner', 'norm', 'accuracy'" }).default('cos'),
+    /** Null: trajectories as the three panels ⟨w, w*⟩, ‖w‖, cos (Figure 1); comparisons then draw cos. */
+    metric: z.enum(METRICS, { error: `must be one of ${METRICS.map((m) => `'${m}'`).join(', ')}` }).nullable().default(null),
+    /** All cells in the same panels (the paper's Figure 1), or one row of panels per cell. */
+    facet: z.enum(FACETS, { error: "must be 'together' or 'rows'" }).default('together'),
+    /** Trajectories of each teacher's selected learning rate, or each learning rate's mean over all teachers. */
+    runs: z.enum(RUN_VIEWS, { error: "must be 'selected' or 'perLearningRate'" }).default('selected'),
+    /** End each teacher's thin line at its early-stopping step. */
+    endAtStop: z.boolean({ error: 'must be true or false' }).default(false),
     heatmapValue: z.enum(['gainMean', 'fractionImproved'], { error: "must be 'gainMean' or 'fractionImproved'" }).default('gainMean'),
     thinLines: z.boolean({ error: 'must be true or false' }).default(true),
     flow: z.boolean({ error: 'must be true or false' }).default(true),
@@ -58,7 +72,9 @@ export const ExportSettingsSchema = z
   .strict();
 
 export type ExportSettings = z.output<typeof ExportSettingsSchema>;
-export type Metric = ExportSettings['metric'];
+export type Metric = NonNullable<ExportSettings['metric']>;
+export type Facet = ExportSettings['facet'];
+export type RunView = ExportSettings['runs'];
 export type BandKind = ExportSettings['band'];
 export type PaletteName = ExportSettings['palette'];
 
@@ -107,7 +123,30 @@ export function goldenHeight(widthIn: number): number {
   return widthIn / GOLDEN;
 }
 
-/** A figure's height in inches: as set, or the golden ratio of its width. */
-export function heightOf(settings: Pick<ExportSettings, 'widthIn' | 'heightIn'>): number {
-  return settings.heightIn ?? goldenHeight(settings.widthIn);
+/** Rows × columns of panels in a figure (1 × 1: a single chart). */
+export interface PanelLayout {
+  readonly rows: number;
+  readonly cols: number;
+  /** Panel height ÷ width (0.8 unless set: rows of histograms are wide and short). */
+  readonly aspect?: number;
+}
+
+/**
+ * The natural height of a panelled figure (inches): panels of the layout's aspect (at least 1.1 in
+ * tall, 0.5 in for short ones, so ticks stay apart; at most 2.4 in), plus room in pt for the
+ * legend, panel titles and the x axis.
+ */
+export function panelledHeight(widthIn: number, fontSizePt: number, layout: PanelLayout): number {
+  const aspect = layout.aspect ?? 0.8;
+  const margins = (fontSizePt * 3.2 + (layout.cols - 1) * fontSizePt * 2.6 + fontSizePt * 1.5) / 72;
+  const panelWidth = Math.max(0.3, (widthIn - margins) / layout.cols);
+  const panel = Math.max(aspect >= 0.5 ? 1.1 : 0.5, Math.min(panelWidth * aspect, 2.4));
+  const chrome = (fontSizePt * 2.6 + layout.rows * fontSizePt * 1.6 + fontSizePt * 3.2) / 72;
+  return Math.min(EXPORT_LIMITS.heightIn.max, Math.max(EXPORT_LIMITS.heightIn.min, layout.rows * panel + chrome));
+}
+
+/** A figure's height in inches: as set; else the golden ratio of its width, or a panelled figure's natural height. */
+export function heightOf(settings: Pick<ExportSettings, 'widthIn' | 'heightIn'> & { fontSize?: number }, layout: PanelLayout = { rows: 1, cols: 1 }): number {
+  if (settings.heightIn !== null) return settings.heightIn;
+  return layout.rows === 1 && layout.cols === 1 ? goldenHeight(settings.widthIn) : panelledHeight(settings.widthIn, settings.fontSize ?? 8, layout);
 }

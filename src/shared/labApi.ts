@@ -9,6 +9,10 @@ import { ExportFileSchema, ExportRequestSchema } from './figureExport';
 
 const id = z.number().int().positive();
 
+/** The tables of an experiment's data export: every stored point, and one row per teacher. */
+export const DATA_TABLES = ['series', 'teachers'] as const;
+export type DataTable = (typeof DATA_TABLES)[number];
+
 export const RunKeySchema = z.object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) }).strict();
 
 export const ExperimentStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
@@ -149,6 +153,17 @@ export const LAB_METHODS = {
   collect: { input: byId, output: ClusterSweepSchema.extend({ imported: z.number().int().min(0), notes: z.array(z.string()) }) },
   /** A figure as a file (SVG, PDF, PNG, CSV, matplotlib script or sidecar JSON): the Export dialog's preview and download. */
   exportFigure: { input: ExportRequestSchema, output: ExportFileSchema },
+  /** An experiment's data for analysis: every stored point (`series`) or the per-teacher summary (`teachers`), as Parquet. */
+  exportData: {
+    input: z
+      .object({
+        id,
+        format: z.literal('parquet', { error: "must be 'parquet'" }),
+        table: z.enum(DATA_TABLES, { error: `must be one of ${DATA_TABLES.join(', ')}` }),
+      })
+      .strict(),
+    output: ExportFileSchema,
+  },
   theory: {
     input: TheoryInputSchema,
     output: z.object({

@@ -120,6 +120,28 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await shot('03-dashboard');
   });
 
+  it('saves the data for analysis as Parquet and switches to the per-learning-rate view', async () => {
+    const downloads: Download[] = [];
+    const onDownload = (d: Download) => downloads.push(d);
+    page.on('download', onDownload);
+    await page.getByTestId('export-data').click();
+    await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+    page.off('download', onDownload);
+    expect(downloads.map((d) => d.suggestedFilename()).sort()).toEqual([`w2s-${first}-series.parquet`, `w2s-${first}-teachers.parquet`]);
+    for (const d of downloads) await d.saveAs(join(dir, d.suggestedFilename()));
+    // Read back by pyarrow: (8 teachers + the ceiling) × 2 learning rates × 151 recorded steps, and 8 teachers.
+    const rows = spawnSync('python3', ['-c', 'import sys, pyarrow.parquet as pq; print(*(pq.read_metadata(f).num_rows for f in sys.argv[1:]))', join(dir, `w2s-${first}-series.parquet`), join(dir, `w2s-${first}-teachers.parquet`)], { encoding: 'utf8' });
+    expect(rows.stdout.trim(), rows.stderr).toBe(`${9 * 2 * 151} 8`);
+    // Each learning rate's own mean over all teachers: every run is fetched, then the chart redraws.
+    const chart = page.getByTestId('chart-trajectories');
+    const draws = Number(await chart.getAttribute('data-draws'));
+    await page.getByTestId('control-runs').selectOption('perLearningRate');
+    await expect.poll(async () => Number(await chart.getAttribute('data-draws')), { timeout: 30_000 }).toBeGreaterThan(draws);
+    await shot('03c-dashboard-per-learning-rate');
+    await page.getByTestId('control-runs').selectOption('selected');
+    await expect.poll(async () => Number(await chart.getAttribute('data-draws')), { timeout: 30_000 }).toBeGreaterThan(draws + 1);
+  });
+
   it("exports from the app's Export dialog exactly the SVG `w2s export` writes with the same settings", async () => {
     const downloads: Download[] = [];
     page.on('download', (d) => downloads.push(d));

@@ -32,7 +32,7 @@ export interface FigureFile {
 /** Export a figure: SVG/CSV/py as text, PDF/PNG as bytes. The settings were validated at the boundary. */
 export async function exportFigure(figure: Figure, file: FigureFile): Promise<Buffer | string> {
   const { settings } = file;
-  const size = { widthIn: settings.widthIn, heightIn: heightOf(settings) };
+  const size = { widthIn: settings.widthIn, heightIn: heightOf(settings, figure.layout) };
   const font = settings.fontFamily;
   switch (file.format) {
     case 'csv':

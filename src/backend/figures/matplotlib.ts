@@ -58,6 +58,8 @@ interface SeriesStyle {
   width: number;
   alpha: number;
   marker: boolean;
+  /** A scatter of hollow symbols. */
+  hollow: boolean;
 }
 
 /** Per-series drawing hints from the option, by series name. */
@@ -76,13 +78,16 @@ export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>
     if (name === null || (s.type !== 'line' && s.type !== 'scatter' && s.type !== 'lines')) return;
     const line = (s.lineStyle ?? {}) as Obj;
     const item = (s.itemStyle ?? {}) as Obj;
+    // A ring (border in another colour than the fill) is drawn hollow, in the border's colour.
+    const ring = s.type === 'scatter' && num(item.borderWidth) !== null && (item.borderWidth as number) > 0 && str(item.borderColor) !== null && item.borderColor !== item.color;
     const style: SeriesStyle = {
       kind: s.type === 'scatter' ? 'scatter' : 'line',
-      color: str(line.color) ?? str(item.color) ?? str(s.color) ?? palette[i % Math.max(1, palette.length)] ?? null,
+      color: (ring ? str(item.borderColor) : null) ?? str(line.color) ?? str(item.color) ?? str(s.color) ?? palette[i % Math.max(1, palette.length)] ?? null,
       linestyle: dash(line.type),
       width: (widths[i] ?? defaultWidth) / maxWidth,
       alpha: num(line.opacity) ?? num(item.opacity) ?? 1,
       marker: s.type === 'line' && s.showSymbol === true,
+      hollow: ring || (typeof s.symbol === 'string' && s.symbol.startsWith('empty')),
     };
     // A polyline series draws many CSV series (one per data item, e.g. each teacher's line).
     if (s.type === 'lines') for (const d of asArray(s.data)) styles[str(d.name) ?? name] = style;
@@ -109,13 +114,25 @@ function heatmapScale(option: Obj): { min: number | null; max: number | null; co
 /** The Python script (UTF-8 text) that redraws `figure` from `opts.csvFile`. */
 export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): string {
   const option = figure.option as Obj;
-  const { styles, hasHeatmap, legend } = seriesStyles(option);
+  const { styles: drawn, hasHeatmap, legend } = seriesStyles(option);
+  // By CSV name: a panel's series is drawn by the option series it names (drawnAs).
+  const styles: Record<string, SeriesStyle> = { ...drawn };
+  for (const p of figure.series) {
+    const st = drawn[p.name] ?? (p.drawnAs === undefined ? undefined : drawn[p.drawnAs]);
+    if (st !== undefined) styles[p.name] = st;
+  }
+  const panels = figure.panels ?? null;
+  const seriesPanel = Object.fromEntries(figure.series.filter((p) => p.panel !== undefined || p.drawnAs !== undefined).map((p) => [p.name, { panel: p.panel ?? 0, label: p.drawnAs ?? p.name }]));
   const x = axisInfo(option, 'xAxis');
   const y = axisInfo(option, 'yAxis');
   const widthIn = opts.sizeIn.widthIn;
   const heightIn = opts.sizeIn.heightIn ?? goldenHeight(widthIn);
   const out = opts.csvFile.replace(/\.csv$/i, '') + '.' + opts.format;
-  const titleText = str(asArray(option.title)[0]?.text) ?? '';
+  // A panelled figure's titles are its panel letters; its own title, if drawn, has the id 'title'.
+  const titles = asArray(option.title);
+  const main = titles.find((t) => t.id === 'title') ?? (panels === null ? titles[0] : undefined);
+  const titleText = main === undefined || main.show === false ? '' : (str(main.text) ?? '');
+  const legendNames = asArray(option.legend).flatMap((l) => (l.show === false ? [] : asArray(l.data).map((d) => (typeof d === 'string' ? d : str((d as Obj).name) ?? ''))));
   const scale = heatmapScale(option);
   const constants = [
     `CSV_FILE = ${pyLiteral(opts.csvFile)}`,
@@ -140,6 +157,12 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
     `HEAT_COLORS = ${pyLiteral(scale.colors)}`,
     `HEAT_LABELS = ${pyLiteral(scale.labels)}`,
     `LEGEND = ${pyLiteral(legend)}`,
+    '# The names the app lists in its legend (empty: every main curve).',
+    `LEGEND_NAMES = ${pyLiteral(legendNames)}`,
+    '# Panels (a), (b), … on a ROWS × COLS grid sharing x; None: one chart. SERIES_PANEL: CSV series -> panel and legend label.',
+    `ROWS, COLS = ${figure.layout?.rows ?? 1}, ${figure.layout?.cols ?? 1}`,
+    `PANELS = ${pyLiteral(panels === null ? null : panels.map((p) => ({ row: p.row, col: p.col, letter: p.letter, title: p.title, x_label: p.xLabel, y_label: p.axisName ?? '', x_log: p.xLog, y_log: p.yLog })))}`,
+    `SERIES_PANEL = ${pyLiteral(seriesPanel)}`,
     `BAND_LOWER, BAND_UPPER = ${pyLiteral(BAND_LOWER_SUFFIX)}, ${pyLiteral(BAND_UPPER_SUFFIX)}`,
     '# Series name -> how the app draws it (kind, colour, linestyle, width relative to the main curves, alpha, markers).',
     'STYLES = {',
@@ -206,7 +229,19 @@ def main():
         "ps.fonttype": 42,
         "svg.fonttype": "none",  # keep text as text in SVG
     })
-    fig, ax = plt.subplots(figsize=SIZE_IN, constrained_layout=True)
+    if PANELS:
+        shared = len({p["x_label"] for p in PANELS}) == 1
+        fig, subplot_grid = plt.subplots(ROWS, COLS, figsize=SIZE_IN, constrained_layout=True, sharex=shared, squeeze=False)
+        axes = [subplot_grid[p["row"]][p["col"]] for p in PANELS]
+    else:
+        fig, ax = plt.subplots(figsize=SIZE_IN, constrained_layout=True)
+        axes = [ax]
+
+    def axes_of(name):
+        return axes[SERIES_PANEL.get(name, {}).get("panel", 0)]
+
+    def label_of(name):
+        return SERIES_PANEL.get(name, {}).get("label", name)
 
     bands = {}
     lines = []
@@ -251,34 +286,62 @@ def main():
         if "lower" not in b or "upper" not in b:
             continue
         style = STYLES.get(base, {})
-        ax.fill_between(b["lower"]["x"], b["lower"]["y"], b["upper"]["y"], color=style.get("color"),
-                        alpha=0.2, linewidth=0)
+        axes_of(base).fill_between(b["lower"]["x"], b["lower"]["y"], b["upper"]["y"], color=style.get("color"),
+                                   alpha=0.2, linewidth=0)
 
     for name, s in lines:
         style = STYLES.get(name, {"kind": "line"})
         # Thin or faint lines (per-teacher curves, raw means) stay out of the legend.
-        main = style.get("width", 1) >= 0.99 and style.get("alpha", 1) >= 0.5
-        kw = {"label": name if main else "_" + name, "color": style.get("color"), "alpha": style.get("alpha", 1)}
+        label = label_of(name)
+        main = label in LEGEND_NAMES if LEGEND_NAMES else style.get("width", 1) >= 0.99 and style.get("alpha", 1) >= 0.5
+        kw = {"label": label if main else "_" + label, "alpha": style.get("alpha", 1)}
+        target = axes_of(name)
         if style.get("kind") == "scatter":
-            ax.scatter(s["x"], s["y"], s=(LINE_WIDTH_PT * 2.5) ** 2, linewidths=0, **kw)
+            if style.get("hollow"):
+                target.scatter(s["x"], s["y"], s=(LINE_WIDTH_PT * 2.5) ** 2, facecolors="none",
+                               edgecolors=style.get("color"), linewidths=0.8, **kw)
+            else:
+                target.scatter(s["x"], s["y"], s=(LINE_WIDTH_PT * 2.5) ** 2, linewidths=0, color=style.get("color"), **kw)
         else:
-            ax.plot(s["x"], s["y"], linestyle=style.get("linestyle", "-"),
+            kw["color"] = style.get("color")
+            target.plot(s["x"], s["y"], linestyle=style.get("linestyle", "-"),
                     linewidth=LINE_WIDTH_PT * style.get("width", 1),
                     marker="o" if style.get("marker") else None, markersize=LINE_WIDTH_PT * 2.5, **kw)
 
-    if X_LOG:
-        ax.set_xscale("log")
-    if Y_LOG:
-        ax.set_yscale("log")
-    if not rows:
-        ax.set_xlim(*X_LIM)
-        ax.set_ylim(*Y_LIM)
-    ax.set_xlabel(X_LABEL)
-    ax.set_ylabel(Y_LABEL)
-    if TITLE:
-        ax.set_title(TITLE)
-    if LEGEND and lines:
-        ax.legend(frameon=False)
+    if PANELS:
+        for p, a in zip(PANELS, axes):
+            if p["x_log"]:
+                a.set_xscale("log")
+            if p["y_log"]:
+                a.set_yscale("log")
+            a.set_title((p["letter"] + " " + p["title"]).strip(), loc="left")
+            if p["row"] == ROWS - 1 or not shared:
+                a.set_xlabel(p["x_label"])
+            if p["col"] == 0 and p["y_label"]:
+                a.set_ylabel(p["y_label"])
+        if TITLE:
+            fig.suptitle(TITLE)
+        if LEGEND and lines:
+            # One legend for every panel: each label once.
+            seen = {}
+            for a in axes:
+                for h, lab in zip(*a.get_legend_handles_labels()):
+                    seen.setdefault(lab, h)
+            fig.legend(list(seen.values()), list(seen.keys()), loc="outside upper center", ncols=max(1, min(len(seen), int(SIZE_IN[0] / 1.6))), frameon=False)
+    else:
+        if X_LOG:
+            ax.set_xscale("log")
+        if Y_LOG:
+            ax.set_yscale("log")
+        if not rows:
+            ax.set_xlim(*X_LIM)
+            ax.set_ylim(*Y_LIM)
+        ax.set_xlabel(X_LABEL)
+        ax.set_ylabel(Y_LABEL)
+        if TITLE:
+            ax.set_title(TITLE)
+        if LEGEND and lines:
+            ax.legend(frameon=False)
     fig.savefig(out_path, dpi=DPI)
     print(out_path)
 

@@ -1,11 +1,14 @@
 /**
- * w2s export ID --format csv|json [--out FILE] [--db FILE]   (with --figure: commands/figure.ts)
+ * w2s export ID --format csv|json|parquet [--out FILE] [--db FILE]   (with --figure: commands/figure.ts)
+ *   parquet: two files, the series (FILE, default w2s-ID-series.parquet) and the per-teacher
+ *   summary beside it (FILE with -teachers for -series, else FILE-teachers.parquet)
  * w2s bundle ID FILE [--db FILE]
  * w2s import FILE [--db FILE]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../backend/exchange';
+import { exportParquet, parquetFileName } from '../../backend/parquet';
 import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { writeAtomically } from '../files';
@@ -15,13 +18,35 @@ export function exportCommand(args: string[]): number | Promise<number> {
   if (args.some((a) => a === '--figure' || a.startsWith('--figure='))) return figureExportCommand(args);
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string', short: 'o' }, db: { type: 'string' } } });
   const id = experimentId(positionals[0], 'export');
-  if (values.format !== 'csv' && values.format !== 'json') throw new UsageError(`--format must be csv or json (got '${values.format ?? ''}')`);
+  if (values.format === 'parquet') return parquetExport(id, values.out, values.db);
+  if (values.format !== 'csv' && values.format !== 'json') throw new UsageError(`--format must be csv, json or parquet (got '${values.format ?? ''}')`);
   const store = openStore(databasePath(values.db));
   try {
     if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
     const text = values.format === 'csv' ? exportCsv(store, id) : `${stringifyReadable(exportJson(store, id))}\n`;
     if (values.out === undefined) process.stdout.write(text);
     else writeAtomically(values.out, text);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** The per-teacher file beside the series file. */
+export function teachersFileName(seriesFile: string): string {
+  return /-series\.parquet$/i.test(seriesFile) ? seriesFile.replace(/-series\.parquet$/i, '-teachers.parquet') : `${seriesFile.replace(/\.parquet$/i, '')}-teachers.parquet`;
+}
+
+async function parquetExport(id: number, out: string | undefined, db: string | undefined): Promise<number> {
+  if (out === '-') throw new UsageError('--out - cannot take a parquet export (two binary files): give a file name');
+  const store = openStore(databasePath(db));
+  try {
+    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
+    const seriesFile = out ?? parquetFileName(id, 'series');
+    const teachersFile = out === undefined ? parquetFileName(id, 'teachers') : teachersFileName(out);
+    writeAtomically(seriesFile, await exportParquet(store, id, 'series'));
+    writeAtomically(teachersFile, await exportParquet(store, id, 'teachers'));
+    process.stdout.write(`${seriesFile}\n${teachersFile}\n`);
     return 0;
   } finally {
     store.close();

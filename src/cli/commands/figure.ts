@@ -1,12 +1,14 @@
 /**
- * w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|heatmap|compare|theory
+ * w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|gainVsStartCos|heatmap|compare|theory
  *   [--format svg|pdf|png|csv|py|json] [--out FILE] [--size one-column|two-column|wide] [--width IN]
  *   [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT] [--palette colorblind|tol-bright]
- *   [--line-styles] [--band std|sem|ci95|minmax] [--x-scale linear|log] [--y-scale linear|log]
- *   [--smoothing W] [--metric cos|inner|norm|accuracy] [--heatmap-value gainMean|fractionImproved]
+ *   [--line-styles] [--band std|sem|ci95|minmax] [--x-scale auto|linear|log] [--y-scale linear|log]
+ *   [--smoothing W] [--metric cos|inner|norm|accuracy] [--facet auto|together|rows]
+ *   [--runs selected|perLearningRate] [--end-at-stop] [--heatmap-value gainMean|fractionImproved]
  *   [--no-thin-lines] [--no-flow] [--no-stop-markers] [--title] [--dpi 300|600] [--no-sidecar] [--db FILE]
  * The figure the app's Export dialog writes with the same settings, headless; a sidecar JSON (ids,
- * seeds, spec hashes, app version) is written next to it unless --no-sidecar.
+ * seeds, spec hashes, app version) is written next to it unless --no-sidecar. Without --metric the
+ * trajectories are the three panels of Figure 1.
  */
 import { parseArgs } from 'node:util';
 import { exportExperimentFigure } from '../../backend/figureFiles';
@@ -28,6 +30,8 @@ const FLAG: Record<string, string> = {
   yScale: '--y-scale',
   smoothing: '--smoothing',
   metric: '--metric',
+  facet: '--facet',
+  runs: '--runs',
   heatmapValue: '--heatmap-value',
   dpi: '--dpi',
 };
@@ -62,6 +66,9 @@ export async function figureExportCommand(args: string[]): Promise<number> {
       'y-scale': { type: 'string' },
       smoothing: { type: 'string' },
       metric: { type: 'string' },
+      facet: { type: 'string' },
+      runs: { type: 'string' },
+      'end-at-stop': { type: 'boolean' },
       'heatmap-value': { type: 'string' },
       'no-thin-lines': { type: 'boolean' },
       'no-flow': { type: 'boolean' },
@@ -94,6 +101,9 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     yScale: values['y-scale'],
     smoothing: number(values.smoothing, '--smoothing'),
     metric: values.metric,
+    facet: values.facet,
+    runs: values.runs,
+    endAtStop: values['end-at-stop'],
     heatmapValue: values['heatmap-value'],
     thinLines: values['no-thin-lines'] === true ? false : undefined,
     flow: values['no-flow'] === true ? false : undefined,

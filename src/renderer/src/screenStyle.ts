@@ -5,47 +5,29 @@
  */
 import type { EChartsOption } from 'echarts';
 import { buildFigure, defaultStyle } from '../../charts/index';
-import type { BandKind, FigureInput, FigureKind, FigureStyle, Metric } from '../../charts/types';
+import type { FigureInput, FigureKind, FigureStyle } from '../../charts/types';
+import type { ExportSettings } from '../../shared/figureExport';
 import type { Theme } from './stores/ui';
 
-export type Scale = 'linear' | 'log';
-
-export interface ScreenSettings {
-  readonly metric: Metric;
-  readonly band: BandKind;
-  readonly xScale: Scale;
-  readonly yScale: Scale;
-  readonly smoothing: number;
-  readonly thinLines: boolean;
-  readonly flow: boolean;
-  readonly stopMarkers: boolean;
-  readonly heatmapValue: 'gainMean' | 'fractionImproved';
-}
+/** The drawing settings the dashboard shares with the export settings (same names, same values). */
+export type ScreenSettings = Readonly<
+  Pick<ExportSettings, 'metric' | 'band' | 'xScale' | 'yScale' | 'smoothing' | 'thinLines' | 'flow' | 'stopMarkers' | 'heatmapValue' | 'facet' | 'runs' | 'endAtStop'>
+>;
 
 export const DEFAULT_SETTINGS: ScreenSettings = {
-  metric: 'cos',
+  metric: null,
   band: 'std',
-  xScale: 'linear',
+  xScale: 'auto',
   yScale: 'linear',
   smoothing: 0,
   thinLines: true,
   flow: true,
   stopMarkers: true,
   heatmapValue: 'gainMean',
+  facet: 'together',
+  runs: 'selected',
+  endAtStop: false,
 };
-
-// The choices shared by the chart controls and the Export dialog, written once so both offer the same.
-export const BANDS: readonly { value: BandKind; label: string }[] = [
-  { value: 'std', label: '± std' },
-  { value: 'sem', label: '± SEM' },
-  { value: 'ci95', label: '95 % CI' },
-  { value: 'minmax', label: 'min–max' },
-];
-export const SCALES: readonly Scale[] = ['linear', 'log'];
-export const AXES: readonly { key: 'xScale' | 'yScale'; label: string }[] = [
-  { key: 'xScale', label: 'Step axis' },
-  { key: 'yScale', label: 'Value axis' },
-];
 
 /** Points per drawn series on screen: enough for a 1 000 px wide chart (min and max per bucket). */
 export const SCREEN_POINTS = 500;

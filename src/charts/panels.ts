@@ -1,0 +1,157 @@
+/**
+ * Several panels in one ECharts option: one grid and one pair of axes per panel (series address
+ * them by index), a shared x range, one legend, panel letters (a), (b), … with the panel's title,
+ * and, for rows of facets, the row's label as its first y axis name. One option → one SVG, so the
+ * exporters handle a panelled figure exactly as a single chart.
+ */
+import type { EChartsOption, SeriesOption } from 'echarts';
+import { axis, type AxisSpec, LEGEND_GAP, LEGEND_ICON, legendRows } from './common';
+import { px, themeColors } from './style';
+import type { FigureStyle, Panel } from './types';
+
+export interface PanelSpec {
+  /** Shown after the letter: '(a) ⟨w, w*⟩' (empty: the letter alone). */
+  readonly title: string;
+  readonly x: AxisSpec;
+  /** Its name is the panel's y quantity (for the CSV and the script); the axis shows rowLabel instead. */
+  readonly y: AxisSpec;
+  /** The row's label (a facet's cell), drawn as the y axis name of the row's first panel. */
+  readonly rowLabel?: string;
+  /** The y range, when the builder knows it: sizes the tick labels' margin. */
+  readonly yRange?: readonly [number, number];
+}
+
+/** (a), (b), …, (z), (aa), … */
+export function panelLetter(i: number): string {
+  let s = '';
+  let n = i;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return `(${s})`;
+}
+
+/**
+ * Characters of the widest tick label ECharts will write for a value axis over [lo, hi] (about
+ * five nice ticks; powers of ten on a log axis), so the panels leave just enough room for them.
+ */
+export function tickChars(lo: number, hi: number, log: boolean): number {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return 4;
+  const width = (v: number, decimals: number) => (v < 0 ? 1 : 0) + Math.max(1, Math.floor(Math.log10(Math.max(1, Math.abs(v)))) + 1) + (decimals > 0 ? decimals + 1 : 0);
+  if (log) {
+    const a = Math.floor(Math.log10(Math.max(lo, 1e-300)));
+    const b = Math.ceil(Math.log10(Math.max(hi, 1e-300)));
+    return Math.max(width(10 ** a, Math.max(0, -a)), width(10 ** b, Math.max(0, -b)));
+  }
+  const step = (hi - lo) / 5;
+  if (!(step > 0)) return width(Math.max(Math.abs(lo), Math.abs(hi)), 2);
+  const magnitude = 10 ** Math.floor(Math.log10(step));
+  const nice = [1, 2, 5, 10].find((m) => m * magnitude >= step) ?? 10;
+  const decimals = Math.max(0, -Math.floor(Math.log10(nice * magnitude) + 1e-9));
+  return Math.max(width(lo, decimals), width(hi, decimals));
+}
+
+/**
+ * The option of rows × cols panels (specs in reading order). Series carry xAxisIndex/yAxisIndex =
+ * their panel's index. Only the bottom row shows x tick labels and the x axis name (`xName`).
+ */
+export function panelFrame(
+  style: FigureStyle,
+  title: string,
+  rows: number,
+  cols: number,
+  specs: PanelSpec[],
+  xName: string,
+  series: SeriesOption[],
+  legend: string[],
+): { option: EChartsOption; panels: Panel[] } {
+  const c = themeColors(style);
+  const font = px(style.fontSize);
+  const textStyle = { fontFamily: style.fontFamily, fontSize: font, color: c.text };
+  const hasLegend = legend.length > 0;
+  const legendTop = style.showTitle ? font * 1.1 + 10 : 4;
+  const wrapped = legendRows(legend, style.width - 10, font);
+  // On screen a legend taking over a fifth of the chart scrolls on one row; exports show every entry.
+  const scroll = style.maxPoints !== null && wrapped > 1 && wrapped * (font + LEGEND_GAP) > style.height * 0.2;
+  const legendLines = hasLegend ? (scroll ? 1 : wrapped) : 0;
+  const top = legendTop + (legendLines > 0 ? legendLines * font + (legendLines - 1) * LEGEND_GAP + font * 0.5 : 0);
+  // A panel's title sits clear of its top tick label (centred on the grid's top edge).
+  const titleHeight = font * 1.9;
+  const rowGap = font * 0.5;
+  const bottom = font * 3.3;
+  const rowLabels = specs.some((s) => s.rowLabel !== undefined);
+  // Per column, room for its widest tick label (0.6 em per character) and a little air.
+  const labelWidth = Array.from({ length: cols }, (_, col) => {
+    let chars = 2;
+    for (let r = 0; r < rows; r++) {
+      const s = specs[r * cols + col];
+      if (s === undefined) continue;
+      chars = Math.max(chars, s.yRange === undefined ? 4 : tickChars(s.yRange[0], s.yRange[1], s.y.type === 'log'));
+    }
+    return chars * font * 0.6 + font * 0.6;
+  });
+  const left = labelWidth[0] + (rowLabels ? font * 1.6 : 0) + 2;
+  const right = font * 1.6;
+  // Between panels: the next one's tick labels, and room for the last x label of one ('1,000',
+  // centred on its right edge) beside the first of the next.
+  const gapAfter = (col: number) => Math.max(labelWidth[col + 1] + font * 0.8, font * 2.4);
+  const gaps = labelWidth.slice(1).reduce((a, _, k) => a + gapAfter(k), 0);
+  const gridWidth = Math.max(10, (style.width - left - right - gaps) / cols);
+  const gridHeight = Math.max(10, (style.height - top - bottom - rows * titleHeight - (rows - 1) * rowGap) / rows);
+
+  // Positions as percentages of the chart: an export (style.width = the SVG's) is exact, and a
+  // canvas a little wider or narrower than the style scales instead of clipping.
+  const pctX = (v: number) => `${((100 * v) / style.width).toFixed(4)}%`;
+  const pctY = (v: number) => `${((100 * v) / style.height).toFixed(4)}%`;
+  const grids: Record<string, unknown>[] = [];
+  const xAxes: Record<string, unknown>[] = [];
+  const yAxes: Record<string, unknown>[] = [];
+  const titles: Record<string, unknown>[] = [];
+  const panels: Panel[] = [];
+  if (style.showTitle) titles.push({ id: 'title', text: title, left: 'center', top: 4, textStyle: { ...textStyle, fontSize: font * 1.1, fontWeight: 'normal' } });
+  specs.forEach((s, i) => {
+    const row = Math.floor(i / cols);
+    const col = i % cols;
+    let x0 = left;
+    for (let k = 0; k < col; k++) x0 += gridWidth + gapAfter(k);
+    const y0 = top + row * (titleHeight + gridHeight + rowGap) + titleHeight;
+    grids.push({ left: pctX(x0), top: pctY(y0), width: pctX(gridWidth), height: pctY(gridHeight), containLabel: false });
+    const bottomRow = row === rows - 1 || i + cols >= specs.length;
+    // Without a shared x name, each bottom panel names its own x axis.
+    const xa = axis(style, { ...s.x, name: xName === '' && bottomRow ? s.x.name : '' }, false);
+    // Ticks about 2.3 em apart at most: small panels get fewer, not crowded, labels.
+    xAxes.push({ ...xa, gridIndex: i, axisLabel: { ...(xa.axisLabel as object), show: bottomRow }, nameGap: font * 1.9, splitNumber: Math.max(2, Math.min(5, Math.floor(gridWidth / (font * 3.2)))) });
+    const ya = axis(style, { ...s.y, name: col === 0 && s.rowLabel !== undefined ? s.rowLabel : '' }, true);
+    yAxes.push({ ...ya, gridIndex: i, nameGap: labelWidth[0] + font * 0.2, splitNumber: Math.max(2, Math.min(5, Math.floor(gridHeight / (font * 2.3)))) });
+    const letter = panelLetter(i);
+    const text = s.title !== '' ? `${letter} ${s.title}` : letter;
+    titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), textStyle: { ...textStyle, fontWeight: 'normal' } });
+    panels.push({ row, col, letter, title: s.title, xLabel: xName === '' ? s.x.name : xName, yLabel: s.y.name !== '' ? s.y.name : s.title, axisName: col === 0 ? s.rowLabel : undefined, xLog: s.x.type === 'log', yLog: s.y.type === 'log' });
+  });
+  // The shared x axis is named once, centred under all the panels.
+  const lastRight = left + cols * gridWidth + gaps;
+  if (xName !== '') titles.push({ text: xName, left: pctX((left + lastRight) / 2), textAlign: 'center', bottom: font * 0.25, textStyle: { ...textStyle, fontWeight: 'normal' } });
+  const option = {
+    animation: false,
+    backgroundColor: c.background,
+    textStyle,
+    title: titles,
+    legend: {
+      show: hasLegend,
+      data: legend,
+      top: legendTop,
+      type: scroll ? 'scroll' : 'plain',
+      itemGap: LEGEND_GAP,
+      itemWidth: LEGEND_ICON,
+      itemHeight: font * 0.8,
+      textStyle,
+    },
+    grid: grids,
+    tooltip: { trigger: 'item', confine: true },
+    xAxis: xAxes,
+    yAxis: yAxes,
+    series,
+  } as EChartsOption;
+  return { option, panels };
+}
