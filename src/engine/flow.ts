@@ -20,8 +20,8 @@ function sigmoidPrime(t: number): number {
  * the half-line (the integrand is even: k = 2h (f(0)/2 + Σ_{i≥1} f(ih))). The rule converges
  * geometrically for this analytic, fast-decaying integrand (poles of σ' at ±iπ; error ~e^{−2π²/h}).
  * For γ ≤ 1 integrate over z ∈ [0, 12]; for γ > 1 substitute y = γz, k(γ) = ∫ σ'(y) φ(y/γ) dy over
- * y ∈ [0, min(40, 12γ)], so the integrand's width stays ~1 either way. The same rule as the charts'
- * flow overlay (kQuadrature). Limits: k(γ) ≈ γ/4 as γ → 0, k(γ) → 1/√(2π) as γ → ∞.
+ * y ∈ [0, min(40, 12γ)], so the integrand's width stays ~1 either way. The charts' flow overlay
+ * tabulates it. Limits: k(γ) ≈ γ/4 as γ → 0, k(γ) → 1/√(2π) as γ → ∞.
  */
 export function kFunction(gamma: number): number {
   if (!(gamma >= 0)) throw new RangeError(`k(γ) needs γ ≥ 0, got ${gamma}`);
