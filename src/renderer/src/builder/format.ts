@@ -78,3 +78,18 @@ export function basisText(error: string | null, reply: TimeEstimate | null): str
   const basis = reply?.estimateBasis ?? '';
   return basis === '' ? '' : `${basis.charAt(0).toUpperCase()}${basis.slice(1)}.`;
 }
+
+/** One side of the Preview / Exact choice as the backend's checkSpec gives it. */
+export interface PathChoiceEstimate {
+  readonly path: string | null;
+  readonly refused: readonly string[];
+  readonly expectedSeconds: number | null;
+}
+
+/** A side's time: 'about 3 s', or why there is none ('not available' when the engine refuses it for this spec). */
+export function choiceTimeText(choice: PathChoiceEstimate | null): string {
+  if (choice === null) return 'estimating…';
+  if (choice.refused.length > 0) return 'not available';
+  if (choice.path === null) return '—';
+  return choice.expectedSeconds === null ? 'not measured yet' : `about ${formatDuration(choice.expectedSeconds)}`;
+}
