@@ -165,7 +165,7 @@ describe('view logic', () => {
     const { filterAndSort } = await import('../../src/renderer/src/stores/experiments');
     const row = (id: number, name: string, gainMean: number | null, tags: string[] = []) => ({
       id, name, setup: 'random-teacher', status: 'done' as const, createdAt: `2026-11-${10 + id}T00:00:00Z`, finishedAt: null,
-      tags, notes: '', seed: id, parameters: {}, fractionImproved: null, gainMean,
+      tags, notes: '', seed: id, parameters: {}, fractionImproved: null, gainMean, path: 'reduced' as const,
     });
     const rows = [row(1, 'Figure 1 norms', 0.02, ['paper']), row(2, 'quick look', -0.01), row(3, 'Figure 2 grid', null, ['paper']), row(4, 'figure 1 again', 0.05)];
     expect(filterAndSort(rows, 'figure paper', 'id', false).map((r) => r.id)).toEqual([1, 3]);
