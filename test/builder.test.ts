@@ -284,6 +284,10 @@ describe('formatting', () => {
     expect(timeText(true, false, null)).toBe('estimating…');
     expect(timeText(true, false, { ...reply, ok: false })).toBe('—');
     expect(timeText(true, false, { ...reply, expectedSeconds: null })).toBe('not measured yet');
+    // Short times in tenths of a second, so that two small estimates can be told apart.
+    expect(timeText(true, false, { ...reply, expectedSeconds: 0.24 })).toBe('about 0.2 s');
+    expect(timeText(true, false, { ...reply, expectedSeconds: 0.01 })).toBe('under 0.1 s');
+    expect(timeText(true, false, { ...reply, expectedSeconds: 9.96 })).toBe('about 10 s');
     expect(basisText(null, reply)).toBe('Calibration probe just run (reduced path).');
     expect(basisText(null, { ...reply, estimateBasis: '' })).toBe('');
     expect(basisText(null, null)).toBe('');
@@ -318,7 +322,8 @@ describe('Preview or Exact', () => {
 
   it("says each side's time, or why it has none", () => {
     expect(choiceTimeText(null)).toBe('estimating…');
-    expect(choiceTimeText({ path: 'preview', refused: [], expectedSeconds: 2.4 })).toBe(`about ${formatDuration(2.4)}`);
+    expect(choiceTimeText({ path: 'preview', refused: [], expectedSeconds: 2.4 })).toBe('about 2.4 s');
+    expect(choiceTimeText({ path: 'reduced', refused: [], expectedSeconds: 270 })).toBe('about 4 min 30 s');
     expect(choiceTimeText({ path: 'reduced', refused: [], expectedSeconds: null })).toBe('not measured yet');
     expect(choiceTimeText({ path: null, refused: ['sft.batchSize: must be ≥ 100'], expectedSeconds: null })).toBe('not available');
     expect(choiceTimeText({ path: null, refused: [], expectedSeconds: null })).toBe('—');
