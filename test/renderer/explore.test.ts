@@ -85,6 +85,8 @@ let dir: string;
 let store: RunStore;
 let pool: EnginePool;
 const submits: unknown[] = [];
+/** Each experiment's terminal status, as the lab's events said it. */
+const ended = new Map<number, string>();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'w2s-explore-'));
@@ -97,6 +99,9 @@ beforeAll(() => {
   );
   // Every submit the store sends, counted on its way to the real service.
   const counted: LabApi = { ...lab, submit: (input) => (submits.push(input), lab.submit(input)) };
+  lab.onEvent((e) => {
+    if (e.type === 'experiment' && e.status !== 'running' && e.status !== 'queued') ended.set(e.experimentId, e.status);
+  });
   (globalThis as { window?: unknown }).window = { lab: counted };
 });
 afterAll(() => {
@@ -177,17 +182,32 @@ describe('the explore store against a real backend', () => {
     await until(() => store.getExperiment(first) === null, 'the superseded run to be deleted');
   });
 
-  it('cancels a superseded run that is still going and deletes it once it has stopped', async () => {
+  it('cancels a superseded run that is far from done and deletes it once it has stopped', async () => {
     const { explore, figures } = await stores();
+    const { RESTART_MS } = await import('../../src/renderer/src/stores/explore');
     const before = submits.length;
-    // Long enough to be running still when the next change comes.
+    // Seconds of work: far more than replacing an engine process costs.
     explore.change({ steps: 400_000 });
     await until(() => submits.length > before && explore.current !== null && explore.current.change === explore.changes, 'the long run to start');
     const long = explore.current!.id;
+    await new Promise((r) => setTimeout(r, RESTART_MS + 100));
     explore.change({ steps: 100 });
     await until(settled(explore, figures), 'the run after it');
     await until(() => store.getExperiment(long) === null, 'the cancelled run to be deleted');
+    expect(ended.get(long)).toBe('cancelled');
     expect(explore.current!.id).not.toBe(long);
+  });
+
+  it('leaves a superseded run that is about to end to finish, then deletes it', async () => {
+    const { explore, figures } = await stores();
+    const before = submits.length;
+    explore.change({ steps: 2000 });
+    await until(() => submits.length > before && explore.current !== null && explore.current.change === explore.changes, 'the run to start');
+    const young = explore.current!.id;
+    explore.change({ steps: 150 });
+    await until(settled(explore, figures), 'the run after it');
+    await until(() => store.getExperiment(young) === null, 'the superseded run to be deleted');
+    expect(ended.get(young)).toBe('done');
   });
 
   it('Save makes the run an ordinary experiment; Run exact queues it exactly with the same seed; the next change leaves both', async () => {

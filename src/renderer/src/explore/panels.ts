@@ -6,7 +6,7 @@
 import type { EChartsOption } from 'echarts';
 import { buildFigure } from '../../../charts/index';
 import type { FigureInput, Metric, PlottedSeries } from '../../../charts/types';
-import { DEFAULT_SETTINGS, screenStyle } from '../screenStyle';
+import { DEFAULT_SETTINGS, type Scale, screenStyle } from '../screenStyle';
 import type { Theme } from '../stores/ui';
 
 export interface Panel {
@@ -24,11 +24,11 @@ export const PANELS: readonly { readonly metric: Metric; readonly label: string 
   { metric: 'cos', label: 'cos(w, w*)' },
 ];
 
-export function explorePanels(input: FigureInput, theme: Theme, width: number, height: number): Panel[] {
+export function explorePanels(input: FigureInput, theme: Theme, width: number, height: number, xScale: Scale = 'linear'): Panel[] {
   return PANELS.map(({ metric, label }) => {
     try {
       // Small panels: the view heads each one, so the figure draws no title of its own.
-      const style = { ...screenStyle({ ...DEFAULT_SETTINGS, metric }, theme, width, height), showTitle: false };
+      const style = { ...screenStyle({ ...DEFAULT_SETTINGS, metric, xScale }, theme, width, height), showTitle: false };
       const figure = buildFigure('trajectories', [input], style);
       return { metric, label, option: figure.option, mean: figure.series.find((s) => s.yLabel === `${metric}_mean`) ?? null };
     } catch (err) {

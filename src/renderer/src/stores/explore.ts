@@ -1,9 +1,9 @@
 /**
  * Explore mode's experiments (issue 14 part 4). A change of the sliders waits DEBOUNCE_MS for the
- * next one, then the experiment of the previous values is cancelled (LabApi cancel) and a preview
- * experiment of the new ones submitted, tagged EXPLORE_TAG so that the history does not show it.
- * A superseded experiment is deleted once it has stopped; the latest stays until the next change
- * (or the next session's first visit). "Save" drops the tag and names it: an ordinary experiment.
+ * next one, then a preview experiment of the new values is submitted, tagged EXPLORE_TAG so that the
+ * history does not show it, and the one it supersedes is cancelled (LabApi cancel) unless it is
+ * about to end on its own (RESTART_MS). A superseded experiment is deleted once it has stopped; the
+ * latest stays until the next change (or the next session's first visit). "Save" drops the tag and names it: an ordinary experiment.
  * "Run exact" saves it and queues its exact re-run with the same seed. The store outlives the
  * view, so leaving explore mode and coming back finds the same values and drawing.
  */
@@ -18,6 +18,14 @@ import { useFiguresStore } from './figures';
 /** Quiet time after a slider's last move before the experiment is run: drags send many events. */
 export const DEBOUNCE_MS = 120;
 
+/**
+ * Cancelling a job that is running replaces its engine process, which took 0.7–1.2 s on `w2s serve`
+ * here (BENCHMARKS.md, explore), while the rest of an explore run takes 0.1–0.4 s. A superseded run
+ * expected to end sooner than this is left to finish (queued jobs behind it wait that long) and is
+ * deleted then; a longer one, or one still waiting in the queue, is cancelled.
+ */
+export const RESTART_MS = 600;
+
 type Status = LabOutput<'getExperiment'>['status'];
 const LIVE: readonly Status[] = ['queued', 'running'];
 
@@ -28,6 +36,8 @@ export interface ExploreRun {
   readonly params: ExploreParams;
   /** When that change was made (performance.now()), to time the redraw. */
   readonly changedAt: number;
+  /** When it was submitted (performance.now()), to judge how much of it is left. */
+  readonly submittedAt: number;
   status: Status;
   saved: boolean;
 }
@@ -69,9 +79,18 @@ export const useExploreStore = defineStore('explore', () => {
     await lab.deleteExperiment({ id }).catch(() => undefined);
   }
 
-  /** Cancel an experiment no longer wanted, dropping its queued runs so that the next one starts at once. */
+  /** The time a live run still needs, from its progress so far (0 when just submitted: explore runs are short). */
+  function remainingMs(run: ExploreRun): number {
+    const age = performance.now() - run.submittedAt;
+    const fraction = experiments.progress[run.id]?.fraction ?? 0;
+    if (fraction <= 0) return age < RESTART_MS ? 0 : Infinity;
+    return (age * (1 - fraction)) / fraction;
+  }
+
+  /** Cancel an experiment no longer wanted, unless it ends sooner than cancelling would cost. */
   async function cancel(run: ExploreRun): Promise<void> {
-    if (!run.saved && !stopped.has(run.id) && LIVE.includes(run.status)) await lab.cancel({ id: run.id }).catch(() => undefined);
+    if (run.saved || stopped.has(run.id) || !LIVE.includes(run.status) || remainingMs(run) < RESTART_MS) return;
+    await lab.cancel({ id: run.id }).catch(() => undefined);
   }
 
   /** Delete a superseded experiment now if it has stopped, else when its terminal event comes. */
@@ -87,9 +106,11 @@ export const useExploreStore = defineStore('explore', () => {
     if (previous !== null) await cancel(previous);
     // Deleted only after the next one exists: the store gives a new experiment the highest id + 1,
     // and an id used twice would let the old one's late events pass for the new one's.
+    performance.mark(`w2s:explore:launch:${change}`); // read by the explore benchmark, as the marks below
     const { id } = await lab.submit({ spec: exploreSpec(values), name: exploreName(values), tags: [EXPLORE_TAG] });
+    performance.mark(`w2s:explore:submitted:${change}`);
     if (previous !== null) await discard(previous);
-    current.value = { id, change, params: values, changedAt: at, status: 'running', saved: false };
+    current.value = { id, change, params: values, changedAt: at, submittedAt: performance.now(), status: 'running', saved: false };
     error.value = null;
     const status = stopped.get(id);
     if (status !== undefined) await settle(id, status);
@@ -102,7 +123,8 @@ export const useExploreStore = defineStore('explore', () => {
     const run = current.value;
     if (run === null || run.id !== id) return;
     run.status = status;
-    await figures.load(id, true);
+    performance.mark(`w2s:explore:stopped:${run.change}`);
+    await figures.load(id, true); // marks w2s:loaded:<id> when the series are in
   }
 
   function subscribe(): void {
@@ -119,6 +141,7 @@ export const useExploreStore = defineStore('explore', () => {
     params.value = { ...params.value, ...next };
     changes.value++;
     changedAt = performance.now();
+    performance.mark(`w2s:explore:change:${changes.value}`);
     clearTimeout(timer);
     const mine = changes.value;
     const values = params.value;
