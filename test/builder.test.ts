@@ -223,7 +223,7 @@ describe('errorsByField', () => {
 describe('size of the experiment', () => {
   it('is the grid of initial norms × teacher accuracies, each run by every teacher, the ceiling and every learning rate', () => {
     const figure2 = formFromSpec(PRESETS[2].spec);
-    expect(formSize(figure2)).toEqual({ norms: 4, accuracies: 5, cells: 20, runs: 20 * 101 * 7, samples: 20 * 101 * 7 * 1000 * 10_000 });
+    expect(formSize(figure2)).toEqual({ norms: 4, accuracies: 5, cells: 20, runs: 20 * 101 * 7, samples: 20 * 101 * 7 * 1000 * 10_000, steps: 20 * 101 * 7 * 1000 });
     const figure3 = formSize(formFromSpec(PRESETS[3].spec));
     expect(figure3.cells).toBe(1);
     expect(figure3.samples).toBe(7.07e8);
