@@ -50,6 +50,8 @@ export interface ExploreResult {
   /** Experiments launched per drag (1 when the debounce collapses it). */
   readonly dragLaunches: number[];
   readonly superseding: Stages[];
+  /** How many of the superseded runs the store cancelled (the others it left to finish). */
+  readonly supersededCancelled: number;
   /** The lab alone: submit → done of the next explore run (T = 1 000) after cancelling a running T = 10 000 one, and after letting it finish. */
   readonly afterCancelMs: number[];
   readonly afterFinishMs: number[];
@@ -188,7 +190,8 @@ export async function benchExplore(changes: number): Promise<ExploreResult> {
       await drawn(page, n);
       superseding.push(await stages(page, n));
     }
-    return { workers, single, drag, dragLaunches, superseding, ...(await cancelCost(Math.max(3, Math.round(changes / 2)))) };
+    const supersededCancelled = await page.evaluate(() => performance.getEntriesByType('mark').filter((m) => m.name.startsWith('w2s:explore:cancel:')).length);
+    return { workers, single, drag, dragLaunches, superseding, supersededCancelled, ...(await cancelCost(Math.max(3, Math.round(changes / 2)))) };
   } finally {
     await browser.close();
     server?.kill('SIGTERM');
@@ -211,6 +214,7 @@ export function reportExplore(r: ExploreResult): void {
   line('a drag (5 moves 40 ms apart), from the last', r.drag);
   console.log(`  experiments launched per drag: ${r.dragLaunches.join(', ')}`);
   line('a change while the last run still runs', r.superseding);
+  console.log(`  superseded runs cancelled: ${r.supersededCancelled} of ${r.superseding.length} (the others were left to finish)`);
   const spread = (xs: number[]) => `${ms(median(xs))} median of ${xs.length} (range ${ms(Math.min(...xs))}–${ms(Math.max(...xs))})`;
   console.log(`  the lab alone, the next explore run (T = 1 000) after a running one (T = 10 000) is cancelled: ${spread(r.afterCancelMs)}`);
   console.log(`                                                          … is left to finish: ${spread(r.afterFinishMs)}`);

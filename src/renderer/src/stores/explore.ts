@@ -19,12 +19,12 @@ import { useFiguresStore } from './figures';
 export const DEBOUNCE_MS = 120;
 
 /**
- * Cancelling a job that is running replaces its engine process, which took 0.7–1.2 s on `w2s serve`
- * here (BENCHMARKS.md, explore), while the rest of an explore run takes 0.1–0.4 s. A superseded run
- * expected to end sooner than this is left to finish (queued jobs behind it wait that long) and is
- * deleted then; a longer one, or one still waiting in the queue, is cancelled.
+ * Cancelling a job that is running replaces its engine process: the next run waited 0.5–1.5 s for
+ * it on `w2s serve` here (BENCHMARKS.md, explore), against 0.1–0.5 s for the rest of an explore
+ * run. A superseded run expected to end sooner than this is left to finish (the next one's jobs
+ * queue behind it) and is deleted then; a longer one, or one still waiting in the queue, is cancelled.
  */
-export const RESTART_MS = 600;
+export const RESTART_MS = 1000;
 
 type Status = LabOutput<'getExperiment'>['status'];
 const LIVE: readonly Status[] = ['queued', 'running'];
@@ -90,6 +90,7 @@ export const useExploreStore = defineStore('explore', () => {
   /** Cancel an experiment no longer wanted, unless it ends sooner than cancelling would cost. */
   async function cancel(run: ExploreRun): Promise<void> {
     if (run.saved || stopped.has(run.id) || !LIVE.includes(run.status) || remainingMs(run) < RESTART_MS) return;
+    performance.mark(`w2s:explore:cancel:${run.change}`);
     await lab.cancel({ id: run.id }).catch(() => undefined);
   }
 
