@@ -122,7 +122,8 @@ describe('the preview path and explore mode in Chromium against w2s serve', () =
     await doneStatus();
     expect(await page.getByTestId('experiment-preview').count()).toBe(0);
     expect(await page.getByTestId('experiment-run-exact').count()).toBe(0);
-    expect(await page.locator('.view-head .small').textContent()).toMatch(new RegExp(`seed 31 .*duplicated from #${preview}`, 's'));
+    // The header fills in when the experiment's detail has loaded.
+    await expect.poll(() => page.locator('.view-head .small').textContent(), { timeout: 10_000 }).toMatch(new RegExp(`seed 31 .*duplicated from #${preview}`, 's'));
     await page.getByTestId('compare-with-origin').click();
     await page.waitForURL(new RegExp(`#/compare/${preview},${exact}$`));
     await page.locator('[data-testid="chart-compare"][data-drawn="true"]').waitFor({ timeout: 15_000 });
