@@ -52,7 +52,7 @@ describe('the sliders and the experiment they describe', () => {
     }
   });
 
-  it('every corner of the sliders makes a spec the engine runs on the preview path, with 20 teachers and at most 250 points a run', () => {
+  it('every corner of the sliders makes a spec the engine runs on the preview path, with 20 teachers and at most EXPLORE_POINTS points a run, every step up to T = 1 000', () => {
     const corners: ExploreParams[] = [DEFAULT_PARAMS];
     for (const end of ['min', 'max'] as const) corners.push({ ...DEFAULT_PARAMS, ...Object.fromEntries(SLIDERS.map((d) => [d.key, d[end]])) });
     for (const params of corners) {
@@ -63,6 +63,7 @@ describe('the sliders and the experiment they describe', () => {
       expect(runKeys(spec)).toHaveLength(EXPLORE_TEACHERS);
       expect(spec.sft.steps).toBe(params.steps);
       expect(recordedLength(spec.sft.steps, spec.sft.recordEvery)).toBeLessThanOrEqual(EXPLORE_POINTS + 1);
+      if (params.steps <= EXPLORE_POINTS) expect(spec.sft.recordEvery).toBe(1);
     }
   });
 

@@ -9,8 +9,12 @@ import type { TheoryInput } from '../composables/useTheory';
 
 /** About 20 teachers: enough for a mean and a band, few enough to answer within a second. */
 export const EXPLORE_TEACHERS = 20;
-/** At most this many stored points per run: the drawing needs no more, and fewer travel faster. */
-export const EXPLORE_POINTS = 250;
+/**
+ * At most this many stored points per run: every step up to T = 1 000 (the peaks, which early
+ * stopping picks, come within the first tens of steps), fewer for longer runs so that an
+ * experiment's series stay about a megabyte and travel in a few tens of milliseconds.
+ */
+export const EXPLORE_POINTS = 1000;
 
 /**
  * Whether the engine's spec has `teachers.kappa` (κ = cos(w⊥, w_T⊥) of the drawn teachers). It has
