@@ -60,7 +60,6 @@ export const useExploreStore = defineStore('explore', () => {
   /** Superseded ids: deleted once stopped. Ids seen stopping, with how: the event may come before submit's reply. */
   const doomed = new Set<number>();
   const stopped = new Map<number, Status>();
-  let changedAt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let chain: Promise<void> = Promise.resolve();
   let subscribed = false;
@@ -141,12 +140,11 @@ export const useExploreStore = defineStore('explore', () => {
   function change(next: Partial<ExploreParams>): void {
     params.value = { ...params.value, ...next };
     changes.value++;
-    changedAt = performance.now();
+    const at = performance.now();
     performance.mark(`w2s:explore:change:${changes.value}`);
     clearTimeout(timer);
     const mine = changes.value;
     const values = params.value;
-    const at = changedAt;
     timer = setTimeout(() => {
       chain = chain.then(() => launch(mine, values, at)).catch((e) => report('Running the explore experiment', e));
     }, DEBOUNCE_MS);
