@@ -6,7 +6,7 @@
  * repetitions; ratios measured side by side in the same run. `--quick` scales the Figure 1 workload
  * down to 10 teachers and the fresh processes to 4 (and says so).
  *
- * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, preview-step,
+ * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, explore, preview-step,
  * figure1-preview, figure2-preview (the default: all of these), and figure1-exact (the Figure 1
  * preset on the exact path, ~5 minutes: only when asked for).
  */
@@ -24,13 +24,14 @@ import { RunStore } from '../src/backend/store/store';
 import { slurmUnavailable } from '../test/helpers/slurm';
 import { benchCluster, reportCluster } from './cluster';
 import { benchDashboard, reportDashboard } from './dashboard';
+import { benchExplore, reportExplore } from './explore';
 import { benchFreshKernel, reportFreshKernel } from './freshKernel';
 import { benchPresetCli, benchPresetPool, benchPreviewStep, presetSpec } from './preview';
 
 const quick = process.argv.includes('--quick');
-/** `--only reduced,dense,peer,figure1,store,dashboard,cluster`: run some sections (all by default). */
+/** `--only reduced,dense,peer,figure1,store,dashboard,explore,cluster`: run some sections (all by default). */
 const onlyIndex = process.argv.indexOf('--only');
-const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview']);
+const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'explore', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview']);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -268,6 +269,12 @@ async function main(): Promise<void> {
     const dashboard = await benchDashboard(quick ? 3 : 5);
     results.dashboard = dashboard;
     reportDashboard(dashboard);
+  }
+
+  if (sections.has('explore')) {
+    const explore = await benchExplore(quick ? 5 : 9);
+    results.explore = explore;
+    reportExplore(explore);
   }
 
   if (sections.has('cluster')) {

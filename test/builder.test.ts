@@ -3,10 +3,10 @@ import { defaultBatchSize, logspace, parseSpec } from '../src/engine/spec';
 import { errorsByField, FIELD_IDS, FIELDS, SECTIONS, visibleFields } from '../src/renderer/src/builder/fields';
 import { checkForm, specFromForm } from '../src/renderer/src/builder/formToSpec';
 import { importSpec, specJson } from '../src/renderer/src/builder/json';
-import { withChoice, withSetup } from '../src/renderer/src/builder/model';
+import { ENGINE_PATHS, EXACT_PATHS, withChoice, withPreview, withSetup } from '../src/renderer/src/builder/model';
 import { formSize } from '../src/renderer/src/builder/size';
 import { defaultForm, formFromSpec } from '../src/renderer/src/builder/specToForm';
-import { basisText, formatCount, formatDuration, timeText } from '../src/renderer/src/builder/format';
+import { basisText, choiceTimeText, formatCount, formatDuration, timeText } from '../src/renderer/src/builder/format';
 import { logspaceText, parseNumber, parseNumberList } from '../src/renderer/src/builder/parse';
 import { PRESETS } from '../src/renderer/src/presets';
 
@@ -223,7 +223,7 @@ describe('errorsByField', () => {
 describe('size of the experiment', () => {
   it('is the grid of initial norms × teacher accuracies, each run by every teacher, the ceiling and every learning rate', () => {
     const figure2 = formFromSpec(PRESETS[2].spec);
-    expect(formSize(figure2)).toEqual({ norms: 4, accuracies: 5, cells: 20, runs: 20 * 101 * 7, samples: 20 * 101 * 7 * 1000 * 10_000 });
+    expect(formSize(figure2)).toEqual({ norms: 4, accuracies: 5, cells: 20, runs: 20 * 101 * 7, samples: 20 * 101 * 7 * 1000 * 10_000, steps: 20 * 101 * 7 * 1000 });
     const figure3 = formSize(formFromSpec(PRESETS[3].spec));
     expect(figure3.cells).toBe(1);
     expect(figure3.samples).toBe(7.07e8);
@@ -284,9 +284,48 @@ describe('formatting', () => {
     expect(timeText(true, false, null)).toBe('estimating…');
     expect(timeText(true, false, { ...reply, ok: false })).toBe('—');
     expect(timeText(true, false, { ...reply, expectedSeconds: null })).toBe('not measured yet');
+    // Short times in tenths of a second, so that two small estimates can be told apart.
+    expect(timeText(true, false, { ...reply, expectedSeconds: 0.24 })).toBe('about 0.2 s');
+    expect(timeText(true, false, { ...reply, expectedSeconds: 0.01 })).toBe('under 0.1 s');
+    expect(timeText(true, false, { ...reply, expectedSeconds: 9.96 })).toBe('about 10 s');
     expect(basisText(null, reply)).toBe('Calibration probe just run (reduced path).');
     expect(basisText(null, { ...reply, estimateBasis: '' })).toBe('');
     expect(basisText(null, null)).toBe('');
     expect(basisText('connection refused', reply)).toBe('Could not reach the lab for a time estimate: connection refused');
+  });
+});
+
+describe('Preview or Exact', () => {
+  it("offers every path the engine's schema has: preview on one side, the exact ones in the select", () => {
+    const refusal = errorsOf({ engine: { path: 'nowhere' } })[0];
+    expect(refusal).toMatch(/^engine\.path: /);
+    expect([...refusal.matchAll(/'(\w+)'/g)].map((m) => m[1]).filter((w) => w !== 'nowhere').sort()).toEqual([...ENGINE_PATHS].sort());
+    for (const path of ENGINE_PATHS) expect(parsed({ engine: { path } }).engine.path).toBe(path);
+    expect(new Set([...EXACT_PATHS, 'preview'])).toEqual(new Set(ENGINE_PATHS));
+    const select = FIELDS.find((f) => f.id === 'engine.path');
+    expect(select?.input.type === 'select' ? select.input.options.map((o) => o.value) : []).toEqual([...EXACT_PATHS]);
+  });
+
+  it('a preview spec loads as a preview form (the select hidden) and goes back to auto on Exact', () => {
+    const form = formFromSpec({ engine: { path: 'preview' } });
+    expect(form['engine.path']).toBe('preview');
+    expect(checkForm(form).valid?.engine.path).toBe('preview');
+    expect(visibleFields(form, 'engine')).toEqual([]);
+    const exact = withPreview(form, false);
+    expect(exact['engine.path']).toBe('auto');
+    expect(visibleFields(exact, 'engine').map((f) => f.id)).toEqual(['engine.path']);
+    expect(withPreview(exact, true)['engine.path']).toBe('preview');
+    // A forced exact path stays when Exact is chosen again.
+    const dense = { ...defaultForm(), 'engine.path': 'dense' as const };
+    expect(withPreview(dense, false)).toBe(dense);
+  });
+
+  it("says each side's time, or why it has none", () => {
+    expect(choiceTimeText(null)).toBe('estimating…');
+    expect(choiceTimeText({ path: 'preview', refused: [], expectedSeconds: 2.4 })).toBe('about 2.4 s');
+    expect(choiceTimeText({ path: 'reduced', refused: [], expectedSeconds: 270 })).toBe('about 4 min 30 s');
+    expect(choiceTimeText({ path: 'reduced', refused: [], expectedSeconds: null })).toBe('not measured yet');
+    expect(choiceTimeText({ path: null, refused: ['sft.batchSize: must be ≥ 100'], expectedSeconds: null })).toBe('not available');
+    expect(choiceTimeText({ path: null, refused: [], expectedSeconds: null })).toBe('—');
   });
 });

@@ -5,6 +5,7 @@
  * settings give the same bytes from either.
  */
 import { selectLearningRate } from '../engine/selection';
+import { resolvePath } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
 import { buildFigure, defaultStyle, figureLayout } from '../charts/index';
 import type { FigureInput, FigureKind, FigureStyle, PanelLayout, SeriesBundle } from '../charts/types';
@@ -133,7 +134,7 @@ export async function exportExperimentFigure(
   const inputs = ids.map((id) => loadFigureInput(store, id, kind === 'trajectories' && settings.runs === 'perLearningRate' ? 'all' : 'selected'));
   const fileName = exportFileName(ids, kind, format);
   if (format === 'json') {
-    const experiments = inputs.map((i) => ({ id: i.id, seed: i.seed, spec: i.spec }));
+    const experiments = inputs.map((i) => ({ id: i.id, seed: i.seed, path: resolvePath(i.spec), spec: i.spec }));
     return { fileName, mime: MIME.json, content: sidecarJson({ experiments, kind, settings, format: request.describes ?? format, appVersion: APP_VERSION }) };
   }
   const layout = figureLayout(kind, inputs, exportStyle(settings));

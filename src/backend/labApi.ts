@@ -3,7 +3,7 @@
  * `handle(method, input)`: the input is validated here, and so is the output before it leaves.
  */
 import { runKeys, samplesToDraw } from '../engine/experiment';
-import { parseSpec } from '../engine/spec';
+import { parseSpec, resolvePath } from '../engine/spec';
 import { theory } from '../engine/theory';
 import {
   isLabMethod,
@@ -22,6 +22,7 @@ import { SlurmError } from './cluster/slurm';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import type { Lab } from './lab';
 import { exportParquet, parquetFileName } from './parquet';
+import { pathChoices } from './pathChoices';
 import type { ExperimentRecord } from './store/store';
 
 function parameters(e: ExperimentRecord): Record<string, unknown> {
@@ -56,6 +57,7 @@ export function experimentListItem(e: ExperimentRecord) {
     parameters: parameters(e),
     fractionImproved: e.summary === null || !Number.isFinite(e.summary.fractionImproved) ? null : e.summary.fractionImproved,
     gainMean: e.summary === null || !Number.isFinite(e.summary.gainMean) ? null : e.summary.gainMean,
+    path: resolvePath(e.spec),
   };
 }
 
@@ -98,23 +100,30 @@ export class LabApiService {
         return seriesBundle(id, which === 'selected' ? loadSelectedBlock(store, e) : store.loadSeriesBlock(id));
       },
       checkSpec: async ({ spec }) => {
+        const choices = await pathChoices(spec, (s) => calibration.estimate(s, workers));
         const r = parseSpec(spec);
-        if (!r.ok) return { ok: false, errors: r.errors, spec: null, runs: 0, samples: 0, expectedSeconds: null, estimateBasis: 'the spec has errors' };
-        const estimate = await calibration.estimate(r.spec, workers);
+        if (!r.ok) return { ok: false, errors: r.errors, spec: null, runs: 0, samples: 0, expectedSeconds: null, estimateBasis: 'the spec has errors', choices };
+        // The spec itself is one of the two sides: its estimate is that side's.
+        const mine = resolvePath(r.spec) === 'preview' ? choices.preview : choices.exact;
         return {
           ok: true,
           errors: [],
           spec: r.spec as unknown as Record<string, unknown>,
           runs: runKeys(r.spec).length,
           samples: samplesToDraw(r.spec),
-          expectedSeconds: estimate.seconds,
-          estimateBasis: estimate.basis,
+          expectedSeconds: mine.expectedSeconds,
+          estimateBasis: mine.estimateBasis,
+          choices,
         };
       },
-      submit: ({ spec, name }) => {
+      submit: ({ spec, name, duplicatedFrom, tags }) => {
         const r = parseSpec(spec);
         if (!r.ok) throw new LabRequestError(400, `invalid spec: ${r.errors.join('; ')}`);
-        return { id: lab.submit(r.spec, { name }) };
+        if (duplicatedFrom !== undefined && store.getExperiment(duplicatedFrom) === null) throw new LabRequestError(404, `submit: duplicatedFrom: no experiment ${duplicatedFrom}`);
+        const id = lab.submit(r.spec, { name, duplicatedFrom });
+        // In the same turn as the submit: no list request is answered before the tags are stored.
+        if (tags !== undefined && tags.length > 0) store.setTags(id, tags);
+        return { id };
       },
       cancel: ({ id }) => {
         experiment(id);

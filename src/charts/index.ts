@@ -5,6 +5,7 @@
 import { compare } from './compare';
 import { gains, gainsLayout } from './gains';
 import { heatmap } from './heatmap';
+import { markPreview } from './previewMark';
 import { accuracyDegenerate, gainVsAccuracy, gainVsKappa, gainVsStartCos } from './scatter';
 import { theoryFigure } from './theoryFigure';
 import { trajectories, trajectoriesLayout } from './trajectories';
@@ -14,8 +15,12 @@ export { defaultStyle, PALETTES, themeColors } from './style';
 export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, theoryFigure, trajectories };
 export * from './types';
 
-/** Build figure `kind`: `compare` takes 1–8 inputs, every other kind the first input. */
+/** Build figure `kind`: `compare` takes 1–8 inputs, every other kind the first input. A drawn title says "preview" for preview-path results. */
 export function buildFigure(kind: FigureKind, inputs: FigureInput[], style: FigureStyle): Figure {
+  return markPreview(buildKind(kind, inputs, style), kind === 'compare' ? inputs : inputs.slice(0, 1), style);
+}
+
+function buildKind(kind: FigureKind, inputs: FigureInput[], style: FigureStyle): Figure {
   if (inputs.length === 0) throw new Error(`figure '${kind}' needs an experiment`);
   const first = inputs[0];
   switch (kind) {

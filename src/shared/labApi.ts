@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ExportFileSchema, ExportRequestSchema } from './figureExport';
 
 const id = z.number().int().positive();
+const tag = z.string().min(1).max(64);
 
 /** The tables of an experiment's data export: every stored point, and one row per teacher. */
 export const DATA_TABLES = ['series', 'teachers'] as const;
@@ -16,6 +17,9 @@ export type DataTable = (typeof DATA_TABLES)[number];
 export const RunKeySchema = z.object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) }).strict();
 
 export const ExperimentStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+
+/** The engine path an experiment runs on (engine.path resolved: 'auto' never takes preview). */
+export const EnginePathSchema = z.enum(['reduced', 'preview', 'projected', 'dense']);
 
 /** One row of the run history. */
 export const ExperimentListItemSchema = z.object({
@@ -32,6 +36,8 @@ export const ExperimentListItemSchema = z.object({
   parameters: z.record(z.string(), z.unknown()),
   fractionImproved: z.number().nullable(),
   gainMean: z.number().nullable(),
+  /** Where its results come from: 'preview' is the O(1) approximation (docs/preview.md). */
+  path: EnginePathSchema,
 });
 
 /** A whole experiment: its spec and summary as stored (validated when written). */
@@ -108,6 +114,18 @@ const TheoryInputSchema = z
   })
   .strict();
 
+/**
+ * One side of the builder's Preview / Exact choice: the spec with only engine.path changed, the
+ * path it would run on, why the engine refuses it (its own messages, each naming its field; empty
+ * when it runs) and its time estimate.
+ */
+export const PathChoiceSchema = z.object({
+  path: EnginePathSchema.nullable(),
+  refused: z.array(z.string()),
+  expectedSeconds: z.number().nullable(),
+  estimateBasis: z.string(),
+});
+
 const nothing = z.object({}).strict();
 const byId = z.object({ id }).strict();
 const ok = z.object({ ok: z.literal(true) });
@@ -137,14 +155,23 @@ export const LAB_METHODS = {
       /** From this machine's last benchmark; null when none is on record. */
       expectedSeconds: z.number().nullable(),
       estimateBasis: z.string(),
+      /** The same spec on the preview path and on an exact one ('auto' unless an exact path is forced). */
+      choices: z.object({ preview: PathChoiceSchema, exact: PathChoiceSchema }),
     }),
   },
-  submit: { input: z.object({ spec: z.unknown(), name: z.string().max(200).optional() }).strict(), output: z.object({ id }) },
+  /**
+   * `duplicatedFrom`: the experiment this one re-runs (e.g. a preview's exact re-run), kept as its
+   * provenance. `tags` are stored with it before anyone can list it (explore mode's runs are tagged).
+   */
+  submit: {
+    input: z.object({ spec: z.unknown(), name: z.string().max(200).optional(), duplicatedFrom: id.optional(), tags: z.array(tag).max(64).optional() }).strict(),
+    output: z.object({ id }),
+  },
   cancel: { input: byId, output: ok },
   resume: { input: byId, output: ok },
   rename: { input: z.object({ id, name: z.string().min(1).max(200) }).strict(), output: ok },
   setNotes: { input: z.object({ id, notes: z.string().max(100_000) }).strict(), output: ok },
-  setTags: { input: z.object({ id, tags: z.array(z.string().min(1).max(64)).max(64) }).strict(), output: ok },
+  setTags: { input: z.object({ id, tags: z.array(tag).max(64) }).strict(), output: ok },
   deleteExperiment: { input: byId, output: ok },
   duplicateSpec: { input: byId, output: z.object({ spec: z.record(z.string(), z.unknown()) }) },
   /** Every Slurm sweep in the history with its tasks' states as last collected (Slurm is not asked). */

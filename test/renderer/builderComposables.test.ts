@@ -29,8 +29,18 @@ async function flush(): Promise<void> {
   await nextTick();
 }
 
-function reply(runs: number, expectedSeconds: number | null): Reply {
-  return { ok: true, errors: [], spec: null, runs, samples: runs * 1000, expectedSeconds, estimateBasis: 'calibration probe just run' };
+function reply(runs: number, expectedSeconds: number | null, previewSeconds: number | null = null): Reply {
+  const side = (path: 'reduced' | 'preview', seconds: number | null) => ({ path, refused: [], expectedSeconds: seconds, estimateBasis: 'calibration probe just run' });
+  return {
+    ok: true,
+    errors: [],
+    spec: null,
+    runs,
+    samples: runs * 1000,
+    expectedSeconds,
+    estimateBasis: 'calibration probe just run',
+    choices: { preview: side('preview', previewSeconds), exact: side('reduced', expectedSeconds) },
+  };
 }
 
 /** A checkSpec whose replies the test hands out, in any order. */
@@ -99,11 +109,14 @@ describe('useEstimate', () => {
     expect(pending[1].spec).toEqual(c.check.value.spec);
 
     // The newer reply arrives first; the older one, arriving late, is dropped.
-    pending[1].settle(reply(63, 42));
+    pending[1].settle(reply(63, 42, 0.5));
     await flush();
-    pending[0].settle(reply(707, 1000));
+    pending[0].settle(reply(707, 1000, 9));
     await flush();
     expect(e.runs.value).toBe(63);
+    // Both sides of the Preview / Exact choice come from the same, newest reply.
+    expect(e.choices.value?.preview.expectedSeconds).toBe(0.5);
+    expect(e.choices.value?.exact.expectedSeconds).toBe(42);
     expect(e.samples.value).toBe(63_000);
     expect(e.time.value).toBe('about 42 s');
     expect(e.basis.value).toBe('Calibration probe just run.');

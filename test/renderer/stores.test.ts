@@ -155,6 +155,7 @@ describe('view logic', () => {
       { view: 'compare', ids: [3, 1, 2] },
       { view: 'theory' },
       { view: 'theory', id: 2 },
+      { view: 'explore' },
     ];
     for (const r of routes) expect(parseRoute(routeHash(r))).toEqual(r);
     expect(parseRoute('#/experiment/abc')).toEqual({ view: 'history' });
@@ -165,10 +166,12 @@ describe('view logic', () => {
     const { filterAndSort } = await import('../../src/renderer/src/stores/experiments');
     const row = (id: number, name: string, gainMean: number | null, tags: string[] = []) => ({
       id, name, setup: 'random-teacher', status: 'done' as const, createdAt: `2026-11-${10 + id}T00:00:00Z`, finishedAt: null,
-      tags, notes: '', seed: id, parameters: {}, fractionImproved: null, gainMean,
+      tags, notes: '', seed: id, parameters: {}, fractionImproved: null, gainMean, path: 'reduced' as const,
     });
     const rows = [row(1, 'Figure 1 norms', 0.02, ['paper']), row(2, 'quick look', -0.01), row(3, 'Figure 2 grid', null, ['paper']), row(4, 'figure 1 again', 0.05)];
     expect(filterAndSort(rows, 'figure paper', 'id', false).map((r) => r.id)).toEqual([1, 3]);
+    // The path is searchable: 'preview' finds the preview experiments.
+    expect(filterAndSort([...rows, { ...row(5, 'fast look', 0.01), path: 'preview' as const }], 'preview', 'id', false).map((r) => r.id)).toEqual([5]);
     const byGain = filterAndSort(rows, '', 'gainMean', true);
     expect(byGain.map((r) => r.id)).toEqual([4, 1, 2, 3]);
     expect(new Set(filterAndSort(rows, '', 'name', false))).toEqual(new Set(rows));

@@ -32,6 +32,8 @@ export interface SidecarExperiment {
   readonly id: number;
   readonly seed: number;
   readonly spec: unknown;
+  /** The engine path its results come from ('preview': the O(1) approximation, docs/preview.md). */
+  readonly path?: string;
 }
 
 export interface SidecarInput {
@@ -56,7 +58,7 @@ export function sidecarJson(input: SidecarInput): string {
     appVersion: input.appVersion ?? APP_VERSION,
     createdAt: input.createdAt,
     figure: { kind: input.kind, format: input.format, style: input.style, settings: input.settings },
-    experiments: input.experiments.map((e) => ({ id: e.id, seed: e.seed, specHash: specHash(e.spec), spec: e.spec })),
+    experiments: input.experiments.map((e) => ({ id: e.id, seed: e.seed, path: e.path, specHash: specHash(e.spec), spec: e.spec })),
   };
   return JSON.stringify(JSON.parse(canonicalJson(doc)), null, 2) + '\n';
 }

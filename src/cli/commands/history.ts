@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { experimentListItem } from '../../backend/labApi';
 import type { ExperimentRecord } from '../../backend/store/store';
+import { resolvePath } from '../../engine/spec';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { openStore } from '../session';
 
@@ -14,7 +15,14 @@ function keyParameters(e: ExperimentRecord): string {
   const s = e.spec;
   const student = s.setup === 'random-teacher' ? `student ${s.student.accuracy} × norms ${s.student.norm.join(',')}` : 'pretrained';
   const teachers = s.setup === 'random-teacher' ? `${s.teachers.count} teachers ${s.teachers.accuracy.join(',')}` : `${s.teachers.count} teachers`;
-  return `d=${s.data.d} β=${s.beta} ${student}, ${teachers}, B=${s.sft.batchSize}, T=${s.sft.steps}`;
+  return `d=${s.data.d} β=${s.beta} ${student}, ${teachers}, B=${s.sft.batchSize}, T=${s.sft.steps}, path ${resolvePath(s)}`;
+}
+
+/** What `w2s show` says of a preview experiment: its results are the approximation's, and how to get the exact ones. */
+export function previewLine(e: ExperimentRecord): string | null {
+  return resolvePath(e.spec) === 'preview'
+    ? `preview: results from the preview path (batch sums drawn from their normal law, docs/preview.md), not the exact chain; re-run exactly with the same seed: engine.path 'auto'`
+    : null;
 }
 
 export function listCommand(args: string[]): number {
@@ -52,7 +60,7 @@ export function showCommand(args: string[]): number {
     const counts: Record<string, number> = {};
     for (const r of runs) counts[r.status] = (counts[r.status] ?? 0) + 1;
     if (values.json) {
-      process.stdout.write(`${stringifyReadable({ ...e, runs: counts })}\n`);
+      process.stdout.write(`${stringifyReadable({ ...e, path: resolvePath(e.spec), runs: counts })}\n`);
       return 0;
     }
     const lines = [
@@ -61,6 +69,8 @@ export function showCommand(args: string[]): number {
       `${e.setup}, seed ${e.seed}: ${keyParameters(e)}`,
       `runs: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
     ];
+    const preview = previewLine(e);
+    if (preview !== null) lines.splice(1, 0, preview);
     const failed = runs.filter((r) => r.status === 'failed');
     for (const r of failed.slice(0, 5)) lines.push(`  run cell ${r.key.cell}, teacher ${r.key.teacher}, lr #${r.key.lr} failed: ${r.error ?? 'no message'}`);
     if (failed.length > 5) lines.push(`  … and ${failed.length - 5} more failed runs`);

@@ -14,6 +14,10 @@ export type ScreenSettings = Readonly<
   Pick<ExportSettings, 'metric' | 'band' | 'xScale' | 'yScale' | 'smoothing' | 'thinLines' | 'flow' | 'stopMarkers' | 'heatmapValue' | 'facet' | 'runs' | 'endAtStop'>
 >;
 
+/** A step-axis scale: auto is logarithmic when the early-stopping steps span more than a decade. */
+export type Scale = ScreenSettings['xScale'];
+export const SCALES: readonly Scale[] = ['auto', 'linear', 'log'];
+
 export const DEFAULT_SETTINGS: ScreenSettings = {
   metric: null,
   band: 'std',

@@ -12,6 +12,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { key: 'h', label: 'Run history' },
   { key: 'c', label: 'Compare the selected experiments' },
   { key: 't', label: 'Theory panel' },
+  { key: 'x', label: 'Explore: sliders that re-run a preview' },
   { key: 'e', label: 'Export the figure on screen' },
   { key: '/', label: 'Search the history' },
   { key: 'd', label: 'Light / dark theme' },

@@ -1,4 +1,5 @@
 /** The fields in which experiments' specs differ: what a comparison table shows. */
+import { type ExperimentSpec, resolvePath } from '../../engine/spec';
 
 /** A spec flattened to dotted paths; arrays are leaves (they are compared whole). */
 export function flatten(value: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
@@ -19,4 +20,19 @@ export function differingFields(specs: readonly unknown[]): { path: string; valu
   return paths
     .map((path) => ({ path, values: flat.map((f) => f[path]) }))
     .filter(({ values }) => values.some((v) => !same(v, values[0])));
+}
+
+/** How a comparison labels an experiment's path: 'preview', or 'exact (reduced)' with the path 'auto' took. */
+export function pathLabel(spec: ExperimentSpec): string {
+  return spec.engine.path === 'preview' ? 'preview' : `exact (${resolvePath(spec)})`;
+}
+
+/**
+ * True when the specs are one experiment run both ways: some on the preview path, some exact, and
+ * nothing else differs (the seed included), so the comparison shows the preview's error alone.
+ */
+export function onlyPathDiffers(specs: readonly ExperimentSpec[]): boolean {
+  const diff = differingFields(specs);
+  const previews = specs.filter((s) => s.engine.path === 'preview').length;
+  return previews > 0 && previews < specs.length && diff.length === 1 && diff[0].path === 'engine.path';
 }

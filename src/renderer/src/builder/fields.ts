@@ -7,7 +7,7 @@ import {
   type BuilderForm,
   type ChoiceKey,
   EARLY_STOPPING,
-  ENGINE_PATHS,
+  EXACT_PATHS,
   GROUND_TRUTH_KINDS,
   LAWS,
   SETUPS,
@@ -47,14 +47,15 @@ export interface FieldDef {
   readonly applies?: (form: BuilderForm) => boolean;
 }
 
+// The engine comes second: Preview or Exact decides how long the rest takes, so it shows on the first screen.
 export const SECTIONS: readonly { readonly id: SectionId; readonly title: string }[] = [
   { id: 'setup', title: 'Setup & seed' },
+  { id: 'engine', title: 'Engine: preview or exact' },
   { id: 'data', title: 'Data' },
   { id: 'student', title: 'Student' },
   { id: 'teachers', title: 'Teachers' },
   { id: 'pretrain', title: 'Pretraining' },
   { id: 'sft', title: 'SFT' },
-  { id: 'engine', title: 'Engine' },
 ];
 
 const options = (values: readonly string[], labels: Record<string, string> = {}): Option[] => values.map((value) => ({ value, label: labels[value] ?? value }));
@@ -158,7 +159,15 @@ const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
     { label: 'Ceiling run', hint: 'Also train on w*’s own labels', input: { type: 'checkbox', key: 'sft.ceiling' } },
     { label: 'Record every', hint: 'Steps between stored points', input: { type: 'text', key: 'sft.recordEvery' } },
   ],
-  engine: [{ label: 'Engine path', hint: 'auto: the fastest exact one', input: { type: 'select', key: 'engine.path', options: options(ENGINE_PATHS) } }],
+  // Shown on the Exact side of the Preview / Exact choice (PathChoice.vue) only.
+  engine: [
+    {
+      label: 'Exact engine path',
+      hint: 'auto: the fastest exact one',
+      input: { type: 'select', key: 'engine.path', options: options(EXACT_PATHS) },
+      applies: (form) => form['engine.path'] !== 'preview',
+    },
+  ],
 };
 
 export const FIELDS: readonly FieldDef[] = SECTIONS.flatMap(({ id: section }) => ROWS[section].map((row) => ({ id: row.input.key, section, ...row })));

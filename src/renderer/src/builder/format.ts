@@ -53,6 +53,16 @@ export function formatDuration(seconds: number): string {
   return rest === 0 ? `${d} d` : `${d} d ${rest} h`;
 }
 
+/**
+ * An expected time: 'about 4 min 30 s'; below 10 s in tenths ('about 0.3 s'), so that Preview and
+ * Exact of a small experiment do not both read '< 1 s'.
+ */
+export function estimateText(seconds: number): string {
+  if (!(seconds >= 0)) return '—';
+  if (seconds < 0.05) return 'under 0.1 s';
+  return seconds < 9.95 ? `about ${seconds.toFixed(1)} s` : `about ${formatDuration(seconds)}`;
+}
+
 /** The part of the backend's checkSpec reply that the estimate's time and basis lines read. */
 export interface TimeEstimate {
   readonly ok: boolean;
@@ -69,7 +79,7 @@ export function timeText(valid: boolean, failed: boolean, reply: TimeEstimate | 
   if (failed) return 'the lab did not answer';
   if (reply === null) return 'estimating…';
   if (!reply.ok) return '—';
-  return reply.expectedSeconds === null ? 'not measured yet' : `about ${formatDuration(reply.expectedSeconds)}`;
+  return reply.expectedSeconds === null ? 'not measured yet' : estimateText(reply.expectedSeconds);
 }
 
 /** What the time estimate rests on (the history's measured engine speed or the calibration probe), as a sentence. */
@@ -77,4 +87,19 @@ export function basisText(error: string | null, reply: TimeEstimate | null): str
   if (error !== null) return `Could not reach the lab for a time estimate: ${error}`;
   const basis = reply?.estimateBasis ?? '';
   return basis === '' ? '' : `${basis.charAt(0).toUpperCase()}${basis.slice(1)}.`;
+}
+
+/** One side of the Preview / Exact choice as the backend's checkSpec gives it. */
+export interface PathChoiceEstimate {
+  readonly path: string | null;
+  readonly refused: readonly string[];
+  readonly expectedSeconds: number | null;
+}
+
+/** A side's time: 'about 3 s', or why there is none ('not available' when the engine refuses it for this spec). */
+export function choiceTimeText(choice: PathChoiceEstimate | null): string {
+  if (choice === null) return 'estimating…';
+  if (choice.refused.length > 0) return 'not available';
+  if (choice.path === null) return '—';
+  return choice.expectedSeconds === null ? 'not measured yet' : estimateText(choice.expectedSeconds);
 }

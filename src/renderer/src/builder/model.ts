@@ -71,7 +71,15 @@ export const SPECTRUM_KINDS: readonly SpectrumKind[] = ['isotropic', 'powerLaw',
 export const GROUND_TRUTH_KINDS: readonly GroundTruthKind[] = ['random', 'list'];
 export const EARLY_STOPPING: readonly EarlyStopping[] = ['oracle', 'validation', 'teacher'];
 export const SOFT_LABELS_KINDS: readonly SoftLabelsKind[] = ['off', 'beta'];
-export const ENGINE_PATHS: readonly EnginePath[] = ['auto', 'reduced', 'projected', 'dense'];
+export const ENGINE_PATHS: readonly EnginePath[] = ['auto', 'reduced', 'preview', 'projected', 'dense'];
+/** The exact paths, the engine-path select's choices; 'preview' is the other side of the Preview / Exact choice. */
+export const EXACT_PATHS: readonly EnginePath[] = ENGINE_PATHS.filter((p) => p !== 'preview');
+
+/** The form on the preview path, or back on an exact one ('auto', the fastest exact path). */
+export function withPreview(form: BuilderForm, preview: boolean): BuilderForm {
+  if (preview === (form['engine.path'] === 'preview')) return form;
+  return { ...form, 'engine.path': preview ? 'preview' : 'auto' };
+}
 
 /** Switch the setup; a batch size left at the old setup's default follows to the new one's. */
 export function withSetup(form: BuilderForm, setup: Setup): BuilderForm {

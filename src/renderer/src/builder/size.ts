@@ -17,6 +17,8 @@ export interface Size {
   readonly cells: number | null;
   readonly runs: number | null;
   readonly samples: number | null;
+  /** SGD steps over all runs: the preview path's work, which draws the batch sums, not the samples. */
+  readonly steps: number | null;
 }
 
 /**
@@ -37,5 +39,5 @@ export function formSize(form: BuilderForm): Size {
   const batchText = form['sft.batchSize'].trim();
   const batch = batchText === '' ? ({ ok: true, value: defaultBatchSize(form.setup) } as const) : parseNumber(batchText, 'sft.batchSize');
   const samples = runs === null || !steps.ok || !batch.ok ? null : runs * steps.value * batch.value;
-  return { norms, accuracies, cells, runs, samples };
+  return { norms, accuracies, cells, runs, samples, steps: runs === null || !steps.ok ? null : runs * steps.value };
 }

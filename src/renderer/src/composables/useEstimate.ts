@@ -1,7 +1,8 @@
 /**
  * The backend's estimate of the form's experiment (checkSpec: runs, samples, the expected time
- * and what it rests on), asked ~300 ms after the last edit; a reply to an older request is
- * dropped. Until the reply for the current form is in, runs and samples are the form's own count.
+ * and what it rests on, and both sides of the Preview / Exact choice), asked ~300 ms after the last
+ * edit; a reply to an older request is dropped. Until the reply for the current form is in, runs
+ * and samples are the form's own count.
  */
 import { computed, onScopeDispose, type Ref, ref, shallowRef, watch } from 'vue';
 import type { LabApi, LabOutput } from '../../../shared/labApi';
@@ -42,6 +43,8 @@ export function useEstimate(form: Ref<BuilderForm>, check: Ref<FormCheck>, lab: 
   const samples = computed(() => (estimate.value?.reply.ok && !stale.value ? estimate.value.reply.samples : size.value.samples));
   const time = computed(() => timeText(check.value.valid !== null, estimateError.value !== null, estimate.value?.reply ?? null));
   const basis = computed(() => basisText(estimateError.value, estimate.value?.reply ?? null));
+  /** Preview and Exact as the last reply saw them (shown dimmed while `stale`); null before the first. */
+  const choices = computed(() => estimate.value?.reply.choices ?? null);
 
   watch(
     form,
@@ -56,5 +59,5 @@ export function useEstimate(form: Ref<BuilderForm>, check: Ref<FormCheck>, lab: 
     seq++;
   });
 
-  return { refresh, size, stale, runs, samples, time, basis };
+  return { refresh, size, stale, runs, samples, time, basis, choices };
 }

@@ -1,6 +1,8 @@
 /**
  * The run history: every stored experiment as a row, kept fresh by the lab's events, and the
- * actions on it (rename, notes, tags, delete, cancel, resume, re-run with a new seed).
+ * actions on it (rename, notes, tags, delete, cancel, resume, re-run with a new seed, re-run a
+ * preview exactly). Explore mode's unsaved experiments carry EXPLORE_TAG and are left out of what
+ * the history, the queue and the pickers show (`shown`) until saved.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -17,12 +19,17 @@ export interface Progress {
   readonly etaSeconds: number | null;
 }
 
+/** The reserved tag of explore mode's unsaved experiments (README, "Explore"). */
+export const EXPLORE_TAG = 'w2s:explore';
+
+export const isExploreRow = (row: Pick<ExperimentRow, 'tags'>): boolean => row.tags.includes(EXPLORE_TAG);
+
 export type SortKey = 'id' | 'name' | 'setup' | 'status' | 'fractionImproved' | 'gainMean' | 'createdAt';
 
 /** Rows matching every word of `query` (name, setup, status, tags, notes, id), sorted. */
 export function filterAndSort(rows: readonly ExperimentRow[], query: string, key: SortKey, descending: boolean): ExperimentRow[] {
   const words = query.toLowerCase().split(/\s+/).filter((w) => w !== '');
-  const text = (r: ExperimentRow) => [`#${r.id}`, r.name, r.setup, r.status, ...r.tags, r.notes].join(' ').toLowerCase();
+  const text = (r: ExperimentRow) => [`#${r.id}`, r.name, r.setup, r.status, r.path, ...r.tags, r.notes].join(' ').toLowerCase();
   const kept = rows.filter((r) => words.every((w) => text(r).includes(w)));
   const value = (r: ExperimentRow): number | string => {
     const v = r[key];
@@ -45,10 +52,12 @@ export const useExperimentsStore = defineStore('experiments', () => {
   const selected = ref<number[]>([]);
 
   const byId = computed(() => new Map(rows.value.map((r) => [r.id, r])));
+  /** The rows a person sees in the history, the queue and the pickers: every one but explore mode's unsaved ones. */
+  const shown = computed(() => rows.value.filter((r) => !isExploreRow(r)));
   /** Running first, then queued in submission order: what the engine pool is working through. */
   const queue = computed(() => [
-    ...rows.value.filter((r) => r.status === 'running'),
-    ...rows.value.filter((r) => r.status === 'queued').sort((a, b) => a.id - b.id),
+    ...shown.value.filter((r) => r.status === 'running'),
+    ...shown.value.filter((r) => r.status === 'queued').sort((a, b) => a.id - b.id),
   ]);
   /** Over every running or queued experiment, weighted by runs. */
   const overall = computed(() => {
@@ -104,8 +113,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
     selected.value = selected.value.includes(id) ? selected.value.filter((x) => x !== id) : [...selected.value, id].slice(-8);
   }
 
-  async function submit(spec: unknown, name?: string): Promise<number> {
-    const { id } = await lab.submit(name === undefined ? { spec } : { spec, name });
+  async function submit(spec: unknown, name?: string, duplicatedFrom?: number): Promise<number> {
+    const { id } = await lab.submit({ spec, ...(name === undefined ? {} : { name }), ...(duplicatedFrom === undefined ? {} : { duplicatedFrom }) });
     await refresh();
     return id;
   }
@@ -151,5 +160,17 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return submit({ ...spec, seed }, row === undefined ? undefined : `${row.name} (seed ${seed})`);
   }
 
-  return { rows, loaded, progress, selected, byId, queue, overall, refresh, subscribe, toggleSelected, submit, rename, setNotes, setTags, remove, cancel, resume, rerunWithNewSeed };
+  /**
+   * A preview experiment re-run exactly: the same spec and seed on engine.path 'auto' (the fastest
+   * exact path), recorded as duplicated from it, so the comparison of the two differs in the path only.
+   */
+  async function runExact(id: number): Promise<number> {
+    const { spec } = await lab.duplicateSpec({ id });
+    const original = byId.value.get(id)?.name ?? `#${id}`;
+    const name = `${original} (exact)`.slice(0, 200);
+    const engine = typeof spec.engine === 'object' && spec.engine !== null ? spec.engine : {};
+    return submit({ ...spec, name, engine: { ...engine, path: 'auto' } }, name, id);
+  }
+
+  return { rows, shown, loaded, progress, selected, byId, queue, overall, refresh, subscribe, toggleSelected, submit, rename, setNotes, setTags, remove, cancel, resume, rerunWithNewSeed, runExact };
 });

@@ -10,9 +10,10 @@ export type Route =
   | { view: 'builder'; from?: number; preset?: string }
   | { view: 'experiment'; id: number }
   | { view: 'compare'; ids: number[] }
-  | { view: 'theory'; id?: number };
+  | { view: 'theory'; id?: number }
+  | { view: 'explore' };
 
-/** `#/experiment/3`, `#/compare/1,2`, `#/builder?from=4` → a route; anything else → history. */
+/** `#/experiment/3`, `#/compare/1,2`, `#/builder?from=4`, `#/explore` → a route; anything else → history. */
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/').filter((p) => p !== '');
@@ -34,6 +35,8 @@ export function parseRoute(hash: string): Route {
       const id = positive(parts[1]);
       return id === undefined ? { view: 'theory' } : { view: 'theory', id };
     }
+    case 'explore':
+      return { view: 'explore' };
     default:
       return { view: 'history' };
   }
@@ -56,6 +59,8 @@ export function routeHash(route: Route): string {
       return `#/compare/${route.ids.join(',')}`;
     case 'theory':
       return route.id === undefined ? '#/theory' : `#/theory/${route.id}`;
+    case 'explore':
+      return '#/explore';
   }
 }
 
