@@ -157,9 +157,13 @@ export class ExperimentContext {
     return { student, teacher };
   }
 
+  /** How a run's teacher labels are made and, under the auxiliary-confidence loss, mixed (docs/spec.md §11). */
   labelOptions(teacherNorm: number): LabelOptions {
     const soft = this.spec.sft.softLabels;
-    return { softBeta: soft === false ? null : soft.beta, teacherNorm, labelNoise: this.spec.sft.labelNoise };
+    const labels = { softBeta: soft === false ? null : soft.beta, teacherNorm, labelNoise: this.spec.sft.labelNoise };
+    const loss = this.spec.sft.loss;
+    if (loss === undefined || loss.kind === 'crossEntropy') return labels;
+    return { ...labels, aux: { alpha: loss.alpha, warmup: loss.warmup, threshold: loss.threshold, ramp: loss.ramp, steps: this.spec.sft.steps } };
   }
 
   mixture(): ScaleMixture {
