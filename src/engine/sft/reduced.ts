@@ -10,7 +10,8 @@
  */
 import { chiSquare as importedChiSquare, normal as importedNormal } from '../distributions';
 import { Rng } from '../rng';
-import { accumulateAuxBatch, AuxBuffers, auxWeight } from './auxConfidence';
+import { AuxBatch } from './auxBatch';
+import { auxWeight } from './auxConfidence';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
 import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
 import { accuracyFromCos as importedAccuracyFromCos } from '../accuracy';
@@ -41,7 +42,7 @@ export class ReducedKernel implements SftKernel {
   private b: number;
   private rho: number;
   private normals: Float64Array | null = null;
-  private auxBuffers: AuxBuffers | null = null;
+  private auxBatch: AuxBatch | null = null;
   private readonly sums = new Float64Array(3);
 
   constructor(
@@ -136,8 +137,8 @@ export class ReducedKernel implements SftKernel {
     const aux = this.labels.aux;
     const alphaT = aux === undefined || aux === null ? 0 : auxWeight(aux, this.step);
     if (aux !== undefined && aux !== null && alphaT > 0) {
-      this.auxBuffers ??= new AuxBuffers(batchSize, this.mixture !== null);
-      accumulateAuxBatch(this.rng, this.auxBuffers, batchSize, beta, norm, p, q, this.labels, this.mixture, alphaT, aux.threshold, out);
+      this.auxBatch ??= new AuxBatch(batchSize, this.labels, this.mixture);
+      this.auxBatch.sums(this.rng, beta, norm, p, q, alphaT, aux.threshold, out);
       return;
     }
     this.normals ??= new Float64Array(2 * batchSize);
