@@ -447,7 +447,7 @@ describe('SSR rendering', () => {
         expect(svg).toContain(fig.xAxisLabel.replace(/&/g, '&amp;'));
         expect(svg).toContain(fig.yAxisLabel);
         const legend = ((fig.option.legend as { data: string[] }).data ?? []) as string[];
-        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 4, gainVsKappa: 4, heatmap: 0, compare: 5, theory: 2 }[kind];
+        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 4, gainVsKappa: 4, heatmap: 0, compare: 5, theory: 2, kappa: 0, normPuzzle: 0 }[kind];
         expect(legend).toHaveLength(expected);
         for (const name of legend) expect(svg).toContain(`>${name}</text>`);
         expect(svg).toContain(theme === 'dark' ? '#1e1e1e' : '#ffffff');

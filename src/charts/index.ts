@@ -5,13 +5,15 @@
 import { compare } from './compare';
 import { gains } from './gains';
 import { heatmap } from './heatmap';
+import { kappaFigure } from './kappaFigure';
+import { normPuzzle } from './normPuzzle';
 import { gainVsAccuracy, gainVsKappa } from './scatter';
 import { theoryFigure } from './theoryFigure';
 import { trajectories } from './trajectories';
 import type { Figure, FigureInput, FigureKind, FigureStyle } from './types';
 
 export { defaultStyle, PALETTES, themeColors } from './style';
-export { compare, gains, gainVsAccuracy, gainVsKappa, heatmap, theoryFigure, trajectories };
+export { compare, gains, gainVsAccuracy, gainVsKappa, heatmap, kappaFigure, normPuzzle, theoryFigure, trajectories };
 export * from './types';
 
 /** Build figure `kind`: `compare` takes 1–8 inputs, every other kind the first input. */
@@ -34,5 +36,9 @@ export function buildFigure(kind: FigureKind, inputs: FigureInput[], style: Figu
       return compare(inputs, style);
     case 'theory':
       return theoryFigure(first, style);
+    case 'kappa':
+      return kappaFigure(first, style);
+    case 'normPuzzle':
+      return normPuzzle(first, style);
   }
 }
