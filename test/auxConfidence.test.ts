@@ -201,7 +201,7 @@ describe('the dense path', () => {
     const points = (run as unknown as { kernel: { problem: { finiteSet: { points: Float64Array } } } }).kernel.problem.finiteSet.points;
     const row = (i: number) => points.subarray(i * 4, i * 4 + 4);
     const dotRow = (i: number, v: ArrayLike<number>) => row(i).reduce((acc, x, j) => acc + x * v[j], 0);
-    const labels = Array.from({ length: n }, (_, i) => (dotRow(i, init.teacher) > 0 ? 1 : 0));
+    const labels: number[] = Array.from({ length: n }, (_, i) => (dotRow(i, init.teacher) > 0 ? 1 : 0));
     const k = labels.reduce((a, b) => a + b, 0);
     const w = Float64Array.from(init.student);
     for (let t = 0; t < 6; t++) {
