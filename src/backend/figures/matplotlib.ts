@@ -58,6 +58,8 @@ interface SeriesStyle {
   width: number;
   alpha: number;
   marker: boolean;
+  /** The panel (the option's grid) the series is drawn in; 0 for single-panel figures. */
+  panel: number;
 }
 
 /** Per-series drawing hints from the option, by series name. */
@@ -83,6 +85,7 @@ export function seriesStyles(option: Obj): { styles: Record<string, SeriesStyle>
       width: (widths[i] ?? defaultWidth) / maxWidth,
       alpha: num(line.opacity) ?? num(item.opacity) ?? 1,
       marker: s.type === 'line' && s.showSymbol === true,
+      panel: num(s.yAxisIndex) ?? 0,
     };
     // A polyline series draws many CSV series (one per data item, e.g. each teacher's line).
     if (s.type === 'lines') for (const d of asArray(s.data)) styles[str(d.name) ?? name] = style;
@@ -96,6 +99,26 @@ function axisInfo(option: Obj, key: 'xAxis' | 'yAxis'): { log: boolean; min: num
   const a = asArray(option[key])[0] ?? {};
   const data = Array.isArray(a.data) ? a.data.map((d) => (typeof d === 'object' && d !== null ? String((d as Obj).value ?? '') : String(d))) : null;
   return { log: a.type === 'log', min: num(a.min), max: num(a.max), categories: a.type === 'category' ? data : null };
+}
+
+/**
+ * Stacked panels (several grids, one y axis each, sharing x): each panel's y label, log scale and
+ * limits, and its reference lines (mark lines at x = value or y = value); null for a single panel.
+ */
+function panelsOf(option: Obj): { label: string; log: boolean; min: number | null; max: number | null; vlines: number[]; hlines: number[] }[] | null {
+  if (asArray(option.grid).length < 2) return null;
+  const panels = asArray(option.yAxis).map((a) => ({ label: str(a.name) ?? '', log: a.type === 'log', min: num(a.min), max: num(a.max), vlines: [] as number[], hlines: [] as number[] }));
+  for (const s of asArray(option.series)) {
+    const panel = panels[num(s.yAxisIndex) ?? 0];
+    for (const d of asArray((s.markLine as Obj | undefined)?.data)) {
+      if (panel === undefined) continue;
+      const x = num(d.xAxis);
+      const y = num(d.yAxis);
+      if (x !== null && !panel.vlines.includes(x)) panel.vlines.push(x);
+      if (y !== null && !panel.hlines.includes(y)) panel.hlines.push(y);
+    }
+  }
+  return panels;
 }
 
 /** Colour scale of a heatmap from the option's first visualMap: [vmin, vmax, colours]. */
@@ -117,6 +140,7 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
   const out = opts.csvFile.replace(/\.csv$/i, '') + '.' + opts.format;
   const titleText = str(asArray(option.title)[0]?.text) ?? '';
   const scale = heatmapScale(option);
+  const panels = panelsOf(option);
   const constants = [
     `CSV_FILE = ${pyLiteral(opts.csvFile)}`,
     `OUT_FILE = ${pyLiteral(out)}`,
@@ -140,6 +164,8 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
     `HEAT_COLORS = ${pyLiteral(scale.colors)}`,
     `HEAT_LABELS = ${pyLiteral(scale.labels)}`,
     `LEGEND = ${pyLiteral(legend)}`,
+    '# Stacked panels sharing the x axis (None: one panel): y label, log, limits, reference lines.',
+    `PANELS = ${pyLiteral(panels)}`,
     `BAND_LOWER, BAND_UPPER = ${pyLiteral(BAND_LOWER_SUFFIX)}, ${pyLiteral(BAND_UPPER_SUFFIX)}`,
     '# Series name -> how the app draws it (kind, colour, linestyle, width relative to the main curves, alpha, markers).',
     'STYLES = {',
@@ -206,7 +232,14 @@ def main():
         "ps.fonttype": 42,
         "svg.fonttype": "none",  # keep text as text in SVG
     })
-    fig, ax = plt.subplots(figsize=SIZE_IN, constrained_layout=True)
+    if PANELS:
+        fig, axes = plt.subplots(len(PANELS), 1, figsize=SIZE_IN, sharex=True, constrained_layout=True)
+    else:
+        fig, ax = plt.subplots(figsize=SIZE_IN, constrained_layout=True)
+        axes = [ax]
+
+    def axis_of(name):
+        return axes[min(STYLES.get(name, {}).get("panel", 0), len(axes) - 1)]
 
     bands = {}
     lines = []
@@ -251,7 +284,7 @@ def main():
         if "lower" not in b or "upper" not in b:
             continue
         style = STYLES.get(base, {})
-        ax.fill_between(b["lower"]["x"], b["lower"]["y"], b["upper"]["y"], color=style.get("color"),
+        axis_of(base).fill_between(b["lower"]["x"], b["lower"]["y"], b["upper"]["y"], color=style.get("color"),
                         alpha=0.2, linewidth=0)
 
     for name, s in lines:
@@ -260,11 +293,36 @@ def main():
         main = style.get("width", 1) >= 0.99 and style.get("alpha", 1) >= 0.5
         kw = {"label": name if main else "_" + name, "color": style.get("color"), "alpha": style.get("alpha", 1)}
         if style.get("kind") == "scatter":
-            ax.scatter(s["x"], s["y"], s=(LINE_WIDTH_PT * 2.5) ** 2, linewidths=0, **kw)
+            axis_of(name).scatter(s["x"], s["y"], s=(LINE_WIDTH_PT * 2.5) ** 2, linewidths=0, **kw)
         else:
-            ax.plot(s["x"], s["y"], linestyle=style.get("linestyle", "-"),
+            axis_of(name).plot(s["x"], s["y"], linestyle=style.get("linestyle", "-"),
                     linewidth=LINE_WIDTH_PT * style.get("width", 1),
                     marker="o" if style.get("marker") else None, markersize=LINE_WIDTH_PT * 2.5, **kw)
+
+    if PANELS:
+        for panel, p in zip(axes, PANELS):
+            if p["log"]:
+                panel.set_yscale("log")
+            panel.set_ylim(p["min"], p["max"])
+            panel.set_ylabel(p["label"])
+            for x in p["vlines"]:
+                panel.axvline(x, color="0.4", linestyle="--", linewidth=0.8)
+            for y in p["hlines"]:
+                panel.axhline(y, color="0.4", linestyle="--", linewidth=0.8)
+        ax = axes[-1]
+        if X_LOG:
+            ax.set_xscale("log")
+        ax.set_xlim(*X_LIM)
+        ax.set_xlabel(X_LABEL)
+        if TITLE:
+            axes[0].set_title(TITLE)
+        if LEGEND and lines:
+            for panel in axes:
+                if panel.get_legend_handles_labels()[0]:
+                    panel.legend(frameon=False)
+        fig.savefig(out_path, dpi=DPI)
+        print(out_path)
+        return
 
     if X_LOG:
         ax.set_xscale("log")
