@@ -261,3 +261,29 @@ describe('checkpoint and resume under the auxiliary-confidence loss', () => {
     });
   }
 });
+
+describe('sft.loss in the spec', () => {
+  const errors = (doc: unknown) => {
+    try {
+      validateSpec(doc);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('defaults a = 0.5, f = 0.1, adaptive τ, linear ramp; absent is cross-entropy and stays absent', () => {
+    expect(validateSpec({ sft: { loss: { kind: 'auxConfidence' } } }).sft.loss).toEqual({ kind: 'auxConfidence', alpha: 0.5, warmup: 0.1, threshold: 'adaptive', ramp: 'linear' });
+    expect('loss' in validateSpec({}).sft).toBe(false);
+  });
+
+  it('refusals name the field and its range, the preview path included', () => {
+    expect(errors({ sft: { loss: { kind: 'auxConfidence', alpha: 1.5 } } })).toMatch(/^sft\.loss\.alpha: must be in \[0, 1\]/);
+    expect(errors({ sft: { loss: { kind: 'auxConfidence', warmup: -0.1 } } })).toMatch(/^sft\.loss\.warmup: must be in \[0, 1\]/);
+    expect(errors({ sft: { loss: { kind: 'auxConfidence', threshold: 'median' } } })).toMatch(/^sft\.loss\.threshold: must be 'fixed' \(τ = 0\) or 'adaptive'/);
+    expect(errors({ sft: { loss: { kind: 'auxConfidence', ramp: 'cosine' } } })).toMatch(/^sft\.loss\.ramp: must be 'linear'/);
+    expect(errors({ sft: { loss: { kind: 'logconf' } } })).toMatch(/^sft\.loss\.kind: must be \{ kind: 'crossEntropy' \} or \{ kind: 'auxConfidence'/);
+    expect(errors({ sft: { loss: { kind: 'auxConfidence' } }, engine: { path: 'preview' } })).toMatch(/^sft\.loss: must be \{ kind: 'crossEntropy' \} on the preview path/);
+    expect(validateSpec({ sft: { loss: { kind: 'crossEntropy' } }, engine: { path: 'preview' } }).engine.path).toBe('preview');
+  });
+});

@@ -5,12 +5,14 @@
  * bit, and the Theorem boundary preset in small: every teacher improves the student well below
  * κ = tan θ / tan θ_T and none well above it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { accuracyFromCos, cosFromAccuracy } from '../src/engine/accuracy';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { summarizeExperiment } from '../src/engine/summary';
 import { theory } from '../src/engine/theory';
-import { validateSpec } from '../src/engine/spec';
+import { logspace, validateSpec } from '../src/engine/spec';
 import { runAll } from './helpers/experiment';
 import { ksTest } from './helpers/stats';
 import { ksTwoSample } from './helpers/twoSample';
@@ -138,5 +140,53 @@ describe('the Theorem boundary (small)', () => {
     expect(byKappa.get(0)?.fractionImproved).toBe(1);
     expect(byKappa.get(0.95)?.fractionImproved).toBe(0);
     expect(byKappa.get(0.95)?.gainMean).toBeLessThan(0);
+  });
+});
+
+describe('teachers.kappa in the spec', () => {
+  it('is a number or a list in (−1, 1), one more grid axis (innermost), left out of the spec when absent', () => {
+    const one = validateSpec({ teachers: { kappa: 0.3 } });
+    expect(one.teachers.kappa).toEqual([0.3]);
+    expect('kappa' in validateSpec({}).teachers).toBe(false);
+    const grid = validateSpec({ student: { norm: [1, 2] }, teachers: { accuracy: [0.6, 0.7], kappa: [0, 0.5, 0.9] } });
+    const cells = new ExperimentContext(grid).cells;
+    expect(cells).toHaveLength(12);
+    expect(cells.slice(0, 4).map((c) => [c.norm, c.teacherAccuracy, c.kappa])).toEqual([[1, 0.6, 0], [1, 0.6, 0.5], [1, 0.6, 0.9], [1, 0.7, 0]]);
+    expect(new ExperimentContext(validateSpec({ student: { norm: [1, 2] } })).cells.map((c) => c.kappa)).toEqual([null, null]);
+  });
+
+  it('refusals name the field and its range', () => {
+    const errors = (doc: unknown) => {
+      try {
+        validateSpec(doc);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(errors({ teachers: { kappa: 1 } })).toMatch(/^teachers\.kappa: must be in \(−1, 1\)/);
+    expect(errors({ teachers: { kappa: [0.2, -1.5] } })).toMatch(/^teachers\.kappa\[1\]: must be in \(−1, 1\)/);
+    expect(errors({ setup: 'shared-pretraining', teachers: { kappa: 0.2 } })).toMatch(/^teachers\.kappa: applies only to setup 'random-teacher'/);
+    expect(errors({ data: { d: 2 }, teachers: { kappa: 0.2 } })).toMatch(/^teachers\.kappa: needs data\.d ≥ 3/);
+  });
+});
+
+describe('the presets', () => {
+  const preset = (name: string) => validateSpec(JSON.parse(readFileSync(join(__dirname, '..', 'resources', 'presets', `${name}.json`), 'utf8')));
+
+  it('Theorem boundary: 80 % student, 70 % teachers, κ from −0.5 to 0.95 around the boundary 0.528, the paper’s sweep', () => {
+    const spec = preset('theoremBoundary');
+    expect([spec.student.accuracy, spec.teachers.accuracy]).toEqual([0.8, [0.7]]);
+    const kappas = spec.teachers.kappa ?? [];
+    expect([kappas[0], kappas[kappas.length - 1]]).toEqual([-0.5, 0.95]);
+    expect(kappas.filter((k) => Math.abs(k - (5 - 2 * Math.sqrt(5))) < 0.05).length).toBeGreaterThanOrEqual(2);
+    expect(spec.sft.learningRates).toEqual(logspace(-5, 1, 7));
+  });
+
+  it('Norm puzzle: norms logspace(−1, 2, 7), 80 % / 70 %, the paper’s sweep', () => {
+    const spec = preset('normPuzzle');
+    expect(spec.student.norm).toEqual(logspace(-1, 2, 7));
+    expect([spec.student.accuracy, spec.teachers.accuracy]).toEqual([0.8, [0.7]]);
+    expect(spec.sft.learningRates).toEqual(logspace(-5, 1, 7));
   });
 });
