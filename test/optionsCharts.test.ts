@@ -15,6 +15,8 @@ import { cellsOf } from '../src/engine/experiment';
 import { summarizeExperiment } from '../src/engine/summary';
 import { buildFigure, defaultStyle } from '../src/charts/index';
 import { exportFigure, parsePlottedCsv } from '../src/backend/figures/index';
+import { boundaryLabel } from '../src/charts/panels';
+import { theoryAgainstKappa } from '../src/charts/theoryKappa';
 import type { FigureInput } from '../src/charts/types';
 import { parseExportSettings } from '../src/shared/figureExport';
 import { runAll } from './helpers/experiment';
@@ -54,11 +56,13 @@ const series = (fig: ReturnType<typeof buildFigure>, name: string) => {
   return s;
 };
 
+let kappaInput: FigureInput;
+
 describe('the Theorem boundary figure', () => {
   const kappas = [-0.5, 0.2, 0.7, 0.95];
   let input: FigureInput;
   beforeAll(() => {
-    input = inputOf({ seed: 15, data: { d: 50 }, beta: 1.5, student: { accuracy: 0.8, norm: 2 }, teachers: { count: 8, accuracy: 0.7, kappa: kappas }, sft: { batchSize: 1000, steps: 60, learningRates: [0.1, 1] } }, 1);
+    input = kappaInput = inputOf({ seed: 15, data: { d: 50 }, beta: 1.5, student: { accuracy: 0.8, norm: 2 }, teachers: { count: 8, accuracy: 0.7, kappa: kappas }, sft: { batchSize: 1000, steps: 60, learningRates: [0.1, 1] } }, 1);
   });
 
   it('plots the summary’s fraction improved and mean gain, and the initial rate of the closed form, per κ', () => {
@@ -140,5 +144,25 @@ describe('the norm puzzle figure', () => {
     const r = spawnSync('python3', [join(dir, 'norm.py'), join(dir, 'norm.csv'), join(dir, 'norm.png')], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(join(dir, 'norm.png'));
+  });
+});
+
+describe("the Theory view's rate against κ", () => {
+  it('T1 + T2 of the closed form over κ ∈ [−1, 1], T1 constant, the boundary marked and labelled as on the κ figure', () => {
+    const c0 = cosFromAccuracy(0.8);
+    const cT = cosFromAccuracy(0.7);
+    const fig = theoryAgainstKappa({ studentCos: c0, studentNorm: 1.5, teacherCos: cT, kappa: 0.3, beta: 2 }, style);
+    const rate = series(fig, 'T1 + T2 (initial rate)');
+    rate.x.forEach((k, i) => expect(rate.y[i]).toBeCloseTo(initialRate(c0, 1.5, cT, k, 2), 14));
+    const t1 = series(fig, "T1 (learning the teacher's knowledge)").y;
+    for (const v of Array.from(t1)) expect(v).toBeCloseTo(t1[0], 14);
+    expect(series(fig, 'κ entered').y[0]).toBeCloseTo(initialRate(c0, 1.5, cT, 0.3, 2), 14);
+    const mark = (fig.option.series as { markLine?: { data: { xAxis?: number; label?: { formatter: string } }[] } }[])[0].markLine?.data.find((d) => d.xAxis !== undefined);
+    expect(mark?.xAxis).toBeCloseTo(5 - 2 * Math.sqrt(5), 12);
+    expect(mark?.label?.formatter).toBe(boundaryLabel(5 - 2 * Math.sqrt(5)));
+    // The κ figure labels its boundary the same way.
+    const kappa = buildFigure('kappa', [kappaInput], style);
+    const labels = (kappa.option.series as { markLine?: { data: { label?: { formatter: string } }[] } }[]).flatMap((s) => s.markLine?.data ?? []).flatMap((d) => (d.label === undefined ? [] : [d.label.formatter]));
+    expect(labels).toEqual([boundaryLabel(5 - 2 * Math.sqrt(5))]);
   });
 });
