@@ -153,7 +153,7 @@ describe("the Theory view's rate against κ", () => {
     const cT = cosFromAccuracy(0.7);
     const fig = theoryAgainstKappa({ studentCos: c0, studentNorm: 1.5, teacherCos: cT, kappa: 0.3, beta: 2 }, style);
     const rate = series(fig, 'T1 + T2 (initial rate)');
-    rate.x.forEach((k, i) => expect(rate.y[i]).toBeCloseTo(initialRate(c0, 1.5, cT, k, 2), 14));
+    Array.from(rate.x).forEach((k, i) => expect(rate.y[i]).toBeCloseTo(initialRate(c0, 1.5, cT, k, 2), 14));
     const t1 = series(fig, "T1 (learning the teacher's knowledge)").y;
     for (const v of Array.from(t1)) expect(v).toBeCloseTo(t1[0], 14);
     expect(series(fig, 'κ entered').y[0]).toBeCloseTo(initialRate(c0, 1.5, cT, 0.3, 2), 14);
