@@ -287,3 +287,18 @@ describe('sft.loss in the spec', () => {
     expect(validateSpec({ sft: { loss: { kind: 'crossEntropy' } }, engine: { path: 'preview' } }).engine.path).toBe('preview');
   });
 });
+
+describe('the ceiling under the auxiliary-confidence loss', () => {
+  it('trains with cross-entropy, so a plain and an aux-confidence experiment with one seed share their PGR ceiling', () => {
+    const base = { seed: 12, data: { d: 8 }, teachers: { count: 2 }, sft: { batchSize: 300, steps: 15, learningRates: [0.3, 3] } };
+    const plain = runAll(base).outcomes.filter((o) => o.key.teacher === -1);
+    const aux = runAll({ ...base, sft: { ...base.sft, loss: { kind: 'auxConfidence', warmup: 0 } } }).outcomes;
+    const ceilings = aux.filter((o) => o.key.teacher === -1);
+    expect(ceilings).toHaveLength(2);
+    ceilings.forEach((o, i) => expect(Array.from(o.series.cos)).toEqual(Array.from(plain[i].series.cos)));
+    // … while the teachers' runs do change.
+    const teacher = aux.find((o) => o.key.teacher === 0 && o.key.lr === 1);
+    const plainTeacher = runAll(base).outcomes.find((o) => o.key.teacher === 0 && o.key.lr === 1);
+    expect(Array.from(teacher?.series.cos ?? [])).not.toEqual(Array.from(plainTeacher?.series.cos ?? []));
+  });
+});
