@@ -12,11 +12,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ExperimentContext } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
+import { WasmBatch } from '../src/engine/sft/wasmBatch';
 import { validateSpec } from '../src/engine/spec';
 
 /** The variants: extra teachers and sft fields over the plain Figure 1 spec. */
 export const OPTION_VARIANTS: Record<string, { teachers?: Record<string, unknown>; sft?: Record<string, unknown> }> = {
   plain: {},
+  // Plain SFT on the TypeScript reference loop (WebAssembly made unavailable, as bench/kernelProcess.ts
+  // does): the auxiliary loss's loops are TypeScript, so this is the same-language comparison.
+  plainTs: {},
   kappa: { teachers: { kappa: 0.3 } },
   auxFixed: { sft: { loss: { kind: 'auxConfidence', warmup: 0, threshold: 'fixed' } } },
   auxAdaptive: { sft: { loss: { kind: 'auxConfidence', warmup: 0, threshold: 'adaptive' } } },
@@ -36,6 +40,7 @@ if (require.main === module) {
   const [variant = 'plain', stepsArg = '200', runsArg = '4'] = process.argv.slice(2);
   const options = OPTION_VARIANTS[variant];
   if (options === undefined) throw new Error(`unknown variant ${variant}: one of ${Object.keys(OPTION_VARIANTS).join(', ')}`);
+  if (variant === 'plainTs') WasmBatch.create = () => null;
   const steps = Number(stepsArg);
   const runs = Number(runsArg);
   const spec = validateSpec({
