@@ -12,9 +12,11 @@ import * as echarts from 'echarts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosFromAccuracy } from '../src/engine/accuracy';
 import { cellsOf } from '../src/engine/experiment';
+import { validateSpec } from '../src/engine/spec';
 import { summarizeExperiment } from '../src/engine/summary';
 import { buildFigure, defaultStyle } from '../src/charts/index';
 import { exportFigure, parsePlottedCsv } from '../src/backend/figures/index';
+import { flowApplies } from '../src/charts/flowOverlay';
 import { boundaryLabel } from '../src/charts/panels';
 import { theoryAgainstKappa } from '../src/charts/theoryKappa';
 import type { FigureInput } from '../src/charts/types';
@@ -164,5 +166,13 @@ describe("the Theory view's rate against κ", () => {
     const kappa = buildFigure('kappa', [kappaInput], style);
     const labels = (kappa.option.series as { markLine?: { data: { label?: { formatter: string } }[] } }[]).flatMap((s) => s.markLine?.data ?? []).flatMap((d) => (d.label === undefined ? [] : [d.label.formatter]));
     expect(labels).toEqual([boundaryLabel(5 - 2 * Math.sqrt(5))]);
+  });
+});
+
+describe('the population flow overlay', () => {
+  it('is drawn for cross-entropy only: the flow of docs/spec.md §5 is not the auxiliary-confidence loss’s', () => {
+    expect(flowApplies(validateSpec({}))).toBe(true);
+    expect(flowApplies(validateSpec({ sft: { loss: { kind: 'crossEntropy' } } }))).toBe(true);
+    expect(flowApplies(validateSpec({ sft: { loss: { kind: 'auxConfidence' } } }))).toBe(false);
   });
 });
