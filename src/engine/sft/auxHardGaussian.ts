@@ -61,8 +61,9 @@ export class AuxHardBuffers {
 }
 
 /**
- * [S1, S2, Q] of a batch under the auxiliary-confidence loss with weight α_t, hard labels, Gaussian
- * data, no label noise (the module comment gives the method).
+ * [S1, S2, Q] = [β Σ (c/β) g1, β Σ (c/β) g2, β² Σ (c/β)²] of a batch under the auxiliary-confidence
+ * loss with weight α_t, c/β = σ(β‖w‖ g1) − (1 − α_t) y − α_t 1{g1 > τ}, y = 1{p g1 + q g2 > 0}; hard
+ * labels, Gaussian data, no label noise (the module comment gives the method and τ).
  */
 export function accumulateAuxHardGaussian(
   rng: Rng,
