@@ -58,8 +58,8 @@ describe('κ-sampled teachers: their vectors', () => {
     });
   }
 
-  it('the reduced path reports κ exactly and starts at (r c₀, r s₀ κ, r s₀ √(1 − κ²))', () => {
-    const spec = validateSpec({ seed: 4, data: { d: 50 }, student: { accuracy: 0.8, norm: 2 }, teachers: { count: 3, accuracy: 0.7, kappa: [-0.4, 0.6] }, sft: { steps: 1, learningRates: [0.1], ceiling: false } });
+  for (const path of ['reduced', 'preview'] as const) it(`the ${path} path reports κ exactly and starts at (r c₀, r s₀ κ, r s₀ √(1 − κ²))`, () => {
+    const spec = validateSpec({ seed: 4, data: { d: 50 }, student: { accuracy: 0.8, norm: 2 }, teachers: { count: 3, accuracy: 0.7, kappa: [-0.4, 0.6] }, sft: { steps: 1, learningRates: [0.1], ceiling: false }, engine: { path } });
     const context = new ExperimentContext(spec);
     const c0 = cosFromAccuracy(0.8);
     const s0 = Math.sqrt(1 - c0 * c0);
