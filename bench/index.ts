@@ -6,9 +6,10 @@
  * repetitions; ratios measured side by side in the same run. `--quick` scales the Figure 1 workload
  * down to 10 teachers and the fresh processes to 4 (and says so).
  *
- * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, explore, preview-step,
- * figure1-preview, figure2-preview (the default: all of these), and figure1-exact (the Figure 1
- * preset on the exact path, ~5 minutes: only when asked for).
+ * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, explore, cluster,
+ * preview-step, figure1-preview, figure2-preview, options (the cost of teachers.kappa and the
+ * auxiliary-confidence loss against plain SFT; the default: all of these), and figure1-exact (the
+ * Figure 1 preset on the exact path, ~5 minutes: only when asked for).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -26,12 +27,13 @@ import { benchCluster, reportCluster } from './cluster';
 import { benchDashboard, reportDashboard } from './dashboard';
 import { benchExplore, reportExplore } from './explore';
 import { benchFreshKernel, reportFreshKernel } from './freshKernel';
+import { benchOptions, reportOptions } from './options';
 import { benchPresetCli, benchPresetPool, benchPreviewStep, presetSpec } from './preview';
 
 const quick = process.argv.includes('--quick');
 /** `--only reduced,dense,peer,figure1,store,dashboard,explore,cluster`: run some sections (all by default). */
 const onlyIndex = process.argv.indexOf('--only');
-const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'explore', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview']);
+const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'explore', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview', 'options']);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -263,6 +265,14 @@ async function main(): Promise<void> {
     const cli = benchPresetCli(spec, 2);
     results[section] = { runs: pool.runs, poolSeconds: pool.seconds, poolComputeSeconds: pool.computeSeconds, cliSeconds: cli.seconds, fractionImproved: cli.fractionImproved };
     console.log(`${name} preset${quick ? ', QUICK (10 teachers)' : ''}, ${path} path, ${pool.runs} runs on 2 engine processes: engine (pool, nothing stored) ${pool.seconds.toFixed(1)} s, of which the jobs themselves ${(pool.computeSeconds / 2).toFixed(1)} s per process; \`w2s run\` (store, checkpoints, summary) ${cli.seconds.toFixed(1)} s   target ≤ ${target} s; ${(100 * cli.fractionImproved).toFixed(0)} % improved, summary path '${cli.path}'`);
+  }
+
+  if (sections.has('options')) {
+    const processes = quick ? 3 : 8;
+    console.log(`options of issue 15 on the reduced path, ns per sample in fresh engine processes (B = ${BATCH}, d = 100; each: a warm-up run, then 4 runs × 200 steps; variants interleaved, ${processes} processes each; medians):`);
+    const costs = benchOptions(processes);
+    results.options = costs;
+    reportOptions(costs);
   }
 
   if (sections.has('dashboard')) {

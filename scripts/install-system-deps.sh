@@ -13,6 +13,7 @@
 #   slurm-wlm munge    the cluster test runs a real single-node Slurm (slurmctld, slurmd, munged)
 #                      on 127.0.0.1 and sweeps through sbatch, squeue, scancel
 #   pyarrow, polars    (pip, tests only) independent readers of the Parquet data export
+#   matplotlib         (pip, tests only) runs the exported matplotlib scripts
 set -euo pipefail
 
 need=()
@@ -32,5 +33,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-# Tests only: the Parquet export is read back by independent readers (python3 is pyenv's here, so its own pip).
-python3 -c 'import pyarrow, polars' 2>/dev/null || python3 -m pip install -q pyarrow==25.0.1 polars==1.44.2
+# Tests only: independent readers of the Parquet export, and matplotlib to run the exported scripts
+# (python3 is pyenv's on this kind of machine, so its own pip, from the local wheel index).
+python3 -c "import pyarrow, polars, matplotlib" 2>/dev/null || python3 -m pip install -q pyarrow==25.0.1 polars==1.44.2 matplotlib==3.11.2

@@ -358,7 +358,7 @@ describe('SSR rendering', () => {
         for (const name of names) expect(svg).toContain(`>${name.replace(/&/g, '&amp;')}</text>`);
         const legend = ((fig.option.legend as { data: string[] }).data ?? []) as string[];
         // A grid of 2 norms × 2 accuracies: lines and histograms per cell, scatters a colour per norm (theory: + the shapes' key).
-        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 5, theory: 4 }[kind];
+        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 5, theory: 4, kappa: 0, normPuzzle: 0 }[kind];
         expect(legend).toHaveLength(expected);
         for (const name of legend) expect(svg).toContain(`>${name}</text>`);
         expect(svg).toContain(theme === 'dark' ? '#1e1e1e' : '#ffffff');

@@ -42,6 +42,11 @@ describe('citations of docs/', () => {
     expect(citations).toBeGreaterThan(30);
   });
 
+  it('leave no merge-conflict markers behind', () => {
+    const marked = sources.filter((f) => /^(<{7}|>{7}) /m.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
+    expect(marked).toEqual([]);
+  });
+
   it('leave no citation of the old out-of-repository SPEC or DESIGN files', () => {
     const stale = sources.filter((f) => /\bSPEC §|\bDESIGN\.md|\.\.\/shared\/(SPEC|DESIGN|STYLE|STACK)/.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
     expect(stale).toEqual([]);

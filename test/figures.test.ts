@@ -5,7 +5,7 @@
  * matplotlib script is valid Python; the sidecar's spec hash ignores key order.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -487,7 +487,7 @@ describe('figures from the chart builders (a real tiny experiment)', () => {
   });
 
   for (const kind of ['trajectories', 'gains', 'heatmap', 'gainVsAccuracy', 'theory'] as FigureKind[]) {
-    it(`${kind}: SVG well-formed, PDF fonts embedded, CSV = plotted series, script parses`, async () => {
+    it(`${kind}: SVG well-formed, PDF fonts embedded, CSV = plotted series, script draws it`, async () => {
       const figure = buildFigure(kind, [input], defaultStyle({ width: 312, height: 193, fontSize: 8, maxPoints: null, theme: 'light' }));
       const file = { settings: parseExportSettings({ widthIn: 3.25, dpi: 300, fontFamily: 'DejaVu Serif' }), csvFile: `${kind}.csv` };
       const svg = (await exportFigure(figure, { ...file, format: 'svg' })) as string;
@@ -509,10 +509,14 @@ describe('figures from the chart builders (a real tiny experiment)', () => {
       // Per-teacher lines come from one polyline series in the option; each keeps its faint style.
       if (kind === 'trajectories') expect(py).toMatch(/"cell0 teacher0": \{"kind": "line", [^}]*"alpha": 0\.25/);
       if (hasPython()) {
-        const file = join(dir, `${kind}.py`);
-        writeFileSync(file, py);
-        const r = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1], encoding="utf-8").read())', file], { encoding: 'utf8' });
+        // The script runs under real matplotlib (installed for the tests) and writes its figure.
+        const script = join(dir, `${kind}.py`);
+        writeFileSync(script, py);
+        writeFileSync(join(dir, `${kind}.csv`), (await exportFigure(figure, { ...file, format: 'csv' })) as string);
+        const out = join(dir, `${kind}-mpl.png`);
+        const r = spawnSync('python3', [script, join(dir, `${kind}.csv`), out], { encoding: 'utf8' });
         expect(r.status, r.stderr).toBe(0);
+        expect(readFileSync(out).subarray(1, 4).toString('latin1')).toBe('PNG');
       }
     });
   }

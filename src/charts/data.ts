@@ -109,7 +109,7 @@ export function selectTeachers(spec: ExperimentSpec, views: RunView[]): Selected
   return out.sort((a, b) => a.cell - b.cell || a.teacher - b.teacher);
 }
 
-/** A cell with a legend label: "‖w₀‖ = 1", with the teacher accuracy when the grid has several. */
+/** A cell with a legend label: "‖w₀‖ = 1", with the teacher accuracy when the grid has several, and κ when the spec sets it. */
 export interface CellGroup {
   readonly cell: Cell;
   readonly label: string;
@@ -121,7 +121,9 @@ const percent = (x: number): string => `${Number((x * 100).toPrecision(4))} %`;
 export function cellLabel(spec: ExperimentSpec, cell: Cell): string {
   if (cell.norm === null) return 'shared pretraining';
   const norm = `‖w₀‖ = ${cell.norm}`;
-  return spec.teachers.accuracy.length > 1 && cell.teacherAccuracy !== null ? `${norm}, teacher ${percent(cell.teacherAccuracy)}` : norm;
+  const label = spec.teachers.accuracy.length > 1 && cell.teacherAccuracy !== null ? `${norm}, teacher ${percent(cell.teacherAccuracy)}` : norm;
+  // A prescribed κ (teachers.kappa, docs/spec.md §10) is one more axis of the grid.
+  return cell.kappa === null || cell.kappa === undefined ? label : `${label}, κ = ${cell.kappa}`;
 }
 
 /** Groups already made for an input (inputs are immutable): a dashboard's four charts select the teachers once. */

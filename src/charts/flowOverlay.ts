@@ -6,13 +6,13 @@
 import type { RunDescriptor } from '../engine/experiment';
 import { kFunction, populationFlow } from '../engine/flow';
 import { accuracyFromCos } from '../engine/accuracy';
-import type { ExperimentSpec } from '../engine/spec';
+import { type ExperimentSpec, lossOf } from '../engine/spec';
 import type { SelectedTeacher } from './data';
 import type { Metric } from './types';
 
-/** Whether the population flow describes this experiment's SFT. */
+/** Whether the population flow describes this experiment's SFT (cross-entropy: not the auxiliary-confidence loss, docs/spec.md §11). */
 export function flowApplies(spec: ExperimentSpec): boolean {
-  return spec.data.law === 'gaussian' && spec.data.spectrum === 'isotropic' && spec.sft.softLabels === false && spec.sft.labelNoise === 0;
+  return spec.data.law === 'gaussian' && spec.data.spectrum === 'isotropic' && spec.sft.softLabels === false && spec.sft.labelNoise === 0 && lossOf(spec).kind === 'crossEntropy';
 }
 
 /**

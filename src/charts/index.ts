@@ -5,6 +5,8 @@
 import { compare } from './compare';
 import { gains, gainsLayout } from './gains';
 import { heatmap } from './heatmap';
+import { kappaFigure } from './kappaFigure';
+import { normPuzzle } from './normPuzzle';
 import { markPreview } from './previewMark';
 import { accuracyDegenerate, gainVsAccuracy, gainVsKappa, gainVsStartCos } from './scatter';
 import { theoryFigure } from './theoryFigure';
@@ -12,7 +14,7 @@ import { trajectories, trajectoriesLayout } from './trajectories';
 import type { Figure, FigureInput, FigureKind, FigureStyle, PanelLayout } from './types';
 
 export { defaultStyle, PALETTES, themeColors } from './style';
-export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, theoryFigure, trajectories };
+export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, kappaFigure, normPuzzle, theoryFigure, trajectories };
 export * from './types';
 
 /** Build figure `kind`: `compare` takes 1–8 inputs, every other kind the first input. A drawn title says "preview" for preview-path results. */
@@ -41,6 +43,10 @@ function buildKind(kind: FigureKind, inputs: FigureInput[], style: FigureStyle):
       return compare(inputs, style);
     case 'theory':
       return theoryFigure(first, style);
+    case 'kappa':
+      return kappaFigure(first, style);
+    case 'normPuzzle':
+      return normPuzzle(first, style);
   }
 }
 

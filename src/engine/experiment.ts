@@ -157,9 +157,17 @@ export class ExperimentContext {
     return { student, teacher };
   }
 
-  labelOptions(teacherNorm: number): LabelOptions {
+  /**
+   * How a run's teacher labels are made and, under the auxiliary-confidence loss, mixed (docs/spec.md
+   * §11). The ceiling run (teacher CEILING) trains with cross-entropy whatever the loss, as Burns et
+   * al.'s strong ceiling does, so that plain and aux-confidence experiments share their PGR ceiling.
+   */
+  labelOptions(teacherNorm: number, teacher = 0): LabelOptions {
     const soft = this.spec.sft.softLabels;
-    return { softBeta: soft === false ? null : soft.beta, teacherNorm, labelNoise: this.spec.sft.labelNoise };
+    const labels = { softBeta: soft === false ? null : soft.beta, teacherNorm, labelNoise: this.spec.sft.labelNoise };
+    const loss = this.spec.sft.loss;
+    if (loss === undefined || loss.kind === 'crossEntropy' || teacher === CEILING) return labels;
+    return { ...labels, aux: { alpha: loss.alpha, warmup: loss.warmup, threshold: loss.threshold, ramp: loss.ramp, steps: this.spec.sft.steps } };
   }
 
   mixture(): ScaleMixture {

@@ -1,6 +1,6 @@
 /**
- * An experiment as a grid of independent runs (docs/spec.md §7–8): cells (initial norm × teacher
- * accuracy) × teachers × learning rates, plus one ground-truth "ceiling" run per cell and learning
+ * An experiment as a grid of independent runs (docs/spec.md §7–8, §10): cells (initial norm × teacher
+ * accuracy × κ when the spec sets teachers.kappa) × teachers × learning rates, plus one ground-truth "ceiling" run per cell and learning
  * rate. A run is named by its key alone, and rebuilt from (spec, key) wherever it runs.
  */
 import type { ExperimentSpec } from './spec';
@@ -15,13 +15,15 @@ export interface RunKey {
   readonly lr: number;
 }
 
-/** One point of the grid of initial norms × teacher accuracies (random teacher; one cell otherwise). */
+/** One point of the grid of initial norms × teacher accuracies × κ (random teacher; one cell otherwise). */
 export interface Cell {
   readonly index: number;
   /** Target initial norm (random teacher), or null when the student comes from pretraining. */
   readonly norm: number | null;
   /** Target teacher accuracy (random teacher), or null when teachers come from pretraining. */
   readonly teacherAccuracy: number | null;
+  /** Prescribed κ = cos(w⊥, w_T⊥) of the cell's teachers (docs/spec.md §10), or null: drawn as the setup draws it. */
+  readonly kappa: number | null;
 }
 
 /** What is known of a run's student and teacher before SFT. */
@@ -36,11 +38,18 @@ export interface RunDescriptor {
   readonly kappa: number;
 }
 
+/**
+ * The cells in a fixed order: norm, then teacher accuracy, then κ (innermost). Without
+ * teachers.kappa every cell's κ is null and the cells are those of norm × accuracy alone.
+ */
 export function cellsOf(spec: ExperimentSpec): Cell[] {
-  if (spec.setup === 'shared-pretraining') return [{ index: 0, norm: null, teacherAccuracy: null }];
+  if (spec.setup === 'shared-pretraining') return [{ index: 0, norm: null, teacherAccuracy: null, kappa: null }];
   const cells: Cell[] = [];
+  const kappas: readonly (number | null)[] = spec.teachers.kappa ?? [null];
   for (const norm of spec.student.norm) {
-    for (const teacherAccuracy of spec.teachers.accuracy) cells.push({ index: cells.length, norm, teacherAccuracy });
+    for (const teacherAccuracy of spec.teachers.accuracy) {
+      for (const kappa of kappas) cells.push({ index: cells.length, norm, teacherAccuracy, kappa });
+    }
   }
   return cells;
 }

@@ -40,7 +40,7 @@ function explicit(start: RunStart): Extract<RunStart, { kind: 'explicit' }> {
 export const PATHS: Record<EnginePath, PathFactory> = {
   reduced: (context, key, start, checkpoint) => {
     const { state, teacher } = reducedStart(context, start);
-    const labels = context.labelOptions(start.teacherNorm);
+    const labels = context.labelOptions(start.teacherNorm, key.teacher);
     const hyper = context.hyper(key);
     return checkpoint === null
       ? new ReducedKernel(context.d, hyper, teacher, labels, context.mixture(), state, context.sftRng(key))
@@ -49,7 +49,7 @@ export const PATHS: Record<EnginePath, PathFactory> = {
 
   preview: (context, key, start, checkpoint) => {
     const { state, teacher } = reducedStart(context, start);
-    const labels = context.labelOptions(start.teacherNorm);
+    const labels = context.labelOptions(start.teacherNorm, key.teacher);
     const hyper = context.hyper(key);
     return checkpoint === null
       ? new PreviewKernel(context.d, hyper, teacher, labels, state, context.sftRng(key))
@@ -59,7 +59,7 @@ export const PATHS: Record<EnginePath, PathFactory> = {
   projected: (context, key, start, checkpoint) => {
     const init = explicit(start);
     const problem: ProjectedProblem = { spectrum: context.spectrum, groundTruth: context.groundTruth(), teacher: unit(init.teacher) };
-    const labels = context.labelOptions(start.teacherNorm);
+    const labels = context.labelOptions(start.teacherNorm, key.teacher);
     const hyper = context.hyper(key);
     const validation = context.validationSet();
     return checkpoint === null
@@ -69,7 +69,7 @@ export const PATHS: Record<EnginePath, PathFactory> = {
 
   dense: (context, key, start, checkpoint) => {
     const init = explicit(start);
-    const labels = context.labelOptions(start.teacherNorm);
+    const labels = context.labelOptions(start.teacherNorm, key.teacher);
     const hyper = context.hyper(key);
     const teacherOriginal = context.toOriginal(init.teacher);
     const heldOut = context.heldOut();

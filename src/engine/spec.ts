@@ -38,6 +38,15 @@ const studentNorm = finite('in (0, 1e6]').refine((x) => x > 0 && x <= 1e6, {
   error: 'must be in (0, 1e6]: a student of norm 0 has no direction',
 });
 
+/** κ = cos(w⊥, w_T⊥) of a random teacher (docs/spec.md §10): strictly inside (−1, 1). */
+const kappaValue = finite('in (−1, 1)').refine((x) => x > -1 && x < 1, {
+  error: "must be in (−1, 1): κ = cos(w⊥, w_T⊥), the cosine between the student's and the teacher's parts orthogonal to w*",
+});
+
+/** A fraction in [0, 1] (the auxiliary-confidence weight and warm-up). */
+const unitInterval = (meaning: string) =>
+  finite('in [0, 1]').refine((x) => x >= 0 && x <= 1, { error: `must be in [0, 1]: ${meaning}` });
+
 const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
   z.union([item, z.array(item).min(1, { error: `must list at least one ${what}` }).max(64, { error: `at most 64 ${what}s` })], {
     error: `must be a number or a list of numbers (${what})`,
@@ -81,8 +90,39 @@ const TeachersSchema = z
     count: intIn(1, 100_000).default(100),
     accuracy: oneOrMany(teacherAccuracy, 'teacher accuracy').default(0.7),
     norm: positive(1e6).default(1),
+    /** Absent: κ as drawn (≈ 0); a number or list fixes it (one more grid axis). Left out when absent. */
+    kappa: oneOrMany(kappaValue, 'κ').optional(),
   })
   .strict();
+
+/**
+ * The SFT loss (docs/spec.md §11). Absent = cross-entropy on the teacher's labels, as before; the
+ * auxiliary-confidence loss of Burns et al. (2023) trains toward (1 − α_t) y_T + α_t 1{⟨w, x⟩ > τ}.
+ */
+const LossSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('crossEntropy') }).strict(),
+    z
+      .object({
+        kind: z.literal('auxConfidence'),
+        alpha: unitInterval('the weight a of the student\'s own hard labels after the warm-up').default(0.5),
+        warmup: unitInterval('the fraction f of the steps over which the weight ramps up (0: none)').default(0.1),
+        threshold: z.enum(['fixed', 'adaptive'], {
+          error: "must be 'fixed' (τ = 0) or 'adaptive' (the batch quantile matching the teacher's positive fraction)",
+        }).default('adaptive'),
+        ramp: z.enum(['linear', 'reference-code'], {
+          error: "must be 'linear' (a·min(1, t/(fT))) or 'reference-code' (a·t/T while t/T ≤ f, then a)",
+        }).default('linear'),
+      })
+      .strict(),
+  ],
+  { error: "must be { kind: 'crossEntropy' } or { kind: 'auxConfidence', alpha, warmup, threshold, ramp }" },
+);
+
+/** The auxiliary-confidence loss with its defaults filled in. */
+export type AuxConfidenceLoss = Extract<z.output<typeof LossSchema>, { kind: 'auxConfidence' }>;
+export type SftLoss = z.output<typeof LossSchema>;
 
 const PretrainSchema = z
   .object({
@@ -117,6 +157,8 @@ const SftSchema = z
     finiteSet: intIn(1, 10_000_000).nullable().default(null),
     ceiling: z.boolean({ error: 'must be true or false' }).default(true),
     recordEvery: intIn(1, 1_000_000).default(1),
+    /** Absent: cross-entropy (left out of the validated spec, so older specs keep their hashes). */
+    loss: LossSchema.optional(),
   })
   .strict();
 
@@ -156,7 +198,8 @@ export function defaultBatchSize(setup: RawSpec['setup']): number {
 export interface ExperimentSpec extends Omit<RawSpec, 'student' | 'teachers' | 'sft' | 'data'> {
   data: RawSpec['data'];
   student: { accuracy: number; norm: number[] };
-  teachers: { count: number; accuracy: number[]; norm: number };
+  /** `kappa` only when the document sets it (a list, one grid axis). */
+  teachers: { count: number; accuracy: number[]; norm: number; kappa?: number[] };
   sft: Omit<RawSpec['sft'], 'batchSize'> & { batchSize: number };
 }
 
@@ -180,6 +223,9 @@ function previewObstacles(spec: ExperimentSpec | RawSpec): [string[], string][] 
   if (data.d < 3) out.push([['data', 'd'], `must be ≥ 3 ${why}: the chain needs the frame (w*, f, h)`]);
   if (data.spectrum !== 'isotropic') out.push([['data', 'spectrum'], `must be 'isotropic' ${why}; use engine.path 'projected'`]);
   if (sft.finiteSet !== null) out.push([['sft', 'finiteSet'], `must be null ${why}: it draws fresh batches; use engine.path 'dense'`]);
+  if (sft.loss?.kind === 'auxConfidence') {
+    out.push([['sft', 'loss'], `must be { kind: 'crossEntropy' } ${why}: the auxiliary-confidence target depends on each sample's margin against the batch's threshold, which the preview path's moments do not model; use engine.path 'reduced'`]);
+  }
   if (sft.earlyStopping === 'validation') {
     out.push([['sft', 'earlyStopping'], `cannot be 'validation' ${why}: the chain holds no validation set; use 'oracle' or 'teacher', or engine.path 'projected'`]);
   }
@@ -231,6 +277,13 @@ function crossFieldIssues(s: RawSpec, add: (path: (string | number)[], message: 
       add(['data', 'groundTruth'], `must list exactly d = ${data.d} numbers (got ${data.groundTruth.length})`);
     } else if (!data.groundTruth.some((x) => x !== 0)) {
       add(['data', 'groundTruth'], 'must not be the zero vector');
+    }
+  }
+  if (s.teachers.kappa !== undefined) {
+    if (s.setup !== 'random-teacher') {
+      add(['teachers', 'kappa'], "applies only to setup 'random-teacher' (pretrained teachers have the κ pretraining gives them): remove it or use setup 'random-teacher'");
+    } else if (data.d < 3) {
+      add(['teachers', 'kappa'], `needs data.d ≥ 3 (got ${data.d}): the teacher's error must have a part orthogonal to both w* and the student's`);
     }
   }
   if (s.pretrain.teacherPoints >= s.pretrain.studentPoints) {
@@ -312,10 +365,20 @@ export function parseSpec(input: unknown): SpecResult {
   const spec: ExperimentSpec = {
     ...raw,
     student: { accuracy: raw.student.accuracy, norm: list(raw.student.norm) },
-    teachers: { count: raw.teachers.count, accuracy: list(raw.teachers.accuracy), norm: raw.teachers.norm },
+    teachers: {
+      count: raw.teachers.count,
+      accuracy: list(raw.teachers.accuracy),
+      norm: raw.teachers.norm,
+      ...(raw.teachers.kappa === undefined ? {} : { kappa: list(raw.teachers.kappa) }),
+    },
     sft: { ...raw.sft, batchSize: raw.sft.batchSize ?? defaultBatchSize(raw.setup) },
   };
   return { ok: true, spec };
+}
+
+/** The SFT loss a spec trains with: `sft.loss`, or cross-entropy when the spec leaves it out. */
+export function lossOf(spec: Pick<ExperimentSpec, 'sft'>): SftLoss {
+  return spec.sft.loss ?? { kind: 'crossEntropy' };
 }
 
 /** parseSpec that throws a SpecError listing every problem. */

@@ -51,6 +51,8 @@ export interface CellSummary {
   readonly cell: number;
   readonly norm: number | null;
   readonly teacherAccuracy: number | null;
+  /** The cell's prescribed κ (docs/spec.md §10); absent when the spec sets none. */
+  readonly kappa?: number;
   readonly initial: { cos: number; accuracy: number; norm: number };
   readonly ceiling: { accuracy: number; bestLearningRate: number; bestStep: number } | null;
   readonly teachers: TeacherSummary[];
@@ -170,6 +172,7 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
     cell: cell.index,
     norm: cell.norm,
     teacherAccuracy: cell.teacherAccuracy,
+    ...(cell.kappa === null || cell.kappa === undefined ? {} : { kappa: cell.kappa }),
     initial: initial ?? { cos: NaN, accuracy: NaN, norm: NaN },
     ceiling,
     teachers,

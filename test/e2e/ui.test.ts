@@ -279,6 +279,31 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await shot('06-dark-dashboard');
   });
 
+  it('plain SFT against the aux-confidence loss, same seed, κ × norm grid: the two new figures, the spec diff in sft.loss, PGR for both', async () => {
+    const fields = { ...small, 'teachers.accuracy': '0.7', 'student.norm': '1, 3', 'teachers.kappa': '-0.5, 0.9', seed: '13' };
+    const plain = await buildAndStart('e2e plain SFT, κ grid', fields);
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
+    await page.getByTestId('nav-builder').click();
+    await page.getByTestId('field-sft.loss').selectOption('auxConfidence');
+    const aux = await buildAndStart('e2e aux-confidence, κ grid', fields);
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
+    await page.locator('[data-testid="chart-kappa"][data-drawn="true"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="chart-norm-puzzle"][data-drawn="true"]').waitFor({ timeout: 10_000 });
+    await shot('08-kappa-and-norm-figures');
+    await page.getByTestId('nav-history').click();
+    for (const id of [first, second]) if (await page.getByTestId(`select-${id}`).isChecked()) await page.getByTestId(`select-${id}`).uncheck();
+    await page.getByTestId(`select-${plain}`).check();
+    await page.getByTestId(`select-${aux}`).check();
+    await page.getByTestId('compare-selected').click();
+    await page.locator('[data-testid="chart-compare"][data-drawn="true"]').waitFor({ timeout: 15_000 });
+    const diff = await page.getByTestId('compare-diff').textContent();
+    expect(diff).toContain('sft.loss.kind');
+    expect(diff).toContain('auxConfidence');
+    expect(diff).not.toContain('seed');
+    for (const id of [plain, aux]) expect(await page.getByTestId(`compare-pgr-${id}`).textContent()).toMatch(/^-?\d+ %$/);
+    await shot('09-compare-plain-aux');
+  });
+
   it('logged no console error', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -5,7 +5,7 @@
  * from the ECharts option here and written into the script as constants. The naming conventions
  * for bands and heatmap rows are documented in csv.ts.
  */
-import type { Figure } from '../../charts/types';
+import type { Figure, Panel } from '../../charts/types';
 import { APP_VERSION } from '../../shared/app';
 import { BAND_LOWER_SUFFIX, BAND_UPPER_SUFFIX } from './csv';
 import { goldenHeight } from '../../shared/figureExport';
@@ -111,6 +111,52 @@ function heatmapScale(option: Obj): { min: number | null; max: number | null; co
   return { min: num(vm.min), max: num(vm.max), colors: colors.length >= 2 ? colors : null, labels: (hm.label as Obj | undefined)?.show === true };
 }
 
+/**
+ * Panels stacked on one x (several grids in the option, as charts/stackedPanels.ts builds them):
+ * one panel per y axis, named by it, and each CSV series in the panel of the option series of its
+ * name. Null for a single chart.
+ */
+function stackedPanels(option: Obj, figure: Figure): { panels: Panel[]; seriesPanel: Record<string, { panel: number; label: string }> } | null {
+  const yAxes = asArray(option.yAxis);
+  if (asArray(option.grid).length < 2 || yAxes.length < 2) return null;
+  const x = axisInfo(option, 'xAxis');
+  const panels: Panel[] = yAxes.map((a, i) => ({
+    row: i,
+    col: 0,
+    letter: '',
+    title: '',
+    xLabel: figure.xAxisLabel,
+    yLabel: str(a.name) ?? '',
+    axisName: str(a.name) ?? '',
+    xLog: x.log,
+    yLog: a.type === 'log',
+  }));
+  const byName = new Map(asArray(option.series).map((s) => [str(s.name) ?? '', num(s.yAxisIndex) ?? 0]));
+  const seriesPanel: Record<string, { panel: number; label: string }> = {};
+  for (const p of figure.series) {
+    const base = p.name.replace(new RegExp(`(${BAND_LOWER_SUFFIX}|${BAND_UPPER_SUFFIX})$`), '');
+    const panel = byName.get(p.name) ?? byName.get(base);
+    if (panel !== undefined) seriesPanel[p.name] = { panel, label: p.name };
+  }
+  return { panels, seriesPanel };
+}
+
+/** A panel's y limits and the dashed reference lines its series mark (x = boundary, y = 0). */
+function referenceLinesOf(option: Obj, panel: number): { y_min: number | null; y_max: number | null; vlines: number[]; hlines: number[] } {
+  const yAxis = asArray(option.yAxis)[panel] ?? {};
+  const vlines: number[] = [];
+  const hlines: number[] = [];
+  for (const s of asArray(option.series)) {
+    if ((num(s.yAxisIndex) ?? 0) !== panel) continue;
+    for (const d of asArray((s.markLine as Obj | undefined)?.data as unknown)) {
+      const at = d as Obj;
+      if (num(at.xAxis) !== null) vlines.push(num(at.xAxis)!);
+      if (num(at.yAxis) !== null) hlines.push(num(at.yAxis)!);
+    }
+  }
+  return { y_min: num(yAxis.min), y_max: num(yAxis.max), vlines, hlines };
+}
+
 /** The Python script (UTF-8 text) that redraws `figure` from `opts.csvFile`. */
 export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): string {
   const option = figure.option as Obj;
@@ -121,8 +167,13 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
     const st = drawn[p.name] ?? (p.drawnAs === undefined ? undefined : drawn[p.drawnAs]);
     if (st !== undefined) styles[p.name] = st;
   }
-  const panels = figure.panels ?? null;
-  const seriesPanel = Object.fromEntries(figure.series.filter((p) => p.panel !== undefined || p.drawnAs !== undefined).map((p) => [p.name, { panel: p.panel ?? 0, label: p.drawnAs ?? p.name }]));
+  const stacked = figure.panels === undefined ? stackedPanels(option, figure) : null;
+  const panels = figure.panels ?? stacked?.panels ?? null;
+  const seriesPanel =
+    stacked?.seriesPanel ??
+    Object.fromEntries(figure.series.filter((p) => p.panel !== undefined || p.drawnAs !== undefined).map((p) => [p.name, { panel: p.panel ?? 0, label: p.drawnAs ?? p.name }]));
+  const layout = figure.layout ?? (stacked === null ? undefined : { rows: stacked.panels.length, cols: 1 });
+  const refs = panels === null ? [] : panels.map((_, i) => referenceLinesOf(option, i));
   const x = axisInfo(option, 'xAxis');
   const y = axisInfo(option, 'yAxis');
   const widthIn = opts.sizeIn.widthIn;
@@ -160,8 +211,9 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
     '# The names the app lists in its legend (empty: every main curve).',
     `LEGEND_NAMES = ${pyLiteral(legendNames)}`,
     '# Panels (a), (b), … on a ROWS × COLS grid sharing x; None: one chart. SERIES_PANEL: CSV series -> panel and legend label.',
-    `ROWS, COLS = ${figure.layout?.rows ?? 1}, ${figure.layout?.cols ?? 1}`,
-    `PANELS = ${pyLiteral(panels === null ? null : panels.map((p) => ({ row: p.row, col: p.col, letter: p.letter, title: p.title, x_label: p.xLabel, y_label: p.axisName ?? '', x_log: p.xLog, y_log: p.yLog })))}`,
+    `ROWS, COLS = ${layout?.rows ?? 1}, ${layout?.cols ?? 1}`,
+    '# Per panel also its y limits (None: matplotlib chooses) and dashed reference lines (vlines at x, hlines at y).',
+    `PANELS = ${pyLiteral(panels === null ? null : panels.map((p, i) => ({ row: p.row, col: p.col, letter: p.letter, title: p.title, x_label: p.xLabel, y_label: p.axisName ?? '', x_log: p.xLog, y_log: p.yLog, ...refs[i] })))}`,
     `SERIES_PANEL = ${pyLiteral(seriesPanel)}`,
     `BAND_LOWER, BAND_UPPER = ${pyLiteral(BAND_LOWER_SUFFIX)}, ${pyLiteral(BAND_UPPER_SUFFIX)}`,
     '# Series name -> how the app draws it (kind, colour, linestyle, width relative to the main curves, alpha, markers).',
@@ -315,6 +367,12 @@ def main():
             if p["y_log"]:
                 a.set_yscale("log")
             a.set_title((p["letter"] + " " + p["title"]).strip(), loc="left")
+            if p["y_min"] is not None and p["y_max"] is not None:
+                a.set_ylim(p["y_min"], p["y_max"])
+            for x in p["vlines"]:
+                a.axvline(x, color="0.4", linestyle="--", linewidth=0.8)
+            for y in p["hlines"]:
+                a.axhline(y, color="0.4", linestyle="--", linewidth=0.8)
             if p["row"] == ROWS - 1 or not shared:
                 a.set_xlabel(p["x_label"])
             if p["col"] == 0 and p["y_label"]:

@@ -83,7 +83,8 @@ export function showCommand(args: string[]): number {
       lines.push(`${(100 * s.fractionImproved).toFixed(1)} % of teachers improved the student; gain ${s.gainMean.toFixed(4)} ± ${s.gainStd.toFixed(4)} (cos)`);
       for (const c of s.cells) {
         if (s.cells.length === 1) break;
-        lines.push(`  norm ${c.norm} × teacher ${c.teacherAccuracy}: ${(100 * c.fractionImproved).toFixed(0)} % improved, gain ${c.gainMean.toFixed(4)} ± ${c.gainStd.toFixed(4)}`);
+        const kappa = c.kappa === undefined ? '' : ` × κ ${c.kappa}`;
+        lines.push(`  norm ${c.norm} × teacher ${c.teacherAccuracy}${kappa}: ${(100 * c.fractionImproved).toFixed(0)} % improved, gain ${c.gainMean.toFixed(4)} ± ${c.gainStd.toFixed(4)}`);
       }
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -12,6 +12,7 @@
 import { chiSquare, fillNormal, normalSlowPath, ZIG_K, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE, sigmoidTable } from '../sigmoid';
+import type { AuxOptions } from './auxConfidence';
 import { wasmBatch } from './wasmBatch';
 
 /** How teacher labels are made from the teacher's margin. */
@@ -22,6 +23,8 @@ export interface LabelOptions {
   readonly teacherNorm: number;
   /** Probability of flipping each hard label (0 = off). */
   readonly labelNoise: number;
+  /** The auxiliary-confidence loss (auxConfidence.ts), or absent/null for plain cross-entropy. */
+  readonly aux?: AuxOptions | null;
 }
 
 /** Scale-mixture data: Student-t with ν degrees of freedom, or null for Gaussian. */

@@ -1,12 +1,14 @@
 /**
  * The dense path: Definition 1.1 literally, with explicit d-dimensional samples, O(B·d) a step.
  * It serves what the exact reductions cannot (finite reused SFT sets, non-elliptical laws, d < 3)
- * and is the reference the reduced and projected paths are tested against.
+ * and is the reference the reduced and projected paths are tested against. Under the
+ * auxiliary-confidence loss (docs/spec.md §11) a step holds its whole batch, to find τ among its margins.
  */
 import { type DataLaw, innerSigma, isElliptical, RowSampler, spectrumOf } from '../laws';
 import { Rng } from '../rng';
 import { sigmoid } from '../sigmoid';
 import type { LabelOptions } from './batch';
+import { adaptiveThreshold, auxWeight } from './auxConfidence';
 import { teacherLabel } from './labels';
 import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
 import { accuracyFromCos } from '../accuracy';
@@ -50,6 +52,8 @@ export class DenseKernel implements SftKernel {
   private readonly order: Int32Array | null;
   private position: number;
   private readonly teacherNorm: number;
+  /** Auxiliary-confidence scratch: the fresh batch's rows, its margins ⟨w, x_i⟩, teacher labels and a copy to select in. */
+  private aux: { rows: Float64Array; margins: Float64Array; labels: Float64Array; scratch: Float64Array } | null = null;
 
   constructor(
     private readonly problem: DenseProblem,
@@ -104,7 +108,11 @@ export class DenseKernel implements SftKernel {
     const { beta, learningRate } = this.hyper;
     const { gradient, batchIndices } = this;
     gradient.fill(0);
-    if (finiteSet === null) {
+    const aux = this.labels.aux;
+    const alphaT = aux === undefined || aux === null ? 0 : auxWeight(aux, this.step);
+    if (aux !== undefined && aux !== null && alphaT > 0) {
+      this.applyStep(learningRate / this.auxGradient(beta, alphaT, aux.threshold));
+    } else if (finiteSet === null) {
       const rows = this.hyper.batchSize;
       for (let i = 0; i < rows; i++) this.freshSample(beta);
       this.applyStep(learningRate / rows);
@@ -119,6 +127,68 @@ export class DenseKernel implements SftKernel {
       this.applyStep(learningRate / rows);
     }
     this.step++;
+  }
+
+  /** The batch's rows: fresh ones (drawn and labelled in freshSample's order) or the finite set's next ones. */
+  private auxBatch(): { rows: Float64Array; offsets: (i: number) => number; n: number } {
+    const { d, finiteSet, teacher } = this.problem;
+    const n = finiteSet === null ? this.hyper.batchSize : this.batchIndices.length;
+    this.aux ??= { rows: new Float64Array(finiteSet === null ? n * d : 0), margins: new Float64Array(n), labels: new Float64Array(n), scratch: new Float64Array(n) };
+    const { rows, margins, labels } = this.aux;
+    const w = this.w;
+    if (finiteSet === null) {
+      for (let i = 0, o = 0; i < n; i++, o += d) {
+        this.sampler.row(this.rng, rows, o);
+        let m = 0;
+        let t = 0;
+        for (let j = 0; j < d; j++) {
+          m += rows[o + j] * w[j];
+          t += rows[o + j] * teacher[j];
+        }
+        margins[i] = m;
+        labels[i] = teacherLabel(t, this.labels, this.rng);
+      }
+      return { rows, offsets: (i) => i * d, n };
+    }
+    const order = this.order as Int32Array;
+    for (let i = 0; i < n; i++) {
+      if (this.position >= finiteSet.size) this.shuffle();
+      this.batchIndices[i] = order[this.position++];
+    }
+    for (let i = 0; i < n; i++) {
+      const o = this.batchIndices[i] * d;
+      let m = 0;
+      for (let j = 0; j < d; j++) m += finiteSet.points[o + j] * w[j];
+      margins[i] = m;
+      labels[i] = finiteSet.labels[this.batchIndices[i]];
+    }
+    return { rows: finiteSet.points, offsets: (i) => this.batchIndices[i] * d, n };
+  }
+
+  /**
+   * gradient = Σ_i β (σ(β m_i) − q_i) x_i with q_i = (1 − α_t) y_i + α_t 1{m_i > τ}, m_i = ⟨w, x_i⟩,
+   * τ = 0 or the adaptive batch quantile (auxConfidence.ts); returns the batch's size.
+   */
+  private auxGradient(beta: number, alphaT: number, threshold: 'fixed' | 'adaptive'): number {
+    const { d } = this.problem;
+    const { rows, offsets, n } = this.auxBatch();
+    const { margins, labels, scratch } = this.aux as NonNullable<DenseKernel['aux']>;
+    let tau = 0;
+    if (threshold === 'adaptive') {
+      let labelSum = 0;
+      for (let i = 0; i < n; i++) labelSum += labels[i];
+      scratch.set(margins);
+      tau = adaptiveThreshold(scratch, n, labelSum);
+    }
+    const gradient = this.gradient;
+    for (let i = 0; i < n; i++) {
+      const m = margins[i];
+      const target = (1 - alphaT) * labels[i] + alphaT * (m > tau ? 1 : 0);
+      const c = beta * (sigmoid(beta * m) - target);
+      const o = offsets(i);
+      for (let j = 0; j < d; j++) gradient[j] += c * rows[o + j];
+    }
+    return n;
   }
 
   /** Draw one fresh sample, label it by the teacher (hard, noisy or soft) and add its gradient term. */

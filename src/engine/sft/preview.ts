@@ -35,6 +35,7 @@ export class PreviewKernel extends ReducedKernel {
 
   constructor(d: number, hyper: SftHyper, teacher: ReducedTeacher, labels: LabelOptions, initial: ReducedState, rng: Rng, step = 0) {
     super(d, hyper, teacher, labels, null, initial, rng, step);
+    if (labels.aux !== undefined && labels.aux !== null) throw new RangeError('the preview path has no auxiliary-confidence loss (sft.loss): use the reduced path');
     this.previewLabels = {
       labelNoise: labels.labelNoise,
       softLambda: labels.softBeta === null ? null : (labels.softBeta * labels.teacherNorm) / 2,

@@ -11,6 +11,8 @@
  */
 import { fillNormal } from '../distributions';
 import { Rng } from '../rng';
+import { AuxBatch } from './auxBatch';
+import { auxWeight } from './auxConfidence';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
 import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
 import { accuracyFromCos } from '../accuracy';
@@ -34,6 +36,7 @@ export class ProjectedKernel implements SftKernel {
   private readonly xi: Float64Array;
   private readonly normals: Float64Array;
   private readonly sums = new Float64Array(3);
+  private auxBatch: AuxBatch | null = null;
 
   constructor(
     private readonly problem: ProjectedProblem,
@@ -112,7 +115,15 @@ export class ProjectedKernel implements SftKernel {
 
     const { beta, learningRate, batchSize } = this.hyper;
     const sums = this.sums;
-    accumulateBatch(this.rng, this.normals, batchSize, beta, norm, p, q, this.labels, this.mixture, sums);
+    const aux = this.labels.aux;
+    const alphaT = aux === undefined || aux === null ? 0 : auxWeight(aux, this.step);
+    if (aux !== undefined && aux !== null && alphaT > 0) {
+      // The auxiliary-confidence loss (auxConfidence.ts): the same frame, coefficients toward its target.
+      this.auxBatch ??= new AuxBatch(batchSize, this.labels, this.mixture);
+      this.auxBatch.sums(this.rng, beta, norm, p, q, alphaT, aux.threshold, sums);
+    } else {
+      accumulateBatch(this.rng, this.normals, batchSize, beta, norm, p, q, this.labels, this.mixture, sums);
+    }
     fillNormal(this.rng, xi, d);
     let a1 = 0;
     let a2 = 0;

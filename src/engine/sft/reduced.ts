@@ -10,6 +10,8 @@
  */
 import { chiSquare as importedChiSquare, normal as importedNormal } from '../distributions';
 import { Rng } from '../rng';
+import { AuxBatch } from './auxBatch';
+import { auxWeight } from './auxConfidence';
 import { accumulateBatch, type LabelOptions, type ScaleMixture } from './batch';
 import { type KernelCheckpoint, METRIC_COUNT, type SftHyper, type SftKernel } from './kernel';
 import { accuracyFromCos as importedAccuracyFromCos } from '../accuracy';
@@ -40,6 +42,7 @@ export class ReducedKernel implements SftKernel {
   private b: number;
   private rho: number;
   private normals: Float64Array | null = null;
+  private auxBatch: AuxBatch | null = null;
   private readonly sums = new Float64Array(3);
 
   constructor(
@@ -126,10 +129,18 @@ export class ReducedKernel implements SftKernel {
   /**
    * The batch's sums [S1, S2, Q] = [Σ c g1, Σ c g2, Σ c²] in the frame (ŵ, u2) for a student of norm
    * `norm` and p = cos(w, w_T), q = √(1 − p²): B samples drawn and summed (the preview path
-   * overrides this with a draw from the sums' exact mean and covariance).
+   * overrides this with a draw from the sums' exact mean and covariance). Under the
+   * auxiliary-confidence loss with α_t > 0 the coefficients aim at its mixed target (auxConfidence.ts).
    */
   protected batchSums(norm: number, p: number, q: number, out: Float64Array): void {
     const { beta, batchSize } = this.hyper;
+    const aux = this.labels.aux;
+    const alphaT = aux === undefined || aux === null ? 0 : auxWeight(aux, this.step);
+    if (aux !== undefined && aux !== null && alphaT > 0) {
+      this.auxBatch ??= new AuxBatch(batchSize, this.labels, this.mixture);
+      this.auxBatch.sums(this.rng, beta, norm, p, q, alphaT, aux.threshold, out);
+      return;
+    }
     this.normals ??= new Float64Array(2 * batchSize);
     accumulateBatch(this.rng, this.normals, batchSize, beta, norm, p, q, this.labels, this.mixture, out);
   }

@@ -4,12 +4,15 @@
  * parseSpec or from reading the form's text) to the row they belong next to.
  */
 import {
+  AUX_RAMPS,
+  AUX_THRESHOLDS,
   type BuilderForm,
   type ChoiceKey,
   EARLY_STOPPING,
   EXACT_PATHS,
   GROUND_TRUTH_KINDS,
   LAWS,
+  LOSS_KINDS,
   SETUPS,
   SOFT_LABELS_KINDS,
   SPECTRUM_KINDS,
@@ -61,6 +64,7 @@ export const SECTIONS: readonly { readonly id: SectionId; readonly title: string
 const options = (values: readonly string[], labels: Record<string, string> = {}): Option[] => values.map((value) => ({ value, label: labels[value] ?? value }));
 const randomTeacher = (form: BuilderForm) => form.setup === 'random-teacher';
 const sharedPretraining = (form: BuilderForm) => form.setup === 'shared-pretraining';
+const auxConfidence = (form: BuilderForm) => form['sft.loss'] === 'auxConfidence';
 
 /** A row as written below: its id is its input's key, its section the list it stands in. */
 type Row = Omit<FieldDef, 'id' | 'section'>;
@@ -123,6 +127,12 @@ const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
       applies: randomTeacher,
     },
     { label: 'Teacher norm', hint: 'In (0, 10⁶]', input: { type: 'text', key: 'teachers.norm' }, applies: randomTeacher },
+    {
+      label: 'κ = cos(w⊥, w_T⊥)',
+      hint: 'Empty: as drawn (≈ 0). One or more in (−1, 1), e.g. -0.5, 0, 0.5: one more grid axis',
+      input: { type: 'text', key: 'teachers.kappa', placeholder: 'as drawn', list: true },
+      applies: randomTeacher,
+    },
   ],
   pretrain: [
     { label: 'Init std', input: { type: 'text', key: 'pretrain.initStd' }, applies: sharedPretraining },
@@ -158,6 +168,22 @@ const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
     { label: 'Finite SFT set', hint: 'Empty: fresh batches every step', input: { type: 'text', key: 'sft.finiteSet', placeholder: 'fresh batches' } },
     { label: 'Ceiling run', hint: 'Also train on w*’s own labels', input: { type: 'checkbox', key: 'sft.ceiling' } },
     { label: 'Record every', hint: 'Steps between stored points', input: { type: 'text', key: 'sft.recordEvery' } },
+    {
+      label: 'Loss',
+      input: { type: 'select', key: 'sft.loss', options: options(LOSS_KINDS, { crossEntropy: 'Cross-entropy (plain SFT)', auxConfidence: 'Auxiliary confidence (Burns et al.)' }) },
+    },
+    { label: 'Aux weight a', hint: 'In [0, 1]: the weight of the student’s own labels', input: { type: 'text', key: 'sft.loss.alpha' }, applies: auxConfidence },
+    { label: 'Warm-up f', hint: 'In [0, 1]: fraction of the steps the weight ramps over', input: { type: 'text', key: 'sft.loss.warmup' }, applies: auxConfidence },
+    {
+      label: 'Threshold τ',
+      input: { type: 'select', key: 'sft.loss.threshold', options: options(AUX_THRESHOLDS, { adaptive: 'Adaptive (as many as the teacher’s positives)', fixed: 'Fixed, τ = 0' }) },
+      applies: auxConfidence,
+    },
+    {
+      label: 'Ramp',
+      input: { type: 'select', key: 'sft.loss.ramp', options: options(AUX_RAMPS, { linear: 'Linear a·min(1, t/fT)', 'reference-code': 'As openai/weak-to-strong' }) },
+      applies: auxConfidence,
+    },
   ],
   // Shown on the Exact side of the Preview / Exact choice (PathChoice.vue) only.
   engine: [

@@ -76,6 +76,8 @@ export function specFromForm(form: BuilderForm): FormSpec {
   if (!shared) {
     put(teachers, 'accuracy', oneOrMany('teachers.accuracy'));
     put(teachers, 'norm', num('teachers.norm'));
+    // κ is optional: an empty box leaves it out (teachers drawn as today).
+    if (form['teachers.kappa'].trim() !== '') put(teachers, 'kappa', oneOrMany('teachers.kappa'));
   }
   spec.teachers = teachers;
 
@@ -103,6 +105,15 @@ export function specFromForm(form: BuilderForm): FormSpec {
   else put(sft, 'finiteSet', num('sft.finiteSet'));
   sft.ceiling = form['sft.ceiling'];
   put(sft, 'recordEvery', num('sft.recordEvery'));
+  // Cross-entropy is the spec without sft.loss (its hash unchanged); the auxiliary loss names every setting.
+  if (form['sft.loss'] === 'auxConfidence') {
+    const loss: Record<string, unknown> = { kind: 'auxConfidence' };
+    put(loss, 'alpha', num('sft.loss.alpha'));
+    put(loss, 'warmup', num('sft.loss.warmup'));
+    loss.threshold = form['sft.loss.threshold'];
+    loss.ramp = form['sft.loss.ramp'];
+    sft.loss = loss;
+  }
   spec.sft = sft;
 
   spec.engine = { path: form['engine.path'] };

@@ -15,6 +15,10 @@ export type EnginePath = ExperimentSpec['engine']['path'];
 export type SpectrumKind = 'isotropic' | 'powerLaw' | 'list';
 export type GroundTruthKind = 'random' | 'list';
 export type SoftLabelsKind = 'off' | 'beta';
+/** The SFT loss (sft.loss, docs/spec.md §11): cross-entropy is the spec without the key. */
+export type LossKind = 'crossEntropy' | 'auxConfidence';
+export type AuxThreshold = 'fixed' | 'adaptive';
+export type AuxRamp = 'linear' | 'reference-code';
 
 /**
  * The form, one key per input. Keys are the spec's field paths; an input that holds part of a
@@ -39,6 +43,8 @@ export interface BuilderForm {
   'teachers.count': string;
   'teachers.accuracy': string;
   'teachers.norm': string;
+  /** Empty: κ as drawn (teachers.kappa left out). */
+  'teachers.kappa': string;
   'pretrain.initStd': string;
   'pretrain.learningRate': string;
   'pretrain.studentPoints': string;
@@ -58,6 +64,11 @@ export interface BuilderForm {
   'sft.finiteSet': string;
   'sft.ceiling': boolean;
   'sft.recordEvery': string;
+  'sft.loss': LossKind;
+  'sft.loss.alpha': string;
+  'sft.loss.warmup': string;
+  'sft.loss.threshold': AuxThreshold;
+  'sft.loss.ramp': AuxRamp;
   'engine.path': EnginePath;
 }
 
@@ -80,6 +91,9 @@ export function withPreview(form: BuilderForm, preview: boolean): BuilderForm {
   if (preview === (form['engine.path'] === 'preview')) return form;
   return { ...form, 'engine.path': preview ? 'preview' : 'auto' };
 }
+export const LOSS_KINDS: readonly LossKind[] = ['crossEntropy', 'auxConfidence'];
+export const AUX_THRESHOLDS: readonly AuxThreshold[] = ['adaptive', 'fixed'];
+export const AUX_RAMPS: readonly AuxRamp[] = ['linear', 'reference-code'];
 
 /** Switch the setup; a batch size left at the old setup's default follows to the new one's. */
 export function withSetup(form: BuilderForm, setup: Setup): BuilderForm {

@@ -13,7 +13,7 @@ function listLength(form: BuilderForm, key: TextKey): number | null {
 export interface Size {
   readonly norms: number | null;
   readonly accuracies: number | null;
-  /** initial norms × teacher accuracies (1 for shared pretraining); null while a list is unreadable. */
+  /** initial norms × teacher accuracies × κ values (1 for shared pretraining); null while a list is unreadable. */
   readonly cells: number | null;
   readonly runs: number | null;
   readonly samples: number | null;
@@ -22,15 +22,17 @@ export interface Size {
 }
 
 /**
- * The grid sweep is just the two lists: every initial student norm × every teacher accuracy is
- * one cell, each cell runs every teacher (plus the ceiling, a teacher equal to w*) at every
+ * The grid sweep is just the lists: every initial student norm × every teacher accuracy (× every
+ * κ, when teachers.kappa is set) is one cell, each cell runs every teacher (plus the ceiling, a teacher equal to w*) at every
  * learning rate, as runKeys in src/engine/experiment.ts orders them.
  */
 export function formSize(form: BuilderForm): Size {
   const shared = form.setup === 'shared-pretraining';
   const norms = shared ? 1 : listLength(form, 'student.norm');
   const accuracies = shared ? 1 : listLength(form, 'teachers.accuracy');
-  const cells = norms === null || accuracies === null ? null : norms * accuracies;
+  // κ: an empty box is no axis (one value per cell).
+  const kappas = shared || form['teachers.kappa'].trim() === '' ? 1 : listLength(form, 'teachers.kappa');
+  const cells = norms === null || accuracies === null || kappas === null ? null : norms * accuracies * kappas;
   const count = parseNumber(form['teachers.count'], 'teachers.count');
   const lrs = listLength(form, 'sft.learningRates');
   const runs =

@@ -3,7 +3,7 @@
  * defaults. Values the form cannot hold as a choice stay as text, so validation marks them.
  */
 import { type ExperimentSpec, parseSpec } from '../../../engine/spec';
-import { type BuilderForm, EARLY_STOPPING, ENGINE_PATHS, LAWS, type Setup, SETUPS, type TextKey } from './model';
+import { AUX_RAMPS, AUX_THRESHOLDS, type BuilderForm, EARLY_STOPPING, ENGINE_PATHS, LAWS, type Setup, SETUPS, type TextKey } from './model';
 import { listText, numberText } from './parse';
 
 /** The paper's defaults for a setup, as parseSpec fills them in. */
@@ -46,6 +46,7 @@ const PLAIN_TEXT: readonly TextKey[] = [
   'teachers.count',
   'teachers.accuracy',
   'teachers.norm',
+  'teachers.kappa',
   'pretrain.initStd',
   'pretrain.learningRate',
   'pretrain.studentPoints',
@@ -102,6 +103,15 @@ function overlay(form: BuilderForm, input: unknown): void {
   else if (finiteSet !== undefined) form['sft.finiteSet'] = asText(finiteSet);
   const ceiling = at(input, 'sft.ceiling');
   if (typeof ceiling === 'boolean') form['sft.ceiling'] = ceiling;
+  const loss = at(input, 'sft.loss');
+  if (isRecord(loss) && loss.kind === 'crossEntropy') form['sft.loss'] = 'crossEntropy';
+  else if (isRecord(loss) && loss.kind === 'auxConfidence') {
+    form['sft.loss'] = 'auxConfidence';
+    if (loss.alpha !== undefined) form['sft.loss.alpha'] = asText(loss.alpha);
+    if (loss.warmup !== undefined) form['sft.loss.warmup'] = asText(loss.warmup);
+    form['sft.loss.threshold'] = choose(loss.threshold, AUX_THRESHOLDS) ?? form['sft.loss.threshold'];
+    form['sft.loss.ramp'] = choose(loss.ramp, AUX_RAMPS) ?? form['sft.loss.ramp'];
+  }
 }
 
 /** The form of a validated spec with every field present. */
@@ -125,6 +135,7 @@ function formOfValid(spec: ExperimentSpec): BuilderForm {
     'teachers.count': '',
     'teachers.accuracy': '',
     'teachers.norm': '',
+    'teachers.kappa': '',
     'pretrain.initStd': '',
     'pretrain.learningRate': '',
     'pretrain.studentPoints': '',
@@ -142,6 +153,12 @@ function formOfValid(spec: ExperimentSpec): BuilderForm {
     'sft.finiteSet': '',
     'sft.ceiling': spec.sft.ceiling,
     'sft.recordEvery': '',
+    // The auxiliary loss's defaults (src/engine/spec.ts), shown when it is chosen.
+    'sft.loss': 'crossEntropy',
+    'sft.loss.alpha': '0.5',
+    'sft.loss.warmup': '0.1',
+    'sft.loss.threshold': 'adaptive',
+    'sft.loss.ramp': 'linear',
     'engine.path': spec.engine.path,
   };
   overlay(form, spec);
