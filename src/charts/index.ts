@@ -7,6 +7,7 @@ import { gains, gainsLayout } from './gains';
 import { heatmap } from './heatmap';
 import { kappaFigure } from './kappaFigure';
 import { normPuzzle } from './normPuzzle';
+import { stackedLayout } from './stackedPanels';
 import { markPreview } from './previewMark';
 import { accuracyDegenerate, gainVsAccuracy, gainVsKappa, gainVsStartCos } from './scatter';
 import { theoryFigure } from './theoryFigure';
@@ -56,5 +57,8 @@ export function figureLayout(kind: FigureKind, inputs: FigureInput[], style: Fig
   if (kind === 'trajectories') return trajectoriesLayout(inputs[0], style);
   if (kind === 'gains') return gainsLayout(inputs[0], style);
   if (kind === 'gainVsAccuracy' && accuracyDegenerate(inputs[0])) return { rows: 1, cols: 2 };
+  // Stacked panels on one x (stackedPanels.ts): wide and short, one per quantity.
+  if (kind === 'kappa') return stackedLayout(3);
+  if (kind === 'normPuzzle') return stackedLayout(4);
   return { rows: 1, cols: 1 };
 }

@@ -10,7 +10,7 @@ import { cosFromAccuracy } from '../engine/accuracy';
 import type { ExperimentSpec } from '../engine/spec';
 import { theory } from '../engine/theory';
 import { type CellGroup, cellGroups } from './data';
-import { bandedPoints, boundaryLabel, type StackedPanel, stackedPanelFrame, pointLine, referenceLines } from './stackedPanels';
+import { bandedPoints, boundaryLabel, type StackedPanel, stackedLayout, stackedPanelFrame, pointLine, referenceLines } from './stackedPanels';
 import { colorAt } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
@@ -95,5 +95,5 @@ export function kappaFigure(input: FigureInput, style: FigureStyle): Figure {
   const xAxisLabel = 'κ = cos(w⊥, w_T⊥)';
   const title = "Theorem 1.1's boundary: fraction improved, gain and initial rate against κ";
   const option = stackedPanelFrame(style, title, { name: xAxisLabel, type: 'value', min, max }, panels, several ? legend : []);
-  return { option, series: plotted, xAxisLabel, yAxisLabel: panels.map((p) => p.y.name).join(' | '), title };
+  return { option, series: plotted, xAxisLabel, yAxisLabel: panels.map((p) => p.y.name).join(' | '), title, layout: stackedLayout(panels.length) };
 }

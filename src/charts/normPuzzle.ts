@@ -9,7 +9,7 @@
 import type { SeriesOption } from 'echarts';
 import { theory } from '../engine/theory';
 import { type CellGroup, cellGroups } from './data';
-import { bandedPoints, type StackedPanel, stackedPanelFrame, pointLine, referenceLine } from './stackedPanels';
+import { bandedPoints, type StackedPanel, stackedLayout, stackedPanelFrame, pointLine, referenceLine } from './stackedPanels';
 import { colorAt } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
@@ -128,5 +128,5 @@ export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
   const xAxisLabel = 'initial norm ‖w₀‖';
   const title = 'The norm puzzle: observed gain, selected η, peak step and the initial rate against ‖w₀‖';
   const option = stackedPanelFrame(style, title, { name: xAxisLabel, type: 'log' }, panels, legend);
-  return { option, series: plotted, xAxisLabel, yAxisLabel: panels.map((p) => p.y.name).join(' | '), title };
+  return { option, series: plotted, xAxisLabel, yAxisLabel: panels.map((p) => p.y.name).join(' | '), title, layout: stackedLayout(panels.length) };
 }

@@ -8,11 +8,16 @@ import type { EChartsOption, SeriesOption } from 'echarts';
 import { axis, type AxisSpec, band, frame, line } from './common';
 import { bandAcross } from './data';
 import { px, themeColors } from './style';
-import type { BandKind, FigureStyle, PlottedSeries } from './types';
+import type { BandKind, FigureStyle, PanelLayout, PlottedSeries } from './types';
 
 export interface StackedPanel {
   readonly y: AxisSpec;
   readonly series: SeriesOption[];
+}
+
+/** The layout of n stacked panels: wide and short, for the exporter's natural height. */
+export function stackedLayout(n: number): PanelLayout {
+  return { rows: n, cols: 1, aspect: 0.35 };
 }
 
 /** The option of panels stacked top to bottom; only the bottom panel labels the x axis. */
