@@ -26,11 +26,9 @@ import {
   type ExploreParams,
   exploreSpec,
   exploreTheoryInput,
-  KAPPA_IN_SPEC,
   lastPosition,
   positionOf,
   SLIDERS,
-  shownSliders,
   valueAt,
 } from '../../src/renderer/src/explore/params';
 import { explorePanels, PANELS } from '../../src/renderer/src/explore/panels';
@@ -67,18 +65,16 @@ describe('the sliders and the experiment they describe', () => {
     }
   });
 
-  it('the theory input converts accuracies by accuracy = 1 − θ/π, and κ is a slider only once the spec has teachers.kappa', () => {
+  it('the theory input converts accuracies by accuracy = 1 − θ/π, and κ reaches the spec and the theory', () => {
     const p = { ...DEFAULT_PARAMS, studentAccuracy: 0.9, teacherAccuracy: 0.6, kappa: 0.4, beta: 2, studentNorm: 3 };
-    const input = exploreTheoryInput(p, false);
+    const input = exploreTheoryInput(p);
     expect(Math.abs(1 - Math.acos(input.studentCos) / Math.PI - 0.9)).toBeLessThan(1e-12);
     expect(Math.abs(1 - Math.acos(input.teacherCos) / Math.PI - 0.6)).toBeLessThan(1e-12);
-    expect(input).toMatchObject({ studentNorm: 3, kappa: 0, beta: 2 });
-    expect(exploreTheoryInput(p, true).kappa).toBe(0.4);
-    expect(KAPPA_IN_SPEC).toBe(parseSpec({ teachers: { kappa: 0 } }).ok);
-    expect(shownSliders(false).map((s) => s.key)).not.toContain('kappa');
-    expect(shownSliders(true).map((s) => s.key)).toContain('kappa');
-    expect((exploreSpec(p, true).teachers as { kappa?: number }).kappa).toBe(0.4);
-    expect('kappa' in (exploreSpec(p, false).teachers as object)).toBe(false);
+    expect(input).toMatchObject({ studentNorm: 3, kappa: 0.4, beta: 2 });
+    expect((exploreSpec(p).teachers as { kappa?: number }).kappa).toBe(0.4);
+    // the κ slider stays inside the spec's open interval (−1, 1)
+    const kappa = SLIDERS.find((s) => s.key === 'kappa');
+    expect(kappa && kappa.min > -1 && kappa.max < 1).toBe(true);
   });
 });
 

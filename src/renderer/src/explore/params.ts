@@ -4,7 +4,6 @@
  * of values describes, and the theory's input for them.
  */
 import { cosFromAccuracy } from '../../../engine/accuracy';
-import { parseSpec } from '../../../engine/spec';
 import type { TheoryInput } from '../composables/useTheory';
 
 /** About 20 teachers: enough for a mean and a band, few enough to answer within a second. */
@@ -16,18 +15,11 @@ export const EXPLORE_TEACHERS = 20;
  */
 export const EXPLORE_POINTS = 1000;
 
-/**
- * Whether the engine's spec has `teachers.kappa` (κ = cos(w⊥, w_T⊥) of the drawn teachers). It has
- * not yet: teachers are drawn at random, so κ is about 0 and the theory is evaluated at κ = 0. When
- * the field lands, the κ slider appears and its value goes into the spec, with no other change here.
- */
-export const KAPPA_IN_SPEC: boolean = parseSpec({ teachers: { kappa: 0 } }).ok;
-
 export interface ExploreParams {
   readonly studentAccuracy: number;
   readonly studentNorm: number;
   readonly teacherAccuracy: number;
-  /** Used only when KAPPA_IN_SPEC. */
+  /** κ = cos(w⊥, w_T⊥) of the drawn teachers (docs/spec.md §10); the spec's range is the open (−1, 1). */
   readonly kappa: number;
   readonly beta: number;
   readonly learningRate: number;
@@ -54,7 +46,7 @@ export const SLIDERS: readonly SliderDef[] = [
   { key: 'studentAccuracy', label: 'Student accuracy', min: 0.55, max: 0.99, scale: 'linear', step: 0.01, hint: 'of the initial student w₀' },
   { key: 'studentNorm', label: '‖w₀‖', min: 0.1, max: 100, scale: 'log', step: 10, hint: 'initial norm of the student' },
   { key: 'teacherAccuracy', label: 'Teacher accuracy', min: 0.51, max: 1, scale: 'linear', step: 0.01, hint: 'every teacher’s' },
-  { key: 'kappa', label: 'κ', min: -1, max: 1, scale: 'linear', step: 0.05, hint: 'cos(w⊥, w_T⊥): how the teacher’s errors align with the student’s' },
+  { key: 'kappa', label: 'κ', min: -0.95, max: 0.95, scale: 'linear', step: 0.05, hint: 'cos(w⊥, w_T⊥): how the teacher’s errors align with the student’s' },
   { key: 'beta', label: 'β', min: 0.1, max: 10, scale: 'log', step: 10, hint: 'link sharpness' },
   { key: 'learningRate', label: 'Learning rate η', min: 0.001, max: 10, scale: 'log', step: 10, hint: 'one for every teacher' },
   { key: 'batchSize', label: 'Batch size B', min: 100, max: 100_000, scale: 'log', step: 10, integer: true, hint: 'the preview path needs B ≥ 100' },
@@ -62,7 +54,6 @@ export const SLIDERS: readonly SliderDef[] = [
 ];
 
 /** The sliders shown: κ only once the engine's spec has it. */
-export const shownSliders = (kappaInSpec = KAPPA_IN_SPEC): readonly SliderDef[] => SLIDERS.filter((s) => s.key !== 'kappa' || kappaInSpec);
 
 export const DEFAULT_PARAMS: ExploreParams = {
   studentAccuracy: 0.8,
@@ -103,33 +94,33 @@ export const recordEveryFor = (steps: number): number => Math.max(1, Math.ceil(s
 const pct = (x: number) => `${Number((100 * x).toFixed(1))} %`;
 
 /** A name that says what was explored: 'Explore: student 80 %, ‖w₀‖ 1, teacher 70 %, β 1, η 0.1, B 10000, T 1000, seed 1'. */
-export function exploreName(p: ExploreParams, kappaInSpec = KAPPA_IN_SPEC): string {
-  const kappa = kappaInSpec ? `, κ ${p.kappa}` : '';
+export function exploreName(p: ExploreParams): string {
+  const kappa = `, κ ${p.kappa}`;
   return `Explore: student ${pct(p.studentAccuracy)}, ‖w₀‖ ${p.studentNorm}, teacher ${pct(p.teacherAccuracy)}${kappa}, β ${p.beta}, η ${p.learningRate}, B ${p.batchSize}, T ${p.steps}, seed ${p.seed}`;
 }
 
 /** The preview experiment of a set of values: EXPLORE_TEACHERS random teachers at one learning rate, no ceiling run. */
-export function exploreSpec(p: ExploreParams, kappaInSpec = KAPPA_IN_SPEC): Record<string, unknown> {
+export function exploreSpec(p: ExploreParams): Record<string, unknown> {
   return {
-    name: exploreName(p, kappaInSpec),
+    name: exploreName(p),
     setup: 'random-teacher',
     seed: p.seed,
     data: { law: 'gaussian', d: 100 },
     beta: p.beta,
     student: { accuracy: p.studentAccuracy, norm: p.studentNorm },
-    teachers: { count: EXPLORE_TEACHERS, accuracy: p.teacherAccuracy, ...(kappaInSpec ? { kappa: p.kappa } : {}) },
+    teachers: { count: EXPLORE_TEACHERS, accuracy: p.teacherAccuracy, kappa: p.kappa },
     sft: { batchSize: p.batchSize, steps: p.steps, learningRates: [p.learningRate], earlyStopping: 'oracle', ceiling: false, recordEvery: recordEveryFor(p.steps) },
     engine: { path: 'preview' },
   };
 }
 
 /** The theory's input for the values (κ = 0 while the spec has no κ: random teachers' κ is about 0). */
-export function exploreTheoryInput(p: ExploreParams, kappaInSpec = KAPPA_IN_SPEC): TheoryInput {
+export function exploreTheoryInput(p: ExploreParams): TheoryInput {
   return {
     studentCos: cosFromAccuracy(p.studentAccuracy),
     studentNorm: p.studentNorm,
     teacherCos: cosFromAccuracy(p.teacherAccuracy),
-    kappa: kappaInSpec ? p.kappa : 0,
+    kappa: p.kappa,
     beta: p.beta,
   };
 }
