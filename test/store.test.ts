@@ -117,7 +117,7 @@ describe('run store', () => {
     const [a, b] = store.listRuns(id);
     store.setRunStatus(a.id, 'running');
     store.setRunStatus(b.id, 'done');
-    expect(store.markInterrupted()).toBe(1);
+    expect(store.markInterrupted()).toEqual({ experiments: [id], runs: 1 });
     expect(store.getRun(a.id)?.status).toBe('interrupted');
     expect(store.getRun(b.id)?.status).toBe('done');
     expect(store.getExperiment(id)?.status).toBe('interrupted');

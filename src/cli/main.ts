@@ -8,6 +8,7 @@ import { cancelCommand, listCommand, showCommand } from './commands/history';
 import { resumeCommand, runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { theoryCommand } from './commands/theory';
+import { historyProblemLine } from './session';
 
 const USAGE = `usage:
   w2s run SPEC.json [--out SUMMARY.json] [--workers N] [--db FILE] [--checkpoint-seconds S]
@@ -66,6 +67,12 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || isParseArgsError(error)) {
       // One line, whatever the message quotes (a JSON parser's message can hold newlines).
       process.stderr.write(`w2s: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
+      return 2;
+    }
+    // The history file failed later (a full disk mid-command): one line naming it.
+    const problem = historyProblemLine(error);
+    if (problem !== null) {
+      process.stderr.write(`w2s: ${problem}\n`);
       return 2;
     }
     throw error;

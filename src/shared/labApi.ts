@@ -70,6 +70,8 @@ export const LabEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('run'), experimentId: id, runId: id, status: z.string(), computeMs: z.number().optional() }),
   z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
+  /** Another process (a `w2s run`, the other shell) changed the history: reload the list. */
+  z.object({ type: z.literal('history') }),
 ]);
 
 const TheoryInputSchema = z

@@ -5,12 +5,12 @@
  *   w2s cancel ID [--db FILE]
  */
 import { parseArgs } from 'node:util';
-import { experimentListItem } from '../../main/core/labApi';
-import type { ExperimentRecord } from '../../main/core/store/store';
+import { experimentListItem } from '../../main/core/historyList';
+import type { HistoryEntry } from '../../main/core/store/store';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { openStore } from '../session';
 
-function keyParameters(e: ExperimentRecord): string {
+function keyParameters(e: Pick<HistoryEntry, 'spec'>): string {
   const s = e.spec;
   const student = s.setup === 'random-teacher' ? `student ${s.student.accuracy} × norms ${s.student.norm.join(',')}` : 'pretrained';
   const teachers = s.setup === 'random-teacher' ? `${s.teachers.count} teachers ${s.teachers.accuracy.join(',')}` : `${s.teachers.count} teachers`;
@@ -21,7 +21,7 @@ export function listCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
   const store = openStore(databasePath(values.db));
   try {
-    const experiments = store.listExperiments();
+    const experiments = store.listHistory();
     if (values.json) {
       process.stdout.write(`${JSON.stringify(experiments.map(experimentListItem), null, 2)}\n`);
       return 0;

@@ -31,12 +31,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   const store = openStore(file);
   const pool = new EnginePool(forkSpawner(), workers);
   const lab = new Lab(store, pool);
+  // Experiments that `w2s run` or the desktop app write meanwhile reach the page as events.
+  const watch = lab.watchHistory();
   const root = join(__dirname, '..', '..', '..');
   const api = new LabApiService(lab, { calibration: readCalibration(join(root, 'bench', 'results', 'latest.json')), workers });
   let server;
   try {
     server = await startServer(api, { host, port, rendererDir: values.renderer ?? join(root, 'out', 'renderer') });
   } catch (error) {
+    watch.stop();
     pool.close();
     store.close();
     throw new UsageError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
@@ -52,6 +55,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await running.close();
+  watch.stop();
   pool.close();
   store.close();
   return 0;

@@ -159,7 +159,7 @@ export function importBundle(store: RunStore, file: Buffer): number {
     return bytes;
   });
 
-  return store.db.transaction(() => {
+  return store.write(() => {
     const status = experiment.status === 'running' || experiment.status === 'queued' ? 'interrupted' : experiment.status;
     const info = store.db
       .prepare(
@@ -181,5 +181,5 @@ export function importBundle(store: RunStore, file: Buffer): number {
       if (run.recorded > 0) insertChunk.run(Number(r.lastInsertRowid), run.recorded, blocks[i]);
     });
     return id;
-  })();
+  });
 }

@@ -17,43 +17,11 @@ import {
 } from '../../shared/labApi';
 import { type Calibration, expectedSeconds } from './calibration';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
-import type { Lab } from './lab';
+import { experimentListItem, historyEntry } from './historyList';
+import { ExperimentBusyError, type Lab } from './lab';
 import type { ExperimentRecord } from './store/store';
 
-function parameters(e: ExperimentRecord): Record<string, unknown> {
-  const s = e.spec;
-  return {
-    d: s.data.d,
-    law: s.data.law,
-    beta: s.beta,
-    norms: s.setup === 'random-teacher' ? s.student.norm : null,
-    studentAccuracy: s.setup === 'random-teacher' ? s.student.accuracy : null,
-    teacherAccuracies: s.setup === 'random-teacher' ? s.teachers.accuracy : null,
-    teachers: s.teachers.count,
-    batchSize: s.sft.batchSize,
-    steps: s.sft.steps,
-    learningRates: s.sft.learningRates,
-    earlyStopping: s.sft.earlyStopping,
-  };
-}
-
-/** An experiment as a row of the run history (the LabApi's and `w2s list --json`'s). */
-export function experimentListItem(e: ExperimentRecord) {
-  return {
-    id: e.id,
-    name: e.name,
-    setup: e.setup,
-    status: e.status,
-    createdAt: e.createdAt,
-    finishedAt: e.finishedAt,
-    tags: e.tags,
-    notes: e.notes,
-    seed: e.seed,
-    parameters: parameters(e),
-    fractionImproved: e.summary === null || !Number.isFinite(e.summary.fractionImproved) ? null : e.summary.fractionImproved,
-    gainMean: e.summary === null || !Number.isFinite(e.summary.gainMean) ? null : e.summary.gainMean,
-  };
-}
+export { experimentListItem } from './historyList';
 
 type Handlers = { [M in LabMethod]: (input: LabParsedInput<M>) => LabOutput<M> | Promise<LabOutput<M>> };
 
@@ -78,13 +46,13 @@ export class LabApiService {
     };
     const done = { ok: true as const };
     this.handlers = {
-      listExperiments: () => store.listExperiments().map(experimentListItem),
+      listExperiments: () => store.listHistory().map(experimentListItem),
       getExperiment: ({ id }) => {
         const e = experiment(id);
         const runs: Record<string, number> = {};
         for (const r of store.listRuns(id)) runs[r.status] = (runs[r.status] ?? 0) + 1;
         return {
-          ...experimentListItem(e),
+          ...experimentListItem(historyEntry(e)),
           spec: e.spec as unknown as Record<string, unknown>,
           summary: e.summary as unknown as Record<string, unknown> | null,
           appVersion: e.appVersion,
@@ -124,7 +92,12 @@ export class LabApiService {
         const e = experiment(id);
         if (e.status === 'done') throw new LabRequestError(409, `experiment ${id} is done: nothing to resume`);
         if (lab.running.includes(id)) throw new LabRequestError(409, `experiment ${id} is already running`);
-        lab.resume(id);
+        try {
+          lab.resume(id);
+        } catch (error) {
+          if (error instanceof ExperimentBusyError) throw new LabRequestError(409, error.message);
+          throw error;
+        }
         return done;
       },
       rename: ({ id, name }) => {
@@ -144,7 +117,8 @@ export class LabApiService {
       },
       deleteExperiment: ({ id }) => {
         experiment(id);
-        if (lab.running.includes(id)) throw new LabRequestError(409, `experiment ${id} is running: cancel it first`);
+        // Running here or in another process (a `w2s run`): its runner would write into what is gone.
+        if (lab.running.includes(id) || store.getExperiment(id)?.status === 'running') throw new LabRequestError(409, `experiment ${id} is running: cancel it first`);
         store.deleteExperiment(id);
         return done;
       },

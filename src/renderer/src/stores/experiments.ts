@@ -1,5 +1,6 @@
 /**
- * The run history: every stored experiment as a row, kept fresh by the lab's events, and the
+ * The run history: every stored experiment as a row, kept fresh by the lab's events (including
+ * `history`: another process, such as a `w2s run` from a terminal, changed the file), and the
  * actions on it (rename, notes, tags, delete, cancel, resume, re-run with a new seed).
  */
 import { defineStore } from 'pinia';
@@ -95,6 +96,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
       } else if (event.type === 'experiment') {
         const row = byId.value.get(event.experimentId);
         if (row !== undefined) row.status = event.status;
+        void refresh();
+      } else if (event.type === 'history') {
         void refresh();
       }
     });
