@@ -5,7 +5,7 @@
  * read-only, on a full disk, or not a history is refused with one line naming it and what to do,
  * before anything is written.
  */
-import { accessSync, constants, existsSync, openSync, readSync, closeSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NotAHistoryError, SchemaTooNewError } from './store/migrate';
@@ -33,6 +33,8 @@ export class HistoryFileError extends Error {
 
 /** Room a new history needs: its first pages and write-ahead log (64 KiB pages). */
 const NEW_HISTORY_BYTES = 2 * 1024 * 1024;
+/** Room any connection needs: SQLite's shared-memory index (32 KiB) and a first log frame. */
+const MIN_FREE_BYTES = 128 * 1024;
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 function code(error: unknown): string {
@@ -54,9 +56,12 @@ export function historyFileProblem(file: string, error: unknown, elsewhere: stri
   const c = code(error);
   const why = reason(error);
   const other = `or choose another history with ${elsewhere}`;
-  if (c === 'SQLITE_FULL' || c === 'ENOSPC' || c === 'EDQUOT') return `the disk holding the run history ${file} is full (${why}): free some space, ${other}; nothing was written`;
+  // SQLite reports a full disk met while mapping its shared memory as an I/O error.
+  if (c === 'SQLITE_FULL' || c === 'ENOSPC' || c === 'EDQUOT' || (c.startsWith('SQLITE_IOERR') && freeBytes(file) < MIN_FREE_BYTES)) {
+    return `the disk holding the run history ${file} is full (${why}): free some space, ${other}`;
+  }
   if (c.startsWith('SQLITE_READONLY') || c === 'EROFS' || c === 'EACCES' || c === 'EPERM' || c.startsWith('SQLITE_PERM')) {
-    return `the run history ${file} is read-only (${why}): make it and its folder writable, ${other}; nothing was written`;
+    return `the run history ${file} is read-only (${why}): make it and its folder writable, ${other}`;
   }
   if (c === 'SQLITE_NOTADB' || error instanceof NotAHistoryError) return `${file} is not a W2S Lab run history (${why}): ${other.slice(3)}; the file was left untouched`;
   if (c.startsWith('SQLITE_CORRUPT')) return `the run history ${file} is damaged (${why}): restore it from a copy (an upgrade leaves ${file}.bak-v<N>), ${other}`;
@@ -74,7 +79,21 @@ function existingFolder(file: string): string {
   return folder;
 }
 
-/** Refuse, before SQLite touches anything, a history that is a folder, read-only, not a database, or new on a full disk. */
+/** Free space for an unprivileged user on the disk that holds (or will hold) `file`. */
+function freeBytes(file: string): number {
+  try {
+    const { bavail, bsize } = statfsSync(existingFolder(file));
+    return bavail * bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+function fullDisk(free: number, needed: number): Error {
+  return Object.assign(new Error(`${Math.floor(free / 1024)} KiB free, ${needed >= 1024 * 1024 ? `${needed / 1024 / 1024} MiB` : `${needed / 1024} KiB`} needed`), { code: 'ENOSPC' });
+}
+
+/** Refuse, before SQLite touches anything, a history that is a folder, read-only, not a database, or on a full disk. */
 export function checkHistoryFile(file: string, elsewhere: string): void {
   const fail = (error: unknown): never => {
     throw new HistoryFileError(file, historyFileProblem(file, error, elsewhere) ?? `cannot use the run history ${file} (${reason(error)})`);
@@ -86,8 +105,8 @@ export function checkHistoryFile(file: string, elsewhere: string): void {
     } catch (error) {
       fail(error);
     }
-    const { bavail, bsize } = statfsSync(folder);
-    if (bavail * bsize < NEW_HISTORY_BYTES) fail(Object.assign(new Error(`${Math.floor((bavail * bsize) / 1024)} KiB free, a new history needs ${NEW_HISTORY_BYTES / 1024 / 1024} MiB`), { code: 'ENOSPC' }));
+    const free = freeBytes(file);
+    if (free < NEW_HISTORY_BYTES) fail(fullDisk(free, NEW_HISTORY_BYTES));
     return;
   }
   const stat = statSync(file);
@@ -108,6 +127,9 @@ export function checkHistoryFile(file: string, elsewhere: string): void {
     closeSync(fd);
   }
   if (header.toString('latin1') !== SQLITE_HEADER) fail(Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' }));
+  // With no room for SQLite's shared-memory index, opening would fail half-way and leave files behind.
+  const free = freeBytes(file);
+  if (!existsSync(`${file}-shm`) && free < MIN_FREE_BYTES) fail(fullDisk(free, MIN_FREE_BYTES));
 }
 
 /** Check, then open and migrate the history; every problem with the file is a HistoryFileError of one line. */

@@ -3,14 +3,15 @@
  * ~/.w2s-lab/lab.sqlite), so experiments run from a terminal show in the app and the other way
  * round. No Electron import here: the tests check this choice without Electron.
  */
+import { homedir } from 'node:os';
 import { defaultHistoryFile, HistoryFileError, historyFileProblem, openHistory } from '../core/historyFile';
 import type { RunStore, StoreOptions } from '../core/store/store';
 
 /** How a desktop user points the app at another history (until the app has a menu for it). */
 export const DESKTOP_ELSEWHERE = '$W2S_DB (set it to another file and start W2S Lab again)';
 
-export function desktopHistoryFile(env: NodeJS.ProcessEnv = process.env): string {
-  return defaultHistoryFile(env);
+export function desktopHistoryFile(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  return defaultHistoryFile(env, home);
 }
 
 /** Open the desktop's history; a file that cannot be used is a HistoryFileError of one line for a dialog. */

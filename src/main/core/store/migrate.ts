@@ -33,6 +33,33 @@ function refuseNewer(context: MigrationContext, version: number): void {
   }
 }
 
+/** A connection's settings. Throws, having written nothing, for another program's database. */
+export function configure(db: Database.Database): void {
+  const version = userVersion(db);
+  refuseForeign(db, version);
+  // Series chunks are ~50 kB BLOBs: large pages keep their overflow chains short (effective only
+  // when the file is created), and memory-mapped reads skip a copy per page.
+  if (version === 0) db.pragma('page_size = 65536');
+  db.pragma('mmap_size = 1073741824');
+  db.pragma('journal_mode = WAL');
+  // With 64 KiB pages SQLite's default (a checkpoint every 1 000 pages) lets the log reach 64 MB,
+  // and a log is never shrunk: fold it in every 16 MB and cut it back to that after.
+  db.pragma('wal_autocheckpoint = 256');
+  db.pragma('journal_size_limit = 16777216');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+}
+
+/**
+ * A database of another program (tables, but no schema version of ours) is refused before anything
+ * is written to it: a new history is empty, and ours has a version from its first commit on.
+ */
+export function refuseForeign(db: Database.Database, version: number): void {
+  if (version === 0 && (db.prepare('SELECT COUNT(*) AS n FROM sqlite_schema').get() as { n: number }).n > 0) {
+    throw new NotAHistoryError('an SQLite database with tables but no W2S Lab schema version');
+  }
+}
+
 /** FILE.bak-v<version>, or, when an older upgrade left one, a name beside it that is free. */
 function backupName(file: string, version: number): string {
   const base = `${file}.bak-v${version}`;
@@ -74,9 +101,7 @@ export function migrate(context: MigrationContext, target = SCHEMA_VERSION): voi
       const current = userVersion(db);
       refuseNewer(context, current);
       if (current < target) {
-        if (current === 0 && (db.prepare('SELECT COUNT(*) AS n FROM sqlite_schema').get() as { n: number }).n > 0) {
-          throw new NotAHistoryError('an SQLite database with tables but no W2S Lab schema version');
-        }
+        refuseForeign(db, current);
         if (current > 0 && context.file !== ':memory:') backup(context, current);
         for (const migration of MIGRATIONS) {
           if (migration.version <= current || migration.version > target) continue;

@@ -12,7 +12,7 @@ import type { RunCheckpoint, RunSeries } from '../../../engine/run';
 import { type ExperimentSpec, validateSpec } from '../../../engine/spec';
 import type { ExperimentSummary } from '../../../engine/summary';
 import { currentRunner, orphanTest, type Runner } from '../liveness';
-import { migrate } from './migrate';
+import { configure, migrate } from './migrate';
 import {
   type ExperimentRecord,
   type ExperimentRow,
@@ -69,13 +69,12 @@ export class RunStore {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: this.retry.busyTimeoutMs, ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }) });
-    // Series chunks are ~50 kB BLOBs: large pages keep their overflow chains short (effective only
-    // when the file is created), and memory-mapped reads skip a copy per page.
-    if (this.schemaVersion === 0) this.db.pragma('page_size = 65536');
-    this.db.pragma('mmap_size = 1073741824');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('synchronous = NORMAL');
+    try {
+      configure(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
   }
 
   /** Open (creating it if needed) and migrate to the current schema. */
@@ -143,10 +142,13 @@ export class RunStore {
   createExperiment(spec: ExperimentSpec, keys: RunKey[], options: { name?: string; duplicatedFrom?: number } = {}): number {
     const columns = JSON.stringify(seriesColumns(spec));
     const name = options.name ?? spec.name ?? `${spec.setup} ${new Date().toISOString().slice(0, 16)}`;
+    // The creating process is its runner from the start: if it dies before running it, it is an orphan.
+    const runner = currentRunner();
     return this.write(() => {
       const info = this.sql(
-        `INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version, duplicated_from) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
-      ).run(name, spec.setup, JSON.stringify(spec), spec.seed, new Date().toISOString(), this.appVersion, options.duplicatedFrom ?? null);
+        `INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version, duplicated_from, runner_pid, runner_host, runner_start)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+      ).run(name, spec.setup, JSON.stringify(spec), spec.seed, new Date().toISOString(), this.appVersion, options.duplicatedFrom ?? null, runner.pid, runner.host, runner.start);
       const id = Number(info.lastInsertRowid);
       const run = this.sql(`INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, columns) VALUES (?, ?, ?, ?, 'queued', ?)`);
       for (const key of keys) run.run(id, key.cell, key.teacher, key.lr, columns);
@@ -330,15 +332,9 @@ export class RunStore {
 
   /** Runs finished and steps done of experiments, as stored (a runner in another process reports nothing else). */
   storedProgress(experimentIds: readonly number[]): StoredProgress[] {
-    if (experimentIds.length === 0) return [];
-    return this.read(() =>
-      (
-        this.sql(
-          `SELECT experiment_id AS experimentId, COUNT(*) AS runsTotal, SUM(status IN ${FINISHED_RUN}) AS runsDone, SUM(steps_done) AS stepsDone
-           FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?)) GROUP BY experiment_id`,
-        ).all(JSON.stringify(experimentIds)) as StoredProgress[]
-      ).map((p) => ({ ...p, runsDone: p.runsDone ?? 0, stepsDone: p.stepsDone ?? 0 })),
-    );
+    const query = `SELECT experiment_id AS experimentId, COUNT(*) AS runsTotal, TOTAL(status IN ${FINISHED_RUN}) AS runsDone, TOTAL(steps_done) AS stepsDone
+      FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?)) GROUP BY experiment_id`;
+    return experimentIds.length === 0 ? [] : this.read(() => this.sql(query).all(JSON.stringify(experimentIds)) as StoredProgress[]);
   }
 
   /** A run's stored series, one Float64Array per column. */
@@ -379,13 +375,14 @@ export class RunStore {
   }
 
   /**
-   * After a crash: experiments left `running` whose runner is gone (`isOrphan`, liveness.ts), and
-   * their running runs, become `interrupted`. Looked at without the write lock first, so that
-   * opening a busy history to read it does not queue behind the writers.
+   * After a crash: experiments left `running` (or `queued`, by a process that died before starting
+   * them) whose runner is gone (`isOrphan`, liveness.ts), and their running runs, become
+   * `interrupted`. Looked at without the write lock first, so that opening a busy history to read
+   * it does not queue behind the writers.
    */
   markInterrupted(isOrphan: (runner: Runner | null, experimentId: number) => boolean = orphanTest()): { experiments: number[]; runs: number } {
     const orphans = () =>
-      (this.sql(`SELECT id, runner_pid, runner_host, runner_start FROM experiments WHERE status = 'running'`).all() as ExperimentRow[]).filter((e) => isOrphan(toRunner(e), e.id)).map((e) => e.id);
+      (this.sql(`SELECT id, runner_pid, runner_host, runner_start FROM experiments WHERE status IN ('running', 'queued')`).all() as ExperimentRow[]).filter((e) => isOrphan(toRunner(e), e.id)).map((e) => e.id);
     if (this.read(orphans).length === 0) return { experiments: [], runs: 0 };
     return this.write(() => {
       const ids = orphans();
