@@ -14,6 +14,7 @@ import {
   type LabOutput,
   parseInput,
   parseOutput,
+  plainDataProblem,
 } from '../../shared/labApi';
 import { type Calibration, expectedSeconds } from './calibration';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
@@ -146,7 +147,9 @@ export class LabApiService {
 
   /** Validate, run and validate again. Unknown methods and bad input are LabRequestErrors. */
   async handle(method: string, input: unknown): Promise<unknown> {
-    if (!isLabMethod(method)) throw new LabRequestError(404, `no such method '${method}'`);
+    if (!isLabMethod(method)) throw new LabRequestError(404, `no such method '${method.slice(0, 100)}'`);
+    const problem = plainDataProblem(input);
+    if (problem !== null) throw new LabRequestError(400, `${method}: ${problem}`);
     const valid = parseInput(method, input);
     const handler = this.handlers[method] as (input: unknown) => unknown;
     const output = await handler(valid);

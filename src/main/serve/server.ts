@@ -83,14 +83,15 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      // Past the limit the rest is read and dropped, so that the client still gets its answer;
+      // one that does not stop is cut off.
       if (size > MAX_BODY) {
-        reject(new LabRequestError(400, `request body over ${MAX_BODY} bytes`));
-        req.destroy();
+        if (size > 4 * MAX_BODY) req.destroy();
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_BODY ? reject(new LabRequestError(400, `request body over ${MAX_BODY} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
     // The client stopped before its Content-Length: Node answers 400 on the socket if it still can.
     req.on('error', (error) => reject(new LabRequestError(400, `the request body ended early (${error.message})`)));
   });
@@ -131,7 +132,12 @@ export function startServer(api: LabApiService, options: ServeOptions): Promise<
       // A body the server would not parse as sent is refused, not guessed at.
       const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (type !== 'application/json') return send(res, 415, { error: `Content-Type must be application/json (got '${type.slice(0, 100)}')` });
-      const method = url.pathname.slice(5);
+      let method: string;
+      try {
+        method = decodeURIComponent(url.pathname.slice(5));
+      } catch {
+        return send(res, 404, { error: 'no such method (its name is not valid percent-encoding)' });
+      }
       let input: unknown;
       try {
         const text = await readBody(req);
