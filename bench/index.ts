@@ -18,11 +18,12 @@ import { LabApiService } from '../src/main/core/labApi';
 import { EnginePool, forkSpawner } from '../src/main/core/pool';
 import { RunStore } from '../src/main/core/store/store';
 import { benchDashboard, reportDashboard } from './dashboard';
+import { benchHistory, reportHistory } from './history';
 
 const quick = process.argv.includes('--quick');
-/** `--only reduced,dense,peer,figure1,store,dashboard`: run some sections (all by default). */
+/** `--only reduced,dense,peer,figure1,store,dashboard,history`: run some sections (all by default). */
 const onlyIndex = process.argv.indexOf('--only');
-const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard']);
+const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'history']);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -273,6 +274,12 @@ async function main(): Promise<void> {
     const dashboard = await benchDashboard(quick ? 3 : 5);
     results.dashboard = dashboard;
     reportDashboard(dashboard);
+  }
+
+  if (sections.has('history')) {
+    const history = await benchHistory(quick ? 3 : 5);
+    results.history = history;
+    reportHistory(history);
   }
 
   results.benchProcessPeakMB = process.resourceUsage().maxRSS / 1024;

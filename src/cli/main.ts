@@ -3,11 +3,11 @@
  */
 import { APP_NAME, APP_VERSION } from '../shared/app';
 import { isParseArgsError, joinNegativeNumbers, UsageError } from './args';
-import { bundleCommand, exportCommand, importCommand } from './commands/exchange';
-import { cancelCommand, listCommand, showCommand } from './commands/history';
-import { resumeCommand, runCommand } from './commands/run';
-import { serveCommand } from './commands/serve';
-import { theoryCommand } from './commands/theory';
+import type * as ExchangeCommands from './commands/exchange';
+import type * as HistoryCommands from './commands/history';
+import type * as RunCommands from './commands/run';
+import type * as ServeCommand from './commands/serve';
+import type * as TheoryCommand from './commands/theory';
 import { historyProblemLine } from './session';
 
 const USAGE = `usage:
@@ -36,18 +36,30 @@ const USAGE = `usage:
   w2s --version | --help
 The run history is --db FILE, else $W2S_DB, else ~/.w2s-lab/lab.sqlite.`;
 
-const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
-  run: runCommand,
-  resume: resumeCommand,
-  list: listCommand,
-  show: showCommand,
-  cancel: cancelCommand,
-  theory: theoryCommand,
-  serve: serveCommand,
-  export: exportCommand,
-  bundle: bundleCommand,
-  import: importCommand,
+type Command = (args: string[]) => number | Promise<number>;
+
+/*
+ * A command's module is loaded when it runs: `w2s list` does without the figure exporters (ECharts,
+ * PDF, PNG), which took most of its second of start-up. (tsx's require hook, under which `w2s`
+ * runs, loads TypeScript through require, not import().)
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const exchange = () => require('./commands/exchange') as typeof ExchangeCommands;
+const history = () => require('./commands/history') as typeof HistoryCommands;
+const runs = () => require('./commands/run') as typeof RunCommands;
+const COMMANDS: Record<string, () => Command> = {
+  run: () => runs().runCommand,
+  resume: () => runs().resumeCommand,
+  list: () => history().listCommand,
+  show: () => history().showCommand,
+  cancel: () => history().cancelCommand,
+  theory: () => (require('./commands/theory') as typeof TheoryCommand).theoryCommand,
+  serve: () => (require('./commands/serve') as typeof ServeCommand).serveCommand,
+  export: () => exchange().exportCommand,
+  bundle: () => exchange().bundleCommand,
+  import: () => exchange().importCommand,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -62,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const handler = COMMANDS[command];
     if (handler === undefined) throw new UsageError(`unknown command '${command}' (${Object.keys(COMMANDS).join(', ')}; --help)`);
-    return await handler(joinNegativeNumbers(rest));
+    return await handler()(joinNegativeNumbers(rest));
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       // One line, whatever the message quotes (a JSON parser's message can hold newlines).

@@ -179,11 +179,13 @@ export class RunStore {
   listHistory(): HistoryEntry[] {
     return this.read(() => {
       const tags = this.allTags();
+      // Every column but the summary (tens of kB each: fetching it was most of the time).
       const rows = this.sql(
-        `SELECT *, json_extract(summary, '$.fractionImproved') AS fraction_improved, json_extract(summary, '$.gainMean') AS gain_mean FROM experiments ORDER BY id`,
+        `SELECT id, name, setup, spec, seed, status, created_at, finished_at, app_version, notes, NULL AS summary, error, duplicated_from, runner_pid, runner_host, runner_start,
+           json_extract(summary, '$.fractionImproved') AS fraction_improved, json_extract(summary, '$.gainMean') AS gain_mean FROM experiments ORDER BY id`,
       ).all() as (ExperimentRow & { fraction_improved: number | null; gain_mean: number | null })[];
       return rows.map((row) => {
-        const { summary: _summary, ...record } = toExperiment({ ...row, summary: null }, tags.get(row.id) ?? []);
+        const { summary: _summary, ...record } = toExperiment(row, tags.get(row.id) ?? []);
         return { ...record, fractionImproved: row.fraction_improved, gainMean: row.gain_mean };
       });
     });
