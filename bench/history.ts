@@ -124,6 +124,7 @@ export async function benchHistory(repetitions: number): Promise<HistoryResult> 
         // Then every row, scrolling to the end as a reader would (a page of rows at a time).
         const t1 = Date.now();
         while ((await page.getByTestId('row-1').count()) === 0) {
+          if (Date.now() - t1 > 120_000) throw new Error('scrolling did not reach the oldest row in 2 minutes');
           await page.evaluate('document.querySelector("[data-testid=history-more]")?.scrollIntoView()');
           await page.waitForTimeout(16);
         }

@@ -97,7 +97,7 @@ const specOf = (seed: number, steps = 400) => ({ name: `seed ${seed}`, seed, tea
 describe('migrations under the write lock', () => {
   it('six processes opening a new file at the same instant all get the current schema', async () => {
     const file = join(tempDir(), 'lab.sqlite');
-    const at = Date.now() + 2500;
+    const at = Date.now() + 4000; // after every process has started (tsx compiles for a second or two)
     const exits = await Promise.all(Array.from({ length: 6 }, () => start(['open', file, String(at)], { helper: true }).exited));
     for (const e of exits) expect(e.stdout, e.stderr).toMatch(new RegExp(`^version ${SCHEMA_VERSION} `));
     const store = RunStore.open(file, 'test');
@@ -113,7 +113,7 @@ describe('migrations under the write lock', () => {
     const old = RunStore.openAtVersion(file, '0.0.1', SCHEMA_VERSION - 1);
     old.db.prepare(`INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version) VALUES ('old', 'random-teacher', ?, 5, 'done', '2026-01-01', '0.0.1')`).run(JSON.stringify(validateSpec(specOf(5))));
     old.close();
-    const at = Date.now() + 2500;
+    const at = Date.now() + 4000; // after every process has started (tsx compiles for a second or two)
     const exits = await Promise.all(Array.from({ length: 6 }, () => start(['open', file, String(at)], { helper: true }).exited));
     for (const e of exits) expect(e.stdout, e.stderr).toMatch(new RegExp(`^version ${SCHEMA_VERSION} `));
     expect(readdirSync(dir).filter((f) => f.includes('.bak'))).toEqual([`lab.sqlite.bak-v${SCHEMA_VERSION - 1}`]);
@@ -131,13 +131,13 @@ describe('a write lock held by another process', () => {
   it('is waited for past the busy timeout, with backoff, and the write goes in', async () => {
     const file = join(tempDir(), 'lab.sqlite');
     RunStore.open(file, 'test').close();
-    const holder = start(['hold', file, '1500'], { helper: true });
+    const holder = start(['hold', file, '3000'], { helper: true });
     await until(() => holder.stdout().includes('locked'), 'the lock');
     const store = RunStore.open(file, 'test', { retry: { busyTimeoutMs: 100 } });
     cleanups.push(() => store.close());
     const spec = validateSpec(specOf(6));
     const id = store.createExperiment(spec, [{ cell: 0, teacher: 0, lr: 0 }]);
-    // The holder kept the lock 1.5 s against a 0.1 s busy timeout: the write went in by waiting again.
+    // The holder kept the lock 3 s against a 0.1 s busy timeout: the write went in by waiting again.
     expect(store.contention.retries).toBeGreaterThan(0);
     expect((await holder.exited).stdout).toContain('released');
     expect(store.getExperiment(id)?.name).toBe('seed 6');

@@ -182,12 +182,21 @@ export class Lab {
           this.emit({ type: 'experiment', experimentId: id, status: record.status });
           resolveDone(record);
         },
-        // The history could not take the result (a full disk): whoever waits hears why.
+        // The history could not take the runs' data (a full disk): whoever waits hears why, and
+        // the experiment becomes interrupted, now or at the next look once the file takes writes.
         (error: unknown) => {
           this.active.delete(id);
+          try {
+            this.store.markInterrupted(orphanTest(this.running));
+            this.emit({ type: 'experiment', experimentId: id, status: this.store.getExperiment(id)?.status ?? 'interrupted' });
+          } catch {
+            // the next look (opening the history, or the watch) does it
+          }
           rejectDone(error instanceof Error ? error : new Error(String(error)));
         },
       );
+    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
+    active.done.catch(() => undefined);
   }
 
   private async runOne(active: Active, run: RunRecord): Promise<void> {
