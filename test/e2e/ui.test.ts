@@ -260,7 +260,8 @@ describe('the lab UI in Chromium against w2s serve', () => {
     const run = spawn(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'run', specFile, '--db', join(dir, 'lab.sqlite'), '--workers', '1'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     run.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    expect(await new Promise((resolve) => run.once('exit', resolve))).toBe(0);
+    // 'close', not 'exit': the id on stdout can arrive after the process has exited.
+    expect(await new Promise((resolve) => run.once('close', resolve))).toBe(0);
     const id = Number(out.trim());
     await expect.poll(() => page.getByTestId(`status-${id}`).textContent(), { timeout: 30_000 }).toBe('done');
     expect(await page.getByTestId(`open-${id}`).textContent()).toBe('e2e from a terminal');
