@@ -33,15 +33,21 @@ function refuseNewer(context: MigrationContext, version: number): void {
   }
 }
 
-/** A connection's settings. Throws, having written nothing, for another program's database. */
-export function configure(db: Database.Database): void {
-  const version = userVersion(db);
-  refuseForeign(db, version);
-  // Series chunks are ~50 kB BLOBs: large pages keep their overflow chains short (effective only
-  // when the file is created), and memory-mapped reads skip a copy per page.
-  if (version === 0) db.pragma('page_size = 65536');
-  db.pragma('mmap_size = 1073741824');
-  db.pragma('journal_mode = WAL');
+/**
+ * A connection's settings. Throws, having written nothing, for another program's database.
+ * Switching a new file to WAL needs the file to itself for a moment: when other processes open it
+ * at the same instant, that fails at once with SQLITE_BUSY (no busy wait), and is tried again.
+ */
+export function configure(db: Database.Database, retry: RetryPolicy, stats: ContentionStats): void {
+  withRetry(db, retry, stats, 'opening', () => {
+    const version = versionOfHistory(db);
+    // Series chunks are ~50 kB BLOBs: large pages keep their overflow chains short (effective only
+    // when the file is created), and memory-mapped reads skip a copy per page.
+    if (version === 0) db.pragma('page_size = 65536');
+    db.pragma('mmap_size = 1073741824');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal' && db.name !== ':memory:') throw Object.assign(new Error(`the journal mode stayed ${String(mode)}`), { code: 'SQLITE_BUSY' });
+  });
   // With 64 KiB pages SQLite's default (a checkpoint every 1 000 pages) lets the log reach 64 MB,
   // and a log is never shrunk: fold it in every 16 MB and cut it back to that after.
   db.pragma('wal_autocheckpoint = 256');
@@ -51,13 +57,18 @@ export function configure(db: Database.Database): void {
 }
 
 /**
- * A database of another program (tables, but no schema version of ours) is refused before anything
- * is written to it: a new history is empty, and ours has a version from its first commit on.
+ * The file's schema version. A database of another program (tables, but no schema version of
+ * ours) is refused before anything is written to it: a new history is empty, and ours has a
+ * version from its first commit on. Both are read in one statement, so in one snapshot: read
+ * apart, another process's migration could commit in between.
  */
-export function refuseForeign(db: Database.Database, version: number): void {
-  if (version === 0 && (db.prepare('SELECT COUNT(*) AS n FROM sqlite_schema').get() as { n: number }).n > 0) {
-    throw new NotAHistoryError('an SQLite database with tables but no W2S Lab schema version');
-  }
+export function versionOfHistory(db: Database.Database): number {
+  const { version, tables } = db.prepare('SELECT (SELECT user_version FROM pragma_user_version) AS version, (SELECT COUNT(*) FROM sqlite_schema) AS tables').get() as {
+    version: number;
+    tables: number;
+  };
+  if (version === 0 && tables > 0) throw new NotAHistoryError('an SQLite database with tables but no W2S Lab schema version');
+  return version;
 }
 
 /** FILE.bak-v<version>, or, when an older upgrade left one, a name beside it that is free. */
@@ -98,10 +109,9 @@ export function migrate(context: MigrationContext, target = SCHEMA_VERSION): voi
   withRetry(db, context.retry, context.stats, 'migration', () => {
     db.exec('BEGIN IMMEDIATE');
     try {
-      const current = userVersion(db);
+      const current = versionOfHistory(db);
       refuseNewer(context, current);
       if (current < target) {
-        refuseForeign(db, current);
         if (current > 0 && context.file !== ':memory:') backup(context, current);
         for (const migration of MIGRATIONS) {
           if (migration.version <= current || migration.version > target) continue;

@@ -70,7 +70,7 @@ export class RunStore {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: this.retry.busyTimeoutMs, ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }) });
     try {
-      configure(this.db);
+      configure(this.db, this.retry, this.contention);
     } catch (error) {
       this.db.close();
       throw error;
