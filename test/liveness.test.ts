@@ -40,13 +40,16 @@ function procState(pid: number): string | null {
  * Start `command` in the background of a shell that then becomes `sleep`, which never waits for
  * children: once killed, the command stays a zombie. Resolves with its pid.
  */
-function startUnreaped(command: string): Promise<{ pid: number; parent: ChildProcess }> {
+async function startUnreaped(command: string): Promise<{ pid: number; parent: ChildProcess }> {
   const parent = spawn('sh', ['-c', `${command} >/dev/null 2>&1 & echo $!; exec sleep 600`], { stdio: ['ignore', 'pipe', 'ignore'] });
   cleanups.push(() => parent.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    parent.stdout?.once('data', (chunk: Buffer) => resolve({ pid: Number(chunk.toString().trim()), parent }));
+  const pid = await new Promise<number>((resolve, reject) => {
+    parent.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
     parent.once('exit', () => reject(new Error('the shell exited early')));
   });
+  // Until the shell has become `sleep`, it could still reap a child that dies (1 run in 40 did).
+  await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', 'the shell to exec sleep');
+  return { pid, parent };
 }
 
 async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
