@@ -37,18 +37,20 @@ function procState(pid: number): string | null {
 }
 
 /**
- * Start `command` in the background of a shell that then becomes `sleep`, which never waits for
- * children: once killed, the command stays a zombie. Resolves with its pid.
+ * Start `argv` as the child of a parent that does not reap it until told to (a line on its stdin):
+ * once killed, the child stays a zombie meanwhile. Perl is in every Debian (perl-base). The parent
+ * reaps it when the test ends, so no zombie is left behind.
  */
-async function startUnreaped(command: string): Promise<{ pid: number; parent: ChildProcess }> {
-  const parent = spawn('sh', ['-c', `${command} >/dev/null 2>&1 & echo $!; exec sleep 600`], { stdio: ['ignore', 'pipe', 'ignore'] });
-  cleanups.push(() => parent.kill('SIGKILL'));
+async function startUnreaped(argv: string[]): Promise<{ pid: number; parent: ChildProcess }> {
+  const script = 'my $pid = fork() // die; if (!$pid) { open(STDOUT, ">/dev/null"); open(STDERR, ">/dev/null"); exec @ARGV or die } $| = 1; print "$pid\\n"; <STDIN>; waitpid($pid, 0);';
+  const parent = spawn('perl', ['-e', script, ...argv], { stdio: ['pipe', 'pipe', 'ignore'] });
+  cleanups.push(() => {
+    parent.stdin?.end('reap\\n');
+  });
   const pid = await new Promise<number>((resolve, reject) => {
     parent.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-    parent.once('exit', () => reject(new Error('the shell exited early')));
+    parent.once('exit', () => reject(new Error('the parent exited early')));
   });
-  // Until the shell has become `sleep`, it could still reap a child that dies (1 run in 40 did).
-  await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', 'the shell to exec sleep');
   return { pid, parent };
 }
 
@@ -62,7 +64,7 @@ async function until(condition: () => boolean, what: string, ms = 60_000): Promi
 
 describe.runIf(process.platform === 'linux')('a zombie is dead', () => {
   it('a SIGKILLed child nobody reaps: kill(pid, 0) still succeeds, processIsAlive says dead', async () => {
-    const { pid } = await startUnreaped('sleep 300');
+    const { pid } = await startUnreaped(['sleep', '300']);
     expect(processIsAlive(pid)).toBe(true);
     process.kill(pid, 'SIGKILL');
     await until(() => procState(pid) === 'Z', 'the zombie');
@@ -85,7 +87,7 @@ describe.runIf(process.platform === 'linux')('a zombie is dead', () => {
     const db = join(dir, 'lab.sqlite');
     const specFile = join(dir, 'spec.json');
     writeFileSync(specFile, JSON.stringify({ seed: 4, teachers: { count: 2 }, sft: { steps: 200_000, batchSize: 500, learningRates: [0.1] } }));
-    const { pid } = await startUnreaped(`exec ${process.execPath} ${W2S} run ${specFile} --db ${db} --workers 1 --checkpoint-seconds 0.1`);
+    const { pid } = await startUnreaped([process.execPath, W2S, 'run', specFile, '--db', db, '--workers', '1', '--checkpoint-seconds', '0.1']);
     await until(() => {
       if (!existsSync(db)) return false;
       try {
