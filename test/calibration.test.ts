@@ -4,17 +4,13 @@
  * the spec's engine path, and on a history with none runs a sub-second calibration probe once, in
  * a real engine process, and remembers it in the history.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runKeys } from '../src/engine/experiment';
 import { resolvePath, validateSpec } from '../src/engine/spec';
 import { EngineCalibration, historyThroughput, probeSpec, specWork, workUnits } from '../src/backend/calibration';
-import { Lab, type LabEvent } from '../src/backend/lab';
-import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { type Lab, type LabEvent } from '../src/backend/lab';
 import { EngineWorkRecords } from '../src/backend/store/engineWork';
-import { RunStore } from '../src/backend/store/store';
+import {  openLabFixture } from './helpers/labFixture';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -22,15 +18,9 @@ afterEach(() => {
 });
 
 function openLab(workers = 1): Lab {
-  const dir = mkdtempSync(join(tmpdir(), 'w2s-calibration-'));
-  const store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
-  const pool = new EnginePool(forkSpawner(), workers);
-  cleanups.push(() => {
-    pool.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return new Lab(store, pool, { checkpointIntervalMs: 100 });
+  const fixture = openLabFixture('calibration', { workers, lab: { checkpointIntervalMs: 100 } });
+  cleanups.push(() => fixture.close());
+  return fixture.lab;
 }
 
 const small = validateSpec({ seed: 5, teachers: { count: 3 }, sft: { steps: 200, batchSize: 2000, learningRates: [0.1, 1] } });

@@ -215,17 +215,8 @@ export class RunStore {
   setExperimentStatus(id: number, status: ExperimentStatus, error: string | null = null, runner: Runner = currentRunner()): void {
     const finished = status === 'done' || status === 'failed' || status === 'cancelled' ? new Date().toISOString() : null;
     const r = status === 'running' ? runner : null;
-    this.write(() =>
-      this.sql('UPDATE experiments SET status = ?, error = ?, finished_at = ?, runner_pid = ?, runner_host = ?, runner_start = ? WHERE id = ?').run(
-        status,
-        error,
-        finished,
-        r?.pid ?? null,
-        r?.host ?? null,
-        r?.start ?? null,
-        id,
-      ),
-    );
+    const update = this.sql('UPDATE experiments SET status = ?, error = ?, finished_at = ?, runner_pid = ?, runner_host = ?, runner_start = ? WHERE id = ?');
+    this.write(() => update.run(status, error, finished, r?.pid ?? null, r?.host ?? null, r?.start ?? null, id));
   }
 
   /**
