@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as echarts from 'echarts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosFromAccuracy } from '../src/engine/accuracy';
-import { cellsOf } from '../src/engine/experiment';
+import { cellsOf } from '../src/engine/grid';
 import { validateSpec } from '../src/engine/spec';
 import { summarizeExperiment } from '../src/engine/summary';
 import { buildFigure, defaultStyle } from '../src/charts/index';

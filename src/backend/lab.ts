@@ -3,7 +3,7 @@
  * written to the store every few seconds, throttled progress events, cancel and resume. Shared by
  * the desktop app, `w2s serve` and the CLI.
  */
-import { cellsOf, runKeys } from '../engine/experiment';
+import { cellsOf, runKeys } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import { type RunOutcome, summarizeExperiment } from '../engine/summary';

@@ -3,7 +3,7 @@
  * run (lab.ts): runs never finished count as cancelled, runs never started are left out. Used when
  * the runs were computed elsewhere (a Slurm sweep's shards, cluster/collect.ts).
  */
-import { cellsOf } from '../engine/experiment';
+import { cellsOf } from '../engine/grid';
 import { resolvePath } from '../engine/spec';
 import { type ExperimentSummary, type RunOutcome, summarizeExperiment } from '../engine/summary';
 import type { RunRecord, RunStore } from './store/store';
