@@ -68,7 +68,8 @@ export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
   const panels: StackedPanel[] = [
     { y: { name: 'gain in cos(w, w*)', type: 'value', includeZero: true }, series: [] },
     { y: { name: 'selected η', type: 'log' }, series: [] },
-    { y: { name: 'step of the peak', type: 'value', includeZero: true }, series: [] },
+    // A step is never negative: a band of mean − std below 0 is cut at the axis.
+    { y: { name: 'step of the peak', type: 'value', min: 0 }, series: [] },
     { y: { name: several ? 'd cos/dt at t = 0: T1 + T2 (—), T1 (– –), T2 (···)' : 'd cos/dt at t = 0', type: 'value', includeZero: true }, series: [] },
   ];
   const legend: string[] = [];
@@ -127,6 +128,11 @@ export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
   });
   const xAxisLabel = 'initial norm ‖w₀‖';
   const title = 'The norm puzzle: observed gain, selected η, peak step and the initial rate against ‖w₀‖';
-  const option = stackedPanelFrame(style, title, { name: xAxisLabel, type: 'log' }, panels, legend);
+  // The axis spans the norms run (a fifth of a decade's margin), not the whole decades around them:
+  // norms 0.5 to 3 would otherwise leave the left third of every panel empty.
+  const norms = lines.flatMap((l) => l.groups.map((g) => g.cell.norm as number));
+  const margin = 10 ** 0.1;
+  const xAxis = { name: xAxisLabel, type: 'log' as const, min: Math.min(...norms) / margin, max: Math.max(...norms) * margin };
+  const option = stackedPanelFrame(style, title, xAxis, panels, legend);
   return { option, series: plotted, xAxisLabel, yAxisLabel: panels.map((p) => p.y.name).join(' | '), title, layout: stackedLayout(panels.length) };
 }
