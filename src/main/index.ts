@@ -1,17 +1,18 @@
 /**
- * The desktop shell: the run store in userData, engine processes as utility processes (cores − 1,
+ * The desktop shell: the run history shared with the CLI (history.ts), engine processes as utility processes (cores − 1,
  * so the UI stays responsive), the LabApi over IPC, and one sandboxed window on the renderer.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, session, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess } from 'electron';
 import workerPath from '../worker/index?modulePath';
 import { APP_VERSION } from '../shared/app';
 import { Lab } from '../backend/lab';
 import { LabApiService } from '../backend/labApi';
 import { ENGINE_V8_FLAGS, EnginePool } from '../backend/pool';
-import { RunStore } from '../backend/store/store';
+import type { RunStore } from '../backend/store/store';
+import { desktopHistoryFile, openDesktopHistory } from './history';
 import { forwardLabEvents, registerLabIpc, trustedSender } from './ipc';
 import { utilitySpawner } from './utilityEngine';
 
@@ -62,14 +63,25 @@ void app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
-  const store = RunStore.open(join(app.getPath('userData'), 'lab.sqlite'), APP_VERSION, { nativeBinding: nativeBinding() });
-  store.markInterrupted();
+  let store: RunStore;
+  try {
+    store = openDesktopHistory(desktopHistoryFile(), APP_VERSION, { nativeBinding: nativeBinding() });
+    store.markInterrupted();
+  } catch (error) {
+    // A read-only, full or foreign file: say which and what to do, then stop (nothing was written).
+    dialog.showErrorBox('W2S Lab cannot open its run history', (error as Error).message);
+    app.quit();
+    return;
+  }
   const workers = Math.max(1, availableParallelism() - 1);
   const pool = new EnginePool(
     utilitySpawner(() => utilityProcess.fork(workerPath, [], { serviceName: 'W2S Lab engine', stdio: 'inherit', execArgv: [...ENGINE_V8_FLAGS] })),
     workers,
   );
-  const service = new LabApiService(new Lab(store, pool), { workers });
+  const lab = new Lab(store, pool);
+  // Experiments run from a terminal (`w2s run`) on the same history appear as they progress.
+  const watch = lab.watchHistory();
+  const service = new LabApiService(lab, { workers });
   const rendererFile = join(__dirname, '../renderer/index.html');
   registerLabIpc(ipcMain, service, { isTrustedSender: trustedSender(rendererFile, app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']) });
   createWindow(service);
@@ -78,6 +90,7 @@ void app.whenReady().then(() => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(service);
   });
   app.on('will-quit', () => {
+    watch.stop();
     pool.close();
     store.close();
   });
