@@ -13,6 +13,7 @@ import { resolvePath, validateSpec } from '../src/engine/spec';
 import { EngineCalibration, historyThroughput, probeSpec, specWork, workUnits } from '../src/backend/calibration';
 import { Lab, type LabEvent } from '../src/backend/lab';
 import { EnginePool, forkSpawner } from '../src/backend/pool';
+import { EngineWorkRecords } from '../src/backend/store/engineWork';
 import { RunStore } from '../src/backend/store/store';
 
 const cleanups: (() => void)[] = [];
@@ -61,7 +62,7 @@ describe('the history as calibration', () => {
     });
     const id = lab.submit(small);
     expect((await lab.finished(id)).status).toBe('done');
-    const [{ work }] = lab.store.recentEngineWork(10);
+    const [{ work }] = new EngineWorkRecords(lab.store).recentEngineWork(10);
     expect(work.samples).toBe(specWork(small).samples);
     expect(work.steps).toBe(specWork(small).steps);
     expect(work.ms).toBeCloseTo(computeMs, 6);
@@ -89,7 +90,7 @@ describe('the history as calibration', () => {
     expect((await lab.finished(id)).status).toBe('cancelled');
     lab.resume(id);
     expect((await lab.finished(id)).status).toBe('done');
-    const [{ work }] = lab.store.recentEngineWork(10);
+    const [{ work }] = new EngineWorkRecords(lab.store).recentEngineWork(10);
     // Work cut off by the cancel was never reported; the total is at most the whole experiment
     // and at least the part run after the resume.
     expect(work.samples).toBeLessThanOrEqual(specWork(spec).samples);
@@ -108,7 +109,7 @@ describe('the history as calibration', () => {
     expect(probes).toBe(1);
     expect(a).toEqual(b);
     expect(a.basis).toMatch(/calibration probe just run \(reduced path/);
-    const stored = lab.store.getCalibration('reduced')!;
+    const stored = new EngineWorkRecords(lab.store).getCalibration('reduced')!;
     expect(stored.nsPerUnit).toBeGreaterThan(0);
     // samples × ns per sample over min(workers, runs) processes.
     expect(a.seconds).toBeCloseTo((specWork(small).samples * stored.nsPerUnit) / 1e9 / 2, 9);

@@ -13,6 +13,7 @@ import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '..
 import { Lab } from '../src/backend/lab';
 import { EnginePool, forkSpawner } from '../src/backend/pool';
 import { RunStore } from '../src/backend/store/store';
+import { connectionOf } from '../src/backend/store/connection';
 
 let dir: string;
 let store: RunStore;
@@ -56,7 +57,7 @@ describe('exports', () => {
 
 describe('bundles', () => {
   function count(target: RunStore): number {
-    return (target.db.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n + (target.db.prepare('SELECT COUNT(*) AS n FROM series_chunks').get() as { n: number }).n;
+    return (connectionOf(target).prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n + (connectionOf(target).prepare('SELECT COUNT(*) AS n FROM series_chunks').get() as { n: number }).n;
   }
 
   it('round-trip into another store: same spec, summary, statuses and bit-identical series', () => {
