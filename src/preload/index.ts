@@ -4,6 +4,8 @@
  * nothing else: calls go through one IPC channel each and their inputs and outputs are validated
  * against the contracts on this side too.
  */
+// First: the contracts' schemas are built by the imports below.
+import '../shared/jitless';
 import { contextBridge, ipcRenderer } from 'electron';
 import { APP_NAME, APP_VERSION } from '../shared/app';
 import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, type LabApi, LabCallError, LabEventSchema, type LabEventMessage, makeLabApi } from '../shared/labApi';
