@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theory } from '../../src/engine/theory';
-import { buildAndStart as buildAndStartIn, buildApp, CHROMIUM, LONG, ROOT, SMALL } from './helpers';
+import { buildAndStart as buildAndStartIn, buildApp, CHROMIUM, LONG, ROOT, SMALL, w2s } from './helpers';
 
 const SHOTS = join(ROOT, 'test-output', 'e2e');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-e2e-'));
@@ -162,6 +162,23 @@ describe('the lab UI in Chromium against w2s serve', () => {
     expect(readFileSync(join(dir, 'app.pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await page.keyboard.press('Escape');
     await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
+  });
+
+  it('imports a bundle through the history’s file input (the browser shell), then deletes the copy', async () => {
+    const bundle = join(dir, 'first.w2s');
+    w2s(['bundle', String(first), bundle, '--db', join(dir, 'lab.sqlite')]);
+    await page.getByTestId('nav-history').click();
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('import-bundle').click();
+    await (await chooser).setFiles(bundle);
+    await page.waitForURL((u) => /#\/experiment\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${first}`), { timeout: 15_000 });
+    const copy = Number(/experiment\/(\d+)$/.exec(page.url())?.[1]);
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 10_000 }).toBe('done');
+    await page.getByTestId('nav-history').click();
+    await page.getByTestId(`actions-${copy}`).click();
+    await page.getByTestId(`row-${copy}`).getByRole('button', { name: 'Delete…' }).click();
+    await page.getByTestId('confirm-delete').click();
+    await page.getByTestId(`row-${copy}`).waitFor({ state: 'detached' });
   });
 
   let second = 0;
