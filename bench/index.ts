@@ -27,13 +27,18 @@ import { benchCluster, reportCluster } from './cluster';
 import { benchDashboard, reportDashboard } from './dashboard';
 import { benchExplore, reportExplore } from './explore';
 import { benchFreshKernel, reportFreshKernel } from './freshKernel';
+import { benchHistory, reportHistory } from './history';
 import { benchOptions, reportOptions } from './options';
 import { benchPresetCli, benchPresetPool, benchPreviewStep, presetSpec } from './preview';
 
 const quick = process.argv.includes('--quick');
-/** `--only reduced,dense,peer,figure1,store,dashboard,explore,cluster`: run some sections (all by default). */
+/** `--only reduced,dense,peer,figure1,store,dashboard,explore,cluster,history,…`: run some sections (all by default). */
 const onlyIndex = process.argv.indexOf('--only');
-const sections = new Set(onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'explore', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview', 'options']);
+const sections = new Set(
+  onlyIndex >= 0
+    ? (process.argv[onlyIndex + 1] ?? '').split(',')
+    : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'history', 'explore', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview', 'options'],
+);
 const BATCH = 10_000;
 
 function median(values: number[]): number {
@@ -297,6 +302,12 @@ async function main(): Promise<void> {
     } else {
       console.log(`cluster: skipped (${why})`);
     }
+  }
+
+  if (sections.has('history')) {
+    const history = await benchHistory(quick ? 3 : 5);
+    results.history = history;
+    reportHistory(history);
   }
 
   results.benchProcessPeakMB = process.resourceUsage().maxRSS / 1024;

@@ -18,23 +18,8 @@ import { Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../src/backend/pool';
 import { RunStore } from '../src/backend/store/store';
-import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, LabCallError, makeLabApi } from '../src/shared/labApi';
-
-/** Stand-in for the parts of electron's ipcMain the glue uses. */
-class IpcMainStandIn {
-  readonly handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
-  handle(channel: string, handler: (event: never, ...args: never[]) => unknown): void {
-    this.handlers.set(channel, handler as never);
-  }
-  removeHandler(channel: string): void {
-    this.handlers.delete(channel);
-  }
-  invoke(url: string, ...args: unknown[]): Promise<unknown> {
-    const handler = this.handlers.get(CHANNEL_CALL);
-    if (handler === undefined) throw new Error('no handler');
-    return handler({ senderFrame: { url } }, ...args);
-  }
-}
+import { CHANNEL_EVENT, type IpcReply, LabCallError, makeLabApi } from '../src/shared/labApi';
+import { IpcMainStandIn } from './helpers/ipcStandIn';
 
 /** Stand-in utility process: a worker thread running src/worker over a MessageChannel. */
 class UtilityProcessStandIn extends EventEmitter implements UtilityProcessLike {

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext, runKeys } from '../src/engine/experiment';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
-import { Lab } from '../src/backend/lab';
+import { Lab, type LabEvent } from '../src/backend/lab';
 import { EnginePool, type EngineProcess, forkSpawner } from '../src/backend/pool';
 import { RunStore } from '../src/backend/store/store';
 
@@ -187,5 +187,39 @@ describe('crash and resume', () => {
     expect(a.getExperiment(1)?.status).toBe('done');
     expect(seriesOfRuns(a, 1)).toEqual(seriesOfRuns(b, 1));
     expect(a.getExperiment(1)?.summary?.teachers).toEqual(b.getExperiment(1)?.summary?.teachers);
+  });
+});
+
+describe('another process on the same history', () => {
+  it('its new experiment, its progress and its runner’s death reach this lab as events, and a resume of it while it runs is refused', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'lab.sqlite');
+    const lab = openLab(file, 1);
+    const events: LabEvent[] = [];
+    lab.on((e) => events.push(e));
+    const watch = lab.watchHistory(50);
+    cleanups.push(() => watch.stop());
+    const specFile = join(dir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify({ seed: 44, teachers: { count: 2 }, sft: { steps: 100_000, batchSize: 1000, learningRates: [0.1] } }));
+    const child: ChildProcess = spawn(process.execPath, [W2S, 'run', specFile, '--db', file, '--workers', '1', '--checkpoint-seconds', '0.1'], { stdio: 'ignore' });
+    cleanups.push(() => child.kill('SIGKILL'));
+    const until = async (what: string, test: () => boolean) => {
+      const end = Date.now() + 60_000;
+      while (!test()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(events.slice(-5))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await until('the list to change', () => events.some((e) => e.type === 'history'));
+    await until('its progress', () => events.some((e) => e.type === 'progress' && e.experimentId === 1 && e.fraction > 0));
+    expect(events.some((e) => e.type === 'experiment' && e.experimentId === 1 && e.status === 'running')).toBe(true);
+    // Progress as stored by the other process: runs done never exceed the runs, the fraction only grows.
+    const progress = events.filter((e): e is Extract<LabEvent, { type: 'progress' }> => e.type === 'progress');
+    for (const p of progress) expect(p.runsDone).toBeLessThanOrEqual(p.runsTotal);
+    for (let i = 1; i < progress.length; i++) expect(progress[i].fraction).toBeGreaterThanOrEqual(progress[i - 1].fraction);
+    expect(() => lab.resume(1)).toThrow(/running in another process \(pid \d+/);
+    child.kill('SIGKILL');
+    await until('the interruption', () => events.some((e) => e.type === 'experiment' && e.experimentId === 1 && e.status === 'interrupted'));
+    expect(lab.store.getExperiment(1)?.status).toBe('interrupted');
   });
 });

@@ -84,6 +84,10 @@ describe('w2s serve: refusals', () => {
     expect((await call('getExperiment', { id: 'one' })).status).toBe(400);
     expect((await call('noSuchMethod', {})).status).toBe(404);
     expect((await call('getExperiment', { id: 999 })).status).toBe(404);
+    // A valid body under another content type is refused, not guessed at.
+    const textPlain = await raw('/api/submit', { headers: { ...auth(), 'Content-Type': 'text/plain' }, body: JSON.stringify({ spec }) });
+    expect(textPlain.status).toBe(415);
+    expect((await raw('/api/submit', { headers: { Authorization: `Bearer ${server.token}` }, body: JSON.stringify({ spec }) })).status).toBe(415);
     expect(store.listExperiments()).toHaveLength(0);
   });
 });
@@ -159,7 +163,7 @@ describe('w2s serve from the command line', () => {
         child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
       });
       const u = new URL(url);
-      const list = await fetch(`${u.origin}/api/listExperiments?token=${u.searchParams.get('token')}`, { method: 'POST', body: '{}' });
+      const list = await fetch(`${u.origin}/api/listExperiments?token=${u.searchParams.get('token')}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
       expect(list.status).toBe(200);
       expect(await list.json()).toEqual([]);
       const page = await fetch(url);

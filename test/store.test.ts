@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExperimentContext, runKeys } from '../src/engine/experiment';
+import { cellsOf, ExperimentContext, runKeys } from '../src/engine/experiment';
 import { type RunSeries, SftRun } from '../src/engine/run';
-import { validateSpec } from '../src/engine/spec';
+import { resolvePath, validateSpec } from '../src/engine/spec';
+import { summarizeExperiment } from '../src/engine/summary';
+import { historyEntry } from '../src/backend/historyList';
 import { RunStore, SchemaTooNewError } from '../src/backend/store/store';
 import { SCHEMA_VERSION } from '../src/backend/store/schema';
 
@@ -117,10 +119,28 @@ describe('run store', () => {
     const [a, b] = store.listRuns(id);
     store.setRunStatus(a.id, 'running');
     store.setRunStatus(b.id, 'done');
-    expect(store.markInterrupted()).toBe(1);
+    expect(store.markInterrupted()).toEqual({ experiments: [id], runs: 1 });
     expect(store.getRun(a.id)?.status).toBe('interrupted');
     expect(store.getRun(b.id)?.status).toBe('done');
     expect(store.getExperiment(id)?.status).toBe('interrupted');
+    store.close();
+  });
+
+  it('the history list (summaries left in the file) equals the full records with their two figures', () => {
+    const store = RunStore.open(tempFile(), '0.0.1');
+    const keys = runKeys(spec);
+    const context = new ExperimentContext(spec);
+    const runs = keys.map((key) => SftRun.start(context, key).complete());
+    const summary = summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), runs.map((r, i) => ({ key: keys[i], status: 'done' as const, descriptor: r.descriptor, series: r.recordedSeries() })));
+    const a = store.createExperiment(spec, keys, { name: 'with summary' });
+    store.setSummary(a, summary);
+    store.setTags(a, ['x', 'a']);
+    store.createExperiment(spec, keys, { name: 'without' });
+    const full = store.listExperiments().map(historyEntry);
+    expect(store.listHistory()).toEqual(full);
+    expect(full[0].fractionImproved).toBe(summary.fractionImproved);
+    expect(full[0].gainMean).toBe(summary.gainMean);
+    expect(full[1].fractionImproved).toBeNull();
     store.close();
   });
 

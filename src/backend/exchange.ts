@@ -191,7 +191,7 @@ export function importBundle(store: RunStore, file: Buffer): number {
   if (payload.shard !== undefined) throw new BundleError('this is a shard of a Slurm sweep, not a whole experiment: `w2s collect ID` imports it into its experiment');
   const { experiment, runs } = payload;
 
-  return store.db.transaction(() => {
+  return store.write(() => {
     const status = experiment.status === 'running' || experiment.status === 'queued' ? 'interrupted' : experiment.status;
     const info = store.db
       .prepare(
@@ -213,5 +213,5 @@ export function importBundle(store: RunStore, file: Buffer): number {
       if (run.recorded > 0) insertChunk.run(Number(r.lastInsertRowid), run.recorded, blocks[i]);
     });
     return id;
-  })();
+  });
 }

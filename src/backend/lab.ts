@@ -8,6 +8,8 @@ import type { RunSeries } from '../engine/run';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import { type RunOutcome, summarizeExperiment } from '../engine/summary';
 import type { SeriesChunk } from '../shared/jobs';
+import { type HistoryWatch, watchHistory } from './historyWatch';
+import { describeRunner, orphanTest } from './liveness';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
 
@@ -29,7 +31,12 @@ export type LabEvent =
       /** Engine time of the job (ms), when it finished in an engine process. */
       readonly computeMs?: number;
     }
-  | { readonly type: 'experiment'; readonly experimentId: number; readonly status: ExperimentStatus };
+  | { readonly type: 'experiment'; readonly experimentId: number; readonly status: ExperimentStatus }
+  /** Another process changed the history (new experiments, names, tags, statuses): reload the list. */
+  | { readonly type: 'history' };
+
+/** An experiment that another live process is running. */
+export class ExperimentBusyError extends Error {}
 
 export interface LabOptions {
   /** How often engine processes checkpoint into the store (ms). */
@@ -82,6 +89,15 @@ export class Lab {
     for (const listener of this.listeners) listener(event);
   }
 
+  /**
+   * Keep this process's view fresh while others write to the same history: their new
+   * experiments, status changes and progress arrive as events, and their runs whose process died
+   * become interrupted. Polls PRAGMA data_version (no query when nothing changed).
+   */
+  watchHistory(intervalMs = 500): HistoryWatch {
+    return watchHistory(this.store, { running: () => this.running, emit: (event) => this.emit(event) }, { intervalMs });
+  }
+
   /** Store a new experiment and queue all its runs. */
   submit(spec: ExperimentSpec, options: { name?: string; duplicatedFrom?: number } = {}): number {
     const id = this.store.createExperiment(spec, runKeys(spec), options);
@@ -130,12 +146,16 @@ export class Lab {
   }
 
   private start(id: number): void {
+    // Taken in one transaction: another process resuming it at the same moment cannot take it too.
+    const holder = this.store.claimExperiment(id, orphanTest(this.running));
+    if (holder !== null) throw new ExperimentBusyError(`experiment ${id} is running in another process (${describeRunner(holder)}): cancel it there first`);
     const experiment = this.store.getExperiment(id) as ExperimentRecord;
     const spec = experiment.spec;
     const runs = this.store.listRuns(id);
     const pending = runs.filter((r) => r.status !== 'done' && r.status !== 'diverged');
     const steps = new Map(runs.map((r) => [r.id, r.status === 'done' || r.status === 'diverged' ? spec.sft.steps : r.stepsDone]));
     let resolveDone!: (record: ExperimentRecord) => void;
+    let rejectDone!: (error: Error) => void;
     const active: Active = {
       id,
       spec,
@@ -148,33 +168,55 @@ export class Lab {
       lastProgress: 0,
       lastCancelCheck: 0,
       cancelled: false,
-      done: new Promise((resolve) => (resolveDone = resolve)),
+      done: new Promise((resolve, reject) => {
+        resolveDone = resolve;
+        rejectDone = reject;
+      }),
     };
     this.active.set(id, active);
-    this.store.setExperimentStatus(id, 'running');
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
-    void Promise.all(pending.map((run) => this.runOne(active, run))).then(() => {
-      const record = this.finalize(active);
-      this.active.delete(id);
-      this.emit({ type: 'experiment', experimentId: id, status: record.status });
-      resolveDone(record);
-    });
+    void Promise.allSettled(pending.map((run) => this.runOne(active, run)))
+      .then((settled) => {
+        const failure = settled.find((s) => s.status === 'rejected');
+        if (failure !== undefined) throw failure.reason;
+        return this.finalize(active);
+      })
+      .then(
+        (record) => {
+          this.active.delete(id);
+          this.emit({ type: 'experiment', experimentId: id, status: record.status });
+          resolveDone(record);
+        },
+        // The history could not take the runs' data (a full disk): whoever waits hears why, and
+        // the experiment becomes interrupted, now or at the next look once the file takes writes.
+        (error: unknown) => {
+          this.active.delete(id);
+          try {
+            this.store.markInterrupted(orphanTest(this.running));
+            this.emit({ type: 'experiment', experimentId: id, status: this.store.getExperiment(id)?.status ?? 'interrupted' });
+          } catch {
+            // the next look (opening the history, or the watch) does it
+          }
+          rejectDone(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
+    active.done.catch(() => undefined);
   }
 
   private async runOne(active: Active, run: RunRecord): Promise<void> {
     const { store } = this;
     let stored = run.recorded;
-    // A run resumes from its checkpoint, whose points are stored with it; without one it restarts.
-    if (run.checkpoint === null && stored > 0) {
-      store.db.prepare('DELETE FROM series_chunks WHERE run_id = ?').run(run.id);
-      store.db.prepare('UPDATE runs SET recorded = 0, steps_done = 0 WHERE id = ?').run(run.id);
-      stored = 0;
-    }
-    const resume = run.checkpoint !== null ? { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } : undefined;
-    store.setRunStatus(run.id, 'running');
     let described = run.descriptor !== null;
     let computeMs: number | undefined;
     try {
+      // A run resumes from its checkpoint, whose points are stored with it; without one it restarts.
+      if (run.checkpoint === null && stored > 0) {
+        store.restartRun(run.id);
+        stored = 0;
+      }
+      const resume = run.checkpoint !== null ? { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } : undefined;
+      store.setRunStatus(run.id, 'running');
       const result = await this.pool.run(
         { spec: active.spec, key: run.key, resume, checkpointIntervalMs: this.options.checkpointIntervalMs },
         (message) => {

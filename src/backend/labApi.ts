@@ -14,6 +14,7 @@ import {
   type LabOutput,
   parseInput,
   parseOutput,
+  plainDataProblem,
 } from '../shared/labApi';
 import { EngineCalibration } from './calibration';
 import { collect, listSweeps } from './cluster/collect';
@@ -21,46 +22,13 @@ import { JobDirError } from './cluster/jobDir';
 import { SlurmError } from './cluster/slurm';
 import { BundleError, importBundle } from './exchange';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
-import type { Lab } from './lab';
+import { experimentListItem, historyEntry } from './historyList';
+import { ExperimentBusyError, type Lab } from './lab';
 import { exportParquet, parquetFileName } from './parquet';
 import { pathChoices } from './pathChoices';
 import type { ExperimentRecord } from './store/store';
 
-function parameters(e: ExperimentRecord): Record<string, unknown> {
-  const s = e.spec;
-  return {
-    d: s.data.d,
-    law: s.data.law,
-    beta: s.beta,
-    norms: s.setup === 'random-teacher' ? s.student.norm : null,
-    studentAccuracy: s.setup === 'random-teacher' ? s.student.accuracy : null,
-    teacherAccuracies: s.setup === 'random-teacher' ? s.teachers.accuracy : null,
-    teachers: s.teachers.count,
-    batchSize: s.sft.batchSize,
-    steps: s.sft.steps,
-    learningRates: s.sft.learningRates,
-    earlyStopping: s.sft.earlyStopping,
-  };
-}
-
-/** An experiment as a row of the run history (the LabApi's and `w2s list --json`'s). */
-export function experimentListItem(e: ExperimentRecord) {
-  return {
-    id: e.id,
-    name: e.name,
-    setup: e.setup,
-    status: e.status,
-    createdAt: e.createdAt,
-    finishedAt: e.finishedAt,
-    tags: e.tags,
-    notes: e.notes,
-    seed: e.seed,
-    parameters: parameters(e),
-    fractionImproved: e.summary === null || !Number.isFinite(e.summary.fractionImproved) ? null : e.summary.fractionImproved,
-    gainMean: e.summary === null || !Number.isFinite(e.summary.gainMean) ? null : e.summary.gainMean,
-    path: resolvePath(e.spec),
-  };
-}
+export { experimentListItem } from './historyList';
 
 type Handlers = { [M in LabMethod]: (input: LabParsedInput<M>) => LabOutput<M> | Promise<LabOutput<M>> };
 
@@ -81,13 +49,13 @@ export class LabApiService {
     };
     const done = { ok: true as const };
     this.handlers = {
-      listExperiments: () => store.listExperiments().map(experimentListItem),
+      listExperiments: () => store.listHistory().map(experimentListItem),
       getExperiment: ({ id }) => {
         const e = experiment(id);
         const runs: Record<string, number> = {};
         for (const r of store.listRuns(id)) runs[r.status] = (runs[r.status] ?? 0) + 1;
         return {
-          ...experimentListItem(e),
+          ...experimentListItem(historyEntry(e)),
           spec: e.spec as unknown as Record<string, unknown>,
           summary: e.summary as unknown as Record<string, unknown> | null,
           appVersion: e.appVersion,
@@ -135,7 +103,12 @@ export class LabApiService {
         const e = experiment(id);
         if (e.status === 'done') throw new LabRequestError(409, `experiment ${id} is done: nothing to resume`);
         if (lab.running.includes(id)) throw new LabRequestError(409, `experiment ${id} is already running`);
-        lab.resume(id);
+        try {
+          lab.resume(id);
+        } catch (error) {
+          if (error instanceof ExperimentBusyError) throw new LabRequestError(409, error.message);
+          throw error;
+        }
         return done;
       },
       rename: ({ id, name }) => {
@@ -155,7 +128,8 @@ export class LabApiService {
       },
       deleteExperiment: ({ id }) => {
         experiment(id);
-        if (lab.running.includes(id)) throw new LabRequestError(409, `experiment ${id} is running: cancel it first`);
+        // Running here or in another process (a `w2s run`): its runner would write into what is gone.
+        if (lab.running.includes(id) || store.getExperiment(id)?.status === 'running') throw new LabRequestError(409, `experiment ${id} is running: cancel it first`);
         store.deleteExperiment(id);
         return done;
       },
@@ -206,7 +180,9 @@ export class LabApiService {
 
   /** Validate, run and validate again. Unknown methods and bad input are LabRequestErrors. */
   async handle(method: string, input: unknown): Promise<unknown> {
-    if (!isLabMethod(method)) throw new LabRequestError(404, `no such method '${method}'`);
+    if (!isLabMethod(method)) throw new LabRequestError(404, `no such method '${method.slice(0, 100)}'`);
+    const problem = plainDataProblem(input);
+    if (problem !== null) throw new LabRequestError(400, `${method}: ${problem}`);
     const valid = parseInput(method, input);
     const handler = this.handlers[method] as (input: unknown) => unknown;
     const output = await handler(valid);

@@ -1,6 +1,5 @@
 /** Flag parsing shared by the commands: every bad value names the flag and its allowed range. */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { defaultHistoryFile } from '../backend/historyFile';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -54,7 +53,8 @@ export function experimentId(value: string | undefined, command: string): number
 
 /** The run history file: --db, else $W2S_DB, else ~/.w2s-lab/lab.sqlite. */
 export function databasePath(flag: string | undefined): string {
-  return flag ?? process.env['W2S_DB'] ?? join(homedir(), '.w2s-lab', 'lab.sqlite');
+  if (flag !== undefined && flag.trim() === '') throw new UsageError("--db must name a file (got '')");
+  return flag ?? defaultHistoryFile();
 }
 
 /** JSON indented for reading, with arrays of numbers kept on one line each. */

@@ -3,14 +3,15 @@
  */
 import { APP_NAME, APP_VERSION } from '../shared/app';
 import { isParseArgsError, joinNegativeNumbers, UsageError } from './args';
-import { collectCommand } from './commands/collect';
-import { bundleCommand, exportCommand, importCommand } from './commands/exchange';
-import { cancelCommand, listCommand, showCommand } from './commands/history';
-import { resumeCommand, runCommand } from './commands/run';
-import { serveCommand } from './commands/serve';
-import { shardCommand } from './commands/shard';
-import { sweepCommand } from './commands/sweep';
-import { theoryCommand } from './commands/theory';
+import type * as CollectCommand from './commands/collect';
+import type * as ExchangeCommands from './commands/exchange';
+import type * as HistoryCommands from './commands/history';
+import type * as RunCommands from './commands/run';
+import type * as ServeCommand from './commands/serve';
+import type * as ShardCommand from './commands/shard';
+import type * as SweepCommand from './commands/sweep';
+import type * as TheoryCommand from './commands/theory';
+import { historyProblemLine } from './session';
 
 const USAGE = `usage:
   w2s run SPEC.json [--out SUMMARY.json] [--workers N] [--db FILE] [--checkpoint-seconds S]
@@ -48,21 +49,33 @@ const USAGE = `usage:
   w2s --version | --help
 The run history is --db FILE, else $W2S_DB, else ~/.w2s-lab/lab.sqlite.`;
 
-const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
-  run: runCommand,
-  resume: resumeCommand,
-  list: listCommand,
-  show: showCommand,
-  cancel: cancelCommand,
-  theory: theoryCommand,
-  serve: serveCommand,
-  export: exportCommand,
-  bundle: bundleCommand,
-  import: importCommand,
-  sweep: sweepCommand,
-  shard: shardCommand,
-  collect: collectCommand,
+type Command = (args: string[]) => number | Promise<number>;
+
+/*
+ * A command's module is loaded when it runs: `w2s list` does without the figure exporters (ECharts,
+ * PDF, PNG), which took most of its second of start-up. (tsx's require hook, under which `w2s`
+ * runs, loads TypeScript through require, not import().)
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const exchange = () => require('./commands/exchange') as typeof ExchangeCommands;
+const history = () => require('./commands/history') as typeof HistoryCommands;
+const runs = () => require('./commands/run') as typeof RunCommands;
+const COMMANDS: Record<string, () => Command> = {
+  run: () => runs().runCommand,
+  resume: () => runs().resumeCommand,
+  list: () => history().listCommand,
+  show: () => history().showCommand,
+  cancel: () => history().cancelCommand,
+  theory: () => (require('./commands/theory') as typeof TheoryCommand).theoryCommand,
+  serve: () => (require('./commands/serve') as typeof ServeCommand).serveCommand,
+  export: () => exchange().exportCommand,
+  bundle: () => exchange().bundleCommand,
+  import: () => exchange().importCommand,
+  sweep: () => (require('./commands/sweep') as typeof SweepCommand).sweepCommand,
+  shard: () => (require('./commands/shard') as typeof ShardCommand).shardCommand,
+  collect: () => (require('./commands/collect') as typeof CollectCommand).collectCommand,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -77,11 +90,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     const handler = COMMANDS[command];
     if (handler === undefined) throw new UsageError(`unknown command '${command}' (${Object.keys(COMMANDS).join(', ')}; --help)`);
-    return await handler(joinNegativeNumbers(rest));
+    return await handler()(joinNegativeNumbers(rest));
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       // One line, whatever the message quotes (a JSON parser's message can hold newlines).
       process.stderr.write(`w2s: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
+      return 2;
+    }
+    // The history file failed later (a full disk mid-command): one line naming it.
+    const problem = historyProblemLine(error);
+    if (problem !== null) {
+      process.stderr.write(`w2s: ${problem}\n`);
       return 2;
     }
     throw error;

@@ -1,7 +1,8 @@
 /**
- * The desktop shell: the run store in userData, engine processes as utility processes (cores − 1,
- * so the UI stays responsive), the LabApi and the shell's dialogs over IPC, the application menu,
- * one sandboxed window on the renderer that remembers where it was, and one instance per history.
+ * The desktop shell: the run history shared with the CLI (history.ts), engine processes as
+ * utility processes (cores − 1, so the UI stays responsive), the LabApi and the shell's dialogs over
+ * IPC, the application menu, one sandboxed window on the renderer that remembers where it was, and
+ * one instance per history file.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,7 +15,8 @@ import { SHELL_CHANNEL_EVENT, type MenuAction, type ShellEvent } from '../shared
 import { Lab } from '../backend/lab';
 import { LabApiService } from '../backend/labApi';
 import { ENGINE_V8_FLAGS, EnginePool } from '../backend/pool';
-import { RunStore } from '../backend/store/store';
+import type { RunStore } from '../backend/store/store';
+import { desktopHistoryFile, openDesktopHistory } from './history';
 import { acquireInstanceLock } from './instanceLock';
 import { forwardLabEvents, registerLabIpc, trustedSender } from './ipc';
 import { bindMenu, menuTemplate, type ShellAction } from './menu';
@@ -36,7 +38,7 @@ function nativeBinding(): string | undefined {
   return candidates.find((file) => existsSync(file));
 }
 
-const historyFile = resolve(app.getPath('userData'), 'lab.sqlite');
+const historyFile = resolve(desktopHistoryFile());
 const windowStateFile = join(app.getPath('userData'), WINDOW_STATE_FILE);
 let mainWindow: BrowserWindow | null = null;
 
@@ -118,14 +120,26 @@ async function start(): Promise<void> {
   });
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
-  const store = RunStore.open(historyFile, APP_VERSION, { nativeBinding: nativeBinding() });
-  store.markInterrupted();
+  let store: RunStore;
+  try {
+    store = openDesktopHistory(historyFile, APP_VERSION, { nativeBinding: nativeBinding() });
+    store.markInterrupted();
+  } catch (error) {
+    // A read-only, full or foreign file: say which and what to do, then stop (nothing was written).
+    dialog.showErrorBox('W2S Lab cannot open its run history', (error as Error).message);
+    lock.release();
+    app.quit();
+    return;
+  }
   const workers = Math.max(1, availableParallelism() - 1);
   const pool = new EnginePool(
     utilitySpawner(() => utilityProcess.fork(workerPath, [], { serviceName: 'W2S Lab engine', stdio: 'inherit', execArgv: [...ENGINE_V8_FLAGS] })),
     workers,
   );
-  const service = new LabApiService(new Lab(store, pool), { workers });
+  const lab = new Lab(store, pool);
+  // Experiments run from a terminal (`w2s run`) on the same history appear as they progress.
+  const watch = lab.watchHistory();
+  const service = new LabApiService(lab, { workers });
   const rendererFile = join(__dirname, '../renderer/index.html');
   const isTrustedSender = trustedSender(rendererFile, app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']);
   registerLabIpc(ipcMain, service, { isTrustedSender });
@@ -146,6 +160,7 @@ async function start(): Promise<void> {
   });
   app.on('will-quit', () => {
     lock.release();
+    watch.stop();
     pool.close();
     store.close();
   });

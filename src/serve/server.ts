@@ -4,7 +4,8 @@
  * Loopback by default. Every request needs the random token printed in the URL (query `token`,
  * header `Authorization: Bearer`, or the cookie set by the first page load); the Host header must
  * name this server (no DNS rebinding) and an Origin, when sent, must be this server's (no
- * cross-site requests). A malformed request gets 400 and changes nothing.
+ * cross-site requests). A malformed request gets a 4xx (400; 404 unknown method; 405 not POST; 415
+ * not JSON) and changes nothing.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -82,15 +83,17 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      // Past the limit the rest is read and dropped, so that the client still gets its answer;
+      // one that does not stop is cut off.
       if (size > MAX_BODY) {
-        reject(new LabRequestError(400, `request body over ${MAX_BODY} bytes`));
-        req.destroy();
+        if (size > 4 * MAX_BODY) req.destroy();
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => (size > MAX_BODY ? reject(new LabRequestError(400, `request body over ${MAX_BODY} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    // The client stopped before its Content-Length: Node answers 400 on the socket if it still can.
+    req.on('error', (error) => reject(new LabRequestError(400, `the request body ended early (${error.message})`)));
   });
 }
 
@@ -126,7 +129,15 @@ export function startServer(api: LabApiService, options: ServeOptions): Promise<
     }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return send(res, 405, { error: 'use POST with a JSON body' });
-      const method = url.pathname.slice(5);
+      // A body the server would not parse as sent is refused, not guessed at.
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type !== 'application/json') return send(res, 415, { error: `Content-Type must be application/json (got '${type.slice(0, 100)}')` });
+      let method: string;
+      try {
+        method = decodeURIComponent(url.pathname.slice(5));
+      } catch {
+        return send(res, 404, { error: 'no such method (its name is not valid percent-encoding)' });
+      }
       let input: unknown;
       try {
         const text = await readBody(req);

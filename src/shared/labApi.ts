@@ -80,6 +80,8 @@ export const LabEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('run'), experimentId: id, runId: id, status: z.string(), computeMs: z.number().optional() }),
   z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
+  /** Another process (a `w2s run`, the other shell) changed the history: reload the list. */
+  z.object({ type: z.literal('history') }),
 ]);
 
 /** A sweep run as a Slurm job array, as `w2s collect` last saw it (or just saw it, after `collect`). */
@@ -234,6 +236,40 @@ export class LabRequestError extends Error {
 
 export function isLabMethod(name: string): name is LabMethod {
   return Object.prototype.hasOwnProperty.call(LAB_METHODS, name);
+}
+
+/** How deep an input may nest: the contract's deepest input is a few levels; a spec a few more. */
+const MAX_INPUT_DEPTH = 32;
+
+/**
+ * Where an input is not plain JSON data, or null. HTTP carries JSON only; Electron's structured
+ * clone also carries Dates, Maps, typed arrays, BigInts, NaN and sparse arrays, which a schema
+ * may read as something else (a Date passes as an empty object): they are refused by name.
+ * A property set to undefined counts as absent.
+ */
+export function plainDataProblem(value: unknown, path = '', depth = 0): string | null {
+  const where = path === '' ? '(input)' : path;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${where}: must be a finite number (got ${value})`;
+  if (typeof value !== 'object') return `${where}: must be plain data (got a ${typeof value})`;
+  if (depth >= MAX_INPUT_DEPTH) return `${where}: nested more than ${MAX_INPUT_DEPTH} levels deep`;
+  const child = (key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return `${where}: must be a plain array`;
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return `${child(i)}: missing (a hole in the array)`;
+      const problem = plainDataProblem(value[i], child(i), depth + 1);
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto !== Object.prototype && proto !== null) return `${where}: must be plain data (got a ${(value as object).constructor?.name ?? 'non-plain object'})`;
+  for (const [key, item] of Object.entries(value)) {
+    const problem = plainDataProblem(item, child(key), depth + 1);
+    if (problem !== null) return problem;
+  }
+  return null;
 }
 
 /** Validate a method's input; a LabRequestError (400) names each bad field. */

@@ -7,7 +7,7 @@
  * Screenshots go to test-output/e2e/.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
@@ -303,6 +303,25 @@ describe('the lab UI in Chromium against w2s serve', () => {
     expect(diff).not.toContain('seed');
     for (const id of [plain, aux]) expect(await page.getByTestId(`compare-pgr-${id}`).textContent()).toMatch(/^-?\d+ %$/);
     await shot('09-compare-plain-aux');
+  });
+
+  it('shows an experiment that `w2s run` in a terminal writes to the same history, without a reload', async () => {
+    await page.getByTestId('nav-history').click();
+    await page.getByTestId('history-table').waitFor();
+    // A reload would drop this marker.
+    await page.evaluate('window.__sameDocument = true');
+    const specFile = join(dir, 'terminal.json');
+    writeFileSync(specFile, JSON.stringify({ name: 'e2e from a terminal', seed: 13, teachers: { count: 4 }, sft: { steps: 100, batchSize: 1000, learningRates: [0.1] } }));
+    const run = spawn(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'run', specFile, '--db', join(dir, 'lab.sqlite'), '--workers', '1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    run.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    // 'close', not 'exit': the id on stdout can arrive after the process has exited.
+    expect(await new Promise((resolve) => run.once('close', resolve))).toBe(0);
+    const id = Number(out.trim());
+    await expect.poll(() => page.getByTestId(`status-${id}`).textContent(), { timeout: 30_000 }).toBe('done');
+    expect(await page.getByTestId(`open-${id}`).textContent()).toBe('e2e from a terminal');
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    await shot('10-history-from-a-terminal');
   });
 
   it('logged no console error', () => {

@@ -3,7 +3,8 @@
  * and real engine processes, reached through makeLabApi as the preload would (here without IPC).
  * The views' logic (history filtering and sorting, routes, spec differences) is tested as laws.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
@@ -89,6 +90,30 @@ describe('experiments store', () => {
     await experiments.remove(again);
     expect(experiments.byId.has(again)).toBe(false);
     expect(store.getExperiment(again)).toBeNull();
+  });
+
+  it('an experiment run by `w2s run` in another process shows up, and finishes, without a reload', async () => {
+    setActivePinia(createPinia());
+    const { useExperimentsStore } = await import('../../src/renderer/src/stores/experiments');
+    const experiments = useExperimentsStore();
+    experiments.subscribe();
+    await experiments.refresh();
+    const known = new Set(experiments.rows.map((r) => r.id));
+    const watch = service.lab.watchHistory(50);
+    try {
+      const specFile = join(dir, 'terminal.json');
+      writeFileSync(specFile, JSON.stringify({ ...spec, name: 'from a terminal', seed: 77, student: { norm: [1] }, sft: { steps: 20, batchSize: 500, learningRates: [0.1] } }));
+      const run = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'w2s.cjs'), 'run', specFile, '--db', store.file, '--workers', '1'], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const id = Number(run.stdout.trim());
+      expect(known.has(id)).toBe(false);
+      // Only the lab's events (refresh is not called here) bring the row, with its finished status.
+      await until(() => experiments.byId.get(id)?.status === 'done', 'the row of the other process');
+      expect(experiments.byId.get(id)?.name).toBe('from a terminal');
+      expect(experiments.byId.get(id)?.fractionImproved).toBe(store.getExperiment(id)?.summary?.fractionImproved);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('selects at most 8 experiments for comparison, in the order chosen', async () => {

@@ -143,12 +143,10 @@ function finalizeIfComplete(store: RunStore, id: number): void {
   const experiment = store.getExperiment(id);
   if (job === null || experiment === null || experiment.status === 'done' || job.tasks.some((t) => t.state !== 'done')) return;
   const summary = summarizeStored(store, id);
-  store.db
-    .transaction(() => {
+  store.write(() => {
       if (store.getExperiment(id)?.status === 'done') return;
       store.setSummary(id, summary);
       const failed = store.listRuns(id).find((r) => r.status === 'failed');
       store.setExperimentStatus(id, failed === undefined ? 'done' : 'failed', failed?.error ?? null);
-    })
-    .immediate();
+    });
 }

@@ -130,8 +130,7 @@ function unpack(block: Buffer, columns: readonly string[], count: number): Parti
  */
 export function importShard(store: RunStore, experimentId: number, checked: CheckedShard, slurmState: string | null = null): boolean {
   const records = new ClusterRecords(store);
-  return store.db
-    .transaction(() => {
+  return store.write(() => {
       const job = records.get(experimentId);
       const task = job?.tasks.find((t) => t.task === checked.header.task);
       if (job === null || task === undefined) throw new ShardError(`experiment ${experimentId} has no task ${checked.header.task}`);
@@ -149,6 +148,5 @@ export function importShard(store: RunStore, experimentId: number, checked: Chec
       });
       records.markImported(experimentId, checked.header.task, { sha256: checked.bundle.sha256, engineMs: checked.header.engineMs, wallMs: checked.header.wallMs, slurmState });
       return true;
-    })
-    .immediate();
+    });
 }

@@ -79,15 +79,13 @@ export async function submitSweep(store: RunStore, request: SweepRequest): Promi
   const sweep = randomUUID();
   planTasks(runKeys(request.spec).length, request.options.tasks); // --tasks against the run count, before anything is stored
   const records = new ClusterRecords(store);
-  const { experimentId, dir, plan } = store.db
-    .transaction(() => {
+  const { experimentId, dir, plan } = store.write(() => {
       const id = store.createExperiment(request.spec, runKeys(request.spec));
       const where = checkDir(request.dir ?? join(process.cwd(), 'w2s-sweeps', `experiment-${id}-${sweep.slice(0, 8)}`));
       const made = makePlan(request.spec, request.options.tasks, sweep, id);
       records.create(id, { sweep, dir: where, options: recorded(request.options), runsPerTask: made.tasks.map((t) => t.length) });
       return { experimentId: id, dir: where, plan: made };
-    })
-    .immediate();
+    });
   const createdDir = !existsSync(dir);
   try {
     const files = jobFiles(dir);

@@ -69,15 +69,13 @@ export class ClusterRecords {
 
   /** Record a sweep of `runsPerTask.length` tasks for a stored experiment; its tasks start `missing` (not submitted). */
   create(experimentId: number, job: { sweep: string; dir: string; options: Record<string, unknown>; runsPerTask: number[] }): void {
-    this.db
-      .transaction(() => {
+    this.store.write(() => {
         this.db
           .prepare('INSERT INTO cluster_jobs (experiment_id, sweep, dir, tasks, options, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(experimentId, job.sweep, job.dir, job.runsPerTask.length, JSON.stringify(job.options), new Date().toISOString());
         const task = this.db.prepare(`INSERT INTO cluster_tasks (experiment_id, task, runs, state) VALUES (?, ?, ?, 'missing')`);
         job.runsPerTask.forEach((runs, i) => task.run(experimentId, i, runs));
-      })
-      .immediate();
+      });
   }
 
   get(experimentId: number): ClusterJobRecord | null {
@@ -91,15 +89,13 @@ export class ClusterRecords {
 
   /** Tasks submitted again (or the first time) as array job `jobId`: pending, their old error cleared. */
   recordSubmission(experimentId: number, tasks: number[], jobId: string): void {
-    this.db
-      .transaction(() => {
+    this.store.write(() => {
         const update = this.db.prepare(
           `UPDATE cluster_tasks SET job_id = ?, submissions = submissions + 1, state = 'pending', slurm_state = 'PENDING', error = NULL
            WHERE experiment_id = ? AND task = ? AND state != 'done'`,
         );
         for (const task of tasks) update.run(jobId, experimentId, task);
-      })
-      .immediate();
+      });
   }
 
   /** What `w2s collect` saw of a task that is not imported. */

@@ -1,6 +1,6 @@
 /**
- * The run store's schema, one migration per version (PRAGMA user_version). Each migration runs in
- * a transaction; the file is copied aside before an upgrade of an existing database (store.ts).
+ * The run store's schema, one migration per version (PRAGMA user_version). An upgrade runs under
+ * the write lock in one transaction; the file is copied aside first (migrate.ts).
  */
 
 export interface Migration {
@@ -113,6 +113,23 @@ export const MIGRATIONS: readonly Migration[] = [
         imported_at    TEXT,
         PRIMARY KEY (experiment_id, task)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    // The runner's host and start time: a history on a shared disk holds other machines' live runs,
+    // and a pid can be reused. A change counter of the experiments list (rows, statuses, names,
+    // notes, tags): another process reading the history sees at a glance whether to reload it.
+    version: 5,
+    sql: `
+      ALTER TABLE experiments ADD COLUMN runner_host TEXT;
+      ALTER TABLE experiments ADD COLUMN runner_start TEXT;
+      CREATE TABLE history_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+      INSERT INTO history_revision (id, revision) VALUES (1, 0);
+      CREATE TRIGGER experiments_added AFTER INSERT ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
+      CREATE TRIGGER experiments_changed AFTER UPDATE ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
+      CREATE TRIGGER experiments_removed AFTER DELETE ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
+      CREATE TRIGGER tags_added AFTER INSERT ON tags BEGIN UPDATE history_revision SET revision = revision + 1; END;
+      CREATE TRIGGER tags_removed AFTER DELETE ON tags BEGIN UPDATE history_revision SET revision = revision + 1; END;
     `,
   },
 ];

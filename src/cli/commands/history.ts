@@ -5,13 +5,13 @@
  *   w2s cancel ID [--db FILE]
  */
 import { parseArgs } from 'node:util';
-import { experimentListItem } from '../../backend/labApi';
-import type { ExperimentRecord } from '../../backend/store/store';
+import { experimentListItem } from '../../backend/historyList';
+import type { ExperimentRecord, HistoryEntry } from '../../backend/store/store';
 import { resolvePath } from '../../engine/spec';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { openStore } from '../session';
 
-function keyParameters(e: ExperimentRecord): string {
+function keyParameters(e: Pick<HistoryEntry, 'spec'>): string {
   const s = e.spec;
   const student = s.setup === 'random-teacher' ? `student ${s.student.accuracy} × norms ${s.student.norm.join(',')}` : 'pretrained';
   const teachers = s.setup === 'random-teacher' ? `${s.teachers.count} teachers ${s.teachers.accuracy.join(',')}` : `${s.teachers.count} teachers`;
@@ -29,7 +29,7 @@ export function listCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
   const store = openStore(databasePath(values.db));
   try {
-    const experiments = store.listExperiments();
+    const experiments = store.listHistory();
     if (values.json) {
       process.stdout.write(`${JSON.stringify(experiments.map(experimentListItem), null, 2)}\n`);
       return 0;

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSpec, resolvePath } from '../../engine/spec';
-import type { Lab } from '../../backend/lab';
+import { ExperimentBusyError, type Lab } from '../../backend/lab';
 import type { ExperimentRecord } from '../../backend/store/store';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
 import { databasePath, experimentId, integerFlag, stringifyReadable, UsageError } from '../args';
@@ -104,8 +104,13 @@ export async function resumeCommand(args: string[]): Promise<number> {
     if (record === null) throw new UsageError(`no experiment ${id} in ${file}`);
     if (record.status === 'done') throw new UsageError(`experiment ${id} is done: nothing to resume`);
     const left = lab.store.listRuns(id).filter((r) => r.status !== 'done' && r.status !== 'diverged').length;
+    try {
+      lab.resume(id);
+    } catch (error) {
+      if (error instanceof ExperimentBusyError) throw new UsageError(error.message);
+      throw error;
+    }
     process.stderr.write(`experiment ${id} (${file}): resuming ${left} runs from their checkpoints, ${workers} engine processes\n`);
-    lab.resume(id);
     return follow(lab, id, values.out, workers, started);
   });
 }

@@ -34,11 +34,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   const store = openStore(file);
   const pool = new EnginePool(forkSpawner(), workers);
   const lab = new Lab(store, pool);
+  // Experiments that `w2s run` or the desktop app write meanwhile reach the page as events.
+  const watch = lab.watchHistory();
   const api = new LabApiService(lab, { workers });
   let server;
   try {
     server = await startServer(api, { host, port, rendererDir });
   } catch (error) {
+    watch.stop();
     pool.close();
     store.close();
     throw new UsageError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
@@ -54,6 +57,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await running.close();
+  watch.stop();
   pool.close();
   store.close();
   return 0;

@@ -15,10 +15,13 @@ export function eta(seconds: number | null | undefined): string {
   return seconds === null || seconds === undefined || !Number.isFinite(seconds) ? '' : `${formatDuration(seconds)} left`;
 }
 
+/** One formatter for all dates: toLocaleString builds a new one at every call (slow for a long history). */
+const DATE_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
 export function shortDate(iso: string | null): string {
   if (iso === null) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime()) ? iso : DATE_FORMAT.format(d);
 }
 
 /** A number or list of numbers as a short text: 0.5, 1, 3, 10. */

@@ -1,5 +1,6 @@
 /**
- * The run history: every stored experiment as a row, kept fresh by the lab's events, and the
+ * The run history: every stored experiment as a row, kept fresh by the lab's events (including
+ * `history`: another process, such as a `w2s run` from a terminal, changed the file), and the
  * actions on it (rename, notes, tags, delete, cancel, resume, re-run with a new seed, re-run a
  * preview exactly). Explore mode's unsaved experiments carry EXPLORE_TAG and are left out of what
  * the history, the queue and the pickers show (`shown`) until saved.
@@ -104,6 +105,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
       } else if (event.type === 'experiment') {
         const row = byId.value.get(event.experimentId);
         if (row !== undefined) row.status = event.status;
+        void refresh();
+      } else if (event.type === 'history') {
         void refresh();
       }
     });

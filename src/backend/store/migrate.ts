@@ -1,0 +1,128 @@
+/**
+ * Schema migrations of a history that other processes may be opening at the same moment (three
+ * `w2s run` started together on a new file). The write lock is taken first and the schema version
+ * read again inside it: the first process migrates, the others find the file migrated and go on.
+ * All steps run in that one transaction, so a file is either at its old version or at the new one.
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { type ContentionStats, type RetryPolicy, withRetry } from './transactions';
+
+export class SchemaTooNewError extends Error {}
+
+/** A database of another program: no schema version of ours, but tables. */
+export class NotAHistoryError extends Error {}
+
+export interface MigrationContext {
+  readonly db: Database.Database;
+  readonly file: string;
+  readonly appVersion: string;
+  readonly retry: RetryPolicy;
+  readonly stats: ContentionStats;
+  readonly nativeBinding?: string;
+}
+
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function refuseNewer(context: MigrationContext, version: number): void {
+  if (version > SCHEMA_VERSION) {
+    throw new SchemaTooNewError(`${context.file} has schema version ${version}; this app (${context.appVersion}) knows up to ${SCHEMA_VERSION}: update W2S Lab`);
+  }
+}
+
+/**
+ * A connection's settings. Throws, having written nothing, for another program's database.
+ * Switching a new file to WAL needs the file to itself for a moment: when other processes open it
+ * at the same instant, that fails at once with SQLITE_BUSY (no busy wait), and is tried again.
+ */
+export function configure(db: Database.Database, retry: RetryPolicy, stats: ContentionStats): void {
+  withRetry(db, retry, stats, 'opening', () => {
+    const version = versionOfHistory(db);
+    // Series chunks are ~50 kB BLOBs: large pages keep their overflow chains short (effective only
+    // when the file is created), and memory-mapped reads skip a copy per page.
+    if (version === 0) db.pragma('page_size = 65536');
+    db.pragma('mmap_size = 1073741824');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal' && db.name !== ':memory:') throw Object.assign(new Error(`the journal mode stayed ${String(mode)}`), { code: 'SQLITE_BUSY' });
+  });
+  // With 64 KiB pages SQLite's default (a checkpoint every 1 000 pages) lets the log reach 64 MB,
+  // and a log is never shrunk: fold it in every 16 MB and cut it back to that after.
+  db.pragma('wal_autocheckpoint = 256');
+  db.pragma('journal_size_limit = 16777216');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+}
+
+/**
+ * The file's schema version. A database of another program (tables, but no schema version of
+ * ours) is refused before anything is written to it: a new history is empty, and ours has a
+ * version from its first commit on. Both are read in one statement, so in one snapshot: read
+ * apart, another process's migration could commit in between.
+ */
+export function versionOfHistory(db: Database.Database): number {
+  const { version, tables } = db.prepare('SELECT (SELECT user_version FROM pragma_user_version) AS version, (SELECT COUNT(*) FROM sqlite_schema) AS tables').get() as {
+    version: number;
+    tables: number;
+  };
+  if (version === 0 && tables > 0) throw new NotAHistoryError('an SQLite database with tables but no W2S Lab schema version');
+  return version;
+}
+
+/** FILE.bak-v<version>, or, when an older upgrade left one, a name beside it that is free. */
+function backupName(file: string, version: number): string {
+  const base = `${file}.bak-v${version}`;
+  if (!existsSync(base)) return base;
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  for (let n = 1; ; n++) {
+    const name = `${base}-${stamp}${n === 1 ? '' : `-${n}`}`;
+    if (!existsSync(name)) return name;
+  }
+}
+
+/**
+ * Copy the file's committed content aside. It is taken by a second, read-only connection while the
+ * first holds the write lock: nobody can write meanwhile, and the copy is whole whatever the WAL
+ * holds (VACUUM INTO reads one snapshot).
+ */
+function backup(context: MigrationContext, version: number): void {
+  const reader = new Database(context.file, { readonly: true, ...(context.nativeBinding === undefined ? {} : { nativeBinding: context.nativeBinding }) });
+  try {
+    reader.prepare('VACUUM INTO ?').run(backupName(context.file, version));
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Bring the file to `target`. An existing database (version > 0) is first copied to
+ * FILE.bak-v<old version>, once: by the process that migrates. A file from a newer app is
+ * refused untouched.
+ */
+export function migrate(context: MigrationContext, target = SCHEMA_VERSION): void {
+  const { db } = context;
+  const seen = userVersion(db);
+  refuseNewer(context, seen);
+  if (seen >= target) return;
+  withRetry(db, context.retry, context.stats, 'migration', () => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const current = versionOfHistory(db);
+      refuseNewer(context, current);
+      if (current < target) {
+        if (current > 0 && context.file !== ':memory:') backup(context, current);
+        for (const migration of MIGRATIONS) {
+          if (migration.version <= current || migration.version > target) continue;
+          db.exec(migration.sql);
+        }
+        db.pragma(`user_version = ${target}`);
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  });
+}

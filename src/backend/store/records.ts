@@ -1,0 +1,178 @@
+/** The run store's records as the app sees them, and the conversions from SQLite rows. */
+import type { RunDescriptor, RunKey } from '../../engine/experiment';
+import type { RunCheckpoint, RunSeries } from '../../engine/run';
+import type { ExperimentSpec } from '../../engine/spec';
+import type { ExperimentSummary } from '../../engine/summary';
+import type { Runner } from '../liveness';
+
+export type ExperimentStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type RunRecordStatus = 'queued' | 'running' | 'done' | 'diverged' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface ExperimentRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly setup: string;
+  readonly spec: ExperimentSpec;
+  readonly seed: number;
+  readonly status: ExperimentStatus;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly appVersion: string;
+  readonly notes: string;
+  readonly tags: string[];
+  readonly summary: ExperimentSummary | null;
+  readonly error: string | null;
+  readonly duplicatedFrom: number | null;
+  /** The process running it, while it is `running`. */
+  readonly runner: Runner | null;
+}
+
+export interface RunRecord {
+  readonly id: number;
+  readonly experimentId: number;
+  readonly key: RunKey;
+  readonly status: RunRecordStatus;
+  readonly descriptor: RunDescriptor | null;
+  readonly columns: string[];
+  readonly recorded: number;
+  readonly stepsDone: number;
+  readonly checkpoint: RunCheckpoint | null;
+  readonly error: string | null;
+}
+
+export interface ExperimentRow {
+  id: number;
+  name: string;
+  setup: string;
+  spec: string;
+  seed: number;
+  status: ExperimentStatus;
+  created_at: string;
+  finished_at: string | null;
+  app_version: string;
+  notes: string;
+  summary: string | null;
+  error: string | null;
+  duplicated_from: number | null;
+  runner_pid: number | null;
+  runner_host: string | null;
+  runner_start: string | null;
+}
+
+export interface RunRow {
+  id: number;
+  experiment_id: number;
+  cell: number;
+  teacher: number;
+  lr_index: number;
+  status: RunRecordStatus;
+  descriptor: string | null;
+  columns: string;
+  recorded: number;
+  steps_done: number;
+  checkpoint: string | null;
+  error: string | null;
+}
+
+export function toRunner(row: Pick<ExperimentRow, 'runner_pid' | 'runner_host' | 'runner_start'>): Runner | null {
+  return row.runner_pid === null ? null : { pid: row.runner_pid, host: row.runner_host, start: row.runner_start };
+}
+
+export function toExperiment(row: ExperimentRow, tags: string[]): ExperimentRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    setup: row.setup,
+    spec: JSON.parse(row.spec) as ExperimentSpec,
+    seed: row.seed,
+    status: row.status,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    appVersion: row.app_version,
+    notes: row.notes,
+    tags,
+    summary: row.summary === null ? null : (JSON.parse(row.summary) as ExperimentSummary),
+    error: row.error,
+    duplicatedFrom: row.duplicated_from,
+    runner: toRunner(row),
+  };
+}
+
+export function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    experimentId: row.experiment_id,
+    key: { cell: row.cell, teacher: row.teacher, lr: row.lr_index },
+    status: row.status,
+    descriptor: row.descriptor === null ? null : (JSON.parse(row.descriptor) as RunDescriptor),
+    columns: JSON.parse(row.columns) as string[],
+    recorded: row.recorded,
+    stepsDone: row.steps_done,
+    checkpoint: row.checkpoint === null ? null : (JSON.parse(row.checkpoint) as RunCheckpoint),
+    error: row.error,
+  };
+}
+
+/** Series columns in stored order: the step, the metrics, and validation when recorded. */
+export function seriesColumns(spec: ExperimentSpec): string[] {
+  const columns = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'];
+  if (spec.sft.earlyStopping === 'validation') columns.push('validation');
+  return columns;
+}
+
+/** Pack the first `count` points of each column, metric-major, into one buffer. */
+export function packSeries(chunk: Partial<RunSeries>, columns: string[], count: number): Buffer {
+  const block = new Float64Array(count * columns.length);
+  columns.forEach((name, c) => {
+    const values = (chunk as Record<string, Float64Array | undefined>)[name];
+    if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
+    block.set(values.subarray(0, count), c * count);
+  });
+  return Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+}
+
+/** A stored chunk of a run's series: `count` points from point `start`, metric-major doubles. */
+export interface SeriesChunkRow {
+  readonly runId?: number;
+  readonly start: number;
+  readonly count: number;
+  readonly data: Buffer;
+}
+
+/** A run's series, one Float64Array per column, from its chunks. */
+export function assembleRunSeries(run: RunRecord, chunks: Iterable<SeriesChunkRow>): RunSeries {
+  const out: Record<string, Float64Array> = {};
+  for (const name of run.columns) out[name] = new Float64Array(run.recorded);
+  for (const chunk of chunks) {
+    const block = float64View(chunk.data, chunk.count * run.columns.length);
+    run.columns.forEach((name, c) => out[name].set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start));
+  }
+  return out as unknown as RunSeries;
+}
+
+/** Runs' series in one metric-major block: run i's column c is data[offset_i + c·recorded_i …]. */
+export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>): { columns: string[]; data: Float64Array<ArrayBuffer> } {
+  const columns = runs[0]?.columns ?? [];
+  const offsets = new Map<number, { offset: number; recorded: number }>();
+  let total = 0;
+  for (const run of runs) {
+    offsets.set(run.id, { offset: total, recorded: run.recorded });
+    total += run.recorded * columns.length;
+  }
+  const data = new Float64Array(total);
+  const width = columns.length;
+  for (const chunk of chunks) {
+    const place = offsets.get(chunk.runId as number) as { offset: number; recorded: number };
+    const block = float64View(chunk.data, chunk.count * width);
+    for (let c = 0; c < width; c++) data.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), place.offset + c * place.recorded + chunk.start);
+  }
+  return { columns, data };
+}
+
+/** The doubles in a BLOB: a view when the Buffer is 8-byte aligned, else an aligned copy. */
+function float64View(data: Buffer, length: number): Float64Array {
+  if (data.byteOffset % 8 === 0) return new Float64Array(data.buffer, data.byteOffset, length);
+  const copy = new Float64Array(length);
+  new Uint8Array(copy.buffer).set(data.subarray(0, length * 8));
+  return copy;
+}
