@@ -11,12 +11,13 @@
  * - app, dialog, Menu, session, shell and screen record what they are asked.
  *
  * The test drives it over the fork's IPC channel: it receives every record, queues dialog answers,
- * clicks menu items, moves the window and asks the app to quit. Env: W2S_SHIM_DIR (its scratch
+ * clicks menu items, moves the window and asks the app to quit (an instance without that channel
+ * writes its records to W2S_SHIM_DIR/records-PID.jsonl and quits on SIGTERM). Env: W2S_SHIM_DIR (its scratch
  * folder), W2S_SHIM_USER_DATA (app.getPath('userData')).
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -30,7 +31,10 @@ const DISPLAY = { x: 0, y: 0, width: 1440, height: 900 };
 /** Everything the shim is asked goes to the test. */
 export type ShimRecord = { kind: string; detail?: unknown };
 function record(kind: string, detail?: unknown): void {
-  process.send?.({ type: 'record', kind, detail: detail === undefined ? undefined : JSON.parse(JSON.stringify(detail)) });
+  const plain = detail === undefined ? undefined : (JSON.parse(JSON.stringify(detail)) as unknown);
+  if (process.send !== undefined) process.send({ type: 'record', kind, detail: plain });
+  // An instance the app started itself (Open history file…) has no channel to the test: a file named by its pid.
+  else appendFileSync(join(SCRATCH, `records-${process.pid}.jsonl`), `${JSON.stringify({ kind, detail: plain })}\n`);
 }
 
 // ——— Chromium, started once per process, on the first window ———
@@ -40,7 +44,8 @@ let browser: Promise<Browser> | null = null;
 
 function startBrowser(): Promise<Browser> {
   browser ??= (async () => {
-    const profile = join(SCRATCH, 'chromium-profile');
+    // One profile per process: Chromium hands a second launch on a profile to the first.
+    const profile = join(SCRATCH, `chromium-profile-${process.pid}`);
     mkdirSync(profile, { recursive: true });
     const child = spawn(
       CHROMIUM,

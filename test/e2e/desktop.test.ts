@@ -6,11 +6,12 @@
  * test. Real SQLite history, real engine processes, real Chromium: main → IPC → preload → renderer.
  * The screenshot goes to test-output/desktop/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireInstanceLock } from '../../src/main/instanceLock';
 import { Desktop } from '../desktop/launch';
 import { buildAndStart, buildApp, CHROMIUM, LONG, ROOT, SMALL, w2s } from './helpers';
 
@@ -100,7 +101,8 @@ describe('the desktop app under the Electron shim', () => {
     first = await buildAndStart(page, 'desktop teachers at 70 %', { ...SMALL, 'teachers.accuracy': '0.7', seed: '11' });
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
     await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
-    expect(await page.getByTestId('summary-improved').textContent()).toMatch(/^\d+ %$/);
+    // The summary follows the status: it is read once the experiment's detail reloads.
+    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).toMatch(/^\d+ %$/);
     // Its runs ran in engine processes forked from the built worker chunk.
     expect(desktop.all('utilityProcess.fork').length).toBeGreaterThan(0);
     for (const fork of desktop.all('utilityProcess.fork') as { modulePath: string }[]) expect(fork.modulePath.startsWith(join(outDir, 'main', 'chunks'))).toBe(true);
@@ -199,6 +201,30 @@ describe('the desktop app under the Electron shim', () => {
     expect(again.all('app.exit')).toEqual([{ code: 0 }]);
     expect(again.all('BrowserWindow')).toEqual([]);
     await desktop.next('BrowserWindow.focus', focused + 1);
+  });
+
+  it('File → Open history file… starts an instance of its own on the chosen history', async () => {
+    const other = join(dir, 'other', 'lab.sqlite');
+    mkdirSync(join(dir, 'other'));
+    await desktop.answerDialog('showOpenDialog', { canceled: false, filePaths: [other] });
+    await desktop.clickMenu('File', 'Open history file…');
+    // The new instance has no channel to this test: it records into the scratch folder, by pid.
+    const shown = () => readdirSync(scratch).find((f) => /^records-\d+\.jsonl$/.test(f) && readFileSync(join(scratch, f), 'utf8').includes('"BrowserWindow.show"'));
+    await expect.poll(shown, { timeout: 60_000 }).toBeDefined();
+    const pid = Number(/\d+/.exec(shown() ?? '')?.[0]);
+    // It opened the chosen file (and holds its lock), and this instance kept its own history.
+    expect(existsSync(other)).toBe(true);
+    expect(await acquireInstanceLock(other, () => undefined)).toBeNull();
+    await desktop.clickMenu('Help', 'About W2S Lab');
+    expect(await desktop.next('dialog.showMessageBox', 2)).toMatchObject({ detail: `Run history: ${history}` });
+    process.kill(pid, 'SIGTERM');
+    await expect.poll(() => readFileSync(join(scratch, `records-${pid}.jsonl`), 'utf8').includes('"app.quit"'), { timeout: 30_000 }).toBe(true);
+    // Its quit released the lock: the next one takes it.
+    await expect.poll(async () => {
+      const lock = await acquireInstanceLock(other, () => undefined);
+      lock?.release();
+      return lock !== null;
+    }, { timeout: 30_000 }).toBe(true);
   });
 
   it('logged no console error', () => {
