@@ -99,8 +99,8 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
     await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="chart-gains"][data-drawn="true"]').waitFor({ timeout: 10_000 });
-    const improved = await page.getByTestId('summary-improved').textContent();
-    expect(improved).toMatch(/^\d+ %$/);
+    // The summary follows the status: it is read once the experiment's detail reloads.
+    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).toMatch(/^\d+ %$/);
     await shot('03-dashboard');
   });
 
