@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { cellsOf, ExperimentContext, runKeys } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { cellsOf, runKeys } from '../src/engine/grid';
 import { SftRun } from '../src/engine/run';
 import { resolvePath, validateSpec } from '../src/engine/spec';
 import { summarizeExperiment } from '../src/engine/summary';
@@ -19,6 +20,7 @@ import { Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../src/backend/pool';
 import { RunStore } from '../src/backend/store/store';
+import { connectionOf } from '../src/backend/store/connection';
 
 const ROOT = join(__dirname, '..');
 const W2S = join(ROOT, 'bin', 'w2s.cjs');
@@ -48,7 +50,7 @@ function makeHistory(file: string, count: number): void {
         store.setExperimentStatus(id, 'done');
       }
     });
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    connectionOf(store).pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     store.close();
   }

@@ -4,6 +4,7 @@
  * shard. The experiment and its runs are the store's ordinary rows; this is only the cluster's side.
  */
 import type { RunStore } from './store';
+import { connectionOf } from './connection';
 
 /** A task as `w2s collect` last saw it: `done` once its shard is imported. */
 export type ClusterTaskState = 'pending' | 'running' | 'done' | 'failed' | 'missing';
@@ -64,7 +65,7 @@ export class ClusterRecords {
   constructor(private readonly store: RunStore) {}
 
   private get db() {
-    return this.store.db;
+    return connectionOf(this.store);
   }
 
   /** Record a sweep of `runsPerTask.length` tasks for a stored experiment; its tasks start `missing` (not submitted). */
