@@ -126,7 +126,12 @@ export async function benchHistory(repetitions: number): Promise<HistoryResult> 
         // Then every row, scrolling to the end as a reader would (a page of rows at a time).
         const t1 = Date.now();
         while ((await page.getByTestId('row-1').count()) === 0) {
-          if (Date.now() - t1 > 120_000) throw new Error('scrolling did not reach the oldest row in 2 minutes');
+          if (Date.now() - t1 > 120_000) {
+            const n = await page.locator('[data-testid^="row-"]').count();
+            const more = await page.getByTestId('history-more').count();
+            const ids = await page.evaluate('[...document.querySelectorAll("[data-testid^=row-]")].slice(-3).map(e => e.dataset.testid).join(",")');
+            throw new Error(`scrolling did not reach the oldest row in 2 minutes: ${n} rows drawn, 'more' marker ${more}, last rows ${ids}`);
+          }
           await page.evaluate('document.querySelector("[data-testid=history-more]")?.scrollIntoView()');
           await page.waitForTimeout(16);
         }
