@@ -3,10 +3,10 @@ import type { RunDescriptor, RunKey } from '../../engine/experiment';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
 import type { ExperimentSummary } from '../../engine/summary';
+import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 import type { Runner } from '../liveness';
 
-export type ExperimentStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
-export type RunRecordStatus = 'queued' | 'running' | 'done' | 'diverged' | 'failed' | 'cancelled' | 'interrupted';
+export type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 
 export interface ExperimentRecord {
   readonly id: number;
