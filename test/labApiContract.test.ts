@@ -8,7 +8,10 @@ import type { z } from 'zod';
 import { cellsOf, type RunDescriptor, type RunKey } from '../src/engine/experiment';
 import type { ExperimentSpec } from '../src/engine/spec';
 import { type ExperimentSummary, summarizeExperiment } from '../src/engine/summary';
+import { MIGRATIONS } from '../src/backend/store/schema';
 import {
+  CLUSTER_TASK_STATES,
+  EXPERIMENT_STATUSES,
   type ExperimentSpecSchema,
   type ExperimentSummarySchema,
   RUN_STATUSES,
@@ -139,5 +142,17 @@ describe('the LabApi contract types the spec and the summary', () => {
   it("refuses a run event whose status is not a run's", () => {
     for (const status of RUN_STATUSES) expect(LabEventSchema.safeParse({ type: 'run', experimentId: 1, runId: 2, status }).success).toBe(true);
     expect(LabEventSchema.safeParse({ type: 'run', experimentId: 1, runId: 2, status: 'finished' }).success).toBe(false);
+  });
+
+  it("the store's CHECK constraints allow exactly the contract's statuses (its migrations are frozen SQL)", () => {
+    const sql = MIGRATIONS.map((m) => m.sql).join('\n');
+    const allowed = (column: string, table: string) => {
+      const create = new RegExp(`CREATE TABLE ${table} \\(([\\s\\S]*?)\\n\\s*\\)`).exec(sql);
+      const check = new RegExp(`${column}\\s+TEXT NOT NULL CHECK \\(${column} IN \\(([^)]*)\\)\\)`).exec(create?.[1] ?? '');
+      return (check?.[1] ?? '').split(',').map((s) => s.trim().replace(/'/g, '')).sort();
+    };
+    expect(allowed('status', 'experiments')).toEqual([...EXPERIMENT_STATUSES].sort());
+    expect(allowed('status', 'runs')).toEqual([...RUN_STATUSES].sort());
+    expect(allowed('state', 'cluster_tasks')).toEqual([...CLUSTER_TASK_STATES].sort());
   });
 });
