@@ -124,7 +124,7 @@ describe('the LabApi contract types the spec and the summary', () => {
     const wrongTeacher = { ...summary, teachers: [{ ...summary.teachers[0], gain: 'large' }, ...summary.teachers.slice(1)] };
     expect(refusal(() => parseOutput('getExperiment', detail(spec, wrongTeacher)))).toMatch(/summary\.teachers\.0\.gain: /);
     const wrongTrajectory = { ...summary, cells: [{ ...summary.cells[0], trajectory: { ...summary.cells[0].trajectory, n: [-1] } }, ...summary.cells.slice(1)] };
-    expect(refusal(() => parseOutput('getExperiment', detail(spec, wrongTrajectory)))).toMatch(/summary\.cells\.0\.trajectory\.n\.0: /);
+    expect(refusal(() => parseOutput('getExperiment', detail(spec, wrongTrajectory)))).toMatch(/summary\.cells\.0\.trajectory\.n: must be a list of counts/);
     const wrongSpec = { ...summary, spec: { ...spec, beta: -1 } };
     expect(refusal(() => parseOutput('getExperiment', detail(spec, wrongSpec)))).toMatch(/summary\.spec: beta: /);
   });
