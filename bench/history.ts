@@ -19,6 +19,7 @@ import { Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../src/backend/pool';
 import { RunStore } from '../src/backend/store/store';
+import { connectionOf } from '../src/backend/store/connection';
 
 const ROOT = join(__dirname, '..');
 const W2S = join(ROOT, 'bin', 'w2s.cjs');
@@ -48,7 +49,7 @@ function makeHistory(file: string, count: number): void {
         store.setExperimentStatus(id, 'done');
       }
     });
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    connectionOf(store).pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     store.close();
   }

@@ -30,6 +30,7 @@ import { benchFreshKernel, reportFreshKernel } from './freshKernel';
 import { benchHistory, reportHistory } from './history';
 import { benchOptions, reportOptions } from './options';
 import { benchPresetCli, benchPresetPool, benchPreviewStep, presetSpec } from './preview';
+import { connectionOf } from '../src/backend/store/connection';
 
 const quick = process.argv.includes('--quick');
 /** `--only reduced,dense,peer,figure1,store,dashboard,explore,cluster,history,…`: run some sections (all by default). */
@@ -160,7 +161,7 @@ async function benchStore(): Promise<Record<string, number>> {
       }
     });
     const writeSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    connectionOf(store).pragma('wal_checkpoint(TRUNCATE)');
     const points = series.reduce((a, s) => a + s.step.length, 0);
     const bytes = statSync(file).size;
     store.close();

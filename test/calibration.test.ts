@@ -4,16 +4,13 @@
  * the spec's engine path, and on a history with none runs a sub-second calibration probe once, in
  * a real engine process, and remembers it in the history.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runKeys } from '../src/engine/experiment';
 import { resolvePath, validateSpec } from '../src/engine/spec';
 import { EngineCalibration, historyThroughput, probeSpec, specWork, workUnits } from '../src/backend/calibration';
-import { Lab, type LabEvent } from '../src/backend/lab';
-import { EnginePool, forkSpawner } from '../src/backend/pool';
-import { RunStore } from '../src/backend/store/store';
+import { type Lab, type LabEvent } from '../src/backend/lab';
+import { EngineWorkRecords } from '../src/backend/store/engineWork';
+import {  openLabFixture } from './helpers/labFixture';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -21,15 +18,9 @@ afterEach(() => {
 });
 
 function openLab(workers = 1): Lab {
-  const dir = mkdtempSync(join(tmpdir(), 'w2s-calibration-'));
-  const store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
-  const pool = new EnginePool(forkSpawner(), workers);
-  cleanups.push(() => {
-    pool.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return new Lab(store, pool, { checkpointIntervalMs: 100 });
+  const fixture = openLabFixture('calibration', { workers, lab: { checkpointIntervalMs: 100 } });
+  cleanups.push(() => fixture.close());
+  return fixture.lab;
 }
 
 const small = validateSpec({ seed: 5, teachers: { count: 3 }, sft: { steps: 200, batchSize: 2000, learningRates: [0.1, 1] } });
@@ -61,7 +52,7 @@ describe('the history as calibration', () => {
     });
     const id = lab.submit(small);
     expect((await lab.finished(id)).status).toBe('done');
-    const [{ work }] = lab.store.recentEngineWork(10);
+    const [{ work }] = new EngineWorkRecords(lab.store).recentEngineWork(10);
     expect(work.samples).toBe(specWork(small).samples);
     expect(work.steps).toBe(specWork(small).steps);
     expect(work.ms).toBeCloseTo(computeMs, 6);
@@ -89,7 +80,7 @@ describe('the history as calibration', () => {
     expect((await lab.finished(id)).status).toBe('cancelled');
     lab.resume(id);
     expect((await lab.finished(id)).status).toBe('done');
-    const [{ work }] = lab.store.recentEngineWork(10);
+    const [{ work }] = new EngineWorkRecords(lab.store).recentEngineWork(10);
     // Work cut off by the cancel was never reported; the total is at most the whole experiment
     // and at least the part run after the resume.
     expect(work.samples).toBeLessThanOrEqual(specWork(spec).samples);
@@ -108,7 +99,7 @@ describe('the history as calibration', () => {
     expect(probes).toBe(1);
     expect(a).toEqual(b);
     expect(a.basis).toMatch(/calibration probe just run \(reduced path/);
-    const stored = lab.store.getCalibration('reduced')!;
+    const stored = new EngineWorkRecords(lab.store).getCalibration('reduced')!;
     expect(stored.nsPerUnit).toBeGreaterThan(0);
     // samples × ns per sample over min(workers, runs) processes.
     expect(a.seconds).toBeCloseTo((specWork(small).samples * stored.nsPerUnit) / 1e9 / 2, 9);

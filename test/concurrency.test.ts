@@ -18,6 +18,7 @@ import { validateSpec } from '../src/engine/spec';
 import { SCHEMA_VERSION } from '../src/backend/store/schema';
 import { RunStore } from '../src/backend/store/store';
 import { HistoryLockedError } from '../src/backend/store/transactions';
+import { connectionOf } from '../src/backend/store/connection';
 
 const ROOT = join(__dirname, '..');
 const W2S = join(ROOT, 'bin', 'w2s.cjs');
@@ -112,7 +113,7 @@ describe('migrations under the write lock', () => {
     expect(unexpected(exits)).toEqual([]);
     const store = RunStore.open(file, 'test');
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(store.db.pragma('page_size', { simple: true })).toBe(65536);
+    expect(connectionOf(store).pragma('page_size', { simple: true })).toBe(65536);
     store.close();
     expect(checkFile(file).integrity).toBe('ok');
   });
@@ -121,7 +122,7 @@ describe('migrations under the write lock', () => {
     const dir = tempDir();
     const file = join(dir, 'lab.sqlite');
     const old = RunStore.openAtVersion(file, '0.0.1', SCHEMA_VERSION - 1);
-    old.db.prepare(`INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version) VALUES ('old', 'random-teacher', ?, 5, 'done', '2026-01-01', '0.0.1')`).run(JSON.stringify(validateSpec(specOf(5))));
+    connectionOf(old).prepare(`INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version) VALUES ('old', 'random-teacher', ?, 5, 'done', '2026-01-01', '0.0.1')`).run(JSON.stringify(validateSpec(specOf(5))));
     old.close();
     const at = Date.now() + 4000; // after every process has started (tsx compiles for a second or two)
     const exits = await Promise.all(Array.from({ length: 6 }, () => start(['open', file, String(at)], { helper: true }).exited));

@@ -3,36 +3,29 @@
  * another store reproduces the experiment; a truncated, corrupt or newer bundle is refused and
  * nothing is written.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../src/engine/spec';
 import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../src/backend/exchange';
-import { Lab } from '../src/backend/lab';
-import { EnginePool, forkSpawner } from '../src/backend/pool';
 import { RunStore } from '../src/backend/store/store';
+import { connectionOf } from '../src/backend/store/connection';
+import { type LabFixture, openLabFixture } from './helpers/labFixture';
 
+let fixture: LabFixture;
 let dir: string;
 let store: RunStore;
-let pool: EnginePool;
 let id: number;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'w2s-exchange-'));
-  store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
-  pool = new EnginePool(forkSpawner(), 2);
-  const lab = new Lab(store, pool);
+  fixture = openLabFixture('exchange');
+  ({ dir, store } = fixture);
+  const lab = fixture.lab;
   id = lab.submit(validateSpec({ seed: 17, teachers: { count: 2, accuracy: [0.6, 0.7] }, sft: { steps: 15, batchSize: 200, learningRates: [0.1, 1], earlyStopping: 'validation', validationSize: 50 } }));
   await lab.finished(id);
   store.setTags(id, ['x']);
 });
-afterAll(() => {
-  pool.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.close());
 
 describe('exports', () => {
   it('CSV holds every stored point, and its numbers parse back bit-exactly', () => {
@@ -56,7 +49,7 @@ describe('exports', () => {
 
 describe('bundles', () => {
   function count(target: RunStore): number {
-    return (target.db.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n + (target.db.prepare('SELECT COUNT(*) AS n FROM series_chunks').get() as { n: number }).n;
+    return (connectionOf(target).prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n + (connectionOf(target).prepare('SELECT COUNT(*) AS n FROM series_chunks').get() as { n: number }).n;
   }
 
   it('round-trip into another store: same spec, summary, statuses and bit-identical series', () => {

@@ -3,41 +3,31 @@
  * no thinning), and the LabApi's exportFigure (the app's Export dialog) gives the same bytes as the
  * exporter the CLI calls; bad requests are refused naming the field.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../src/engine/spec';
 import { exportExperimentFigure, loadSelectedBlock } from '../src/backend/figureFiles';
 import { parsePlottedCsv } from '../src/backend/figures/index';
-import { Lab } from '../src/backend/lab';
+import { type Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
-import { EnginePool, forkSpawner } from '../src/backend/pool';
-import { RunStore } from '../src/backend/store/store';
+import type { RunStore } from '../src/backend/store/store';
 import { ExportSettingsSchema } from '../src/shared/figureExport';
 import { LabRequestError } from '../src/shared/labApi';
+import { type LabFixture, openLabFixture } from './helpers/labFixture';
 
-let dir: string;
+let fixture: LabFixture;
 let store: RunStore;
-let pool: EnginePool;
 let lab: Lab;
 let api: LabApiService;
 let id: number;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'w2s-figure-files-'));
-  store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
-  pool = new EnginePool(forkSpawner(), 2);
-  lab = new Lab(store, pool);
+  fixture = openLabFixture('figure-files');
+  ({ store, lab } = fixture);
   api = new LabApiService(lab);
   id = lab.submit(validateSpec({ seed: 9, student: { norm: [1, 3] }, teachers: { count: 4, accuracy: 0.7 }, sft: { steps: 40, learningRates: [0.1, 1], batchSize: 1000 } }));
   await lab.finished(id);
 });
-afterAll(() => {
-  pool.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.close());
 
 const settings = ExportSettingsSchema.parse({});
 

@@ -53,6 +53,7 @@ describe('w2s/layers refuses a wrong-layer import', () => {
     // Data outside src/ is a layer too: only the layers listed for it may read it.
     [ENGINE, "import packageJson from '../../package.json';", 'package.json'],
     ['src/backend/__probe.ts', "import quick from '../../resources/presets/quick.json';", 'presets'],
+    ['src/backend/__probe.ts', "import { connectionOf } from './store/connection';", 'private to src/backend/store'],
   ];
   for (const [file, code, target] of refused) {
     it(`${file}: ${code}`, async () => {
@@ -94,6 +95,7 @@ describe('w2s/layers allows what docs/architecture.md allows', () => {
     ['src/worker/__probe.ts', "import { parseSpec } from '../engine/spec';"],
     ['src/backend/__probe.ts', "import Database from 'better-sqlite3';"],
     ['src/backend/__probe.ts', "import { readFileSync } from 'node:fs';"],
+    ['src/backend/store/__probe.ts', "import { connectionOf } from './connection';"],
     ['src/backend/__probe.ts', "import { buildFigure } from '../charts/index';"],
     ['src/serve/__probe.ts', "import { Lab } from '../backend/lab';"],
     ['src/main/__probe.ts', "import { app } from 'electron';"],

@@ -5,42 +5,34 @@
  * exporter's bytes; the CLI writes both files.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {   writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CEILING } from '../src/engine/experiment';
 import { validateSpec } from '../src/engine/spec';
 import type { ExperimentSummary } from '../src/engine/summary';
-import { Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
 import { exportParquet } from '../src/backend/parquet';
-import { EnginePool, forkSpawner } from '../src/backend/pool';
-import { RunStore } from '../src/backend/store/store';
+import type { RunStore } from '../src/backend/store/store';
 
+let fixture: LabFixture;
 let dir: string;
 let store: RunStore;
-let pool: EnginePool;
 let api: LabApiService;
 let randomTeacher: number;
 let pretrained: number;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'w2s-parquet-'));
-  store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
-  pool = new EnginePool(forkSpawner(), 2);
-  const lab = new Lab(store, pool);
+  fixture = openLabFixture('parquet');
+  ({ dir, store } = fixture);
+  const lab = fixture.lab;
   api = new LabApiService(lab);
   randomTeacher = lab.submit(validateSpec({ seed: 4, student: { norm: [1, 3] }, teachers: { count: 3, accuracy: 0.7 }, sft: { steps: 25, learningRates: [0.1, 1], batchSize: 500 } }));
   pretrained = lab.submit(validateSpec({ seed: 5, setup: 'shared-pretraining', teachers: { count: 2 }, sft: { steps: 15, learningRates: [0.1], batchSize: 200 } }));
   await lab.finished(randomTeacher);
   await lab.finished(pretrained);
 }, 120_000);
-afterAll(() => {
-  pool.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.close());
 
 /** pyarrow's schema and every value (doubles as their IEEE bits, big-endian hex), and polars' dtypes and values. */
 interface ReadBack {
@@ -79,6 +71,7 @@ print(json.dumps({
     "metadata": meta,
 }))
 `;
+import { type LabFixture, openLabFixture } from './helpers/labFixture';
 
 function readBack(bytes: Buffer, name: string): ReadBack {
   const check = spawnSync('python3', ['-c', 'import pyarrow, polars'], { encoding: 'utf8' });

@@ -3,33 +3,26 @@
  * (refused, nothing changed), the LabApi round trip with server-sent events and the binary series.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../src/backend/lab';
 import { LabApiService } from '../src/backend/labApi';
-import { EnginePool, forkSpawner } from '../src/backend/pool';
-import { RunStore } from '../src/backend/store/store';
+import type { RunStore } from '../src/backend/store/store';
 import { type RunningServer, startServer } from '../src/serve/server';
+import { type LabFixture, openLabFixture } from './helpers/labFixture';
 
-let dir: string;
+let fixture: LabFixture;
 let store: RunStore;
-let pool: EnginePool;
 let server: RunningServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'w2s-serve-'));
-  store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
-  pool = new EnginePool(forkSpawner(), 2);
-  server = await startServer(new LabApiService(new Lab(store, pool)), { host: '127.0.0.1', port: 0, rendererDir: null });
+  fixture = openLabFixture('serve');
+  store = fixture.store;
+  server = await startServer(new LabApiService(fixture.lab), { host: '127.0.0.1', port: 0, rendererDir: null });
 });
 afterAll(async () => {
   await server.close();
-  pool.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
+  fixture.close();
 });
 
 /** A raw request, so that Host and Origin can be anything. */
@@ -151,7 +144,7 @@ describe('w2s serve: the LabApi', () => {
 
 describe('w2s serve from the command line', () => {
   it('prints a loopback URL with a token and answers on it', async () => {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'w2s.cjs'), 'serve', '--db', join(dir, 'cli.sqlite'), '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'w2s.cjs'), 'serve', '--db', join(fixture.dir, 'cli.sqlite'), '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';

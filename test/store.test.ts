@@ -14,6 +14,7 @@ import { summarizeExperiment } from '../src/engine/summary';
 import { historyEntry } from '../src/backend/historyList';
 import { RunStore, SchemaTooNewError } from '../src/backend/store/store';
 import { SCHEMA_VERSION } from '../src/backend/store/schema';
+import { connectionOf } from '../src/backend/store/connection';
 
 const dirs: string[] = [];
 function tempFile(): string {
@@ -35,8 +36,8 @@ describe('run store', () => {
   it('migrates an empty file to the current schema with WAL and foreign keys', () => {
     const store = RunStore.open(tempFile(), '0.0.1');
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(connectionOf(store).pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(connectionOf(store).pragma('foreign_keys', { simple: true })).toBe(1);
     store.close();
   });
 
@@ -44,7 +45,7 @@ describe('run store', () => {
     const file = tempFile();
     const old = RunStore.openAtVersion(file, '0.0.1', SCHEMA_VERSION - 1);
     expect(old.schemaVersion).toBe(SCHEMA_VERSION - 1);
-    old.db.prepare(`INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version) VALUES ('old', 'random-teacher', ?, 5, 'done', '2026-01-01', '0.0.1')`).run(JSON.stringify(spec));
+    connectionOf(old).prepare(`INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version) VALUES ('old', 'random-teacher', ?, 5, 'done', '2026-01-01', '0.0.1')`).run(JSON.stringify(spec));
     old.close();
     const store = RunStore.open(file, '0.0.2');
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
@@ -106,8 +107,8 @@ describe('run store', () => {
     store.appendSeries(runId, SftRun.start(new ExperimentContext(spec), store.listRuns(id)[0].key).complete().recordedSeries(), 0, { stepsDone: 25, checkpoint: null });
     store.deleteExperiment(id);
     expect(store.getExperiment(id)).toBeNull();
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs').get()).toEqual({ n: 0 });
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM series_chunks').get()).toEqual({ n: 0 });
+    expect(connectionOf(store).prepare('SELECT COUNT(*) AS n FROM runs').get()).toEqual({ n: 0 });
+    expect(connectionOf(store).prepare('SELECT COUNT(*) AS n FROM series_chunks').get()).toEqual({ n: 0 });
     expect(() => store.rename(id, 'x')).toThrow(/no experiment/);
     store.close();
   });
@@ -153,7 +154,7 @@ describe('run store', () => {
     const series = SftRun.start(new ExperimentContext(spec), runs[0].key).complete().recordedSeries();
     // A long write: every run gets its series in one transaction; the reader looks in the middle.
     let seenMidway: number[] = [];
-    writer.db.transaction(() => {
+    connectionOf(writer).transaction(() => {
       runs.forEach((run, i) => {
         writer.appendSeries(run.id, series, 0, { stepsDone: 25, checkpoint: null, status: 'done' });
         if (i === 2) seenMidway = reader.loadExperimentRuns(id).map((r) => r.series.cos.length);

@@ -44,6 +44,18 @@ function layerOf(file, srcRoot) {
   return top in RULES ? top : 'unknown';
 }
 
+/**
+ * Modules private to a folder: only files inside it may import them. The store's connection is one:
+ * everything else goes through the store's repository methods.
+ */
+const PRIVATE = { 'backend/store/connection': 'backend/store' };
+
+function privateViolation(file, target, srcRoot) {
+  const rel = (f) => relative(srcRoot, f).split(sep).join('/').replace(/\.(ts|vue|js)$/, '');
+  const owner = PRIVATE[rel(target)];
+  return owner !== undefined && !rel(file).startsWith(`${owner}/`) ? owner : null;
+}
+
 function packageName(source) {
   if (NODE.has(source)) return 'node';
   const parts = source.split('/');
@@ -56,6 +68,7 @@ export const layersRule = {
     schema: [],
     messages: {
       bad: 'Bad layering: {{layer}} may not import {{target}} ({{source}}); see docs/architecture.md',
+      private: 'Bad layering: {{source}} is private to src/{{owner}}; use the store\'s repository methods',
       unknownLayer: 'Bad layering: src/{{folder}} is not a layer: add it to tools/eslint-layers.mjs and docs/architecture.md',
     },
   },
@@ -71,7 +84,13 @@ export const layersRule = {
     const check = (node, source) => {
       if (typeof source !== 'string') return;
       if (source.startsWith('.')) {
-        const target = layerOf(resolve(dirname(file), source.replace(/\?.*$/, '')), srcRoot);
+        const resolved = resolve(dirname(file), source.replace(/\?.*$/, ''));
+        const target = layerOf(resolved, srcRoot);
+        const owner = privateViolation(file, resolved, srcRoot);
+        if (owner !== null) {
+          context.report({ node, messageId: 'private', data: { owner, source } });
+          return;
+        }
         if (target !== null && allowed.layers.includes(target)) return;
         context.report({ node, messageId: 'bad', data: { layer, target: target ?? 'outside src/', source } });
         return;

@@ -7,7 +7,8 @@
 import { runKeys, samplesToDraw } from '../engine/experiment';
 import { type ExperimentSpec, parseSpec, resolvePath } from '../engine/spec';
 import type { JobInput, JobResult } from './pool';
-import type { EngineWork, RunStore } from './store/store';
+import { type EngineWork, EngineWorkRecords } from './store/engineWork';
+import type { RunStore } from './store/store';
 
 type Path = ReturnType<typeof resolvePath>;
 
@@ -39,7 +40,7 @@ export function historyThroughput(store: RunStore, path: Path): Throughput | nul
   let ms = 0;
   let units = 0;
   let count = 0;
-  for (const { spec, work } of store.recentEngineWork(200)) {
+  for (const { spec, work } of new EngineWorkRecords(store).recentEngineWork(200)) {
     if (resolvePath(spec) !== path || count >= HISTORY_WINDOW) continue;
     const u = workUnits(path, spec.data.d, work);
     if (!(u > 0)) continue;
@@ -86,7 +87,7 @@ export class EngineCalibration {
   async throughput(path: Path): Promise<Throughput | null> {
     const history = historyThroughput(this.store, path);
     if (history !== null) return history;
-    const stored = this.store.getCalibration(path);
+    const stored = new EngineWorkRecords(this.store).getCalibration(path);
     if (stored !== null) return { nsPerUnit: stored.nsPerUnit, basis: `calibration probe of ${stored.measuredAt.slice(0, 10)} (${path} path): no experiment on it in the history yet` };
     if (this.runDetached === null) return null;
     let probe = this.probes.get(path);
@@ -102,7 +103,7 @@ export class EngineCalibration {
     try {
       const result = await this.runDetached!({ spec, key: runKeys(spec)[0] });
       const nsPerUnit = (result.computeMs * 1e6) / workUnits(path, spec.data.d, specWork(spec));
-      this.store.setCalibration(path, nsPerUnit);
+      new EngineWorkRecords(this.store).setCalibration(path, nsPerUnit);
       return { nsPerUnit, basis: `calibration probe just run (${path} path, ${Math.round(result.computeMs)} ms): no experiment on it in the history yet` };
     } catch {
       this.probes.delete(path); // try again next time

@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import { APP_VERSION } from '../shared/app';
 import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
-import { packSeries, type ExperimentRecord, type RunStore } from './store/store';
+import { packColumns } from '../shared/seriesCodec';
+import { insertImportedExperiment } from './store/imports';
+import type { ExperimentRecord, RunStore } from './store/store';
 
 export const BUNDLE_FORMAT = 'w2s-lab-bundle';
 export const BUNDLE_VERSION = 1;
@@ -113,7 +115,7 @@ export function bundlePayload(store: RunStore, id: number): BundlePayload {
     stepsDone: run.stepsDone,
     checkpoint: run.checkpoint,
     error: run.error,
-    data: packSeries(series, run.columns, run.recorded).toString('base64'),
+    data: Buffer.from(packColumns(series, run.columns, run.recorded)).toString('base64'),
   }));
   return {
     experiment: { name: e.name, spec: e.spec, status: e.status, createdAt: e.createdAt, finishedAt: e.finishedAt, appVersion: e.appVersion, notes: e.notes, tags: e.tags, summary: e.summary, error: e.error },
@@ -193,27 +195,5 @@ export function importBundle(store: RunStore, file: Buffer): number {
   if (payload.shard !== undefined) throw new BundleError('this is a shard of a Slurm sweep, not a whole experiment: `w2s collect ID` imports it into its experiment');
   const { experiment, runs } = payload;
 
-  return store.write(() => {
-    const status = experiment.status === 'running' || experiment.status === 'queued' ? 'interrupted' : experiment.status;
-    const info = store.db
-      .prepare(
-        `INSERT INTO experiments (name, setup, spec, seed, status, created_at, finished_at, app_version, notes, summary, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(experiment.name, spec.setup, JSON.stringify(spec), spec.seed, status, experiment.createdAt, experiment.finishedAt, experiment.appVersion, experiment.notes, experiment.summary === null || experiment.summary === undefined ? null : JSON.stringify(experiment.summary), experiment.error);
-    const id = Number(info.lastInsertRowid);
-    const tag = store.db.prepare('INSERT OR IGNORE INTO tags (experiment_id, tag) VALUES (?, ?)');
-    for (const t of experiment.tags) tag.run(id, t);
-    const insertRun = store.db.prepare(
-      `INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, descriptor, columns, recorded, steps_done, checkpoint, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertChunk = store.db.prepare('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, 0, ?, ?)');
-    runs.forEach((run, i) => {
-      const runStatus = run.status === 'running' ? 'interrupted' : run.status;
-      const r = insertRun.run(id, run.key.cell, run.key.teacher, run.key.lr, runStatus, run.descriptor === null ? null : JSON.stringify(run.descriptor), JSON.stringify(run.columns), run.recorded, run.stepsDone, run.checkpoint === null ? null : JSON.stringify(run.checkpoint), run.error);
-      if (run.recorded > 0) insertChunk.run(Number(r.lastInsertRowid), run.recorded, blocks[i]);
-    });
-    return id;
-  });
+  return insertImportedExperiment(store, spec, experiment, runs, blocks);
 }

@@ -12,6 +12,7 @@ import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
+import { EngineWorkRecords } from './store/engineWork';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
 
 /** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
@@ -224,7 +225,7 @@ export class Lab {
       computeMs = result.computeMs;
       // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
       const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
-      store.addEngineTime(active.id, { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps });
+      new EngineWorkRecords(store).addEngineTime(active.id, { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps });
     } catch (error) {
       if (error instanceof JobCancelledError) store.setRunStatus(run.id, 'cancelled');
       else store.setRunStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));

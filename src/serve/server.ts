@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { LabRequestError } from '../shared/labApi';
+import { encodeSeriesFrame } from '../shared/seriesCodec';
 import type { LabApiService } from '../backend/labApi';
 
 export interface ServeOptions {
@@ -44,18 +45,6 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
 };
-
-/** Binary frame of getSeries: uint32 header length, JSON header, padding to 8 bytes, Float64 data. */
-export function encodeSeriesFrame(value: { data: Float64Array } & Record<string, unknown>): Buffer {
-  const { data, ...header } = value;
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const start = Math.ceil((4 + json.length) / 8) * 8;
-  const out = Buffer.alloc(start + data.byteLength);
-  out.writeUInt32LE(json.length, 0);
-  json.copy(out, 4);
-  Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, start);
-  return out;
-}
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);

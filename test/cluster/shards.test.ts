@@ -27,6 +27,7 @@ import { BundleError, makeBundle, readBundle, sealBundle, importBundle } from '.
 import { ClusterRecords } from '../../src/backend/store/cluster';
 import { RunStore } from '../../src/backend/store/store';
 import { runAll } from '../helpers/experiment';
+import { connectionOf } from '../../src/backend/store/connection';
 
 const W2S = join(__dirname, '..', '..', 'bin', 'w2s.cjs');
 const input = { seed: 21, student: { norm: [1, 3] }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 40, batchSize: 500, learningRates: [0.1, 1] } };
@@ -56,7 +57,7 @@ async function runTasks(dir: string): Promise<void> {
 function fingerprint(): string {
   const hash = createHash('sha256');
   for (const table of ['experiments', 'runs', 'series_chunks', 'cluster_jobs', 'cluster_tasks']) {
-    for (const row of store.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()) {
+    for (const row of connectionOf(store).prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()) {
       hash.update(JSON.stringify(row, (_, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
     }
   }

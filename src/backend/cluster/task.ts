@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { APP_VERSION } from '../../shared/app';
 import { Lab } from '../lab';
 import { EnginePool, forkSpawner, type SpawnEngine } from '../pool';
+import { EngineWorkRecords } from '../store/engineWork';
 import { RunStore } from '../store/store';
 import { JobDirError, jobFiles, type JobDir, writeFileAtomic } from './jobDir';
 import { checkShard, expectationOf, makeShard } from './shards';
@@ -88,7 +89,7 @@ export async function runShardTask(job: JobDir, task: number, options: TaskOptio
       const first = unfinished[0];
       throw new TaskError(`${unfinished.length} of task ${task}'s ${runs.length} runs did not finish; first (cell ${first.key.cell}, teacher ${first.key.teacher}, lr ${first.key.lr}) ${first.status}: ${first.error ?? 'no error recorded'}`);
     }
-    const engineMs = local.recentEngineWork(1)[0]?.work.ms ?? 0;
+    const engineMs = new EngineWorkRecords(local).recentEngineWork(1)[0]?.work.ms ?? 0;
     const wallMs = Date.now() - started;
     writeFileAtomic(shardFile, makeShard(local, localId, { sweep: expected.sweep, experimentId: expected.experimentId, task, tasks: expected.tasks, host: hostname(), workers: options.workers, engineMs, wallMs }));
     rmSync(files.taskError(task), { force: true });

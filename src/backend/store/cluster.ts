@@ -5,6 +5,7 @@
  */
 import type { ClusterTaskState } from '../../shared/experiment';
 import type { RunStore } from './store';
+import { connectionOf } from './connection';
 
 /** A task as `w2s collect` last saw it: `done` once its shard is imported. */
 export type { ClusterTaskState } from '../../shared/experiment';
@@ -65,7 +66,7 @@ export class ClusterRecords {
   constructor(private readonly store: RunStore) {}
 
   private get db() {
-    return this.store.db;
+    return connectionOf(this.store);
   }
 
   /** Record a sweep of `runsPerTask.length` tasks for a stored experiment; its tasks start `missing` (not submitted). */

@@ -5,6 +5,7 @@ import type { ExperimentSpec } from '../../engine/spec';
 import type { ExperimentSummary } from '../../engine/summary';
 import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 import type { Runner } from '../liveness';
+import { float64Block, packColumns, seriesColumnNames } from '../../shared/seriesCodec';
 
 export type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 
@@ -113,22 +114,15 @@ export function toRun(row: RunRow): RunRecord {
   };
 }
 
-/** Series columns in stored order: the step, the metrics, and validation when recorded. */
+/** Series columns in stored order (src/shared/seriesCodec.ts). */
 export function seriesColumns(spec: ExperimentSpec): string[] {
-  const columns = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'];
-  if (spec.sft.earlyStopping === 'validation') columns.push('validation');
-  return columns;
+  return seriesColumnNames(spec.sft.earlyStopping === 'validation');
 }
 
-/** Pack the first `count` points of each column, metric-major, into one buffer. */
+/** Pack the first `count` points of each column, metric-major, into one BLOB. */
 export function packSeries(chunk: Partial<RunSeries>, columns: string[], count: number): Buffer {
-  const block = new Float64Array(count * columns.length);
-  columns.forEach((name, c) => {
-    const values = (chunk as Record<string, Float64Array | undefined>)[name];
-    if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
-    block.set(values.subarray(0, count), c * count);
-  });
-  return Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  const bytes = packColumns(chunk, columns, count);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A stored chunk of a run's series: `count` points from point `start`, metric-major doubles. */
@@ -144,7 +138,7 @@ export function assembleRunSeries(run: RunRecord, chunks: Iterable<SeriesChunkRo
   const out: Record<string, Float64Array> = {};
   for (const name of run.columns) out[name] = new Float64Array(run.recorded);
   for (const chunk of chunks) {
-    const block = float64View(chunk.data, chunk.count * run.columns.length);
+    const block = float64Block(chunk.data, chunk.count * run.columns.length);
     run.columns.forEach((name, c) => out[name].set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start));
   }
   return out as unknown as RunSeries;
@@ -163,16 +157,8 @@ export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesCh
   const width = columns.length;
   for (const chunk of chunks) {
     const place = offsets.get(chunk.runId as number) as { offset: number; recorded: number };
-    const block = float64View(chunk.data, chunk.count * width);
+    const block = float64Block(chunk.data, chunk.count * width);
     for (let c = 0; c < width; c++) data.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), place.offset + c * place.recorded + chunk.start);
   }
   return { columns, data };
-}
-
-/** The doubles in a BLOB: a view when the Buffer is 8-byte aligned, else an aligned copy. */
-function float64View(data: Buffer, length: number): Float64Array {
-  if (data.byteOffset % 8 === 0) return new Float64Array(data.buffer, data.byteOffset, length);
-  const copy = new Float64Array(length);
-  new Uint8Array(copy.buffer).set(data.subarray(0, length * 8));
-  return copy;
 }

@@ -12,6 +12,7 @@ import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import { type ExperimentSpec, validateSpec } from '../../engine/spec';
 import type { ExperimentSummary } from '../../engine/summary';
 import { currentRunner, orphanTest, type Runner } from '../liveness';
+import { registerConnection } from './connection';
 import { configure, migrate } from './migrate';
 import {
   type ExperimentRecord,
@@ -35,12 +36,7 @@ export { SchemaTooNewError } from './migrate';
 export { packSeries, seriesColumns } from './records';
 export type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus } from './records';
 
-/** Engine time (ms) and the work it did: samples drawn and SGD steps taken. */
-export interface EngineWork {
-  readonly ms: number;
-  readonly samples: number;
-  readonly steps: number;
-}
+export type { EngineWork } from './engineWork';
 
 export interface StoreOptions {
   /** better-sqlite3's compiled binding to load instead of the one in node_modules (Electron's ABI). */
@@ -63,7 +59,8 @@ export interface StoredProgress {
 const FINISHED_RUN = `('done', 'diverged', 'failed', 'cancelled')`;
 
 export class RunStore {
-  readonly db: Database.Database;
+  /** Private: other modules use the repository methods (the store's own modules: connection.ts). */
+  private readonly db: Database.Database;
   readonly contention: ContentionStats = { retries: 0 };
   private readonly retry: RetryPolicy;
   private readonly statements = new Map<string, Database.Statement>();
@@ -76,6 +73,7 @@ export class RunStore {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: this.retry.busyTimeoutMs, ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }) });
+    registerConnection(this, this.db);
     try {
       configure(this.db, this.retry, this.contention);
     } catch (error) {
@@ -217,17 +215,8 @@ export class RunStore {
   setExperimentStatus(id: number, status: ExperimentStatus, error: string | null = null, runner: Runner = currentRunner()): void {
     const finished = status === 'done' || status === 'failed' || status === 'cancelled' ? new Date().toISOString() : null;
     const r = status === 'running' ? runner : null;
-    this.write(() =>
-      this.sql('UPDATE experiments SET status = ?, error = ?, finished_at = ?, runner_pid = ?, runner_host = ?, runner_start = ? WHERE id = ?').run(
-        status,
-        error,
-        finished,
-        r?.pid ?? null,
-        r?.host ?? null,
-        r?.start ?? null,
-        id,
-      ),
-    );
+    const update = this.sql('UPDATE experiments SET status = ?, error = ?, finished_at = ?, runner_pid = ?, runner_host = ?, runner_start = ? WHERE id = ?');
+    this.write(() => update.run(status, error, finished, r?.pid ?? null, r?.host ?? null, r?.start ?? null, id));
   }
 
   /**
@@ -381,34 +370,6 @@ export class RunStore {
       const { columns, data } = assembleSeriesBlock(runs, chunks);
       return { runs, columns, data };
     });
-  }
-
-  // ---- engine throughput (time estimates) -----------------------------------------------------
-
-  /** Add a finished job's engine time and the samples and SGD steps it computed to its experiment. */
-  addEngineTime(experimentId: number, work: EngineWork): void {
-    this.write(() => this.sql('UPDATE experiments SET engine_ms = engine_ms + ?, engine_samples = engine_samples + ?, engine_steps = engine_steps + ? WHERE id = ?').run(work.ms, work.samples, work.steps, experimentId));
-  }
-
-  /** The engine work of the most recent experiments that did any, newest first, with their specs. */
-  recentEngineWork(limit: number): { spec: ExperimentSpec; work: EngineWork }[] {
-    const rows = this.read(() => this.sql('SELECT spec, engine_ms, engine_samples, engine_steps FROM experiments WHERE engine_ms > 0 ORDER BY id DESC LIMIT ?').all(limit)) as {
-      spec: string;
-      engine_ms: number;
-      engine_samples: number;
-      engine_steps: number;
-    }[];
-    return rows.map((r) => ({ spec: JSON.parse(r.spec) as ExperimentSpec, work: { ms: r.engine_ms, samples: r.engine_samples, steps: r.engine_steps } }));
-  }
-
-  /** The calibration probe's figure for an engine path, if it ever ran on this history. */
-  getCalibration(path: string): { nsPerUnit: number; measuredAt: string } | null {
-    const row = this.read(() => this.sql('SELECT ns_per_unit, measured_at FROM engine_calibration WHERE path = ?').get(path)) as { ns_per_unit: number; measured_at: string } | undefined;
-    return row === undefined ? null : { nsPerUnit: row.ns_per_unit, measuredAt: row.measured_at };
-  }
-
-  setCalibration(path: string, nsPerUnit: number): void {
-    this.write(() => this.sql('INSERT OR REPLACE INTO engine_calibration (path, ns_per_unit, measured_at) VALUES (?, ?, ?)').run(path, nsPerUnit, new Date().toISOString()));
   }
 
   /**

@@ -5,14 +5,7 @@
  * carries the token.
  */
 import { LabCallError, type LabApi, type LabEventMessage, LabEventSchema, type LabMethod, makeLabApi } from '../../../shared/labApi';
-
-/** Decode getSeries' binary frame into the contract's shape. */
-export function decodeSeriesFrame(buffer: ArrayBuffer): Record<string, unknown> {
-  const headerLength = new DataView(buffer).getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength))) as Record<string, unknown>;
-  const start = Math.ceil((4 + headerLength) / 8) * 8;
-  return { ...header, data: new Float64Array(buffer, start, (buffer.byteLength - start) / 8) };
-}
+import { decodeSeriesFrame } from '../../../shared/seriesCodec';
 
 async function call(method: LabMethod, input: unknown): Promise<unknown> {
   let response: Response;

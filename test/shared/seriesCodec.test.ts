@@ -1,0 +1,76 @@
+/**
+ * The series codecs (src/shared/seriesCodec.ts) round-trip bit for bit: the metric-major block of
+ * the store, bundles and shards, and getSeries' frame of `w2s serve`.
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng, StreamKind } from '../../src/engine/rng';
+import { decodeSeriesFrame, encodeSeriesFrame, float64Block, packColumns, seriesColumnNames, unpackColumns } from '../../src/shared/seriesCodec';
+
+/** Doubles that a careless codec loses: NaN payloads aside, −0, ±∞, subnormals, the extremes. */
+const AWKWARD = [-0, 0, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MAX_VALUE, 2 ** -1074 * 3, 1 / 3];
+
+function bits(x: Float64Array): string {
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex');
+}
+
+function randomSeries(columns: readonly string[], n: number, seed: number): Record<string, Float64Array> {
+  const rng = Rng.stream(seed, StreamKind.sft);
+  return Object.fromEntries(
+    columns.map((c, k) => {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = i < AWKWARD.length && k === 1 ? AWKWARD[i] : (rng.uniform() - 0.5) * 10 ** (k - 3);
+      return [c, values];
+    }),
+  );
+}
+
+describe('metric-major blocks', () => {
+  it('pack then unpack gives every column back bit for bit, also from an unaligned copy of the bytes', () => {
+    const columns = seriesColumnNames(true);
+    expect(columns).toEqual(['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement', 'validation']);
+    const series = randomSeries(columns, 37, 5);
+    const bytes = packColumns(series, columns, 37);
+    expect(bytes.byteLength).toBe(37 * columns.length * 8);
+    // Column c's point i sits at double c·count + i.
+    expect(float64Block(bytes, 37 * columns.length)[2 * 37 + 5]).toBe(series.norm[5]);
+    const unaligned = new Uint8Array(bytes.byteLength + 3).subarray(3);
+    unaligned.set(bytes);
+    for (const source of [bytes, unaligned]) {
+      const back = unpackColumns(source, columns, 37);
+      for (const c of columns) expect(bits(back[c])).toBe(bits(series[c]));
+    }
+  });
+
+  it('packs only the first count points, and refuses a column that is short or missing', () => {
+    const columns = seriesColumnNames(false);
+    const series = randomSeries(columns, 10, 7);
+    const back = unpackColumns(packColumns(series, columns, 4), columns, 4);
+    expect(bits(back.cos)).toBe(bits(series.cos.subarray(0, 4)));
+    expect(() => packColumns(series, columns, 11)).toThrow(/'step' has fewer than 11 points/);
+    expect(() => packColumns({ step: series.step }, ['step', 'inner'], 3)).toThrow(/'inner'/);
+    expect(() => float64Block(new Uint8Array(15), 2)).toThrow(/15 bytes cannot hold 2 doubles/);
+  });
+});
+
+describe("getSeries' frame", () => {
+  it('decode(encode(x)) is x: the header (non-ASCII names too) and the doubles bit for bit, the data 8-byte aligned', () => {
+    const data = new Float64Array([...AWKWARD, ...randomSeries(['x'], 50, 9).x]);
+    const header = { columns: ['step', 'cos'], runs: [{ runId: 3, key: { cell: 0, teacher: 1, lr: 2 } }], name: 'κ = 0.5, ‖w₀‖ 😀' };
+    const frame = encodeSeriesFrame({ ...header, data });
+    // One byte per character: the header is ASCII, whatever the names hold.
+    const headerLength = new DataView(frame.buffer).getUint32(0, true);
+    expect([...frame.subarray(4, 4 + headerLength)].every((b) => b < 0x80)).toBe(true);
+    const copy = frame.slice().buffer;
+    const back = decodeSeriesFrame(copy);
+    expect(back.data.byteOffset % 8).toBe(0);
+    expect(bits(back.data)).toBe(bits(data));
+    const { data: _data, ...rest } = back;
+    expect(rest).toEqual(header);
+  });
+
+  it('an empty series is a frame of its header alone', () => {
+    const back = decodeSeriesFrame(encodeSeriesFrame({ columns: [], data: new Float64Array(0) }).slice().buffer);
+    expect(back.data.length).toBe(0);
+    expect(back.columns).toEqual([]);
+  });
+});
