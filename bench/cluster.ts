@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runKeys } from '../src/engine/experiment';
+import { runKeys } from '../src/engine/grid';
 import { validateSpec } from '../src/engine/spec';
 import { jobFiles } from '../src/backend/cluster/jobDir';
 import { balance, planTasks } from '../src/backend/cluster/plan';

@@ -9,7 +9,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ExperimentContext, runKeys } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { runKeys } from '../src/engine/grid';
 import { SftRun } from '../src/engine/run';
 import { PREVIEW_STEP, sampleMoments, scaleLevel, nodeTable } from '../src/engine/sft/previewMoments';
 import { validateSpec } from '../src/engine/spec';

@@ -5,7 +5,7 @@
  * a real engine process, and remembers it in the history.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runKeys } from '../src/engine/experiment';
+import { runKeys } from '../src/engine/grid';
 import { resolvePath, validateSpec } from '../src/engine/spec';
 import { EngineCalibration, historyThroughput, probeSpec, specWork, workUnits } from '../src/backend/calibration';
 import { type Lab, type LabEvent } from '../src/backend/lab';

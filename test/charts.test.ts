@@ -5,7 +5,7 @@
  */
 import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
-import { CEILING, cellsOf, type RunDescriptor } from '../src/engine/experiment';
+import { CEILING, cellsOf, type RunDescriptor } from '../src/engine/grid';
 import { summarizeExperiment, type RunOutcome } from '../src/engine/summary';
 import { bandAcross, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../src/charts/data';
 import { fastTeacherFlow, kTabulated, teacherFlow } from '../src/charts/flowOverlay';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cellsOf } from '../src/engine/experiment';
+import { cellsOf } from '../src/engine/grid';
 import { summarizeExperiment } from '../src/engine/summary';
 import { buildFigure, defaultStyle, figureLayout } from '../src/charts/index';
 import type { FigureInput, FigureKind } from '../src/charts/types';

@@ -24,7 +24,7 @@ import {
   svgToPng,
 } from '../src/backend/figures/index';
 import { ExportRequestSchema, goldenHeight, parseExportSettings, SIZE_PRESETS } from '../src/shared/figureExport';
-import { cellsOf } from '../src/engine/experiment';
+import { cellsOf } from '../src/engine/grid';
 import { summarizeExperiment } from '../src/engine/summary';
 import { buildFigure, defaultStyle } from '../src/charts/index';
 import type { Figure, FigureInput, FigureKind, PlottedSeries } from '../src/charts/types';

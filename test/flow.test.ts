@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fillNormal } from '../src/engine/distributions';
-import { ExperimentContext, runKeys } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { runKeys } from '../src/engine/grid';
 import { kFunction, populationFlow, populationGradient } from '../src/engine/flow';
 import { Rng } from '../src/engine/rng';
 import { SftRun } from '../src/engine/run';

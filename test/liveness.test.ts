@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runKeys } from '../src/engine/experiment';
+import { runKeys } from '../src/engine/grid';
 import { validateSpec } from '../src/engine/spec';
 import { currentRunner, hostId, orphanTest, processIsAlive, processStartTime, runnerIsGone } from '../src/backend/liveness';
 import { RunStore } from '../src/backend/store/store';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as echarts from 'echarts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosFromAccuracy } from '../src/engine/accuracy';
-import { cellsOf } from '../src/engine/experiment';
+import { cellsOf } from '../src/engine/grid';
 import { validateSpec } from '../src/engine/spec';
 import { summarizeExperiment } from '../src/engine/summary';
 import { buildFigure, defaultStyle } from '../src/charts/index';
@@ -120,6 +120,17 @@ describe('the norm puzzle figure', () => {
     // The local analysis: the rate falls like 1/‖w₀‖ … while the observed gain does not.
     const rate = series(fig, 'T1 + T2 (predicted rate)').y;
     expect(rate[0] / rate[2]).toBeGreaterThan(5);
+  });
+
+  it('spans the norms run on its x axis, from the 1, 2 or 5 × 10^k below the smallest to the one above the largest', () => {
+    const x = (buildFigure('normPuzzle', [input], style).option.xAxis as { min: number; max: number }[])[0];
+    const nice = (v: number) => [1, 2, 5].some((m) => Math.abs(v / (m * 10 ** Math.floor(Math.log10(v))) - 1) < 1e-12);
+    expect([nice(x.min), nice(x.max)]).toEqual([true, true]);
+    expect(x.min).toBeLessThan(Math.min(...norms));
+    expect(x.max).toBeGreaterThan(Math.max(...norms));
+    // Within one step of the 1-2-5 sequence (a factor of 2.5 at most, with the 10 % margin): not whole decades away.
+    expect(Math.min(...norms) / x.min).toBeLessThanOrEqual(2.5 * 1.1);
+    expect(x.max / Math.max(...norms)).toBeLessThanOrEqual(2.5 * 1.1);
   });
 
   it('renders to SVG with its panels, its CSV is the plotted series, and its matplotlib script draws the panels', async () => {

@@ -7,7 +7,8 @@
  */
 import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
-import { CEILING, cellsOf, ExperimentContext, type RunDescriptor, type RunKey } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../src/engine/grid';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
 import { runViews, selectTeachers, startCos, thinIndices } from '../src/charts/data';

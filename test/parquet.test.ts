@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import {   writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CEILING } from '../src/engine/experiment';
+import { CEILING } from '../src/engine/grid';
 import { validateSpec } from '../src/engine/spec';
 import type { ExperimentSummary } from '../src/engine/summary';
 import { LabApiService } from '../src/backend/labApi';

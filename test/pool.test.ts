@@ -4,7 +4,8 @@
  * replaces it and carries on.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExperimentContext, runKeys } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { runKeys } from '../src/engine/grid';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
 import { EnginePool, type EngineProcess, forkSpawner } from '../src/backend/pool';

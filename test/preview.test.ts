@@ -5,7 +5,8 @@
  * reduced chain's with drawn sums (a zero learning rate leaves the student where it is).
  */
 import { describe, expect, it } from 'vitest';
-import { ExperimentContext, type RunKey } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { type RunKey } from '../src/engine/grid';
 import { SftRun } from '../src/engine/run';
 import { parseSpec, resolvePath, validateSpec } from '../src/engine/spec';
 import { summarizeExperiment } from '../src/engine/summary';

@@ -4,7 +4,8 @@
  * and an overflowing run ends `diverged` with its finite data so far.
  */
 import { describe, expect, it } from 'vitest';
-import { ExperimentContext, type RunKey, runKeys } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { type RunKey, runKeys } from '../src/engine/grid';
 import { Rng } from '../src/engine/rng';
 import { recordedLength, SftRun } from '../src/engine/run';
 import { ReducedKernel } from '../src/engine/sft/reduced';

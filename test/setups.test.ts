@@ -2,7 +2,8 @@
  * The setups of docs/spec.md §7 and the dense path's variants, against independent computations.
  */
 import { describe, expect, it } from 'vitest';
-import { ExperimentContext, runKeys } from '../src/engine/experiment';
+import { ExperimentContext } from '../src/engine/experiment';
+import { runKeys } from '../src/engine/grid';
 import { SftRun } from '../src/engine/run';
 import { validateSpec } from '../src/engine/spec';
 import { summarizeCell } from '../src/engine/summary';

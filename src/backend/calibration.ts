@@ -4,7 +4,7 @@
  * path a spec needs, a calibration probe of a fraction of a second run once in a fresh engine
  * process and remembered in the history. No benchmark is needed.
  */
-import { runKeys, samplesToDraw } from '../engine/experiment';
+import { runKeys, samplesToDraw } from '../engine/grid';
 import { type ExperimentSpec, parseSpec, resolvePath } from '../engine/spec';
 import type { JobInput, JobResult } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';

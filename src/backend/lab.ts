@@ -3,16 +3,16 @@
  * written to the store every few seconds, throttled progress events, cancel and resume. Shared by
  * the desktop app, `w2s serve` and the CLI.
  */
-import { cellsOf, runKeys } from '../engine/experiment';
+import { runKeys } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
-import { type ExperimentSpec, resolvePath } from '../engine/spec';
-import { type RunOutcome, summarizeExperiment } from '../engine/summary';
+import type { ExperimentSpec } from '../engine/spec';
 import type { SeriesChunk } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
 import { EngineWorkRecords } from './store/engineWork';
+import { summarizeStored } from './storedSummary';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
 
 /** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
@@ -256,24 +256,15 @@ export class Lab {
     this.emit({ type: 'progress', experimentId: active.id, runsDone: active.runsDone, runsTotal: active.runsTotal, fraction, etaSeconds });
   }
 
-  /** Summarise what is stored and set the experiment's final status. */
+  /** Summarise what is stored (as a collected Slurm sweep is: storedSummary.ts) and set the experiment's final status. */
   private finalize(active: Active): ExperimentRecord {
     const { store } = this;
-    const runs = store.loadExperimentRuns(active.id);
-    const outcomes: RunOutcome[] = runs
-      .filter(({ run }) => run.descriptor !== null)
-      .map(({ run, series }) => ({
-        key: run.key,
-        status: run.status === 'queued' || run.status === 'interrupted' || run.status === 'running' ? 'cancelled' : run.status,
-        descriptor: run.descriptor as NonNullable<RunRecord['descriptor']>,
-        series,
-      }));
-    const spec = active.spec;
-    store.setSummary(active.id, summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), outcomes));
-    const failed = runs.find(({ run }) => run.status === 'failed');
-    const cancelled = active.cancelled || runs.some(({ run }) => run.status === 'cancelled');
+    store.setSummary(active.id, summarizeStored(store, active.id));
+    const runs = store.listRuns(active.id);
+    const failed = runs.find((run) => run.status === 'failed');
+    const cancelled = active.cancelled || runs.some((run) => run.status === 'cancelled');
     const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== undefined ? 'failed' : 'done';
-    store.setExperimentStatus(active.id, status, failed?.run.error ?? null);
+    store.setExperimentStatus(active.id, status, failed?.error ?? null);
     return store.getExperiment(active.id) as ExperimentRecord;
   }
 }

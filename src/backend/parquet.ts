@@ -5,7 +5,7 @@
  * INT32/INT64 integers, DOUBLE metrics (NaN where a run diverged), BOOLEAN flags, UTF-8 strings,
  * nullable where a value may be missing (a cell's norm under shared pretraining, a summary field).
  */
-import { CEILING, cellsOf } from '../engine/experiment';
+import { CEILING, cellsOf } from '../engine/grid';
 import type { ExperimentSummary } from '../engine/summary';
 import { startCos } from '../charts/data';
 import { APP_VERSION } from '../shared/app';

@@ -1,9 +1,9 @@
 /**
- * The summary of what a store holds of an experiment, as Lab.finalize computes it after a local
- * run (lab.ts): runs never finished count as cancelled, runs never started are left out. Used when
- * the runs were computed elsewhere (a Slurm sweep's shards, cluster/collect.ts).
+ * The summary of what a store holds of an experiment, after a local run (Lab.finalize, lab.ts) and
+ * after a Slurm sweep is collected (cluster/collect.ts): runs never finished count as cancelled,
+ * runs never started are left out.
  */
-import { cellsOf } from '../engine/experiment';
+import { cellsOf } from '../engine/grid';
 import { resolvePath } from '../engine/spec';
 import { type ExperimentSummary, type RunOutcome, summarizeExperiment } from '../engine/summary';
 import type { RunRecord, RunStore } from './store/store';

@@ -3,7 +3,7 @@
  * selection per teacher (the same rule as engine/summary, so a running experiment's figures agree
  * with the summary it will get), statistics across teachers, EMA smoothing and on-screen thinning.
  */
-import { CEILING, cellsOf, type Cell, type RunDescriptor, type RunKey } from '../engine/experiment';
+import { CEILING, cellsOf, type Cell, type RunDescriptor, type RunKey } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 import { selectLearningRate } from '../engine/selection';

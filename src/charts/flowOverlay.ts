@@ -3,7 +3,7 @@
  * selected learning rate in the 3-D frame its descriptor fixes, averaged over a cell's teachers.
  * Only exact for isotropic Gaussian data with hard, noise-free teacher labels.
  */
-import type { RunDescriptor } from '../engine/experiment';
+import type { RunDescriptor } from '../engine/grid';
 import { kFunction, populationFlow } from '../engine/flow';
 import { accuracyFromCos } from '../engine/accuracy';
 import { type ExperimentSpec, lossOf } from '../engine/spec';

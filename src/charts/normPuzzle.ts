@@ -57,19 +57,32 @@ export function meanTheory(g: CellGroup, beta: number): { T1: number; T2: number
   return n === 0 ? { T1: NaN, T2: NaN, rate: NaN } : { T1: T1 / n, T2: T2 / n, rate: (T1 + T2) / n };
 }
 
+/** The nearest value of the form 1, 2 or 5 × 10^k below (or above) x > 0. */
+export function niceBound(x: number, direction: 'down' | 'up'): number {
+  const decade = 10 ** Math.floor(Math.log10(x));
+  const steps = [1, 2, 5, 10].map((m) => m * decade);
+  // Rounded to the decade's precision: 0.2, not 0.20000000000000004.
+  const round = (v: number) => Number(v.toPrecision(12));
+  return round(direction === 'down' ? (steps.filter((v) => v <= x * (1 + 1e-12)).pop() ?? decade) : (steps.find((v) => v >= x * (1 - 1e-12)) ?? 10 * decade));
+}
+
 const percent = (x: number): string => `${Number((x * 100).toPrecision(4))} %`;
 
 export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
   const lines = normLines(input).filter((l) => l.groups.length > 1);
   if (lines.length === 0) throw new Error('the norm figure needs an experiment with several initial norms (student.norm)');
   const several = lines.length > 1;
+  const onScreen = style.maxPoints !== null;
   const logX = { ...style, xScale: 'log' as const, yScale: 'linear' as const };
   const plotted: PlottedSeries[] = [];
   const panels: StackedPanel[] = [
     { y: { name: 'gain in cos(w, w*)', type: 'value', includeZero: true }, series: [] },
     { y: { name: 'selected η', type: 'log' }, series: [] },
-    { y: { name: 'step of the peak', type: 'value', includeZero: true }, series: [] },
-    { y: { name: several ? 'd cos/dt at t = 0: T1 + T2 (—), T1 (– –), T2 (···)' : 'd cos/dt at t = 0', type: 'value', includeZero: true }, series: [] },
+    // A step is never negative: a band of mean − std below 0 is cut at the axis.
+    { y: { name: 'step of the peak', type: 'value', min: 0 }, series: [] },
+    // On screen the panel is too short for the dashes' key along its axis (the chart's edge would cut
+    // it and squeeze the panel): the title tells them there.
+    { y: { name: several && !onScreen ? 'd cos/dt at t = 0: T1 + T2 (—), T1 (– –), T2 (···)' : 'd cos/dt at t = 0', type: 'value', includeZero: true }, series: [] },
   ];
   const legend: string[] = [];
   const experimentId = input.id;
@@ -126,7 +139,11 @@ export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
     }
   });
   const xAxisLabel = 'initial norm ‖w₀‖';
-  const title = 'The norm puzzle: observed gain, selected η, peak step and the initial rate against ‖w₀‖';
-  const option = stackedPanelFrame(style, title, { name: xAxisLabel, type: 'log' }, panels, legend);
+  const title = `The norm puzzle: observed gain, selected η, peak step and the initial rate${several && onScreen ? ' (T1 + T2 —, T1 – –, T2 ···)' : ''} against ‖w₀‖`;
+  // The axis spans the norms run, to the nearest 1, 2 or 5 × 10^k beyond them (labelled there), not
+  // the whole decades around them: norms 0.5 to 3 would otherwise leave a third of every panel empty.
+  const norms = lines.flatMap((l) => l.groups.map((g) => g.cell.norm as number));
+  const xAxis = { name: xAxisLabel, type: 'log' as const, min: niceBound(Math.min(...norms) / 1.1, 'down'), max: niceBound(Math.max(...norms) * 1.1, 'up') };
+  const option = stackedPanelFrame(style, title, xAxis, panels, legend);
   return { option, series: plotted, xAxisLabel, yAxisLabel: panels.map((p) => p.y.name).join(' | '), title, layout: stackedLayout(panels.length) };
 }

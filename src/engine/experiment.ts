@@ -23,7 +23,6 @@ import { type ExperimentSpec, resolvePath } from './spec';
 import { dot, unit } from './vectors';
 
 // The grid's names, for callers that import them from here (grid.ts is their home).
-export { CEILING, cellsOf, runKeys, samplesToDraw, type Cell, type RunDescriptor, type RunKey } from './grid';
 
 /**
  * A run's start: the reduced chain's state directly (random teacher on the reduced and preview

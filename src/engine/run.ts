@@ -3,7 +3,8 @@
  * the last), stops on divergence with the data so far, and checkpoints so that a resumed run
  * records exactly the series of an uninterrupted one.
  */
-import { type ExperimentContext, type RunDescriptor, type RunKey } from './experiment';
+import { type ExperimentContext } from './experiment';
+import { type RunDescriptor, type RunKey } from './grid';
 import { type KernelCheckpoint, METRIC_COUNT, METRICS, type SftKernel, VALIDATION_INDEX } from './sft/kernel';
 
 export type RunStatus = 'running' | 'done' | 'diverged';

@@ -4,7 +4,7 @@
  * that only hurts shows a negative gain), PGR against the ground-truth ceiling, and across teachers
  * the fraction improved, mean and std of the gain and the mean ± std trajectory.
  */
-import { CEILING, type Cell, type RunDescriptor, type RunKey } from './experiment';
+import { CEILING, type Cell, type RunDescriptor, type RunKey } from './grid';
 import type { RunSeries, RunStatus } from './run';
 import { type Selection, selectLearningRate } from './selection';
 import type { ExperimentSpec } from './spec';

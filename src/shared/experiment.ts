@@ -5,7 +5,7 @@
  * test the other), so nothing that crosses the boundary needs a cast.
  */
 import { z } from 'zod';
-import type { RunDescriptor, RunKey } from '../engine/experiment';
+import type { RunDescriptor, RunKey } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
 

@@ -2,7 +2,7 @@
  * Messages between a coordinator and an engine process (child_process.fork or Electron's
  * utilityProcess). One job = one SFT run (teacher × learning rate) of an experiment.
  */
-import type { RunDescriptor, RunKey } from '../engine/experiment';
+import type { RunDescriptor, RunKey } from '../engine/grid';
 import type { RunCheckpoint, RunSeries, RunStatus } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runKeys } from '../../src/engine/experiment';
+import { runKeys } from '../../src/engine/grid';
 import { validateSpec } from '../../src/engine/spec';
 import { balance, makePlan, MAX_TASKS, parsePlan, planTasks } from '../../src/backend/cluster/plan';
 import { checkDir, checkMem, checkName, checkSbatchArg, checkTime, sbatchScript, shellQuote, type SlurmOptions } from '../../src/backend/cluster/script';

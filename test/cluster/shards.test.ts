@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellsOf, runKeys } from '../../src/engine/experiment';
+import { cellsOf, runKeys } from '../../src/engine/grid';
 import { resolvePath, validateSpec } from '../../src/engine/spec';
 import { summarizeExperiment } from '../../src/engine/summary';
 import { collect } from '../../src/backend/cluster/collect';

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync,
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeys } from '../../src/engine/experiment';
+import { runKeys } from '../../src/engine/grid';
 import { validateSpec } from '../../src/engine/spec';
 import { RunStore } from '../../src/backend/store/store';
 import { removeCluster, type SlurmCluster, startSlurm, taskState } from '../helpers/slurm';

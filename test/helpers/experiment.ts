@@ -1,5 +1,6 @@
 /** Run every run of a spec in this process (the engine alone, no workers). */
-import { ExperimentContext, type RunKey, runKeys } from '../../src/engine/experiment';
+import { ExperimentContext } from '../../src/engine/experiment';
+import { type RunKey, runKeys } from '../../src/engine/grid';
 import { SftRun } from '../../src/engine/run';
 import { type ExperimentSpec, validateSpec } from '../../src/engine/spec';
 import type { RunOutcome } from '../../src/engine/summary';

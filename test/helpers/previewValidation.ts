@@ -13,7 +13,8 @@
  * (At T the metrics' spread is mostly the (d − 3)-dimensional noise √Q·χ_{d−3}, set by E[Q]
  * alone, so they are weak tests of the covariance: docs/preview.md §7.)
  */
-import { ExperimentContext, runKeys } from '../../src/engine/experiment';
+import { ExperimentContext } from '../../src/engine/experiment';
+import { runKeys } from '../../src/engine/grid';
 import { SftRun } from '../../src/engine/run';
 import type { PreviewKernel } from '../../src/engine/sft/preview';
 import { type ExperimentSpec, validateSpec } from '../../src/engine/spec';

@@ -3,7 +3,7 @@
  * the block getSeries returns, and the summary the engine would store for them.
  */
 import { accuracyFromCos } from '../../src/engine/accuracy';
-import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../../src/engine/experiment';
+import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../../src/engine/grid';
 import { type ExperimentSpec, validateSpec } from '../../src/engine/spec';
 import { summarizeExperiment, type ExperimentSummary, type RunOutcome } from '../../src/engine/summary';
 import type { FigureInput, SeriesBundle } from '../../src/charts/types';

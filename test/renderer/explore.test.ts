@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeys } from '../../src/engine/experiment';
+import { runKeys } from '../../src/engine/grid';
 import { recordedLength } from '../../src/engine/run';
 import { parseSpec, resolvePath, validateSpec } from '../../src/engine/spec';
 import { Lab } from '../../src/backend/lab';

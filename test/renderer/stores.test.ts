@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeys } from '../../src/engine/experiment';
+import { runKeys } from '../../src/engine/grid';
 import { validateSpec } from '../../src/engine/spec';
 import { Lab } from '../../src/backend/lab';
 import { LabApiService } from '../../src/backend/labApi';

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { cellsOf, type RunDescriptor, type RunKey } from '../src/engine/experiment';
-import type { ExperimentSpec } from '../src/engine/spec';
-import { type ExperimentSummary, summarizeExperiment } from '../src/engine/summary';
-import { MIGRATIONS } from '../src/backend/store/schema';
+import { cellsOf, type RunDescriptor, type RunKey } from '../../src/engine/grid';
+import type { ExperimentSpec } from '../../src/engine/spec';
+import { type ExperimentSummary, summarizeExperiment } from '../../src/engine/summary';
+import { MIGRATIONS } from '../../src/backend/store/schema';
 import {
   CLUSTER_TASK_STATES,
   EXPERIMENT_STATUSES,
@@ -18,10 +18,10 @@ import {
   type RunDescriptorSchema,
   type RunKeySchema,
   type RunRecordStatus,
-} from '../src/shared/experiment';
-import { LabEventSchema, type LabOutput, parseOutput } from '../src/shared/labApi';
-import type { RunStatus } from '../src/engine/run';
-import { makeSpec, summaryOf, syntheticInput } from './helpers/synthetic';
+} from '../../src/shared/experiment';
+import { LabEventSchema, type LabOutput, parseOutput } from '../../src/shared/labApi';
+import type { RunStatus } from '../../src/engine/run';
+import { makeSpec, summaryOf, syntheticInput } from '../helpers/synthetic';
 
 /** True when each type is assignable to the other (readonly aside). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -9,7 +9,7 @@
  * teacher (and, for shared pretraining, pretrains it) once per engine process.
  */
 import { z } from 'zod';
-import { runKeys, type RunKey } from '../../engine/experiment';
+import { runKeys, type RunKey } from '../../engine/grid';
 import type { ExperimentSpec } from '../../engine/spec';
 import { specHash } from '../figures/sidecar';
 

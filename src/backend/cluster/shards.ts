@@ -6,7 +6,7 @@
  * not finished, and it is refused. A checked shard is merged in one transaction.
  */
 import { z } from 'zod';
-import type { RunDescriptor, RunKey } from '../../engine/experiment';
+import type { RunDescriptor, RunKey } from '../../engine/grid';
 import { recordedLength, type RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
 import { BundleError, type CheckedBundle, bundlePayload, readBundle, sealBundle } from '../exchange';

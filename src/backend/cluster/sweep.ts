@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runKeys } from '../../engine/experiment';
+import { runKeys } from '../../engine/grid';
 import type { ExperimentSpec } from '../../engine/spec';
 import { APP_VERSION } from '../../shared/app';
 import { ClusterRecords } from '../store/cluster';

@@ -1,5 +1,5 @@
 /** The run store's records as the app sees them, and the conversions from SQLite rows. */
-import type { RunDescriptor, RunKey } from '../../engine/experiment';
+import type { RunDescriptor, RunKey } from '../../engine/grid';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
 import type { ExperimentSummary } from '../../engine/summary';

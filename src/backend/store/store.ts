@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunDescriptor, RunKey } from '../../engine/experiment';
+import type { RunDescriptor, RunKey } from '../../engine/grid';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import { type ExperimentSpec, validateSpec } from '../../engine/spec';
 import type { ExperimentSummary } from '../../engine/summary';

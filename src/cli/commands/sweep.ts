@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runKeys } from '../../engine/experiment';
+import { runKeys } from '../../engine/grid';
 import { JobDirError } from '../../backend/cluster/jobDir';
 import { checkMem, checkName, checkSbatchArg, checkTime, SlurmOptionError, type SlurmOptions } from '../../backend/cluster/script';
 import { requireSbatch, SlurmError } from '../../backend/cluster/slurm';

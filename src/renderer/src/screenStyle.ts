@@ -4,7 +4,9 @@
  * CSV and exports keep full resolution).
  */
 import type { EChartsOption } from 'echarts';
+import { LEGEND_GAP, legendRows } from '../../charts/common';
 import { buildFigure, defaultStyle } from '../../charts/index';
+import { px } from '../../charts/style';
 import type { FigureInput, FigureKind, FigureStyle } from '../../charts/types';
 import type { ExportSettings } from '../../shared/figureExport';
 import type { Theme } from './stores/ui';
@@ -42,10 +44,26 @@ export function screenStyle(settings: ScreenSettings, theme: Theme, width: numbe
     theme,
     width,
     height,
-    fontSize: 10,
+    fontSize: SCREEN_FONT_PT,
     fontFamily: 'system-ui, DejaVu Sans, sans-serif',
     maxPoints: SCREEN_POINTS,
   });
+}
+
+/** The font size of figures on screen, in pt. */
+const SCREEN_FONT_PT = 10;
+
+/**
+ * The height a chart `width` px wide needs to show a legend of these names whole, at least
+ * `height`: a legend of up to six rows is shown whole (the chart grows by its extra rows, and
+ * enough that the builders do not turn it into a one-row scrolling legend that hides most entries:
+ * charts/common.ts scrolls a legend taller than a fifth of the chart); a longer one still scrolls.
+ */
+export function heightForLegend(names: readonly string[], width: number, height: number): number {
+  const font = px(SCREEN_FONT_PT);
+  const rows = legendRows([...names], width - 10, font);
+  if (rows <= 1 || rows > 6) return height;
+  return Math.ceil(Math.max(height + (rows - 1) * (font + LEGEND_GAP), rows * (font + LEGEND_GAP) * 5 + 1));
 }
 
 /**
