@@ -1,6 +1,6 @@
 /**
  * The full validation of the preview path (docs/preview.md §7), the suite's tests
- * (test/previewValidation.test.ts) with more teachers and replicas and more batch sizes, and the
+ * (test/engine/previewValidation.test.ts) with more teachers and replicas and more batch sizes, and the
  * accuracy of the moments on the states real runs visit (§4). Rewrites the table between the
  * markers of docs/preview.md and prints it. Takes minutes:
  *

@@ -4,7 +4,7 @@
  * `Math.exp` costs ~16 ns a call here, more than everything else in a reduced-path sample, so the
  * hot kernels use a table: σ on [-L, L] as one cubic polynomial per interval of width 1/N
  * (Hermite interpolation of σ and σ'), clamped outside. Interpolation error ≤ h⁴/384 · max|σ⁽⁴⁾|
- * ≈ 3e-10 for h = 1/32, and the clamp error is σ(-L) ≈ 4.1e-8 < 1e-7 (test/sigmoid.test.ts).
+ * ≈ 3e-10 for h = 1/32, and the clamp error is σ(-L) ≈ 4.1e-8 < 1e-7 (test/engine/sigmoid.test.ts).
  */
 
 /** Half-width of the tabulated range: σ(-17) ≈ 4.14e-8. */
@@ -53,7 +53,7 @@ const TABLE_MAX_POSITION = INTERVALS; // clamp target: u = 0 of the extra top in
 
 /**
  * Tabulated σ(t) with absolute error ≤ 1e-7 for every t (NaN maps to σ(-L)). Kernels inline this
- * body; keep them in sync (test/sigmoid.test.ts checks both against `sigmoid`).
+ * body; keep them in sync (test/engine/sigmoid.test.ts checks both against `sigmoid`).
  */
 export function sigmoidTable(t: number): number {
   let s = (t + SIGMOID_TABLE_RANGE) * SIGMOID_TABLE_DENSITY;

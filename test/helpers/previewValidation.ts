@@ -1,6 +1,6 @@
 /**
  * The preview path against the exact reduced path (docs/preview.md §7), shared by the test suite
- * (test/previewValidation.test.ts, small) and the validation script (bench/validatePreview.ts, full).
+ * (test/engine/previewValidation.test.ts, small) and the validation script (bench/validatePreview.ts, full).
  *
  * Across teachers: the same teachers and initial students on both paths (same seed), one run each;
  * for cos, norm and <w, w*> at T, the peak cosine (steps ≥ 1), its step and the gain, a two-sample

@@ -2,7 +2,7 @@
  * Special functions for the statistical tests, written independently of src/engine.
  *
  * Accuracy is checked against mpmath values in test/fixtures/special-functions.json
- * (test/distributions.test.ts, "reference special functions"). The algorithms:
+ * (test/engine/distributions.test.ts, "reference special functions"). The algorithms:
  * - erf: the everywhere-positive Maclaurin series erf x = 2/√π · e^{-x²} Σ 2ⁿ x^{2n+1}/(2n+1)!!
  *   (A&S 7.1.6; no cancellation) for |x| < 2; erfc: Laplace's continued fraction
  *   erfc x = e^{-x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))) (A&S 7.1.14) for x ≥ 2,

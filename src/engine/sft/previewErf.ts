@@ -74,7 +74,7 @@ const INV_FACTORIAL = Array.from({ length: 13 }, (_, j) => {
 const [E0, E1, E2, E3, E4, E5, E6, E7, E8, E9, E10, E11, E12] = INV_FACTORIAL;
 
 /**
- * e^x for x ≤ 0, relative error ≤ ~4e-16 (test/preview.test.ts): x = k ln2 + r, e^x = 2^k e^r with
+ * e^x for x ≤ 0, relative error ≤ ~4e-16 (test/e2e/preview.test.ts): x = k ln2 + r, e^x = 2^k e^r with
  * a degree-12 Taylor polynomial for e^r. Inlined by V8 where Math.exp is a call (~3× faster here),
  * which matters because a preview step evaluates ~2 exponentials per quadrature node.
  */

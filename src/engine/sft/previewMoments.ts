@@ -18,7 +18,7 @@ const erfScaled = importedErf;
 /**
  * Step of the trapezoid rule in x, v = a sinh(x) (docs/preview.md §4): the rule's error falls like
  * e^{−c/Δx}; with Δx = 0.2 every moment is within 2e-9 · β^k of its converged value on the states
- * of test/previewMoments.test.ts.
+ * of test/engine/previewMoments.test.ts.
  */
 export const PREVIEW_STEP = 0.2;
 /** The rule covers v ∈ [0, V_MAX]: the integrands are bounded by h^k (1 + v²), and φ(8) · 8⁴ ≈ 2e-11. */

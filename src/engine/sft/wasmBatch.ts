@@ -14,7 +14,7 @@
  * Math.max(x, 0) / Math.min(x, TOP) as pmax / pmin (`a < b ? b : a`, NaN kept), `x | 0` on
  * [0, TOP] or NaN as the saturating truncation, ternaries as `select`, and Math.exp / Math.log
  * imported from the host. So the generator's state and the sums are bit-identical to the reference
- * (test/wasmBatch.test.ts checks it on every branch, slow paths and tails included).
+ * (test/engine/wasmBatch.test.ts checks it on every branch, slow paths and tails included).
  *
  * Samples a and b of an iteration are the two lanes of f64x2 vectors (SIMD): each lane does its own
  * sample's operations, so the lanes are the reference's two sets of accumulators.

@@ -1,0 +1,182 @@
+/**
+ * The WebAssembly batch kernel (src/engine/sft/wasmBatch.ts) against its TypeScript reference
+ * (accumulateHardGaussian): bit for bit, the three sums and the generator's state after the batch,
+ * on every branch (fused pairs, deferred draws, the ziggurat's wedges and tail, the odd last sample,
+ * the sigmoid table's clamps, a teacher parallel to the student, NaN weights). And the assembler
+ * that turns the kernel's text into a module, against values computed here by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { normalSlowPath, ZIG_K } from '../../src/engine/distributions';
+import { Rng, type RngState } from '../../src/engine/rng';
+import { accumulateBatch, accumulateHardGaussian } from '../../src/engine/sft/batch';
+import { WasmBatch } from '../../src/engine/sft/wasmBatch';
+import { assembleModule } from '../../src/engine/wasm/assemble';
+
+const wasm = WasmBatch.create();
+const HARD = { softBeta: null, teacherNorm: 1, labelNoise: 0 };
+
+/** The bit pattern of a double; NaN as such (its sign and payload are not JavaScript values). */
+function bits(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  const v = new DataView(new ArrayBuffer(8));
+  v.setFloat64(0, x);
+  return v.getBigUint64(0).toString(16);
+}
+
+/** Both kernels from the same state: their sums (as bit patterns) and final states. */
+function both(state: RngState, batchSize: number, beta: number, weightNorm: number, p: number, q: number) {
+  const ts = new Rng(state);
+  const outTs = new Float64Array(3);
+  accumulateHardGaussian(ts, new Float64Array(2 * batchSize + 2), batchSize, beta, weightNorm, p, q, outTs);
+  const wa = new Rng(state);
+  const outWasm = new Float64Array(3);
+  wasm?.batch(wa, batchSize, beta, weightNorm, p, q, outWasm);
+  return {
+    reference: { sums: Array.from(outTs, bits), state: ts.getState() },
+    wasm: { sums: Array.from(outWasm, bits), state: wa.getState() },
+  };
+}
+
+describe('WebAssembly batch kernel', () => {
+  it('is available in Node (otherwise the comparisons below would compare nothing)', () => {
+    expect(wasm).not.toBeNull();
+  });
+
+  it('equals the TypeScript reference bit for bit over 600 random batches', () => {
+    const pick = new Rng([11, 12, 13, 14]);
+    for (let n = 0; n < 600; n++) {
+      const batchSize = [1, 2, 3, 7, 64, 1001, 10_000][pick.below(7)];
+      const beta = [0.1, 1, 2.5, 40][pick.below(4)];
+      // Up to β‖w‖g beyond the table's ±17: the clamps at both ends.
+      const weightNorm = [1e-3, 0.5, 1, 3, 10, 300][pick.below(6)];
+      const p = 2 * pick.uniform() - 1;
+      const r = both([pick.nextUint32() || 1, pick.nextUint32(), pick.nextUint32(), pick.nextUint32()], batchSize, beta, weightNorm, p, Math.sqrt(1 - p * p));
+      expect(r.wasm).toEqual(r.reference);
+    }
+  });
+
+  it('equals the reference for a teacher parallel to the student (q = 0, margins exactly 0) and NaN weights', () => {
+    for (const [p, q, weightNorm] of [
+      [1, 0, 1],
+      [-1, 0, 2],
+      [0, 1, 1],
+      [0.6, 0.8, NaN],
+      [0.6, 0.8, 1e306], // β‖w‖·32 overflows to ∞
+    ]) {
+      for (let s = 1; s <= 20; s++) {
+        const r = both([s, 77, 5, 9], 4001, 1.5, weightNorm, p, q);
+        expect(r.wasm).toEqual(r.reference);
+      }
+    }
+  });
+
+  it("is what accumulateBatch uses for hard labels on Gaussian data", () => {
+    const state: RngState = [3, 1, 4, 1];
+    const viaBatch = new Rng(state);
+    const out = new Float64Array(3);
+    accumulateBatch(viaBatch, new Float64Array(2000), 999, 1, 1.3, 0.2, Math.sqrt(0.96), HARD, null, out);
+    const r = both(state, 999, 1, 1.3, 0.2, Math.sqrt(0.96));
+    expect({ sums: Array.from(out, bits), state: viaBatch.getState() }).toEqual(r.reference);
+  });
+
+  it("the ziggurat's slow path equals normalSlowPath for a draw just outside every layer's rectangle (wedges and tail)", () => {
+    if (wasm === null) throw new Error('no WebAssembly');
+    const slow = wasm.exports.slow as (hz: number) => number;
+    for (let layer = 0; layer < 256; layer++) {
+      for (const sign of [1, -1]) {
+        for (let s = 1; s <= 8; s++) {
+          const m = sign * Math.min(ZIG_K[layer] + s - 1, 8388607);
+          const hz = (m << 8) | layer;
+          const state: RngState = [layer + 1, s, 99, sign + 5];
+          const reference = new Rng(state);
+          const expected = normalSlowPath(reference, hz);
+          const rng = new Rng(state);
+          wasm.loadRng(rng);
+          const got = slow(hz);
+          wasm.storeRng(rng);
+          expect(bits(got)).toBe(bits(expected));
+          expect(rng.getState()).toEqual(reference.getState());
+        }
+      }
+    }
+  });
+
+  it('uniform() equals Rng.uniform', () => {
+    if (wasm === null) throw new Error('no WebAssembly');
+    const uniform = wasm.exports.uniform as () => number;
+    const reference = new Rng([5, 6, 7, 8]);
+    const rng = new Rng([5, 6, 7, 8]);
+    for (let i = 0; i < 1000; i++) {
+      wasm.loadRng(rng);
+      const u = uniform();
+      wasm.storeRng(rng);
+      expect(u).toBe(reference.uniform());
+    }
+  });
+});
+
+describe('assembler', () => {
+  const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
+  const instantiate = (bytes: Uint8Array, imports: object = {}) => new api.Instance(new api.Module(bytes), imports).exports;
+
+  it('encodes integer, float, memory, control flow, SIMD and imports so that results match hand computation', () => {
+    const exports = instantiate(
+      assembleModule({
+        imports: [{ module: 'host', name: 'twice', params: ['f64'], results: ['f64'] }],
+        memoryPages: 1,
+        functions: [
+          {
+            name: 'mix',
+            params: [['a', 'i32'], ['b', 'i32']],
+            results: ['i32'],
+            locals: [],
+            // rotl(a · 5, 7) xor (b >> 3), with constants that need multi-byte LEB128
+            body: 'local.get $a i32.const 5 i32.mul i32.const 7 i32.rotl local.get $b i32.const 3 i32.shr_s i32.xor i32.const -1000000 i32.add',
+          },
+          {
+            name: 'sumTo',
+            params: [['n', 'i32']],
+            results: ['f64'],
+            locals: [['i', 'i32'], ['s', 'f64']],
+            body: `
+              block $done
+                loop $next
+                  local.get $i local.get $n i32.ge_s br_if $done
+                  i32.const 8 local.get $i f64.convert_i32_s f64.store offset=16
+                  local.get $s i32.const 8 f64.load offset=16 f64.add local.set $s
+                  local.get $i i32.const 1 i32.add local.set $i
+                  br $next
+                end
+              end
+              local.get $s call $twice`,
+          },
+          {
+            name: 'lanes',
+            params: [['x', 'f64'], ['y', 'f64']],
+            results: ['f64'],
+            locals: [['v', 'v128']],
+            // (x, y) · (x, y) in one f64x2, lanes summed: x² + y²
+            body: 'local.get $x f64x2.splat local.get $y f64x2.replace_lane 1 local.tee $v local.get $v f64x2.mul local.tee $v f64x2.extract_lane 0 local.get $v f64x2.extract_lane 1 f64.add',
+          },
+        ],
+      }),
+      { host: { twice: (x: number) => 2 * x } },
+    );
+    const rotl = (v: number, k: number) => ((v << k) | (v >>> (32 - k))) | 0;
+    for (const [a, b] of [[1, 2], [-7, 123456789], [2 ** 31 - 1, -(2 ** 31)]]) {
+      expect((exports.mix as (a: number, b: number) => number)(a, b)).toBe(((rotl(Math.imul(a, 5), 7) ^ (b >> 3)) - 1000000) | 0);
+    }
+    expect((exports.sumTo as (n: number) => number)(100)).toBe(2 * 4950);
+    expect((exports.lanes as (x: number, y: number) => number)(3, 4)).toBe(25);
+  });
+
+  it('refuses unknown instructions, locals and labels, and unbalanced blocks', () => {
+    const fn = (body: string) => () =>
+      assembleModule({ memoryPages: 1, functions: [{ name: 'f', params: [], results: [], locals: [['x', 'i32']], body }] });
+    expect(fn('i32.frobnicate')).toThrow(/unknown instruction/);
+    expect(fn('local.get $y drop')).toThrow(/unknown local/);
+    expect(fn('block $a br $b end')).toThrow(/unknown label/);
+    expect(fn('block $a')).toThrow(/not closed/);
+    expect(fn('end')).toThrow(/without a block/);
+  });
+});

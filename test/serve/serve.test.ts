@@ -1,0 +1,168 @@
+/**
+ * `w2s serve` over real HTTP on loopback: the token, Host and Origin checks, malformed requests
+ * (refused, nothing changed), the LabApi round trip with server-sent events and the binary series.
+ */
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabApiService } from '../../src/backend/labApi';
+import type { RunStore } from '../../src/backend/store/store';
+import { type RunningServer, startServer } from '../../src/serve/server';
+import { type LabFixture, openLabFixture } from '../helpers/labFixture';
+
+let fixture: LabFixture;
+let store: RunStore;
+let server: RunningServer;
+
+beforeAll(async () => {
+  fixture = openLabFixture('serve');
+  store = fixture.store;
+  server = await startServer(new LabApiService(fixture.lab), { host: '127.0.0.1', port: 0, rendererDir: null });
+});
+afterAll(async () => {
+  await server.close();
+  fixture.close();
+});
+
+/** A raw request, so that Host and Origin can be anything. */
+function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method: options.method ?? 'POST', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const auth = () => ({ Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' });
+const call = async (method: string, input: unknown) => {
+  const r = await raw(`/api/${method}`, { headers: auth(), body: JSON.stringify(input) });
+  return { status: r.status, json: JSON.parse(r.body.toString('utf8')) as Record<string, unknown> };
+};
+
+const spec = { seed: 12, teachers: { count: 2 }, sft: { steps: 20, batchSize: 300, learningRates: [0.1, 1] } };
+
+describe('w2s serve: refusals', () => {
+  it('listens on loopback and prints a URL with the token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+    expect(server.token).toMatch(/^[0-9a-f]{48}$/);
+  });
+
+  it('refuses a request without the token or with a wrong one (401) and changes nothing', async () => {
+    expect((await raw('/api/submit', { body: JSON.stringify({ spec }) })).status).toBe(401);
+    expect((await raw('/api/submit', { headers: { Authorization: 'Bearer nope' }, body: JSON.stringify({ spec }) })).status).toBe(401);
+    expect((await raw('/api/events', { method: 'GET' })).status).toBe(401);
+    expect(store.listExperiments()).toHaveLength(0);
+  });
+
+  it('refuses a foreign Origin or Host (403) even with the token, and changes nothing', async () => {
+    const body = JSON.stringify({ spec });
+    expect((await raw('/api/submit', { headers: { ...auth(), Origin: 'http://evil.example' }, body })).status).toBe(403);
+    expect((await raw('/api/submit', { headers: { ...auth(), Host: `evil.example:${server.port}` }, body })).status).toBe(403);
+    expect((await raw('/api/submit', { headers: { ...auth(), Host: `127.0.0.1:${server.port + 1}` }, body })).status).toBe(403);
+    expect(store.listExperiments()).toHaveLength(0);
+  });
+
+  it('refuses malformed bodies and invalid input (400) with the field named, and changes nothing', async () => {
+    expect((await raw('/api/submit', { headers: auth(), body: '{"spec": ' })).status).toBe(400);
+    const bad = await call('submit', { spec: { ...spec, teachers: { count: 0 } } });
+    expect(bad.status).toBe(400);
+    expect(String(bad.json.error)).toContain('teachers.count');
+    const extra = await call('rename', { id: 1, name: 'x', extra: true });
+    expect(extra.status).toBe(400);
+    expect((await call('getExperiment', { id: 'one' })).status).toBe(400);
+    expect((await call('noSuchMethod', {})).status).toBe(404);
+    expect((await call('getExperiment', { id: 999 })).status).toBe(404);
+    // A valid body under another content type is refused, not guessed at.
+    const textPlain = await raw('/api/submit', { headers: { ...auth(), 'Content-Type': 'text/plain' }, body: JSON.stringify({ spec }) });
+    expect(textPlain.status).toBe(415);
+    expect((await raw('/api/submit', { headers: { Authorization: `Bearer ${server.token}` }, body: JSON.stringify({ spec }) })).status).toBe(415);
+    expect(store.listExperiments()).toHaveLength(0);
+  });
+});
+
+describe('w2s serve: the LabApi', () => {
+  it('submits, streams events, and serves the experiment and its series', async () => {
+    const events: { type: string; experimentId: number; status?: string }[] = [];
+    const stream = request({ host: '127.0.0.1', port: server.port, path: `/api/events?token=${server.token}`, method: 'GET' });
+    const finished = new Promise<void>((resolve) => {
+      stream.on('response', (res) => {
+        let buffer = '';
+        res.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
+            const frame = buffer.slice(0, i);
+            buffer = buffer.slice(i + 2);
+            if (!frame.startsWith('data: ')) continue;
+            const event = JSON.parse(frame.slice(6));
+            events.push(event);
+            if (event.type === 'experiment' && event.status === 'done') resolve();
+          }
+        });
+      });
+    });
+    stream.end();
+    await new Promise((r) => setTimeout(r, 50));
+    const checked = await call('checkSpec', { spec });
+    expect(checked.json.ok).toBe(true);
+    expect(checked.json.runs).toBe(6);
+    const submitted = await call('submit', { spec, name: 'over http' });
+    expect(submitted.status).toBe(200);
+    const id = submitted.json.id as number;
+    await finished;
+    stream.destroy();
+    expect(events.some((e) => e.type === 'progress' && e.experimentId === id)).toBe(true);
+
+    const detail = await call('getExperiment', { id });
+    expect(detail.json.name).toBe('over http');
+    expect(detail.json.status).toBe('done');
+
+    const series = await raw('/api/getSeries', { headers: auth(), body: JSON.stringify({ id }) });
+    expect(series.status).toBe(200);
+    const headerLength = series.body.readUInt32LE(0);
+    const header = JSON.parse(series.body.subarray(4, 4 + headerLength).toString('utf8'));
+    const start = Math.ceil((4 + headerLength) / 8) * 8;
+    const data = new Float64Array(series.body.buffer.slice(series.body.byteOffset + start, series.body.byteOffset + series.body.length));
+    expect(header.columns[0]).toBe('step');
+    const cos = header.columns.indexOf('cos');
+    const first = header.runs[0];
+    const stored = store.loadSeries(first.runId);
+    expect(Array.from(data.subarray(cos * first.recorded, (cos + 1) * first.recorded))).toEqual(Array.from(stored.cos));
+
+    expect((await call('rename', { id, name: 'renamed' })).status).toBe(200);
+    expect((await call('setTags', { id, tags: ['a', 'b'] })).status).toBe(200);
+    expect(store.getExperiment(id)?.tags).toEqual(['a', 'b']);
+    expect((await call('resume', { id })).status).toBe(409);
+    const theory = await call('theory', { studentCos: 0.8, studentNorm: 1, teacherCos: 0.6, kappa: 0.1, beta: 1 });
+    expect(theory.json.improves).toBe(true);
+  });
+});
+
+describe('w2s serve from the command line', () => {
+  it('prints a loopback URL with a token and answers on it', async () => {
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'w2s.cjs'), 'serve', '--db', join(fixture.dir, 'cli.sqlite'), '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
+          if (m !== null) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const u = new URL(url);
+      const list = await fetch(`${u.origin}/api/listExperiments?token=${u.searchParams.get('token')}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      expect(list.status).toBe(200);
+      expect(await list.json()).toEqual([]);
+      const page = await fetch(url);
+      expect([200, 503]).toContain(page.status);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
