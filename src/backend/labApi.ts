@@ -20,6 +20,7 @@ import { EngineCalibration } from './calibration';
 import { collect, listSweeps } from './cluster/collect';
 import { JobDirError } from './cluster/jobDir';
 import { SlurmError } from './cluster/slurm';
+import { BundleError, importBundle } from './exchange';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
 import { experimentListItem, historyEntry } from './historyList';
 import { ExperimentBusyError, type Lab } from './lab';
@@ -161,6 +162,14 @@ export class LabApiService {
         experiment(id);
         const bytes = await exportParquet(store, id, table);
         return { fileName: parquetFileName(id, table), mime: 'application/vnd.apache.parquet', encoding: 'base64', data: bytes.toString('base64') };
+      },
+      importBundle: ({ data }) => {
+        try {
+          return { id: importBundle(store, Buffer.from(data, 'base64')) };
+        } catch (error) {
+          if (error instanceof BundleError) throw new LabRequestError(400, `importBundle: ${error.message}`);
+          throw error;
+        }
       },
       theory: (input) => {
         const r = theory(input);

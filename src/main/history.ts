@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { defaultHistoryFile, HistoryFileError, historyFileProblem, openHistory } from '../backend/historyFile';
 import type { RunStore, StoreOptions } from '../backend/store/store';
 
-/** How a desktop user points the app at another history (until the app has a menu for it). */
+/** How a desktop user points the app at another history (File → Open history file… sets it for the instance it starts). */
 export const DESKTOP_ELSEWHERE = '$W2S_DB (set it to another file and start W2S Lab again)';
 
 export function desktopHistoryFile(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {

@@ -203,6 +203,11 @@ export const LAB_METHODS = {
       .strict(),
     output: ExportFileSchema,
   },
+  /** A `w2s bundle` file (base64), checked whole and imported as a new experiment: File → Import bundle…. */
+  importBundle: {
+    input: z.object({ data: z.string().min(1).max(256 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' }) }).strict(),
+    output: z.object({ id }),
+  },
   theory: {
     input: TheoryInputSchema,
     output: z.object({

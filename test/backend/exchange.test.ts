@@ -8,6 +8,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../../src/engine/spec';
 import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../src/backend/exchange';
+import { Lab } from '../../src/backend/lab';
+import { LabApiService } from '../../src/backend/labApi';
 import { RunStore } from '../../src/backend/store/store';
 import { connectionOf } from '../../src/backend/store/connection';
 import { type LabFixture, openLabFixture } from '../helpers/labFixture';
@@ -83,6 +85,19 @@ describe('bundles', () => {
 
     expect(() => importBundle(target, Buffer.from('hello'))).toThrow(BundleError);
     expect(() => importBundle(target, gzipSync('{"format":"other","formatVersion":1}'))).toThrow(/not a W2S Lab bundle/);
+    expect(count(target)).toBe(before);
+    target.close();
+  });
+
+  it('through the LabApi (File → Import bundle…): a new experiment with the same summary; a bad file is a 400 naming the field or the problem', async () => {
+    const target = RunStore.open(join(dir, 'api.sqlite'), 'test');
+    const service = new LabApiService(new Lab(target, fixture.pool));
+    const { id: copy } = (await service.handle('importBundle', { data: makeBundle(store, id).toString('base64') })) as { id: number };
+    expect(target.getExperiment(copy)?.summary).toEqual(store.getExperiment(id)?.summary);
+    const before = count(target);
+    await expect(service.handle('importBundle', { data: 'not base64!' })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('data: must be base64') });
+    await expect(service.handle('importBundle', { data: '' })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('data:') });
+    await expect(service.handle('importBundle', { data: Buffer.from('hello').toString('base64') })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('not a W2S Lab bundle') });
     expect(count(target)).toBe(before);
     target.close();
   });

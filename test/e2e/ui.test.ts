@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theory } from '../../src/engine/theory';
+import { buildAndStart as buildAndStartIn, buildApp, CHROMIUM, LONG, ROOT, SMALL, w2s } from './helpers';
 
-const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'e2e');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-e2e-'));
 const consoleErrors: string[] = [];
@@ -45,11 +44,7 @@ function startServe(): Promise<string> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-system-deps.sh)`);
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', join(dir, 'out'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`);
+  buildApp(join(dir, 'out'));
   mkdirSync(SHOTS, { recursive: true });
   url = await startServe();
   browser = await chromium.launch({
@@ -72,19 +67,8 @@ afterAll(async () => {
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-/** Fill the builder with a small random-teacher experiment and start it; resolves with its id. */
-async function buildAndStart(name: string, fields: Record<string, string>): Promise<number> {
-  await page.getByTestId('nav-builder').click();
-  await page.getByTestId('field-name').fill(name);
-  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value);
-  const start = page.getByTestId('start-run');
-  await expect.poll(() => start.isEnabled(), { timeout: 10_000 }).toBe(true);
-  await start.click();
-  await page.waitForURL(/#\/experiment\/\d+$/, { timeout: 10_000 });
-  return Number(/experiment\/(\d+)$/.exec(page.url())?.[1]);
-}
-
-const small = { 'teachers.count': '8', 'sft.steps': '150', 'sft.learningRates': '0.1, 1', 'student.norm': '1' };
+const small = SMALL;
+const buildAndStart = (name: string, fields: Record<string, string>) => buildAndStartIn(page, name, fields);
 
 describe('the lab UI in Chromium against w2s serve', () => {
   it('shows the first-time empty state', async () => {
@@ -115,8 +99,8 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
     await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="chart-gains"][data-drawn="true"]').waitFor({ timeout: 10_000 });
-    const improved = await page.getByTestId('summary-improved').textContent();
-    expect(improved).toMatch(/^\d+ %$/);
+    // The summary follows the status: it is read once the experiment's detail reloads.
+    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).toMatch(/^\d+ %$/);
     await shot('03-dashboard');
   });
 
@@ -180,6 +164,23 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
   });
 
+  it('imports a bundle through the history’s file input (the browser shell), then deletes the copy', async () => {
+    const bundle = join(dir, 'first.w2s');
+    w2s(['bundle', String(first), bundle, '--db', join(dir, 'lab.sqlite')]);
+    await page.getByTestId('nav-history').click();
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('import-bundle').click();
+    await (await chooser).setFiles(bundle);
+    await page.waitForURL((u) => /#\/experiment\/\d+$/.test(u.hash) && !u.hash.endsWith(`/${first}`), { timeout: 15_000 });
+    const copy = Number(/experiment\/(\d+)$/.exec(page.url())?.[1]);
+    await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 10_000 }).toBe('done');
+    await page.getByTestId('nav-history').click();
+    await page.getByTestId(`actions-${copy}`).click();
+    await page.getByTestId(`row-${copy}`).getByRole('button', { name: 'Delete…' }).click();
+    await page.getByTestId('confirm-delete').click();
+    await page.getByTestId(`row-${copy}`).waitFor({ state: 'detached' });
+  });
+
   let second = 0;
   it('compares it with a second experiment: overlaid means and the differing spec fields', async () => {
     second = await buildAndStart('e2e teachers at 60 %', { ...small, 'teachers.accuracy': '0.6', seed: '12' });
@@ -198,7 +199,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
 
   let third = 0;
   it('cancels a third, long experiment from its dashboard', async () => {
-    third = await buildAndStart('e2e long run to cancel', { 'teachers.count': '50', 'sft.steps': '20000', 'sft.learningRates': '0.1', 'student.norm': '1' });
+    third = await buildAndStart('e2e long run to cancel', LONG);
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 30_000 }).toBe('running');
     // Live: the queue lists it with its progress, and its trajectories are drawn from the first checkpoints.
     await page.getByTestId(`queue-${third}`).waitFor();

@@ -1,0 +1,38 @@
+/** What the UI end-to-end tests share: the app's build, and building and starting an experiment in the builder. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+export const ROOT = join(__dirname, '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** A small random-teacher experiment: done in a few seconds on one engine process. */
+export const SMALL = { 'teachers.count': '8', 'sft.steps': '150', 'sft.learningRates': '0.1, 1', 'student.norm': '1' };
+/** Long enough to be watched live and cancelled. */
+export const LONG = { 'teachers.count': '50', 'sft.steps': '20000', 'sft.learningRates': '0.1', 'student.norm': '1' };
+
+/** `electron-vite build` into `outDir` (main, preload and renderer). */
+export function buildApp(outDir: string): void {
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+/** Fill the builder with a small random-teacher experiment and start it; resolves with its id. */
+export async function buildAndStart(page: Page, name: string, fields: Record<string, string>): Promise<number> {
+  await page.getByTestId('nav-builder').click();
+  await page.getByTestId('field-name').fill(name);
+  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value);
+  const start = page.getByTestId('start-run');
+  await expect.poll(() => start.isEnabled(), { timeout: 10_000 }).toBe(true);
+  await start.click();
+  await page.waitForURL(/#\/experiment\/\d+$/, { timeout: 10_000 });
+  return Number(/experiment\/(\d+)$/.exec(page.url())?.[1]);
+}
+
+/** `w2s …` on the same history; throws with its stderr when it fails. */
+export function w2s(args: string[]): string {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`w2s ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
