@@ -9,6 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import { APP_VERSION } from '../shared/app';
+import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
 import { packColumns } from '../shared/seriesCodec';
 import { insertImportedExperiment } from './store/imports';
 import type { ExperimentRecord, RunStore } from './store/store';
@@ -60,7 +61,7 @@ const PayloadSchema = z
     experiment: z.object({
       name: z.string(),
       spec: z.unknown(),
-      status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']),
+      status: ExperimentStatusSchema,
       createdAt: z.string(),
       finishedAt: z.string().nullable(),
       appVersion: z.string(),
@@ -71,8 +72,9 @@ const PayloadSchema = z
     }),
     runs: z.array(
       z.object({
-        key: z.object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) }),
-        status: z.enum(['queued', 'running', 'done', 'diverged', 'failed', 'cancelled', 'interrupted']),
+        // Not strict, as bundles were read before the key had a schema of its own.
+        key: z.object(RunKeySchema.shape),
+        status: RunRecordStatusSchema,
         descriptor: z.unknown(),
         columns: z.array(z.string()).min(1),
         recorded: z.number().int().min(0),

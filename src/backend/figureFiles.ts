@@ -71,7 +71,7 @@ export function seriesBundle(experimentId: number, { runs, columns, data }: Seri
   return {
     experimentId,
     columns,
-    runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor as unknown as Record<string, number> | null })),
+    runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor })),
     data,
   };
 }

@@ -7,6 +7,7 @@ import { runKeys } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 import type { SeriesChunk } from '../shared/jobs';
+import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
@@ -14,27 +15,8 @@ import { EngineWorkRecords } from './store/engineWork';
 import { summarizeStored } from './storedSummary';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
 
-export type LabEvent =
-  | {
-      readonly type: 'progress';
-      readonly experimentId: number;
-      readonly runsDone: number;
-      readonly runsTotal: number;
-      /** Fraction of all SGD steps done, runs in progress included. */
-      readonly fraction: number;
-      readonly etaSeconds: number | null;
-    }
-  | {
-      readonly type: 'run';
-      readonly experimentId: number;
-      readonly runId: number;
-      readonly status: string;
-      /** Engine time of the job (ms), when it finished in an engine process. */
-      readonly computeMs?: number;
-    }
-  | { readonly type: 'experiment'; readonly experimentId: number; readonly status: ExperimentStatus }
-  /** Another process changed the history (new experiments, names, tags, statuses): reload the list. */
-  | { readonly type: 'history' };
+/** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
+export type LabEvent = LabEventMessage;
 
 /** An experiment that another live process is running. */
 export class ExperimentBusyError extends Error {}

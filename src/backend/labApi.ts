@@ -56,8 +56,8 @@ export class LabApiService {
         for (const r of store.listRuns(id)) runs[r.status] = (runs[r.status] ?? 0) + 1;
         return {
           ...experimentListItem(historyEntry(e)),
-          spec: e.spec as unknown as Record<string, unknown>,
-          summary: e.summary as unknown as Record<string, unknown> | null,
+          spec: e.spec,
+          summary: e.summary,
           appVersion: e.appVersion,
           error: e.error,
           duplicatedFrom: e.duplicatedFrom,
@@ -77,7 +77,7 @@ export class LabApiService {
         return {
           ok: true,
           errors: [],
-          spec: r.spec as unknown as Record<string, unknown>,
+          spec: r.spec,
           runs: runKeys(r.spec).length,
           samples: samplesToDraw(r.spec),
           expectedSeconds: mine.expectedSeconds,
@@ -135,7 +135,7 @@ export class LabApiService {
       },
       duplicateSpec: ({ id }) => {
         experiment(id);
-        return { spec: store.duplicateSpec(id) as unknown as Record<string, unknown> };
+        return { spec: store.duplicateSpec(id) };
       },
       exportFigure: async (request) => {
         for (const id of request.ids) experiment(id);

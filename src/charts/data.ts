@@ -12,18 +12,10 @@ import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
 /** One run's columns as subarrays of bundle.data (views, never copies). */
 export interface RunView {
   readonly key: RunKey;
-  readonly status: string;
+  readonly status: SeriesBundle['runs'][number]['status'];
   readonly recorded: number;
   readonly descriptor: RunDescriptor | null;
   readonly columns: Readonly<Record<string, Float64Array>>;
-}
-
-const DESCRIPTOR_FIELDS = ['studentCos', 'studentNorm', 'studentAccuracy', 'teacherCos', 'teacherAccuracy', 'kappa'] as const;
-
-function asDescriptor(d: Record<string, number> | null): RunDescriptor | null {
-  if (d === null) return null;
-  for (const f of DESCRIPTOR_FIELDS) if (typeof d[f] !== 'number') return null;
-  return d as unknown as RunDescriptor;
 }
 
 /** Views of every run, in bundle order. The block is metric-major per run: run i's column c starts at offset_i + c·recorded_i. */
@@ -38,7 +30,7 @@ export function runViews(bundle: SeriesBundle): RunView[] {
       columns[name] = bundle.data.subarray(offset + c * n, offset + (c + 1) * n);
     });
     offset += width * n;
-    views.push({ key: run.key, status: run.status, recorded: n, descriptor: asDescriptor(run.descriptor), columns });
+    views.push({ key: run.key, status: run.status, recorded: n, descriptor: run.descriptor, columns });
   }
   if (offset > bundle.data.length) throw new Error(`series bundle holds ${bundle.data.length} values, runs need ${offset}`);
   return views;

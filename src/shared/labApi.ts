@@ -5,7 +5,19 @@
  * boundary; events (progress, status changes) are a stream.
  */
 import { z } from 'zod';
+import {
+  ClusterTaskStateSchema,
+  ExperimentSpecSchema,
+  ExperimentStatusSchema,
+  ExperimentSummarySchema,
+  RunDescriptorSchema,
+  RunKeySchema,
+  RunRecordStatusSchema,
+} from './experiment';
 import { ExportFileSchema, ExportRequestSchema } from './figureExport';
+
+export { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from './experiment';
+export type { ExperimentStatus, RunRecordStatus } from './experiment';
 
 const id = z.number().int().positive();
 const tag = z.string().min(1).max(64);
@@ -13,10 +25,6 @@ const tag = z.string().min(1).max(64);
 /** The tables of an experiment's data export: every stored point, and one row per teacher. */
 export const DATA_TABLES = ['series', 'teachers'] as const;
 export type DataTable = (typeof DATA_TABLES)[number];
-
-export const RunKeySchema = z.object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) }).strict();
-
-export const ExperimentStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
 
 /** The engine path an experiment runs on (engine.path resolved: 'auto' never takes preview). */
 export const EnginePathSchema = z.enum(['reduced', 'preview', 'projected', 'dense']);
@@ -40,10 +48,10 @@ export const ExperimentListItemSchema = z.object({
   path: EnginePathSchema,
 });
 
-/** A whole experiment: its spec and summary as stored (validated when written). */
+/** A whole experiment: its spec and summary as stored (validated when written, and again here). */
 export const ExperimentDetailSchema = ExperimentListItemSchema.extend({
-  spec: z.record(z.string(), z.unknown()),
-  summary: z.record(z.string(), z.unknown()).nullable(),
+  spec: ExperimentSpecSchema,
+  summary: ExperimentSummarySchema.nullable(),
   appVersion: z.string(),
   error: z.string().nullable(),
   duplicatedFrom: z.number().nullable(),
@@ -61,9 +69,9 @@ export const SeriesBundleSchema = z.object({
     z.object({
       runId: id,
       key: RunKeySchema,
-      status: z.string(),
+      status: RunRecordStatusSchema,
       recorded: z.number().int().min(0),
-      descriptor: z.record(z.string(), z.number()).nullable(),
+      descriptor: RunDescriptorSchema.nullable(),
     }),
   ),
   data: z.instanceof(Float64Array),
@@ -75,12 +83,14 @@ export const LabEventSchema = z.discriminatedUnion('type', [
     experimentId: id,
     runsDone: z.number().int(),
     runsTotal: z.number().int(),
+    /** Fraction of all SGD steps done, runs in progress included. */
     fraction: z.number(),
     etaSeconds: z.number().nullable(),
   }),
-  z.object({ type: z.literal('run'), experimentId: id, runId: id, status: z.string(), computeMs: z.number().optional() }),
+  /** computeMs: engine time of the job, when it finished in an engine process. */
+  z.object({ type: z.literal('run'), experimentId: id, runId: id, status: RunRecordStatusSchema, computeMs: z.number().optional() }),
   z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
-  /** Another process (a `w2s run`, the other shell) changed the history: reload the list. */
+  /** Another process (a `w2s run`, the other shell) changed the history (new experiments, names, tags, statuses): reload the list. */
   z.object({ type: z.literal('history') }),
 ]);
 
@@ -95,7 +105,7 @@ export const ClusterSweepSchema = z.object({
     z.object({
       task: z.number().int().min(0),
       runs: z.number().int().min(0),
-      state: z.enum(['pending', 'running', 'done', 'failed', 'missing']),
+      state: ClusterTaskStateSchema,
       slurmState: z.string().nullable(),
       jobId: z.string().nullable(),
       submissions: z.number().int().min(0),
@@ -151,7 +161,7 @@ export const LAB_METHODS = {
     output: z.object({
       ok: z.boolean(),
       errors: z.array(z.string()),
-      spec: z.record(z.string(), z.unknown()).nullable(),
+      spec: ExperimentSpecSchema.nullable(),
       runs: z.number(),
       samples: z.number(),
       /** From this machine's last benchmark; null when none is on record. */
@@ -175,7 +185,7 @@ export const LAB_METHODS = {
   setNotes: { input: z.object({ id, notes: z.string().max(100_000) }).strict(), output: ok },
   setTags: { input: z.object({ id, tags: z.array(tag).max(64) }).strict(), output: ok },
   deleteExperiment: { input: byId, output: ok },
-  duplicateSpec: { input: byId, output: z.object({ spec: z.record(z.string(), z.unknown()) }) },
+  duplicateSpec: { input: byId, output: z.object({ spec: ExperimentSpecSchema }) },
   /** Every Slurm sweep in the history with its tasks' states as last collected (Slurm is not asked). */
   clusterStatus: { input: nothing, output: z.array(ClusterSweepSchema) },
   /** Ask Slurm about a sweep's tasks and import the finished shards (twice changes nothing). */

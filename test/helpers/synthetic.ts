@@ -7,6 +7,7 @@ import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../../src/eng
 import { type ExperimentSpec, validateSpec } from '../../src/engine/spec';
 import { summarizeExperiment, type ExperimentSummary, type RunOutcome } from '../../src/engine/summary';
 import type { FigureInput, SeriesBundle } from '../../src/charts/types';
+import type { RunRecordStatus } from '../../src/shared/experiment';
 
 export const COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'] as const;
 export type Column = (typeof COLUMNS)[number];
@@ -15,7 +16,7 @@ export interface SyntheticRun {
   key: RunKey;
   descriptor: RunDescriptor | null;
   cols: Record<Column, number[]>;
-  status?: string;
+  status?: RunRecordStatus;
 }
 
 /** Pack per-run arrays into the metric-major block getSeries returns. */

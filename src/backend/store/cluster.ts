@@ -3,11 +3,12 @@
  * job directory and options, per array task its latest submission, state, error and imported
  * shard. The experiment and its runs are the store's ordinary rows; this is only the cluster's side.
  */
+import type { ClusterTaskState } from '../../shared/experiment';
 import type { RunStore } from './store';
 import { connectionOf } from './connection';
 
 /** A task as `w2s collect` last saw it: `done` once its shard is imported. */
-export type ClusterTaskState = 'pending' | 'running' | 'done' | 'failed' | 'missing';
+export type { ClusterTaskState } from '../../shared/experiment';
 
 export interface ClusterTaskRecord {
   readonly task: number;

@@ -3,11 +3,11 @@ import type { RunDescriptor, RunKey } from '../../engine/grid';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
 import type { ExperimentSummary } from '../../engine/summary';
+import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 import type { Runner } from '../liveness';
 import { float64Block, packColumns, seriesColumnNames } from '../../shared/seriesCodec';
 
-export type ExperimentStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
-export type RunRecordStatus = 'queued' | 'running' | 'done' | 'diverged' | 'failed' | 'cancelled' | 'interrupted';
+export type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 
 export interface ExperimentRecord {
   readonly id: number;

@@ -10,6 +10,11 @@ export function signed(x: number | null | undefined, digits = 4): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 }
 
+/** A number to `digits` decimals; a dash when there is none (a summary's NaN: a mean over no teacher). */
+export function fixed(x: number | null | undefined, digits: number): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
+}
+
 /** Time left, as the builder writes durations: '4 min 30 s left'; empty when unknown. */
 export function eta(seconds: number | null | undefined): string {
   return seconds === null || seconds === undefined || !Number.isFinite(seconds) ? '' : `${formatDuration(seconds)} left`;

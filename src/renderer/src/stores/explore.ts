@@ -9,7 +9,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { LabOutput } from '../../../shared/labApi';
+import type { ExperimentStatus } from '../../../shared/labApi';
 import { useLab } from '../api/lab';
 import { DEFAULT_PARAMS, type ExploreParams, exploreName, exploreSpec } from '../explore/params';
 import { EXPLORE_TAG, isExploreRow, useExperimentsStore } from './experiments';
@@ -26,8 +26,7 @@ export const DEBOUNCE_MS = 120;
  */
 export const RESTART_MS = 1000;
 
-type Status = LabOutput<'getExperiment'>['status'];
-const LIVE: readonly Status[] = ['queued', 'running'];
+const LIVE: readonly ExperimentStatus[] = ['queued', 'running'];
 
 export interface ExploreRun {
   readonly id: number;
@@ -38,7 +37,7 @@ export interface ExploreRun {
   readonly changedAt: number;
   /** When it was submitted (performance.now()), to judge how much of it is left. */
   readonly submittedAt: number;
-  status: Status;
+  status: ExperimentStatus;
   saved: boolean;
 }
 
@@ -59,7 +58,7 @@ export const useExploreStore = defineStore('explore', () => {
 
   /** Superseded ids: deleted once stopped. Ids seen stopping, with how: the event may come before submit's reply. */
   const doomed = new Set<number>();
-  const stopped = new Map<number, Status>();
+  const stopped = new Map<number, ExperimentStatus>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let chain: Promise<void> = Promise.resolve();
   let subscribed = false;
@@ -117,7 +116,7 @@ export const useExploreStore = defineStore('explore', () => {
   }
 
   /** Its terminal event: load the current one for drawing, delete a superseded one. */
-  async function settle(id: number, status: Status): Promise<void> {
+  async function settle(id: number, status: ExperimentStatus): Promise<void> {
     stopped.set(id, status);
     if (doomed.has(id)) return remove(id);
     const run = current.value;

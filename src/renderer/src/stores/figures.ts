@@ -7,8 +7,6 @@
  */
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
-import type { ExperimentSpec } from '../../../engine/spec';
-import type { ExperimentSummary } from '../../../engine/summary';
 import type { LabOutput } from '../../../shared/labApi';
 import type { FigureInput } from '../../../charts/types';
 import { useLab } from '../api/lab';
@@ -27,8 +25,8 @@ export function figureInputOf(detail: ExperimentDetail, bundle: LabOutput<'getSe
     id: detail.id,
     name: detail.name,
     seed: detail.seed,
-    spec: detail.spec as unknown as ExperimentSpec,
-    summary: detail.summary as unknown as ExperimentSummary | null,
+    spec: detail.spec,
+    summary: detail.summary,
     bundle,
   };
 }

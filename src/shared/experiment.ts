@@ -1,0 +1,126 @@
+/**
+ * An experiment's parts as the LabApi carries them, each declared once: the statuses (the store's
+ * columns, the events, the history), a run's key and descriptor, the spec and the summary. Each
+ * schema's output is the engine's own type (`satisfies` checks one direction here, the contract
+ * test the other), so nothing that crosses the boundary needs a cast.
+ */
+import { z } from 'zod';
+import type { RunDescriptor, RunKey } from '../engine/grid';
+import { type ExperimentSpec, parseSpec } from '../engine/spec';
+import type { ExperimentSummary } from '../engine/summary';
+
+export const EXPERIMENT_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
+export const ExperimentStatusSchema = z.enum(EXPERIMENT_STATUSES);
+export type ExperimentStatus = z.output<typeof ExperimentStatusSchema>;
+
+/** A stored run's status: the engine's ('running', 'done', 'diverged') and the lab's around them. */
+export const RUN_STATUSES = ['queued', 'running', 'done', 'diverged', 'failed', 'cancelled', 'interrupted'] as const;
+export const RunRecordStatusSchema = z.enum(RUN_STATUSES);
+export type RunRecordStatus = z.output<typeof RunRecordStatusSchema>;
+
+/** A Slurm array task's state, as `w2s collect` last saw it. */
+export const CLUSTER_TASK_STATES = ['pending', 'running', 'done', 'failed', 'missing'] as const;
+export const ClusterTaskStateSchema = z.enum(CLUSTER_TASK_STATES);
+export type ClusterTaskState = z.output<typeof ClusterTaskStateSchema>;
+
+/** One run: a cell, a teacher (−1 is the ceiling run), a learning-rate index. */
+export const RunKeySchema = z
+  .object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) })
+  .strict() satisfies z.ZodType<RunKey>;
+
+export const RunDescriptorSchema = z.object({
+  studentCos: z.number(),
+  studentNorm: z.number(),
+  studentAccuracy: z.number(),
+  teacherCos: z.number(),
+  teacherAccuracy: z.number(),
+  kappa: z.number(),
+}) satisfies z.ZodType<RunDescriptor>;
+
+/**
+ * A validated spec with its defaults filled in: the engine's own parseSpec decides, and each of its
+ * messages names the field (`sft.learningRates[0]: must be …`).
+ */
+export const ExperimentSpecSchema = z.unknown().transform((value, ctx): ExperimentSpec => {
+  const r = parseSpec(value);
+  if (r.ok) return r.spec;
+  for (const message of r.errors) ctx.issues.push({ code: 'custom', message, input: value });
+  return z.NEVER;
+});
+
+/**
+ * A number of a stored summary. JSON writes NaN (the engine's "no value": a mean over no teacher)
+ * as null; it is read back as NaN, so both transports give the engine's number.
+ */
+const summaryNumber = z.union([z.number(), z.nan(), z.null()]).transform((x) => x ?? NaN);
+/** A number the engine itself leaves null (no run selected, no ceiling to compare with). */
+const orNull = z.number().nullable();
+const count = z.number().int().min(0);
+
+/**
+ * A list checked in one pass, not element by element: a trajectory holds a number per recorded step
+ * (a 20-cell, 1000-step summary is 3 MB, which zod's per-element checks took ~200 ms to read).
+ */
+function list<T>(test: (x: unknown) => boolean, what: string) {
+  return z.custom<T[]>((v) => Array.isArray(v) && v.every(test), { error: `must be a list of ${what}` });
+}
+const isCount = (x: unknown) => Number.isInteger(x) && (x as number) >= 0;
+const isFiniteNumber = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+/** A list of summary numbers: null (JSON's NaN) read back as NaN. */
+const summaryNumbers = list<number | null>((x) => x === null || typeof x === 'number', 'numbers (or null for none)').transform((xs) => xs.map((x) => x ?? NaN));
+
+const TeacherSummarySchema = z.object({
+  teacher: z.number().int(),
+  cos: summaryNumber,
+  accuracy: summaryNumber,
+  kappa: summaryNumber,
+  bestLearningRate: orNull,
+  /** Absent from summaries stored before it existed: null, and readers find the rate instead. */
+  bestLrIndex: z.number().int().min(0).nullable().default(null),
+  bestStep: orNull,
+  peakCos: orNull,
+  peakAccuracy: orNull,
+  gain: orNull,
+  gainAccuracy: orNull,
+  pgr: orNull,
+});
+
+const meanStd = z.object({ mean: summaryNumbers, std: summaryNumbers });
+
+const TrajectorySchema = z.object({
+  step: list<number>(isFiniteNumber, 'finite numbers'),
+  metrics: z.object({ inner: meanStd, norm: meanStd, cos: meanStd, accuracy: meanStd }),
+  n: list<number>(isCount, 'counts'),
+});
+
+const InitialSchema = z.object({ cos: summaryNumber, accuracy: summaryNumber, norm: summaryNumber });
+
+const CellSummarySchema = z.object({
+  cell: count,
+  norm: orNull,
+  teacherAccuracy: orNull,
+  kappa: z.number().optional(),
+  initial: InitialSchema,
+  ceiling: z.object({ accuracy: summaryNumber, bestLearningRate: z.number(), bestStep: z.number() }).nullable(),
+  teachers: z.array(TeacherSummarySchema),
+  fractionImproved: summaryNumber,
+  gainMean: summaryNumber,
+  gainStd: summaryNumber,
+  gainAccuracyMean: summaryNumber,
+  pgrMean: orNull,
+  trajectory: TrajectorySchema,
+});
+
+/** The engine's ExperimentSummary (engine/summary.ts) as stored and sent. */
+export const ExperimentSummarySchema = z.object({
+  spec: ExperimentSpecSchema,
+  path: z.string(),
+  initial: InitialSchema,
+  teachers: z.array(TeacherSummarySchema.extend({ cell: count, norm: orNull, teacherAccuracy: orNull })),
+  fractionImproved: summaryNumber,
+  gainMean: summaryNumber,
+  gainStd: summaryNumber,
+  trajectory: TrajectorySchema.nullable(),
+  cells: z.array(CellSummarySchema),
+  runs: z.object({ total: count, done: count, diverged: count, failed: count, cancelled: count }),
+}) satisfies z.ZodType<ExperimentSummary>;
