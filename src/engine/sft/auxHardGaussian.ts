@@ -274,13 +274,16 @@ function onePass(
 
 const delta = new Float64Array(3);
 
+/** What the relabelling reads: the kept samples' g1, g2, c/β, and scratch to select in. */
+export type RelabelSamples = Pick<AuxHardBuffers, 'g1' | 'g2' | 'c' | 'scratch' | 'held'>;
+
 /**
  * The change of the sums when the own labels move from τ = 0 to the adaptive τ, among the `kept`
  * samples of the band: `change` = k₀ − k > 0 turns the k₀ − k smallest positive g1 to label 0
  * (c/β + α_t), `change` < 0 the k − k₀ largest non-positive g1 to label 1 (c/β − α_t). Null when
  * the band's side holds fewer than |change| samples (the ones to relabel may lie outside it).
  */
-function relabel(buffers: AuxHardBuffers, kept: number, change: number, alphaT: number): Float64Array | null {
+export function relabel(buffers: RelabelSamples, kept: number, change: number, alphaT: number): Float64Array | null {
   const { g1: g1s, g2: g2s, c: cs, scratch, held } = buffers;
   const count = Math.abs(change);
   const up = change < 0;
