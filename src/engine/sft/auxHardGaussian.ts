@@ -19,6 +19,10 @@
  * side holds fewer than |k₀ − k| samples (~10⁻⁸ of batches), the generator is put back and the
  * same batch drawn again keeping every sample. The samples are i.i.d., so the order they are
  * stored and summed in does not change the law.
+ *
+ * This is the reference of the WebAssembly translation (`auxBatch` of wasmBatch.ts), which the
+ * engine runs when the host has WebAssembly and which shares `relabel` below; test/wasmBatch.test.ts
+ * holds the two to the same bits.
  */
 import { normalSlowPath, ZIG_K, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
