@@ -23,7 +23,7 @@ import { ZIG_F, ZIG_K, ZIG_R, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
 import { type AuxHardBuffers, relabel, type RelabelSamples } from './auxHardGaussian';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE } from '../sigmoid';
-import { assembleModule } from '../wasm/assemble';
+import { assembleModule, type WasmFunction } from '../wasm/assemble';
 import { auxLanes, sampleLanes, slowNormal, uniform, xoshiro, ziggurat } from './wasmText';
 
 // Memory layout (bytes).
@@ -184,6 +184,45 @@ const BATCH_LOCALS = [
   ...vectors('scale2', 'offset2', 'zero2', 'top2', 'p2', 'q2', 'half2', 'tiny2', 'negzero2', 'keep', 'ta', 'tb', 't0', 't1', 't2', 't3'),
 ];
 
+/**
+ * auxHardGaussian.ts's onePass up to the relabelling (which the host does on the kept samples):
+ * `aux` keeps the samples of the band, `auxFixed` (τ = 0, band 0) has nothing to keep.
+ */
+const auxFunction = (name: string, band: boolean): WasmFunction => ({
+  name,
+  params: [...BATCH_PARAMS, ['teacherWeight', F64], ['alphaT', F64], ['band', F64], ['kept', I32], ['stride', I32]],
+  results: [],
+  locals: [
+    ...BATCH_LOCALS,
+    ...ints('positives', 'n', 'addr', 'own'),
+    ...doubles('y', 'labelSum'),
+    ...vectors('vsigma', 'vy', 'vown', 'vband', 'accown', 'teacher2', 'alpha2', 'one2', 'band2'),
+  ],
+  body: `
+    ${loadState}
+    ${splats}
+    local.get $teacherWeight f64x2.splat local.set $teacher2
+    local.get $alphaT f64x2.splat local.set $alpha2
+    f64.const 1 f64x2.splat local.set $one2
+    local.get $band f64x2.splat local.set $band2
+    ${fusedLoop(auxLanes({ ZW, TABLE, band }))}
+    local.get $acc1 f64x2.extract_lane 0 local.set $sum1
+    local.get $acc2 f64x2.extract_lane 0 local.set $sum2
+    local.get $accq f64x2.extract_lane 0 local.set $sumSq
+    local.get $accown f64x2.extract_lane 0 local.get $accown f64x2.extract_lane 1 f64.add i32.trunc_sat_f64_s local.set $positives
+    ${deferredLoop(auxDeferredSample)}
+    ${storeState}
+    i32.const 0 local.get $sum1 f64.store offset=${AUX}
+    i32.const 0 local.get $sum2 f64.store offset=${AUX + 8}
+    i32.const 0 local.get $sumSq f64.store offset=${AUX + 16}
+    i32.const 0 local.get $acc1 f64x2.extract_lane 1 f64.store offset=${AUX + 24}
+    i32.const 0 local.get $acc2 f64x2.extract_lane 1 f64.store offset=${AUX + 32}
+    i32.const 0 local.get $accq f64x2.extract_lane 1 f64.store offset=${AUX + 40}
+    i32.const 0 local.get $labelSum f64.store offset=${AUX + 48}
+    i32.const 0 local.get $positives i32.store offset=${AUX + 56}
+    i32.const 0 local.get $n i32.store offset=${AUX + 60}`,
+});
+
 /** The module's text, assembled on first use (hosts that never run SFT, like the UI, never pay for it). */
 function moduleBytes(): Uint8Array {
   return assembleModule({
@@ -218,40 +257,8 @@ function moduleBytes(): Uint8Array {
           i32.const 0 local.get $sum2 f64.store offset=${SUMS + 8}
           i32.const 0 local.get $sumSq f64.store offset=${SUMS + 16}`,
       },
-      {
-        // auxHardGaussian.ts's onePass up to the relabelling (which the host does on the kept samples).
-        name: 'aux',
-        params: [...BATCH_PARAMS, ['teacherWeight', F64], ['alphaT', F64], ['band', F64], ['kept', I32], ['stride', I32]],
-        results: [],
-        locals: [
-          ...BATCH_LOCALS,
-          ...ints('positives', 'n', 'addr', 'own'),
-          ...doubles('y', 'labelSum'),
-          ...vectors('vsigma', 'vy', 'vown', 'vband', 'teacher2', 'alpha2', 'one2', 'band2'),
-        ],
-        body: `
-          ${loadState}
-          ${splats}
-          local.get $teacherWeight f64x2.splat local.set $teacher2
-          local.get $alphaT f64x2.splat local.set $alpha2
-          f64.const 1 f64x2.splat local.set $one2
-          local.get $band f64x2.splat local.set $band2
-          ${fusedLoop(auxLanes({ ZW, TABLE }))}
-          local.get $acc1 f64x2.extract_lane 0 local.set $sum1
-          local.get $acc2 f64x2.extract_lane 0 local.set $sum2
-          local.get $accq f64x2.extract_lane 0 local.set $sumSq
-          ${deferredLoop(auxDeferredSample)}
-          ${storeState}
-          i32.const 0 local.get $sum1 f64.store offset=${AUX}
-          i32.const 0 local.get $sum2 f64.store offset=${AUX + 8}
-          i32.const 0 local.get $sumSq f64.store offset=${AUX + 16}
-          i32.const 0 local.get $acc1 f64x2.extract_lane 1 f64.store offset=${AUX + 24}
-          i32.const 0 local.get $acc2 f64x2.extract_lane 1 f64.store offset=${AUX + 32}
-          i32.const 0 local.get $accq f64x2.extract_lane 1 f64.store offset=${AUX + 40}
-          i32.const 0 local.get $labelSum f64.store offset=${AUX + 48}
-          i32.const 0 local.get $positives i32.store offset=${AUX + 56}
-          i32.const 0 local.get $n i32.store offset=${AUX + 60}`,
-      },
+      auxFunction('aux', true),
+      auxFunction('auxFixed', false),
       {
         name: 'uniform',
         params: [],
@@ -283,6 +290,7 @@ export class WasmBatch {
   readonly exports: Record<string, unknown>;
   private readonly run: BatchFunction;
   private readonly runAux: AuxFunction;
+  private readonly runAuxFixed: AuxFunction;
   private readonly memory: WasmMemory;
   private state!: Int32Array;
   private sums!: Float64Array;
@@ -296,6 +304,7 @@ export class WasmBatch {
     this.exports = instance.exports;
     this.run = instance.exports.batch as BatchFunction;
     this.runAux = instance.exports.aux as AuxFunction;
+    this.runAuxFixed = instance.exports.auxFixed as AuxFunction;
     this.memory = instance.exports.memory as WasmMemory;
     this.views();
     const buffer = this.memory.buffer;
@@ -409,7 +418,7 @@ export class WasmBatch {
     this.loadRng(rng);
     const scale = beta * weightNorm * SIGMOID_TABLE_DENSITY;
     const offset = SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
-    this.runAux(pairs, batchSize & 1, scale, offset, p, q, beta * weightNorm, 1 - alphaT, alphaT, band, kept, stride);
+    (band > 0 ? this.runAux : this.runAuxFixed)(pairs, batchSize & 1, scale, offset, p, q, beta * weightNorm, 1 - alphaT, alphaT, band, kept, stride);
     const sums = this.auxSums;
     let b1 = sums[3];
     let b2 = sums[4];
