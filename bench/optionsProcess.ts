@@ -19,11 +19,14 @@ import { validateSpec } from '../src/engine/spec';
 export const OPTION_VARIANTS: Record<string, { teachers?: Record<string, unknown>; sft?: Record<string, unknown> }> = {
   plain: {},
   // Plain SFT on the TypeScript reference loop (WebAssembly made unavailable, as bench/kernelProcess.ts
-  // does): the auxiliary loss's loops are TypeScript, so this is the same-language comparison.
+  // does): the same-language comparison for the auxiliary loss's TypeScript reference below.
   plainTs: {},
   kappa: { teachers: { kappa: 0.3 } },
   auxFixed: { sft: { loss: { kind: 'auxConfidence', warmup: 0, threshold: 'fixed' } } },
   auxAdaptive: { sft: { loss: { kind: 'auxConfidence', warmup: 0, threshold: 'adaptive' } } },
+  // The auxiliary loss on its TypeScript reference loop (auxHardGaussian.ts), WebAssembly made unavailable.
+  auxFixedTs: { sft: { loss: { kind: 'auxConfidence', warmup: 0, threshold: 'fixed' } } },
+  auxAdaptiveTs: { sft: { loss: { kind: 'auxConfidence', warmup: 0, threshold: 'adaptive' } } },
   plainNoisy: { sft: { labelNoise: 0.1 } },
   auxAdaptiveNoisy: { sft: { labelNoise: 0.1, loss: { kind: 'auxConfidence', warmup: 0, threshold: 'adaptive' } } },
 };
@@ -40,7 +43,7 @@ if (require.main === module) {
   const [variant = 'plain', stepsArg = '200', runsArg = '4'] = process.argv.slice(2);
   const options = OPTION_VARIANTS[variant];
   if (options === undefined) throw new Error(`unknown variant ${variant}: one of ${Object.keys(OPTION_VARIANTS).join(', ')}`);
-  if (variant === 'plainTs') WasmBatch.create = () => null;
+  if (variant.endsWith('Ts')) WasmBatch.create = () => null;
   const steps = Number(stepsArg);
   const runs = Number(runsArg);
   const spec = validateSpec({

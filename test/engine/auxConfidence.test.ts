@@ -130,6 +130,31 @@ describe('the fast batch (hard labels, Gaussian data) against the definition on 
   }
 });
 
+describe("the fast batch's band sets only how often a batch is drawn twice, not its numbers", () => {
+  it('the same sums and generator state, bit for bit, for bands from 10⁻⁴ (every batch drawn twice) to ∞ (every sample kept)', () => {
+    let differsFromFixed = 0;
+    for (const batch of [9, 400, 1001, 10_000]) {
+      for (let trial = 0; trial < 8; trial++) {
+        const p = [0, 0.3, -0.5, 0.9][trial % 4];
+        const q = Math.sqrt(1 - p * p);
+        const run = (band: number, threshold: 'fixed' | 'adaptive') => {
+          const rng = new Rng([31 + trial, 32, 33, batch]);
+          const buffers = new AuxHardBuffers(batch);
+          buffers.band = band;
+          const out = new Float64Array(3);
+          accumulateAuxHardGaussian(rng, buffers, batch, 1.5, 0.8, p, q, 0.6, threshold, out);
+          return { sums: Array.from(out), state: rng.getState() };
+        };
+        const wide = run(Infinity, 'adaptive');
+        for (const band of [1e-4, 3 / Math.sqrt(batch), 6 / Math.sqrt(batch), 20 / Math.sqrt(batch)]) expect(run(band, 'adaptive')).toEqual(wide);
+        if (run(Infinity, 'fixed').sums.join() !== wide.sums.join()) differsFromFixed++;
+      }
+    }
+    // The adaptive τ did relabel samples in these batches (otherwise the bands would not matter).
+    expect(differsFromFixed).toBeGreaterThan(24);
+  });
+});
+
 describe('the general batch (label noise, soft labels, Student-t) against the definition on the same draws', () => {
   const variants: { name: string; labels: LabelOptions; nu: number | null }[] = [
     { name: 'label noise', labels: { softBeta: null, teacherNorm: 1, labelNoise: 0.2 }, nu: null },

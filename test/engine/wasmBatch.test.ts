@@ -2,15 +2,19 @@
  * The WebAssembly batch kernel (src/engine/sft/wasmBatch.ts) against its TypeScript reference
  * (accumulateHardGaussian): bit for bit, the three sums and the generator's state after the batch,
  * on every branch (fused pairs, deferred draws, the ziggurat's wedges and tail, the odd last sample,
- * the sigmoid table's clamps, a teacher parallel to the student, NaN weights). And the assembler
- * that turns the kernel's text into a module, against values computed here by hand.
+ * the sigmoid table's clamps, a teacher parallel to the student, NaN weights); its auxiliary-loss
+ * batch against accumulateAuxHardGaussian the same way, and whole runs under the auxiliary loss
+ * with and without WebAssembly. And the assembler that turns the kernel's text into a module,
+ * against values computed here by hand.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { normalSlowPath, ZIG_K } from '../../src/engine/distributions';
 import { Rng, type RngState } from '../../src/engine/rng';
+import { accumulateAuxHardGaussian, AuxHardBuffers } from '../../src/engine/sft/auxHardGaussian';
 import { accumulateBatch, accumulateHardGaussian } from '../../src/engine/sft/batch';
 import { WasmBatch } from '../../src/engine/sft/wasmBatch';
 import { assembleModule } from '../../src/engine/wasm/assemble';
+import { runAll } from '../helpers/experiment';
 
 const wasm = WasmBatch.create();
 const HARD = { softBeta: null, teacherNorm: 1, labelNoise: 0 };
@@ -112,6 +116,123 @@ describe('WebAssembly batch kernel', () => {
       wasm.storeRng(rng);
       expect(u).toBe(reference.uniform());
     }
+  });
+});
+
+interface AuxCase {
+  batchSize: number;
+  beta: number;
+  weightNorm: number;
+  p: number;
+  alphaT: number;
+  threshold: 'fixed' | 'adaptive';
+  /** The band's half-width, or null for the default 10/√B. */
+  band: number | null;
+}
+
+/** Both auxiliary batches from the same state: sums (bit patterns) and final states. */
+function bothAux(state: RngState, c: AuxCase) {
+  const q = Math.sqrt(1 - c.p * c.p);
+  const run = (batch: (rng: Rng, buffers: AuxHardBuffers, out: Float64Array) => void) => {
+    const rng = new Rng(state);
+    const buffers = new AuxHardBuffers(c.batchSize);
+    if (c.band !== null) buffers.band = c.band;
+    const out = new Float64Array(3);
+    batch(rng, buffers, out);
+    return { sums: Array.from(out, bits), state: rng.getState() };
+  };
+  return {
+    reference: run((rng, buffers, out) => accumulateAuxHardGaussian(rng, buffers, c.batchSize, c.beta, c.weightNorm, c.p, q, c.alphaT, c.threshold, out)),
+    wasm: run((rng, buffers, out) => wasm?.auxBatch(rng, buffers, c.batchSize, c.beta, c.weightNorm, c.p, q, c.alphaT, c.threshold, out)),
+  };
+}
+
+describe('WebAssembly auxiliary-confidence batch', () => {
+  it('equals accumulateAuxHardGaussian bit for bit over 800 random batches (both thresholds, B odd and even, the band and its second draw)', () => {
+    const pick = new Rng([21, 22, 23, 24]);
+    let relabelled = 0;
+    for (let n = 0; n < 800; n++) {
+      const c: AuxCase = {
+        // 1, 3, 7, 1001, 4099, 9999 are divisible by neither unroll factor (2 samples, 4 draws).
+        batchSize: [1, 2, 3, 7, 64, 400, 1001, 4099, 9999, 10_000][pick.below(10)],
+        beta: [0.1, 1, 2.5, 40][pick.below(4)],
+        weightNorm: [1e-3, 0.5, 1, 3, 10, 300][pick.below(6)],
+        p: 2 * pick.uniform() - 1,
+        alphaT: [1e-3, 0.05, 0.3, 0.5, 1][pick.below(5)],
+        threshold: pick.below(3) === 0 ? 'fixed' : 'adaptive',
+        // Narrow bands make the first pass fail whenever a label must change: the second draw.
+        band: [null, null, null, 1e-4, 0][pick.below(5)],
+      };
+      const state: RngState = [pick.nextUint32() || 1, pick.nextUint32(), pick.nextUint32(), pick.nextUint32()];
+      const r = bothAux(state, c);
+      expect(r.wasm, JSON.stringify(c)).toEqual(r.reference);
+      if (c.threshold === 'adaptive') {
+        const atZero = bothAux(state, { ...c, threshold: 'fixed' });
+        if (atZero.reference.sums.join() !== r.reference.sums.join()) relabelled++;
+      }
+    }
+    // The adaptive τ moved labels (the relabelling ran) in most adaptive batches.
+    expect(relabelled).toBeGreaterThan(300);
+  });
+
+  it('equals the reference for a teacher parallel to the student (margins exactly 0, y = ½) and NaN or overflowing weights', () => {
+    for (const [p, weightNorm] of [
+      [1, 1],
+      [-1, 2],
+      [0, 1],
+      [0.6, NaN],
+      [0.6, 1e306],
+    ]) {
+      for (let s = 1; s <= 10; s++) {
+        for (const threshold of ['fixed', 'adaptive'] as const) {
+          const c: AuxCase = { batchSize: 4001, beta: 1.5, weightNorm, p, alphaT: 0.5, threshold, band: null };
+          const r = bothAux([s, 77, 5, 9], c);
+          expect(r.wasm).toEqual(r.reference);
+        }
+      }
+    }
+  });
+});
+
+describe('whole runs under the auxiliary loss, with and without WebAssembly', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.resetModules();
+  });
+
+  const spec = (path: 'reduced' | 'projected', seed: number, batchSize: number, loss: Record<string, unknown>) => ({
+    seed,
+    data: path === 'reduced' ? { d: 40 } : { d: 6, spectrum: [3, 1, 0.5, 0.2, 2, 0.7] },
+    beta: 2,
+    student: { accuracy: 0.8, norm: 1.2 },
+    teachers: { count: 2, accuracy: 0.7 },
+    sft: { batchSize, steps: 60, learningRates: [0.3, 2], ceiling: false, loss: { kind: 'auxConfidence', ...loss } },
+    engine: { path },
+  });
+  const cases = [
+    spec('reduced', 1, 1001, { threshold: 'adaptive' }),
+    spec('reduced', 2, 777, { threshold: 'fixed', warmup: 0 }),
+    spec('reduced', 3, 64, { threshold: 'adaptive', alpha: 0.9, warmup: 0.5, ramp: 'reference-code' }),
+    spec('reduced', 4, 3, { threshold: 'adaptive', alpha: 0.3, warmup: 0 }),
+    spec('reduced', 5, 4099, { threshold: 'adaptive', warmup: 0.2 }),
+    spec('projected', 6, 999, { threshold: 'adaptive', warmup: 0 }),
+    spec('projected', 7, 250, { threshold: 'fixed', warmup: 0.1 }),
+  ];
+  /** ⟨w, w*⟩, ‖w‖, cos of every run at every step, as bit patterns. */
+  const seriesOf = (outcomes: ReturnType<typeof runAll>['outcomes']) =>
+    outcomes.map((o) => (['inner', 'norm', 'cos'] as const).map((m) => Array.from(o.series[m], bits)));
+
+  it('record the same ⟨w, w*⟩, ‖w‖ and cos at every step (reduced and projected paths, fixed and adaptive τ, with and without warm-up)', async () => {
+    const withWasm = cases.map((c) => seriesOf(runAll(c).outcomes));
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', undefined);
+    const fresh = await import('../helpers/experiment');
+    const { wasmBatch: freshWasm } = await import('../../src/engine/sft/wasmBatch');
+    const withoutWasm = cases.map((c) => seriesOf(fresh.runAll(c).outcomes));
+    // The fresh engine really ran the TypeScript reference.
+    expect(freshWasm()).toBeNull();
+    expect(withWasm[0][0][0].length).toBe(61);
+    for (let i = 0; i < cases.length; i++) expect(withWasm[i], JSON.stringify(cases[i])).toEqual(withoutWasm[i]);
   });
 });
 

@@ -1,12 +1,14 @@
 /**
  * One batch under the auxiliary-confidence loss (docs/spec.md §11) on the reduced and projected
  * paths, in the frame of batch.ts: the fast loop for hard labels on Gaussian data without label
- * noise (auxHardGaussian.ts), the general one otherwise (auxConfidence.ts).
+ * noise (its WebAssembly translation in wasmBatch.ts when the host has WebAssembly, the same numbers;
+ * auxHardGaussian.ts, the reference, otherwise), the general one otherwise (auxConfidence.ts).
  */
 import { accumulateAuxBatch, AuxBuffers, type AuxOptions } from './auxConfidence';
 import { accumulateAuxHardGaussian, AuxHardBuffers } from './auxHardGaussian';
 import type { LabelOptions, ScaleMixture } from './batch';
 import type { Rng } from '../rng';
+import { wasmBatch } from './wasmBatch';
 
 export class AuxBatch {
   private readonly hard: AuxHardBuffers | null;
@@ -27,7 +29,10 @@ export class AuxBatch {
    * for a student of norm `weightNorm` with p = cos(w, w_T), q = √(1 − p²) (batch.ts's frame).
    */
   sums(rng: Rng, beta: number, weightNorm: number, p: number, q: number, alphaT: number, threshold: AuxOptions['threshold'], out: Float64Array): void {
-    if (this.hard !== null) accumulateAuxHardGaussian(rng, this.hard, this.batchSize, beta, weightNorm, p, q, alphaT, threshold, out);
-    else accumulateAuxBatch(rng, this.general as AuxBuffers, this.batchSize, beta, weightNorm, p, q, this.labels, this.mixture, alphaT, threshold, out);
+    if (this.hard !== null) {
+      const wasm = wasmBatch();
+      if (wasm === null) accumulateAuxHardGaussian(rng, this.hard, this.batchSize, beta, weightNorm, p, q, alphaT, threshold, out);
+      else wasm.auxBatch(rng, this.hard, this.batchSize, beta, weightNorm, p, q, alphaT, threshold, out);
+    } else accumulateAuxBatch(rng, this.general as AuxBuffers, this.batchSize, beta, weightNorm, p, q, this.labels, this.mixture, alphaT, threshold, out);
   }
 }

@@ -12,13 +12,22 @@
  * (B − k)-th smallest g1, k = Σ y, so that exactly k samples have own label 1; with k₀ = #{g1 > 0}
  * counted in the pass, only the |k₀ − k| samples between 0 and τ change label: if k₀ > k the
  * k₀ − k smallest positive g1, if k₀ < k the k − k₀ largest non-positive ones. k₀ and k are both
- * about B/2 ± √B/2, so τ lies within a few 1.8/√B of 0: the pass keeps (g1, g2, c/β) of the samples
- * in the band |g1| < 10/√B (5.6 of those standard deviations; ~8 % of the batch at B = 10 000),
- * a quickselect among the band's samples on the right side finds the ones to relabel, and their
+ * about B/2 ± √B/2, and |k₀ − k| has standard deviation √(B P(y ≠ own)), so τ lies within a few
+ * 1.8/√B of 0 (P(y ≠ own) = ½ at p = 0; 2.5/√B at worst, p = −1): the pass keeps (g1, g2, c/β) of
+ * the samples in the band |g1| < 6/√B (3.4 of those standard deviations; ~5 % of the batch), a
+ * quickselect among the band's samples on the right side finds the ones to relabel, and their
  * terms are corrected, c/β → c/β ∓ α_t. Exact: τ is the order statistic itself. When the band's
- * side holds fewer than |k₀ − k| samples (~10⁻⁸ of batches), the generator is put back and the
- * same batch drawn again keeping every sample. The samples are i.i.d., so the order they are
- * stored and summed in does not change the law.
+ * side holds fewer than |k₀ − k| samples (< 10⁻³ of batches at p = 0), the generator is put back and
+ * the same batch drawn again keeping every sample. The band sets only how often that happens, not
+ * the numbers: the samples relabelled, and the order their corrections are summed in (the batch's),
+ * are the same whatever band holds them (test/auxConfidence.test.ts). 6/√B rather than a wider
+ * band: each kept sample costs its stores and a share of the selection (measured in BENCHMARKS.md,
+ * issue #15's second section), a second draw costs one batch. The samples are i.i.d., so the order
+ * they are stored and summed in does not change the law.
+ *
+ * This is the reference of the WebAssembly translation (`auxBatch` of wasmBatch.ts), which the
+ * engine runs when the host has WebAssembly and which shares `relabel` below; test/wasmBatch.test.ts
+ * holds the two to the same bits.
  */
 import { normalSlowPath, ZIG_K, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
@@ -47,7 +56,7 @@ export class AuxHardBuffers {
   readonly held: Int32Array;
   /** The generator's state at the batch's start, to draw it again. */
   readonly saved = new Int32Array(4);
-  /** The band's half-width (default 10/√B; tests narrow it to exercise the second draw). */
+  /** The band's half-width (default 6/√B; tests narrow it to exercise the second draw). */
   band: number;
 
   constructor(batchSize: number) {
@@ -56,7 +65,7 @@ export class AuxHardBuffers {
     this.c = new Float64Array(batchSize);
     this.scratch = new Float64Array(2 * batchSize + 2);
     this.held = new Int32Array(batchSize);
-    this.band = 10 / Math.sqrt(batchSize);
+    this.band = 6 / Math.sqrt(batchSize);
   }
 }
 
@@ -274,13 +283,16 @@ function onePass(
 
 const delta = new Float64Array(3);
 
+/** What the relabelling reads: the kept samples' g1, g2, c/β, and scratch to select in. */
+export type RelabelSamples = Pick<AuxHardBuffers, 'g1' | 'g2' | 'c' | 'scratch' | 'held'>;
+
 /**
  * The change of the sums when the own labels move from τ = 0 to the adaptive τ, among the `kept`
  * samples of the band: `change` = k₀ − k > 0 turns the k₀ − k smallest positive g1 to label 0
  * (c/β + α_t), `change` < 0 the k − k₀ largest non-positive g1 to label 1 (c/β − α_t). Null when
  * the band's side holds fewer than |change| samples (the ones to relabel may lie outside it).
  */
-function relabel(buffers: AuxHardBuffers, kept: number, change: number, alphaT: number): Float64Array | null {
+export function relabel(buffers: RelabelSamples, kept: number, change: number, alphaT: number): Float64Array | null {
   const { g1: g1s, g2: g2s, c: cs, scratch, held } = buffers;
   const count = Math.abs(change);
   const up = change < 0;

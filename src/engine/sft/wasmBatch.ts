@@ -21,20 +21,25 @@
  */
 import { ZIG_F, ZIG_K, ZIG_R, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
+import { type AuxHardBuffers, relabel, type RelabelSamples } from './auxHardGaussian';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE } from '../sigmoid';
-import { assembleModule } from '../wasm/assemble';
-import { sampleLanes, slowNormal, uniform, xoshiro, ziggurat } from './wasmText';
+import { assembleModule, type WasmFunction } from '../wasm/assemble';
+import { auxLanes, sampleLanes, slowNormal, uniform, xoshiro, ziggurat } from './wasmText';
 
 // Memory layout (bytes).
 export const LAYOUT = (() => {
   const STATE = 0; // s0..s3, i32
   const SUMS = 16; // S1, S2, Q before the factors β, β², f64
-  const ZK = 64; // ZIG_K, 256 × i32
+  // The auxiliary batch's results: lane a's sums (deferred samples included) a1, a2, aq, lane b's
+  // b1, b2, bq, the teacher's label sum (f64); the own positives k₀ and the kept count (i32).
+  const AUX = 64;
+  const ZK = 128; // ZIG_K, 256 × i32
   const ZW = ZK + 4 * 256; // ZIG_W, 256 × f64
   const ZF = ZW + 8 * 256; // ZIG_F, 256 × f64
   const TABLE = ZF + 8 * 256; // SIGMOID_TABLE, f64
-  const DEFERRED = Math.ceil((TABLE + 8 * SIGMOID_TABLE.length) / 16) * 16; // deferred draws, i32
-  return { STATE, SUMS, ZK, ZW, ZF, TABLE, DEFERRED };
+  // Deferred draws (i32), then for the auxiliary batch the kept samples' g1, g2, c (f64 arrays).
+  const DEFERRED = Math.ceil((TABLE + 8 * SIGMOID_TABLE.length) / 16) * 16;
+  return { STATE, SUMS, AUX, ZK, ZW, ZF, TABLE, DEFERRED };
 })();
 const PAGE = 65536;
 const TABLE_TOP = 2 * SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
@@ -46,7 +51,7 @@ const ints = (...names: string[]) => names.map((n) => [n, I32] as const);
 const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
 const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
 
-const { STATE, SUMS, ZK, ZW, DEFERRED, TABLE } = LAYOUT;
+const { STATE, SUMS, AUX, ZK, ZW, DEFERRED, TABLE } = LAYOUT;
 const loadState = `
   i32.const 0 i32.load offset=${STATE} local.set $s0
   i32.const 0 i32.load offset=${STATE + 4} local.set $s1
@@ -71,8 +76,8 @@ const finishDraw = (g: string) => `
   end
   local.get $j i32.const 1 i32.add local.set $j`;
 
-/** One deferred sample (g1, g2), as the reference's loop after the fused one (sigmoidTable's clamp: NaN → 0). */
-const deferredSample = `
+/** σ(β‖w‖ g1) of a deferred sample on the stack, as sigmoidTable computes it (its clamp: NaN → 0). */
+const deferredSigma = `
   local.get $betaNorm local.get $g1 f64.mul f64.const ${SIGMOID_TABLE_RANGE} f64.add f64.const ${SIGMOID_TABLE_DENSITY} f64.mul local.tee $pos
   f64.const ${TABLE_TOP} local.get $pos f64.const ${TABLE_TOP} f64.lt select
   f64.const 0 local.get $pos f64.const 0 f64.gt select local.tee $pos
@@ -81,12 +86,142 @@ const deferredSample = `
   local.get $k f64.load offset=${TABLE} local.get $u
   local.get $k f64.load offset=${TABLE + 8} local.get $u
   local.get $k f64.load offset=${TABLE + 16} local.get $u local.get $k f64.load offset=${TABLE + 24} f64.mul
-  f64.add f64.mul f64.add f64.mul f64.add
+  f64.add f64.mul f64.add f64.mul f64.add`;
+
+/** One deferred sample (g1, g2), as the reference's loop after the fused one. */
+const deferredSample = `
+  ${deferredSigma}
   local.get $p local.get $g1 f64.mul local.get $q local.get $g2 f64.mul f64.add f64.const 0 f64.gt f64.convert_i32_u
   f64.sub local.set $c
   local.get $sum1 local.get $c local.get $g1 f64.mul f64.add local.set $sum1
   local.get $sum2 local.get $c local.get $g2 f64.mul f64.add local.set $sum2
   local.get $sumSq local.get $c local.get $c f64.mul f64.add local.set $sumSq`;
+
+/**
+ * One deferred sample under the auxiliary loss, as auxHardGaussian.ts's loop after the fused one:
+ * y = 1{p g1 + q g2 > 0}, own = 1{g1 > 0}, c = σ − (1 − α_t) y − α_t own; kept when |g1| < band;
+ * added to lane a's sums (the reference's a1, a2, aq).
+ */
+const auxDeferredSample = `
+  local.get $p local.get $g1 f64.mul local.get $q local.get $g2 f64.mul f64.add f64.const 0 f64.gt f64.convert_i32_u local.set $y
+  local.get $g1 f64.const 0 f64.gt local.set $own
+  ${deferredSigma}
+  local.get $teacherWeight local.get $y f64.mul f64.sub
+  local.get $alphaT local.get $own f64.convert_i32_u f64.mul f64.sub local.set $c
+  local.get $g1 f64.abs local.get $band f64.lt
+  if
+    local.get $n i32.const 3 i32.shl local.get $kept i32.add local.tee $addr local.get $g1 f64.store
+    local.get $addr local.get $stride i32.add local.tee $addr local.get $g2 f64.store
+    local.get $addr local.get $stride i32.add local.get $c f64.store
+    local.get $n i32.const 1 i32.add local.set $n
+  end
+  local.get $positives local.get $own i32.add local.set $positives
+  local.get $labelSum local.get $y f64.add local.set $labelSum
+  local.get $sum1 local.get $c local.get $g1 f64.mul f64.add local.set $sum1
+  local.get $sum2 local.get $c local.get $g2 f64.mul f64.add local.set $sum2
+  local.get $sumSq local.get $c local.get $c f64.mul f64.add local.set $sumSq`;
+
+/**
+ * The fused loop over pairs with `lanes` as each iteration's two samples, then the odd last
+ * sample's two draws appended to the deferred ones (shared by the plain and the auxiliary batch).
+ */
+const fusedLoop = (lanes: string) => `
+  block $fused
+    local.get $pairs i32.const 0 i32.le_s br_if $fused
+    loop $next
+      ${xoshiro('$h1')} ${xoshiro('$h2')} ${xoshiro('$h3')} ${xoshiro('$h4')}
+      ;; Branch-free (an unpredictable branch here cost ~1 ns a sample): the four draws are
+      ;; always written at the end of the deferred list, which grows only when one of them
+      ;; missed its rectangle; the samples' terms are kept only when none did.
+      ${ziggurat(ZK)} local.set $inside
+      i32.const 0 local.get $inside i32.sub i32x4.splat local.set $keep
+      ${lanes}
+      local.get $pending i32.const 2 i32.shl local.get $h1 i32.store offset=${DEFERRED}
+      local.get $pending i32.const 2 i32.shl local.get $h2 i32.store offset=${DEFERRED + 4}
+      local.get $pending i32.const 2 i32.shl local.get $h3 i32.store offset=${DEFERRED + 8}
+      local.get $pending i32.const 2 i32.shl local.get $h4 i32.store offset=${DEFERRED + 12}
+      local.get $pending i32.const 4 i32.const 4 local.get $inside i32.mul i32.sub i32.add local.set $pending
+      local.get $i i32.const 1 i32.add local.tee $i local.get $pairs i32.lt_s br_if $next
+    end
+  end
+  local.get $odd
+  if ;; the odd last sample: two plain draws, finished like the deferred ones
+    ${xoshiro('$h1')} ${xoshiro('$h2')}
+    local.get $pending i32.const 2 i32.shl local.get $h1 i32.store offset=${DEFERRED}
+    local.get $pending i32.const 2 i32.shl local.get $h2 i32.store offset=${DEFERRED + 4}
+    local.get $pending i32.const 2 i32.add local.set $pending
+  end`;
+
+/** The deferred samples, each finished by `sample`. */
+const deferredLoop = (sample: string) => `
+  block $finished
+    loop $each
+      local.get $j local.get $pending i32.ge_s br_if $finished
+      ${finishDraw('$g1')} ${finishDraw('$g2')}
+      ${sample}
+      br $each
+    end
+  end`;
+
+/** The constant vectors of both loops. */
+const splats = `
+  local.get $scale f64x2.splat local.set $scale2
+  local.get $offset f64x2.splat local.set $offset2
+  f64.const 0 f64x2.splat local.set $zero2
+  f64.const ${TABLE_TOP} f64x2.splat local.set $top2
+  local.get $p f64x2.splat local.set $p2
+  local.get $q f64x2.splat local.set $q2
+  f64.const 0.5 f64x2.splat local.set $half2
+  f64.const 1e-300 f64x2.splat local.set $tiny2
+  f64.const -0 f64x2.splat local.set $negzero2`;
+
+const BATCH_PARAMS = [['pairs', I32], ['odd', I32], ['scale', F64], ['offset', F64], ['p', F64], ['q', F64], ['betaNorm', F64]] as const;
+const BATCH_LOCALS = [
+  ...ints('s0', 's1', 's2', 's3', 't', 'i', 'j', 'pending', 'kA', 'kB', 'hz', 'm', 'k', 'inside'),
+  ...[1, 2, 3, 4].flatMap((n) => ints(`h${n}`, `i${n}`)),
+  ...doubles('g1', 'g2', 'pos', 'u', 'c', 'sum1', 'sum2', 'sumSq'),
+  ...vectors('nv', 'v1', 'v2', 'vpos', 'vk', 'vu', 'vmargin', 'vc', 'acc1', 'acc2', 'accq'),
+  ...vectors('scale2', 'offset2', 'zero2', 'top2', 'p2', 'q2', 'half2', 'tiny2', 'negzero2', 'keep', 'ta', 'tb', 't0', 't1', 't2', 't3'),
+];
+
+/**
+ * auxHardGaussian.ts's onePass up to the relabelling (which the host does on the kept samples):
+ * `aux` keeps the samples of the band, `auxFixed` (τ = 0, band 0) has nothing to keep.
+ */
+const auxFunction = (name: string, band: boolean): WasmFunction => ({
+  name,
+  params: [...BATCH_PARAMS, ['teacherWeight', F64], ['alphaT', F64], ['band', F64], ['kept', I32], ['stride', I32]],
+  results: [],
+  locals: [
+    ...BATCH_LOCALS,
+    ...ints('positives', 'n', 'addr', 'own'),
+    ...doubles('y', 'labelSum'),
+    ...vectors('vsigma', 'vy', 'vown', 'vband', 'accown', 'teacher2', 'alpha2', 'one2', 'band2'),
+  ],
+  body: `
+    ${loadState}
+    ${splats}
+    local.get $teacherWeight f64x2.splat local.set $teacher2
+    local.get $alphaT f64x2.splat local.set $alpha2
+    f64.const 1 f64x2.splat local.set $one2
+    local.get $band f64x2.splat local.set $band2
+    ${fusedLoop(auxLanes({ ZW, TABLE, band }))}
+    local.get $acc1 f64x2.extract_lane 0 local.set $sum1
+    local.get $acc2 f64x2.extract_lane 0 local.set $sum2
+    local.get $accq f64x2.extract_lane 0 local.set $sumSq
+    local.get $accown f64x2.extract_lane 0 local.get $accown f64x2.extract_lane 1 f64.add i32.trunc_sat_f64_s local.set $positives
+    ${deferredLoop(auxDeferredSample)}
+    ${storeState}
+    i32.const 0 local.get $sum1 f64.store offset=${AUX}
+    i32.const 0 local.get $sum2 f64.store offset=${AUX + 8}
+    i32.const 0 local.get $sumSq f64.store offset=${AUX + 16}
+    i32.const 0 local.get $acc1 f64x2.extract_lane 1 f64.store offset=${AUX + 24}
+    i32.const 0 local.get $acc2 f64x2.extract_lane 1 f64.store offset=${AUX + 32}
+    i32.const 0 local.get $accq f64x2.extract_lane 1 f64.store offset=${AUX + 40}
+    i32.const 0 local.get $labelSum f64.store offset=${AUX + 48}
+    i32.const 0 local.get $positives i32.store offset=${AUX + 56}
+    i32.const 0 local.get $n i32.store offset=${AUX + 60}`,
+});
 
 /** The module's text, assembled on first use (hosts that never run SFT, like the UI, never pay for it). */
 function moduleBytes(): Uint8Array {
@@ -106,67 +241,24 @@ function moduleBytes(): Uint8Array {
       },
       {
         name: 'batch',
-        params: [['pairs', I32], ['odd', I32], ['scale', F64], ['offset', F64], ['p', F64], ['q', F64], ['betaNorm', F64]],
+        params: BATCH_PARAMS,
         results: [],
-        locals: [
-          ...ints('s0', 's1', 's2', 's3', 't', 'i', 'j', 'pending', 'kA', 'kB', 'hz', 'm', 'k', 'inside'),
-          ...[1, 2, 3, 4].flatMap((n) => ints(`h${n}`, `i${n}`)),
-          ...doubles('g1', 'g2', 'pos', 'u', 'c', 'sum1', 'sum2', 'sumSq'),
-          ...vectors('nv', 'v1', 'v2', 'vpos', 'vk', 'vu', 'vmargin', 'vc', 'acc1', 'acc2', 'accq'),
-          ...vectors('scale2', 'offset2', 'zero2', 'top2', 'p2', 'q2', 'half2', 'tiny2', 'negzero2', 'keep', 'ta', 'tb', 't0', 't1', 't2', 't3'),
-        ],
+        locals: BATCH_LOCALS,
         body: `
           ${loadState}
-          local.get $scale f64x2.splat local.set $scale2
-          local.get $offset f64x2.splat local.set $offset2
-          f64.const 0 f64x2.splat local.set $zero2
-          f64.const ${TABLE_TOP} f64x2.splat local.set $top2
-          local.get $p f64x2.splat local.set $p2
-          local.get $q f64x2.splat local.set $q2
-          f64.const 0.5 f64x2.splat local.set $half2
-          f64.const 1e-300 f64x2.splat local.set $tiny2
-          f64.const -0 f64x2.splat local.set $negzero2
-          block $fused
-            local.get $pairs i32.const 0 i32.le_s br_if $fused
-            loop $next
-              ${xoshiro('$h1')} ${xoshiro('$h2')} ${xoshiro('$h3')} ${xoshiro('$h4')}
-              ;; Branch-free (an unpredictable branch here cost ~1 ns a sample): the four draws are
-              ;; always written at the end of the deferred list, which grows only when one of them
-              ;; missed its rectangle; the samples' terms are kept only when none did.
-              ${ziggurat(ZK)} local.set $inside
-              i32.const 0 local.get $inside i32.sub i32x4.splat local.set $keep
-              ${sampleLanes({ ZW, TABLE })}
-              local.get $pending i32.const 2 i32.shl local.get $h1 i32.store offset=${DEFERRED}
-              local.get $pending i32.const 2 i32.shl local.get $h2 i32.store offset=${DEFERRED + 4}
-              local.get $pending i32.const 2 i32.shl local.get $h3 i32.store offset=${DEFERRED + 8}
-              local.get $pending i32.const 2 i32.shl local.get $h4 i32.store offset=${DEFERRED + 12}
-              local.get $pending i32.const 4 i32.const 4 local.get $inside i32.mul i32.sub i32.add local.set $pending
-              local.get $i i32.const 1 i32.add local.tee $i local.get $pairs i32.lt_s br_if $next
-            end
-          end
-          local.get $odd
-          if ;; the odd last sample: two plain draws, finished like the deferred ones
-            ${xoshiro('$h1')} ${xoshiro('$h2')}
-            local.get $pending i32.const 2 i32.shl local.get $h1 i32.store offset=${DEFERRED}
-            local.get $pending i32.const 2 i32.shl local.get $h2 i32.store offset=${DEFERRED + 4}
-            local.get $pending i32.const 2 i32.add local.set $pending
-          end
+          ${splats}
+          ${fusedLoop(sampleLanes({ ZW, TABLE }))}
           local.get $acc1 f64x2.extract_lane 0 local.get $acc1 f64x2.extract_lane 1 f64.add local.set $sum1
           local.get $acc2 f64x2.extract_lane 0 local.get $acc2 f64x2.extract_lane 1 f64.add local.set $sum2
           local.get $accq f64x2.extract_lane 0 local.get $accq f64x2.extract_lane 1 f64.add local.set $sumSq
-          block $finished
-            loop $each
-              local.get $j local.get $pending i32.ge_s br_if $finished
-              ${finishDraw('$g1')} ${finishDraw('$g2')}
-              ${deferredSample}
-              br $each
-            end
-          end
+          ${deferredLoop(deferredSample)}
           ${storeState}
           i32.const 0 local.get $sum1 f64.store offset=${SUMS}
           i32.const 0 local.get $sum2 f64.store offset=${SUMS + 8}
           i32.const 0 local.get $sumSq f64.store offset=${SUMS + 16}`,
       },
+      auxFunction('aux', true),
+      auxFunction('auxFixed', false),
       {
         name: 'uniform',
         params: [],
@@ -190,21 +282,29 @@ interface WasmMemory {
 }
 
 type BatchFunction = (pairs: number, odd: number, scale: number, offset: number, p: number, q: number, betaNorm: number) => void;
+type AuxFunction = (...args: [...Parameters<BatchFunction>, teacherWeight: number, alphaT: number, band: number, kept: number, stride: number]) => void;
 
 /** An instance of the kernel with its own memory. */
 export class WasmBatch {
   /** The raw exports, for tests of single parts (`slow`, `uniform`) against the reference. */
   readonly exports: Record<string, unknown>;
   private readonly run: BatchFunction;
+  private readonly runAux: AuxFunction;
+  private readonly runAuxFixed: AuxFunction;
   private readonly memory: WasmMemory;
   private state!: Int32Array;
   private sums!: Float64Array;
-  private capacity = 0;
+  private auxSums!: Float64Array;
+  private auxCounts!: Int32Array;
+  /** Views of the auxiliary batch's kept samples (g1, g2, c) in the memory, for the last layout. */
+  private kept: Pick<RelabelSamples, 'g1' | 'g2' | 'c'> | null = null;
 
   private constructor(api: WasmApi) {
     const instance = new api.Instance(new api.Module(moduleBytes()), { math: { exp: Math.exp, log: Math.log } });
     this.exports = instance.exports;
     this.run = instance.exports.batch as BatchFunction;
+    this.runAux = instance.exports.aux as AuxFunction;
+    this.runAuxFixed = instance.exports.auxFixed as AuxFunction;
     this.memory = instance.exports.memory as WasmMemory;
     this.views();
     const buffer = this.memory.buffer;
@@ -228,7 +328,16 @@ export class WasmBatch {
   private views(): void {
     this.state = new Int32Array(this.memory.buffer, STATE, 4);
     this.sums = new Float64Array(this.memory.buffer, SUMS, 3);
-    this.capacity = (this.memory.buffer.byteLength - DEFERRED) >> 2;
+    this.auxSums = new Float64Array(this.memory.buffer, AUX, 7);
+    this.auxCounts = new Int32Array(this.memory.buffer, AUX + 56, 2);
+    this.kept = null;
+  }
+
+  /** Grow the memory to at least `bytes` (views renewed). */
+  private reserve(bytes: number): void {
+    if (this.memory.buffer.byteLength >= bytes) return;
+    this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE));
+    this.views();
   }
 
   /** The generator's state in and out of the module's memory. */
@@ -252,10 +361,7 @@ export class WasmBatch {
   batch(rng: Rng, batchSize: number, beta: number, weightNorm: number, p: number, q: number, out: Float64Array): void {
     const pairs = batchSize >> 1;
     // Room for every draw deferred, and the odd last sample's two.
-    if (this.capacity < 4 * pairs + 2) {
-      this.memory.grow(Math.ceil((DEFERRED + 16 * pairs + 8 - this.memory.buffer.byteLength) / PAGE));
-      this.views();
-    }
+    this.reserve(DEFERRED + 16 * pairs + 8);
     this.loadRng(rng);
     const scale = beta * weightNorm * SIGMOID_TABLE_DENSITY;
     const offset = SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
@@ -265,6 +371,81 @@ export class WasmBatch {
     out[0] = beta * sums[0];
     out[1] = beta * sums[1];
     out[2] = beta * beta * sums[2];
+  }
+
+  /**
+   * accumulateAuxHardGaussian's result for the same arguments (auxHardGaussian.ts), advancing `rng`
+   * the same way: the pass here, the relabelling of the kept samples by the reference's own
+   * `relabel` on views of them, and the same second draw, every sample kept, when the band holds too
+   * few (the generator is only written back once a pass is final). `buffers` lends its band and
+   * its selection scratch.
+   */
+  auxBatch(
+    rng: Rng,
+    buffers: AuxHardBuffers,
+    batchSize: number,
+    beta: number,
+    weightNorm: number,
+    p: number,
+    q: number,
+    alphaT: number,
+    threshold: 'fixed' | 'adaptive',
+    out: Float64Array,
+  ): void {
+    const adaptive = threshold === 'adaptive';
+    if (this.auxPass(rng, buffers, batchSize, beta, weightNorm, p, q, alphaT, adaptive ? buffers.band : 0, adaptive, out)) return;
+    this.auxPass(rng, buffers, batchSize, beta, weightNorm, p, q, alphaT, Infinity, adaptive, out);
+  }
+
+  private auxPass(
+    rng: Rng,
+    buffers: AuxHardBuffers,
+    batchSize: number,
+    beta: number,
+    weightNorm: number,
+    p: number,
+    q: number,
+    alphaT: number,
+    band: number,
+    adaptive: boolean,
+    out: Float64Array,
+  ): boolean {
+    const pairs = batchSize >> 1;
+    // Deferred draws (all of them, and the odd sample's two), then three arrays of B doubles.
+    const kept = DEFERRED + Math.ceil((16 * pairs + 8) / 16) * 16;
+    const stride = Math.ceil((8 * batchSize) / 16) * 16;
+    this.reserve(kept + 3 * stride);
+    this.loadRng(rng);
+    const scale = beta * weightNorm * SIGMOID_TABLE_DENSITY;
+    const offset = SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
+    (band > 0 ? this.runAux : this.runAuxFixed)(pairs, batchSize & 1, scale, offset, p, q, beta * weightNorm, 1 - alphaT, alphaT, band, kept, stride);
+    const sums = this.auxSums;
+    let b1 = sums[3];
+    let b2 = sums[4];
+    let bq = sums[5];
+    if (adaptive) {
+      const change = this.auxCounts[0] - Math.round(sums[6]);
+      if (change !== 0) {
+        if (this.kept === null || this.kept.g1.byteOffset !== kept || this.kept.g1.length !== batchSize) {
+          const buffer = this.memory.buffer;
+          this.kept = {
+            g1: new Float64Array(buffer, kept, batchSize),
+            g2: new Float64Array(buffer, kept + stride, batchSize),
+            c: new Float64Array(buffer, kept + 2 * stride, batchSize),
+          };
+        }
+        const d = relabel({ ...this.kept, scratch: buffers.scratch, held: buffers.held }, this.auxCounts[1], change, alphaT);
+        if (d === null) return false;
+        b1 += d[0];
+        b2 += d[1];
+        bq += d[2];
+      }
+    }
+    this.storeRng(rng);
+    out[0] = beta * (sums[0] + b1);
+    out[1] = beta * (sums[1] + b2);
+    out[2] = beta * beta * (sums[2] + bq);
+    return true;
   }
 }
 

@@ -63,12 +63,11 @@ const normals = (ZW: number, a: number, b: number, abscissae: string) => `
   f64x2.mul`;
 
 /**
- * Samples a = (g1, g2) from draws 1, 2 and b from draws 3, 4, as lanes 0 and 1: position in the
- * sigmoid table, Hermite cubic, c = σ − ½ − ½·margin/(|margin| + 10⁻³⁰⁰), accumulate c·g1, c·g2, c².
- * Computed for every iteration, without a branch: when the four draws are not all inside their
- * rectangles (`$keep` all zeros) the terms added are −0, which leaves any sum, ±0 included, as it is.
+ * Samples a = (g1, g2) from draws 1, 2 and b from draws 3, 4, as lanes 0 and 1, into $v1 = (ga1,
+ * gb1) and $v2 = (ga2, gb2); leaves (σ(β‖w‖ ga1), σ(β‖w‖ gb1)) on the stack: position in the
+ * sigmoid table (clamped; NaN → 0 as `x | 0` does), Hermite cubic.
  */
-export const sampleLanes = ({ ZW, TABLE }: { ZW: number; TABLE: number }) => `
+const sigmaLanes = ({ ZW, TABLE }: { ZW: number; TABLE: number }) => `
   ${normals(ZW, 1, 3, 'local.get $nv')} local.set $v1
   ${normals(ZW, 2, 4, `local.get $nv local.get $nv i8x16.shuffle ${HIGH}`)} local.set $v2
   local.get $v1 local.get $scale2 f64x2.mul local.get $offset2 f64x2.add local.get $zero2 f64x2.pmax local.get $top2 f64x2.pmin local.tee $vpos
@@ -77,14 +76,72 @@ export const sampleLanes = ({ ZW, TABLE }: { ZW: number; TABLE: number }) => `
   local.get $vk i32x4.extract_lane 1 i32.const 5 i32.shl local.set $kB
   ${coefficients(TABLE)}
   local.get $t0 local.get $vu local.get $t1 local.get $vu local.get $t2 local.get $vu local.get $t3 f64x2.mul
-  f64x2.add f64x2.mul f64x2.add f64x2.mul f64x2.add
+  f64x2.add f64x2.mul f64x2.add f64x2.mul f64x2.add`;
+
+/** acc += term when the four draws were all inside (`$keep`), else acc += −0. */
+const accumulate = (acc: string, term: string) => `
+  local.get ${acc} ${term} local.get $negzero2 local.get $keep v128.bitselect f64x2.add local.set ${acc}`;
+
+/**
+ * The plain sample (batch.ts's fused loop): c = σ − ½ − ½·margin/(|margin| + 10⁻³⁰⁰), accumulate
+ * c·g1, c·g2, c². Computed for every iteration, without a branch: when the four draws are not all
+ * inside their rectangles (`$keep` all zeros) the terms added are −0, which leaves any sum, ±0
+ * included, as it is.
+ */
+export const sampleLanes = (at: { ZW: number; TABLE: number }) => `
+  ${sigmaLanes(at)}
   local.get $half2 f64x2.sub
   local.get $half2 local.get $p2 local.get $v1 f64x2.mul local.get $q2 local.get $v2 f64x2.mul f64x2.add local.tee $vmargin f64x2.mul
   local.get $vmargin f64x2.abs local.get $tiny2 f64x2.add f64x2.div
   f64x2.sub local.set $vc
-  local.get $acc1 local.get $vc local.get $v1 f64x2.mul local.get $negzero2 local.get $keep v128.bitselect f64x2.add local.set $acc1
-  local.get $acc2 local.get $vc local.get $v2 f64x2.mul local.get $negzero2 local.get $keep v128.bitselect f64x2.add local.set $acc2
-  local.get $accq local.get $vc local.get $vc f64x2.mul local.get $negzero2 local.get $keep v128.bitselect f64x2.add local.set $accq`;
+  ${accumulate('$acc1', 'local.get $vc local.get $v1 f64x2.mul')}
+  ${accumulate('$acc2', 'local.get $vc local.get $v2 f64x2.mul')}
+  ${accumulate('$accq', 'local.get $vc local.get $vc f64x2.mul')}`;
+
+/** Store lane `lane` of (g1, g2, c) at the kept count, which the lane's band mask (i32 lane `mask`: −1 or 0) advances. */
+const keptLane = (lane: number, mask: number) => `
+  local.get $n i32.const 3 i32.shl local.get $kept i32.add local.tee $addr local.get $v1 f64x2.extract_lane ${lane} f64.store
+  local.get $addr local.get $stride i32.add local.tee $addr local.get $v2 f64x2.extract_lane ${lane} f64.store
+  local.get $addr local.get $stride i32.add local.get $vc f64x2.extract_lane ${lane} f64.store
+  local.get $n local.get $vband i32x4.extract_lane ${mask} i32.sub local.set $n`;
+
+/**
+ * The auxiliary-confidence sample (auxHardGaussian.ts's fused loop), lanes a and b:
+ *   y = ½ + ½·margin/(|margin| + 10⁻³⁰⁰),  own = 1{g1 > 0},  c = σ − (1 − α_t)·y − α_t·own,
+ * accumulate c·g1, c·g2, c² (as sampleLanes, −0 when not `$keep`), labelSum += ya + yb (when
+ * `$inside`, in the reference's order) and own into the lanes of $accown (sums of 0 and 1: exact in
+ * any order). With `band`, store (g1, g2, c) of each lane with |g1| < band at the kept count $n (g1
+ * at $kept, g2 at $kept + $stride, c at $kept + 2·$stride), which grows by one only for kept lanes;
+ * both lanes are stored when either is kept (a lane not kept is overwritten later), behind a branch
+ * taken by ~10 % of the pairs (measured: ~0.7 ns a sample less than storing every pair
+ * branch-free). Without `band` (τ = 0, where the reference's band is 0 and keeps nothing), no stores.
+ * g1 = n·ZIG_W[i] with ZIG_W > 0, so 1{g1 > 0} is the reference's 1{n > 0}.
+ */
+export const auxLanes = (at: { ZW: number; TABLE: number; band: boolean }) => `
+  ${sigmaLanes(at)} local.set $vsigma
+  local.get $half2
+  local.get $half2 local.get $p2 local.get $v1 f64x2.mul local.get $q2 local.get $v2 f64x2.mul f64x2.add local.tee $vmargin f64x2.mul
+  local.get $vmargin f64x2.abs local.get $tiny2 f64x2.add f64x2.div
+  f64x2.add local.set $vy
+  local.get $one2 local.get $v1 local.get $zero2 f64x2.gt v128.and local.tee $vown
+  local.get $keep v128.and local.get $accown f64x2.add local.set $accown
+  local.get $vsigma local.get $teacher2 local.get $vy f64x2.mul f64x2.sub local.get $alpha2 local.get $vown f64x2.mul f64x2.sub local.set $vc
+  ${accumulate('$acc1', 'local.get $vc local.get $v1 f64x2.mul')}
+  ${accumulate('$acc2', 'local.get $vc local.get $v2 f64x2.mul')}
+  ${accumulate('$accq', 'local.get $vc local.get $vc f64x2.mul')}
+  local.get $labelSum
+  local.get $vy f64x2.extract_lane 0 local.get $vy f64x2.extract_lane 1 f64.add f64.const -0 local.get $inside select
+  f64.add local.set $labelSum
+  ${
+    at.band
+      ? `local.get $v1 f64x2.abs local.get $band2 f64x2.lt local.get $keep v128.and local.tee $vband
+  v128.any_true
+  if
+  ${keptLane(0, 0)}
+  ${keptLane(1, 2)}
+  end`
+      : ''
+  }`;
 
 /**
  * normalSlowPath (distributions.ts) for draw $hz: the tail beyond R (iz = 0), the wedge test, or a
