@@ -1,14 +1,17 @@
 /**
  * The lab's backend service: stored experiments run on the engine pool, FIFO, with checkpoints
  * written to the store every few seconds, throttled progress events, cancel and resume. Shared by
- * the desktop app, `w2s serve` and the CLI.
+ * the desktop app, `w2s serve` and the CLI. Short runs travel several to an engine job
+ * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
+ * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
 import { runKeys } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
-import type { SeriesChunk } from '../shared/jobs';
+import type { RunOrder, SeriesChunk } from '../shared/jobs';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
+import { inGroups, runsPerJob } from './jobSizing';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
 import { EngineWorkRecords } from './store/engineWork';
 import { summarizeStored } from './storedSummary';
@@ -62,6 +65,23 @@ interface Active {
   readonly done: Promise<ExperimentRecord>;
 }
 
+/** Finished runs are stored together, in one transaction, once this long after the first of them (ms). */
+const WRITE_BEHIND_MS = 50;
+
+/** A run of a job, as the lab follows it. */
+interface RunInFlight {
+  readonly run: RunRecord;
+  /** Points stored. */
+  stored: number;
+  described: boolean;
+}
+
+interface PendingWrite {
+  readonly write: () => void;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 function slice(series: Partial<RunSeries>, from: number): SeriesChunk {
   const chunk: Record<string, Float64Array> = {};
   for (const [name, values] of Object.entries(series)) chunk[name] = (values as Float64Array).subarray(from);
@@ -72,6 +92,9 @@ export class Lab {
   private readonly listeners = new Set<(event: LabEvent) => void>();
   private readonly active = new Map<number, Active>();
   private readonly options: LabOptions;
+  private readonly engineWork: EngineWorkRecords;
+  private readonly writes: PendingWrite[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly store: RunStore,
@@ -79,6 +102,7 @@ export class Lab {
     options: Partial<LabOptions> = {},
   ) {
     this.options = { checkpointIntervalMs: 3000, progressIntervalMs: 50, ...options };
+    this.engineWork = new EngineWorkRecords(store);
   }
 
   on(listener: (event: LabEvent) => void): () => void {
@@ -176,7 +200,8 @@ export class Lab {
     };
     this.active.set(id, active);
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
-    void Promise.allSettled(pending.map((run) => this.runOne(active, run)))
+    const size = runsPerJob(spec, pending.length, this.pool.size);
+    void Promise.allSettled(inGroups(pending, size).flatMap((runs) => this.runJob(active, runs)))
       .then((settled) => {
         const failure = settled.find((s) => s.status === 'rejected');
         if (failure !== undefined) throw failure.reason;
@@ -205,52 +230,108 @@ export class Lab {
     active.done.catch(() => undefined);
   }
 
-  private async runOne(active: Active, run: RunRecord): Promise<void> {
+  /** Queue one engine job for `runs`; a promise per run, settled once its outcome is stored. */
+  private runJob(active: Active, runs: RunRecord[]): Promise<void>[] {
     const { store } = this;
-    let stored = run.recorded;
-    let described = run.descriptor !== null;
-    let computeMs: number | undefined;
+    const inFlight: RunInFlight[] = runs.map((run) => ({ run, stored: run.recorded, described: run.descriptor !== null }));
+    let orders: RunOrder[];
     try {
       // A run resumes from its checkpoint, whose points are stored with it; without one it restarts.
-      if (run.checkpoint === null && stored > 0) {
-        store.restartRun(run.id);
-        stored = 0;
-      }
-      const resume = run.checkpoint !== null ? { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } : undefined;
-      store.setRunStatus(run.id, 'running');
-      const result = await this.pool.run(
-        { spec: active.spec, key: run.key, resume, checkpointIntervalMs: this.options.checkpointIntervalMs },
-        (message) => {
-          if (message.type === 'checkpoint') {
-            if (!described) {
-              store.setRunDescriptor(run.id, message.descriptor);
-              described = true;
-            }
-            store.appendSeries(run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
-            stored = message.checkpoint.recorded;
-            active.steps.set(run.id, message.checkpoint.kernel.step);
-          } else {
-            active.steps.set(run.id, message.step);
+      orders = store.write(() =>
+        inFlight.map((r) => {
+          const { run } = r;
+          if (run.checkpoint === null && r.stored > 0) {
+            store.restartRun(run.id);
+            r.stored = 0;
           }
-          this.progress(active, false);
-        },
-        active.id,
+          store.setRunStatus(run.id, 'running');
+          return run.checkpoint === null ? { key: run.key } : { key: run.key, resume: { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } };
+        }),
       );
-      if (!described) store.setRunDescriptor(run.id, result.descriptor);
-      const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
-      store.appendSeries(run.id, slice(result.series, stored), stored, { stepsDone: last, checkpoint: null, status: result.status });
+    } catch (error) {
+      return inFlight.map((r) => this.settleRun(active, r, Promise.reject(error instanceof Error ? error : new Error(String(error)))));
+    }
+    const results = this.pool.runBatch(
+      { spec: active.spec, runs: orders, checkpointIntervalMs: this.options.checkpointIntervalMs },
+      (message) => {
+        const r = inFlight[message.run];
+        if (message.type === 'checkpoint') {
+          if (!r.described) {
+            store.setRunDescriptor(r.run.id, message.descriptor);
+            r.described = true;
+          }
+          store.appendSeries(r.run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
+          r.stored = message.checkpoint.recorded;
+          active.steps.set(r.run.id, message.checkpoint.kernel.step);
+        } else {
+          active.steps.set(r.run.id, message.step);
+        }
+        this.progress(active, false);
+      },
+      active.id,
+    );
+    return inFlight.map((r, i) => this.settleRun(active, r, results[i]));
+  }
+
+  /** Store a run's outcome (with those of the runs that end about when it does), then report it. */
+  private async settleRun(active: Active, r: RunInFlight, outcome: Promise<JobResult>): Promise<void> {
+    const { store } = this;
+    const { run } = r;
+    let computeMs: number | undefined;
+    let status: RunRecord['status'];
+    try {
+      const result = await outcome;
+      await this.writeBehind(() => {
+        if (!r.described) store.setRunDescriptor(run.id, result.descriptor);
+        const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
+        store.appendSeries(run.id, slice(result.series, r.stored), r.stored, { stepsDone: last, checkpoint: null, status: result.status });
+        // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
+        const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
+        this.engineWork.addEngineTime(active.id, { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps });
+      });
       active.steps.set(run.id, active.stepsPerRun);
       computeMs = result.computeMs;
-      // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
-      const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
-      new EngineWorkRecords(store).addEngineTime(active.id, { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps });
+      status = result.status;
     } catch (error) {
-      if (error instanceof JobCancelledError) store.setRunStatus(run.id, 'cancelled');
-      else store.setRunStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
+      status = error instanceof JobCancelledError ? 'cancelled' : 'failed';
+      const message = status === 'failed' ? (error instanceof Error ? error.message : String(error)) : null;
+      await this.writeBehind(() => store.setRunStatus(run.id, status, message));
     }
     active.runsDone++;
-    this.emit({ type: 'run', experimentId: active.id, runId: run.id, status: store.getRun(run.id)?.status ?? 'failed', computeMs });
+    this.emit({ type: 'run', experimentId: active.id, runId: run.id, status, computeMs });
     this.progress(active, active.runsDone === active.runsTotal);
+  }
+
+  /**
+   * Run `write` in a store transaction together with the other writes queued within
+   * WRITE_BEHIND_MS: one commit for many finished runs. If the transaction fails, each write is
+   * tried on its own, so that only the one that cannot be stored fails.
+   */
+  private writeBehind(write: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.writes.push({ write, resolve, reject });
+      this.flushTimer ??= setTimeout(() => this.flushWrites(), WRITE_BEHIND_MS);
+    });
+  }
+
+  private flushWrites(): void {
+    this.flushTimer = null;
+    const writes = this.writes.splice(0);
+    try {
+      this.store.write(() => {
+        for (const w of writes) w.write();
+      });
+      for (const w of writes) w.resolve();
+    } catch {
+      for (const w of writes) {
+        try {
+          this.store.write(w.write);
+          w.resolve();
+        } catch (error) {
+          w.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    }
   }
 
   private progress(active: Active, force: boolean): void {
