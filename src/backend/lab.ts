@@ -13,9 +13,10 @@ import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
 import { inGroups, runsPerJob } from './jobSizing';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
-import { EngineWorkRecords } from './store/engineWork';
+import { type EngineWork, EngineWorkRecords } from './store/engineWork';
+import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
 import { summarizeStored } from './storedSummary';
-import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
+import type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus, RunStore } from './store/store';
 
 export type LabEvent =
   | {
@@ -76,8 +77,12 @@ interface RunInFlight {
   described: boolean;
 }
 
+/** A run's outcome waiting for the next write-behind transaction: its end and engine work, or its status. */
 interface PendingWrite {
-  readonly write: () => void;
+  readonly experimentId: number;
+  readonly end?: RunEnd;
+  readonly work?: EngineWork;
+  readonly status?: { readonly runId: number; readonly status: RunRecordStatus; readonly error: string | null };
   resolve(): void;
   reject(error: Error): void;
 }
@@ -237,17 +242,17 @@ export class Lab {
     let orders: RunOrder[];
     try {
       // A run resumes from its checkpoint, whose points are stored with it; without one it restarts.
-      orders = store.write(() =>
-        inFlight.map((r) => {
+      orders = store.write(() => {
+        setRunStatuses(store, runs.map((run) => run.id), 'running');
+        return inFlight.map((r) => {
           const { run } = r;
           if (run.checkpoint === null && r.stored > 0) {
             store.restartRun(run.id);
             r.stored = 0;
           }
-          store.setRunStatus(run.id, 'running');
           return run.checkpoint === null ? { key: run.key } : { key: run.key, resume: { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } };
-        }),
-      );
+        });
+      });
     } catch (error) {
       return inFlight.map((r) => this.settleRun(active, r, Promise.reject(error instanceof Error ? error : new Error(String(error)))));
     }
@@ -275,19 +280,18 @@ export class Lab {
 
   /** Store a run's outcome (with those of the runs that end about when it does), then report it. */
   private async settleRun(active: Active, r: RunInFlight, outcome: Promise<JobResult>): Promise<void> {
-    const { store } = this;
     const { run } = r;
     let computeMs: number | undefined;
     let status: RunRecord['status'];
     try {
       const result = await outcome;
-      await this.writeBehind(() => {
-        if (!r.described) store.setRunDescriptor(run.id, result.descriptor);
-        const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
-        store.appendSeries(run.id, slice(result.series, r.stored), r.stored, { stepsDone: last, checkpoint: null, status: result.status });
-        // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
-        const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
-        this.engineWork.addEngineTime(active.id, { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps });
+      const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
+      // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
+      const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
+      await this.writeBehind({
+        experimentId: active.id,
+        end: { runId: run.id, chunk: slice(result.series, r.stored), from: r.stored, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
+        work: { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps },
       });
       active.steps.set(run.id, active.stepsPerRun);
       computeMs = result.computeMs;
@@ -295,7 +299,7 @@ export class Lab {
     } catch (error) {
       status = error instanceof JobCancelledError ? 'cancelled' : 'failed';
       const message = status === 'failed' ? (error instanceof Error ? error.message : String(error)) : null;
-      await this.writeBehind(() => store.setRunStatus(run.id, status, message));
+      await this.writeBehind({ experimentId: active.id, status: { runId: run.id, status, error: message } });
     }
     active.runsDone++;
     this.emit({ type: 'run', experimentId: active.id, runId: run.id, status, computeMs });
@@ -303,13 +307,13 @@ export class Lab {
   }
 
   /**
-   * Run `write` in a store transaction together with the other writes queued within
-   * WRITE_BEHIND_MS: one commit for many finished runs. If the transaction fails, each write is
-   * tried on its own, so that only the one that cannot be stored fails.
+   * Store a run's outcome in one transaction with those of the other runs that end within
+   * WRITE_BEHIND_MS, their engine work summed per experiment. If that transaction fails, each is
+   * tried on its own, so that only a run whose outcome cannot be stored fails.
    */
-  private writeBehind(write: () => void): Promise<void> {
+  private writeBehind(write: Omit<PendingWrite, 'resolve' | 'reject'>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.writes.push({ write, resolve, reject });
+      this.writes.push({ ...write, resolve, reject });
       this.flushTimer ??= setTimeout(() => this.flushWrites(), WRITE_BEHIND_MS);
     });
   }
@@ -318,20 +322,35 @@ export class Lab {
     this.flushTimer = null;
     const writes = this.writes.splice(0);
     try {
-      this.store.write(() => {
-        for (const w of writes) w.write();
-      });
+      this.storeWrites(writes);
       for (const w of writes) w.resolve();
     } catch {
       for (const w of writes) {
         try {
-          this.store.write(w.write);
+          this.storeWrites([w]);
           w.resolve();
         } catch (error) {
           w.reject(error instanceof Error ? error : new Error(String(error)));
         }
       }
     }
+  }
+
+  private storeWrites(writes: readonly PendingWrite[]): void {
+    const work = new Map<number, EngineWork>();
+    for (const { experimentId, work: w } of writes) {
+      if (w === undefined) continue;
+      const sum = work.get(experimentId) ?? { ms: 0, samples: 0, steps: 0 };
+      work.set(experimentId, { ms: sum.ms + w.ms, samples: sum.samples + w.samples, steps: sum.steps + w.steps });
+    }
+    this.store.write(() => {
+      storeRunEnds(
+        this.store,
+        writes.flatMap((w) => (w.end === undefined ? [] : [w.end])),
+        writes.flatMap((w) => (w.status === undefined ? [] : [w.status])),
+      );
+      for (const [id, w] of work) this.engineWork.addEngineTime(id, w);
+    });
   }
 
   private progress(active: Active, force: boolean): void {
