@@ -1,19 +1,23 @@
 /**
  * The lab's backend service: stored experiments run on the engine pool, FIFO, with checkpoints
  * written to the store every few seconds, throttled progress events, cancel and resume. Shared by
- * the desktop app, `w2s serve` and the CLI.
+ * the desktop app, `w2s serve` and the CLI. Short runs travel several to an engine job
+ * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
+ * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
 import { runKeys } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
-import type { SeriesChunk } from '../shared/jobs';
+import type { RunOrder, SeriesChunk } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
+import { inGroups, runsPerJob } from './jobSizing';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
-import { EngineWorkRecords } from './store/engineWork';
+import { type EngineWork, EngineWorkRecords } from './store/engineWork';
+import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
 import { summarizeStored } from './storedSummary';
-import type { ExperimentRecord, ExperimentStatus, RunRecord, RunStore } from './store/store';
+import type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus, RunStore } from './store/store';
 
 /** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
 export type LabEvent = LabEventMessage;
@@ -44,6 +48,27 @@ interface Active {
   readonly done: Promise<ExperimentRecord>;
 }
 
+/** Finished runs are stored together, in one transaction, once this long after the first of them (ms). */
+const WRITE_BEHIND_MS = 50;
+
+/** A run of a job, as the lab follows it. */
+interface RunInFlight {
+  readonly run: RunRecord;
+  /** Points stored. */
+  stored: number;
+  described: boolean;
+}
+
+/** A run's outcome waiting for the next write-behind transaction: its end and engine work, or its status. */
+interface PendingWrite {
+  readonly experimentId: number;
+  readonly end?: RunEnd;
+  readonly work?: EngineWork;
+  readonly status?: { readonly runId: number; readonly status: RunRecordStatus; readonly error: string | null };
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 function slice(series: Partial<RunSeries>, from: number): SeriesChunk {
   const chunk: Record<string, Float64Array> = {};
   for (const [name, values] of Object.entries(series)) chunk[name] = (values as Float64Array).subarray(from);
@@ -54,6 +79,9 @@ export class Lab {
   private readonly listeners = new Set<(event: LabEvent) => void>();
   private readonly active = new Map<number, Active>();
   private readonly options: LabOptions;
+  private readonly engineWork: EngineWorkRecords;
+  private readonly writes: PendingWrite[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly store: RunStore,
@@ -61,6 +89,7 @@ export class Lab {
     options: Partial<LabOptions> = {},
   ) {
     this.options = { checkpointIntervalMs: 3000, progressIntervalMs: 50, ...options };
+    this.engineWork = new EngineWorkRecords(store);
   }
 
   on(listener: (event: LabEvent) => void): () => void {
@@ -158,7 +187,8 @@ export class Lab {
     };
     this.active.set(id, active);
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
-    void Promise.allSettled(pending.map((run) => this.runOne(active, run)))
+    const size = runsPerJob(spec, pending.length, this.pool.size);
+    void Promise.allSettled(inGroups(pending, size).flatMap((runs) => this.runJob(active, runs)))
       .then((settled) => {
         const failure = settled.find((s) => s.status === 'rejected');
         if (failure !== undefined) throw failure.reason;
@@ -187,52 +217,122 @@ export class Lab {
     active.done.catch(() => undefined);
   }
 
-  private async runOne(active: Active, run: RunRecord): Promise<void> {
+  /** Queue one engine job for `runs`; a promise per run, settled once its outcome is stored. */
+  private runJob(active: Active, runs: RunRecord[]): Promise<void>[] {
     const { store } = this;
-    let stored = run.recorded;
-    let described = run.descriptor !== null;
-    let computeMs: number | undefined;
+    const inFlight: RunInFlight[] = runs.map((run) => ({ run, stored: run.recorded, described: run.descriptor !== null }));
+    let orders: RunOrder[];
     try {
       // A run resumes from its checkpoint, whose points are stored with it; without one it restarts.
-      if (run.checkpoint === null && stored > 0) {
-        store.restartRun(run.id);
-        stored = 0;
-      }
-      const resume = run.checkpoint !== null ? { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } : undefined;
-      store.setRunStatus(run.id, 'running');
-      const result = await this.pool.run(
-        { spec: active.spec, key: run.key, resume, checkpointIntervalMs: this.options.checkpointIntervalMs },
-        (message) => {
-          if (message.type === 'checkpoint') {
-            if (!described) {
-              store.setRunDescriptor(run.id, message.descriptor);
-              described = true;
-            }
-            store.appendSeries(run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
-            stored = message.checkpoint.recorded;
-            active.steps.set(run.id, message.checkpoint.kernel.step);
-          } else {
-            active.steps.set(run.id, message.step);
+      orders = store.write(() => {
+        setRunStatuses(store, runs.map((run) => run.id), 'running');
+        return inFlight.map((r) => {
+          const { run } = r;
+          if (run.checkpoint === null && r.stored > 0) {
+            store.restartRun(run.id);
+            r.stored = 0;
           }
-          this.progress(active, false);
-        },
-        active.id,
-      );
-      if (!described) store.setRunDescriptor(run.id, result.descriptor);
+          return run.checkpoint === null ? { key: run.key } : { key: run.key, resume: { checkpoint: run.checkpoint, series: store.loadSeries(run.id) } };
+        });
+      });
+    } catch (error) {
+      return inFlight.map((r) => this.settleRun(active, r, Promise.reject(error instanceof Error ? error : new Error(String(error)))));
+    }
+    const results = this.pool.runBatch(
+      { spec: active.spec, runs: orders, checkpointIntervalMs: this.options.checkpointIntervalMs },
+      (message) => {
+        const r = inFlight[message.run];
+        if (message.type === 'checkpoint') {
+          if (!r.described) {
+            store.setRunDescriptor(r.run.id, message.descriptor);
+            r.described = true;
+          }
+          store.appendSeries(r.run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
+          r.stored = message.checkpoint.recorded;
+          active.steps.set(r.run.id, message.checkpoint.kernel.step);
+        } else {
+          active.steps.set(r.run.id, message.step);
+        }
+        this.progress(active, false);
+      },
+      active.id,
+    );
+    return inFlight.map((r, i) => this.settleRun(active, r, results[i]));
+  }
+
+  /** Store a run's outcome (with those of the runs that end about when it does), then report it. */
+  private async settleRun(active: Active, r: RunInFlight, outcome: Promise<JobResult>): Promise<void> {
+    const { run } = r;
+    let computeMs: number | undefined;
+    let status: RunRecord['status'];
+    try {
+      const result = await outcome;
       const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
-      store.appendSeries(run.id, slice(result.series, stored), stored, { stepsDone: last, checkpoint: null, status: result.status });
-      active.steps.set(run.id, active.stepsPerRun);
-      computeMs = result.computeMs;
       // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
       const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
-      new EngineWorkRecords(store).addEngineTime(active.id, { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps });
+      await this.writeBehind({
+        experimentId: active.id,
+        end: { runId: run.id, chunk: slice(result.series, r.stored), from: r.stored, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
+        work: { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps },
+      });
+      active.steps.set(run.id, active.stepsPerRun);
+      computeMs = result.computeMs;
+      status = result.status;
     } catch (error) {
-      if (error instanceof JobCancelledError) store.setRunStatus(run.id, 'cancelled');
-      else store.setRunStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
+      status = error instanceof JobCancelledError ? 'cancelled' : 'failed';
+      const message = status === 'failed' ? (error instanceof Error ? error.message : String(error)) : null;
+      await this.writeBehind({ experimentId: active.id, status: { runId: run.id, status, error: message } });
     }
     active.runsDone++;
-    this.emit({ type: 'run', experimentId: active.id, runId: run.id, status: store.getRun(run.id)?.status ?? 'failed', computeMs });
+    this.emit({ type: 'run', experimentId: active.id, runId: run.id, status, computeMs });
     this.progress(active, active.runsDone === active.runsTotal);
+  }
+
+  /**
+   * Store a run's outcome in one transaction with those of the other runs that end within
+   * WRITE_BEHIND_MS, their engine work summed per experiment. If that transaction fails, each is
+   * tried on its own, so that only a run whose outcome cannot be stored fails.
+   */
+  private writeBehind(write: Omit<PendingWrite, 'resolve' | 'reject'>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.writes.push({ ...write, resolve, reject });
+      this.flushTimer ??= setTimeout(() => this.flushWrites(), WRITE_BEHIND_MS);
+    });
+  }
+
+  private flushWrites(): void {
+    this.flushTimer = null;
+    const writes = this.writes.splice(0);
+    try {
+      this.storeWrites(writes);
+      for (const w of writes) w.resolve();
+    } catch {
+      for (const w of writes) {
+        try {
+          this.storeWrites([w]);
+          w.resolve();
+        } catch (error) {
+          w.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    }
+  }
+
+  private storeWrites(writes: readonly PendingWrite[]): void {
+    const work = new Map<number, EngineWork>();
+    for (const { experimentId, work: w } of writes) {
+      if (w === undefined) continue;
+      const sum = work.get(experimentId) ?? { ms: 0, samples: 0, steps: 0 };
+      work.set(experimentId, { ms: sum.ms + w.ms, samples: sum.samples + w.samples, steps: sum.steps + w.steps });
+    }
+    this.store.write(() => {
+      storeRunEnds(
+        this.store,
+        writes.flatMap((w) => (w.end === undefined ? [] : [w.end])),
+        writes.flatMap((w) => (w.status === undefined ? [] : [w.status])),
+      );
+      for (const [id, w] of work) this.engineWork.addEngineTime(id, w);
+    });
   }
 
   private progress(active: Active, force: boolean): void {

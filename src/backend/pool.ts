@@ -1,12 +1,14 @@
 /**
- * A pool of engine processes running jobs (one SFT run each) in FIFO order. The process kind is
- * pluggable: child_process.fork here (CLI, serve), Electron's utilityProcess in the desktop shell.
- * A process that dies mid-job fails only that job; the pool replaces it and carries on.
+ * A pool of engine processes running jobs in FIFO order. A job is one SFT run or several short
+ * ones of an experiment (shared/jobs.ts); each run settles on its own, as its process replies. The
+ * process kind is pluggable: child_process.fork here (CLI, serve), Electron's utilityProcess in
+ * the desktop shell. A process that dies mid-job fails only the run it was running; the pool
+ * replaces it, puts the job's runs not yet begun back at the head of the queue, and carries on.
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { JobReply, JobRequest } from '../shared/jobs';
+import type { JobReply, JobRequest, RunOrder } from '../shared/jobs';
 
 /** What the pool needs of an engine process. */
 export interface EngineProcess {
@@ -20,8 +22,12 @@ export interface EngineProcess {
 
 export type SpawnEngine = () => EngineProcess;
 
+/** One run's result. */
 export type JobResult = Extract<JobReply, { type: 'result' }>;
-export type JobInput = Omit<JobRequest, 'id' | 'type'>;
+/** A job of several runs. */
+export type BatchInput = Omit<JobRequest, 'id' | 'type'>;
+/** A job of one run. */
+export type JobInput = Omit<BatchInput, 'runs'> & RunOrder;
 
 /**
  * V8 flags for engine processes. The reduced path's batch loop is one large function; with V8's
@@ -67,14 +73,21 @@ export class JobCancelledError extends Error {
   }
 }
 
+interface Settle {
+  resolve(result: JobResult): void;
+  reject(error: Error): void;
+}
+
 interface PendingJob {
   readonly id: number;
-  readonly input: JobInput;
+  readonly input: BatchInput;
   /** Label for cancelling a group of jobs (an experiment id). */
   readonly group: number | string | undefined;
   readonly onEvent?: JobEvents;
-  resolve(result: JobResult): void;
-  reject(error: Error): void;
+  /** One per run of `input.runs`. */
+  readonly settle: readonly Settle[];
+  /** Runs settled so far (replies come in the order of the runs). */
+  settled: number;
 }
 
 interface Slot {
@@ -97,31 +110,43 @@ export class EnginePool {
     for (let i = 0; i < size; i++) this.slots.push(this.startSlot());
   }
 
-  /** Queue a job; resolves with its result, rejects if it fails, is cancelled or its process dies. */
+  /** Queue a job of one run; resolves with its result, rejects if it fails, is cancelled or its process dies. */
   run(input: JobInput, onEvent?: JobEvents, group?: number | string): Promise<JobResult> {
-    if (this.closed) return Promise.reject(new Error('the engine pool is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, input, group, onEvent, resolve, reject });
-      this.dispatch();
-    });
+    const { key, resume, ...rest } = input;
+    return this.runBatch({ ...rest, runs: [resume === undefined ? { key } : { key, resume }] }, onEvent, group)[0];
+  }
+
+  /**
+   * Queue a job of several runs, run one after another in one engine process: one promise per
+   * run, settled as that run ends. Events name the run by its index in `input.runs`.
+   */
+  runBatch(input: BatchInput, onEvent?: JobEvents, group?: number | string): Promise<JobResult>[] {
+    if (this.closed) return input.runs.map(() => Promise.reject(new Error('the engine pool is closed')));
+    const settle: Settle[] = [];
+    const promises = input.runs.map((_, i) => new Promise<JobResult>((resolve, reject) => (settle[i] = { resolve, reject })));
+    this.queue.push({ id: this.nextId++, input, group, onEvent, settle, settled: 0 });
+    this.dispatch();
+    return promises;
   }
 
   /**
    * Cancel every job of a group: queued ones are dropped, running ones have their process killed
-   * (and replaced). Each rejects with JobCancelledError. Returns how many were cancelled.
+   * (and replaced). Each run not yet settled rejects with JobCancelledError. Returns how many were
+   * cancelled.
    */
   cancel(group: number | string): number {
     let count = 0;
     for (let i = this.queue.length - 1; i >= 0; i--) {
       if (this.queue[i].group !== group) continue;
       const [job] = this.queue.splice(i, 1);
-      job.reject(new JobCancelledError());
-      count++;
+      count += rejectRest(job, () => new JobCancelledError());
     }
     for (const slot of [...this.slots]) {
-      if (slot.job === null || slot.job.group !== group) continue;
-      this.abandon(slot, new JobCancelledError());
-      count++;
+      const job = slot.job;
+      if (job === null || job.group !== group) continue;
+      slot.job = null;
+      this.abandon(slot, null);
+      count += rejectRest(job, () => new JobCancelledError());
     }
     this.dispatch();
     return count;
@@ -147,7 +172,8 @@ export class EnginePool {
         else if (message.type === 'error') settle(() => reject(new Error(message.message)));
       });
       process.onExit((reason) => settle(() => reject(new Error(reason))));
-      process.send({ type: 'run', id: 0, ...input });
+      const { key, resume, ...rest } = input;
+      process.send({ type: 'run', id: 0, ...rest, runs: [resume === undefined ? { key } : { key, resume }] });
     });
   }
 
@@ -156,7 +182,7 @@ export class EnginePool {
     return this.slots.flatMap((s) => (s.alive && s.process.pid !== undefined ? [s.process.pid] : []));
   }
 
-  /** Jobs waiting for a process. */
+  /** Jobs waiting for a process (a job may hold several runs). */
   get queued(): number {
     return this.queue.length;
   }
@@ -164,10 +190,11 @@ export class EnginePool {
   /** Kill every process; queued and running jobs are rejected. */
   close(): void {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the engine pool was closed'));
+    const closed = () => new Error('the engine pool was closed');
+    for (const job of this.queue.splice(0)) rejectRest(job, closed);
     for (const slot of this.slots) {
       slot.alive = false;
-      slot.job?.reject(new Error('the engine pool was closed'));
+      if (slot.job !== null) rejectRest(slot.job, closed);
       slot.job = null;
       slot.process.kill();
     }
@@ -187,26 +214,40 @@ export class EnginePool {
       try {
         job.onEvent?.(message);
       } catch (error) {
-        // The caller could not take this job's data (e.g. a store write failed): the job fails.
-        this.abandon(slot, error instanceof Error ? error : new Error(String(error)));
+        // The caller could not take this run's data (e.g. a store write failed): the run fails.
+        this.fail(slot, error instanceof Error ? error : new Error(String(error)));
       }
       return;
     }
-    slot.job = null;
-    if (message.type === 'result') job.resolve(message);
-    else job.reject(new Error(message.message));
-    this.dispatch();
+    const settle = job.settle[message.run] as Settle | undefined;
+    if (settle === undefined) return;
+    job.settled = message.run + 1;
+    if (job.settled >= job.settle.length) {
+      slot.job = null;
+      this.dispatch();
+    }
+    if (message.type === 'result') settle.resolve(message);
+    else settle.reject(new Error(message.message));
   }
 
-  /** Kill a slot's process, replace it, and reject its job with `error`. */
-  private abandon(slot: Slot, error: Error): void {
+  /**
+   * The run a slot's process is running fails with `error` (its process is killed and replaced);
+   * the job's runs not yet begun go back to the head of the queue.
+   */
+  private fail(slot: Slot, error: Error): void {
     const job = slot.job;
+    slot.job = null;
+    this.abandon(slot, job === null ? null : { job, error });
+  }
+
+  /** Kill a slot's process and replace it; `failed`: its job, whose running run fails with the error. */
+  private abandon(slot: Slot, failed: { job: PendingJob; error: Error } | null): void {
     slot.job = null;
     slot.alive = false;
     slot.process.kill();
     const index = this.slots.indexOf(slot);
     if (index >= 0 && !this.closed) this.slots[index] = this.startSlot();
-    job?.reject(error);
+    if (failed !== null) this.requeueAfterFailure(failed.job, failed.error);
     this.dispatch();
   }
 
@@ -217,8 +258,25 @@ export class EnginePool {
     slot.job = null;
     const index = this.slots.indexOf(slot);
     if (!this.closed && index >= 0) this.slots[index] = this.startSlot();
-    job?.reject(new Error(reason));
+    if (job !== null) this.requeueAfterFailure(job, new Error(reason));
     this.dispatch();
+  }
+
+  /** The job's first unsettled run (the one its process was running) fails; the rest are queued again, first. */
+  private requeueAfterFailure(job: PendingJob, error: Error): void {
+    const first = job.settled;
+    if (first >= job.settle.length) return;
+    if (this.closed) {
+      rejectRest(job, () => error);
+      return;
+    }
+    const rest = first + 1;
+    if (rest < job.settle.length) {
+      const onEvent = job.onEvent === undefined ? undefined : shiftEvents(job.onEvent, rest);
+      this.queue.unshift({ id: this.nextId++, input: { ...job.input, runs: job.input.runs.slice(rest) }, group: job.group, onEvent, settle: job.settle.slice(rest), settled: 0 });
+    }
+    job.settled = job.settle.length;
+    job.settle[first].reject(error);
   }
 
   private dispatch(): void {
@@ -230,4 +288,17 @@ export class EnginePool {
       slot.process.send({ type: 'run', id: job.id, ...job.input });
     }
   }
+}
+
+/** Reject every run of a job not yet settled; returns how many. */
+function rejectRest(job: PendingJob, error: () => Error): number {
+  const count = job.settle.length - job.settled;
+  for (let i = job.settled; i < job.settle.length; i++) job.settle[i].reject(error());
+  job.settled = job.settle.length;
+  return count;
+}
+
+/** A job's event handler for its runs from `offset` on, requeued as a job of their own: events keep the original indices. */
+function shiftEvents(onEvent: JobEvents, offset: number): JobEvents {
+  return (message) => onEvent({ ...message, run: message.run + offset });
 }

@@ -1,33 +1,43 @@
 /**
  * Messages between a coordinator and an engine process (child_process.fork or Electron's
- * utilityProcess). One job = one SFT run (teacher × learning rate) of an experiment.
+ * utilityProcess). A job is a list of SFT runs (teacher × learning rate) of one experiment, run one
+ * after another: one run for a long run, several for short ones (a preview run takes a millisecond
+ * or two, less than a round trip to the coordinator under load). Every run of a job gets its own
+ * reply, `result` or `error`, in the order of the list, as soon as it ends.
  */
 import type { RunDescriptor, RunKey } from '../engine/grid';
 import type { RunCheckpoint, RunSeries, RunStatus } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
+
+/** One run of a job. */
+export interface RunOrder {
+  readonly key: RunKey;
+  /** Resume from here instead of step 0, with the series recorded up to it. */
+  readonly resume?: { readonly checkpoint: RunCheckpoint; readonly series: Partial<RunSeries> };
+}
 
 /** Coordinator → engine process. */
 export type JobRequest = {
   readonly type: 'run';
   readonly id: number;
   readonly spec: ExperimentSpec;
-  readonly key: RunKey;
-  /** Resume from here instead of step 0, with the series recorded up to it. */
-  readonly resume?: { readonly checkpoint: RunCheckpoint; readonly series: Partial<RunSeries> };
-  /** Send a checkpoint with the new points this often (ms); none when absent. */
+  /** Run in this order; replies name a run by its index here. */
+  readonly runs: readonly RunOrder[];
+  /** Send a checkpoint with the new points this often (ms) during a run; none when absent. */
   readonly checkpointIntervalMs?: number;
 };
 
 /** Points [from, from + length) of a run's series, one array per column. */
 export type SeriesChunk = Partial<RunSeries>;
 
-/** Engine process → coordinator. */
+/** Engine process → coordinator. `run` is the index of the run in the job's `runs`. */
 export type JobReply =
   | { readonly type: 'ready' }
-  | { readonly type: 'progress'; readonly id: number; readonly step: number; readonly total: number }
+  | { readonly type: 'progress'; readonly id: number; readonly run: number; readonly step: number; readonly total: number }
   | {
       readonly type: 'checkpoint';
       readonly id: number;
+      readonly run: number;
       readonly descriptor: RunDescriptor;
       readonly checkpoint: RunCheckpoint;
       /** New points since the last checkpoint (or the resume point). */
@@ -37,11 +47,12 @@ export type JobReply =
   | {
       readonly type: 'result';
       readonly id: number;
+      readonly run: number;
       readonly status: Exclude<RunStatus, 'running'>;
       readonly descriptor: RunDescriptor;
       /** The whole series, from point 0. */
       readonly series: RunSeries;
-      /** Time the engine spent on this job (ms), for measuring what the pool adds. */
+      /** Time the engine spent on this run (ms; the job's first run includes building the experiment's context). */
       readonly computeMs: number;
     }
-  | { readonly type: 'error'; readonly id: number; readonly message: string };
+  | { readonly type: 'error'; readonly id: number; readonly run: number; readonly message: string };

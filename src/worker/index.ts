@@ -1,11 +1,11 @@
 /**
- * The engine process: runs one job at a time and reports progress and the result. Works under
- * child_process.fork (process.send) and Electron's utilityProcess (process.parentPort). Imports the
- * engine only.
+ * The engine process: runs one job (a list of runs) at a time and reports progress and each run's
+ * result. Works under child_process.fork (process.send) and Electron's utilityProcess
+ * (process.parentPort). Imports the engine only.
  */
 import { ExperimentContext } from '../engine/experiment';
 import { SftRun } from '../engine/run';
-import type { JobReply, JobRequest, SeriesChunk } from '../shared/jobs';
+import type { JobReply, JobRequest, RunOrder, SeriesChunk } from '../shared/jobs';
 
 /** Progress is reported at most this often (ms): the coordinator throttles further. */
 const PROGRESS_INTERVAL_MS = 200;
@@ -46,17 +46,30 @@ function contextFor(request: JobRequest): ExperimentContext {
   return context;
 }
 
+/**
+ * A job's runs one after another, each replied to as soon as it ends (a run that throws gets an
+ * `error` and the next one goes on). Progress names the run in hand, at most every
+ * PROGRESS_INTERVAL_MS whatever the runs' lengths; a run checkpoints only once it has run for
+ * `checkpointIntervalMs`, so a short run never does.
+ */
 function runJob(port: Port, request: JobRequest): void {
+  const job = { lastReport: Date.now() };
+  request.runs.forEach((order, index) => {
+    try {
+      runOne(port, request, order, index, job);
+    } catch (error) {
+      port.post({ type: 'error', id: request.id, run: index, message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+}
+
+function runOne(port: Port, request: JobRequest, order: RunOrder, index: number, job: { lastReport: number }): void {
   const started = performance.now();
   const context = contextFor(request);
-  const run =
-    request.resume === undefined
-      ? SftRun.start(context, request.key)
-      : SftRun.resume(context, request.key, request.resume.checkpoint, request.resume.series);
-  let lastReport = Date.now();
-  let lastCheckpoint = lastReport;
+  const run = order.resume === undefined ? SftRun.start(context, order.key) : SftRun.resume(context, order.key, order.resume.checkpoint, order.resume.series);
+  let lastCheckpoint = Date.now();
   // Points the coordinator has: none for a fresh run, the checkpoint's for a resumed one.
-  let sent = request.resume === undefined ? 0 : request.resume.checkpoint.recorded;
+  let sent = order.resume === undefined ? 0 : order.resume.checkpoint.recorded;
   const interval = request.checkpointIntervalMs;
   while (!run.done) {
     run.advance(CHUNK_STEPS);
@@ -64,17 +77,18 @@ function runJob(port: Port, request: JobRequest): void {
     if (interval !== undefined && now - lastCheckpoint >= interval && !run.done) {
       lastCheckpoint = now;
       const checkpoint = run.checkpoint();
-      port.post({ type: 'checkpoint', id: request.id, descriptor: run.descriptor, checkpoint, from: sent, chunk: slice(run, sent, checkpoint.recorded) });
+      port.post({ type: 'checkpoint', id: request.id, run: index, descriptor: run.descriptor, checkpoint, from: sent, chunk: slice(run, sent, checkpoint.recorded) });
       sent = checkpoint.recorded;
     }
-    if (now - lastReport >= PROGRESS_INTERVAL_MS) {
-      lastReport = now;
-      port.post({ type: 'progress', id: request.id, step: run.step, total: run.totalSteps });
+    if (now - job.lastReport >= PROGRESS_INTERVAL_MS) {
+      job.lastReport = now;
+      port.post({ type: 'progress', id: request.id, run: index, step: run.step, total: run.totalSteps });
     }
   }
   port.post({
     type: 'result',
     id: request.id,
+    run: index,
     status: run.status === 'diverged' ? 'diverged' : 'done',
     descriptor: run.descriptor,
     series: run.recordedSeries(),
@@ -92,11 +106,5 @@ function slice(run: SftRun, from: number, to: number): SeriesChunk {
 const port = connect();
 // Without its coordinator an engine process has nothing to do.
 process.on('disconnect', () => process.exit(0));
-port.onMessage((request) => {
-  try {
-    runJob(port, request);
-  } catch (error) {
-    port.post({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) });
-  }
-});
+port.onMessage((request) => runJob(port, request));
 port.post({ type: 'ready' });

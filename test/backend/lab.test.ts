@@ -101,6 +101,39 @@ describe('lab', () => {
   });
 });
 
+describe('short runs, several to an engine job', () => {
+  // 42 preview runs of a few milliseconds: jobs of 6 runs on 1 process, of 3 on 2 (jobSizing.ts).
+  const preview = validateSpec({ seed: 35, teachers: { count: 20 }, sft: { steps: 3000, batchSize: 1000, learningRates: [0.1, 1] }, engine: { path: 'preview' } });
+
+  it('store the series of in-process runs, whatever the number of processes, and across a cancel and resume', async () => {
+    const dir = tempDir();
+    const context = new ExperimentContext(preview);
+    const expected = runKeys(preview).map((key) => Array.from(SftRun.start(context, key).complete().series.cos));
+    const stored = (lab: Lab, id: number) => lab.store.loadExperimentRuns(id).map(({ series }) => Array.from(series.cos));
+    for (const workers of [1, 2]) {
+      const lab = openLab(join(dir, `${workers}.sqlite`), workers);
+      const id = lab.submit(preview);
+      expect((await lab.finished(id)).status).toBe('done');
+      expect(stored(lab, id)).toEqual(expected);
+    }
+    const lab = openLab(join(dir, 'resumed.sqlite'), 2);
+    const id = lab.submit(preview);
+    const stop = lab.on((e) => {
+      if (e.type === 'run') {
+        stop();
+        lab.cancel(id);
+      }
+    });
+    expect((await lab.finished(id)).status).toBe('cancelled');
+    const runs = lab.store.listRuns(id);
+    expect(runs.some((r) => r.status === 'done')).toBe(true);
+    expect(runs.some((r) => r.status === 'cancelled')).toBe(true);
+    lab.resume(id);
+    expect((await lab.finished(id)).status).toBe('done');
+    expect(stored(lab, id)).toEqual(expected);
+  });
+});
+
 describe('an engine process killed mid-run', () => {
   it('fails only its run, with the error stored; the experiment ends failed and can be resumed', async () => {
     const dir = tempDir();

@@ -1,7 +1,7 @@
 /**
  * The engine pool with real worker processes (child_process.fork): jobs give the same results as
- * in-process runs, and a process killed with SIGKILL mid-job fails only that job; the pool
- * replaces it and carries on.
+ * in-process runs, whether a job holds one run or several, and a process killed with SIGKILL
+ * mid-job fails only the run it was running; the pool replaces it and carries on.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext } from '../../src/engine/experiment';
@@ -65,5 +65,52 @@ describe('engine pool', () => {
     await expect(pool.run({ spec, key: { cell: 5, teacher: 0, lr: 0 } })).rejects.toThrow(/run key out of range/);
     const ok = await pool.run({ spec, key: { cell: 0, teacher: 0, lr: 0 } });
     expect(ok.status).toBe('done');
+  });
+
+  it('jobs of several runs give series bit-identical to jobs of one run, whatever their grouping', async () => {
+    pool = new EnginePool(forkSpawner(), 2);
+    const preview = validateSpec({ ...spec, sft: { ...spec.sft, batchSize: 1000, steps: 200 }, engine: { path: 'preview' } });
+    const keys = runKeys(preview);
+    const single = await Promise.all(keys.map((key) => pool!.run({ spec: preview, key })));
+    const grouped = await Promise.all(
+      [keys.slice(0, 5), keys.slice(5, 6), keys.slice(6)].flatMap((group) => pool!.runBatch({ spec: preview, runs: group.map((key) => ({ key })) })),
+    );
+    expect(grouped).toHaveLength(keys.length);
+    keys.forEach((_, i) => {
+      expect(grouped[i].status).toBe(single[i].status);
+      expect(grouped[i].descriptor).toEqual(single[i].descriptor);
+      for (const name of Object.keys(single[i].series) as (keyof typeof single[number]['series'])[]) {
+        expect(Array.from(grouped[i].series[name] as Float64Array)).toEqual(Array.from(single[i].series[name] as Float64Array));
+      }
+    });
+  });
+
+  it('a process killed mid-job fails the run it was running; the job’s later runs run in its replacement with the same results', async () => {
+    const spawned: EngineProcess[] = [];
+    const fork = forkSpawner();
+    pool = new EnginePool(() => {
+      const p = fork();
+      spawned.push(p);
+      return p;
+    }, 1);
+    // Runs of ~0.3 s, long enough to report progress.
+    const slow = validateSpec({ ...spec, sft: { ...spec.sft, steps: 20_000, batchSize: 2000 } });
+    const keys = runKeys(slow).slice(0, 3);
+    const runsSeen: number[] = [];
+    const results = pool.runBatch({ spec: slow, runs: keys.map((key) => ({ key })) }, (message) => {
+      runsSeen.push(message.run);
+      if (runsSeen.length === 1) spawned[0].kill(); // SIGKILL, during the job's first run
+    });
+    await expect(results[0]).rejects.toThrow(/SIGKILL/);
+    const rest = await Promise.all(results.slice(1));
+    expect(runsSeen[0]).toBe(0);
+    expect(spawned.length).toBe(2);
+    // Events of the requeued runs keep their indices in the original job.
+    expect(runsSeen.slice(1).every((i) => i >= 1)).toBe(true);
+    for (const [i, result] of rest.entries()) {
+      const single = await pool.run({ spec: slow, key: keys[i + 1] });
+      expect(Array.from(result.series.cos)).toEqual(Array.from(single.series.cos));
+      expect(Array.from(result.series.inner)).toEqual(Array.from(single.series.inner));
+    }
   });
 });

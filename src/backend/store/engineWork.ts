@@ -3,6 +3,7 @@
  * experiment the engine time its jobs took and the samples and steps they computed (summed over
  * resumes), and per engine path the one-off calibration probe's figure.
  */
+import type { Statement } from 'better-sqlite3';
 import type { ExperimentSpec } from '../../engine/spec';
 import { connectionOf } from './connection';
 import type { RunStore } from './store';
@@ -15,17 +16,20 @@ export interface EngineWork {
 }
 
 export class EngineWorkRecords {
+  /** Prepared once: the lab adds a run's work after every run. */
+  private addStatement: Statement | null = null;
+
   constructor(private readonly store: RunStore) {}
 
   private get db() {
     return connectionOf(this.store);
   }
 
-  /** Add a finished job's engine time and the samples and SGD steps it computed to its experiment. */
+  /** Add a finished run's engine time and the samples and SGD steps it computed to its experiment. */
   addEngineTime(experimentId: number, work: EngineWork): void {
-    this.store.write(() =>
-      this.db.prepare('UPDATE experiments SET engine_ms = engine_ms + ?, engine_samples = engine_samples + ?, engine_steps = engine_steps + ? WHERE id = ?').run(work.ms, work.samples, work.steps, experimentId),
-    );
+    this.addStatement ??= this.db.prepare('UPDATE experiments SET engine_ms = engine_ms + ?, engine_samples = engine_samples + ?, engine_steps = engine_steps + ? WHERE id = ?');
+    const statement = this.addStatement;
+    this.store.write(() => statement.run(work.ms, work.samples, work.steps, experimentId));
   }
 
   /** The engine work of the most recent experiments that did any, newest first, with their specs. */
