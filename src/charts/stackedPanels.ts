@@ -47,7 +47,13 @@ export const boundaryLabel = (threshold: number): string => `κ = tan θ / tan �
  * vertical ones at x = value (Theorem 1.1's boundary), horizontal ones at y = value (zero), each
  * with its own label or none.
  */
-export function referenceLines(style: FigureStyle, lines: readonly ({ xAxis: number } | { yAxis: number } | { xAxis: number; label: string })[], color?: string): Record<string, unknown> {
+export function referenceLines(
+  style: FigureStyle,
+  lines: readonly ({ xAxis: number } | { yAxis: number } | { xAxis: number; label: string })[],
+  color?: string,
+  /** Along the line from its foot (default), or across, just above the plot ('end': never over the data). */
+  labelPosition: 'insideStartTop' | 'end' = 'insideStartTop',
+): Record<string, unknown> {
   const c = color ?? themeColors(style).reference;
   return {
     silent: true,
@@ -57,7 +63,7 @@ export function referenceLines(style: FigureStyle, lines: readonly ({ xAxis: num
     data: lines.map((l) => {
       if (!('label' in l)) return { ...l };
       const { label, ...at } = l;
-      return { ...at, label: { show: true, formatter: label, position: 'insideStartTop', color: c, fontFamily: style.fontFamily, fontSize: px(style.fontSize) * 0.85 } };
+      return { ...at, label: { show: true, formatter: label, position: labelPosition, ...(labelPosition === 'end' ? { distance: 3 } : {}), color: c, fontFamily: style.fontFamily, fontSize: px(style.fontSize) * 0.85 } };
     }),
   };
 }

@@ -11,6 +11,16 @@ export const PALETTES: Record<PaletteName, readonly string[]> = {
   'tol-bright': ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377', '#BBBBBB'],
 };
 
+/**
+ * The same palettes on the dark theme's background: each hue that falls under 5 : 1 against it
+ * (WCAG contrast; small dots and thin lines need more than the 3 : 1 of large marks) made lighter
+ * in HSL, hue and saturation kept, just enough to reach it. Screen only: exports are light.
+ */
+export const DARK_PALETTES: Record<PaletteName, readonly string[]> = {
+  colorblind: ['#0194E5', '#DE8F05', '#02A377', '#E96700', '#CC78BC', '#CA9161', '#FBAFE4', '#949494', '#ECE133', '#56B4E9'],
+  'tol-bright': ['#6191C0', '#EE6677', '#29A53E', '#CCBB44', '#66CCEE', '#D36BA6', '#BBBBBB'],
+};
+
 /** Paper-ish defaults: 6.5 in wide at 96 px/in, golden-ratio height, 9 pt DejaVu Sans. */
 export function defaultStyle(overrides: Partial<FigureStyle> = {}): FigureStyle {
   return {
@@ -49,14 +59,18 @@ export interface ThemeColors {
   readonly reference: string;
 }
 
+/** The dark page's own background (--bg in the renderer's style.css): a chart sits on it seamlessly. */
+export const DARK_BACKGROUND = '#1b1d20';
+
 export function themeColors(style: FigureStyle): ThemeColors {
   return style.theme === 'dark'
-    ? { background: '#1e1e1e', text: '#e6e6e6', axis: '#b0b0b0', grid: '#3a3a3a', reference: '#9a9a9a' }
+    ? { background: DARK_BACKGROUND, text: '#e6e6e6', axis: '#b0b0b0', grid: '#3a3a3a', reference: '#9a9a9a' }
     : { background: '#ffffff', text: '#222222', axis: '#555555', grid: '#e6e6e6', reference: '#666666' };
 }
 
+/** Colour of group i, cycling the palette (its dark-theme variant on the dark background). */
 export function colorAt(style: FigureStyle, i: number): string {
-  const p = PALETTES[style.palette];
+  const p = (style.theme === 'dark' ? DARK_PALETTES : PALETTES)[style.palette];
   return p[((i % p.length) + p.length) % p.length];
 }
 

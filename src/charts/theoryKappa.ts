@@ -31,7 +31,8 @@ export function theoryAgainstKappa(input: TheoryInput, style: FigureStyle): Figu
     const y = Float64Array.from(t.y);
     plotted.push({ name: t.name, experimentId: 0, x: kappas, y, xLabel: 'kappa', yLabel: i === 0 ? 'dcos_dt_t0' : t.name.slice(0, 2) });
     const s = line({ name: t.name, color: t.color, width, dash: t.dash, z: 3 - i }, Array.from(kappas, (k, j) => [k, y[j]] as [number, number])) as Record<string, unknown>;
-    if (i === 0) s.markLine = referenceLines(style, [...(shown ? [{ xAxis: boundary, label: boundaryLabel(boundary) }] : []), { yAxis: 0 }]);
+    // The boundary's label above the plot, across the line's top: the lines meet at the boundary, where a label along it would cover them.
+    if (i === 0) s.markLine = referenceLines(style, [...(shown ? [{ xAxis: boundary, label: boundaryLabel(boundary) }] : []), { yAxis: 0 }], undefined, 'end');
     series.push(s as SeriesOption);
   });
   plotted.push({ name: 'κ entered', experimentId: 0, x: [input.kappa], y: [chosen.rate], xLabel: 'kappa', yLabel: 'dcos_dt_t0' });

@@ -3,6 +3,8 @@
  * are known, one real tiny experiment checked against engine/summary, and an SSR render of every
  * figure kind.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
 import { CEILING, cellsOf, type RunDescriptor } from '../../src/engine/grid';
@@ -11,6 +13,7 @@ import { bandAcross, ema, runViews, selectTeachers, thinIndices, tQuantile975 } 
 import { fastTeacherFlow, kTabulated, teacherFlow } from '../../src/charts/flowOverlay';
 import { kFunction } from '../../src/engine/flow';
 import { buildFigure, defaultStyle, heatmap, theoryFigure, trajectories } from '../../src/charts/index';
+import { contrastRatio, DARK_BACKGROUND, DARK_PALETTES, hexRgb, PALETTES, themeColors } from '../../src/charts/style';
 import type { FigureInput, FigureKind } from '../../src/charts/types';
 import { runAll } from '../helpers/experiment';
 import { type AnySeries, C0, COLUMNS, type Column, descriptor, drawnPoints, lcg, makeSpec, optionSeries, pack, summaryOf, syntheticInput, syntheticRun, type SyntheticRun } from '../helpers/synthetic';
@@ -337,6 +340,40 @@ describe('shared pretraining', () => {
   });
 });
 
+describe('dark theme', () => {
+  it('has the page\'s background and a palette readable on it (≥ 4.5 : 1), the same hues in the same order', () => {
+    const dark = defaultStyle({ theme: 'dark' });
+    expect(themeColors(dark).background).toBe(DARK_BACKGROUND);
+    // The renderer's page background in the dark theme (--bg): the chart sits on it without a seam.
+    expect(readFileSync(join(__dirname, '..', '..', 'src', 'renderer', 'src', 'style.css'), 'utf8')).toMatch(new RegExp(`\\[data-theme='dark'\\] \\{\\s*--bg: ${DARK_BACKGROUND};`));
+    for (const [name, light] of Object.entries(PALETTES) as [keyof typeof PALETTES, readonly string[]][]) {
+      const variants = DARK_PALETTES[name];
+      expect(variants).toHaveLength(light.length);
+      variants.forEach((c, i) => {
+        expect(contrastRatio(hexRgb(c), hexRgb(DARK_BACKGROUND)), `${name} ${c}`).toBeGreaterThanOrEqual(4.5);
+        // A lighter variant of the same colour: never darker, and the light one where it already reads.
+        const [lum, lumLight] = [hexRgb(c), hexRgb(light[i])].map((rgb) => rgb.reduce((a, v) => a + v, 0));
+        expect(lum).toBeGreaterThanOrEqual(lumLight);
+      });
+    }
+  });
+
+  it('draws every series of every figure kind in a colour that reads on the background (≥ 3 : 1)', () => {
+    const spec = makeSpec({ student: { norm: [1, 3] }, teachers: { count: 4, accuracy: [0.6, 0.7] } });
+    const { input, runs } = syntheticInput(spec);
+    const withSummary = { ...input, summary: summaryOf(spec, runs) };
+    const bg = hexRgb(DARK_BACKGROUND);
+    for (const kind of ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'theory'] as FigureKind[]) {
+      const fig = buildFigure(kind, [withSummary], defaultStyle({ theme: 'dark', maxPoints: 200 }));
+      const colours = (fig.option.series as { color?: unknown; itemStyle?: { color?: unknown; borderColor?: unknown }; lineStyle?: { color?: unknown } }[]).flatMap((s) =>
+        [s.color, s.itemStyle?.color, s.itemStyle?.borderColor, s.lineStyle?.color].filter((c): c is string => typeof c === 'string' && /^#[0-9a-f]{6}$/i.test(c) && c !== DARK_BACKGROUND),
+      );
+      expect(colours.length, kind).toBeGreaterThan(0);
+      for (const c of colours) expect(contrastRatio(hexRgb(c), bg), `${kind} ${c}`).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
+
 describe('SSR rendering', () => {
   const spec = makeSpec({ student: { norm: [1, 3] }, teachers: { count: 4, accuracy: [0.6, 0.7] } });
   const { input, runs } = syntheticInput(spec);
@@ -361,7 +398,7 @@ describe('SSR rendering', () => {
         const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 5, theory: 4, kappa: 0, normPuzzle: 0 }[kind];
         expect(legend).toHaveLength(expected);
         for (const name of legend) expect(svg).toContain(`>${name}</text>`);
-        expect(svg).toContain(theme === 'dark' ? '#1e1e1e' : '#ffffff');
+        expect(svg).toContain(theme === 'dark' ? DARK_BACKGROUND : '#ffffff');
       });
     }
   }
