@@ -66,13 +66,7 @@ export function frame(
 ): EChartsOption {
   const c = themeColors(style);
   const font = px(style.fontSize);
-  const hasLegend = legend.length > 0;
-  const legendTop = style.showTitle ? font * 1.1 + 10 : 4;
-  const wrapped = legendRows(legend, style.width - 10, font);
-  // On screen, a legend that would take over a fifth of a small chart scrolls on one row instead;
-  // exports (maxPoints null) always show every entry.
-  const scroll = style.maxPoints !== null && wrapped > 1 && wrapped * (font + LEGEND_GAP) > style.height * 0.2;
-  const rows = scroll ? 1 : wrapped;
+  const legendBox = legendLayout(style, legend, c.text);
   // ECharts' own LTTB downsampling is for the screen; exports (maxPoints null) draw every point.
   if (style.maxPoints === null) for (const s of series) if (s.type === 'line') delete (s as LineSeriesOption).sampling;
   return {
@@ -80,17 +74,8 @@ export function frame(
     backgroundColor: c.background,
     textStyle: { fontFamily: style.fontFamily, fontSize: font, color: c.text },
     title: { show: style.showTitle, text: title, left: 'center', top: 4, textStyle: { fontFamily: style.fontFamily, fontSize: font * 1.1, fontWeight: 'normal', color: c.text } },
-    legend: {
-      show: hasLegend,
-      data: legend,
-      top: legendTop,
-      type: scroll ? 'scroll' : 'plain',
-      itemGap: LEGEND_GAP,
-      itemWidth: LEGEND_ICON,
-      itemHeight: font * 0.8,
-      textStyle: { fontFamily: style.fontFamily, fontSize: font, color: c.text },
-    },
-    grid: { left: verticalNameGap(y, font) + font * 1.4, right: font * 1.5, top: legendTop + (hasLegend ? rows * font + (rows - 1) * LEGEND_GAP : 0) + font * 1.2, bottom: font * 3.6, containLabel: false },
+    legend: legendBox.option,
+    grid: { left: verticalNameGap(y, font) + font * 1.4, right: font * 1.5, top: legendBox.bottom + font * 1.2, bottom: font * 3.6, containLabel: false },
     tooltip: { trigger: 'item', confine: true },
     xAxis: axis(style, x, false),
     yAxis: axis(style, y, true),
@@ -132,6 +117,32 @@ export function legendRows(names: string[], width: number, fontPx: number): numb
     } else used += w;
   }
   return rows;
+}
+
+/**
+ * The legend under the title, wrapped into rows (legendRows) so the plot starts below it, and its
+ * bottom edge. On screen, a legend that would take over a fifth of a small chart scrolls on one row
+ * instead; exports (maxPoints null) always show every entry.
+ */
+export function legendLayout(style: FigureStyle, legend: string[], textColor: string): { option: Record<string, unknown>; bottom: number } {
+  const font = px(style.fontSize);
+  const top = style.showTitle ? font * 1.1 + 10 : 4;
+  const wrapped = legendRows(legend, style.width - 10, font);
+  const scroll = style.maxPoints !== null && wrapped > 1 && wrapped * (font + LEGEND_GAP) > style.height * 0.2;
+  const rows = legend.length === 0 ? 0 : scroll ? 1 : wrapped;
+  return {
+    option: {
+      show: legend.length > 0,
+      data: legend,
+      top,
+      type: scroll ? 'scroll' : 'plain',
+      itemGap: LEGEND_GAP,
+      itemWidth: LEGEND_ICON,
+      itemHeight: font * 0.8,
+      textStyle: { fontFamily: style.fontFamily, fontSize: font, color: textColor },
+    },
+    bottom: top + (rows > 0 ? rows * font + (rows - 1) * LEGEND_GAP : 0),
+  };
 }
 
 /** Points [x, y] at the given indices. */

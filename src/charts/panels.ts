@@ -5,7 +5,7 @@
  * exporters handle a panelled figure exactly as a single chart.
  */
 import type { EChartsOption, SeriesOption } from 'echarts';
-import { axis, type AxisSpec, LEGEND_GAP, LEGEND_ICON, legendRows } from './common';
+import { axis, type AxisSpec, legendLayout } from './common';
 import { px, themeColors } from './style';
 import type { FigureStyle, Panel } from './types';
 
@@ -69,13 +69,8 @@ export function panelFrame(
   const c = themeColors(style);
   const font = px(style.fontSize);
   const textStyle = { fontFamily: style.fontFamily, fontSize: font, color: c.text };
-  const hasLegend = legend.length > 0;
-  const legendTop = style.showTitle ? font * 1.1 + 10 : 4;
-  const wrapped = legendRows(legend, style.width - 10, font);
-  // On screen a legend taking over a fifth of the chart scrolls on one row; exports show every entry.
-  const scroll = style.maxPoints !== null && wrapped > 1 && wrapped * (font + LEGEND_GAP) > style.height * 0.2;
-  const legendLines = hasLegend ? (scroll ? 1 : wrapped) : 0;
-  const top = legendTop + (legendLines > 0 ? legendLines * font + (legendLines - 1) * LEGEND_GAP + font * 0.5 : 0);
+  const legendBox = legendLayout(style, legend, c.text);
+  const top = legendBox.bottom + (legend.length > 0 ? font * 0.5 : 0);
   // A panel's title sits clear of its top tick label (centred on the grid's top edge).
   const titleHeight = font * 1.9;
   const rowGap = font * 0.5;
@@ -137,16 +132,7 @@ export function panelFrame(
     backgroundColor: c.background,
     textStyle,
     title: titles,
-    legend: {
-      show: hasLegend,
-      data: legend,
-      top: legendTop,
-      type: scroll ? 'scroll' : 'plain',
-      itemGap: LEGEND_GAP,
-      itemWidth: LEGEND_ICON,
-      itemHeight: font * 0.8,
-      textStyle,
-    },
+    legend: legendBox.option,
     grid: grids,
     tooltip: { trigger: 'item', confine: true },
     xAxis: xAxes,
