@@ -20,13 +20,13 @@
  * side holds fewer than |k₀ − k| samples (< 10⁻³ of batches at p = 0), the generator is put back and
  * the same batch drawn again keeping every sample. The band sets only how often that happens, not
  * the numbers: the samples relabelled, and the order their corrections are summed in (the batch's),
- * are the same whatever band holds them (test/auxConfidence.test.ts). 6/√B rather than a wider
+ * are the same whatever band holds them (test/engine/auxConfidence.test.ts). 6/√B rather than a wider
  * band: each kept sample costs its stores and a share of the selection (measured in BENCHMARKS.md,
  * issue #15's second section), a second draw costs one batch. The samples are i.i.d., so the order
  * they are stored and summed in does not change the law.
  *
  * This is the reference of the WebAssembly translation (`auxBatch` of wasmBatch.ts), which the
- * engine runs when the host has WebAssembly and which shares `relabel` below; test/wasmBatch.test.ts
+ * engine runs when the host has WebAssembly and which shares `relabel` below; test/engine/wasmBatch.test.ts
  * holds the two to the same bits.
  */
 import { normalSlowPath, ZIG_K, ZIG_W } from '../distributions';
