@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { RunDescriptor, RunKey } from '../../engine/grid';
 import { recordedLength, type RunSeries } from '../../engine/run';
+import { RunDescriptorSchema } from '../../shared/experiment';
 import type { ExperimentSpec } from '../../engine/spec';
 import { BundleError, type CheckedBundle, bundlePayload, readBundle, sealBundle } from '../exchange';
 import { canonicalJson } from '../figures/sidecar';
@@ -34,15 +35,6 @@ const ShardHeaderSchema = z
   .strict();
 
 export type ShardHeader = z.output<typeof ShardHeaderSchema>;
-
-const DescriptorSchema = z.object({
-  studentCos: z.number(),
-  studentNorm: z.number(),
-  studentAccuracy: z.number(),
-  teacherCos: z.number(),
-  teacherAccuracy: z.number(),
-  kappa: z.number(),
-});
 
 /** The shard of a task whose runs are all finished in its own store (experiment `localId`). */
 export function makeShard(local: RunStore, localId: number, header: ShardHeader): Buffer {
@@ -106,7 +98,7 @@ export function checkShard(file: Buffer, expected: ShardExpectation): CheckedSha
     if (canonicalJson(run.columns) !== canonicalJson(columns)) throw new ShardError(`run ${key}: columns ${run.columns.join(',')} are not the spec's ${columns.join(',')}`);
     const ok = run.status === 'done' ? run.recorded === full : run.recorded >= 1 && run.recorded <= full;
     if (!ok) throw new ShardError(`run ${key}: ${run.recorded} points recorded, a ${run.status} run of this spec has ${run.status === 'done' ? full : `1–${full}`}`);
-    if (!DescriptorSchema.safeParse(run.descriptor).success) throw new ShardError(`run ${key}: its descriptor is missing or malformed`);
+    if (!RunDescriptorSchema.safeParse(run.descriptor).success) throw new ShardError(`run ${key}: its descriptor is missing or malformed`);
   }
   const missing = [...want.keys()].filter((k) => !seen.has(k));
   if (missing.length > 0) throw new ShardError(`${missing.length} of task ${expected.task}'s runs are missing, first ${missing[0]}`);
