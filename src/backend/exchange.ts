@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { cellsOf } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import { APP_VERSION } from '../shared/app';
 import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
@@ -24,11 +25,13 @@ export function exportCsv(store: RunStore, id: number): string {
   const columns = runs[0]?.run.columns ?? [];
   const lrs = experiment.spec.sft.learningRates;
   const cells = experiment.summary?.cells ?? [];
+  // The cell's prescribed κ (teachers.kappa), empty when the teachers were drawn at random.
+  const kappas = cellsOf(experiment.spec).map((c) => c.kappa ?? '');
   const metricHeader = columns.map((c) => (c === 'norm' ? 'weight_norm' : c));
-  const lines = [['experiment', 'cell', 'initial_norm', 'teacher_target_accuracy', 'teacher', 'learning_rate', 'status', ...metricHeader].join(',')];
+  const lines = [['experiment', 'cell', 'initial_norm', 'teacher_target_accuracy', 'teacher_kappa', 'teacher', 'learning_rate', 'status', ...metricHeader].join(',')];
   for (const { run, series } of runs) {
     const cell = cells.find((c) => c.cell === run.key.cell);
-    const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', run.key.teacher === -1 ? 'ceiling' : run.key.teacher, lrs[run.key.lr], run.status].join(',');
+    const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', kappas[run.key.cell] ?? '', run.key.teacher === -1 ? 'ceiling' : run.key.teacher, lrs[run.key.lr], run.status].join(',');
     const values = columns.map((c) => (series as unknown as Record<string, Float64Array>)[c]);
     for (let i = 0; i < run.recorded; i++) lines.push(`${prefix},${values.map((v) => String(v[i])).join(',')}`);
   }

@@ -34,6 +34,7 @@ function seriesColumns(store: RunStore, id: number): Column[] {
   const key = { cell: new Int32Array(rows), teacher: new Int32Array(rows), lr: new Int32Array(rows) };
   const norm: (number | null)[] = new Array(rows);
   const accuracy: (number | null)[] = new Array(rows);
+  const kappa: (number | null)[] = new Array(rows);
   const learningRate = new Float64Array(rows);
   const ceiling: boolean[] = new Array(rows);
   const selected: (boolean | null)[] = new Array(rows);
@@ -53,6 +54,7 @@ function seriesColumns(store: RunStore, id: number): Column[] {
       key.lr[row] = run.key.lr;
       norm[row] = cell?.norm ?? null;
       accuracy[row] = cell?.teacherAccuracy ?? null;
+      kappa[row] = cell?.kappa ?? null;
       learningRate[row] = lrs[run.key.lr];
       ceiling[row] = run.key.teacher === CEILING;
       selected[row] = isSelected;
@@ -69,6 +71,7 @@ function seriesColumns(store: RunStore, id: number): Column[] {
     { name: 'cell', data: key.cell, type: 'INT32', nullable: false },
     { name: 'initial_norm', data: norm, type: 'DOUBLE' },
     { name: 'teacher_target_accuracy', data: accuracy, type: 'DOUBLE' },
+    { name: 'teacher_kappa', data: kappa, type: 'DOUBLE' },
     { name: 'teacher', data: key.teacher, type: 'INT32', nullable: false },
     { name: 'ceiling', data: ceiling, type: 'BOOLEAN', nullable: false },
     { name: 'lr_index', data: key.lr, type: 'INT32', nullable: false },

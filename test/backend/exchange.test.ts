@@ -30,6 +30,20 @@ beforeAll(async () => {
 afterAll(() => fixture.close());
 
 describe('exports', () => {
+  it("CSV names each cell's prescribed κ (teachers.kappa), and leaves it empty where teachers are drawn at random", async () => {
+    const kappaId = fixture.lab.submit(validateSpec({ seed: 18, teachers: { count: 1, accuracy: 0.7, kappa: [-0.5, 0.3] }, sft: { steps: 5, batchSize: 200, learningRates: [0.1] } }));
+    await fixture.lab.finished(kappaId);
+    const [head, ...rows] = exportCsv(store, kappaId).trim().split('\n').map((l) => l.split(','));
+    const at = (name: string) => head.indexOf(name);
+    expect(at('teacher_kappa')).toBe(at('teacher_target_accuracy') + 1);
+    // Cell c of the grid norm × accuracy × κ has κ = [-0.5, 0.3][c]; every row of a run carries it.
+    const byCell = new Map<string, Set<string>>();
+    for (const r of rows) byCell.set(r[at('cell')], (byCell.get(r[at('cell')]) ?? new Set()).add(r[at('teacher_kappa')]));
+    expect(Object.fromEntries([...byCell].map(([c, k]) => [c, [...k]]))).toEqual({ 0: ['-0.5'], 1: ['0.3'] });
+    const [plainHead, plainRow] = exportCsv(store, id).trim().split('\n').map((l) => l.split(','));
+    expect(plainRow[plainHead.indexOf('teacher_kappa')]).toBe('');
+  });
+
   it('CSV holds every stored point, and its numbers parse back bit-exactly', () => {
     const lines = exportCsv(store, id).trim().split('\n');
     const header = lines[0].split(',');

@@ -100,6 +100,7 @@ describe('Parquet export of the stored series', () => {
       cell: 'int32',
       initial_norm: 'double',
       teacher_target_accuracy: 'double',
+      teacher_kappa: 'double',
       teacher: 'int32',
       ceiling: 'bool',
       lr_index: 'int32',
@@ -122,6 +123,7 @@ describe('Parquet export of the stored series', () => {
         expect([c.experiment_id[row], c.cell[row], c.teacher[row], c.lr_index[row], c.status[row]]).toEqual([randomTeacher, run.key.cell, run.key.teacher, run.key.lr, run.status]);
         expect(c.initial_norm[row]).toBe(bits(cells[run.key.cell].norm as number));
         expect(c.teacher_target_accuracy[row]).toBe(bits(cells[run.key.cell].teacherAccuracy as number));
+        expect(c.teacher_kappa[row]).toBeNull(); // teachers drawn at random: no prescribed κ
         expect(c.learning_rate[row]).toBe(bits(e?.spec.sft.learningRates[run.key.lr] as number));
         expect(c.ceiling[row]).toBe(run.key.teacher === CEILING);
         expect(c.selected[row]).toBe(run.key.teacher !== CEILING && chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`));
