@@ -53,6 +53,16 @@ function asciiJson(value: unknown): Uint8Array {
   return bytes;
 }
 
+/**
+ * asciiJson's bytes as text, 32 KiB at a time: one spread of a large experiment's header (MBs)
+ * would pass an argument per byte, past the engine's stack ("Maximum call stack size exceeded").
+ */
+function asciiText(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return text;
+}
+
 /** getSeries' frame: the header as JSON and `data` as raw doubles. */
 export function encodeSeriesFrame(value: { readonly data: Float64Array } & Record<string, unknown>): Uint8Array {
   const { data, ...header } = value;
@@ -68,7 +78,7 @@ export function encodeSeriesFrame(value: { readonly data: Float64Array } & Recor
 /** Decode getSeries' frame into the contract's shape (the data is a view on `buffer`). */
 export function decodeSeriesFrame(buffer: ArrayBuffer): Record<string, unknown> & { data: Float64Array } {
   const headerLength = new DataView(buffer).getUint32(0, true);
-  const header = JSON.parse(String.fromCharCode(...new Uint8Array(buffer, 4, headerLength))) as Record<string, unknown>;
+  const header = JSON.parse(asciiText(new Uint8Array(buffer, 4, headerLength))) as Record<string, unknown>;
   const start = Math.ceil((4 + headerLength) / 8) * 8;
   return { ...header, data: new Float64Array(buffer, start, (buffer.byteLength - start) / 8) };
 }

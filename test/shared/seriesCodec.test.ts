@@ -68,6 +68,16 @@ describe("getSeries' frame", () => {
     expect(rest).toEqual(header);
   });
 
+  it("a large experiment's header (several MB: a run record per teacher) decodes whole", () => {
+    // 20 000 runs with their descriptors: a header far over any engine's limit on a call's arguments.
+    const runs = Array.from({ length: 20_000 }, (_, i) => ({ runId: i, key: { cell: i % 7, teacher: i, lr: i % 3 }, descriptor: { studentCos: 0.8090169943749475, teacherCos: 0.5877852522924731, kappa: 0.01 * (i % 100) - 0.505 } }));
+    const frame = encodeSeriesFrame({ columns: ['step', 'cos'], runs, data: new Float64Array([1, 2]) });
+    expect(new DataView(frame.buffer).getUint32(0, true)).toBeGreaterThan(2_000_000);
+    const back = decodeSeriesFrame(frame.slice().buffer);
+    expect(back.runs).toEqual(runs);
+    expect(Array.from(back.data)).toEqual([1, 2]);
+  });
+
   it('an empty series is a frame of its header alone', () => {
     const back = decodeSeriesFrame(encodeSeriesFrame({ columns: [], data: new Float64Array(0) }).slice().buffer);
     expect(back.data.length).toBe(0);
