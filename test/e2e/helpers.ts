@@ -1,5 +1,5 @@
-/** What the UI end-to-end tests share: the app's build, and building and starting an experiment in the builder. */
-import { spawnSync } from 'node:child_process';
+/** What the UI end-to-end tests share: the app's build, `w2s serve` on it, and building and starting an experiment in the builder. */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -16,6 +16,29 @@ export const LONG = { 'teachers.count': '50', 'sft.steps': '20000', 'sft.learnin
 export function buildApp(outDir: string): void {
   const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+/**
+ * `w2s serve` on the history `db` with the renderer built into `renderer`, one engine process. The
+ * process is returned at once (so that afterAll can stop it whatever happens), the URL it prints
+ * when it listens.
+ */
+export function startServe(db: string, renderer: string): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'serve', '--db', db, '--workers', '1', '--renderer', renderer], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /W2S Lab on (http:\/\/\S+)/.exec(out);
+      if (m !== null) resolve(m[1]);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    child.once('exit', (code) => reject(new Error(`w2s serve exited with ${code}: ${out}`)));
+  });
+  return { child, url };
 }
 
 /** Fill the builder with a small random-teacher experiment and start it; resolves with its id. */

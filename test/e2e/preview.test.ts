@@ -7,16 +7,15 @@
  * and check what is drawn against laws and the engine's theory(). Any console error fails the run.
  * Screenshots go to test-output/e2e/ (prefixed `p`).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, CHROMIUM, ROOT, startServe } from './helpers';
 import { theory } from '../../src/engine/theory';
 
-const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'e2e');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-e2e-preview-'));
 const consoleErrors: string[] = [];
@@ -26,33 +25,13 @@ let browser: Browser | null = null;
 let page: Page;
 let url = '';
 
-function startServe(): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'serve', '--db', join(dir, 'lab.sqlite'), '--workers', '1', '--renderer', join(dir, 'out', 'renderer')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /W2S Lab on (http:\/\/\S+)/.exec(out);
-      if (m !== null) resolve(m[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    child.once('exit', (code) => reject(new Error(`w2s serve exited with ${code}: ${out}`)));
-  });
-}
-
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-system-deps.sh)`);
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', join(dir, 'out'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`);
+  buildApp(join(dir, 'out'));
   mkdirSync(SHOTS, { recursive: true });
-  url = await startServe();
+  const serve = startServe(join(dir, 'lab.sqlite'), join(dir, 'out', 'renderer'));
+  server = serve.child;
+  url = await serve.url;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

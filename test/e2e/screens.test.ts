@@ -12,17 +12,16 @@
  * (WCAG AA, 4.5:1; 3:1 for large text), every chart canvas with something drawn on it, the theme
  * applied (the page's background differs between light and dark), and no console error.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, CHROMIUM, ROOT, startServe } from './helpers';
 import type { Findings } from '../helpers/screenFindings';
 
-const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screens');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-e2e-screens-'));
 const consoleErrors: string[] = [];
@@ -45,32 +44,12 @@ let server: ChildProcess | null = null;
 let browser: Browser | null = null;
 let url = '';
 
-function startServe(): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'serve', '--db', join(dir, 'lab.sqlite'), '--workers', '1', '--renderer', join(dir, 'out', 'renderer')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /W2S Lab on (http:\/\/\S+)/.exec(out);
-      if (m !== null) resolve(m[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    child.once('exit', (code) => reject(new Error(`w2s serve exited with ${code}: ${out}`)));
-  });
-}
-
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-system-deps.sh)`);
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', join(dir, 'out'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`);
-  url = await startServe();
+  buildApp(join(dir, 'out'));
+  const serve = startServe(join(dir, 'lab.sqlite'), join(dir, 'out', 'renderer'));
+  server = serve.child;
+  url = await serve.url;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theory } from '../../src/engine/theory';
-import { buildAndStart as buildAndStartIn, buildApp, CHROMIUM, LONG, ROOT, SMALL, w2s } from './helpers';
+import { buildAndStart as buildAndStartIn, buildApp, CHROMIUM, LONG, ROOT, SMALL, startServe, w2s } from './helpers';
 
 const SHOTS = join(ROOT, 'test-output', 'e2e');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-e2e-'));
@@ -24,29 +24,13 @@ let browser: Browser | null = null;
 let page: Page;
 let url = '';
 
-function startServe(): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'w2s.cjs'), 'serve', '--db', join(dir, 'lab.sqlite'), '--workers', '1', '--renderer', join(dir, 'out', 'renderer')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /W2S Lab on (http:\/\/\S+)/.exec(out);
-      if (m !== null) resolve(m[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    child.once('exit', (code) => reject(new Error(`w2s serve exited with ${code}: ${out}`)));
-  });
-}
-
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-system-deps.sh)`);
   buildApp(join(dir, 'out'));
   mkdirSync(SHOTS, { recursive: true });
-  url = await startServe();
+  const serve = startServe(join(dir, 'lab.sqlite'), join(dir, 'out', 'renderer'));
+  server = serve.child;
+  url = await serve.url;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
