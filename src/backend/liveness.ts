@@ -16,18 +16,20 @@ export interface Runner {
   readonly start: string | null;
 }
 
-const MACHINE_ID_FILES = ['/etc/machine-id', '/var/lib/dbus/machine-id'];
+/** Linux's machine id (systemd, or D-Bus on older systems); macOS and Windows have no such file. */
+const LINUX_MACHINE_ID_FILES = ['/etc/machine-id', '/var/lib/dbus/machine-id'];
 
 let cachedHost: string | null = null;
 
 /**
- * This machine: its host name, plus the machine id where the system keeps one (systemd and D-Bus
- * on Linux), since cloned virtual machines can share a name. Elsewhere the host name alone.
+ * This machine: its host name, plus on Linux the machine id, since cloned virtual machines (the
+ * nodes of a cluster, most often) can share a name. On macOS and Windows, desktops that name
+ * themselves, the host name alone: no system path is read there.
  */
 export function hostId(): string {
   if (cachedHost !== null) return cachedHost;
   let machine = '';
-  for (const file of MACHINE_ID_FILES) {
+  for (const file of process.platform === 'linux' ? LINUX_MACHINE_ID_FILES : []) {
     try {
       machine = readFileSync(file, 'utf8').trim();
       if (machine !== '') break;
