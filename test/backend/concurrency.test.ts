@@ -19,6 +19,7 @@ import { SCHEMA_VERSION } from '../../src/backend/store/schema';
 import { RunStore } from '../../src/backend/store/store';
 import { HistoryLockedError } from '../../src/backend/store/transactions';
 import { connectionOf } from '../../src/backend/store/connection';
+import { until as waitUntil } from '../helpers/until';
 
 const ROOT = join(__dirname, '..', '..');
 const W2S = join(ROOT, 'bin', 'w2s.cjs');
@@ -59,13 +60,8 @@ function start(args: string[], options: { helper?: boolean } = {}): { child: Chi
   return { child, exited, stdout: () => stdout };
 }
 
-async function until(condition: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** The shared wait, with this file's own timeout and polling. */
+const until = (condition: () => boolean, what: string, ms = 90_000) => waitUntil(condition, what, ms, 25);
 
 /** integrity_check and foreign_key_check of a file, from a plain connection. */
 function checkFile(file: string): { integrity: string; foreignKeys: number } {

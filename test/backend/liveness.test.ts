@@ -13,6 +13,7 @@ import { runKeys } from '../../src/engine/grid';
 import { validateSpec } from '../../src/engine/spec';
 import { currentRunner, hostId, orphanTest, processIsAlive, processStartTime, runnerIsGone } from '../../src/backend/liveness';
 import { RunStore } from '../../src/backend/store/store';
+import { until as waitUntil } from '../helpers/until';
 
 const W2S = join(__dirname, '..', '..', 'bin', 'w2s.cjs');
 const cleanups: (() => void)[] = [];
@@ -54,13 +55,8 @@ async function startUnreaped(argv: string[]): Promise<{ pid: number; parent: Chi
   return { pid, parent };
 }
 
-async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** The shared wait, with this file's own timeout and polling. */
+const until = (condition: () => boolean, what: string, ms = 60_000) => waitUntil(condition, what, ms, 25);
 
 describe.runIf(process.platform === 'linux')('a zombie is dead', () => {
   it('a SIGKILLed child nobody reaps: kill(pid, 0) still succeeds, processIsAlive says dead', async () => {

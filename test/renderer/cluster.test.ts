@@ -17,6 +17,7 @@ import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
 import { removeCluster, type SlurmCluster, startSlurm } from '../helpers/slurm';
+import { until as waitUntil } from '../helpers/until';
 
 const W2S = join(__dirname, '..', '..', 'bin', 'w2s.cjs');
 let cluster: SlurmCluster;
@@ -46,13 +47,8 @@ afterAll(async () => {
   }
 }, 60_000);
 
-async function until(condition: () => boolean, what: string, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The shared wait, with this file's own timeout and polling. */
+const until = (condition: () => boolean, what: string, ms = 120_000) => waitUntil(condition, what, ms, 100);
 
 describe('cluster store and queue', () => {
   it('lists a sweep in the queue with its Slurm state; Collect brings it in and it leaves the queue done', async () => {

@@ -33,6 +33,7 @@ import {
 } from '../../src/renderer/src/explore/params';
 import { explorePanels, PANELS } from '../../src/renderer/src/explore/panels';
 import { type LabApi, type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
+import { until } from '../helpers/until';
 
 describe('the sliders and the experiment they describe', () => {
   it('every position maps to a value and back; values rise with the position from min to max', () => {
@@ -106,14 +107,6 @@ afterAll(() => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the explore store against a real backend', () => {
   const stores = async () => {

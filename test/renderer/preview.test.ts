@@ -21,6 +21,7 @@ import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { ExportSettingsSchema } from '../../src/shared/figureExport';
 import { type LabApi, type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
+import { until } from '../helpers/until';
 
 const ROOT = join(__dirname, '..', '..');
 let dir: string;
@@ -48,14 +49,6 @@ afterAll(() => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The engine's own errors of a spec document (what the builder must quote). */
 const engineErrors = (spec: unknown): string[] => {

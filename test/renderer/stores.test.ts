@@ -17,6 +17,7 @@ import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import type { Route } from '../../src/renderer/src/stores/ui';
 import { type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
+import { until } from '../helpers/until';
 
 let dir: string;
 let store: RunStore;
@@ -42,14 +43,6 @@ afterAll(() => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('experiments store', () => {
   it('submits, follows progress through events, and lands the summary in the row', async () => {
