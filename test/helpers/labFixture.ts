@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, type LabOptions } from '../../src/backend/lab';
+import type { LabApiService } from '../../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
+import { type LabApi, type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
 
 export interface LabFixture {
   readonly dir: string;
@@ -38,4 +40,15 @@ export function openLabFixture(name: string, options: { workers?: number; lab?: 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What the preload exposes, on a direct transport: the renderer's LabApi over `service`, every call
+ * still crossing the contract's validation on both sides.
+ */
+export function directLabApi(service: LabApiService): LabApi {
+  return makeLabApi(
+    (method: LabMethod, input: unknown) => service.handle(method, input),
+    (listener: (e: LabEventMessage) => void) => service.onEvent(listener),
+  );
 }

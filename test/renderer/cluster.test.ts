@@ -15,8 +15,8 @@ import { Lab } from '../../src/backend/lab';
 import { LabApiService } from '../../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
-import { type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
 import { removeCluster, type SlurmCluster, startSlurm } from '../helpers/slurm';
+import { directLabApi } from '../helpers/labFixture';
 import { until as waitUntil } from '../helpers/until';
 
 const W2S = join(__dirname, '..', '..', 'bin', 'w2s.cjs');
@@ -31,10 +31,7 @@ beforeAll(async () => {
   store = RunStore.open(join(mkdtempSync(join(cluster.root, 'ui-')), 'lab.sqlite'), 'test');
   pool = new EnginePool(forkSpawner(), 1);
   const service = new LabApiService(new Lab(store, pool));
-  const lab = makeLabApi(
-    (method: LabMethod, input: unknown) => service.handle(method, input),
-    (listener: (e: LabEventMessage) => void) => service.onEvent(listener),
-  );
+  const lab = directLabApi(service);
   (globalThis as { window?: unknown }).window = { lab };
 }, 60_000);
 

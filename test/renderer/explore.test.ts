@@ -32,7 +32,8 @@ import {
   valueAt,
 } from '../../src/renderer/src/explore/params';
 import { explorePanels, PANELS } from '../../src/renderer/src/explore/panels';
-import { type LabApi, type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
+import type { LabApi } from '../../src/shared/labApi';
+import { directLabApi } from '../helpers/labFixture';
 import { until } from '../helpers/until';
 
 describe('the sliders and the experiment they describe', () => {
@@ -91,10 +92,7 @@ beforeAll(() => {
   store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
   pool = new EnginePool(forkSpawner(), 2);
   const service = new LabApiService(new Lab(store, pool, { checkpointIntervalMs: 200 }));
-  const lab = makeLabApi(
-    (method: LabMethod, input: unknown) => service.handle(method, input),
-    (listener: (e: LabEventMessage) => void) => service.onEvent(listener),
-  );
+  const lab = directLabApi(service);
   // Every submit the store sends, counted on its way to the real service.
   const counted: LabApi = { ...lab, submit: (input) => (submits.push(input), lab.submit(input)) };
   lab.onEvent((e) => {

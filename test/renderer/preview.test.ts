@@ -20,7 +20,8 @@ import { exactPathOf, withEnginePath } from '../../src/backend/pathChoices';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { ExportSettingsSchema } from '../../src/shared/figureExport';
-import { type LabApi, type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
+import type { LabApi } from '../../src/shared/labApi';
+import { directLabApi } from '../helpers/labFixture';
 import { until } from '../helpers/until';
 
 const ROOT = join(__dirname, '..', '..');
@@ -38,10 +39,7 @@ beforeAll(() => {
   store = RunStore.open(db, 'test');
   pool = new EnginePool(forkSpawner(), 2);
   const service = new LabApiService(new Lab(store, pool, { checkpointIntervalMs: 200 }));
-  lab = makeLabApi(
-    (method: LabMethod, input: unknown) => service.handle(method, input),
-    (listener: (e: LabEventMessage) => void) => service.onEvent(listener),
-  );
+  lab = directLabApi(service);
   (globalThis as { window?: unknown }).window = { lab };
 });
 afterAll(() => {

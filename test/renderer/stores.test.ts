@@ -16,7 +16,7 @@ import { LabApiService } from '../../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import type { Route } from '../../src/renderer/src/stores/ui';
-import { type LabEventMessage, type LabMethod, makeLabApi } from '../../src/shared/labApi';
+import { directLabApi } from '../helpers/labFixture';
 import { until } from '../helpers/until';
 
 let dir: string;
@@ -31,11 +31,7 @@ beforeAll(() => {
   store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
   pool = new EnginePool(forkSpawner(), 2);
   service = new LabApiService(new Lab(store, pool, { checkpointIntervalMs: 200 }));
-  // What the preload exposes, on a direct transport: every call still crosses the contract's validation.
-  const lab = makeLabApi(
-    (method: LabMethod, input: unknown) => service.handle(method, input),
-    (listener: (e: LabEventMessage) => void) => service.onEvent(listener),
-  );
+  const lab = directLabApi(service);
   (globalThis as { window?: unknown }).window = { lab };
 });
 afterAll(() => {
