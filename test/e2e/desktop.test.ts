@@ -15,7 +15,8 @@ import { acquireInstanceLock } from '../../src/main/instanceLock';
 import { Desktop } from '../helpers/desktop/launch';
 import { buildAndStart, buildApp, CHROMIUM, LONG, ROOT, SMALL, w2s } from './helpers';
 
-const dir = mkdtempSync(join(tmpdir(), 'w2s-desktop-'));
+// A space in every path, as in a packaged install (/opt/W2S Lab, /Applications/W2S Lab.app): Chromium reports the window's URL percent-encoded.
+const dir = mkdtempSync(join(tmpdir(), 'w2s desktop-'));
 const outDir = join(dir, 'out');
 const userData = join(dir, 'userData');
 const history = join(userData, 'lab.sqlite');
