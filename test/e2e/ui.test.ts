@@ -101,6 +101,28 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await shot('02-builder-error');
   });
 
+  it('refuses an imported JSON with a misspelt key as `w2s run` does: the key listed, Start off until a fixed file is loaded', async () => {
+    await page.goto(`${url}#/builder`);
+    await page.getByTestId('builder-title').waitFor();
+    await page.getByTestId('reset-defaults').click();
+    await page.getByTestId('toggle-import').click();
+    await page.getByTestId('import-json').fill('{"teachers": {"count": 8, "acuracy": 0.7}, "sft": {"steps": 150, "learningRates": [0.1, 1]}}');
+    await page.getByTestId('import-load').click();
+    await page.getByTestId('import-refusals').waitFor();
+    expect(await page.getByTestId('import-refusals').textContent()).toContain('teachers.acuracy: unknown key');
+    // The form alone is valid (its defaults stand in): the refusal is what keeps Start off.
+    expect(await page.getByTestId('field-teachers.count').inputValue()).toBe('8');
+    expect(await page.getByTestId('start-run').isDisabled()).toBe(true);
+    await page.evaluate("document.querySelector('main.view').scrollTo(0, 0)");
+    await shot('02-builder-import-refused');
+    await page.getByTestId('import-json').fill('{"teachers": {"count": 8, "accuracy": 0.7}, "sft": {"steps": 150, "learningRates": [0.1, 1]}}');
+    await page.getByTestId('import-load').click();
+    await page.getByTestId('import-refusals').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('start-run').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.getByTestId('toggle-import').click();
+    await page.getByTestId('reset-defaults').click();
+  });
+
   let first = 0;
   it('builds a random-teacher experiment, watches it finish and draws its dashboard', async () => {
     first = await buildAndStart('e2e teachers at 70 %', { ...small, 'teachers.accuracy': '0.7', seed: '11' });
