@@ -4,7 +4,7 @@
  */
 import { runKeys, samplesToDraw } from '../engine/grid';
 import { parseSpec, resolvePath } from '../engine/spec';
-import { theory } from '../engine/theory';
+import { theory, theoryOverflow } from '../engine/theory';
 import {
   isLabMethod,
   LabRequestError,
@@ -173,6 +173,8 @@ export class LabApiService {
       },
       theory: (input) => {
         const r = theory(input);
+        const overflow = theoryOverflow(input, r);
+        if (overflow !== null) throw new LabRequestError(400, `theory: ${overflow}`);
         return { ...r, conditions: { ...r.conditions, kappaThreshold: Number.isFinite(r.conditions.kappaThreshold) ? r.conditions.kappaThreshold : Number.MAX_VALUE } };
       },
     };

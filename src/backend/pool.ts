@@ -8,13 +8,13 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { JobReply, JobRequest, RunOrder } from '../shared/jobs';
+import type { EngineMessage, JobReply, JobRequest, RunOrder } from '../shared/jobs';
 
 /** What the pool needs of an engine process. */
 export interface EngineProcess {
   /** OS process id, when the process kind has one (for diagnostics and benchmarks). */
   readonly pid?: number;
-  send(message: JobRequest): void;
+  send(message: EngineMessage): void;
   onMessage(handler: (message: JobReply) => void): void;
   onExit(handler: (reason: string) => void): void;
   kill(): void;
@@ -94,7 +94,12 @@ interface Slot {
   process: EngineProcess;
   job: PendingJob | null;
   alive: boolean;
+  /** A cancelled job the process is stopping: the slot takes no job until it answers `stopped`. */
+  stopping: { id: number; timer: ReturnType<typeof setTimeout> } | null;
 }
+
+/** A process that has not stopped a cancelled job this long after the cancel is killed and replaced (ms). */
+export const STOP_GRACE_MS = 2000;
 
 export class EnginePool {
   private readonly slots: Slot[] = [];
@@ -130,9 +135,10 @@ export class EnginePool {
   }
 
   /**
-   * Cancel every job of a group: queued ones are dropped, running ones have their process killed
-   * (and replaced). Each run not yet settled rejects with JobCancelledError. Returns how many were
-   * cancelled.
+   * Cancel every job of a group: queued ones are dropped, running ones are stopped by their process
+   * at its next check (it stays, with its experiment contexts, for the next job; one that does not
+   * answer within STOP_GRACE_MS is killed and replaced). Each run not yet settled rejects with
+   * JobCancelledError at once. Returns how many were cancelled.
    */
   cancel(group: number | string): number {
     let count = 0;
@@ -145,7 +151,7 @@ export class EnginePool {
       const job = slot.job;
       if (job === null || job.group !== group) continue;
       slot.job = null;
-      this.abandon(slot, null);
+      this.stop(slot, job.id);
       count += rejectRest(job, () => new JobCancelledError());
     }
     this.dispatch();
@@ -196,18 +202,36 @@ export class EnginePool {
       slot.alive = false;
       if (slot.job !== null) rejectRest(slot.job, closed);
       slot.job = null;
+      if (slot.stopping !== null) clearTimeout(slot.stopping.timer);
       slot.process.kill();
     }
   }
 
+  /** Ask a slot's process to stop job `id`; kill and replace it if it does not answer in time. */
+  private stop(slot: Slot, id: number): void {
+    const timer = setTimeout(() => {
+      if (slot.stopping?.id === id) this.abandon(slot, null);
+    }, STOP_GRACE_MS);
+    timer.unref();
+    slot.stopping = { id, timer };
+    slot.process.send({ type: 'cancel', id });
+  }
+
   private startSlot(): Slot {
-    const slot: Slot = { process: this.spawn(), job: null, alive: true };
+    const slot: Slot = { process: this.spawn(), job: null, alive: true, stopping: null };
     slot.process.onMessage((message) => this.onMessage(slot, message));
     slot.process.onExit((reason) => this.onExit(slot, reason));
     return slot;
   }
 
   private onMessage(slot: Slot, message: JobReply): void {
+    if (message.type === 'stopped') {
+      if (slot.stopping?.id !== message.id) return;
+      clearTimeout(slot.stopping.timer);
+      slot.stopping = null;
+      this.dispatch();
+      return;
+    }
     const job = slot.job;
     if (message.type === 'ready' || job === null || !('id' in message) || message.id !== job.id) return;
     if (message.type === 'progress' || message.type === 'checkpoint') {
@@ -244,6 +268,8 @@ export class EnginePool {
   private abandon(slot: Slot, failed: { job: PendingJob; error: Error } | null): void {
     slot.job = null;
     slot.alive = false;
+    if (slot.stopping !== null) clearTimeout(slot.stopping.timer);
+    slot.stopping = null;
     slot.process.kill();
     const index = this.slots.indexOf(slot);
     if (index >= 0 && !this.closed) this.slots[index] = this.startSlot();
@@ -254,6 +280,7 @@ export class EnginePool {
   private onExit(slot: Slot, reason: string): void {
     if (!slot.alive) return;
     slot.alive = false;
+    if (slot.stopping !== null) clearTimeout(slot.stopping.timer);
     const job = slot.job;
     slot.job = null;
     const index = this.slots.indexOf(slot);
@@ -282,7 +309,7 @@ export class EnginePool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (slot.job !== null || !slot.alive) continue;
+      if (slot.job !== null || slot.stopping !== null || !slot.alive) continue;
       const job = this.queue.shift() as PendingJob;
       slot.job = job;
       slot.process.send({ type: 'run', id: job.id, ...job.input });

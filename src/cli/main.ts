@@ -42,7 +42,7 @@ const USAGE = `usage:
   w2s shard DIR --task I [--workers N]   one array task (the generated script runs it on a compute node)
   w2s collect ID [--json] [--db FILE]    each task's Slurm state; imports finished shards (twice changes nothing)
   w2s sweep --resubmit ID [--time T …]   submit again only the tasks that failed or are missing
-  w2s serve [--port P] [--host 127.0.0.1] [--db FILE] [--workers N] [--renderer DIR]
+  w2s serve [--port P] [--host 127.0.0.1] [--allow-host NAME[:PORT]…] [--db FILE] [--workers N] [--renderer DIR]
       the lab in a browser on loopback; open the printed URL (it carries the access token)
   w2s theory --student-cos C --student-norm R --teacher-cos CT --kappa K --beta B [--json]
       T1, T2 and d cos/dt at t = 0 (docs/spec.md §6) and the theorem's two conditions

@@ -69,3 +69,20 @@ export function theory(input: TheoryInput): TheoryResult {
     improves: rate > 0,
   };
 }
+
+/**
+ * The first result a double cannot hold for this input, as one line naming it and the inputs, or
+ * null. T1, T2 and the rate scale as β / ‖w₀‖: in-range extremes (‖w₀‖ = 1e-300, β = 1e308)
+ * overflow to ±Infinity.
+ */
+export function theoryOverflow(input: TheoryInput, result: TheoryResult): string | null {
+  for (const field of ['T1', 'T2', 'rate', 'k'] as const) {
+    const value = result[field];
+    if (Number.isFinite(value)) continue;
+    return (
+      `${field} is ${value} for studentNorm ${input.studentNorm} and beta ${input.beta}: the rates scale as beta / studentNorm ` +
+      `(${input.beta / input.studentNorm}), beyond what a double holds (${Number.MAX_VALUE.toPrecision(3)}); use a larger studentNorm or a smaller beta`
+    );
+  }
+  return null;
+}

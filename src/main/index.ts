@@ -17,11 +17,12 @@ import { LabApiService } from '../backend/labApi';
 import { ENGINE_V8_FLAGS, EnginePool } from '../backend/pool';
 import type { RunStore } from '../backend/store/store';
 import { desktopHistoryFile, openDesktopHistory } from './history';
-import { acquireInstanceLock } from './instanceLock';
+import { acquireInstanceLock, lockAddress, lockPlace } from './instanceLock';
 import { forwardLabEvents, registerLabIpc, trustedSender } from './ipc';
 import { bindMenu, menuTemplate, type ShellAction } from './menu';
 import { registerShellIpc } from './shellIpc';
 import { utilitySpawner } from './utilityEngine';
+import { externalLinkAllowed, permissionAllowed } from './webSecurity';
 import { placeWindow, readWindowState, WINDOW_STATE_FILE, writeWindowState } from './windowState';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'";
@@ -69,12 +70,6 @@ function createWindow(service: LabApiService): BrowserWindow {
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
   });
-  // No navigation away from the app and no new windows: https links open in the system browser.
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https:')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
   forwardLabEvents(service, window.webContents);
   const devServer = process.env['ELECTRON_RENDERER_URL'];
   if (!app.isPackaged && devServer !== undefined) void window.loadURL(devServer);
@@ -108,17 +103,29 @@ function bringForward(): void {
 }
 
 async function start(): Promise<void> {
-  const lock = await acquireInstanceLock(historyFile, bringForward);
+  let lock: Awaited<ReturnType<typeof acquireInstanceLock>>;
+  try {
+    lock = await acquireInstanceLock(lockAddress(historyFile, lockPlace(app.getPath('userData'))), bringForward);
+  } catch (error) {
+    dialog.showErrorBox('W2S Lab cannot start', (error as Error).message);
+    app.exit(1);
+    return;
+  }
   if (lock === null) {
     // The history is open in another instance, which is now in front.
     app.exit(0);
     return;
   }
   await app.whenReady();
+  // For the dev server (http): a file:// page takes its policy from index.html's meta tag.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  const rendererFile = join(__dirname, '../renderer/index.html');
+  const isTrustedSender = trustedSender(rendererFile, app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']);
+  // Every permission refused but the clipboard write of the app's own frame (Copy JSON), asked or checked.
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionAllowed(permission, details.requestingUrl, isTrustedSender)));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, _origin, details) => permissionAllowed(permission, details.requestingUrl, isTrustedSender));
 
   let store: RunStore;
   try {
@@ -140,8 +147,6 @@ async function start(): Promise<void> {
   // Experiments run from a terminal (`w2s run`) on the same history appear as they progress.
   const watch = lab.watchHistory();
   const service = new LabApiService(lab, { workers });
-  const rendererFile = join(__dirname, '../renderer/index.html');
-  const isTrustedSender = trustedSender(rendererFile, app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']);
   registerLabIpc(ipcMain, service, { isTrustedSender });
   registerShellIpc(ipcMain, {
     isTrustedSender,
@@ -166,8 +171,19 @@ async function start(): Promise<void> {
   });
 }
 
+// Every renderer sandboxed, whatever its webPreferences say (checklist item 4).
+app.enableSandbox();
+
+// Every webContents (the window, and any a page might make): no <webview>, no navigation away from
+// the app, no new windows; only the allow-listed links open, in the system browser.
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (externalLinkAllowed(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
 });
 
 app.on('window-all-closed', () => {

@@ -3,6 +3,8 @@
  * `event` channel streaming to the window). Only the app's own frames may call; every input is
  * validated by the service, every error crosses as { status, message }.
  */
+import { posix, win32 } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, LabRequestError } from '../shared/labApi';
 import type { LabApiService } from '../backend/labApi';
@@ -40,8 +42,42 @@ export function forwardLabEvents(
   return stop;
 }
 
-/** The app's own origins: the packaged renderer's files, or the dev server in development. */
-export function trustedSender(rendererFile: string, devServer: string | undefined): (url: string) => boolean {
-  const fileUrl = `file://${rendererFile.replace(/\\/g, '/')}`;
-  return (url) => url === fileUrl || url.startsWith(`${fileUrl}#`) || (devServer !== undefined && url.startsWith(devServer));
+/**
+ * The app's own frames: the packaged renderer's index.html (any route in its hash), or the dev
+ * server's origin in development. Chromium reports a frame's URL percent-encoded, with forward
+ * slashes and a drive letter on Windows (`file:///C:/Program%20Files/W2S%20Lab/…`), so the file is
+ * compared as a URL (`pathToFileURL`), and, should Chromium escape a character differently from
+ * Node, as the path that URL names. `platform` chooses the path rules (tests pass 'win32').
+ */
+export function trustedSender(rendererFile: string, devServer: string | undefined, platform: NodeJS.Platform = process.platform): (url: string) => boolean {
+  const windows = platform === 'win32';
+  const paths = windows ? win32 : posix;
+  const own = pathToFileURL(paths.resolve(rendererFile), { windows }).href;
+  const comparable = (file: string) => (windows ? paths.normalize(file).toLowerCase() : paths.normalize(file));
+  const ownFile = comparable(fileURLToPath(own, { windows }));
+  const devOrigin = devServer === undefined ? null : httpOrigin(devServer);
+  return (url) => {
+    let sender: URL;
+    try {
+      sender = new URL(url);
+    } catch {
+      return false;
+    }
+    if (devOrigin !== null && sender.origin === devOrigin) return true;
+    if (sender.protocol !== 'file:' || sender.search !== '') return false;
+    sender.hash = '';
+    if (sender.href === own) return true;
+    try {
+      return comparable(fileURLToPath(sender, { windows })) === ownFile;
+    } catch {
+      // A host other than this machine, or an encoded slash: not the app's file.
+      return false;
+    }
+  };
+}
+
+/** An http(s) URL's origin ('null' for file: URLs would match every file: don't). */
+function httpOrigin(url: string): string | null {
+  const parsed = new URL(url);
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : null;
 }

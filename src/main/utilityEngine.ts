@@ -3,7 +3,7 @@
  * `utilityProcess.fork` (messages through process.parentPort in the worker).
  */
 import type { UtilityProcess } from 'electron';
-import type { JobReply, JobRequest } from '../shared/jobs';
+import type { EngineMessage, JobReply } from '../shared/jobs';
 import type { EngineProcess, SpawnEngine } from '../backend/pool';
 
 /** The part of Electron's UtilityProcess the wrapper uses (a stand-in in tests). */
@@ -17,7 +17,7 @@ export function wrapUtilityProcess(child: UtilityProcessLike): EngineProcess {
   let exited = false;
   return {
     pid: child.pid,
-    send: (message: JobRequest) => {
+    send: (message: EngineMessage) => {
       if (!exited) child.postMessage(message);
     },
     onMessage: (handler) => child.on('message', (message) => handler(message as JobReply)),

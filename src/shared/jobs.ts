@@ -27,6 +27,15 @@ export type JobRequest = {
   readonly checkpointIntervalMs?: number;
 };
 
+/**
+ * Coordinator → engine process: stop job `id` at its next check (a few hundred milliseconds), or
+ * now if it is not running; the process answers `stopped` either way and takes the next job.
+ */
+export type JobCancel = { readonly type: 'cancel'; readonly id: number };
+
+/** Everything a coordinator sends an engine process. */
+export type EngineMessage = JobRequest | JobCancel;
+
 /** Points [from, from + length) of a run's series, one array per column. */
 export type SeriesChunk = Partial<RunSeries>;
 
@@ -55,4 +64,6 @@ export type JobReply =
       /** Time the engine spent on this run (ms; the job's first run includes building the experiment's context). */
       readonly computeMs: number;
     }
-  | { readonly type: 'error'; readonly id: number; readonly run: number; readonly message: string };
+  | { readonly type: 'error'; readonly id: number; readonly run: number; readonly message: string }
+  /** The answer to a `cancel`: job `id` sends nothing more. */
+  | { readonly type: 'stopped'; readonly id: number };

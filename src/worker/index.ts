@@ -2,19 +2,25 @@
  * The engine process: runs one job (a list of runs) at a time and reports progress and each run's
  * result. Works under child_process.fork (process.send) and Electron's utilityProcess
  * (process.parentPort). Imports the engine only.
+ *
+ * A run is a synchronous loop; every CHECK_INTERVAL_MS it looks up: it exits if its coordinator
+ * is gone (a SIGKILLed `w2s run` must not leave engines computing for hours), and lets the event
+ * loop turn once, so that a `cancel` or the IPC channel's `disconnect` is heard mid-run.
  */
 import { ExperimentContext } from '../engine/experiment';
 import { SftRun } from '../engine/run';
-import type { JobReply, JobRequest, RunOrder, SeriesChunk } from '../shared/jobs';
+import type { EngineMessage, JobReply, JobRequest, RunOrder, SeriesChunk } from '../shared/jobs';
 
 /** Progress is reported at most this often (ms): the coordinator throttles further. */
 const PROGRESS_INTERVAL_MS = 200;
+/** A running job checks for a cancel and for its coordinator this often (ms). */
+const CHECK_INTERVAL_MS = 200;
 /** Steps between clock checks. */
 const CHUNK_STEPS = 16;
 
 interface Port {
   post(message: JobReply): void;
-  onMessage(handler: (message: JobRequest) => void): void;
+  onMessage(handler: (message: EngineMessage) => void): void;
 }
 
 function connect(): Port {
@@ -22,13 +28,13 @@ function connect(): Port {
   if (parentPort !== undefined) {
     return {
       post: (m) => parentPort.postMessage(m),
-      onMessage: (h) => parentPort.on('message', (e) => h(e.data as JobRequest)),
+      onMessage: (h) => parentPort.on('message', (e) => h(e.data as EngineMessage)),
     };
   }
   if (process.send === undefined) throw new Error('the engine process must be started with an IPC channel');
   return {
     post: (m) => process.send?.(m),
-    onMessage: (h) => process.on('message', (m) => h(m as JobRequest)),
+    onMessage: (h) => process.on('message', (m) => h(m as EngineMessage)),
   };
 }
 
@@ -46,24 +52,61 @@ function contextFor(request: JobRequest): ExperimentContext {
   return context;
 }
 
+/** The coordinator that started this process; a different parent means it is gone (POSIX reparents orphans). */
+const coordinator = process.ppid;
+
+/** True once the coordinator has died: the parent changed, or (Windows, which does not reparent) no longer exists. */
+function coordinatorGone(): boolean {
+  if (process.ppid !== coordinator) return true;
+  try {
+    process.kill(coordinator, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Jobs the coordinator asked to stop (ids only grow: a cancel for a finished job is answered at once). */
+const cancelled = new Set<number>();
+let running: number | null = null;
+
+/** Thrown out of a run's loop when its job is cancelled. */
+class JobStopped extends Error {}
+
+/** Between chunks of steps: exit without a coordinator; hear messages; stop a cancelled job. */
+async function lookUp(request: JobRequest): Promise<void> {
+  if (coordinatorGone()) process.exit(0);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (cancelled.has(request.id)) throw new JobStopped();
+}
+
 /**
  * A job's runs one after another, each replied to as soon as it ends (a run that throws gets an
  * `error` and the next one goes on). Progress names the run in hand, at most every
  * PROGRESS_INTERVAL_MS whatever the runs' lengths; a run checkpoints only once it has run for
- * `checkpointIntervalMs`, so a short run never does.
+ * `checkpointIntervalMs`, so a short run never does. A cancelled job sends `stopped` and nothing more.
  */
-function runJob(port: Port, request: JobRequest): void {
-  const job = { lastReport: Date.now() };
-  request.runs.forEach((order, index) => {
-    try {
-      runOne(port, request, order, index, job);
-    } catch (error) {
-      port.post({ type: 'error', id: request.id, run: index, message: error instanceof Error ? error.message : String(error) });
+async function runJob(port: Port, request: JobRequest): Promise<void> {
+  const job = { lastReport: Date.now(), lastLook: Date.now() };
+  running = request.id;
+  try {
+    for (const [index, order] of request.runs.entries()) {
+      try {
+        await runOne(port, request, order, index, job);
+      } catch (error) {
+        if (error instanceof JobStopped) throw error;
+        port.post({ type: 'error', id: request.id, run: index, message: error instanceof Error ? error.message : String(error) });
+      }
     }
-  });
+  } catch (error) {
+    if (!(error instanceof JobStopped)) throw error;
+  } finally {
+    running = null;
+  }
+  if (cancelled.has(request.id)) port.post({ type: 'stopped', id: request.id });
 }
 
-function runOne(port: Port, request: JobRequest, order: RunOrder, index: number, job: { lastReport: number }): void {
+async function runOne(port: Port, request: JobRequest, order: RunOrder, index: number, job: { lastReport: number; lastLook: number }): Promise<void> {
   const started = performance.now();
   const context = contextFor(request);
   const run = order.resume === undefined ? SftRun.start(context, order.key) : SftRun.resume(context, order.key, order.resume.checkpoint, order.resume.series);
@@ -83,6 +126,10 @@ function runOne(port: Port, request: JobRequest, order: RunOrder, index: number,
     if (now - job.lastReport >= PROGRESS_INTERVAL_MS) {
       job.lastReport = now;
       port.post({ type: 'progress', id: request.id, run: index, step: run.step, total: run.totalSteps });
+    }
+    if (now - job.lastLook >= CHECK_INTERVAL_MS) {
+      job.lastLook = now;
+      await lookUp(request);
     }
   }
   port.post({
@@ -106,5 +153,15 @@ function slice(run: SftRun, from: number, to: number): SeriesChunk {
 const port = connect();
 // Without its coordinator an engine process has nothing to do.
 process.on('disconnect', () => process.exit(0));
-port.onMessage((request) => runJob(port, request));
+// Jobs run one at a time, in the order they came; a cancel is heard at once.
+let jobs: Promise<void> = Promise.resolve();
+port.onMessage((message) => {
+  if (message.type === 'cancel') {
+    cancelled.add(message.id);
+    // Not running (finished, or never started here): nothing more will come from it.
+    if (running !== message.id) port.post({ type: 'stopped', id: message.id });
+    return;
+  }
+  jobs = jobs.then(() => (cancelled.has(message.id) ? undefined : runJob(port, message)));
+});
 port.post({ type: 'ready' });

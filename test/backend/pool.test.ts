@@ -1,14 +1,21 @@
 /**
  * The engine pool with real worker processes (child_process.fork): jobs give the same results as
  * in-process runs, whether a job holds one run or several, and a process killed with SIGKILL
- * mid-job fails only the run it was running; the pool replaces it and carries on.
+ * mid-job fails only the run it was running; the pool replaces it and carries on. A cancel stops a
+ * running job in its process, which stays; engine processes exit with a SIGKILLed coordinator.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext } from '../../src/engine/experiment';
 import { runKeys } from '../../src/engine/grid';
 import { SftRun } from '../../src/engine/run';
 import { validateSpec } from '../../src/engine/spec';
-import { EnginePool, type EngineProcess, forkSpawner } from '../../src/backend/pool';
+import { EnginePool, type EngineProcess, forkSpawner, JobCancelledError } from '../../src/backend/pool';
+import { RunStore } from '../../src/backend/store/store';
+import { until } from '../helpers/until';
 
 const spec = validateSpec({
   seed: 21,
@@ -111,6 +118,95 @@ describe('engine pool', () => {
       const single = await pool.run({ spec: slow, key: keys[i + 1] });
       expect(Array.from(result.series.cos)).toEqual(Array.from(single.series.cos));
       expect(Array.from(result.series.inner)).toEqual(Array.from(single.series.inner));
+    }
+  });
+
+  it('cancel stops a running job in its process, which stays and runs the next job', async () => {
+    const spawned: EngineProcess[] = [];
+    const fork = forkSpawner();
+    pool = new EnginePool(() => {
+      const p = fork();
+      spawned.push(p);
+      return p;
+    }, 1);
+    // Hours of steps: only a cancel ends it.
+    const long = validateSpec({ ...spec, sft: { ...spec.sft, steps: 10_000_000, batchSize: 10_000, recordEvery: 1000 } });
+    let cancelled = 0;
+    const doomed = pool.run({ spec: long, key: { cell: 0, teacher: 0, lr: 0 } }, () => {
+      if (cancelled === 0) cancelled = pool!.cancel('long');
+    }, 'long');
+    await expect(doomed).rejects.toBeInstanceOf(JobCancelledError);
+    expect(cancelled).toBe(1);
+    // The next job waits for the stop, then runs in the same process, with in-process results.
+    const key = { cell: 0, teacher: 1, lr: 1 };
+    const next = await pool.run({ spec, key });
+    expect(Array.from(next.series.cos)).toEqual(Array.from(SftRun.start(new ExperimentContext(spec), key).complete().series.cos));
+    expect(spawned).toHaveLength(1);
+    expect(pool.pids).toEqual([spawned[0].pid]);
+  });
+});
+
+/** Linux's view of a process: its parent and whether it still runs (a zombie has exited; this machine's init may not reap it). */
+function procStat(pid: number): { ppid: number; state: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], ppid: Number(fields[1]) };
+  } catch {
+    return null;
+  }
+}
+const running = (pid: number) => {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
+};
+/** The engine processes among a process's children (tsx's esbuild is another child). */
+const enginesOf = (pid: number) =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((p) => procStat(p)?.ppid === pid && running(p) && cmdline(p).includes(join('src', 'worker', 'index.ts')));
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return ''; // gone meanwhile
+  }
+}
+
+describe('engine processes and their coordinator', () => {
+  it('a SIGKILLed `w2s run` leaves no engine process computing: each exits within a second, mid-job', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-orphans-'));
+    const file = join(dir, 'lab.sqlite');
+    const specFile = join(dir, 'spec.json');
+    // One teacher and its ceiling at one learning rate, 10⁶ steps of 10 000 samples: minutes each.
+    writeFileSync(specFile, JSON.stringify({ seed: 3, teachers: { count: 1 }, sft: { steps: 1_000_000, batchSize: 10_000, recordEvery: 1000, learningRates: [0.1] } }));
+    const w2s = join(__dirname, '..', '..', 'bin', 'w2s.cjs');
+    const coordinator: ChildProcess = spawn(process.execPath, [w2s, 'run', specFile, '--db', file, '--workers', '2', '--checkpoint-seconds', '0.1'], { stdio: 'ignore' });
+    let engines: number[] = [];
+    try {
+      // Both runs have checkpointed: each engine process is inside its job's loop.
+      await until(() => {
+        try {
+          const store = RunStore.open(file, 'test');
+          const runs = store.listRuns(1);
+          store.close();
+          return runs.length === 2 && runs.every((r) => r.checkpoint !== null);
+        } catch {
+          return false; // not created or migrated yet
+        }
+      }, 'both runs to checkpoint', 120_000, 50);
+      engines = enginesOf(coordinator.pid as number);
+      expect(engines).toHaveLength(2);
+      coordinator.kill('SIGKILL');
+      const killedAt = Date.now();
+      // Synchronisation, not a sleep: /proc is polled until every engine is gone, with a one-second deadline.
+      await until(() => engines.every((pid) => !running(pid)), `engine processes ${engines.join(', ')} to exit`, 1000, 10);
+      expect(Date.now() - killedAt).toBeLessThan(1100);
+    } finally {
+      coordinator.kill('SIGKILL');
+      for (const pid of engines) if (running(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

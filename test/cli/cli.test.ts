@@ -325,6 +325,8 @@ describe('w2s theory', () => {
     ['a missing --kappa', ['--student-cos', '0.8', '--student-norm', '1', '--teacher-cos', '0.5', '--beta', '1'], '--kappa'],
     ['--student-norm -1', ['--student-cos', '0.8', '--student-norm=-1', '--teacher-cos', '0.5', '--kappa', '0', '--beta', '1'], '--student-norm'],
     ['--kappa abc', ['--student-cos', '0.8', '--student-norm', '1', '--teacher-cos', '0.5', '--kappa', 'abc', '--beta', '1'], '--kappa'],
+    // In range, but T1 overflows a double: refused, naming the result and both inputs.
+    ['--student-norm 1e-300 --beta 1e308', ['--student-cos', '0.8', '--student-norm', '1e-300', '--teacher-cos', '0.5', '--kappa', '0', '--beta', '1e308', '--json'], 'T1 is -Infinity for studentNorm 1e-300 and beta 1e+308'],
   ];
   for (const [what, args, flag] of bad) {
     it(`${what} → exit 2 naming ${flag}`, () => {

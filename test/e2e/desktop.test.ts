@@ -6,16 +6,17 @@
  * test. Real SQLite history, real engine processes, real Chromium: main → IPC → preload → renderer.
  * The screenshot goes to test-output/desktop/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireInstanceLock } from '../../src/main/instanceLock';
+import { acquireInstanceLock, lockAddress, lockPlace } from '../../src/main/instanceLock';
 import { Desktop } from '../helpers/desktop/launch';
 import { buildAndStart, buildApp, CHROMIUM, LONG, ROOT, SMALL, w2s } from './helpers';
 
-const dir = mkdtempSync(join(tmpdir(), 'w2s-desktop-'));
+// A space in every path, as in a packaged install (/opt/W2S Lab, /Applications/W2S Lab.app): Chromium reports the window's URL percent-encoded.
+const dir = mkdtempSync(join(tmpdir(), 'w2s desktop-'));
 const outDir = join(dir, 'out');
 const userData = join(dir, 'userData');
 const history = join(userData, 'lab.sqlite');
@@ -79,6 +80,49 @@ describe('the desktop app under the Electron shim', () => {
       return reply.value;
     })()`);
     expect(frameReply).toMatchObject({ ok: false, status: 403, message: 'untrusted sender about:blank' });
+  });
+
+  it('follows the security checklist: renderers sandboxed, no navigation or new window, no link outside the allow-list, no permission but its own clipboard write, a meta CSP without plugins', async () => {
+    const records = desktop.records.map((r) => r.kind);
+    expect(records.indexOf('app.enableSandbox')).toBeGreaterThanOrEqual(0);
+    expect(records.indexOf('app.enableSandbox')).toBeLessThan(records.indexOf('BrowserWindow'));
+    const own = page.url();
+    expect(own.startsWith('file:///')).toBe(true);
+    expect(own).toContain('w2s%20desktop-');
+
+    for (const url of ['https://evil.example/', 'http://localhost:8080/', 'file:///etc/passwd']) {
+      const before = desktop.all('window-open.answered').length;
+      desktop.send({ type: 'window-open', url });
+      expect(await desktop.next('window-open.answered', before + 1)).toEqual({ url, action: 'deny' });
+      const navigated = desktop.all('navigate.answered').length;
+      desktop.send({ type: 'navigate', url });
+      expect(await desktop.next('navigate.answered', navigated + 1)).toEqual({ url, prevented: true });
+    }
+    expect(desktop.all('shell.openExternal')).toEqual([]);
+
+    const ask = async (permission: string, url: string) => {
+      const before = desktop.all('permission.answered').length;
+      desktop.send({ type: 'permission', permission, url });
+      return desktop.next('permission.answered', before + 1);
+    };
+    expect(await ask('clipboard-sanitized-write', own)).toEqual({ permission: 'clipboard-sanitized-write', url: own, check: true, request: true });
+    for (const [permission, url] of [['clipboard-sanitized-write', 'https://evil.example/'], ['media', own], ['notifications', own], ['openExternal', own], ['clipboard-read', own]]) {
+      expect(await ask(permission, url)).toEqual({ permission, url, check: false, request: false });
+    }
+
+    // The page's own policy (a file:// page gets no header): no plugins, no <base>, as Chromium enforces it.
+    const csp = await page.evaluate("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content");
+    expect(String(csp)).toContain("object-src 'none'");
+    const violated = await page.evaluate(`new Promise((resolve) => {
+      document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true });
+      const plugin = document.createElement('object');
+      plugin.data = 'data:application/x-shockwave-flash,x';
+      document.body.append(plugin);
+    })`);
+    expect(violated).toBe('object-src');
+    // Chromium reports the refusal on the console: the one error this test caused.
+    const refused = consoleErrors.findIndex((e) => /object-src/.test(e));
+    if (refused >= 0) consoleErrors.splice(refused, 1);
   });
 
   it('menu items reach the renderer as shell events: New experiment, the theme, the shortcuts; About is the shell’s own', async () => {
@@ -214,14 +258,17 @@ describe('the desktop app under the Electron shim', () => {
     const pid = Number(/\d+/.exec(shown() ?? '')?.[0]);
     // It opened the chosen file (and holds its lock), and this instance kept its own history.
     expect(existsSync(other)).toBe(true);
-    expect(await acquireInstanceLock(other, () => undefined)).toBeNull();
+    // Where the app takes its lock: the same userData (the shim's), the same environment.
+    const otherLock = lockAddress(other, lockPlace(userData));
+    expect(statSync(dirname(otherLock)).mode & 0o022).toBe(0);
+    expect(await acquireInstanceLock(otherLock, () => undefined)).toBeNull();
     await desktop.clickMenu('Help', 'About W2S Lab');
     expect(await desktop.next('dialog.showMessageBox', 2)).toMatchObject({ detail: `Run history: ${history}` });
     process.kill(pid, 'SIGTERM');
     await expect.poll(() => readFileSync(join(scratch, `records-${pid}.jsonl`), 'utf8').includes('"app.quit"'), { timeout: 30_000 }).toBe(true);
     // Its quit released the lock: the next one takes it.
     await expect.poll(async () => {
-      const lock = await acquireInstanceLock(other, () => undefined);
+      const lock = await acquireInstanceLock(otherLock, () => undefined);
       lock?.release();
       return lock !== null;
     }, { timeout: 30_000 }).toBe(true);

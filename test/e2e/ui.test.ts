@@ -35,7 +35,8 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // A context of its own (not browser.newPage's): a second tab in it shares the cookies, as a user's browser does.
+  page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
   page.on('console', (m) => {
     // With the resource's URL: a failed request's message alone does not say which.
     if (m.type() === 'error') consoleErrors.push(`${m.text()}${m.location().url === '' ? '' : ` (${m.location().url})`}`);
@@ -61,6 +62,29 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await shot('01-empty');
   });
 
+  it('a second `w2s serve` opened in the same browser leaves the first tab signed in (one token cookie per port)', async () => {
+    await page.goto(url);
+    await page.getByTestId('empty-state').waitFor();
+    const second = startServe(join(dir, 'second.sqlite'), join(dir, 'out', 'renderer'));
+    try {
+      const secondUrl = await second.url;
+      expect(new URL(secondUrl).port).not.toBe(new URL(url).port);
+      // A tab of the same browser profile: cookies are shared, and they ignore ports.
+      const other = await page.context().newPage();
+      await other.goto(secondUrl);
+      await other.getByTestId('empty-state').waitFor();
+      await other.close();
+      // The first tab calls its server as its UI does, with its cookie only (no token in the request).
+      const status = await page.evaluate(async () => (await fetch('/api/listExperiments', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', credentials: 'same-origin' })).status);
+      expect(status).toBe(200);
+      const cookies = await page.context().cookies();
+      expect(cookies.map((c) => c.name).sort()).toEqual([`w2s_token_${new URL(url).port}`, `w2s_token_${new URL(secondUrl).port}`].sort());
+      expect(cookies.every((c) => c.httpOnly && c.sameSite === 'Strict' && c.path === '/')).toBe(true);
+    } finally {
+      second.child.kill('SIGTERM');
+    }
+  });
+
   it('gives a time estimate on a fresh history, from a calibration probe (no benchmark needed)', async () => {
     await page.getByTestId('nav-builder').click();
     await expect.poll(() => page.getByTestId('estimate-time').textContent(), { timeout: 20_000 }).toMatch(/^about \S/);
@@ -75,6 +99,28 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await expect.poll(() => error.textContent(), { timeout: 5000 }).toContain('beat chance');
     expect(await page.getByTestId('start-run').isDisabled()).toBe(true);
     await shot('02-builder-error');
+  });
+
+  it('refuses an imported JSON with a misspelt key as `w2s run` does: the key listed, Start off until a fixed file is loaded', async () => {
+    await page.goto(`${url}#/builder`);
+    await page.getByTestId('builder-title').waitFor();
+    await page.getByTestId('reset-defaults').click();
+    await page.getByTestId('toggle-import').click();
+    await page.getByTestId('import-json').fill('{"teachers": {"count": 8, "acuracy": 0.7}, "sft": {"steps": 150, "learningRates": [0.1, 1]}}');
+    await page.getByTestId('import-load').click();
+    await page.getByTestId('import-refusals').waitFor();
+    expect(await page.getByTestId('import-refusals').textContent()).toContain('teachers.acuracy: unknown key');
+    // The form alone is valid (its defaults stand in): the refusal is what keeps Start off.
+    expect(await page.getByTestId('field-teachers.count').inputValue()).toBe('8');
+    expect(await page.getByTestId('start-run').isDisabled()).toBe(true);
+    await page.evaluate("document.querySelector('main.view').scrollTo(0, 0)");
+    await shot('02-builder-import-refused');
+    await page.getByTestId('import-json').fill('{"teachers": {"count": 8, "accuracy": 0.7}, "sft": {"steps": 150, "learningRates": [0.1, 1]}}');
+    await page.getByTestId('import-load').click();
+    await page.getByTestId('import-refusals').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('start-run').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.getByTestId('toggle-import').click();
+    await page.getByTestId('reset-defaults').click();
   });
 
   let first = 0;

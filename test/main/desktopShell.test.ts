@@ -3,14 +3,18 @@
  * window (validated, clamped to a display), the one-instance lock per history file, and the
  * dialogs' IPC handler with its sender check and field-naming refusals.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireInstanceLock, lockAddress, type SecondInstance } from '../../src/main/instanceLock';
+import { acquireInstanceLock, lockAddress, lockPlace, type SecondInstance } from '../../src/main/instanceLock';
 import { bindMenu, type ElectronMenuItem, menuTemplate, type MenuItemSpec } from '../../src/main/menu';
 import { type Dialogs, registerShellIpc } from '../../src/main/shellIpc';
 import { DEFAULT_SIZE, placeWindow, readWindowState, writeWindowState } from '../../src/main/windowState';
+import { EXTERNAL_LINKS, externalLinkAllowed, permissionAllowed } from '../../src/main/webSecurity';
+import { trustedSender } from '../../src/main/ipc';
 import type { IpcReply } from '../../src/shared/labApi';
 import { MENU_ACTIONS, SHELL_CHANNEL_CALL } from '../../src/shared/shell';
 
@@ -118,26 +122,86 @@ describe('remembered window', () => {
 });
 
 describe('one instance per history file', () => {
+  /** A place as on Linux without $XDG_RUNTIME_DIR: the userData folder. */
+  const userData = join(dir, 'userData');
+  const place = () => lockPlace(userData, {}, 'linux', join(dir, 'temp'));
+
   it('names the lock after the real path of the history, so a symlink or a relative path finds the same instance', () => {
     const history = join(dir, 'a', 'lab.sqlite');
     mkdirSync(join(dir, 'a'));
     writeFileSync(history, '');
     symlinkSync(join(dir, 'a'), join(dir, 'link'));
-    expect(lockAddress(join(dir, 'link', 'lab.sqlite'))).toBe(lockAddress(history));
-    expect(lockAddress(join(dir, 'b', 'lab.sqlite'))).not.toBe(lockAddress(history));
-    expect(lockAddress(history, 'win32')).toMatch(/^\\\\\.\\pipe\\w2s-lab-[0-9a-f]{24}$/);
+    expect(lockAddress(join(dir, 'link', 'lab.sqlite'), place())).toBe(lockAddress(history, place()));
+    expect(lockAddress(join(dir, 'b', 'lab.sqlite'), place())).not.toBe(lockAddress(history, place()));
+  });
+
+  it('keeps the socket in a folder only this user can write: $XDG_RUNTIME_DIR when private, else userData; never the shared temp folder', () => {
+    const history = join(dir, 'lab.sqlite');
+    const runtime = mkdtempSync(join(dir, 'run-')); // 0700, as a login manager makes it
+    expect(dirname(lockAddress(history, lockPlace(userData, { XDG_RUNTIME_DIR: runtime }, 'linux')))).toBe(runtime);
+    const shared = mkdtempSync(join(dir, 'shared-'));
+    chmodSync(shared, 0o1777);
+    expect(dirname(lockAddress(history, lockPlace(userData, { XDG_RUNTIME_DIR: shared }, 'linux')))).toBe(userData);
+    expect(dirname(lockAddress(history, lockPlace(userData, { XDG_RUNTIME_DIR: 'relative/dir' }, 'linux')))).toBe(userData);
+    expect(dirname(lockAddress(history, lockPlace(userData, { XDG_RUNTIME_DIR: runtime }, 'darwin')))).toBe(userData);
+    for (const address of [lockAddress(history, place()), lockAddress(history, lockPlace(userData))]) {
+      expect(address.startsWith(`${tmpdir()}/w2s-lab-`)).toBe(false);
+      expect(statSync(dirname(address)).mode & 0o022).toBe(0);
+    }
+  });
+
+  it('where a socket path in userData would be too long, uses a 0700 folder of this user in the temp folder, and refuses one anyone may write', () => {
+    const deep = join(dir, 'x'.repeat(120), 'W2S Lab');
+    const temp = join(dir, 'temp-long');
+    mkdirSync(temp);
+    const address = lockAddress(join(dir, 'lab.sqlite'), lockPlace(deep, {}, 'linux', temp));
+    expect(dirname(address)).toBe(join(temp, `w2s-lab-${process.getuid?.()}`));
+    expect(Buffer.byteLength(address)).toBeLessThanOrEqual(103);
+    expect(statSync(dirname(address)).mode & 0o777).toBe(0o700);
+    const planted = join(dir, 'temp-planted');
+    mkdirSync(join(planted, `w2s-lab-${process.getuid?.()}`), { recursive: true });
+    chmodSync(join(planted, `w2s-lab-${process.getuid?.()}`), 0o777);
+    expect(() => lockPlace(deep, {}, 'linux', planted)).toThrow(/is not this user's alone/);
+  });
+
+  it('on Windows names the pipe with a secret of this user kept in userData: stable for a user, unguessable for another', () => {
+    const history = 'C:\\Users\\ada\\.w2s-lab\\lab.sqlite';
+    const windowsData = join(dir, 'win-userData');
+    const first = lockAddress(history, lockPlace(windowsData, {}, 'win32'));
+    expect(first).toMatch(/^\\\\\.\\pipe\\w2s-lab-[0-9a-f]{32}$/);
+    expect(lockAddress(history, lockPlace(windowsData, {}, 'win32'))).toBe(first);
+    expect(statSync(join(windowsData, 'instance-lock.key')).mode & 0o077).toBe(0);
+    // Another user (another userData, another secret) cannot compute it from the history's path.
+    expect(lockAddress(history, lockPlace(join(dir, 'win-other'), {}, 'win32'))).not.toBe(first);
+  });
+
+  it('another local user listening first at the old guessable /tmp name neither stops the app nor hears its arguments', async () => {
+    const history = join(dir, 'victim.sqlite');
+    // The name the lock had: a hash of the history's path in the shared temp folder.
+    const guessed = join(tmpdir(), `w2s-lab-${createHash('sha256').update(history).digest('hex').slice(0, 24)}.sock`);
+    const heard: string[] = [];
+    const squatter = createServer((socket) => socket.on('data', (chunk) => heard.push(chunk.toString())));
+    await new Promise<void>((done) => squatter.listen(guessed, done));
+    try {
+      const lock = await acquireInstanceLock(lockAddress(history, place()), () => undefined, { argv: ['w2s-lab', '--secret-arg'] });
+      expect(lock).not.toBeNull();
+      lock?.release();
+      expect(heard).toEqual([]);
+    } finally {
+      await new Promise<void>((done) => squatter.close(() => done()));
+    }
   });
 
   it('a second launch hands its arguments to the first and gets no lock; after release the next one does', async () => {
     const address = join(dir, 'lock-1.sock');
     let resolveSecond: (m: SecondInstance) => void = () => undefined;
     const second = new Promise<SecondInstance>((r) => (resolveSecond = r));
-    const first = await acquireInstanceLock('unused', resolveSecond, { address });
+    const first = await acquireInstanceLock(address, resolveSecond);
     expect(first).not.toBeNull();
-    expect(await acquireInstanceLock('unused', () => undefined, { address, argv: ['w2s-lab', '--flag'] })).toBeNull();
+    expect(await acquireInstanceLock(address, () => undefined, { argv: ['w2s-lab', '--flag'] })).toBeNull();
     expect(await second).toEqual({ type: 'focus', argv: ['w2s-lab', '--flag'] });
     first?.release();
-    const next = await acquireInstanceLock('unused', () => undefined, { address });
+    const next = await acquireInstanceLock(address, () => undefined);
     expect(next).not.toBeNull();
     next?.release();
   });
@@ -145,9 +209,42 @@ describe('one instance per history file', () => {
   it('replaces the socket a crashed instance left behind', async () => {
     const address = join(dir, 'lock-2.sock');
     writeFileSync(address, 'left by a crash');
-    const lock = await acquireInstanceLock('unused', () => undefined, { address });
+    const lock = await acquireInstanceLock(address, () => undefined);
     expect(lock).not.toBeNull();
     lock?.release();
+  });
+});
+
+describe('links and permissions', () => {
+  const docs = ['https://w2s-lab.example/docs/preview.html', 'https://w2s-lab.example/docs/spec.html#6'];
+
+  it('opens in the system browser only the allow-listed https links, exactly', () => {
+    for (const url of docs) expect(externalLinkAllowed(url, docs), url).toBe(true);
+    expect(externalLinkAllowed('HTTPS://W2S-LAB.EXAMPLE/docs/preview.html', docs)).toBe(true); // the same URL, normalised
+    for (const url of [
+      'https://evil.example/',
+      'https://w2s-lab.example/docs/other.html',
+      'https://w2s-lab.example/docs/preview.html?x=1',
+      'https://user:pass@w2s-lab.example/docs/preview.html',
+      'http://w2s-lab.example/docs/preview.html',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'not a url',
+    ]) {
+      expect(externalLinkAllowed(url, docs), url).toBe(false);
+    }
+    // The app shows no external link: by default nothing opens.
+    expect(EXTERNAL_LINKS).toEqual([]);
+    expect(externalLinkAllowed(docs[0])).toBe(false);
+  });
+
+  it('grants only the clipboard write, only to the app’s own frame', () => {
+    const own = 'file:///opt/W2S%20Lab/resources/app.asar/out/renderer/index.html';
+    const trusted = trustedSender('/opt/W2S Lab/resources/app.asar/out/renderer/index.html', undefined, 'linux');
+    expect(permissionAllowed('clipboard-sanitized-write', `${own}#/builder`, trusted)).toBe(true);
+    expect(permissionAllowed('clipboard-sanitized-write', 'https://evil.example/', trusted)).toBe(false);
+    expect(permissionAllowed('clipboard-sanitized-write', undefined, trusted)).toBe(false);
+    for (const permission of ['clipboard-read', 'media', 'notifications', 'openExternal', 'geolocation', 'fileSystem']) expect(permissionAllowed(permission, own, trusted), permission).toBe(false);
   });
 });
 

@@ -46,7 +46,10 @@ class UtilityProcessStandIn extends EventEmitter implements UtilityProcessLike {
   }
 }
 
-const RENDERER = '/opt/w2s/resources/app/out/renderer/index.html';
+// Where a packaged Linux build keeps its renderer (productName "W2S Lab" puts a space in the path),
+// and the URL Chromium reports for its window: percent-encoded, written out here, not computed.
+const RENDERER = '/opt/W2S Lab/resources/app.asar/out/renderer/index.html';
+const RENDERER_URL = 'file:///opt/W2S%20Lab/resources/app.asar/out/renderer/index.html';
 const spec = validateSpec({ seed: 8, teachers: { count: 2 }, sft: { steps: 20, batchSize: 300, learningRates: [0.1, 1] } });
 let dir: string;
 let store: RunStore;
@@ -69,10 +72,11 @@ describe('IPC handlers', () => {
   it('serve the app’s own frames, refuse others, and report bad input with its status', async () => {
     const ipc = new IpcMainStandIn();
     const remove = registerLabIpc(ipc, service, { isTrustedSender: trustedSender(RENDERER, undefined) });
-    const trusted = `file://${RENDERER}`;
+    const trusted = `${RENDERER_URL}#/history`;
     expect(await ipc.invoke(trusted, 'listExperiments', {})).toEqual({ ok: true, value: [] });
     expect(await ipc.invoke('https://evil.example/', 'listExperiments', {})).toMatchObject({ ok: false, status: 403 });
     expect(await ipc.invoke(`file:///tmp/other.html`, 'listExperiments', {})).toMatchObject({ ok: false, status: 403 });
+    expect(await ipc.invoke(RENDERER_URL.replace('index.html', 'other.html'), 'listExperiments', {})).toMatchObject({ ok: false, status: 403 });
     const bad = (await ipc.invoke(trusted, 'submit', { spec: { data: { d: 1 } } })) as IpcReply;
     expect(bad).toMatchObject({ ok: false, status: 400 });
     expect(bad.ok ? '' : bad.message).toContain('data.d');
@@ -95,7 +99,7 @@ describe('IPC handlers', () => {
     });
     forwardLabEvents(service, contents);
     const api = makeLabApi(async (method, input) => {
-      const reply = (await ipc.invoke(`file://${RENDERER}`, method, input)) as IpcReply;
+      const reply = (await ipc.invoke(RENDERER_URL, method, input)) as IpcReply;
       if (!reply.ok) throw new LabCallError(reply.status, reply.message);
       return reply.value;
     }, () => () => undefined);
@@ -110,6 +114,62 @@ describe('IPC handlers', () => {
     await expect(api.getExperiment({ id: 12345 })).rejects.toMatchObject({ status: 404 });
     expect(sent.some((e) => (e as { type: string }).type === 'experiment')).toBe(true);
     contents.emit('destroyed');
+  });
+});
+
+describe('the app’s own frames (trustedSender)', () => {
+  // Each case: the renderer file as the app computes it, and URLs as Chromium reports them.
+  const cases: { name: string; file: string; platform: NodeJS.Platform; own: string[]; others: string[] }[] = [
+    {
+      name: 'Linux, /opt/W2S Lab',
+      file: RENDERER,
+      platform: 'linux',
+      own: [RENDERER_URL, `${RENDERER_URL}#/experiment/3`],
+      others: ['file:///opt/W2S%20Lab/resources/app.asar/out/renderer/evil.html', `${RENDERER_URL}?x=1`, 'file://evil.example/opt/W2S%20Lab/resources/app.asar/out/renderer/index.html', 'about:blank', 'https://evil.example/', ''],
+    },
+    {
+      name: 'macOS, /Applications/W2S Lab.app',
+      file: '/Applications/W2S Lab.app/Contents/Resources/app.asar/out/renderer/index.html',
+      platform: 'darwin',
+      own: ['file:///Applications/W2S%20Lab.app/Contents/Resources/app.asar/out/renderer/index.html#/builder'],
+      others: ['file:///Applications/W2S%20Lab.app/Contents/Resources/app.asar/out/renderer/index.htm'],
+    },
+    {
+      name: 'Windows, a user name and the install folder with spaces',
+      file: 'C:\\Users\\Ada Lovelace\\AppData\\Local\\Programs\\W2S Lab\\resources\\app.asar\\out\\renderer\\index.html',
+      platform: 'win32',
+      own: [
+        'file:///C:/Users/Ada%20Lovelace/AppData/Local/Programs/W2S%20Lab/resources/app.asar/out/renderer/index.html',
+        'file:///C:/Users/Ada%20Lovelace/AppData/Local/Programs/W2S%20Lab/resources/app.asar/out/renderer/index.html#/compare',
+        // The same file: NTFS ignores case, and a drive letter may come back lower-case.
+        'file:///c:/Users/Ada%20Lovelace/AppData/Local/Programs/W2S%20Lab/resources/app.asar/out/renderer/index.html',
+      ],
+      others: ['file:///D:/Users/Ada%20Lovelace/AppData/Local/Programs/W2S%20Lab/resources/app.asar/out/renderer/index.html', 'file://attacker/share/index.html'],
+    },
+    {
+      name: 'non-ASCII and reserved characters in the path',
+      file: '/home/zoë/Apps/W2S Lab [beta] #2/out/renderer/index.html',
+      platform: 'linux',
+      own: ['file:///home/zo%C3%AB/Apps/W2S%20Lab%20[beta]%20%232/out/renderer/index.html', 'file:///home/zo%C3%AB/Apps/W2S%20Lab%20%5Bbeta%5D%20%232/out/renderer/index.html'],
+      others: ['file:///home/zo%C3%AB/Apps/W2S%20Lab%20[beta]%20/out/renderer/index.html'],
+    },
+  ];
+  for (const c of cases) {
+    it(`trusts only its own file: ${c.name}`, () => {
+      const trusted = trustedSender(c.file, undefined, c.platform);
+      for (const url of c.own) expect(trusted(url), url).toBe(true);
+      for (const url of c.others) expect(trusted(url), url).toBe(false);
+    });
+  }
+
+  it('trusts the dev server by its origin, not by a prefix of its URL', () => {
+    const trusted = trustedSender(RENDERER, 'http://localhost:5173', 'linux');
+    expect(trusted('http://localhost:5173/')).toBe(true);
+    expect(trusted('http://localhost:5173/#/builder')).toBe(true);
+    expect(trusted('http://localhost:51730/')).toBe(false);
+    expect(trusted('http://localhost:5173.evil.example/')).toBe(false);
+    expect(trusted('http://localhost:5173@evil.example/')).toBe(false);
+    expect(trusted(RENDERER_URL)).toBe(true);
   });
 });
 

@@ -233,12 +233,63 @@ describe('size of the experiment', () => {
 
 describe('import', () => {
   it('loads a valid document and reports the problems of an invalid one, keeping its bad values to fix', () => {
-    expect(importSpec(JSON.stringify(PRESETS[1].spec))).toEqual({ form: formFromSpec(PRESETS[1].spec), errors: [] });
+    expect(importSpec(JSON.stringify(PRESETS[1].spec))).toEqual({ form: formFromSpec(PRESETS[1].spec), errors: [], refused: [] });
     const bad = importSpec('{"teachers": {"accuracy": 70}, "extra": true}');
     expect(bad.form?.['teachers.accuracy']).toBe('70');
     expect(bad.errors).toHaveLength(2);
     expect(importSpec('{oops').errors[0]).toMatch(/^\(spec\): not valid JSON/);
-    expect(importSpec('[1, 2]')).toEqual({ form: null, errors: [expect.stringContaining('must be a JSON object')] });
+    expect(importSpec('[1, 2]')).toEqual({ form: null, errors: [expect.stringContaining('must be a JSON object')], refused: [] });
+  });
+
+  it('refuses what the form cannot hold, as the CLI does: a misspelt key loads a form that alone looks valid, so it is listed as refused', () => {
+    const misspelt = importSpec('{"teachers": {"cuont": 20}, "sft": {"steps": 300, "lerningRates": [0.1]}}');
+    expect(misspelt.refused).toEqual(['teachers.cuont: unknown key', 'sft.lerningRates: unknown key']);
+    expect(misspelt.errors).toEqual(misspelt.refused);
+    // The form holds the defaults in their place and is valid on its own: only the refusal keeps Start off.
+    expect(misspelt.form?.['teachers.count']).toBe('100');
+    expect(checkForm(misspelt.form!).valid).not.toBeNull();
+    // A choice the form does not offer is dropped by the form (its default shows): refused too.
+    const law = importSpec('{"data": {"law": "gauss"}}');
+    expect(law.refused).toHaveLength(1);
+    expect(law.refused[0]).toMatch(/^data\.law: /);
+    // A bad value the form keeps as text is the form's to fix: marked there, not refused.
+    const shown = importSpec('{"teachers": {"accuracy": 70}}');
+    expect(shown.errors).toHaveLength(1);
+    expect(shown.refused).toEqual([]);
+    expect(checkForm(shown.form!).valid).toBeNull();
+  });
+
+  it('lets no document the engine refuses (and so w2s run) reach Start: refused, or invalid in the form', () => {
+    const base = PRESETS[1].spec as Record<string, unknown>;
+    const section = (key: string) => (base[key] ?? {}) as Record<string, unknown>;
+    const docs: unknown[] = [
+      { ...base, extra: true },
+      { ...base, teachers: { ...section('teachers'), count: 0 } },
+      { ...base, teachers: { ...section('teachers'), cuont: 3 } },
+      { ...base, sft: { ...section('sft'), learningRates: [0.1, 'x'] } },
+      { ...base, sft: { ...section('sft'), earlyStopping: 'never' } },
+      { ...base, sft: { ...section('sft'), softLabels: { beta: 1, temperature: 2 } } },
+      { ...base, sft: { ...section('sft'), loss: { kind: 'auxConfidence', alpha: 0.5, ramp: 'cubic' } } },
+      { ...base, sft: { ...section('sft'), loss: { kind: 'focal' } } },
+      { ...base, data: { ...section('data'), law: 'student-t' } },
+      { ...base, data: { ...section('data'), spectrum: { powerLaw: 1, cutoff: 3 } } },
+      { ...base, data: { ...section('data'), groundTruth: 'learned' } },
+      { ...base, engine: { path: 'gpu' } },
+      { ...base, engine: { path: 'reduced', threads: 4 } },
+      { ...base, setup: 'teacher-student' },
+      { ...base, seed: -1 },
+      { ...base, student: { ...section('student'), accuracy: 1.2, norms: [1] } },
+      { ...base, pretrain: { initStd: 0.1, steps: 3 } },
+    ];
+    for (const doc of docs) {
+      expect(parseSpec(doc).ok, JSON.stringify(doc)).toBe(false);
+      const { form, refused } = importSpec(JSON.stringify(doc));
+      expect(refused.length > 0 || checkForm(form!).valid === null, JSON.stringify(doc)).toBe(true);
+    }
+    // And a valid one loads with nothing refused and a form that starts.
+    const fine = importSpec(JSON.stringify(base));
+    expect(fine.refused).toEqual([]);
+    expect(checkForm(fine.form!).valid).not.toBeNull();
   });
 });
 

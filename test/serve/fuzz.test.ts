@@ -230,9 +230,10 @@ describe('fuzz of the IPC handlers', () => {
     try {
       const service = new LabApiService(new Lab(store, pool));
       const ipc = new IpcMainStandIn();
-      const renderer = '/opt/w2s/resources/app/out/renderer/index.html';
-      registerLabIpc(ipc, service, { isTrustedSender: trustedSender(renderer, undefined) });
-      const trusted = `file://${renderer}`;
+      // A packaged install's path (a space in it) and the URL Chromium reports for it, percent-encoded.
+      const renderer = '/opt/W2S Lab/resources/app.asar/out/renderer/index.html';
+      registerLabIpc(ipc, service, { isTrustedSender: trustedSender(renderer, undefined, 'linux') });
+      const trusted = 'file:///opt/W2S%20Lab/resources/app.asar/out/renderer/index.html';
       const fuzz = new FuzzGenerator(SEED + 1, existing, MISSING_ID);
       // What only structured clone carries: none of it is a valid value of any field.
       const cloneOnly = (): unknown => fuzz.pick<unknown>([new Date(0), new Map([['id', existing]]), new Set([existing]), 10n, new Uint8Array(4), new Float64Array([existing]), Number.NaN, Number.POSITIVE_INFINITY, Object.assign(new Array<string>(2), { 1: 'sparse' }), new Error('x'), /re/]);

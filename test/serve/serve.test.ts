@@ -2,13 +2,15 @@
  * `w2s serve` over real HTTP on loopback: the token, Host and Origin checks, malformed requests
  * (refused, nothing changed), the LabApi round trip with server-sent events and the binary series.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabApiService } from '../../src/backend/labApi';
 import type { RunStore } from '../../src/backend/store/store';
-import { type RunningServer, startServer } from '../../src/serve/server';
+import { cookieName, type RunningServer, type ServeOptions, startServer } from '../../src/serve/server';
 import { type LabFixture, openLabFixture } from '../helpers/labFixture';
 
 let fixture: LabFixture;
@@ -26,12 +28,16 @@ afterAll(async () => {
 });
 
 /** A raw request, so that Host and Origin can be anything. */
-function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: Buffer }> {
+function raw(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; to?: { host: string; port: number } } = {},
+): Promise<{ status: number; body: Buffer; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method: options.method ?? 'POST', headers: options.headers }, (res) => {
+    const to = options.to ?? { host: '127.0.0.1', port: server.port };
+    const req = request({ host: to.host, port: to.port, path, method: options.method ?? 'POST', headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
     });
     req.on('error', reject);
     req.end(options.body);
@@ -82,6 +88,94 @@ describe('w2s serve: refusals', () => {
     expect(textPlain.status).toBe(415);
     expect((await raw('/api/submit', { headers: { Authorization: `Bearer ${server.token}` }, body: JSON.stringify({ spec }) })).status).toBe(415);
     expect(store.listExperiments()).toHaveLength(0);
+  });
+});
+
+/** Another server on the fixture's lab, closed by the test. */
+async function withServer(options: Partial<ServeOptions>, test: (other: RunningServer) => Promise<void>): Promise<void> {
+  const other = await startServer(new LabApiService(fixture.lab), { host: '127.0.0.1', port: 0, rendererDir: null, ...options });
+  try {
+    await test(other);
+  } finally {
+    await other.close();
+  }
+}
+
+describe('w2s serve: paths, the cookie, hosts and results outside the contract', () => {
+  it('serves a renderer folder given with a trailing slash, and answers 400 to a path that is not valid percent-encoding', async () => {
+    const renderer = join(fixture.dir, 'renderer');
+    mkdirSync(join(renderer, 'assets'), { recursive: true });
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>W2S Lab</title>');
+    writeFileSync(join(renderer, 'assets', 'app.js'), 'export {};\n');
+    await withServer({ rendererDir: `${renderer}/` }, async (other) => {
+      const to = { host: '127.0.0.1', port: other.port };
+      const bearer = { Authorization: `Bearer ${other.token}` };
+      const page = await raw(`/?token=${other.token}`, { method: 'GET', to });
+      expect(page.status).toBe(200);
+      expect(page.body.toString()).toContain('<title>W2S Lab</title>');
+      const asset = await raw('/assets/app.js', { method: 'GET', headers: bearer, to });
+      expect(asset.status).toBe(200);
+      expect(asset.body.toString()).toBe('export {};\n');
+      for (const path of ['/%', '/assets/%E0%A4%A', '/%ZZ']) {
+        const r = await raw(path, { method: 'GET', headers: bearer, to });
+        expect(r.status, path).toBe(400);
+        expect(JSON.parse(r.body.toString()).error).toMatch(/percent-encoding/);
+      }
+      // A decoded path is normalised from the root: it cannot climb out, and falls back to the page.
+      const climb = await raw('/..%2f..%2f..%2fetc%2fpasswd', { method: 'GET', headers: bearer, to });
+      expect(climb.status).toBe(200);
+      expect(climb.body.toString()).toContain('<title>W2S Lab</title>');
+    });
+  });
+
+  it('sets its token cookie under a name carrying its port, HttpOnly, SameSite=Strict, Path=/, and reads only that one', async () => {
+    const renderer = join(fixture.dir, 'renderer-cookie');
+    mkdirSync(renderer, { recursive: true });
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html>');
+    await withServer({ rendererDir: renderer }, async (other) => {
+      const to = { host: '127.0.0.1', port: other.port };
+      const page = await raw(`/?token=${other.token}`, { method: 'GET', to });
+      expect(cookieName(other.port)).toBe(`w2s_token_${other.port}`);
+      expect(page.headers['set-cookie']).toEqual([`w2s_token_${other.port}=${other.token}; HttpOnly; SameSite=Strict; Path=/`]);
+      const json = { 'Content-Type': 'application/json' };
+      const withCookie = (cookie: string) => raw('/api/listExperiments', { headers: { ...json, Cookie: cookie }, body: '{}', to });
+      expect((await withCookie(`w2s_token_${other.port}=${other.token}`)).status).toBe(200);
+      // Another server's cookie on the same host (cookies ignore ports) is not this one's.
+      expect((await withCookie(`w2s_token_${server.port}=${server.token}; w2s_token=${other.token}`)).status).toBe(401);
+      expect((await withCookie(`w2s_token_${server.port}=${server.token}; w2s_token_${other.port}=${other.token}`)).status).toBe(200);
+    });
+  });
+
+  it('bound to every interface, answers to this machine’s addresses, its host name and the names allowed, still behind the token', async () => {
+    const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+    const listing = { 'Content-Type': 'application/json' };
+    await withServer({ host: '0.0.0.0', allowedHosts: ['lab.example', 'localhost:8080'] }, async (wide) => {
+      expect(new URL(wide.url).searchParams.get('token')).toBe(wide.token);
+      const call = (to: string, hostHeader: string, token = wide.token) =>
+        raw('/api/listExperiments', { headers: { ...listing, Authorization: `Bearer ${token}`, Host: hostHeader }, body: '{}', to: { host: to, port: wide.port } });
+      for (const address of addresses) expect((await call(address, `${address}:${wide.port}`)).status, address).toBe(200);
+      expect((await call('127.0.0.1', `${hostname()}:${wide.port}`)).status).toBe(200);
+      expect((await call('127.0.0.1', `lab.example:${wide.port}`)).status).toBe(200);
+      // An SSH tunnel's local end (ssh -L 8080:127.0.0.1:PORT) names its own port.
+      expect((await call('127.0.0.1', 'localhost:8080')).status).toBe(200);
+      expect((await call('127.0.0.1', `evil.example:${wide.port}`)).status).toBe(403);
+      expect((await call('127.0.0.1', 'lab.example:8080')).status).toBe(403);
+      expect((await call('127.0.0.1', `lab.example:${wide.port}`, 'wrong')).status).toBe(401);
+    });
+    // Bound to loopback, the host name and other names are refused as before.
+    expect((await raw('/api/listExperiments', { headers: { ...auth(), Host: `${hostname()}:${server.port}` }, body: '{}' })).status).toBe(403);
+  });
+
+  it('answers theory with extreme in-range inputs with a 400 naming the result and the inputs, not a 500', async () => {
+    const extreme = await call('theory', { studentCos: 0.8, studentNorm: 1e-300, teacherCos: 0.6, kappa: 0.1, beta: 1e308 });
+    expect(extreme.status).toBe(400);
+    expect(String(extreme.json.error)).toMatch(/^theory: T1 is -?Infinity for studentNorm 1e-300 and beta 1e\+308/);
+    const tiny = await call('theory', { studentCos: 0.8, studentNorm: 5e-324, teacherCos: 0.6, kappa: 0.1, beta: 1 });
+    expect(tiny.status).toBe(400);
+    // Large but representable: answered.
+    const large = await call('theory', { studentCos: 0.8, studentNorm: 1e-6, teacherCos: 0.6, kappa: 0.1, beta: 1e6 });
+    expect(large.status).toBe(200);
+    expect(Number.isFinite(large.json.rate)).toBe(true);
   });
 });
 
@@ -161,6 +255,41 @@ describe('w2s serve from the command line', () => {
       expect(await list.json()).toEqual([]);
       const page = await fetch(url);
       expect([200, 503]).toContain(page.status);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('on 0.0.0.0 prints a URL on this machine’s address and a warning naming the hosts it answers to; a bad --allow-host is refused', async () => {
+    const w2s = join(__dirname, '..', '..', 'bin', 'w2s.cjs');
+    const bad = spawnSync(process.execPath, [w2s, 'serve', '--db', join(fixture.dir, 'cli-bad.sqlite'), '--allow-host', 'evil example'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--allow-host must be a host name or address, optionally with :PORT.*got 'evil example'/);
+    const renderer = join(fixture.dir, 'renderer-cli');
+    mkdirSync(renderer, { recursive: true });
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>W2S Lab</title>');
+    const args = ['serve', '--db', join(fixture.dir, 'cli-wide.sqlite'), '--workers', '1', '--host', '0.0.0.0', '--allow-host', 'lab.example', '--renderer', `${renderer}/`];
+    const child = spawn(process.execPath, [w2s, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+      const url = await new Promise<URL>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+          const m = /W2S Lab on (http:\/\/\S+)/.exec(out);
+          if (m !== null) resolve(new URL(m[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+      });
+      expect(url.hostname).not.toBe('0.0.0.0');
+      expect(err).toMatch(/warning: listening on 0\.0\.0\.0, not loopback, over plain HTTP/);
+      expect(err).toContain('lab.example');
+      expect(err).toContain(hostname());
+      const port = Number(url.port);
+      const page = await raw(`/?token=${url.searchParams.get('token')}`, { method: 'GET', headers: { Host: `lab.example:${port}` }, to: { host: url.hostname, port } });
+      expect(page.status).toBe(200);
+      expect(page.body.toString()).toContain('<title>W2S Lab</title>');
     } finally {
       child.kill('SIGTERM');
     }

@@ -60,4 +60,17 @@ describe('electron-vite build', () => {
       expect(existsSync(join(out, 'renderer', src)), src).toBe(true);
     }
   });
+
+  it('the page’s own policy (the only one a file:// page gets) allows no plugin, no <base>, no form target, no inline or eval’d script', () => {
+    const html = read('renderer', 'index.html');
+    const content = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    const directives = new Map(content.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    expect(directives.get('default-src')).toEqual(["'self'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('base-uri')).toEqual(["'none'"]);
+    expect(directives.get('form-action')).toEqual(["'none'"]);
+    // Ignored in a meta tag, and Chromium says so on the console.
+    expect(directives.has('frame-ancestors')).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 /** w2s theory --student-cos C --student-norm R --teacher-cos CT --kappa K --beta B [--json] */
 import { parseArgs } from 'node:util';
-import { theory } from '../../engine/theory';
-import { numberFlag } from '../args';
+import { theory, theoryOverflow } from '../../engine/theory';
+import { numberFlag, UsageError } from '../args';
 
 export function theoryCommand(args: string[]): number {
   const { values } = parseArgs({
@@ -23,6 +23,8 @@ export function theoryCommand(args: string[]): number {
     beta: numberFlag(values.beta, 'beta', '> 0', (x) => x > 0),
   };
   const r = theory(input);
+  const overflow = theoryOverflow(input, r);
+  if (overflow !== null) throw new UsageError(overflow);
   if (values.json) {
     const threshold = r.conditions.kappaThreshold;
     const json = { input, ...r, conditions: { ...r.conditions, kappaThreshold: Number.isFinite(threshold) ? threshold : String(threshold) } };

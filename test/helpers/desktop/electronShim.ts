@@ -163,7 +163,9 @@ class WebContents extends EventEmitter {
   isDestroyed(): boolean {
     return this.destroyed;
   }
-  setWindowOpenHandler(handler: unknown): void {
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+    this.windowOpenHandler = handler;
     record('webContents.setWindowOpenHandler', { set: typeof handler === 'function' });
   }
   destroy(): void {
@@ -191,6 +193,7 @@ export class BrowserWindow extends EventEmitter {
     this.preload = options.webPreferences?.preload ?? '';
     windows.add(this);
     this.webContents = new WebContents(this.openPage());
+    app.emit('web-contents-created', { preventDefault: () => undefined }, this.webContents);
   }
 
   private async openPage(): Promise<Page> {
@@ -269,6 +272,9 @@ export class BrowserWindow extends EventEmitter {
 
 class App extends EventEmitter {
   readonly isPackaged = false;
+  enableSandbox(): void {
+    record('app.enableSandbox');
+  }
   whenReady(): Promise<void> {
     return Promise.resolve();
   }
@@ -356,12 +362,32 @@ function clickMenu(path: string[]): boolean {
   return true;
 }
 
+type PermissionCheck = (contents: unknown, permission: string, origin: string, details: { requestingUrl?: string; isMainFrame: boolean }) => boolean;
+type PermissionRequest = (contents: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl: string; isMainFrame: boolean }) => void;
+const permissionHandlers: { check: PermissionCheck | null; request: PermissionRequest | null } = { check: null, request: null };
+
 export const session = {
   defaultSession: {
     webRequest: { onHeadersReceived: () => record('session.webRequest.onHeadersReceived') },
-    setPermissionRequestHandler: () => record('session.setPermissionRequestHandler'),
+    setPermissionRequestHandler: (handler: PermissionRequest) => {
+      permissionHandlers.request = handler;
+      record('session.setPermissionRequestHandler');
+    },
+    setPermissionCheckHandler: (handler: PermissionCheck) => {
+      permissionHandlers.check = handler;
+      record('session.setPermissionCheckHandler');
+    },
   },
 };
+
+/** What the session's handlers answer for a permission a page at `url` asks for (check, then request, as Chromium does). */
+function askPermission(permission: string, url: string): void {
+  const origin = url.startsWith('file:') ? 'file:///' : new URL(url).origin;
+  const check = permissionHandlers.check?.(null, permission, origin, { requestingUrl: url, isMainFrame: true }) ?? true;
+  let request: boolean | null = null;
+  permissionHandlers.request?.(null, permission, (granted) => (request = granted), { requestingUrl: url, isMainFrame: true });
+  record('permission.answered', { permission, url, check, request: request ?? 'no handler' });
+}
 
 export const shell = { openExternal: async (url: string) => record('shell.openExternal', { url }) };
 
@@ -390,6 +416,9 @@ export const utilityProcess = {
 
 type Control =
   | { type: 'click-menu'; path: string[] }
+  | { type: 'window-open'; url: string }
+  | { type: 'navigate'; url: string }
+  | { type: 'permission'; permission: string; url: string }
   | { type: 'dialog-answer'; method: 'showSaveDialog' | 'showOpenDialog'; answer: unknown }
   | { type: 'set-bounds'; bounds: Bounds }
   | { type: 'quit' };
@@ -404,6 +433,21 @@ process.on('message', (message: Control) => {
     case 'set-bounds':
       for (const window of windows) window.setBounds(message.bounds);
       return record('window.moved', message.bounds);
+    case 'window-open':
+      // What Electron asks a webContents' handler when its page calls window.open or follows a target=_blank link.
+      for (const window of windows) record('window-open.answered', { url: message.url, action: window.webContents.windowOpenHandler?.({ url: message.url }).action ?? 'no handler' });
+      return;
+    case 'navigate': {
+      // What Electron emits before a page navigates its frame elsewhere.
+      for (const window of windows) {
+        let prevented = false;
+        window.webContents.emit('will-navigate', { url: message.url, preventDefault: () => (prevented = true) }, message.url);
+        record('navigate.answered', { url: message.url, prevented });
+      }
+      return;
+    }
+    case 'permission':
+      return askPermission(message.permission, message.url);
     case 'quit':
       return app.quit();
   }

@@ -4,7 +4,7 @@ import { importSpec, specJson } from '../builder/json';
 import type { BuilderForm } from '../builder/model';
 import { useUiStore } from '../stores/ui';
 
-export function useSpecJson(spec: () => Record<string, unknown>, onImport: (form: BuilderForm) => void) {
+export function useSpecJson(spec: () => Record<string, unknown>, onImport: (form: BuilderForm, refused: string[]) => void) {
   const ui = useUiStore();
   const showJson = ref(false);
   const json = computed(() => specJson(spec()));
@@ -26,12 +26,17 @@ export function useSpecJson(spec: () => Record<string, unknown>, onImport: (form
   const importDone = ref<string | null>(null);
 
   function doImport(): void {
-    const { form: imported, errors: problems } = importSpec(importText.value);
+    const { form: imported, errors: problems, refused } = importSpec(importText.value);
     importErrors.value = problems;
     importDone.value = null;
     if (imported === null) return;
-    onImport(imported);
-    importDone.value = problems.length === 0 ? 'Loaded.' : 'Loaded what could be read; fix the problems listed here and marked in the form.';
+    onImport(imported, refused);
+    importDone.value =
+      problems.length === 0
+        ? 'Loaded.'
+        : refused.length > 0
+          ? 'Refused, as w2s run refuses it: fix the JSON and load it again (Start stays off until then). The form shows what could be read.'
+          : 'Loaded what could be read; fix the problems listed here and marked in the form.';
   }
 
   async function importFile(input: HTMLInputElement): Promise<void> {
