@@ -175,6 +175,10 @@ export class LabApiService {
         const r = theory(input);
         return { ...r, conditions: { ...r.conditions, kappaThreshold: Number.isFinite(r.conditions.kappaThreshold) ? r.conditions.kappaThreshold : Number.MAX_VALUE } };
       },
+      queuePosition: ({ id }) => {
+        experiment(id);
+        return lab.queuePosition(id);
+      },
     };
   }
 
