@@ -87,8 +87,12 @@ export interface QueuePosition {
   readonly runsRunning: number;
   /** Runs of the group waiting for a process. */
   readonly runsQueued: number;
-  /** Of the processes running the group's jobs, how many are still starting (a replacement after a cancel or a crash). */
+  /** Processes running the group's jobs. */
+  readonly processesRunning: number;
+  /** Of those, how many are still starting (a replacement after a cancel or a crash). */
   readonly processesStarting: number;
+  /** The group's mean time per run (ms) so far, else the caller's guess (expectedRunMs), else null. */
+  readonly msPerRun: number | null;
   /** Interactive runs of other groups queued; with round robin they share the processes with this one. */
   readonly interactiveRunsQueued: number;
   /** Batch runs queued (behind this group when it is interactive). */
@@ -191,6 +195,7 @@ export class EnginePool {
   position(group: number | string): QueuePosition | null {
     let runsRunning = 0;
     let runsQueued = 0;
+    let processesRunning = 0;
     let processesStarting = 0;
     let interactiveRunsQueued = 0;
     let batchRunsQueued = 0;
@@ -216,6 +221,7 @@ export class EnginePool {
       if (job.group === group) {
         runsRunning += job.settle.length - job.settled;
         priority = job.priority;
+        processesRunning++;
         if (!slot.ready) processesStarting++;
         continue;
       }
@@ -228,7 +234,8 @@ export class EnginePool {
     }
     if (priority === null) return null;
     if (processesBusy < live.length || nextFreeMs === Infinity) nextFreeMs = null;
-    return { priority, runsRunning, runsQueued, processesStarting, interactiveRunsQueued, batchRunsQueued, processes: live.length, processesBusy, nextFreeMs };
+    const msPerRun = this.timing.get(group)?.msPerRun ?? null;
+    return { priority, runsRunning, runsQueued, processesRunning, processesStarting, msPerRun, interactiveRunsQueued, batchRunsQueued, processes: live.length, processesBusy, nextFreeMs };
   }
 
   /**
@@ -312,7 +319,11 @@ export class EnginePool {
 
   private onMessage(slot: Slot, message: JobReply): void {
     const job = slot.job;
-    if (message.type === 'ready') slot.ready = true;
+    if (message.type === 'ready') {
+      slot.ready = true;
+      // A job sent to a process still starting begins now: its runs' times leave the start out.
+      slot.runStarted = Date.now();
+    }
     if (message.type === 'ready' || job === null || !('id' in message) || message.id !== job.id) return;
     if (message.type === 'progress' || message.type === 'checkpoint') {
       try {

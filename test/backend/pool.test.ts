@@ -176,11 +176,16 @@ describe('interactive jobs', () => {
     const queuedBatch = pool.run({ spec, key: keys[1] }, undefined, { group: 'exact' });
     const waiting = pool.runBatch({ spec, runs: keys.slice(0, 3).map((key) => ({ key })) }, undefined, { group: 'explore', priority: 'interactive' });
     const explore = pool.position('explore');
-    expect(explore).toMatchObject({ priority: 'interactive', runsRunning: 0, runsQueued: 3, interactiveRunsQueued: 0, batchRunsQueued: 1, processes: 1, processesBusy: 1 });
+    expect(explore).toMatchObject({ priority: 'interactive', runsRunning: 0, runsQueued: 3, processesRunning: 0, msPerRun: null, interactiveRunsQueued: 0, batchRunsQueued: 1, processes: 1, processesBusy: 1 });
     // The running job's group guessed 5 s a run: it frees within that.
     expect(explore!.nextFreeMs).toBeGreaterThanOrEqual(0);
     expect(explore!.nextFreeMs).toBeLessThanOrEqual(5000);
-    expect(pool.position('exact')).toMatchObject({ priority: 'batch', runsRunning: 1, runsQueued: 1, interactiveRunsQueued: 3, processesBusy: 0, nextFreeMs: null });
+    expect(pool.position('exact')).toMatchObject({ priority: 'batch', runsRunning: 1, runsQueued: 1, processesRunning: 1, msPerRun: 5000, interactiveRunsQueued: 3, processesBusy: 0, nextFreeMs: null });
+    await running;
+    // Once a run has ended, its measured time replaces the guess.
+    const measured = pool.position('exact')?.msPerRun;
+    expect(measured).toBeGreaterThan(0);
+    expect(measured).not.toBe(5000);
     expect(pool.position('nobody')).toBeNull();
     await Promise.all([running, queuedBatch, ...waiting]);
     expect(pool.position('explore')).toBeNull();
