@@ -11,7 +11,7 @@
  * replaced) against after letting it finish.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -125,10 +125,14 @@ const MOVES: [string, number][] = [
   ['batchSize', 20],
 ];
 
-export async function benchExplore(changes: number): Promise<ExploreResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-explore-'));
-  let server: ChildProcess | null = null;
+/** The renderer built into `dir`, `w2s serve` on a fresh history there with its default engine processes, Chromium on explore mode. */
+async function openExplore(dir: string): Promise<{ page: Page; url: string; workers: number; close: () => Promise<void> }> {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  let server: ChildProcess | null = null;
+  const close = async () => {
+    await browser.close();
+    server?.kill('SIGTERM');
+  };
   try {
     const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', join(dir, 'out'), '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`renderer build failed: ${build.stderr}`);
@@ -147,19 +151,31 @@ export async function benchExplore(changes: number): Promise<ExploreResult> {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${url}#/explore`);
     await drawn(page, 1);
-    const move = async (i: number) => {
-      const [key, position] = MOVES[i % MOVES.length];
-      await page.getByTestId(`explore-slider-${key}`).fill(String(position));
-    };
     // Warm-up: the engine process's and the page's first runs compile their code.
     for (let i = 0; i < 2; i++) {
-      await move(i);
+      await move(page, i);
       await drawn(page, await changeCount(page));
     }
+    return { page, url, workers, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+const move = async (page: Page, i: number) => {
+  const [key, position] = MOVES[i % MOVES.length];
+  await page.getByTestId(`explore-slider-${key}`).fill(String(position));
+};
+
+export async function benchExplore(changes: number): Promise<ExploreResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-explore-'));
+  const { page, workers, close } = await openExplore(dir);
+  try {
 
     const single: Stages[] = [];
     for (let i = 0; i < changes; i++) {
-      await move(i + 2);
+      await move(page, i + 2);
       const n = await changeCount(page);
       await drawn(page, n);
       single.push(await stages(page, n));
@@ -185,7 +201,7 @@ export async function benchExplore(changes: number): Promise<ExploreResult> {
       // T = 10 000 or 7 900: 20 runs that take longer than the 250 ms below.
       await page.getByTestId('explore-slider-steps').fill(String(30 - (s % 2)));
       await page.waitForTimeout(250);
-      await move(s);
+      await move(page, s);
       const n = await changeCount(page);
       await drawn(page, n);
       superseding.push(await stages(page, n));
@@ -193,10 +209,74 @@ export async function benchExplore(changes: number): Promise<ExploreResult> {
     const supersededCancelled = await page.evaluate(() => performance.getEntriesByType('mark').filter((m) => m.name.startsWith('w2s:explore:cancel:')).length);
     return { workers, single, drag, dragLaunches, superseding, supersededCancelled, ...(await cancelCost(Math.max(3, Math.round(changes / 2)))) };
   } finally {
-    await browser.close();
-    server?.kill('SIGTERM');
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface ExploreUnderExactResult {
+  readonly workers: number;
+  /** One change at a time, nothing else running. */
+  readonly idle: Stages[];
+  /** One change at a time while the Figure 1 preset runs on the exact path (2 828 runs) on the same server. */
+  readonly underExact: Stages[];
+  /** The exact experiment's runs done when each of those changes was drawn. */
+  readonly exactRunsDone: number[];
+}
+
+/**
+ * Issue 18 item 6: explore's answer while an exact Figure 1 runs on the same `w2s serve` (its jobs
+ * fill every engine process, 2 800-odd more wait), against the same changes with nothing else
+ * running, measured in the same run: `changes` of each, idle first, then with the exact one.
+ */
+export async function benchExploreUnderExact(changes: number): Promise<ExploreUnderExactResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-explore-exact-'));
+  const { page, url, workers, close } = await openExplore(dir);
+  const u = new URL(url);
+  const api = async (method: string, input: unknown): Promise<Record<string, unknown>> => {
+    const r = await fetch(`${u.origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${u.searchParams.get('token')}` }, body: JSON.stringify(input) });
+    if (!r.ok) throw new Error(`${method}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as Record<string, unknown>;
+  };
+  const runsDone = async (id: number) => ((await api('getExperiment', { id })).runs as Record<string, number>).done ?? 0;
+  const timeChanges = async (offset: number, after?: (change: number) => Promise<void>) => {
+    const out: Stages[] = [];
+    for (let i = 0; i < changes; i++) {
+      await move(page, offset + i);
+      const n = await changeCount(page);
+      await drawn(page, n);
+      await after?.(n);
+      out.push(await stages(page, n));
+    }
+    return out;
+  };
+  try {
+    const idle = await timeChanges(2);
+    const figure1 = JSON.parse(readFileSync(join(ROOT, 'resources', 'presets', 'figure1.json'), 'utf8')) as unknown;
+    const exactId = (await api('submit', { spec: figure1, name: 'Figure 1, exact (bench)' })).id as number;
+    // Under way: every engine process holds one of its jobs, the rest wait.
+    while ((await runsDone(exactId)) === 0) await new Promise((r) => setTimeout(r, 200));
+    const exactRunsDone: number[] = [];
+    const underExact = await timeChanges(2 + changes, async () => void exactRunsDone.push(await runsDone(exactId)));
+    await api('cancel', { id: exactId });
+    return { workers, idle, underExact, exactRunsDone };
+  } finally {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function reportExploreUnderExact(r: ExploreUnderExactResult): void {
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  const totals = (xs: Stages[]) => xs.map((s) => s.total);
+  const line = (label: string, xs: Stages[]) => {
+    const pick = (k: keyof Stages) => median(xs.map((s) => s[k]));
+    console.log(`  ${label.padEnd(34)} ${ms(pick('total'))} median of ${xs.length} (range ${ms(Math.min(...totals(xs)))}–${ms(Math.max(...totals(xs)))}); wait ${ms(pick('wait'))}, submit ${ms(pick('submit'))}, run ${ms(pick('run'))}, load ${ms(pick('load'))}, draw ${ms(pick('draw'))}`);
+  };
+  console.log(`explore while an exact Figure 1 runs, Chromium on w2s serve (${r.workers} engine process${r.workers === 1 ? '' : 'es'}), slider change → three panels redrawn:`);
+  line('nothing else running', r.idle);
+  line('the exact Figure 1 running', r.underExact);
+  console.log(`  ratio (medians, same run): ×${(median(totals(r.underExact)) / median(totals(r.idle))).toFixed(2)}; exact runs done (of 2 828) at each redraw: ${r.exactRunsDone.join(', ')}`);
 }
 
 export function reportExplore(r: ExploreResult): void {

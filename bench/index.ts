@@ -6,7 +6,8 @@
  * repetitions; ratios measured side by side in the same run. `--quick` scales the Figure 1 workload
  * down to 10 teachers and the fresh processes to 4 (and says so).
  *
- * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, explore, cluster,
+ * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, explore, explore-exact
+ * (explore while the Figure 1 preset runs exactly on the same server, against idle), cluster,
  * preview-step, figure1-preview, figure2-preview, options (the cost of teachers.kappa and the
  * auxiliary-confidence loss against plain SFT; the default: all of these), and figure1-exact (the
  * Figure 1 preset on the exact path, ~5 minutes: only when asked for).
@@ -26,7 +27,7 @@ import { RunStore } from '../src/backend/store/store';
 import { slurmUnavailable } from '../test/helpers/slurm';
 import { benchCluster, reportCluster } from './cluster';
 import { benchDashboard, reportDashboard } from './dashboard';
-import { benchExplore, reportExplore } from './explore';
+import { benchExplore, benchExploreUnderExact, reportExplore, reportExploreUnderExact } from './explore';
 import { benchFreshKernel, reportFreshKernel } from './freshKernel';
 import { benchHistory, reportHistory } from './history';
 import { benchOptions, reportOptions } from './options';
@@ -39,7 +40,7 @@ const onlyIndex = process.argv.indexOf('--only');
 const sections = new Set(
   onlyIndex >= 0
     ? (process.argv[onlyIndex + 1] ?? '').split(',')
-    : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'history', 'explore', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview', 'options'],
+    : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'history', 'explore', 'explore-exact', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview', 'options'],
 );
 const BATCH = 10_000;
 
@@ -292,6 +293,12 @@ async function main(): Promise<void> {
     const explore = await benchExplore(quick ? 5 : 9);
     results.explore = explore;
     reportExplore(explore);
+  }
+
+  if (sections.has('explore-exact')) {
+    const underExact = await benchExploreUnderExact(quick ? 3 : 7);
+    results.exploreUnderExact = underExact;
+    reportExploreUnderExact(underExact);
   }
 
   if (sections.has('cluster')) {

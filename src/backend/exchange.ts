@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { cellsOf } from '../engine/grid';
+import { CEILING, cellsOf } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import { APP_VERSION } from '../shared/app';
 import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
 import { packColumns } from '../shared/seriesCodec';
 import { insertImportedExperiment } from './store/imports';
-import type { ExperimentRecord, RunStore } from './store/store';
+import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 
 export const BUNDLE_FORMAT = 'w2s-lab-bundle';
 export const BUNDLE_VERSION = 1;
@@ -28,14 +28,29 @@ export function exportCsv(store: RunStore, id: number): string {
   // The cell's prescribed κ (teachers.kappa), empty when the teachers were drawn at random.
   const kappas = cellsOf(experiment.spec).map((c) => c.kappa ?? '');
   const metricHeader = columns.map((c) => (c === 'norm' ? 'weight_norm' : c));
-  const lines = [['experiment', 'cell', 'initial_norm', 'teacher_target_accuracy', 'teacher_kappa', 'teacher', 'learning_rate', 'status', ...metricHeader].join(',')];
+  // As the Parquet's column: the teacher's run at its selected learning rate (false for the ceiling; empty before the summary).
+  const chosen = selectedRun(experiment);
+  const lines = [['experiment', 'cell', 'initial_norm', 'teacher_target_accuracy', 'teacher_kappa', 'teacher', 'learning_rate', 'selected', 'status', ...metricHeader].join(',')];
   for (const { run, series } of runs) {
     const cell = cells.find((c) => c.cell === run.key.cell);
-    const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', kappas[run.key.cell] ?? '', run.key.teacher === -1 ? 'ceiling' : run.key.teacher, lrs[run.key.lr], run.status].join(',');
+    const selected = run.key.teacher === CEILING ? false : chosen === undefined ? '' : chosen(run);
+    const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', kappas[run.key.cell] ?? '', run.key.teacher === CEILING ? 'ceiling' : run.key.teacher, lrs[run.key.lr], selected, run.status].join(',');
     const values = columns.map((c) => (series as unknown as Record<string, Float64Array>)[c]);
     for (let i = 0; i < run.recorded; i++) lines.push(`${prefix},${values.map((v) => String(v[i])).join(',')}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Whether a run is its teacher's at the selected learning rate, from the summary (the Parquet's
+ * `selected`, by figureFiles.ts selectedRuns; not imported from there: it would load the figure
+ * exporters into every bundle and shard command). Undefined before the experiment has a summary.
+ */
+function selectedRun(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
+  if (e.summary === null) return undefined;
+  const lrs = e.spec.sft.learningRates;
+  const chosen = new Set(e.summary.teachers.filter((t) => t.bestLearningRate !== null).map((t) => `${t.cell}/${t.teacher}/${t.bestLrIndex ?? lrs.indexOf(t.bestLearningRate as number)}`));
+  return (run) => chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`);
 }
 
 /** JSON of the experiment (spec, summary) and every run's series as arrays. */

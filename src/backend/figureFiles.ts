@@ -12,6 +12,7 @@ import type { FigureInput, FigureKind, FigureStyle, PanelLayout, SeriesBundle } 
 import { APP_VERSION } from '../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../shared/figureExport';
 import { exportFigure, sidecarJson } from './figures/index';
+import { sidecarFileName } from './figures/sidecar';
 import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 
 /** Keeps each teacher's run at the learning rate its summary selected; undefined (all) without a summary. */
@@ -132,7 +133,8 @@ export async function exportExperimentFigure(
   }
   // Only the per-learning-rate view of the trajectories needs every run.
   const inputs = ids.map((id) => loadFigureInput(store, id, kind === 'trajectories' && settings.runs === 'perLearningRate' ? 'all' : 'selected'));
-  const fileName = exportFileName(ids, kind, format);
+  // A figure's sidecar is named after its file (`….svg.meta.json`): one per file.
+  const fileName = format === 'json' && request.describes !== undefined ? sidecarFileName(exportFileName(ids, kind, request.describes)) : exportFileName(ids, kind, format);
   if (format === 'json') {
     const experiments = inputs.map((i) => ({ id: i.id, seed: i.seed, path: resolvePath(i.spec), spec: i.spec }));
     return { fileName, mime: MIME.json, content: sidecarJson({ experiments, kind, settings, format: request.describes ?? format, appVersion: APP_VERSION }) };

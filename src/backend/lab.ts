@@ -1,5 +1,6 @@
 /**
- * The lab's backend service: stored experiments run on the engine pool, FIFO, with checkpoints
+ * The lab's backend service: stored experiments run on the engine pool, FIFO (previews ahead of
+ * exact runs: jobPriority), with checkpoints
  * written to the store every few seconds, throttled progress events, cancel and resume. Shared by
  * the desktop app, `w2s serve` and the CLI. Short runs travel several to an engine job
  * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
@@ -7,13 +8,13 @@
  */
 import { runKeys } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
-import type { ExperimentSpec } from '../engine/spec';
+import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { RunOrder, SeriesChunk } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
-import { inGroups, runsPerJob } from './jobSizing';
-import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
+import { inGroups, runMs, runsPerJob } from './jobSizing';
+import { type EnginePool, JobCancelledError, type JobInput, type JobPriority, type JobResult, type QueuePosition } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
 import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
 import { summarizeStored } from './storedSummary';
@@ -46,6 +47,15 @@ interface Active {
   lastCancelCheck: number;
   cancelled: boolean;
   readonly done: Promise<ExperimentRecord>;
+}
+
+/**
+ * Preview experiments (explore, the builder's Preview) are interactive: someone waits at the screen
+ * for seconds of engine time, so their jobs go ahead of queued exact runs (pool.ts). Exact
+ * experiments are batch work, run in the order submitted.
+ */
+export function jobPriority(spec: ExperimentSpec): JobPriority {
+  return resolvePath(spec) === 'preview' ? 'interactive' : 'batch';
 }
 
 /** Finished runs are stored together, in one transaction, once this long after the first of them (ms). */
@@ -152,6 +162,11 @@ export class Lab {
     return this.pool.runDetached(input);
   }
 
+  /** What an experiment of this process waits for in the engine pool (null when none of its runs is left there). */
+  queuePosition(id: number): QueuePosition | null {
+    return this.active.has(id) ? this.pool.position(id) : null;
+  }
+
   /** Ids of experiments running or queued in this process. */
   get running(): number[] {
     return [...this.active.keys()];
@@ -255,7 +270,7 @@ export class Lab {
         }
         this.progress(active, false);
       },
-      active.id,
+      { group: active.id, priority: jobPriority(active.spec), expectedRunMs: runMs(active.spec) },
     );
     return inFlight.map((r, i) => this.settleRun(active, r, results[i]));
   }

@@ -177,6 +177,10 @@ export class LabApiService {
         if (overflow !== null) throw new LabRequestError(400, `theory: ${overflow}`);
         return { ...r, conditions: { ...r.conditions, kappaThreshold: Number.isFinite(r.conditions.kappaThreshold) ? r.conditions.kappaThreshold : Number.MAX_VALUE } };
       },
+      queuePosition: ({ id }) => {
+        experiment(id);
+        return lab.queuePosition(id);
+      },
     };
   }
 

@@ -138,6 +138,22 @@ export const PathChoiceSchema = z.object({
   estimateBasis: z.string(),
 });
 
+const count = z.number().int().min(0);
+/** backend/pool.ts's QueuePosition. */
+export const QueuePositionSchema = z.object({
+  priority: z.enum(['interactive', 'batch']),
+  runsRunning: count,
+  runsQueued: count,
+  processesRunning: count,
+  processesStarting: count,
+  msPerRun: z.number().min(0).nullable(),
+  interactiveRunsQueued: count,
+  batchRunsQueued: count,
+  processes: count,
+  processesBusy: count,
+  nextFreeMs: z.number().min(0).nullable(),
+});
+
 const nothing = z.object({}).strict();
 const byId = z.object({ id }).strict();
 const ok = z.object({ ok: z.literal(true) });
@@ -219,6 +235,13 @@ export const LAB_METHODS = {
       improves: z.boolean(),
     }),
   },
+  /**
+   * What an experiment of this backend waits for in the engine pool: its runs in a process and
+   * queued, the interactive runs it takes turns with, and, when every process runs another
+   * experiment's job, the expected time until the first frees. Null once none of its runs is left
+   * there (or it runs in another process). Explore's status line.
+   */
+  queuePosition: { input: byId, output: QueuePositionSchema.nullable() },
 } as const;
 
 export type LabMethod = keyof typeof LAB_METHODS;

@@ -92,7 +92,7 @@ export interface Shell {
 
 /**
  * Where the other files go when the first lands at `chosen`: beside it, and renamed with the chosen
- * stem when they start with the first's suggested stem (`fig.svg` → `fig.meta.json`).
+ * stem when they start with the first's suggested stem (`fig.svg` → `fig.svg.meta.json`).
  */
 export function companionName(firstSuggested: string, chosenBase: string, companion: string): string {
   const stem = (name: string) => name.replace(/\.[^.]*$/, '');

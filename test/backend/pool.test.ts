@@ -3,6 +3,8 @@
  * in-process runs, whether a job holds one run or several, and a process killed with SIGKILL
  * mid-job fails only the run it was running; the pool replaces it and carries on. A cancel stops a
  * running job in its process, which stays; engine processes exit with a SIGKILLed coordinator.
+ * Interactive jobs go ahead of queued batch jobs and take turns among themselves; the order is read
+ * from the order the runs end in on one process (no clock).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -208,5 +210,81 @@ describe('engine processes and their coordinator', () => {
       for (const pid of engines) if (running(pid)) process.kill(pid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('interactive jobs', () => {
+  /** Queue a job and record, when each of its runs ends, its label in `ended`. */
+  const track = (ended: string[], label: string, promises: Promise<unknown>[]) => promises.map((p, i) => p.then(() => ended.push(promises.length === 1 ? label : `${label}${i}`)));
+
+  it('go ahead of every queued batch job: on one process, right after the job it is running', async () => {
+    pool = new EnginePool(forkSpawner(), 1);
+    const keys = runKeys(spec);
+    const ended: string[] = [];
+    // Six batch jobs; the first is in the process at once, the other five wait.
+    const batch = keys.slice(0, 6).flatMap((key, i) => track(ended, `batch${i}`, [pool!.run({ spec, key }, undefined, { group: 'exact' })]));
+    const interactive = track(ended, 'explore', [pool.run({ spec, key: keys[0] }, undefined, { group: 'explore', priority: 'interactive' })]);
+    await Promise.all([...batch, ...interactive]);
+    expect(ended).toEqual(['batch0', 'explore', 'batch1', 'batch2', 'batch3', 'batch4', 'batch5']);
+  });
+
+  it('of several experiments take turns job by job, so a small one does not wait for a big one', async () => {
+    pool = new EnginePool(forkSpawner(), 1);
+    const keys = runKeys(spec);
+    const ended: string[] = [];
+    const batch = track(ended, 'batch', [pool.run({ spec, key: keys[0] }, undefined, { group: 'exact' })]);
+    const big = keys.slice(0, 4).flatMap((key, i) => track(ended, `big${i}`, [pool!.run({ spec, key }, undefined, { group: 'big', priority: 'interactive' })]));
+    const small = track(ended, 'small', [pool.run({ spec, key: keys[1] }, undefined, { group: 'small', priority: 'interactive' })]);
+    const later = track(ended, 'batch-later', [pool.run({ spec, key: keys[2] }, undefined, { group: 'exact' })]);
+    await Promise.all([...batch, ...big, ...small, ...later]);
+    expect(ended).toEqual(['batch', 'big0', 'small', 'big1', 'big2', 'big3', 'batch-later']);
+  });
+
+  it('the rest of a batch job whose process died waits behind a queued interactive job', async () => {
+    const spawned: EngineProcess[] = [];
+    const fork = forkSpawner();
+    pool = new EnginePool(() => {
+      const p = fork();
+      spawned.push(p);
+      return p;
+    }, 1);
+    const slow = validateSpec({ ...spec, sft: { ...spec.sft, steps: 20_000, batchSize: 2000 } });
+    const keys = runKeys(slow).slice(0, 3);
+    const ended: string[] = [];
+    let killed = false;
+    const batch = pool.runBatch({ spec: slow, runs: keys.map((key) => ({ key })) }, () => {
+      if (!killed) {
+        killed = true;
+        spawned[0].kill(); // during its first run: the other two are queued again, at the head
+      }
+    }, { group: 'exact' });
+    const interactive = track(ended, 'explore', [pool.run({ spec, key: keys[0] }, undefined, { group: 'explore', priority: 'interactive' })]);
+    await expect(batch[0]).rejects.toThrow(/SIGKILL/);
+    await Promise.all([...track(ended, 'batch-rest', batch.slice(1)), ...interactive]);
+    expect(ended).toEqual(['explore', 'batch-rest0', 'batch-rest1']);
+  });
+
+  it('position says what a group waits for: runs running and queued, busy processes and when the first frees', async () => {
+    pool = new EnginePool(forkSpawner(), 1);
+    const keys = runKeys(spec);
+    const slow = validateSpec({ ...spec, sft: { ...spec.sft, steps: 4000, batchSize: 2000 } });
+    const running = pool.run({ spec: slow, key: keys[0] }, undefined, { group: 'exact', expectedRunMs: 5000 });
+    const queuedBatch = pool.run({ spec, key: keys[1] }, undefined, { group: 'exact' });
+    const waiting = pool.runBatch({ spec, runs: keys.slice(0, 3).map((key) => ({ key })) }, undefined, { group: 'explore', priority: 'interactive' });
+    const explore = pool.position('explore');
+    expect(explore).toMatchObject({ priority: 'interactive', runsRunning: 0, runsQueued: 3, processesRunning: 0, msPerRun: null, interactiveRunsQueued: 0, batchRunsQueued: 1, processes: 1, processesBusy: 1 });
+    // The running job's group guessed 5 s a run: it frees within that.
+    expect(explore!.nextFreeMs).toBeGreaterThanOrEqual(0);
+    expect(explore!.nextFreeMs).toBeLessThanOrEqual(5000);
+    expect(pool.position('exact')).toMatchObject({ priority: 'batch', runsRunning: 1, runsQueued: 1, processesRunning: 1, msPerRun: 5000, interactiveRunsQueued: 3, processesBusy: 0, nextFreeMs: null });
+    await running;
+    // Once a run has ended, its measured time replaces the guess.
+    const measured = pool.position('exact')?.msPerRun;
+    expect(measured).toBeGreaterThan(0);
+    expect(measured).not.toBe(5000);
+    expect(pool.position('nobody')).toBeNull();
+    await Promise.all([running, queuedBatch, ...waiting]);
+    expect(pool.position('explore')).toBeNull();
+    expect(pool.position('exact')).toBeNull();
   });
 });

@@ -347,7 +347,7 @@ describe('w2s export --figure', () => {
     const out = join(dir, 'traj.svg');
     const r = w2s('export', '1', '--figure', 'trajectories', '--format', 'svg', '--size', 'two-column', '--out', out, '--db', db);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual([out, join(dir, 'traj.meta.json')]);
+    expect(r.stdout.trim().split('\n')).toEqual([out, join(dir, 'traj.svg.meta.json')]);
     const svg = readFileSync(out, 'utf8');
     // By default the three panels of Figure 1, lettered, in one file, as tall as the panels need.
     const height = String(Math.round(panelledHeight(6.75, 8, { rows: 1, cols: 3 }) * 1e4) / 1e4);
@@ -361,7 +361,7 @@ describe('w2s export --figure', () => {
     expect(one).toMatch(new RegExp(`<svg[^>]* width="6\\.75in" height="${String(Math.round(goldenHeight(6.75) * 1e4) / 1e4).replace('.', '\\.')}in"`));
     expect(one).toContain('>cos(w, w*)</text>');
     expect(one).not.toContain('>(a)');
-    const meta = JSON.parse(readFileSync(join(dir, 'traj.meta.json'), 'utf8')) as { figure: { kind: string; format: string }; experiments: { id: number; seed: number; specHash: string }[] };
+    const meta = JSON.parse(readFileSync(join(dir, 'traj.svg.meta.json'), 'utf8')) as { figure: { kind: string; format: string }; experiments: { id: number; seed: number; specHash: string }[] };
     expect(meta.figure).toMatchObject({ kind: 'trajectories', format: 'svg' });
     expect(meta.experiments.map((e) => [e.id, e.seed])).toEqual([[1, 5]]);
     expect(meta.experiments[0].specHash).toMatch(/^[0-9a-f]{64}$/);
@@ -372,7 +372,7 @@ describe('w2s export --figure', () => {
     expect(w2s('export', '1', '--figure', 'heatmap', '--format', 'png', '--width', '2', '--height', '1.5', '--dpi', '600', '--out', png, '--no-sidecar', '--db', db).code).toBe(0);
     const bytes = readFileSync(png);
     expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1200, 900]);
-    expect(existsSync(join(dir, 'heat.meta.json'))).toBe(false);
+    expect(existsSync(join(dir, 'heat.png.meta.json'))).toBe(false);
     const cmp = w2s('export', '1', '2', '--figure', 'compare', '--format', 'csv', '--out', join(dir, 'cmp.csv'), '--db', db);
     expect(cmp.code, cmp.stderr).toBe(0);
     const ids = new Set(readFileSync(join(dir, 'cmp.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]));

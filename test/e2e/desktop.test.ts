@@ -166,17 +166,17 @@ describe('the desktop app under the Electron shim', () => {
     expect(asked.filters[0].extensions).toEqual(['svg']);
     // The shim's dialog answers a path under its scratch folder; the sidecar lands beside the figure.
     const saved = join(scratch, 'saved', `w2s-${first}-trajectories.svg`);
-    await expect.poll(() => existsSync(join(scratch, 'saved', `w2s-${first}-trajectories.meta.json`)), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => existsSync(join(scratch, 'saved', `w2s-${first}-trajectories.svg.meta.json`)), { timeout: 15_000 }).toBe(true);
     w2s(['export', String(first), '--figure', 'trajectories', '--format', 'svg', '--font-size', '9', '--out', join(dir, 'cli.svg'), '--db', history]);
     expect(readFileSync(saved, 'utf8')).toMatch(/^(<\?xml[^>]*>\s*)?<svg /);
     expect(readFileSync(saved, 'utf8')).toBe(readFileSync(join(dir, 'cli.svg'), 'utf8'));
-    expect(readFileSync(join(scratch, 'saved', `w2s-${first}-trajectories.meta.json`), 'utf8')).toBe(readFileSync(join(dir, 'cli.meta.json'), 'utf8'));
+    expect(readFileSync(join(scratch, 'saved', `w2s-${first}-trajectories.svg.meta.json`), 'utf8')).toBe(readFileSync(join(dir, 'cli.svg.meta.json'), 'utf8'));
 
     // A PNG, saved under a name the user types: the sidecar follows that name.
     await page.getByTestId('export-format').selectOption('png');
     await desktop.answerDialog('showSaveDialog', { canceled: false, filePath: join(dir, 'figure one.png') });
     await page.getByTestId('export-download').click();
-    await expect.poll(() => existsSync(join(dir, 'figure one.meta.json')), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => existsSync(join(dir, 'figure one.png.meta.json')), { timeout: 15_000 }).toBe(true);
     w2s(['export', String(first), '--figure', 'trajectories', '--format', 'png', '--font-size', '9', '--out', join(dir, 'cli.png'), '--db', history]);
     const png = readFileSync(join(dir, 'figure one.png'));
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));

@@ -8,7 +8,7 @@
  * Screenshots go to test-output/e2e/ (prefixed `p`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -50,6 +50,17 @@ afterAll(async () => {
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+/** A LabApi call over the server's HTTP transport, with the page's token. */
+async function api(method: string, input: unknown): Promise<unknown> {
+  const u = new URL(url);
+  const response = await fetch(`${u.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${u.searchParams.get('token')}` },
+    body: JSON.stringify(input),
+  });
+  if (!response.ok) throw new Error(`${method}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
 const experimentId = () => Number(/experiment\/(\d+)$/.exec(page.url())?.[1]);
 const doneStatus = () => expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
 
@@ -149,6 +160,19 @@ describe('the preview path and explore mode in Chromium against w2s serve', () =
     await page.waitForURL(/#\/explore$/);
     const view = page.getByTestId('explore-view');
     await expect.poll(async () => Number(await view.getAttribute('data-drawn-change')), { timeout: 60_000 }).toBeGreaterThan(0);
+    // It opens on a log step axis (step 0 has no place there: the drawn mean starts at step 1) and
+    // says the observed gain: the summary's teachers' mean gain, recomputed here.
+    expect(await page.getByTestId('explore-step-axis').inputValue()).toBe('log');
+    expect(Number(await page.getByTestId('explore-panel-cos').getAttribute('data-first-x'))).toBe(1);
+    const shownRun = Number(await view.getAttribute('data-run'));
+    const detail = (await api('getExperiment', { id: shownRun })) as { summary: { teachers: { gain: number; bestStep: number }[] } };
+    const gains = detail.summary.teachers.map((t) => t.gain);
+    const observedGain = Number(await page.getByTestId('explore-observed').getAttribute('data-gain'));
+    expect(Math.abs(observedGain - gains.reduce((a, b) => a + b, 0) / gains.length)).toBeLessThan(1e-12);
+    const bestSteps = detail.summary.teachers.map((t) => t.bestStep).sort((a, b) => a - b);
+    expect(Number(await page.getByTestId('explore-observed').getAttribute('data-peak-step'))).toBe((bestSteps[9] + bestSteps[10]) / 2);
+    await page.getByTestId('explore-step-axis').selectOption('linear');
+    await expect.poll(() => page.getByTestId('explore-panel-cos').getAttribute('data-first-x')).toBe('0');
     const before = await ends('cos');
 
     // T: every panel's drawn mean now ends at the new step count.
@@ -193,6 +217,40 @@ describe('the preview path and explore mode in Chromium against w2s serve', () =
     // The history holds the two of the builder, the saved explore run and its exact re-run: no unsaved explore run.
     expect(await page.locator('[data-testid^="row-"]').count()).toBe(4);
     await expect.poll(() => page.getByTestId(`status-${exactOfExplore}`).textContent(), { timeout: 90_000 }).toBe('done');
+  });
+
+  it('answers within seconds while an exact Figure 1 runs: drawn with the exact one still queued, listed in the queue, saying what it waits for', async () => {
+    await page.getByTestId('nav-explore').click();
+    const view = page.getByTestId('explore-view');
+    await expect.poll(async () => Number(await view.getAttribute('data-drawn-change')), { timeout: 60_000 }).toBeGreaterThan(0);
+    const figure1 = JSON.parse(readFileSync(join(ROOT, 'resources', 'presets', 'figure1.json'), 'utf8'));
+    const { id: exactId } = (await api('submit', { spec: figure1, name: 'Figure 1, exact, e2e' })) as { id: number };
+    // Under way: its runs end one by one on the server's one engine process.
+    await expect.poll(async () => ((await api('getExperiment', { id: exactId })) as { runs: Record<string, number> }).runs.done ?? 0, { timeout: 60_000 }).toBeGreaterThan(0);
+    // What the page shows while the preview runs, and the queue rows of previews, as they appear.
+    await page.evaluate(`(() => {
+      const seen = { status: [], first: [] };
+      window.seen = seen;
+      new MutationObserver(() => {
+        const status = (document.querySelector('[data-testid=explore-status]')?.textContent ?? '').replace(/\\s+/g, ' ').trim();
+        if (seen.status[seen.status.length - 1] !== status) seen.status.push(status);
+        for (const el of document.querySelectorAll('[data-testid^=queue-first-]')) if (!seen.first.includes(el.dataset.testid)) seen.first.push(el.dataset.testid);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+    await slide('teacherAccuracy', 25);
+    const previewId = Number(await view.getAttribute('data-run'));
+    const exact = (await api('getExperiment', { id: exactId })) as { status: string; runs: Record<string, number> };
+    expect(exact.status).toBe('running');
+    // Ordered by what the server says, not by a clock: of its 2 828 runs, a handful are done.
+    expect(exact.runs.done ?? 0).toBeLessThan(100);
+    const seen = (await page.evaluate('window.seen')) as { status: string[]; first: string[] };
+    expect(seen.first).toContain(`queue-first-${previewId}`);
+    const waits = seen.status.filter((t) => t.startsWith('Running the preview of your last change'));
+    expect(waits.length).toBeGreaterThan(0);
+    for (const t of waits) expect(t, t).toMatch(/: (starting…|starting an engine process \(a second or so\)…|storing the results…|running: \d+ of 20 runs done|waiting for the running job to end( \(~[\d.]+ s\))?)( · .*)?$/);
+    await shot('p08-explore-while-exact');
+    await api('cancel', { id: exactId });
+    await expect.poll(async () => ((await api('getExperiment', { id: exactId })) as { status: string }).status, { timeout: 30_000 }).toBe('cancelled');
   });
 
   it('logged no console error', () => {

@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watch } from 'vue';
 import { runKeys } from '../../src/engine/grid';
 import { recordedLength } from '../../src/engine/run';
 import { parseSpec, resolvePath, validateSpec } from '../../src/engine/spec';
@@ -31,7 +33,9 @@ import {
   SLIDERS,
   valueAt,
 } from '../../src/renderer/src/explore/params';
-import { explorePanels, PANELS } from '../../src/renderer/src/explore/panels';
+import { observed, observedLine } from '../../src/renderer/src/explore/observed';
+import { explorePanels, PANELS, TEACHER_LINE_OPACITY } from '../../src/renderer/src/explore/panels';
+import { about, type QueuePosition, waitText, worthCancelling } from '../../src/renderer/src/explore/waiting';
 import type { LabApi } from '../../src/shared/labApi';
 import { directLabApi } from '../helpers/labFixture';
 import { until } from '../helpers/until';
@@ -77,6 +81,52 @@ describe('the sliders and the experiment they describe', () => {
     // the κ slider stays inside the spec's open interval (−1, 1)
     const kappa = SLIDERS.find((s) => s.key === 'kappa');
     expect(kappa && kappa.min > -1 && kappa.max < 1).toBe(true);
+  });
+});
+
+describe('what a preview waits for, in words', () => {
+  const base: QueuePosition = {
+    priority: 'interactive', runsRunning: 0, runsQueued: 20, processesRunning: 0, processesStarting: 0, msPerRun: 3,
+    interactiveRunsQueued: 0, batchRunsQueued: 2800, processes: 1, processesBusy: 1, nextFreeMs: 310,
+  };
+
+  it('never counts the batch runs queued behind it; names the job it waits for and its time', () => {
+    expect(waitText(base, undefined)).toBe('waiting for the running job to end (~0.3 s)');
+    expect(waitText({ ...base, processes: 2, processesBusy: 2 }, undefined)).toBe('waiting for one of the 2 running jobs to end (~0.3 s)');
+    expect(waitText({ ...base, nextFreeMs: null }, undefined)).toBe('waiting for the running job to end');
+    expect(waitText({ ...base, interactiveRunsQueued: 40 }, undefined)).toBe('waiting for the running job to end (~0.3 s), then taking turns with another preview (40 runs)');
+    // A law over many positions: the batch queue never shows, whatever its length.
+    for (const batchRunsQueued of [0, 1, 2828, 14_140]) {
+      for (const runsRunning of [0, 3]) {
+        for (const processesBusy of [0, 1]) {
+          const text = waitText({ ...base, batchRunsQueued, runsRunning, processesBusy }, runsRunning > 0 ? { runsDone: 2, runsTotal: 20 } : undefined);
+          expect(text).not.toMatch(/queued|2\s?828|14\s?140|exact/);
+        }
+      }
+    }
+  });
+
+  it('says starting, running or storing as the preview moves on', () => {
+    expect(waitText(undefined, undefined)).toBe('starting…');
+    expect(waitText({ ...base, processesBusy: 0 }, undefined)).toBe('starting…');
+    expect(waitText({ ...base, runsRunning: 3, runsQueued: 17, processesBusy: 0 }, undefined)).toBe('starting…');
+    expect(waitText({ ...base, runsRunning: 3, processesStarting: 1, processesBusy: 0 }, undefined)).toBe('starting an engine process (a second or so)…');
+    expect(waitText({ ...base, runsRunning: 3, runsQueued: 9, processesBusy: 0 }, { runsDone: 8, runsTotal: 20 })).toBe('running: 8 of 20 runs done');
+    expect(waitText(null, { runsDone: 20, runsTotal: 20 })).toBe('storing the results…');
+  });
+
+  it('a superseded preview is cancelled when its runs all wait or what is left outlasts a restart, else left to finish', () => {
+    const running = { ...base, runsRunning: 2, runsQueued: 10, processesRunning: 1, processesBusy: 0, msPerRun: 5 };
+    expect(worthCancelling(null, 1000)).toBe(false); // being stored
+    expect(worthCancelling({ ...base, runsQueued: 20 }, 1000)).toBe(true); // dropped from the queue, no process killed
+    expect(worthCancelling(running, 1000)).toBe(false); // 12 runs × 5 ms
+    expect(worthCancelling({ ...running, msPerRun: 500 }, 1000)).toBe(true); // 12 × 0.5 s
+    expect(worthCancelling({ ...running, msPerRun: 150, processesRunning: 2 }, 1000)).toBe(false); // 12 × 150 ms on two processes: 0.9 s
+    expect(worthCancelling({ ...running, msPerRun: null }, 1000)).toBe(true);
+  });
+
+  it('rounds times to a tenth of a second below 10 s, to seconds above, never below 0.1 s', () => {
+    expect([about(0), about(49), about(310), about(9_940), about(12_400)]).toEqual(['~0.1 s', '~0.1 s', '~0.3 s', '~9.9 s', '~12 s']);
   });
 });
 
@@ -131,6 +181,38 @@ describe('the explore store against a real backend', () => {
     expect(experiments.queue).toEqual([]);
 
     const { input } = figures.loaded.get(id)!;
+    // The observed gain and peak step, from the teachers' own stored runs (not the summary's numbers).
+    const seen = observed(input.summary!);
+    const perTeacher = store.loadExperimentRuns(id).map(({ series }) => {
+      let best = 1;
+      for (let i = 2; i < series.cos.length; i++) if (series.cos[i] > series.cos[best]) best = i;
+      return { gain: series.cos[best] - series.cos[0], step: series.step[best] };
+    });
+    const gainMean = perTeacher.reduce((a, t) => a + t.gain, 0) / perTeacher.length;
+    const gainStd = Math.sqrt(perTeacher.reduce((a, t) => a + (t.gain - gainMean) ** 2, 0) / (perTeacher.length - 1));
+    const steps = perTeacher.map((t) => t.step).sort((a, b) => a - b);
+    expect(seen.teachers).toBe(EXPLORE_TEACHERS);
+    expect(seen.improved).toBe(perTeacher.filter((t) => t.gain > 0).length);
+    expect(Math.abs(seen.gainMean - gainMean)).toBeLessThan(1e-12);
+    expect(Math.abs(seen.gainStd - gainStd)).toBeLessThan(1e-12);
+    expect(seen.peakStep).toBe((steps[9] + steps[10]) / 2);
+    expect(seen.peakStepRange).toEqual([steps[0], steps[steps.length - 1]]);
+    // The mean curve's peak: the highest mean of the teachers' cos after step 0.
+    const meanCos = perTeacher.length > 0 ? store.loadExperimentRuns(id)[0].series.cos.map((_, i) => store.loadExperimentRuns(id).reduce((a, r) => a + r.series.cos[i], 0) / EXPLORE_TEACHERS) : [];
+    let top = 1;
+    for (let i = 2; i < meanCos.length; i++) if (meanCos[i] > meanCos[top]) top = i;
+    expect(seen.meanPeak!.step).toBe(top);
+    expect(Math.abs(seen.meanPeak!.gain - (meanCos[top] - meanCos[0]))).toBeLessThan(1e-12);
+    expect(observedLine(seen)).toContain(`${seen.improved} of ${EXPLORE_TEACHERS} teachers improved`);
+
+    // On a log step axis (explore's default) with the peak marked: a dotted line at the peak step on every panel.
+    for (const p of explorePanels(input, 'light', 380, 280, 'log', seen.peakStep)) {
+      const series = (p.option as { series: { type: string; markLine?: { data: { xAxis: number }[] }; lineStyle?: { opacity?: number } }[] }).series;
+      expect(series.filter((x) => x.markLine !== undefined).map((x) => x.markLine!.data[0].xAxis)).toEqual([seen.peakStep]);
+      expect(series.filter((x) => x.type === 'lines').every((x) => x.lineStyle?.opacity === TEACHER_LINE_OPACITY)).toBe(true);
+      expect(p.mean!.x[0]).toBe(1); // step 0 has no place on a log axis
+    }
+
     const panels = explorePanels(input, 'light', 380, 280);
     expect(panels.map((p) => p.metric)).toEqual(PANELS.map((p) => p.metric));
     const cos0 = Math.cos(Math.PI * (1 - DEFAULT_PARAMS.studentAccuracy));
@@ -171,14 +253,14 @@ describe('the explore store against a real backend', () => {
   });
 
   it('cancels a superseded run that is far from done and deletes it once it has stopped', async () => {
-    const { explore, figures } = await stores();
-    const { RESTART_MS } = await import('../../src/renderer/src/stores/explore');
+    const { explore, experiments, figures } = await stores();
     const before = submits.length;
     // Seconds of work: far more than replacing an engine process costs.
     explore.change({ steps: 400_000 });
     await until(() => submits.length > before && explore.current !== null && explore.current.change === explore.changes, 'the long run to start');
     const long = explore.current!.id;
-    await new Promise((r) => setTimeout(r, RESTART_MS + 100));
+    // Its jobs in the engine processes, making progress: cancelling it kills them.
+    await until(() => (pool.position(long)?.runsRunning ?? 0) > 0 && (experiments.progress[long]?.fraction ?? 0) > 0, 'the long run to be running');
     explore.change({ steps: 100 });
     await until(settled(explore, figures), 'the run after it');
     await until(() => store.getExperiment(long) === null, 'the cancelled run to be deleted');
@@ -196,6 +278,36 @@ describe('the explore store against a real backend', () => {
     await until(settled(explore, figures), 'the run after it');
     await until(() => store.getExperiment(young) === null, 'the superseded run to be deleted');
     expect(ended.get(young)).toBe('done');
+  });
+
+  it('while an exact Figure 1 runs, a change is drawn with the exact one still queued; the queue lists the preview, the page says what it waits for', async () => {
+    const { explore, experiments, figures } = await stores();
+    const figure1 = JSON.parse(readFileSync(join(__dirname, '..', '..', 'resources', 'presets', 'figure1.json'), 'utf8'));
+    const lab = (globalThis as unknown as { window: { lab: LabApi } }).window.lab;
+    const { id: exactId } = await lab.submit({ spec: figure1, name: 'Figure 1, exact' });
+    await until(() => (experiments.progress[exactId]?.runsDone ?? 0) > 0, 'the exact experiment to be under way');
+    const lines: string[] = [];
+    const inQueue = new Set<number>();
+    const stopWatching = watch(
+      () => [explore.waitLine, experiments.queue.map((r) => r.id)] as const,
+      ([line, ids]) => {
+        lines.push(line);
+        for (const id of ids) inQueue.add(id);
+      },
+    );
+    explore.change({ steps: 300 });
+    await until(settled(explore, figures), 'the explore run while the exact one runs');
+    stopWatching();
+    const previewId = explore.current!.id;
+    // Ordered by events and the pool's queue, not a clock: the preview is in while thousands of exact runs still wait.
+    expect(pool.position(exactId)?.runsQueued).toBeGreaterThan(2000);
+    expect(store.getExperiment(exactId)?.status).toBe('running');
+    expect(inQueue.has(previewId)).toBe(true);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^(starting…|starting an engine process \(a second or so\)…|storing the results…|running: \d+ of 20 runs done|waiting for (the running job|one of the 2 running jobs) to end( \(~[\d.]+ s\))?)$/);
+    await lab.cancel({ id: exactId });
+    await until(() => ended.get(exactId) === 'cancelled', 'the exact experiment to stop');
+    await lab.deleteExperiment({ id: exactId });
   });
 
   it('Save makes the run an ordinary experiment; Run exact queues it exactly with the same seed; the next change leaves both', async () => {

@@ -1,5 +1,5 @@
 /**
- * The sidecar `.meta.json` written next to an exported figure: which experiments (id, seed, the
+ * The sidecar `FILE.meta.json` written next to an exported figure FILE: which experiments (id, seed, the
  * full spec and its hash), which figure kind, style and format, which app version. specHash is
  * SHA-256 of the spec's canonical JSON (object keys sorted recursively, no whitespace), so the
  * same spec always hashes the same, whatever order its keys were written in.
@@ -8,6 +8,14 @@ import { createHash } from 'node:crypto';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
 
 export const SIDECAR_SCHEMA = 'w2s-lab/figure-sidecar@1';
+
+/**
+ * The sidecar's file name beside a figure file: the whole name and `.meta.json` (`fig.pdf` →
+ * `fig.pdf.meta.json`), so a PDF and an SVG of one base name keep each their own sidecar.
+ */
+export function sidecarFileName(figureFile: string): string {
+  return `${figureFile}.meta.json`;
+}
 
 /** JSON with object keys sorted recursively (code-unit order); otherwise JSON.stringify's rules. */
 export function canonicalJson(value: unknown): string {

@@ -1,5 +1,6 @@
 /**
- * w2s export ID --format csv|json|parquet [--out FILE] [--db FILE]   (with --figure: commands/figure.ts)
+ * w2s export ID [--format csv|json|parquet] [--out FILE] [--db FILE]   (with --figure: commands/figure.ts)
+ *   the format from --format, else from FILE's extension
  *   parquet: two files, the series (FILE, default w2s-ID-series.parquet) and the per-teacher
  *   summary beside it (FILE with -teachers for -series, else FILE-teachers.parquet)
  * w2s bundle ID FILE [--db FILE]
@@ -11,19 +12,21 @@ import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '..
 import { exportParquet, parquetFileName } from '../../backend/parquet';
 import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
-import { writeAtomically } from '../files';
+import { checkOutputFile, outputFormat, writeAtomically } from '../files';
 import { openStore } from '../session';
 
 export function exportCommand(args: string[]): number | Promise<number> {
   if (args.some((a) => a === '--figure' || a.startsWith('--figure='))) return figureExportCommand(args);
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string', short: 'o' }, db: { type: 'string' } } });
   const id = experimentId(positionals[0], 'export');
-  if (values.format === 'parquet') return parquetExport(id, values.out, values.db);
-  if (values.format !== 'csv' && values.format !== 'json') throw new UsageError(`--format must be csv, json or parquet (got '${values.format ?? ''}')`);
+  // From --format, else --out's extension (results.csv → csv).
+  const format = outputFormat('data', values.out, values.format);
+  if (format === 'parquet') return parquetExport(id, values.out, values.db);
+  if (values.out !== undefined && values.out !== '-') checkOutputFile(values.out);
   const store = openStore(databasePath(values.db));
   try {
     if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    const text = values.format === 'csv' ? exportCsv(store, id) : `${stringifyReadable(exportJson(store, id))}\n`;
+    const text = format === 'csv' ? exportCsv(store, id) : `${stringifyReadable(exportJson(store, id))}\n`;
     if (values.out === undefined) process.stdout.write(text);
     else writeAtomically(values.out, text);
     return 0;
@@ -39,11 +42,13 @@ export function teachersFileName(seriesFile: string): string {
 
 async function parquetExport(id: number, out: string | undefined, db: string | undefined): Promise<number> {
   if (out === '-') throw new UsageError('--out - cannot take a parquet export (two binary files): give a file name');
+  const seriesFile = out ?? parquetFileName(id, 'series');
+  const teachersFile = out === undefined ? parquetFileName(id, 'teachers') : teachersFileName(out);
+  checkOutputFile(seriesFile);
+  checkOutputFile(teachersFile);
   const store = openStore(databasePath(db));
   try {
     if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    const seriesFile = out ?? parquetFileName(id, 'series');
-    const teachersFile = out === undefined ? parquetFileName(id, 'teachers') : teachersFileName(out);
     writeAtomically(seriesFile, await exportParquet(store, id, 'series'));
     writeAtomically(teachersFile, await exportParquet(store, id, 'teachers'));
     process.stdout.write(`${seriesFile}\n${teachersFile}\n`);
@@ -58,6 +63,7 @@ export function bundleCommand(args: string[]): number {
   const id = experimentId(positionals[0], 'bundle');
   const file = positionals[1];
   if (file === undefined) throw new UsageError('bundle needs an output file: w2s bundle ID FILE');
+  checkOutputFile(file);
   const store = openStore(databasePath(values.db));
   try {
     if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);

@@ -6,15 +6,17 @@
  *   [--smoothing W] [--metric cos|inner|norm|accuracy] [--facet auto|together|rows]
  *   [--runs selected|perLearningRate] [--end-at-stop] [--heatmap-value gainMean|fractionImproved]
  *   [--no-thin-lines] [--no-flow] [--no-stop-markers] [--title] [--dpi 300|600] [--no-sidecar] [--db FILE]
- * The figure the app's Export dialog writes with the same settings, headless; a sidecar JSON (ids,
- * seeds, spec hashes, app version) is written next to it unless --no-sidecar. Without --metric the
+ * The figure the app's Export dialog writes with the same settings, headless; the format is
+ * --format's, else --out's extension's, else SVG; a sidecar JSON (ids, seeds, spec hashes, app
+ * version), FILE.meta.json, is written next to it unless --no-sidecar. Without --metric the
  * trajectories are the three panels of Figure 1.
  */
 import { parseArgs } from 'node:util';
 import { exportExperimentFigure } from '../../backend/figureFiles';
 import { EXPORT_FORMATS, type ExportFormat, ExportSettingsSchema, FIGURE_KINDS, SIZE_PRESETS } from '../../shared/figureExport';
 import { databasePath, experimentId, UsageError } from '../args';
-import { writeAtomically } from '../files';
+import { sidecarFileName } from '../../backend/figures/sidecar';
+import { checkOutputFile, outputFormat, writeAtomically } from '../files';
 import { openStore } from '../session';
 
 /** Settings field → the flag that sets it, so errors name what the user typed. */
@@ -81,7 +83,8 @@ export async function figureExportCommand(args: string[]): Promise<number> {
   });
   const kind = values.figure as (typeof FIGURE_KINDS)[number];
   if (!FIGURE_KINDS.includes(kind)) throw new UsageError(`--figure must be one of ${FIGURE_KINDS.join(', ')} (got '${values.figure ?? ''}')`);
-  const format = (values.format ?? 'svg') as ExportFormat;
+  // From --format, else --out's extension, else SVG.
+  const format = outputFormat('figure', values.out, values.format, 'svg') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} for a figure (got '${format}')`);
   const ids = positionals.map((p) => experimentId(p, 'export'));
   if (ids.length === 0) throw new UsageError('export needs an experiment id: w2s export ID --figure KIND');
@@ -117,6 +120,12 @@ export async function figureExportCommand(args: string[]): Promise<number> {
   }
   const settings = parsed.data;
 
+  const sidecar = values['no-sidecar'] !== true && format !== 'json';
+  // The folder is checked before the figure is rendered; a file name is known once the export names it.
+  if (values.out !== undefined && values.out !== '-') {
+    checkOutputFile(values.out);
+    if (sidecar) checkOutputFile(sidecarFileName(values.out));
+  }
   const store = openStore(databasePath(values.db));
   try {
     for (const id of ids) if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
@@ -134,9 +143,9 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     }
     writeAtomically(out, file.content);
     const written = [out];
-    if (values['no-sidecar'] !== true && format !== 'json') {
+    if (sidecar) {
       const meta = await exportExperimentFigure(store, { ids, kind, format: 'json', settings, describes: format });
-      const metaFile = out.replace(/\.[a-z]+$/i, '') + '.meta.json';
+      const metaFile = sidecarFileName(out);
       writeAtomically(metaFile, meta.content);
       written.push(metaFile);
     }

@@ -1,7 +1,7 @@
 /**
  * The run history from the command line:
  *   w2s list [--json] [--db FILE]
- *   w2s show ID [--json] [--db FILE]
+ *   w2s show ID [--teachers] [--json] [--db FILE]
  *   w2s cancel ID [--db FILE]
  */
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import type { ExperimentRecord, HistoryEntry } from '../../backend/store/store';
 import { resolvePath } from '../../engine/spec';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { openStore } from '../session';
+import { accuracyText, pgrText, showStats, teacherTable } from '../showStats';
 
 function keyParameters(e: Pick<HistoryEntry, 'spec'>): string {
   const s = e.spec;
@@ -50,7 +51,7 @@ export function listCommand(args: string[]): number {
 }
 
 export function showCommand(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, teachers: { type: 'boolean', default: false }, db: { type: 'string' } } });
   const id = experimentId(positionals[0], 'show');
   const store = openStore(databasePath(values.db));
   try {
@@ -59,8 +60,10 @@ export function showCommand(args: string[]): number {
     const runs = store.listRuns(id);
     const counts: Record<string, number> = {};
     for (const r of runs) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    const stats = showStats(runs, e.summary);
     if (values.json) {
-      process.stdout.write(`${stringifyReadable({ ...e, path: resolvePath(e.spec), runs: counts })}\n`);
+      const { cells, ...overall } = stats;
+      process.stdout.write(`${stringifyReadable({ ...e, path: resolvePath(e.spec), runs: counts, ...overall, cellStats: cells })}\n`);
       return 0;
     }
     const lines = [
@@ -80,13 +83,23 @@ export function showCommand(args: string[]): number {
     if (e.summary !== null) {
       const s = e.summary;
       lines.push(`initial student: cos ${s.initial.cos.toFixed(4)}, accuracy ${(100 * s.initial.accuracy).toFixed(2)} %, norm ${s.initial.norm.toFixed(3)}`);
-      lines.push(`${(100 * s.fractionImproved).toFixed(1)} % of teachers improved the student; gain ${s.gainMean.toFixed(4)} ± ${s.gainStd.toFixed(4)} (cos)`);
+    }
+    if (stats.teacherAccuracy !== null) lines.push(`teachers' accuracy ${accuracyText(stats.teacherAccuracy)} (mean ± std over ${stats.teacherAccuracy.n} teachers)`);
+    if (e.summary !== null) {
+      const s = e.summary;
+      const pgr = stats.pgr !== null ? `; PGR ${pgrText(stats.pgr)} (against the true-label ceiling, ${stats.pgr.n} teachers)` : e.spec.sft.ceiling ? '; PGR —' : '; no PGR: no ceiling run (sft.ceiling false)';
+      lines.push(`${(100 * s.fractionImproved).toFixed(1)} % of teachers improved the student; gain ${s.gainMean.toFixed(4)} ± ${s.gainStd.toFixed(4)} (cos)${pgr}`);
       for (const c of s.cells) {
         if (s.cells.length === 1) break;
         const kappa = c.kappa === undefined ? '' : ` × κ ${c.kappa}`;
-        lines.push(`  norm ${c.norm} × teacher ${c.teacherAccuracy}${kappa}: ${(100 * c.fractionImproved).toFixed(0)} % improved, gain ${c.gainMean.toFixed(4)} ± ${c.gainStd.toFixed(4)}`);
+        const cell = stats.cells.find((x) => x.cell === c.cell);
+        lines.push(
+          `  norm ${c.norm} × teacher ${c.teacherAccuracy}${kappa}: ${(100 * c.fractionImproved).toFixed(0)} % improved, gain ${c.gainMean.toFixed(4)} ± ${c.gainStd.toFixed(4)}, ` +
+            `PGR ${pgrText(cell?.pgr ?? null)}, teachers' accuracy ${accuracyText(cell?.teacherAccuracy ?? null)}`,
+        );
       }
     }
+    if (values.teachers) lines.push('', ...teacherTable(runs, e.summary));
     process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } finally {

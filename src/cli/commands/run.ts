@@ -2,13 +2,14 @@
  * w2s run SPEC.json [--out SUMMARY.json] [--workers N] [--db FILE]
  * w2s resume ID [--out SUMMARY.json] [--workers N] [--db FILE]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSpec, resolvePath } from '../../engine/spec';
 import { ExperimentBusyError, type Lab } from '../../backend/lab';
 import type { ExperimentRecord } from '../../backend/store/store';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
 import { databasePath, experimentId, integerFlag, stringifyReadable, UsageError } from '../args';
+import { checkOutputFile, writeAtomically } from '../files';
 import { ProgressReporter } from '../progress';
 import { defaultWorkers, withLab } from '../session';
 
@@ -63,7 +64,7 @@ async function follow(lab: Lab, id: number, out: string | undefined, workers: nu
     .map((r) => ({ key: r.key, message: r.error ?? 'failed' }));
   if (out !== undefined && record.summary !== null) {
     const document = { app: { name: APP_NAME, version: APP_VERSION }, experimentId: id, createdAt: record.createdAt, elapsedSeconds, workers, ...record.summary, failures };
-    writeFileSync(out, `${stringifyReadable(document)}\n`);
+    writeAtomically(out, `${stringifyReadable(document)}\n`);
   }
   const s = record.summary;
   const where = out === undefined ? `w2s show ${id}` : out;
@@ -82,6 +83,8 @@ export async function runCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('run takes one spec file: w2s run SPEC.json [--out SUMMARY.json]');
   const workers = integerFlag(values.workers, 'workers', 1, 256, defaultWorkers());
   const spec = readSpec(positionals[0]);
+  // Before a run of minutes: its summary must have somewhere to go.
+  if (values.out !== undefined) checkOutputFile(values.out);
   const file = databasePath(values.db);
   const started = Date.now();
   return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {
@@ -97,6 +100,7 @@ export async function resumeCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('resume takes one experiment id: w2s resume ID');
   const id = experimentId(positionals[0], 'resume');
   const workers = integerFlag(values.workers, 'workers', 1, 256, defaultWorkers());
+  if (values.out !== undefined) checkOutputFile(values.out);
   const file = databasePath(values.db);
   const started = Date.now();
   return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {

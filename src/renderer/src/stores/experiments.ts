@@ -3,7 +3,7 @@
  * `history`: another process, such as a `w2s run` from a terminal, changed the file), and the
  * actions on it (rename, notes, tags, delete, cancel, resume, re-run with a new seed, re-run a
  * preview exactly). Explore mode's unsaved experiments carry EXPLORE_TAG and are left out of what
- * the history, the queue and the pickers show (`shown`) until saved.
+ * the history and the pickers show (`shown`) until saved; the queue lists them while they run.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -24,6 +24,9 @@ export interface Progress {
 export const EXPLORE_TAG = 'w2s:explore';
 
 export const isExploreRow = (row: Pick<ExperimentRow, 'tags'>): boolean => row.tags.includes(EXPLORE_TAG);
+
+/** A preview experiment: interactive work, whose jobs go ahead of exact runs in the engine pool (backend/lab.ts jobPriority). */
+export const isInteractiveRow = (row: Pick<ExperimentRow, 'path'>): boolean => row.path === 'preview';
 
 export type SortKey = 'id' | 'name' | 'setup' | 'status' | 'fractionImproved' | 'gainMean' | 'createdAt';
 
@@ -55,11 +58,19 @@ export const useExperimentsStore = defineStore('experiments', () => {
   const byId = computed(() => new Map(rows.value.map((r) => [r.id, r])));
   /** The rows a person sees in the history, the queue and the pickers: every one but explore mode's unsaved ones. */
   const shown = computed(() => rows.value.filter((r) => !isExploreRow(r)));
-  /** Running first, then queued in submission order: what the engine pool is working through. */
-  const queue = computed(() => [
-    ...shown.value.filter((r) => r.status === 'running'),
-    ...shown.value.filter((r) => r.status === 'queued').sort((a, b) => a.id - b.id),
-  ]);
+  /**
+   * What the engine pool is working through, in its order: running previews first (explore's
+   * unsaved runs included: their jobs go ahead of exact runs, pool.ts), then running exact
+   * experiments, then queued ones (Slurm sweeps) in submission order.
+   */
+  const queue = computed(() => {
+    const running = rows.value.filter((r) => r.status === 'running');
+    return [
+      ...running.filter(isInteractiveRow),
+      ...running.filter((r) => !isInteractiveRow(r) && !isExploreRow(r)),
+      ...shown.value.filter((r) => r.status === 'queued').sort((a, b) => a.id - b.id),
+    ];
+  });
   /** Over every running or queued experiment, weighted by runs. */
   const overall = computed(() => {
     let done = 0;

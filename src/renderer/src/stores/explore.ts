@@ -12,6 +12,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { ExperimentStatus } from '../../../shared/labApi';
 import { useLab } from '../api/lab';
 import { DEFAULT_PARAMS, type ExploreParams, exploreName, exploreSpec } from '../explore/params';
+import { type QueuePosition, waitText, worthCancelling } from '../explore/waiting';
 import { EXPLORE_TAG, isExploreRow, useExperimentsStore } from './experiments';
 import { useFiguresStore } from './figures';
 
@@ -21,8 +22,9 @@ export const DEBOUNCE_MS = 120;
 /**
  * Cancelling a job that is running replaces its engine process: the next run waited 0.5–1.5 s for
  * it on `w2s serve` here (BENCHMARKS.md, explore), against 0.1–0.5 s for the rest of an explore
- * run. A superseded run expected to end sooner than this is left to finish (the next one's jobs
- * queue behind it) and is deleted then; a longer one, or one still waiting in the queue, is cancelled.
+ * run. A superseded run expected to end sooner than this (its runs left at its time per run, from
+ * the pool: explore/waiting.ts worthCancelling) is left to finish (the next one's jobs take turns
+ * with it) and is deleted then; a longer one, or one whose runs all wait in the queue, is cancelled.
  */
 export const RESTART_MS = 1000;
 
@@ -35,8 +37,6 @@ export interface ExploreRun {
   readonly params: ExploreParams;
   /** When that change was made (performance.now()), to time the redraw. */
   readonly changedAt: number;
-  /** When it was submitted (performance.now()), to judge how much of it is left. */
-  readonly submittedAt: number;
   status: ExperimentStatus;
   saved: boolean;
 }
@@ -55,6 +55,9 @@ export const useExploreStore = defineStore('explore', () => {
   const exact = shallowRef<{ id: number; of: number } | null>(null);
   /** ms from the last change to its three panels drawn (set by the view). */
   const redrawMs = ref<number | null>(null);
+  /** Where the current run stands in the engine pool (undefined: not asked yet; null: none of it left there). */
+  const position = shallowRef<QueuePosition | null | undefined>(undefined);
+  let positionTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Superseded ids: deleted once stopped. Ids seen stopping, with how: the event may come before submit's reply. */
   const doomed = new Set<number>();
@@ -64,6 +67,28 @@ export const useExploreStore = defineStore('explore', () => {
   let subscribed = false;
 
   const waiting = computed(() => current.value === null || current.value.change !== changes.value || LIVE.includes(current.value.status));
+  /** What the run being waited for waits for, in words ('waiting for the running job to end (~0.3 s)'). */
+  const waitLine = computed(() => {
+    const run = current.value;
+    if (run === null || run.change !== changes.value) return 'starting…';
+    return waitText(position.value, experiments.progress[run.id]);
+  });
+
+  /**
+   * Ask the backend what the current run waits for, again while it waits: when the job ahead of
+   * it should have ended, or every second while it runs (an explore run takes about that long).
+   */
+  async function askPosition(id: number): Promise<void> {
+    clearTimeout(positionTimer);
+    const live = () => current.value?.id === id && LIVE.includes(current.value.status) && !stopped.has(id);
+    if (!live()) return;
+    const answer = await lab.queuePosition({ id }).catch(() => null);
+    if (!live()) return;
+    position.value = answer;
+    if (answer === null) return;
+    const waitingMs = answer.runsRunning === 0 ? Math.min(1500, Math.max(150, answer.nextFreeMs ?? 300)) : 1000;
+    positionTimer = setTimeout(() => void askPosition(id), waitingMs);
+  }
 
   function report(what: string, e: unknown): void {
     error.value = `${what}: ${(e as Error).message}`;
@@ -77,17 +102,11 @@ export const useExploreStore = defineStore('explore', () => {
     await lab.deleteExperiment({ id }).catch(() => undefined);
   }
 
-  /** The time a live run still needs, from its progress so far (0 when just submitted: explore runs are short). */
-  function remainingMs(run: ExploreRun): number {
-    const age = performance.now() - run.submittedAt;
-    const fraction = experiments.progress[run.id]?.fraction ?? 0;
-    if (fraction <= 0) return age < RESTART_MS ? 0 : Infinity;
-    return (age * (1 - fraction)) / fraction;
-  }
-
-  /** Cancel an experiment no longer wanted, unless it ends sooner than cancelling would cost. */
+  /** Cancel an experiment no longer wanted, unless it ends sooner than cancelling would cost (where it stands in the pool says). */
   async function cancel(run: ExploreRun): Promise<void> {
-    if (run.saved || stopped.has(run.id) || !LIVE.includes(run.status) || remainingMs(run) < RESTART_MS) return;
+    if (run.saved || stopped.has(run.id) || !LIVE.includes(run.status)) return;
+    const at = await lab.queuePosition({ id: run.id }).catch(() => null);
+    if (stopped.has(run.id) || !worthCancelling(at, RESTART_MS)) return;
     performance.mark(`w2s:explore:cancel:${run.change}`);
     await lab.cancel({ id: run.id }).catch(() => undefined);
   }
@@ -109,10 +128,12 @@ export const useExploreStore = defineStore('explore', () => {
     const { id } = await lab.submit({ spec: exploreSpec(values), name: exploreName(values), tags: [EXPLORE_TAG] });
     performance.mark(`w2s:explore:submitted:${change}`);
     if (previous !== null) await discard(previous);
-    current.value = { id, change, params: values, changedAt: at, submittedAt: performance.now(), status: 'running', saved: false };
+    current.value = { id, change, params: values, changedAt: at, status: 'running', saved: false };
+    position.value = undefined;
     error.value = null;
     const status = stopped.get(id);
     if (status !== undefined) await settle(id, status);
+    else void askPosition(id);
   }
 
   /** Its terminal event: load the current one for drawing, delete a superseded one. */
@@ -121,6 +142,7 @@ export const useExploreStore = defineStore('explore', () => {
     if (doomed.has(id)) return remove(id);
     const run = current.value;
     if (run === null || run.id !== id) return;
+    clearTimeout(positionTimer);
     run.status = status;
     performance.mark(`w2s:explore:stopped:${run.change}`);
     await figures.load(id, true); // marks w2s:loaded:<id> when the series are in
@@ -181,5 +203,5 @@ export const useExploreStore = defineStore('explore', () => {
     return exactId;
   }
 
-  return { params, changes, current, error, exact, redrawMs, waiting, change, start, save, runExact };
+  return { params, changes, current, error, exact, redrawMs, position, waiting, waitLine, change, start, save, runExact };
 });
