@@ -143,16 +143,26 @@ export class RandomFeaturesContext {
   private drawRows(region: Region, n: number, rng: Rng): Uint8Array {
     const { d, dp } = this.dims;
     const rows = this.f64(region);
+    this.sampleRows(rng, rows, n);
     const labels = new Uint8Array(n);
     const w = this.groundTruth;
     for (let i = 0; i < n; i++) {
       const o = i * dp;
-      this.sampler.row(rng, rows, o);
       let m = 0;
       for (let k = 0; k < d; k++) m += rows[o + k] * w[k];
       labels[i] = m > 0 ? 1 : 0;
     }
     return labels;
+  }
+
+  /**
+   * n rows of the data law, row i at rows[i·dp …]: the law's own row order, in one fill of normals
+   * when the rows are Gaussian and unpadded (the same numbers as row by row, faster).
+   */
+  sampleRows(rng: Rng, rows: Float64Array, n: number): void {
+    const { d, dp } = this.dims;
+    if (this.law.kind === 'gaussian' && d === dp) fillNormal(rng, rows, n * d);
+    else for (let i = 0; i < n; i++) this.sampler.row(rng, rows, i * dp);
   }
 
   /** The student's initial features of n rows (row count padded to even; the pad row is zero). */

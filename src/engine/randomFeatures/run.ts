@@ -354,7 +354,7 @@ export class RandomFeaturesRun {
       }
     } else {
       const rows = context.f64(s.batchRows);
-      for (let i = 0; i < B; i++) context.sampler.row(rng, rows, i * dp);
+      context.sampleRows(rng, rows, B);
       const options = { softBeta: null, teacherNorm: 1, labelNoise: config.sft.labelNoise };
       const map = this.teacher.map;
       if (map === null) {
