@@ -7,7 +7,8 @@
  *   ascending; σ in the epilogue (relu as pmax(0, z), i.e. z > 0 ? z : 0; tanh by the host's
  *   Math.tanh, lane by lane), then (σ − b)·s;
  * - headStep: a row's logit in one f64x2 sum (lane 0 the even features, lane 1 the odd ones),
- *   the sigmoid with the host's Math.exp in sigmoid.ts's two branches, the gradient g + c·φ in order;
+ *   the sigmoid with the host's Math.exp in sigmoid.ts's two branches, the gradient g + c·φ in order
+ *   (two rows at a time);
  * - delta: relu's derivative as the mask z > 0 and 1.0.
  *
  * Speed (BENCHMARKS.md): the product at the heart of a fresh-batch step, 500 × 50 by 50 × 1 000, runs
@@ -134,38 +135,69 @@ const overRow = (label: string, body: string) => `
     end
   end`;
 
+/** c = β(σ(β·cm·(lane 0 + lane 1 of $acc)) − y_k) into $c and coefficients[k], for the row k in $k (sigmoid.ts's two branches). */
+const coefficient = (acc: string, k: string, c: string) => `
+  local.get $cm local.get ${acc} f64x2.extract_lane 0 local.get ${acc} f64x2.extract_lane 1 f64.add f64.mul local.set $logit
+  local.get $beta local.get $logit f64.mul local.set $tb
+  local.get $tb f64.const 0 f64.ge
+  if
+    f64.const 1 f64.const 1 local.get $tb f64.neg call $exp f64.add f64.div local.set $sig
+  else
+    local.get $tb call $exp local.set $e
+    local.get $e f64.const 1 local.get $e f64.add f64.div local.set $sig
+  end
+  local.get $beta local.get $sig local.get $labels local.get ${k} i32.const 3 i32.shl i32.add f64.load f64.sub f64.mul local.set ${c}
+  local.get $coefficients local.get ${k} i32.const 3 i32.shl i32.add local.get ${c} f64.store`;
+
+/** The address of the feature row listed at position $k + `plus`. */
+const rowAddress = (plus: number) =>
+  `local.get $features local.get $rowIndices local.get $k i32.const 2 i32.shl i32.add i32.load offset=${4 * plus} local.get $mpb i32.mul i32.add`;
+
+/**
+ * Rows two at a time (two independent sums in flight: the dot is otherwise bound by the add's
+ * latency, and two rows are fetched at once), the gradient updated by both in one pass, g + c₁φ₁
+ * then + c₂φ₂: the reference's order.
+ */
 const headStep: WasmFunction = {
   name: 'headStep',
   params: [...ints('features', 'mp', 'rowIndices', 'n', 'head', 'labels'), ...doubles('beta', 'cm'), ...ints('gradient', 'coefficients')],
   results: [],
-  locals: [...ints('mpb', 'k', 'p', 'o', 'q'), ...doubles('logit', 'tb', 'sig', 'e', 'c'), ...vectors('acc', 'cv', 'zero2')],
+  locals: [...ints('mpb', 'k', 'k2', 'p', 'o', 'o2', 'q'), ...doubles('logit', 'tb', 'sig', 'e', 'c', 'c2'), ...vectors('acc', 'acc2', 'cv', 'cv2', 'h', 'zero2')],
   body: `
     local.get $mp i32.const 3 i32.shl local.set $mpb
     f64.const 0 f64x2.splat local.set $zero2
     ${overRow('zero', 'local.get $gradient local.get $p i32.add local.get $zero2 v128.store')}
     i32.const 0 local.set $k
-    block $samplesDone
-      loop $sample
-        local.get $k local.get $n i32.ge_s br_if $samplesDone
-        local.get $features local.get $rowIndices local.get $k i32.const 2 i32.shl i32.add i32.load local.get $mpb i32.mul i32.add local.set $o
+    block $pairsDone
+      loop $pair
+        local.get $k i32.const 1 i32.add local.get $n i32.ge_s br_if $pairsDone
+        ${rowAddress(0)} local.set $o
+        ${rowAddress(1)} local.set $o2
         local.get $zero2 local.set $acc
-        ${overRow('dot', 'local.get $acc local.get $head local.get $p i32.add v128.load local.get $o local.get $p i32.add v128.load f64x2.mul f64x2.add local.set $acc')}
-        local.get $cm local.get $acc f64x2.extract_lane 0 local.get $acc f64x2.extract_lane 1 f64.add f64.mul local.set $logit
-        local.get $beta local.get $logit f64.mul local.set $tb
-        local.get $tb f64.const 0 f64.ge
-        if
-          f64.const 1 f64.const 1 local.get $tb f64.neg call $exp f64.add f64.div local.set $sig
-        else
-          local.get $tb call $exp local.set $e
-          local.get $e f64.const 1 local.get $e f64.add f64.div local.set $sig
-        end
-        local.get $beta local.get $sig local.get $labels local.get $k i32.const 3 i32.shl i32.add f64.load f64.sub f64.mul local.set $c
-        local.get $coefficients local.get $k i32.const 3 i32.shl i32.add local.get $c f64.store
+        local.get $zero2 local.set $acc2
+        ${overRow('dots', `local.get $head local.get $p i32.add v128.load local.set $h
+          local.get $acc local.get $h local.get $o local.get $p i32.add v128.load f64x2.mul f64x2.add local.set $acc
+          local.get $acc2 local.get $h local.get $o2 local.get $p i32.add v128.load f64x2.mul f64x2.add local.set $acc2`)}
+        ${coefficient('$acc', '$k', '$c')}
+        local.get $k i32.const 1 i32.add local.set $k2
+        ${coefficient('$acc2', '$k2', '$c2')}
         local.get $c f64x2.splat local.set $cv
-        ${overRow('axpy', 'local.get $gradient local.get $p i32.add local.tee $q local.get $q v128.load local.get $cv local.get $o local.get $p i32.add v128.load f64x2.mul f64x2.add v128.store')}
-        local.get $k i32.const 1 i32.add local.set $k
-        br $sample
+        local.get $c2 f64x2.splat local.set $cv2
+        ${overRow('axpys', `local.get $gradient local.get $p i32.add local.tee $q
+          local.get $q v128.load local.get $cv local.get $o local.get $p i32.add v128.load f64x2.mul f64x2.add
+          local.get $cv2 local.get $o2 local.get $p i32.add v128.load f64x2.mul f64x2.add v128.store`)}
+        local.get $k i32.const 2 i32.add local.set $k
+        br $pair
       end
+    end
+    local.get $k local.get $n i32.lt_s
+    if ;; the odd last row
+      ${rowAddress(0)} local.set $o
+      local.get $zero2 local.set $acc
+      ${overRow('dot', 'local.get $acc local.get $head local.get $p i32.add v128.load local.get $o local.get $p i32.add v128.load f64x2.mul f64x2.add local.set $acc')}
+      ${coefficient('$acc', '$k', '$c')}
+      local.get $c f64x2.splat local.set $cv
+      ${overRow('axpy', 'local.get $gradient local.get $p i32.add local.tee $q local.get $q v128.load local.get $cv local.get $o local.get $p i32.add v128.load f64x2.mul f64x2.add v128.store')}
     end`,
 };
 
