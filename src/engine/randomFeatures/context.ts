@@ -232,11 +232,11 @@ export class RandomFeaturesContext {
     const rows = set === 'test' ? p.testRows : p.validationRows;
     const s = this.student;
     for (let start = 0; start < n; start += CHUNK_ROWS) {
-      const count = Math.min(CHUNK_ROWS, n - start);
+      const chunkRows = Math.min(CHUNK_ROWS, n - start);
       const chunk = this.scratch.chunkFeatures.offset;
-      this.kernels.features(rows.offset + 8 * start * dp, dp, 1, evenUp(count), d, firstLayer.offset, mp, mp, chunk, mp, s.activation.code, p.studentCentre.offset, s.activation.scale, 0);
-      this.kernels.gemm(chunk, mp, 1, evenUp(count), mp, this.scratch.heads.offset, EVAL_HEADS, columns, logits.offset, EVAL_HEADS);
-      visit(start, count, this.f64(logits), EVAL_HEADS);
+      this.kernels.features(rows.offset + 8 * start * dp, dp, 1, evenUp(chunkRows), d, firstLayer.offset, mp, mp, chunk, mp, s.activation.code, p.studentCentre.offset, s.activation.scale, 0);
+      this.kernels.gemm(chunk, mp, 1, evenUp(chunkRows), mp, this.scratch.heads.offset, EVAL_HEADS, columns, logits.offset, EVAL_HEADS);
+      visit(start, chunkRows, this.f64(logits), EVAL_HEADS);
     }
   }
 

@@ -14,7 +14,7 @@ import { recordedLength, type RunStatus } from '../run';
 import { Rng, type RngState, StreamKind } from '../rng';
 import { teacherLabel } from '../sft/labels';
 import { agreement, type RandomFeaturesContext, streamOf, type Teacher } from './context';
-import { EVAL_HEADS, evenUp } from './layout';
+import { EVAL_HEADS, evenUp, type Region } from './layout';
 
 /** The recorded series: the step numbers and one array per metric, all of one length. */
 export interface RandomFeaturesSeries {
@@ -277,7 +277,7 @@ export class RandomFeaturesRun {
   }
 
   /** Per head: correct, agreeing and changed test rows, and correct validation rows. */
-  private evaluate(heads: Float64Array[], firstLayer: Parameters<RandomFeaturesContext['predict']>[2] | null): { correct: number[]; agree: number[]; changed: number[]; valid: number[] } {
+  private evaluate(heads: Float64Array[], firstLayer: Region | null): { correct: number[]; agree: number[]; changed: number[]; valid: number[] } {
     const { context } = this;
     const layer = firstLayer ?? context.persistent.studentFirstLayer;
     const cm = context.student.logitScale;
