@@ -90,8 +90,10 @@ export class MisfitGainRun {
   static resume(context: MisfitGainContext, key: RunKey, checkpoint: MisfitGainCheckpoint, seriesSoFar: Partial<MisfitGainSeries>): MisfitGainRun {
     if (checkpoint.setup !== 'misfit-gain') throw new RangeError(`not a misfit-gain checkpoint: setup ${String(checkpoint.setup)}`);
     if (!(Number.isInteger(checkpoint.step) && checkpoint.step >= 0 && checkpoint.step <= context.config.sft.steps)) throw new RangeError(`checkpoint step ${checkpoint.step} out of range`);
-    const run = new MisfitGainRun(context, key, Float64Array.from(checkpoint.coordinates), new Rng(checkpoint.rng), checkpoint.step);
+    const capacity = recordedLength(context.config.sft.steps, context.config.sft.recordEvery);
     const n = checkpoint.recorded;
+    if (!(Number.isInteger(n) && n >= 1 && n <= capacity)) throw new RangeError(`checkpoint recorded ${n}, not an integer in [1, ${capacity}]`);
+    const run = new MisfitGainRun(context, key, Float64Array.from(checkpoint.coordinates), new Rng(checkpoint.rng), checkpoint.step);
     for (const name of Object.keys(run.series) as (keyof MisfitGainSeries)[]) {
       const source = seriesSoFar[name];
       if (source === undefined || source.length < n) throw new Error(`resume: series '${name}' has fewer than ${n} points`);

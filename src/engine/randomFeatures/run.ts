@@ -149,6 +149,19 @@ export class RandomFeaturesRun {
     if ((cp.firstLayer?.length ?? 0) !== (dims.headOnly ? 0 : dims.dp * dims.mpStudent)) throw bad('first layer of the wrong size');
     if ((cp.order?.length ?? 0) !== dims.pool) throw bad('pool order of the wrong size');
     if (!(Number.isInteger(cp.step) && cp.step >= 0 && cp.step <= context.config.sft.steps)) throw bad(`step ${cp.step}`);
+    // A checkpoint may come from a store or a file: indices that would read outside the pool's
+    // features, or records past the series' end, are refused here rather than read.
+    const capacity = recordedLength(context.config.sft.steps, context.config.sft.recordEvery);
+    if (!(Number.isInteger(cp.recorded) && cp.recorded >= 1 && cp.recorded <= capacity)) throw bad(`recorded ${cp.recorded}, not an integer in [1, ${capacity}]`);
+    if (cp.order !== undefined) {
+      const seen = new Uint8Array(dims.pool);
+      for (const i of cp.order) {
+        if (!(Number.isInteger(i) && i >= 0 && i < dims.pool) || seen[i] === 1) throw bad(`pool order is not a permutation of 0…${dims.pool - 1}`);
+        seen[i] = 1;
+      }
+      const position = cp.position;
+      if (!(position !== undefined && Number.isInteger(position) && position >= 0 && position <= dims.pool)) throw bad(`pool position ${String(position)}, not an integer in [0, ${dims.pool}]`);
+    }
     const run = new RandomFeaturesRun(context, key, {
       step: cp.step,
       head: Float64Array.from(cp.head),

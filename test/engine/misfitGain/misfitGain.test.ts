@@ -210,6 +210,12 @@ describe('misfit–gain after SGD', () => {
     const resumed = runMisfitGain(config, 3, key, { resume: { checkpoint: JSON.parse(JSON.stringify(run.checkpoint())), series: run.recordedSeries() } });
     expect(resumed).toEqual(whole);
     expect(whole.series.validation?.length).toBe(whole.series.step.length);
+    const good = JSON.parse(JSON.stringify(run.checkpoint())) as ReturnType<MisfitGainRun['checkpoint']>;
+    const resume = (cp: object) => () => MisfitGainRun.resume(new MisfitGainContext(config, 3), key, { ...good, ...cp }, run.recordedSeries());
+    const capacity = whole.series.step.length;
+    expect(resume({ recorded: capacity + 1 })).toThrow(new RegExp(`recorded ${capacity + 1}, not an integer in \\[1, ${capacity}\\]`));
+    expect(resume({ recorded: 0 })).toThrow(/recorded 0/);
+    expect(resume({ coordinates: [1] })).toThrow(/coordinates, not 1/);
   });
 
   it('names the field of each bad configuration', () => {

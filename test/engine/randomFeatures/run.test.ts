@@ -72,6 +72,25 @@ describe('random-features runs', () => {
     });
   }
 
+  it('refuses a checkpoint whose pool order, position or record count would read outside its arrays', () => {
+    const config = VARIANTS['pool, head, label noise'];
+    const context = new RandomFeaturesContext(config, SEED);
+    const run = RandomFeaturesRun.start(context, KEY);
+    run.advance(11);
+    const good = JSON.parse(JSON.stringify(run.checkpoint())) as ReturnType<RandomFeaturesRun['checkpoint']>;
+    const series = run.recordedSeries();
+    const resume = (cp: object) => () => RandomFeaturesRun.resume(context, KEY, { ...good, ...cp }, series);
+    expect(resume({})).not.toThrow();
+    const order = good.order as number[];
+    expect(resume({ order: order.map((i) => (i === 0 ? 40 : i)) })).toThrow(/pool order is not a permutation of 0…39/);
+    expect(resume({ order: order.map((i) => (i === 0 ? order[1] : i)) })).toThrow(/pool order is not a permutation/);
+    expect(resume({ order: order.map((i) => (i === 0 ? 0.5 : i)) })).toThrow(/pool order is not a permutation/);
+    expect(resume({ position: 41 })).toThrow(/pool position 41, not an integer in \[0, 40\]/);
+    expect(resume({ position: undefined })).toThrow(/pool position undefined/);
+    expect(resume({ recorded: 15 })).toThrow(/recorded 15, not an integer in \[1, 14\]/);
+    expect(resume({ recorded: 0 })).toThrow(/recorded 0/);
+  });
+
   it('gives the same series however it is advanced, and in a context shared with other runs', () => {
     const config = VARIANTS['pool, head, label noise'];
     const whole = runRandomFeatures(config, SEED, KEY);
