@@ -10,7 +10,8 @@
  * (explore while the Figure 1 preset runs exactly on the same server, against idle), cluster,
  * preview-step, figure1-preview, figure2-preview, options (the cost of teachers.kappa and the
  * auxiliary-confidence loss against plain SFT; the default: all of these), and figure1-exact (the
- * Figure 1 preset on the exact path, ~5 minutes: only when asked for).
+ * Figure 1 preset on the exact path, ~5 minutes: only when asked for) and random-features (the
+ * random-features engine, bench/randomFeatures.ts, ~1 minute: only when asked for).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { benchFreshKernel, reportFreshKernel } from './freshKernel';
 import { benchHistory, reportHistory } from './history';
 import { benchOptions, reportOptions } from './options';
 import { benchPresetCli, benchPresetPool, benchPreviewStep, presetSpec } from './preview';
+import { benchRandomFeatures, reportRandomFeatures } from './randomFeatures';
 import { connectionOf } from '../src/backend/store/connection';
 
 const quick = process.argv.includes('--quick');
@@ -317,6 +319,12 @@ async function main(): Promise<void> {
     const history = await benchHistory(quick ? 3 : 5);
     results.history = history;
     reportHistory(history);
+  }
+
+  if (sections.has('random-features')) {
+    const randomFeatures = benchRandomFeatures(quick ? 3 : 5);
+    results.randomFeatures = randomFeatures;
+    reportRandomFeatures(randomFeatures);
   }
 
   results.benchProcessPeakMB = process.resourceUsage().maxRSS / 1024;
