@@ -13,7 +13,8 @@ import { ZIG_K } from '../../src/engine/distributions';
 import { Rng, type RngState } from '../../src/engine/rng';
 import type * as RunModuleType from '../../src/engine/run';
 import type * as PreviewModuleType from '../../src/engine/sft/preview';
-import { previewSums } from '../../src/engine/sft/preview';
+import { PreviewKernel, previewSums } from '../../src/engine/sft/preview';
+import { ReducedKernel } from '../../src/engine/sft/reduced';
 import { expKernel, expm1Kernel } from '../../src/engine/sft/previewErf';
 import { sampleMoments } from '../../src/engine/sft/previewMoments';
 import { WasmPreview } from '../../src/engine/sft/wasmPreview';
@@ -154,6 +155,48 @@ describe('WebAssembly preview kernel', () => {
       });
     }
     expect(slowDraws).toBeGreaterThan(50);
+  });
+});
+
+describe('a whole preview step in WebAssembly', () => {
+  it('equals ReducedKernel.advance with previewSums bit for bit over 3 000 random steps (d 3 to 10⁶, parallel, opposite and zero students)', () => {
+    const pick = new Rng([51, 52, 53, 54]);
+    let parallel = 0;
+    for (let n = 0; n < 3000; n++) {
+      const s = randomState(pick);
+      const d = [3, 4, 5, 7, 100, 1_000_000][pick.below(6)];
+      const theta = Math.PI * (2 * pick.uniform() - 1);
+      const teacher = { cT: Math.cos(theta), sT: Math.abs(Math.sin(theta)) };
+      const kind = pick.below(6);
+      // A student along the teacher (q = 0: any u2 ⊥ u1, orthogonalUnit), against it, at zero, or anywhere.
+      const initial =
+        kind === 0 ? { alpha: s.norm * teacher.cT, b: s.norm * teacher.sT, rho: 0 }
+        : kind === 1 ? { alpha: -s.norm * teacher.cT, b: -s.norm * teacher.sT, rho: 0 }
+        : kind === 2 ? { alpha: 0, b: 0, rho: 0 }
+        : { alpha: s.norm * (2 * pick.uniform() - 1), b: s.norm * (2 * pick.uniform() - 1), rho: s.norm * pick.uniform() };
+      if (kind <= 1) parallel++;
+      const hyper = { beta: s.beta, learningRate: Math.pow(10, -6 + 12 * pick.uniform()), batchSize: [100, 1001, 10_000, 10_000_000][pick.below(4)] };
+      const labels = { softBeta: null, teacherNorm: 1, labelNoise: s.labelNoise };
+      const state: RngState = [pick.nextUint32() || 1, pick.nextUint32(), pick.nextUint32(), pick.nextUint32()];
+      const inflation = [1, 1, 1.5][pick.below(3)];
+      const make = () => {
+        const k = new PreviewKernel(d, hyper, teacher, labels, initial, new Rng(state));
+        k.covarianceInflation = inflation;
+        return k;
+      };
+      const kernel = make();
+      const reference = make();
+      for (let step = 0; step < 3; step++) {
+        kernel.advance();
+        ReducedKernel.prototype.advance.call(reference);
+      }
+      const bitsOf = (k: PreviewKernel) => {
+        const cp = k.checkpoint();
+        return { step: cp.step, state: cp.state.map(bits), rng: cp.rng };
+      };
+      expect(bitsOf(kernel), JSON.stringify({ d, hyper, teacher, initial, labels, state, inflation })).toEqual(bitsOf(reference));
+    }
+    expect(parallel).toBeGreaterThan(500);
   });
 });
 

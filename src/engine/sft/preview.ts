@@ -15,7 +15,7 @@ import type { LabelOptions } from './batch';
 import type { KernelCheckpoint, SftHyper } from './kernel';
 import { type PreviewLabels, sampleMoments } from './previewMoments';
 import { ReducedKernel, type ReducedState, type ReducedTeacher } from './reduced';
-import { wasmPreview } from './wasmPreview';
+import { type PreviewStepConstants, wasmPreview } from './wasmPreview';
 
 // Module-level aliases: under a CommonJS transform (tsx) each use of an imported binding is a getter call.
 const drawNormal = normal;
@@ -34,6 +34,9 @@ export class PreviewKernel extends ReducedKernel {
   covarianceInflation = 1;
   private readonly previewLabels: PreviewLabels;
   private readonly moments = new Float64Array(9);
+  /** The WebAssembly step's constants and its (α, b, ρ) in and out. */
+  private readonly stepConstants: PreviewStepConstants;
+  private readonly stepState = new Float64Array(3);
 
   constructor(d: number, hyper: SftHyper, teacher: ReducedTeacher, labels: LabelOptions, initial: ReducedState, rng: Rng, step = 0) {
     super(d, hyper, teacher, labels, null, initial, rng, step);
@@ -42,6 +45,36 @@ export class PreviewKernel extends ReducedKernel {
       labelNoise: labels.labelNoise,
       softLambda: labels.softBeta === null ? null : (labels.softBeta * labels.teacherNorm) / 2,
     };
+    this.stepConstants = {
+      cT: teacher.cT,
+      sT: teacher.sT,
+      h: hyper.beta / 2,
+      f: 1 - 2 * labels.labelNoise,
+      batchSize: hyper.batchSize,
+      learningRate: hyper.learningRate,
+      shape: d > 3 ? (d - 3) / 2 : 0,
+    };
+  }
+
+  /**
+   * One step; for hard labels by the WebAssembly kernel where the host has WebAssembly
+   * (wasmPreview.ts: the same numbers as the reference, ReducedKernel.advance with previewSums).
+   */
+  override advance(): void {
+    const wasm = this.previewLabels.softLambda === null ? kernel() : null;
+    if (wasm === null) {
+      super.advance();
+      return;
+    }
+    const state = this.stepState;
+    state[0] = this.alpha;
+    state[1] = this.b;
+    state[2] = this.rho;
+    wasm.step(this.rng, state, this.stepConstants, this.covarianceInflation);
+    this.alpha = state[0];
+    this.b = state[1];
+    this.rho = state[2];
+    this.step++;
   }
 
   /** Resume from a checkpoint taken by `checkpoint()`. */
@@ -51,16 +84,9 @@ export class PreviewKernel extends ReducedKernel {
     return new PreviewKernel(d, hyper, teacher, labels, { alpha, b, rho }, new Rng(cp.rng), cp.step);
   }
 
-  /**
-   * (S1, S2, Q) drawn as previewSums does; for hard labels by the WebAssembly kernel where the host
-   * has WebAssembly (wasmPreview.ts: the same numbers).
-   */
+  /** (S1, S2, Q) as previewSums draws them: the reference's step (ReducedKernel.advance) calls this. */
   protected override batchSums(norm: number, p: number, q: number, out: Float64Array): void {
-    const { beta, batchSize } = this.hyper;
-    const labels = this.previewLabels;
-    const wasm = labels.softLambda === null ? kernel() : null;
-    if (wasm !== null) wasm.sums(this.rng, beta, norm, p, q, labels.labelNoise, batchSize, this.covarianceInflation, out);
-    else previewSums(this.rng, beta, norm, p, q, labels, batchSize, this.covarianceInflation, this.moments, out);
+    previewSums(this.rng, this.hyper.beta, norm, p, q, this.previewLabels, this.hyper.batchSize, this.covarianceInflation, this.moments, out);
   }
 }
 

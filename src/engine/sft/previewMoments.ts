@@ -63,14 +63,31 @@ export function nodeTable(level: number, dx: number = PREVIEW_STEP): NodeTable {
   return table;
 }
 
-/** The level whose scale 2^(−j/4) is the largest not above a = min(1, 1/γ, q/|p|) (docs/preview.md §4). */
+/**
+ * The level whose scale 2^(−j/4) is the largest not above a = min(1, 1/γ, q/|p|) (docs/preview.md §4),
+ * i.e. ⌈−4 log2 a − 10⁻⁹⌉ clamped to [0, LEVELS − 1], computed from a's binary exponent e and
+ * mantissa m = a 2^−e ∈ [1, 2) as −4e − #{i ≤ 4: m ≥ 2^((i − 10⁻⁹)/4)}, without a logarithm (the
+ * WebAssembly step does the same, wasmPreviewText.ts).
+ */
 export function scaleLevel(gamma: number, p: number, q: number): number {
   let a = 1;
   if (gamma > 1) a = 1 / gamma;
   if (q < a * Math.abs(p)) a = q / Math.abs(p);
-  if (!(a > 0)) return LEVELS - 1;
-  return Math.min(LEVELS - 1, Math.max(0, Math.ceil(-4 * Math.log2(a) - 1e-9)));
+  if (!(a > SMALLEST_SCALE)) return LEVELS - 1;
+  exponentView.setFloat64(0, a);
+  const e = ((exponentView.getUint32(0) >>> 20) & 0x7ff) - 1023;
+  const m = a * POW2_UP[-e];
+  const level = -4 * e - (m >= QUARTERS[0] ? 1 : 0) - (m >= QUARTERS[1] ? 1 : 0) - (m >= QUARTERS[2] ? 1 : 0) - (m >= QUARTERS[3] ? 1 : 0);
+  return level < 0 ? 0 : level > LEVELS - 1 ? LEVELS - 1 : level;
 }
+
+/** Below the last level's scale 2^−40, every a takes the last level. */
+const SMALLEST_SCALE = Math.pow(2, -(LEVELS - 1) / 4);
+/** 2^k for k in [0, 40]: a's mantissa is a 2^−e, exactly. */
+const POW2_UP = Float64Array.from({ length: (LEVELS - 1) / 4 + 1 }, (_, k) => Math.pow(2, k));
+/** The thresholds 2^((i − 10⁻⁹)/4), i = 1 … 4, of a mantissa's quarter levels (shared with the WebAssembly step). */
+export const QUARTERS: readonly number[] = [1, 2, 3, 4].map((i) => Math.pow(2, (i - 1e-9) / 4));
+const exponentView = new DataView(new ArrayBuffer(8));
 
 /** How labels are made: hard (with flips) or soft with λ = β_T ‖w_T‖ / 2 (Y = tanh(λ m)). */
 export interface PreviewLabels {

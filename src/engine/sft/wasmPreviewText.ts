@@ -3,8 +3,10 @@
  * and its module. Each function is the translation of a TypeScript reference, operation for
  * operation: `moments` of sampleMoments for hard labels (previewMoments.ts: hardIntegrals, then the
  * moments of docs/preview.md §3), with expm1Kernel, expKernel and erfScaled (previewErf.ts);
- * `sums` of PreviewKernel.batchSums (preview.ts: the moments, three normal draws, the Cholesky
- * factor, the drawn sums); `slow` of normalSlowPath (distributions.ts), as in the exact kernel.
+ * `sums` of previewSums (preview.ts: the moments, three normal draws, the Cholesky factor, the
+ * drawn sums); `step` of a whole step of the chain, ReducedKernel.advance (reduced.ts: the frame,
+ * the sums, the third direction's normal and the χ²_{d−3} draw of gamma(), distributions.ts, and
+ * the update); `slow` of normalSlowPath (distributions.ts), as in the exact kernel.
  *
  * The quadrature's nodes go in pairs (nodes 2j and 2j + 1 of the table), one to each lane of
  * f64x2 vectors: each lane does its own node's operations, so the lanes are the reference's two
@@ -15,7 +17,8 @@
 import { ZIG_R } from '../distributions';
 import { assembleModule, type WasmFunction } from '../wasm/assemble';
 import { ERF_COEFFICIENTS, EXP_CONSTANTS } from './previewErf';
-import { slowNormal, xoshiro } from './wasmText';
+import { LEVELS, Q_MIN, QUARTERS } from './previewMoments';
+import { slowNormal, uniform, xoshiro } from './wasmText';
 
 const { A, B, C, D, P, Q, INV_SQRT_PI } = ERF_COEFFICIENTS;
 const { LOG2E, LN2_HI, LN2_LO, F } = EXP_CONSTANTS;
@@ -50,18 +53,28 @@ const CONSTANTS: Record<string, number> = {
 };
 const CONSTANT_NAMES = Object.keys(CONSTANTS);
 
+/** The step's arguments, in their order in the memory (the host writes them before each step). */
+export const STEP_PARAMS = ['alpha', 'b', 'rho', 'cT', 'sT', 'h', 'f', 'batchSize', 'inflation', 'learningRate', 'shape'] as const;
+
 // Memory layout (bytes).
 export const PREVIEW_LAYOUT = (() => {
   const STATE = 0; // s0..s3, i32
   const MOMENTS = 16; // μ1, μ2, μ3, C11, C12, C22, C13, C23, C33, f64
   const SUMS = 96; // S1, S2, Q, f64
-  const CONSTS = 128; // CONSTANT_NAMES, 16 bytes each
+  const STEP = 128; // α, b, ρ after a step, f64
+  const SCRATCH = 152; // a double whose exponent is read, f64
+  // A step's arguments: α, b, ρ, c_T, s_T, β/2, 1 − 2ε, B, the inflation, η, (d − 3)/2, f64
+  const PARAMS = 160;
+  const POW2_UP = PARAMS + 8 * STEP_PARAMS.length; // 2^k, k = 0 … 40, f64
+  const align = (at: number) => Math.ceil(at / 16) * 16; // for 16-byte vector loads
+  const CONSTS = align(POW2_UP + 8 * 41); // CONSTANT_NAMES, 16 bytes each
   const ZK = CONSTS + 16 * CONSTANT_NAMES.length; // ZIG_K, 256 × i32
   const ZW = ZK + 4 * 256; // ZIG_W, 256 × f64
   const ZF = ZW + 8 * 256; // ZIG_F, 256 × f64
-  // Node tables, one per scale level as it is first used: per pair of nodes (v_2j, v_2j+1, w_2j, w_2j+1).
-  const TABLES = ZF + 8 * 256;
-  return { STATE, MOMENTS, SUMS, CONSTS, ZK, ZW, ZF, TABLES };
+  const DIRECTORY = ZF + 8 * 256; // per scale level: its node table's address and pairs of nodes, i32 × 2
+  // The node tables: per pair of nodes (v_2j, v_2j+1, w_2j, w_2j+1), f64.
+  const TABLES = align(DIRECTORY + 8 * LEVELS);
+  return { STATE, MOMENTS, SUMS, STEP, SCRATCH, PARAMS, POW2_UP, CONSTS, ZK, ZW, ZF, DIRECTORY, TABLES };
 })();
 export const PREVIEW_CONSTANTS: readonly (readonly [number, number])[] = CONSTANT_NAMES.map((name, i) => [PREVIEW_LAYOUT.CONSTS + 16 * i, CONSTANTS[name]]);
 export const PAGE = 65536;
@@ -73,7 +86,7 @@ const ints = (...names: string[]) => names.map((n) => [n, I32] as const);
 const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
 const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
 
-const { STATE, MOMENTS, SUMS, ZK, ZW, ZF } = PREVIEW_LAYOUT;
+const { STATE, MOMENTS, SUMS, STEP, SCRATCH, PARAMS, POW2_UP, ZK, ZW, ZF, DIRECTORY } = PREVIEW_LAYOUT;
 
 /** A constant's vector, pushed. */
 const c = (name: string) => {
@@ -200,6 +213,8 @@ const nodePair = `
   ${accumulate(12, `${get('wttt', 's0')} f64x2.mul`)}`;
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+/** scaleLevel's smallest scale, 2^−40 (previewMoments.ts). */
+const SMALLEST_SCALE = Math.pow(2, -(LEVELS - 1) / 4);
 
 /** sampleMoments for hard labels: the integrals (pairs of nodes), then the moments into MOMENTS. */
 const momentsFunction: WasmFunction = {
@@ -319,12 +334,151 @@ const sumsFunction: WasmFunction = {
     f64.max f64.store offset=${SUMS + 16}`,
 };
 
+/** orthogonalUnit (reduced.ts) of ($u1x, $u1y, $u1z) into ($u2x, $u2y, $u2z): cross with the axis least aligned. */
+const orthogonalUnit = `
+  ${get('u1x')} f64.abs local.set $ax
+  ${get('u1y')} f64.abs local.set $ay
+  ${get('u1z')} f64.abs local.set $az
+  ${get('ax', 'ay')} f64.le ${get('ax', 'az')} f64.le i32.and
+  if
+    f64.const 0 local.set $u2x ${get('u1z')} f64.neg local.set $u2y ${get('u1y')} local.set $u2z
+  else
+    ${get('ay', 'az')} f64.le
+    if
+      ${get('u1z')} local.set $u2x f64.const 0 local.set $u2y ${get('u1x')} f64.neg local.set $u2z
+    else
+      ${get('u1y')} f64.neg local.set $u2x ${get('u1x')} local.set $u2y f64.const 0 local.set $u2z
+    end
+  end
+  ${get('u2x', 'u2y', 'u2z')} call $hypot local.set $n
+  ${get('u2x', 'n')} f64.div local.set $u2x
+  ${get('u2y', 'n')} f64.div local.set $u2y
+  ${get('u2z', 'n')} f64.div local.set $u2z`;
+
+/**
+ * gamma(rng, shape) (distributions.ts, Marsaglia & Tsang) into $draw, on the state in locals: for
+ * shape < 1, gamma(shape + 1) · U^{1/shape}, U drawn after.
+ */
+const gammaDraw = `
+  ${get('shape')} f64.const 1 f64.add ${get('shape', 'shape')} f64.const 1 f64.lt select local.set $gs
+  ${get('gs')} f64.const ${1 / 3} f64.sub local.set $gd
+  f64.const 1 f64.const 9 ${get('gd')} f64.mul f64.sqrt f64.div local.set $gc
+  block $accepted
+    loop $try
+      loop $positive
+        ${normal('$gx')}
+        f64.const 1 ${get('gc', 'gx')} f64.mul f64.add local.tee $gv f64.const 0 f64.le br_if $positive
+      end
+      ${get('gv', 'gv')} f64.mul ${get('gv')} f64.mul local.set $gv
+      ${uniform} local.set $gu
+      ${get('gx', 'gx')} f64.mul local.set $gx2
+      ${get('gu')} f64.const 1 f64.const 0.0331 ${get('gx2')} f64.mul ${get('gx2')} f64.mul f64.sub f64.lt br_if $accepted
+      ${get('gu')} call $log f64.const 0.5 ${get('gx2')} f64.mul ${get('gd')} f64.const 1 ${get('gv')} f64.sub ${get('gv')} call $log f64.add f64.mul f64.add f64.lt br_if $accepted
+      br $try
+    end
+  end
+  ${get('gd', 'gv')} f64.mul local.set $draw
+  ${get('shape')} f64.const 1 f64.lt
+  if
+    ${get('draw')} ${uniform} f64.const 1 ${get('shape')} f64.div call $pow f64.mul local.set $draw
+  end`;
+
+/**
+ * One step of the preview chain, ReducedKernel.advance with previewSums: from (α, b, ρ) in the
+ * frame (w*, f, h) and the teacher's (c_T, s_T) to the next (α, b, ρ) into STEP, the generator's
+ * state in memory advanced by the step's draws. `shape` is (d − 3)/2 for the χ²_{d−3} draw, 0 when d = 3.
+ */
+const stepFunction: WasmFunction = {
+  name: 'step',
+  params: [],
+  results: [],
+  locals: [
+    ...doubles(...STEP_PARAMS),
+    ...ints('s0', 's1', 's2', 's3', 't', 'hz', 'm', 'hi', 'lo', 'level', 'e'),
+    ...doubles('norm', 'u1x', 'u1y', 'u1z', 'p', 'u2x', 'u2y', 'u2z', 'q', 'u3x', 'u3y', 'u3z', 'ax', 'ay', 'az', 'n'),
+    ...doubles('gamma', 'qq', 'a', 'mantissa', 'sum1', 'sum2', 'sq', 'rootQ', 'n3', 'chi2', 'k', 'g3', 'along'),
+    ...doubles('gs', 'gd', 'gc', 'gx', 'gv', 'gu', 'gx2', 'draw'),
+  ],
+  body: `
+    ${STEP_PARAMS.map((name, i) => `i32.const 0 f64.load offset=${PARAMS + 8 * i} local.set $${name}`).join('\n    ')}
+    ${get('alpha', 'alpha')} f64.mul ${get('b', 'b')} f64.mul f64.add ${get('rho', 'rho')} f64.mul f64.add f64.sqrt local.set $norm
+    f64.const 1 local.set $u1x f64.const 0 local.set $u1y f64.const 0 local.set $u1z
+    ${get('norm')} f64.const 0 f64.gt
+    if
+      ${get('alpha', 'norm')} f64.div local.set $u1x
+      ${get('b', 'norm')} f64.div local.set $u1y
+      ${get('rho', 'norm')} f64.div local.set $u1z
+    end
+    ${get('u1x', 'cT')} f64.mul ${get('u1y', 'sT')} f64.mul f64.add local.set $p
+    ${get('cT', 'p', 'u1x')} f64.mul f64.sub local.set $u2x
+    ${get('sT', 'p', 'u1y')} f64.mul f64.sub local.set $u2y
+    ${get('p')} f64.neg ${get('u1z')} f64.mul local.set $u2z
+    ${get('u2x', 'u2x')} f64.mul ${get('u2y', 'u2y')} f64.mul f64.add ${get('u2z', 'u2z')} f64.mul f64.add f64.sqrt local.set $q
+    ${get('q')} f64.const 1e-12 f64.lt
+    if ;; a teacher parallel to the student: any unit u2 ⊥ u1
+      ${orthogonalUnit}
+      f64.const 0 local.set $q
+    else
+      ${get('u2x', 'q')} f64.div local.set $u2x
+      ${get('u2y', 'q')} f64.div local.set $u2y
+      ${get('u2z', 'q')} f64.div local.set $u2z
+    end
+    ${get('u1y', 'u2z')} f64.mul ${get('u1z', 'u2y')} f64.mul f64.sub local.set $u3x
+    ${get('u1z', 'u2x')} f64.mul ${get('u1x', 'u2z')} f64.mul f64.sub local.set $u3y
+    ${get('u1x', 'u2y')} f64.mul ${get('u1y', 'u2x')} f64.mul f64.sub local.set $u3z
+    ;; previewSums(norm, p, q): sampleMoments' arguments, and scaleLevel (previewMoments.ts)
+    ${get('h', 'norm')} f64.mul local.set $gamma
+    ${get('q')} f64.const ${Q_MIN} ${get('q')} f64.const ${Q_MIN} f64.gt select local.set $qq
+    f64.const 1 local.set $a
+    ${get('gamma')} f64.const 1 f64.gt
+    if f64.const 1 ${get('gamma')} f64.div local.set $a end
+    ${get('qq', 'a', 'p')} f64.abs f64.mul f64.lt
+    if ${get('qq', 'p')} f64.abs f64.div local.set $a end
+    i32.const ${LEVELS - 1} local.set $level
+    ${get('a')} f64.const ${SMALLEST_SCALE} f64.gt
+    if ;; a = m 2^e: level −4e − #{i: m ≥ QUARTERS[i]}, clamped
+      i32.const 0 ${get('a')} f64.store offset=${SCRATCH}
+      i32.const 0 i32.load offset=${SCRATCH + 4} i32.const 20 i32.shr_u i32.const 2047 i32.and i32.const 1023 i32.sub local.set $e
+      ${get('a')} i32.const 0 ${get('e')} i32.sub i32.const 3 i32.shl f64.load offset=${POW2_UP} f64.mul local.set $mantissa
+      i32.const -4 ${get('e')} i32.mul
+      ${QUARTERS.map((threshold) => `${get('mantissa')} f64.const ${threshold} f64.ge i32.sub`).join(' ')}
+      local.tee $level i32.const 0 i32.lt_s
+      if i32.const 0 local.set $level end
+      ${get('level')} i32.const ${LEVELS - 1} i32.gt_s
+      if i32.const ${LEVELS - 1} local.set $level end
+    end
+    ${get('level')} i32.const 3 i32.shl i32.load offset=${DIRECTORY}
+    ${get('level')} i32.const 3 i32.shl i32.load offset=${DIRECTORY + 4}
+    ${get('h', 'gamma', 'p', 'qq')} f64.div ${get('f', 'p', 'qq', 'batchSize', 'inflation')} call $sums
+    i32.const 0 f64.load offset=${SUMS} local.set $sum1
+    i32.const 0 f64.load offset=${SUMS + 8} local.set $sum2
+    i32.const 0 f64.load offset=${SUMS + 16} local.set $sq
+    ${get('sq')} f64.sqrt local.set $rootQ
+    ${loadState}
+    ${normal('$n3')}
+    f64.const 0 local.set $chi2
+    ${get('shape')} f64.const 0 f64.gt
+    if
+      ${gammaDraw}
+      f64.const 2 ${get('draw')} f64.mul local.set $chi2
+    end
+    ${storeState}
+    ${get('learningRate', 'batchSize')} f64.div local.set $k
+    ${get('rootQ', 'n3')} f64.mul local.set $g3
+    i32.const 0 ${get('alpha', 'k', 'sum1', 'u1x')} f64.mul ${get('sum2', 'u2x')} f64.mul f64.add ${get('g3', 'u3x')} f64.mul f64.add f64.mul f64.sub f64.store offset=${STEP}
+    i32.const 0 ${get('b', 'k', 'sum1', 'u1y')} f64.mul ${get('sum2', 'u2y')} f64.mul f64.add ${get('g3', 'u3y')} f64.mul f64.add f64.mul f64.sub f64.store offset=${STEP + 8}
+    ${get('rho', 'k', 'sum1', 'u1z')} f64.mul ${get('sum2', 'u2z')} f64.mul f64.add ${get('g3', 'u3z')} f64.mul f64.add f64.mul f64.sub local.set $along
+    i32.const 0 ${get('along', 'along')} f64.mul ${get('k', 'k')} f64.mul ${get('sq')} f64.mul ${get('chi2')} f64.mul f64.add f64.sqrt f64.store offset=${STEP + 16}`,
+};
+
 /** The module's text, assembled on first use (hosts that never run the preview path never pay for it). */
 export function previewModuleBytes(): Uint8Array {
   return assembleModule({
     imports: [
       { module: 'math', name: 'exp', params: [F64], results: [F64] },
       { module: 'math', name: 'log', params: [F64], results: [F64] },
+      { module: 'math', name: 'hypot', params: [F64, F64, F64], results: [F64] },
+      { module: 'math', name: 'pow', params: [F64, F64], results: [F64] },
     ],
     memoryPages: Math.ceil((PREVIEW_LAYOUT.TABLES + 32 * 1024) / PAGE),
     functions: [
@@ -337,6 +491,7 @@ export function previewModuleBytes(): Uint8Array {
       },
       momentsFunction,
       sumsFunction,
+      stepFunction,
     ],
   });
 }
