@@ -56,7 +56,7 @@ function momentAccuracy(): string {
       let worst = 0;
       for (let k = 0; k < 9; k++) worst = Math.max(worst, Math.abs(coarse[k] - fine[k])); // β = 1: no scale
       errors.push(worst);
-      const n = nodeTable(scaleLevel(norm / 2, pCos, Math.max(q, 1e-12))).v.length;
+      const n = nodeTable(scaleLevel(norm / 2, pCos, Math.max(q, 1e-12))).count;
       nodes += n;
       maxNodes = Math.max(maxNodes, n);
       states++;

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext } from '../../src/engine/experiment';
 import { runKeys } from '../../src/engine/grid';
 import { SftRun } from '../../src/engine/run';
+import { wasmPreview } from '../../src/engine/sft/wasmPreview';
 import { validateSpec } from '../../src/engine/spec';
 import { Lab, type LabEvent } from '../../src/backend/lab';
 import { EnginePool, type EngineProcess, forkSpawner } from '../../src/backend/pool';
@@ -107,6 +108,8 @@ describe('short runs, several to an engine job', () => {
 
   it('store the series of in-process runs, whatever the number of processes, and across a cancel and resume', async () => {
     const dir = tempDir();
+    // The runs here and in the engine processes take the WebAssembly step (wasmPreview.ts), as Node has it.
+    expect(wasmPreview()).not.toBeNull();
     const context = new ExperimentContext(preview);
     const expected = runKeys(preview).map((key) => Array.from(SftRun.start(context, key).complete().series.cos));
     const stored = (lab: Lab, id: number) => lab.store.loadExperimentRuns(id).map(({ series }) => Array.from(series.cos));

@@ -279,6 +279,28 @@ describe('assembler', () => {
             // (x, y) · (x, y) in one f64x2, lanes summed: x² + y²
             body: 'local.get $x f64x2.splat local.get $y f64x2.replace_lane 1 local.tee $v local.get $v f64x2.mul local.tee $v f64x2.extract_lane 0 local.get $v f64x2.extract_lane 1 f64.add',
           },
+          {
+            name: 'pow2',
+            params: [['x', 'f64']],
+            results: ['f64'],
+            locals: [],
+            // 2^⌊x⌋ from the bits of ⌊x⌋ + 2^52 + 1023 shifted into the exponent (the preview kernel's scale)
+            body: 'local.get $x f64x2.splat f64x2.floor f64.const 4503599627371519 f64x2.splat f64x2.add i32.const 52 i64x2.shl f64x2.extract_lane 0',
+          },
+          {
+            name: 'compare',
+            params: [['x', 'f64'], ['y', 'f64']],
+            results: ['i32'],
+            locals: [['a', 'v128'], ['b', 'v128']],
+            // 1{x ≤ y} + 2·1{x ≥ y} + 4·1{x ≤ y and not x ≥ y} + 8·1{not x ≤ y}
+            body: `
+              local.get $x f64x2.splat local.get $y f64x2.splat f64x2.le local.set $a
+              local.get $x f64x2.splat local.get $y f64x2.splat f64x2.ge local.set $b
+              local.get $a v128.any_true
+              local.get $b v128.any_true i32.const 2 i32.mul i32.add
+              local.get $a local.get $b v128.andnot v128.any_true i32.const 4 i32.mul i32.add
+              local.get $a v128.not v128.any_true i32.const 8 i32.mul i32.add`,
+          },
         ],
       }),
       { host: { twice: (x: number) => 2 * x } },
@@ -289,6 +311,9 @@ describe('assembler', () => {
     }
     expect((exports.sumTo as (n: number) => number)(100)).toBe(2 * 4950);
     expect((exports.lanes as (x: number, y: number) => number)(3, 4)).toBe(25);
+    for (const x of [-1022, -57.5, -1, -0.25, 0, 0.5, 3.99, 1023]) expect((exports.pow2 as (x: number) => number)(x)).toBe(Math.pow(2, Math.floor(x)));
+    const compare = exports.compare as (x: number, y: number) => number;
+    expect([compare(1, 2), compare(2, 1), compare(1, 1), compare(NaN, 1)]).toEqual([1 + 4, 2 + 8, 1 + 2, 8]);
   });
 
   it('refuses unknown instructions, locals and labels, and unbalanced blocks', () => {

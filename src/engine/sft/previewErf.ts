@@ -1,6 +1,9 @@
 /**
- * erf for the preview path's quadrature, given e^{−x²} (which the quadrature needs anyway for the
- * normal density φ(k) = e^{−k²/2}/√(2π), k = x√2), so a node costs no extra exponential.
+ * The preview kernel's special functions: erf for its quadrature, given e^{−x²} (which the
+ * quadrature needs anyway for the normal density φ(k) = e^{−k²/2}/√(2π), k = x√2), so a node costs
+ * no extra exponential; and its own e^x and e^x − 1 on the arguments it needs, which the
+ * WebAssembly kernel (wasmPreview.ts) computes with the same operations: Math.exp and Math.expm1
+ * are a host's choice (a call, and not the same bits on every engine), these are ours, and inline.
  *
  * W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969)
  * 631–637; the coefficients of his CALERF (netlib specfun, 1985), near-minimax rational functions
@@ -24,6 +27,8 @@ const D = [
 const P = [0.30532663496123236, 0.36034489994980445, 0.12578172611122926, 0.016083785148742275, 0.0006587491615298378, 0.016315387137302097];
 const Q = [2.568520192289822, 1.8729528499234604, 0.5279051029514285, 0.06051834131244132, 0.0023352049762686918];
 const INV_SQRT_PI = 0.5641895835477563;
+/** The coefficients, for the WebAssembly kernel's text (wasmPreviewText.ts). */
+export const ERF_COEFFICIENTS = { A, B, C, D, P, Q, INV_SQRT_PI } as const;
 
 /** erf x for x ≥ 0, with `gauss` = e^{−x²}. */
 export function erfScaled(x: number, gauss: number): number {
@@ -63,27 +68,59 @@ const LOG2E = 1.4426950408889634;
 // ln 2 split so that k · LN2_HI is exact for |k| < 2^11 (Cody & Waite).
 const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
-/** 2^k for k in [−1100, 0]. */
-const POW2 = Float64Array.from({ length: 1101 }, (_, i) => Math.pow(2, i - 1100));
-// 1/j! for the Taylor polynomial of e^r, |r| ≤ ln2/2: the first omitted term is r^13/13! < 2e-16.
-const INV_FACTORIAL = Array.from({ length: 13 }, (_, j) => {
+/** 2^−j for j in [0, 63]: the scales of the kernel's arguments, which lie in [−40, 0]. */
+const POW2 = Float64Array.from({ length: 64 }, (_, j) => Math.pow(2, -j));
+// 1/(j + 1)! for e^r − 1 = r Σ_j r^j/(j + 1)!, |r| ≤ ln2/2: the first term left out, r^14/14!, is
+// below 1.3e-17 · |r|.
+const [F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12, F13] = Array.from({ length: 13 }, (_, j) => {
   let f = 1;
-  for (let i = 2; i <= j; i++) f *= i;
+  for (let i = 2; i <= j + 1; i++) f *= i;
   return 1 / f;
 });
-const [E0, E1, E2, E3, E4, E5, E6, E7, E8, E9, E10, E11, E12] = INV_FACTORIAL;
+
+/** The constants of expm1Kernel and expKernel, for the WebAssembly kernel's text. */
+export const EXP_CONSTANTS = { LOG2E, LN2_HI, LN2_LO, F: [F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12, F13] } as const;
 
 /**
- * e^x for x ≤ 0, relative error ≤ ~4e-16 (test/e2e/preview.test.ts): x = k ln2 + r, e^x = 2^k e^r with
- * a degree-12 Taylor polynomial for e^r. Inlined by V8 where Math.exp is a call (~3× faster here),
- * which matters because a preview step evaluates ~2 exponentials per quadrature node.
+ * e^r − 1 for |r| ≤ ln2/2, as r times a degree-12 polynomial evaluated by Estrin's scheme (pairs,
+ * then r², r⁴, r⁸: a short dependency chain, which matters more here than the three extra products).
  */
-export function expNonPositive(x: number): number {
-  if (!(x > -745)) return x === x ? 0 : NaN;
+function expm1Reduced(r: number): number {
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const r8 = r4 * r4;
+  const a0 = F1 + F2 * r;
+  const a1 = F3 + F4 * r;
+  const a2 = F5 + F6 * r;
+  const a3 = F7 + F8 * r;
+  const a4 = F9 + F10 * r;
+  const a5 = F11 + F12 * r;
+  const b0 = a0 + a1 * r2;
+  const b1 = a2 + a3 * r2;
+  const b2 = a4 + a5 * r2;
+  const c0 = b0 + b1 * r4;
+  const c1 = b2 + F13 * r4;
+  return r * (c0 + c1 * r8);
+}
+
+/**
+ * e^x − 1 for x in [−40, 0], the preview kernel's own (src/engine/sft/wasmPreview.ts computes it
+ * with the same operations, so that both give the same bits on every host, which Math.expm1 does
+ * not promise): x = k ln2 + r, e^x − 1 = 2^k (e^r − 1) + (2^k − 1). Relative error below 4e-16
+ * (test/engine/wasmPreview.test.ts).
+ */
+export function expm1Kernel(x: number): number {
   const k = Math.floor(x * LOG2E + 0.5);
   const r = x - k * LN2_HI - k * LN2_LO;
-  const p = E0 + r * (E1 + r * (E2 + r * (E3 + r * (E4 + r * (E5 + r * (E6 + r * (E7 + r * (E8 + r * (E9 + r * (E10 + r * (E11 + r * E12)))))))))));
-  return k >= -1022 ? p * POW2[k + 1100] : p * POW2[k + 1100 + 100] * POW2[1000];
+  const scale = POW2[-k];
+  return scale * expm1Reduced(r) + (scale - 1);
+}
+
+/** e^x for x in [−40, 0], the kernel's own: 2^k (1 + (e^r − 1)), as expm1Kernel. */
+export function expKernel(x: number): number {
+  const k = Math.floor(x * LOG2E + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  return POW2[-k] * (1 + expm1Reduced(r));
 }
 
 /** erf x for any real x (the moments' own tests use it; the quadrature calls erfScaled). */

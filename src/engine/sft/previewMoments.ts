@@ -10,10 +10,12 @@
  * labels: one more integral, over g2). Every integrand is even in v, so a trapezoid rule in
  * v = a sinh(x) on the half-line converges geometrically (docs/preview.md §4).
  */
-import { erfScaled as importedErf } from './previewErf';
+import { erfScaled as importedErf, expKernel as importedExp, expm1Kernel as importedExpm1 } from './previewErf';
 
-// A module-level alias: under a CommonJS transform (tsx) each use of an import is a getter call.
+// Module-level aliases: under a CommonJS transform (tsx) each use of an import is a getter call.
 const erfScaled = importedErf;
+const expKernel = importedExp;
+const expm1Kernel = importedExpm1;
 
 /**
  * Step of the trapezoid rule in x, v = a sinh(x) (docs/preview.md §4): the rule's error falls like
@@ -24,15 +26,20 @@ export const PREVIEW_STEP = 0.2;
 /** The rule covers v ∈ [0, V_MAX]: the integrands are bounded by h^k (1 + v²), and φ(8) · 8⁴ ≈ 2e-11. */
 const V_MAX = 8;
 /** Scales a are rounded down to 2^(−j/4), j ≤ LEVELS − 1 (a ≥ 2^−40), so node tables can be reused. */
-const LEVELS = 161;
+export const LEVELS = 161;
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-/** Nodes v_i = a sinh(iΔx), i = 0 … ⌈asinh(V_MAX/a)/Δx⌉, and weights 2Δx a cosh(x_i) φ(v_i) (½ at 0). */
-interface NodeTable {
+/**
+ * Nodes v_i = a sinh(iΔx), i = 0 … ⌈asinh(V_MAX/a)/Δx⌉, and weights 2Δx a cosh(x_i) φ(v_i) (½ at 0),
+ * `count` of them; to an even length with a last node of weight 0, so that the nodes go in pairs,
+ * one to each of the quadrature's two sets of sums (the lanes of the WebAssembly kernel).
+ */
+export interface NodeTable {
   readonly v: Float64Array;
   readonly w: Float64Array;
+  readonly count: number;
 }
 
 const tables: (NodeTable | undefined)[] = new Array(LEVELS);
@@ -43,26 +50,44 @@ export function nodeTable(level: number, dx: number = PREVIEW_STEP): NodeTable {
   if (cached !== undefined) return cached;
   const a = Math.pow(2, -level / 4);
   const n = Math.ceil(Math.asinh(V_MAX / a) / dx) + 1;
-  const v = new Float64Array(n);
-  const w = new Float64Array(n);
+  const v = new Float64Array(n + (n & 1));
+  const w = new Float64Array(n + (n & 1));
   for (let i = 0; i < n; i++) {
     const x = i * dx;
     v[i] = a * Math.sinh(x);
     w[i] = 2 * dx * a * Math.cosh(x) * INV_SQRT_2PI * Math.exp(-0.5 * v[i] * v[i]) * (i === 0 ? 0.5 : 1);
   }
-  const table = { v, w };
+  if (n & 1) v[n] = v[n - 1]; // weight 0
+  const table = { v, w, count: n };
   if (dx === PREVIEW_STEP) tables[level] = table;
   return table;
 }
 
-/** The level whose scale 2^(−j/4) is the largest not above a = min(1, 1/γ, q/|p|) (docs/preview.md §4). */
+/**
+ * The level whose scale 2^(−j/4) is the largest not above a = min(1, 1/γ, q/|p|) (docs/preview.md §4),
+ * i.e. ⌈−4 log2 a − 10⁻⁹⌉ clamped to [0, LEVELS − 1], computed from a's binary exponent e and
+ * mantissa m = a 2^−e ∈ [1, 2) as −4e − #{i ≤ 4: m ≥ 2^((i − 10⁻⁹)/4)}, without a logarithm (the
+ * WebAssembly step does the same, wasmPreviewText.ts).
+ */
 export function scaleLevel(gamma: number, p: number, q: number): number {
   let a = 1;
   if (gamma > 1) a = 1 / gamma;
   if (q < a * Math.abs(p)) a = q / Math.abs(p);
-  if (!(a > 0)) return LEVELS - 1;
-  return Math.min(LEVELS - 1, Math.max(0, Math.ceil(-4 * Math.log2(a) - 1e-9)));
+  if (!(a > SMALLEST_SCALE)) return LEVELS - 1;
+  exponentView.setFloat64(0, a);
+  const e = ((exponentView.getUint32(0) >>> 20) & 0x7ff) - 1023;
+  const m = a * POW2_UP[-e];
+  const level = -4 * e - (m >= QUARTERS[0] ? 1 : 0) - (m >= QUARTERS[1] ? 1 : 0) - (m >= QUARTERS[2] ? 1 : 0) - (m >= QUARTERS[3] ? 1 : 0);
+  return level < 0 ? 0 : level > LEVELS - 1 ? LEVELS - 1 : level;
 }
+
+/** Below the last level's scale 2^−40, every a takes the last level. */
+const SMALLEST_SCALE = Math.pow(2, -(LEVELS - 1) / 4);
+/** 2^k for k in [0, 40]: a's mantissa is a 2^−e, exactly. */
+const POW2_UP = Float64Array.from({ length: (LEVELS - 1) / 4 + 1 }, (_, k) => Math.pow(2, k));
+/** The thresholds 2^((i − 10⁻⁹)/4), i = 1 … 4, of a mantissa's quarter levels (shared with the WebAssembly step). */
+export const QUARTERS: readonly number[] = [1, 2, 3, 4].map((i) => Math.pow(2, (i - 1e-9) / 4));
+const exponentView = new DataView(new ArrayBuffer(8));
 
 /** How labels are made: hard (with flips) or soft with λ = β_T ‖w_T‖ / 2 (Y = tanh(λ m)). */
 export interface PreviewLabels {
@@ -72,7 +97,7 @@ export interface PreviewLabels {
 }
 
 /** The smallest q the moments use: below it the teacher is parallel to the student for any double. */
-const Q_MIN = 1e-12;
+export const Q_MIN = 1e-12;
 
 /**
  * Mean μ = E[(c g1, c g2, c²)] and covariance C (upper triangle C11, C12, C22, C13, C23, C33) of one
@@ -88,42 +113,10 @@ export function sampleMoments(beta: number, weightNorm: number, p: number, q: nu
   const h = beta / 2;
   const gamma = h * weightNorm;
   const qq = q > Q_MIN ? q : Q_MIN;
-  const { v: nodes, w: weights } = nodeTable(scaleLevel(gamma, p, qq), dx);
-  const n = nodes.length;
-  const slope = p / qq; // k = p v / q
-  let i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, i8 = 0, i9 = 0, i10 = 0, i11 = 0, i12 = 0;
-  for (let i = 0; i < n; i++) {
-    const v = nodes[i];
-    const w = weights[i];
-    // tanh(γv) = −e/(2 + e) with e = expm1(−2γv), exact near 0; it is 1 in doubles beyond γv = 19.
-    const gv = gamma * v;
-    const e = gv < 19 ? Math.expm1(-2 * gv) : -1;
-    const t = (-h * e) / (2 + e);
-    const k = slope * v;
-    const x = Math.abs(k) * Math.SQRT1_2;
-    // e^{−k²/2}, shared by φ(k) and erf; beyond x = 6, erf = 1 in doubles and φ(k) < 1e-16.
-    const gauss = x < 6 ? Math.exp(-x * x) : 0;
-    const erfX = x < 6 ? erfScaled(x, gauss) : 1;
-    const s0 = k < 0 ? -erfX : erfX;
-    const phiK = INV_SQRT_2PI * gauss;
-    const s2 = s0 - 2 * k * phiK;
-    const wt = w * t;
-    const wtt = wt * t;
-    const wttt = wtt * t;
-    const vv = v * v;
-    i1 += wt * v;
-    i2 += wtt;
-    i3 += wt * s0;
-    i4 += wtt * vv;
-    i5 += wt * vv * s0;
-    i6 += wt * v * phiK;
-    i7 += wt * s2;
-    i8 += wttt * v;
-    i9 += wtt * v * s0;
-    i10 += wtt * phiK;
-    i11 += wttt * t;
-    i12 += wttt * s0;
-  }
+  const table = nodeTable(scaleLevel(gamma, p, qq), dx);
+  const sums = hardSums;
+  hardIntegrals(h, gamma, p / qq, table, sums);
+  const [i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11, i12] = sums;
   const f = 1 - 2 * labels.labelNoise;
   const hf = h * f;
   const h2 = h * h;
@@ -139,6 +132,58 @@ export function sampleMoments(beta: number, weightNorm: number, p: number, q: nu
   const m23 = -6 * hf * i10 - h2 * h * gSign;
   const m33 = i11 - 4 * hf * i12 + 6 * h2 * i2 - 4 * h2 * hf * i3 + h2 * h2;
   writeMoments(out, m1, m2, m3, m11, m12, m22, m13, m23, m33);
+}
+
+const hardSums = new Float64Array(12);
+
+/**
+ * The twelve half-line integrals of docs/preview.md §3 for hard labels, into out[0..12):
+ *   E[vT], E[T²], E[T S0], E[v²T²], E[v²T S0], E[vT φ(k)], E[T S2], E[vT³], E[vT² S0], E[T² φ(k)], E[T⁴], E[T³ S0]
+ * (each over v ≥ 0, twice: the weights hold the 2), with k = slope·v. Nodes 0, 2, 4, … add to one
+ * set of sums and 1, 3, 5, … to another, added last: the WebAssembly kernel (wasmPreview.ts) does
+ * the same operations on the two nodes of a pair as its two SIMD lanes, so it gives the same bits.
+ */
+export function hardIntegrals(h: number, gamma: number, slope: number, table: NodeTable, out: Float64Array): void {
+  const { v: nodes, w: weights } = table;
+  const lanes = laneSums;
+  lanes.fill(0);
+  for (let i = 0; i < nodes.length; i++) hardNode(h, gamma, slope, nodes[i], weights[i], lanes, 12 * (i & 1));
+  for (let j = 0; j < 12; j++) out[j] = lanes[j] + lanes[12 + j];
+}
+
+const laneSums = new Float64Array(24);
+
+/** One node's terms of the twelve integrals, added to lanes[at … at + 12). */
+function hardNode(h: number, gamma: number, slope: number, v: number, w: number, lanes: Float64Array, at: number): void {
+  // tanh(γv) = −e/(2 + e) with e = e^{−2γv} − 1, exact near 0; it is 1 in doubles beyond γv = 19.
+  const gv = gamma * v;
+  const e = gv < 19 ? expm1Kernel(-2 * gv) : -1;
+  const t = (-h * e) / (2 + e);
+  const k = slope * v;
+  const x = Math.abs(k) * Math.SQRT1_2;
+  // e^{−k²/2}, shared by φ(k) and erf; beyond x = 6, erf = 1 in doubles and φ(k) < 1e-16.
+  const gauss = x < 6 ? expKernel(-x * x) : 0;
+  const erfX = x < 6 ? erfScaled(x, gauss) : 1;
+  const s0 = k < 0 ? -erfX : erfX;
+  const phiK = INV_SQRT_2PI * gauss;
+  const s2 = s0 - 2 * k * phiK;
+  const wt = w * t;
+  const wtt = wt * t;
+  const wttt = wtt * t;
+  const vv = v * v;
+  const wtv = wt * v;
+  lanes[at] += wtv;
+  lanes[at + 1] += wtt;
+  lanes[at + 2] += wt * s0;
+  lanes[at + 3] += wtt * vv;
+  lanes[at + 4] += wt * vv * s0;
+  lanes[at + 5] += wtv * phiK;
+  lanes[at + 6] += wt * s2;
+  lanes[at + 7] += wttt * v;
+  lanes[at + 8] += wtt * v * s0;
+  lanes[at + 9] += wtt * phiK;
+  lanes[at + 10] += wttt * t;
+  lanes[at + 11] += wttt * s0;
 }
 
 /** out ← (μ, C) from the mean and the raw second moments E[a_i a_j]. */
@@ -328,8 +373,7 @@ function softMoments(beta: number, weightNorm: number, p: number, q: number, lam
   const h = beta / 2;
   const gamma = h * weightNorm;
   // In v, the label's mean E[Y | v] turns over a width ~max(q, 1/λ)/|p|: the scale resolves it.
-  const { v: nodes, w: weights } = nodeTable(scaleLevel(gamma, p, Math.max(q, 0.1 / lambda, Q_MIN)), dx);
-  const n = nodes.length;
+  const { v: nodes, w: weights, count: n } = nodeTable(scaleLevel(gamma, p, Math.max(q, 0.1 / lambda, Q_MIN)), dx);
   const s = new Float64Array(25);
   const y = new Float64Array(9);
   for (let i = 0; i < n; i++) {

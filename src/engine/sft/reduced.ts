@@ -38,17 +38,17 @@ export interface ReducedTeacher {
 export class ReducedKernel implements SftKernel {
   readonly path: 'reduced' | 'preview' = 'reduced';
   step: number;
-  private alpha: number;
-  private b: number;
-  private rho: number;
+  protected alpha: number;
+  protected b: number;
+  protected rho: number;
   private normals: Float64Array | null = null;
   private auxBatch: AuxBatch | null = null;
   private readonly sums = new Float64Array(3);
 
   constructor(
-    private readonly d: number,
+    protected readonly d: number,
     protected readonly hyper: SftHyper,
-    private readonly teacher: ReducedTeacher,
+    protected readonly teacher: ReducedTeacher,
     protected readonly labels: LabelOptions,
     protected readonly mixture: ScaleMixture,
     initial: ReducedState,

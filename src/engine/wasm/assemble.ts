@@ -46,7 +46,7 @@ const PLAIN: Record<string, number> = {
   'f64.eq': 0x61, 'f64.ne': 0x62, 'f64.lt': 0x63, 'f64.gt': 0x64, 'f64.le': 0x65, 'f64.ge': 0x66,
   'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.and': 0x71, 'i32.or': 0x72, 'i32.xor': 0x73,
   'i32.shl': 0x74, 'i32.shr_s': 0x75, 'i32.shr_u': 0x76, 'i32.rotl': 0x77, 'i32.rotr': 0x78,
-  'f64.abs': 0x99, 'f64.neg': 0x9a, 'f64.floor': 0x9c, 'f64.sqrt': 0x9f, 'f64.add': 0xa0, 'f64.sub': 0xa1,
+  'f64.abs': 0x99, 'f64.neg': 0x9a, 'f64.ceil': 0x9b, 'f64.floor': 0x9c, 'f64.sqrt': 0x9f, 'f64.add': 0xa0, 'f64.sub': 0xa1,
   'f64.mul': 0xa2, 'f64.div': 0xa3, 'f64.min': 0xa4, 'f64.max': 0xa5, 'f64.copysign': 0xa6,
   'f64.convert_i32_s': 0xb7, 'f64.convert_i32_u': 0xb8,
 };
@@ -61,8 +61,9 @@ const MEMORY: Record<string, [number, number]> = {
 
 /** SIMD instructions (0xFD prefix) without immediates, and those with a lane index or memarg. */
 const SIMD_PLAIN: Record<string, number> = {
-  'i32x4.splat': 17, 'f64x2.splat': 20, 'i32x4.lt_s': 57, 'i32x4.abs': 160, 'i32x4.all_true': 163, 'i32x4.shr_s': 172, 'f64x2.eq': 71, 'f64x2.lt': 73, 'f64x2.gt': 74, 'v128.and': 78, 'v128.or': 80, 'v128.xor': 81,
-  'v128.bitselect': 82, 'v128.any_true': 83, 'f64x2.abs': 236, 'f64x2.neg': 237, 'f64x2.sqrt': 239, 'f64x2.add': 240, 'f64x2.sub': 241,
+  'i32x4.splat': 17, 'f64x2.splat': 20, 'i32x4.lt_s': 57, 'i32x4.abs': 160, 'i32x4.all_true': 163, 'i32x4.shr_s': 172, 'i64x2.shl': 203,
+  'f64x2.eq': 71, 'f64x2.lt': 73, 'f64x2.gt': 74, 'f64x2.le': 75, 'f64x2.ge': 76, 'v128.not': 77, 'v128.and': 78, 'v128.andnot': 79, 'v128.or': 80, 'v128.xor': 81,
+  'v128.bitselect': 82, 'v128.any_true': 83, 'f64x2.floor': 117, 'f64x2.abs': 236, 'f64x2.neg': 237, 'f64x2.sqrt': 239, 'f64x2.add': 240, 'f64x2.sub': 241,
   'f64x2.mul': 242, 'f64x2.div': 243, 'f64x2.min': 244, 'f64x2.max': 245, 'f64x2.pmin': 246, 'f64x2.pmax': 247,
   'i32x4.trunc_sat_f64x2_s_zero': 252, 'f64x2.convert_low_i32x4_s': 254,
 };
