@@ -5,7 +5,7 @@
  * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
-import { runKeys } from '../engine/grid';
+import { eachRunKey } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 import type { RunOrder, SeriesChunk } from '../shared/jobs';
@@ -112,7 +112,7 @@ export class Lab {
 
   /** Store a new experiment and queue all its runs. */
   submit(spec: ExperimentSpec, options: { name?: string; duplicatedFrom?: number } = {}): number {
-    const id = this.store.createExperiment(spec, runKeys(spec), options);
+    const id = this.store.createExperiment(spec, eachRunKey(spec), options);
     this.start(id);
     return id;
   }

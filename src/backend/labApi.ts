@@ -2,7 +2,7 @@
  * The LabApi implemented on the lab service and the store. Transports (Electron IPC, HTTP) call
  * `handle(method, input)`: the input is validated here, and so is the output before it leaves.
  */
-import { runKeys, samplesToDraw } from '../engine/grid';
+import { runCount, samplesToDraw } from '../engine/grid';
 import { parseSpec, resolvePath } from '../engine/spec';
 import { theory } from '../engine/theory';
 import {
@@ -78,7 +78,7 @@ export class LabApiService {
           ok: true,
           errors: [],
           spec: r.spec,
-          runs: runKeys(r.spec).length,
+          runs: runCount(r.spec),
           samples: samplesToDraw(r.spec),
           expectedSeconds: mine.expectedSeconds,
           estimateBasis: mine.estimateBasis,

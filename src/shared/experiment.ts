@@ -39,10 +39,12 @@ export const RunDescriptorSchema = z.object({
 
 /**
  * A validated spec with its defaults filled in: the engine's own parseSpec decides, and each of its
- * messages names the field (`sft.learningRates[0]: must be …`).
+ * messages names the field (`sft.learningRates[0]: must be …`). A stored spec is read without the
+ * budget (engine/budget.ts): what was accepted before it existed stays readable; every way in
+ * (submit, checkSpec, import, the CLI) checks it.
  */
 export const ExperimentSpecSchema = z.unknown().transform((value, ctx): ExperimentSpec => {
-  const r = parseSpec(value);
+  const r = parseSpec(value, { budget: false });
   if (r.ok) return r.spec;
   for (const message of r.errors) ctx.issues.push({ code: 'custom', message, input: value });
   return z.NEVER;

@@ -144,7 +144,7 @@ export class RunStore {
   // ---- experiments ---------------------------------------------------------------------------
 
   /** Store a new experiment (status queued) with one queued run per key. */
-  createExperiment(spec: ExperimentSpec, keys: RunKey[], options: { name?: string; duplicatedFrom?: number } = {}): number {
+  createExperiment(spec: ExperimentSpec, keys: Iterable<RunKey>, options: { name?: string; duplicatedFrom?: number } = {}): number {
     const columns = JSON.stringify(seriesColumns(spec));
     const name = options.name ?? spec.name ?? `${spec.setup} ${new Date().toISOString().slice(0, 16)}`;
     // The creating process is its runner from the start: if it dies before running it, it is an orphan.

@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runCount } from '../../engine/grid';
 import { parseSpec, resolvePath } from '../../engine/spec';
 import { ExperimentBusyError, type Lab } from '../../backend/lab';
 import type { ExperimentRecord } from '../../backend/store/store';
@@ -86,7 +87,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const started = Date.now();
   return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {
     const id = lab.submit(spec);
-    const runs = lab.store.listRuns(id).length;
+    const runs = runCount(spec);
     process.stderr.write(`experiment ${id} (${file}): ${runs} runs × ${spec.sft.steps} steps on the ${resolvePath(spec)} path, ${workers} engine processes\n`);
     return follow(lab, id, values.out, workers, started);
   });
