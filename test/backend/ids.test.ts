@@ -2,7 +2,7 @@
  * Experiment ids are never reused (issue 19, finding 9): after the newest experiment is deleted,
  * the next one gets a new id (before, SQLite's rowid handed out the deleted one again, and notes,
  * sidecars, duplicatedFrom and compare URLs then named another experiment). A history of the
- * previous schema is migrated keeping every id, its runs, series, tags and references, with the
+ * schema before (5) is migrated keeping every id, its runs, series, tags and references, with the
  * usual backup copy.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +20,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const spec = validateSpec({ teachers: { count: 1 }, sft: { steps: 4, learningRates: [1] } });
 const key = { cell: 0, teacher: 0, lr: 0 };
+/** The last schema whose experiment ids were plain rowids. */
+const ROWID_SCHEMA = 5;
 const series = { step: Float64Array.of(0, 1), inner: Float64Array.of(0.1, 0.2), norm: Float64Array.of(1, 1), cos: Float64Array.of(0.5, 0.6), accuracy: Float64Array.of(0.7, 0.8), agreement: Float64Array.of(0.9, 0.9) };
 
 /** Every table's rows, in id order, for comparing a history before and after. */
@@ -46,9 +48,9 @@ describe('experiment ids', () => {
     again.close();
   });
 
-  it('a history of the previous schema keeps every id, run, series, tag and reference; a deleted newest id is not reused after', () => {
+  it('a history of schema 5 (plain rowids) keeps every id, run, series, tag and reference; a deleted newest id is not reused after', () => {
     const file = join(dir, 'old.sqlite');
-    const old = RunStore.openAtVersion(file, '0.0.1', SCHEMA_VERSION - 1);
+    const old = RunStore.openAtVersion(file, '0.0.1', ROWID_SCHEMA);
     const a = old.createExperiment(spec, [key]);
     const b = old.createExperiment(spec, [key], { duplicatedFrom: a });
     const c = old.createExperiment(spec, [key]);
@@ -64,7 +66,7 @@ describe('experiment ids', () => {
 
     const store = RunStore.open(file, '0.0.2');
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(existsSync(`${file}.bak-v${SCHEMA_VERSION - 1}`)).toBe(true);
+    expect(existsSync(`${file}.bak-v${ROWID_SCHEMA}`)).toBe(true);
     store.close();
     for (const [table, content] of Object.entries(before)) expect(rows(file, table), table).toEqual(content);
 

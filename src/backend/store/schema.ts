@@ -179,6 +179,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER experiments_removed AFTER DELETE ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
     `,
   },
+  {
+    // A grid of more than a few thousand runs has its runs stored in batches after the experiment
+    // (lab.ts): the next run index to store, while some are left. A process that dies meanwhile
+    // leaves the row, and resuming the experiment stores the rest first.
+    version: 7,
+    sql: `
+      CREATE TABLE run_inserts (
+        experiment_id  INTEGER PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+        next           INTEGER NOT NULL CHECK (next >= 0)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
