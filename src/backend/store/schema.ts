@@ -191,6 +191,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // A summary's per-step mean trajectories, one per cell, as metric-major Float64 chunks (the
+    // columns of engine/summary.ts TRAJECTORY_COLUMNS), apart from the summary's JSON: as JSON they
+    // grew with the steps (183 MB at 10⁶ steps) until one could not be written at all. Summaries
+    // stored before keep their trajectories inline and are read as they are.
+    version: 8,
+    sql: `
+      CREATE TABLE summary_trajectories (
+        experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        cell           INTEGER NOT NULL,
+        start          INTEGER NOT NULL,
+        count          INTEGER NOT NULL,
+        data           BLOB NOT NULL,
+        PRIMARY KEY (experiment_id, cell, start)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
