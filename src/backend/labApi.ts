@@ -163,9 +163,9 @@ export class LabApiService {
         const bytes = await exportParquet(store, id, table);
         return { fileName: parquetFileName(id, table), mime: 'application/vnd.apache.parquet', encoding: 'base64', data: bytes.toString('base64') };
       },
-      importBundle: ({ data }) => {
+      importBundle: async ({ data }) => {
         try {
-          return { id: importBundle(store, Buffer.from(data, 'base64')) };
+          return { id: await importBundle(store, Buffer.from(data, 'base64')) };
         } catch (error) {
           if (error instanceof BundleError) throw new LabRequestError(400, `importBundle: ${error.message}`);
           throw error;

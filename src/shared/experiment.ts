@@ -23,6 +23,12 @@ export const CLUSTER_TASK_STATES = ['pending', 'running', 'done', 'failed', 'mis
 export const ClusterTaskStateSchema = z.enum(CLUSTER_TASK_STATES);
 export type ClusterTaskState = z.output<typeof ClusterTaskStateSchema>;
 
+/** A tag: what the LabApi's setTags and submit accept, and what an imported bundle may carry. */
+export const TagSchema = z.string().min(1, { error: 'must not be empty' }).max(64, { error: 'at most 64 characters' });
+
+/** Tags the app sets itself (explore mode's `w2s:explore` hides a run): a bundle may not bring them in. */
+export const APP_TAG_PREFIX = 'w2s:';
+
 /** One run: a cell, a teacher (−1 is the ceiling run), a learning-rate index. */
 export const RunKeySchema = z
   .object({ cell: z.number().int().min(0), teacher: z.number().int().min(-1), lr: z.number().int().min(0) })

@@ -13,6 +13,7 @@ import {
   RunDescriptorSchema,
   RunKeySchema,
   RunRecordStatusSchema,
+  TagSchema,
 } from './experiment';
 import { ExportFileSchema, ExportRequestSchema } from './figureExport';
 
@@ -20,7 +21,7 @@ export { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from './e
 export type { ExperimentStatus, RunRecordStatus } from './experiment';
 
 const id = z.number().int().positive();
-const tag = z.string().min(1).max(64);
+const tag = TagSchema;
 
 /** The tables of an experiment's data export: every stored point, and one row per teacher. */
 export const DATA_TABLES = ['series', 'teachers'] as const;

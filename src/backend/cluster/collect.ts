@@ -4,7 +4,8 @@
  * twice changes nothing), store each failed task's error, and once every shard is in, summarise the
  * experiment as a local run is summarised: from then on it is an ordinary experiment.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readBundleFile } from '../exchange';
 import { summarizeStored } from '../storedSummary';
 import { type ClusterJobRecord, ClusterRecords, type ClusterTaskState } from '../store/cluster';
 import type { ExperimentStatus, RunStore } from '../store/store';
@@ -109,7 +110,7 @@ export async function collect(store: RunStore, id: number): Promise<CollectRepor
       const shard = files.shard(t.task);
       if (existsSync(shard)) {
         try {
-          if (importShard(store, id, checkShard(readFileSync(shard), expectationOf(dir, t.task)), record?.state ?? null)) imported++;
+          if (importShard(store, id, await checkShard(readBundleFile(shard), expectationOf(dir, t.task)), record?.state ?? null)) imported++;
         } catch (error) {
           if (!(error instanceof ShardError)) throw error;
           records.setTaskState(id, t.task, 'failed', slurmState, `shard ${shard} refused: ${error.message}`);

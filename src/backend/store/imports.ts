@@ -4,11 +4,12 @@
  * from is interrupted here (its runner is not this machine's).
  */
 import type { ExperimentSpec } from '../../engine/spec';
+import type { ExperimentSummary } from '../../engine/summary';
 import { connectionOf } from './connection';
 import type { ExperimentRecord, RunRecord } from './records';
 import type { RunStore } from './store';
 
-export type ImportedExperiment = Pick<ExperimentRecord, 'name' | 'status' | 'createdAt' | 'finishedAt' | 'appVersion' | 'notes' | 'error' | 'tags'> & { readonly summary?: unknown };
+export type ImportedExperiment = Pick<ExperimentRecord, 'name' | 'status' | 'createdAt' | 'finishedAt' | 'appVersion' | 'notes' | 'error' | 'tags'> & { readonly summary: ExperimentSummary | null };
 /** A run as a bundle carries it; its descriptor and checkpoint are stored as the JSON they are. */
 export type ImportedRun = Pick<RunRecord, 'key' | 'status' | 'columns' | 'recorded' | 'stepsDone' | 'error'> & { readonly descriptor: unknown; readonly checkpoint: unknown };
 
