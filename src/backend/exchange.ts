@@ -47,7 +47,7 @@ export function exportJson(store: RunStore, id: number): unknown {
   const experiment = mustExist(store, id);
   return {
     app: { name: 'w2s-lab', version: APP_VERSION },
-    experiment,
+    experiment: { ...experiment, summary: store.loadSummary(id) },
     runs: store.loadExperimentRuns(id).map(({ run, series }) => ({
       key: run.key,
       status: run.status,
@@ -125,7 +125,8 @@ export function bundlePayload(store: RunStore, id: number): BundlePayload {
     data: Buffer.from(packColumns(series, run.columns, run.recorded)).toString('base64'),
   }));
   return {
-    experiment: { name: e.name, spec: e.spec, status: e.status, createdAt: e.createdAt, finishedAt: e.finishedAt, appVersion: e.appVersion, notes: e.notes, tags: e.tags, summary: e.summary, error: e.error },
+    // The whole summary, its trajectories attached: a bundle is self-describing.
+    experiment: { name: e.name, spec: e.spec, status: e.status, createdAt: e.createdAt, finishedAt: e.finishedAt, appVersion: e.appVersion, notes: e.notes, tags: e.tags, summary: store.loadSummary(id), error: e.error },
     runs,
   };
 }

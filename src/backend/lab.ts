@@ -16,7 +16,7 @@ import { inGroups, runsPerJob } from './jobSizing';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
 import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
-import { summarizeStored } from './storedSummary';
+import { storeSummary } from './storedSummary';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus, RunStore } from './store/store';
 
 /** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
@@ -359,11 +359,10 @@ export class Lab {
   /** Summarise what is stored (as a collected Slurm sweep is: storedSummary.ts) and set the experiment's final status. */
   private finalize(active: Active): ExperimentRecord {
     const { store } = this;
-    store.setSummary(active.id, summarizeStored(store, active.id));
-    const runs = store.listRuns(active.id);
-    const failed = runs.find((run) => run.status === 'failed');
-    const cancelled = active.cancelled || runs.some((run) => run.status === 'cancelled');
-    const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== undefined ? 'failed' : 'done';
+    storeSummary(store, active.id);
+    const failed = store.firstRunWithStatus(active.id, 'failed');
+    const cancelled = active.cancelled || store.firstRunWithStatus(active.id, 'cancelled') !== null;
+    const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== null ? 'failed' : 'done';
     store.setExperimentStatus(active.id, status, failed?.error ?? null);
     return store.getExperiment(active.id) as ExperimentRecord;
   }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { RunDescriptor, RunKey } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
-import type { ExperimentSummary } from '../engine/summary';
+import type { ExperimentSummary, StoredSummary } from '../engine/summary';
 
 export const EXPERIMENT_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export const ExperimentStatusSchema = z.enum(EXPERIMENT_STATUSES);
@@ -103,7 +103,8 @@ const TrajectorySchema = z.object({
 
 const InitialSchema = z.object({ cos: summaryNumber, accuracy: summaryNumber, norm: summaryNumber });
 
-const CellSummarySchema = z.object({
+/** A cell's summary as stored and sent: its trajectory apart (engine/summary.ts StoredSummary), or inline in summaries of schema 6 and before. */
+const CellSummaryHeadSchema = z.object({
   cell: count,
   norm: orNull,
   teacherAccuracy: orNull,
@@ -116,11 +117,14 @@ const CellSummarySchema = z.object({
   gainStd: summaryNumber,
   gainAccuracyMean: summaryNumber,
   pgrMean: orNull,
-  trajectory: TrajectorySchema,
+  trajectory: TrajectorySchema.optional(),
 });
 
-/** The engine's ExperimentSummary (engine/summary.ts) as stored and sent. */
-export const ExperimentSummarySchema = z.object({
+/**
+ * The engine's summary as the store keeps it and the LabApi sends it: the per-step trajectories
+ * are stored binary and left out (a 10⁶-step summary's were 183 MB of JSON).
+ */
+export const StoredSummarySchema = z.object({
   spec: ExperimentSpecSchema,
   path: z.string(),
   initial: InitialSchema,
@@ -128,7 +132,13 @@ export const ExperimentSummarySchema = z.object({
   fractionImproved: summaryNumber,
   gainMean: summaryNumber,
   gainStd: summaryNumber,
-  trajectory: TrajectorySchema.nullable(),
-  cells: z.array(CellSummarySchema),
+  trajectory: TrajectorySchema.nullable().optional(),
+  cells: z.array(CellSummaryHeadSchema),
   runs: z.object({ total: count, done: count, diverged: count, failed: count, cancelled: count }),
+}) satisfies z.ZodType<StoredSummary>;
+
+/** The engine's whole ExperimentSummary (engine/summary.ts), trajectories included: the summary file, bundles. */
+export const ExperimentSummarySchema = StoredSummarySchema.extend({
+  trajectory: TrajectorySchema.nullable(),
+  cells: z.array(CellSummaryHeadSchema.extend({ trajectory: TrajectorySchema })),
 }) satisfies z.ZodType<ExperimentSummary>;

@@ -9,10 +9,10 @@ import {
   ClusterTaskStateSchema,
   ExperimentSpecSchema,
   ExperimentStatusSchema,
-  ExperimentSummarySchema,
   RunDescriptorSchema,
   RunKeySchema,
   RunRecordStatusSchema,
+  StoredSummarySchema,
   TagSchema,
 } from './experiment';
 import { ExportFileSchema, ExportRequestSchema } from './figureExport';
@@ -52,7 +52,7 @@ export const ExperimentListItemSchema = z.object({
 /** A whole experiment: its spec and summary as stored (validated when written, and again here). */
 export const ExperimentDetailSchema = ExperimentListItemSchema.extend({
   spec: ExperimentSpecSchema,
-  summary: ExperimentSummarySchema.nullable(),
+  summary: StoredSummarySchema.nullable(),
   appVersion: z.string(),
   error: z.string().nullable(),
   duplicatedFrom: z.number().nullable(),

@@ -75,6 +75,7 @@ describe('bundles', () => {
     const b = other.getExperiment(imported);
     expect(b?.spec).toEqual(a?.spec);
     expect(b?.summary).toEqual(a?.summary);
+    expect(other.loadSummary(imported)).toEqual(store.loadSummary(id));
     expect(b?.tags).toEqual(['x']);
     const ra = store.loadExperimentRuns(id);
     const rb = other.loadExperimentRuns(imported);

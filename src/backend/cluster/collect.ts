@@ -143,11 +143,11 @@ function finalizeIfComplete(store: RunStore, id: number): void {
   const job = new ClusterRecords(store).get(id);
   const experiment = store.getExperiment(id);
   if (job === null || experiment === null || experiment.status === 'done' || job.tasks.some((t) => t.state !== 'done')) return;
-  const summary = summarizeStored(store, id);
+  const { summary, trajectories } = summarizeStored(store, id);
   store.write(() => {
       if (store.getExperiment(id)?.status === 'done') return;
-      store.setSummary(id, summary);
-      const failed = store.listRuns(id).find((r) => r.status === 'failed');
-      store.setExperimentStatus(id, failed === undefined ? 'done' : 'failed', failed?.error ?? null);
+      store.setSummary(id, summary, trajectories);
+      const failed = store.firstRunWithStatus(id, 'failed');
+      store.setExperimentStatus(id, failed === null ? 'done' : 'failed', failed?.error ?? null);
     });
 }

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import type { RunDescriptor, RunKey } from '../../engine/grid';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import { type ExperimentSpec, validateSpec } from '../../engine/spec';
-import type { ExperimentSummary } from '../../engine/summary';
+import { type ExperimentSummary, type StoredSummary, type Trajectory, trajectoryFromColumns, withTrajectories } from '../../engine/summary';
 import { currentRunner, orphanTest, type Runner } from '../liveness';
 import { registerConnection } from './connection';
 import { configure, migrate } from './migrate';
@@ -20,16 +20,18 @@ import {
   type ExperimentStatus,
   assembleRunSeries,
   assembleSeriesBlock,
-  packSeries,
   type RunRecord,
   type RunRecordStatus,
   type RunRow,
   type SeriesChunkRow,
   seriesColumns,
+  seriesPieces,
   toExperiment,
   toRun,
   toRunner,
 } from './records';
+import { readTrajectories, trajectoryColumns, writeTrajectories } from './trajectories';
+import { float64Block } from '../../shared/seriesCodec';
 import { type ContentionStats, DEFAULT_RETRY, readTransaction, type RetryPolicy, writeTransaction } from './transactions';
 
 export { SchemaTooNewError } from './migrate';
@@ -54,6 +56,12 @@ export interface StoredProgress {
   readonly runsTotal: number;
   readonly runsDone: number;
   readonly stepsDone: number;
+}
+
+/** A summary's JSON row: every trajectory left out (they are stored binary). */
+function stripTrajectories(summary: StoredSummary): StoredSummary {
+  const { trajectory: _trajectory, cells, ...head } = summary;
+  return { ...head, cells: cells.map(({ trajectory: _t, ...cell }) => cell) };
 }
 
 const FINISHED_RUN = `('done', 'diverged', 'failed', 'cancelled')`;
@@ -238,8 +246,34 @@ export class RunStore {
     });
   }
 
-  setSummary(id: number, summary: ExperimentSummary): void {
-    this.write(() => this.sql('UPDATE experiments SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id));
+  /**
+   * Store an experiment's summary: its JSON without the per-step trajectories, and those binary
+   * (trajectories.ts), given as each cell's columns or taken from the summary's cells.
+   */
+  setSummary(id: number, summary: StoredSummary, trajectories?: readonly (readonly ArrayLike<number>[])[]): void {
+    const columns = trajectories ?? summary.cells.map((c) => {
+      if (c.trajectory === undefined) throw new RangeError(`setSummary: cell ${c.cell} has no trajectory`);
+      return trajectoryColumns(c.trajectory);
+    });
+    const head = stripTrajectories(summary);
+    this.write(() => {
+      this.sql('UPDATE experiments SET summary = ? WHERE id = ?').run(JSON.stringify(head), id);
+      writeTrajectories(this, id, columns);
+    });
+  }
+
+  /** An experiment's whole summary, trajectories attached (binary ones, or those a summary of schema 6 or before holds inline); null when it has none. */
+  loadSummary(id: number): ExperimentSummary | null {
+    return this.read(() => {
+      const summary = this.getExperiment(id)?.summary ?? null;
+      if (summary === null) return null;
+      const stored = readTrajectories(this, id);
+      if (stored === null) {
+        if (summary.cells.some((c) => c.trajectory === undefined)) throw new Error(`experiment ${id}: its summary's trajectories are missing`);
+        return withTrajectories(summary, summary.cells.map((c) => c.trajectory as Trajectory));
+      }
+      return withTrajectories(summary, summary.cells.map((c) => stored.get(c.cell) ?? trajectoryFromColumns([])));
+    });
   }
 
   rename(id: number, name: string): void {
@@ -281,6 +315,14 @@ export class RunStore {
     return this.read(() => (this.sql('SELECT * FROM runs WHERE experiment_id = ? ORDER BY cell, teacher, lr_index').all(experimentId) as RunRow[]).map(toRun));
   }
 
+  /** The first run (in grid order) of an experiment with `status`, or null. */
+  firstRunWithStatus(experimentId: number, status: RunRecordStatus): RunRecord | null {
+    return this.read(() => {
+      const row = this.sql('SELECT * FROM runs WHERE experiment_id = ? AND status = ? ORDER BY cell, teacher, lr_index LIMIT 1').get(experimentId, status) as RunRow | undefined;
+      return row === undefined ? null : toRun(row);
+    });
+  }
+
   getRun(runId: number): RunRecord | null {
     return this.read(() => {
       const row = this.sql('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
@@ -319,9 +361,8 @@ export class RunStore {
       if (progress.checkpoint !== null && progress.checkpoint.recorded !== to) {
         throw new Error(`run ${runId}: checkpoint after point ${progress.checkpoint.recorded}, chunk ends at ${to}`);
       }
-      if (count > 0) {
-        this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)').run(runId, from, count, packSeries(chunk, run.columns, count));
-      }
+      const insert = this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)');
+      for (const [start, n, data] of seriesPieces(chunk, run.columns, from, count)) insert.run(runId, start, n, data);
       this
         .sql('UPDATE runs SET recorded = ?, steps_done = ?, checkpoint = ?, status = COALESCE(?, status) WHERE id = ?')
         .run(to, progress.stepsDone, progress.checkpoint === null ? null : JSON.stringify(progress.checkpoint), progress.status ?? null, runId);
@@ -333,6 +374,37 @@ export class RunStore {
     const query = `SELECT experiment_id AS experimentId, COUNT(*) AS runsTotal, TOTAL(status IN ${FINISHED_RUN}) AS runsDone, TOTAL(steps_done) AS stepsDone
       FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?)) GROUP BY experiment_id`;
     return experimentIds.length === 0 ? [] : this.read(() => this.sql(query).all(JSON.stringify(experimentIds)) as StoredProgress[]);
+  }
+
+  /** A cell's runs that have a descriptor (they were started), teachers `fromTeacher`…`toTeacher`, by teacher then learning rate. */
+  describedRuns(experimentId: number, cell: number, fromTeacher: number, toTeacher: number): RunRecord[] {
+    return this.read(() =>
+      (this.sql('SELECT * FROM runs WHERE experiment_id = ? AND cell = ? AND teacher BETWEEN ? AND ? AND descriptor IS NOT NULL ORDER BY teacher, lr_index').all(experimentId, cell, fromTeacher, toTeacher) as RunRow[]).map(toRun),
+    );
+  }
+
+  /** The runs that have a descriptor, counted by status. */
+  describedRunStatusCounts(experimentId: number): Record<string, number> {
+    const rows = this.read(() => this.sql('SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id = ? AND descriptor IS NOT NULL GROUP BY status').all(experimentId) as { status: string; n: number }[]);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /**
+   * One column of a run's stored series (undefined when the run does not record it), read chunk by
+   * chunk: a long run's other columns are never in memory.
+   */
+  loadColumn(run: RunRecord, name: string): Float64Array | undefined {
+    const c = run.columns.indexOf(name);
+    if (c < 0) return undefined;
+    const width = run.columns.length;
+    const out = new Float64Array(run.recorded);
+    this.read(() => {
+      for (const chunk of this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').iterate(run.id) as IterableIterator<SeriesChunkRow>) {
+        const block = float64Block(chunk.data, chunk.count * width);
+        out.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start);
+      }
+    });
+    return out;
   }
 
   /** A run's stored series, one Float64Array per column. */

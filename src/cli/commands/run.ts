@@ -2,14 +2,15 @@
  * w2s run SPEC.json [--out SUMMARY.json] [--workers N] [--db FILE]
  * w2s resume ID [--out SUMMARY.json] [--workers N] [--db FILE]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCount } from '../../engine/grid';
 import { parseSpec, resolvePath } from '../../engine/spec';
 import { ExperimentBusyError, type Lab } from '../../backend/lab';
 import type { ExperimentRecord } from '../../backend/store/store';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
-import { databasePath, experimentId, integerFlag, stringifyReadable, UsageError } from '../args';
+import { databasePath, experimentId, integerFlag, UsageError } from '../args';
+import { writeReadableJson } from '../readableJson';
 import { ProgressReporter } from '../progress';
 import { defaultWorkers, withLab } from '../session';
 
@@ -62,9 +63,10 @@ async function follow(lab: Lab, id: number, out: string | undefined, workers: nu
     .listRuns(id)
     .filter((r) => r.status === 'failed')
     .map((r) => ({ key: r.key, message: r.error ?? 'failed' }));
-  if (out !== undefined && record.summary !== null) {
-    const document = { app: { name: APP_NAME, version: APP_VERSION }, experimentId: id, createdAt: record.createdAt, elapsedSeconds, workers, ...record.summary, failures };
-    writeFileSync(out, `${stringifyReadable(document)}\n`);
+  const summary = out === undefined ? null : lab.store.loadSummary(id);
+  if (out !== undefined && summary !== null) {
+    const document = { app: { name: APP_NAME, version: APP_VERSION }, experimentId: id, createdAt: record.createdAt, elapsedSeconds, workers, ...summary, failures };
+    writeReadableJson(out, document);
   }
   const s = record.summary;
   const where = out === undefined ? `w2s show ${id}` : out;

@@ -180,7 +180,8 @@ describe('collect', () => {
     expect(first.status).toBe('done');
     const record = store.getExperiment(main.id);
     const { outcomes } = runAll(input);
-    expect(record?.summary).toEqual(summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), outcomes));
+    expect(store.loadSummary(main.id)).toEqual(summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), outcomes));
+    expect(record?.summary?.cells[0].trajectory).toBeUndefined();
     expect(store.listRuns(main.id).every((r) => r.status === 'done' && r.checkpoint === null)).toBe(true);
 
     // Twice changes nothing, whether through collect or the shard itself.
