@@ -5,14 +5,14 @@
  * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
-import { eachRunKey } from '../engine/grid';
+import { eachRunKey, runCount } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 import type { RunOrder, SeriesChunk } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { describeRunner, orphanTest } from './liveness';
-import { inGroups, runsPerJob } from './jobSizing';
+import { runsPerJob } from './jobSizing';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
 import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
@@ -38,15 +38,52 @@ interface Active {
   readonly runsTotal: number;
   readonly stepsPerRun: number;
   readonly started: number;
-  /** Steps done per run id (stored or in flight). */
-  readonly steps: Map<number, number>;
+  /** Runs handed to the pool and not settled yet, by run id: their steps when handed over and now. */
+  readonly inFlight: Map<number, { readonly from: number; now: number }>;
+  /** Steps of every run not in flight (stored before the start, or settled since). */
+  stepsSettled: number;
   readonly stepsAtStart: number;
   runsDone: number;
   lastProgress: number;
   lastCancelCheck: number;
   cancelled: boolean;
+  /** Runs per engine job (jobSizing.ts), fixed at the start. */
+  readonly runsPerJob: number;
+  /** Pending runs are handed to the pool in run-id order, read from the store a job at a time: the last one handed over. */
+  lastFed: number;
+  /** Every pending run has been handed over. */
+  exhausted: boolean;
+  /** Runs handed over whose outcome is not stored yet. */
+  outstanding: number;
+  /** The first outcome that could not be stored (a full disk): the experiment stops with it. */
+  failure: Error | null;
+  readonly settle: { resolve(record: ExperimentRecord): void; reject(error: Error): void };
   readonly done: Promise<ExperimentRecord>;
 }
+
+/**
+ * Engine jobs the lab keeps queued or running in the pool per engine process. Beyond them, an
+ * experiment's pending runs stay in the store, read a job at a time as jobs end: a million-run
+ * experiment holds a few thousand runs in memory, not a million. Experiments are fed in the
+ * order they started, so the pool's queue stays first in, first out.
+ */
+const JOBS_AHEAD_PER_PROCESS = 4;
+
+/**
+ * Runs stored per write transaction when a big grid's runs are stored (about 50 ms on the project's
+ * machine): between two, other requests are answered, so a million-run submit blocks nothing.
+ */
+export const RUN_INSERT_BATCH = 5_000;
+
+/** An experiment whose runs are still being stored: visible as queued, started once they all are. */
+interface Inserting {
+  cancelled: boolean;
+  /** Settles once the experiment has started (or was cancelled, or its runs could not be stored). */
+  readonly started: Promise<void>;
+}
+
+/** Let the event loop answer what waits (requests, events) before the next batch. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Finished runs are stored together, in one transaction, once this long after the first of them (ms). */
 const WRITE_BEHIND_MS = 50;
@@ -78,6 +115,9 @@ function slice(series: Partial<RunSeries>, from: number): SeriesChunk {
 export class Lab {
   private readonly listeners = new Set<(event: LabEvent) => void>();
   private readonly active = new Map<number, Active>();
+  private readonly inserting = new Map<number, Inserting>();
+  /** Jobs this lab has in the pool (queued or running). */
+  private jobsInPool = 0;
   private readonly options: LabOptions;
   private readonly engineWork: EngineWorkRecords;
   private readonly writes: PendingWrite[] = [];
@@ -110,26 +150,87 @@ export class Lab {
     return watchHistory(this.store, { running: () => this.running, emit: (event) => this.emit(event) }, { intervalMs });
   }
 
-  /** Store a new experiment and queue all its runs. */
+  /**
+   * Store a new experiment and queue all its runs. A grid of more than RUN_INSERT_BATCH runs has
+   * the rest stored in the background, a batch at a time (the experiment queued meanwhile).
+   */
   submit(spec: ExperimentSpec, options: { name?: string; duplicatedFrom?: number } = {}): number {
-    const id = this.store.createExperiment(spec, eachRunKey(spec), options);
-    this.start(id);
+    const total = runCount(spec);
+    const first = Math.min(total, RUN_INSERT_BATCH);
+    const id = this.store.createExperiment(spec, eachRunKey(spec, 0, first), first === total ? options : { ...options, runsFrom: first });
+    if (first === total) this.start(id);
+    else this.insertThenStart(id, spec, first);
     return id;
   }
 
-  /** Queue the unfinished runs of an interrupted, cancelled or failed experiment; each continues from its checkpoint. */
+  /**
+   * Queue the unfinished runs of an interrupted, cancelled or failed experiment; each continues from its
+   * checkpoint. Runs its grid has that are not stored yet (the process storing them died) are stored first.
+   */
   resume(id: number): void {
     const experiment = this.store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
-    if (this.active.has(id)) throw new Error(`experiment ${id} is already running`);
+    if (this.active.has(id) || this.inserting.has(id)) throw new Error(`experiment ${id} is already running`);
     if (experiment.status === 'done') throw new Error(`experiment ${id} is done: nothing to resume`);
-    this.start(id);
+    const stored = this.store.runsToStore(id);
+    if (stored === null) {
+      this.start(id);
+      return;
+    }
+    // Taken now, so that no other process stores the same runs meanwhile.
+    const holder = this.store.claimExperiment(id, orphanTest(this.running));
+    if (holder !== null) throw new ExperimentBusyError(`experiment ${id} is running in another process (${describeRunner(holder)}): cancel it there first`);
+    this.store.setExperimentStatus(id, 'queued', null);
+    this.insertThenStart(id, experiment.spec, stored);
+  }
+
+  /** Store the runs from index `from` on, a batch per turn of the event loop, then start the experiment. */
+  private insertThenStart(id: number, spec: ExperimentSpec, from: number): void {
+    const total = runCount(spec);
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const entry: Inserting = { cancelled: false, started: new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail))) };
+    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
+    entry.started.catch(() => undefined);
+    this.inserting.set(id, entry);
+    const insert = async (): Promise<void> => {
+      for (let next = from; next < total; next += RUN_INSERT_BATCH) {
+        await yieldToEvents();
+        if (entry.cancelled) break;
+        this.store.addRuns(id, spec, next, Math.min(total, next + RUN_INSERT_BATCH));
+      }
+      this.inserting.delete(id);
+      if (!entry.cancelled) return this.start(id);
+      this.store.setExperimentStatus(id, 'cancelled');
+      this.emit({ type: 'experiment', experimentId: id, status: 'cancelled' });
+    };
+    insert().then(resolve, (error: unknown) => {
+      // The history could not take the runs (a full disk): the experiment is left to be resumed.
+      this.inserting.delete(id);
+      this.markStopped(id, error);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  /** After a failure to write: the experiment becomes interrupted (now, or at the next look once the file takes writes). */
+  private markStopped(id: number, _error: unknown): void {
+    try {
+      this.store.markInterrupted(orphanTest(this.running));
+      this.emit({ type: 'experiment', experimentId: id, status: this.store.getExperiment(id)?.status ?? 'interrupted' });
+    } catch {
+      // the next look (opening the history, or the watch) does it
+    }
   }
 
   /** Cancel: queued runs are dropped, running ones killed; the data so far is kept. */
   cancel(id: number): void {
     const experiment = this.store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    const inserting = this.inserting.get(id);
+    if (inserting !== undefined) {
+      inserting.cancelled = true;
+      return;
+    }
     const active = this.active.get(id);
     if (active === undefined) {
       if (experiment.status !== 'done') this.store.setExperimentStatus(id, 'cancelled');
@@ -141,6 +242,8 @@ export class Lab {
 
   /** Resolves when the experiment has finished (done, failed or cancelled). */
   finished(id: number): Promise<ExperimentRecord> {
+    const inserting = this.inserting.get(id);
+    if (inserting !== undefined) return inserting.started.then(() => this.finished(id));
     const active = this.active.get(id);
     if (active !== undefined) return active.done;
     const experiment = this.store.getExperiment(id);
@@ -154,7 +257,7 @@ export class Lab {
 
   /** Ids of experiments running or queued in this process. */
   get running(): number[] {
-    return [...this.active.keys()];
+    return [...this.active.keys(), ...this.inserting.keys()];
   }
 
   private start(id: number): void {
@@ -163,58 +266,97 @@ export class Lab {
     if (holder !== null) throw new ExperimentBusyError(`experiment ${id} is running in another process (${describeRunner(holder)}): cancel it there first`);
     const experiment = this.store.getExperiment(id) as ExperimentRecord;
     const spec = experiment.spec;
-    const runs = this.store.listRuns(id);
-    const pending = runs.filter((r) => r.status !== 'done' && r.status !== 'diverged');
-    const steps = new Map(runs.map((r) => [r.id, r.status === 'done' || r.status === 'diverged' ? spec.sft.steps : r.stepsDone]));
-    let resolveDone!: (record: ExperimentRecord) => void;
-    let rejectDone!: (error: Error) => void;
+    const tally = this.store.runTally(id, spec.sft.steps);
+    let settle!: Active['settle'];
+    const done = new Promise<ExperimentRecord>((resolve, reject) => (settle = { resolve, reject }));
+    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
+    done.catch(() => undefined);
     const active: Active = {
       id,
       spec,
-      runsTotal: runs.length,
+      runsTotal: tally.runs,
       stepsPerRun: spec.sft.steps,
       started: Date.now(),
-      steps,
-      stepsAtStart: [...steps.values()].reduce((a, b) => a + b, 0),
-      runsDone: runs.length - pending.length,
+      inFlight: new Map(),
+      stepsSettled: tally.stepsDone,
+      stepsAtStart: tally.stepsDone,
+      runsDone: tally.finished,
       lastProgress: 0,
       lastCancelCheck: 0,
       cancelled: false,
-      done: new Promise((resolve, reject) => {
-        resolveDone = resolve;
-        rejectDone = reject;
-      }),
+      runsPerJob: runsPerJob(spec, tally.runs - tally.finished, this.pool.size),
+      lastFed: 0,
+      exhausted: false,
+      outstanding: 0,
+      failure: null,
+      settle,
+      done,
     };
     this.active.set(id, active);
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
-    const size = runsPerJob(spec, pending.length, this.pool.size);
-    void Promise.allSettled(inGroups(pending, size).flatMap((runs) => this.runJob(active, runs)))
-      .then((settled) => {
-        const failure = settled.find((s) => s.status === 'rejected');
-        if (failure !== undefined) throw failure.reason;
-        return this.finalize(active);
-      })
-      .then(
-        (record) => {
-          this.active.delete(id);
-          this.emit({ type: 'experiment', experimentId: id, status: record.status });
-          resolveDone(record);
-        },
-        // The history could not take the runs' data (a full disk): whoever waits hears why, and
-        // the experiment becomes interrupted, now or at the next look once the file takes writes.
-        (error: unknown) => {
-          this.active.delete(id);
-          try {
-            this.store.markInterrupted(orphanTest(this.running));
-            this.emit({ type: 'experiment', experimentId: id, status: this.store.getExperiment(id)?.status ?? 'interrupted' });
-          } catch {
-            // the next look (opening the history, or the watch) does it
-          }
-          rejectDone(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
-    active.done.catch(() => undefined);
+    this.feed();
+  }
+
+  /**
+   * Hand pending runs to the pool, a job at a time, until it holds JOBS_AHEAD_PER_PROCESS jobs per
+   * process: from the experiment started first that has runs left, then the next.
+   */
+  private feed(): void {
+    const limit = this.pool.size * JOBS_AHEAD_PER_PROCESS;
+    for (const active of [...this.active.values()]) {
+      while (this.jobsInPool < limit && !active.exhausted) {
+        if (active.cancelled || active.failure !== null) {
+          active.exhausted = true;
+          break;
+        }
+        let runs: RunRecord[];
+        try {
+          runs = this.store.pendingRuns(active.id, active.lastFed, active.runsPerJob);
+        } catch (error) {
+          active.failure = error instanceof Error ? error : new Error(String(error));
+          active.exhausted = true;
+          break;
+        }
+        if (runs.length < active.runsPerJob) active.exhausted = true;
+        if (runs.length === 0) break;
+        active.lastFed = runs[runs.length - 1].id;
+        this.queueJob(active, runs);
+      }
+      if (active.exhausted && active.outstanding === 0) this.finish(active);
+      if (this.jobsInPool >= limit) return;
+    }
+  }
+
+  /** One job of `runs` in the pool; once all its runs are stored, the pool is fed again. */
+  private queueJob(active: Active, runs: RunRecord[]): void {
+    this.jobsInPool++;
+    active.outstanding += runs.length;
+    for (const run of runs) active.inFlight.set(run.id, { from: run.stepsDone, now: run.stepsDone });
+    void Promise.allSettled(this.runJob(active, runs)).then((settled) => {
+      this.jobsInPool--;
+      active.outstanding -= runs.length;
+      const failure = settled.find((s) => s.status === 'rejected');
+      if (failure !== undefined) active.failure ??= failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
+      this.feed();
+    });
+  }
+
+  /** Every run handed over is settled: summarise and set the final status, or stop with the failure. */
+  private finish(active: Active): void {
+    if (this.active.get(active.id) !== active) return;
+    this.active.delete(active.id);
+    const { id } = active;
+    try {
+      if (active.failure !== null) throw active.failure;
+      const record = this.finalize(active);
+      this.emit({ type: 'experiment', experimentId: id, status: record.status });
+      active.settle.resolve(record);
+    } catch (error) {
+      // The history could not take the runs' data (a full disk): whoever waits hears why, and
+      // the experiment becomes interrupted, now or at the next look once the file takes writes.
+      this.markStopped(id, error);
+      active.settle.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Queue one engine job for `runs`; a promise per run, settled once its outcome is stored. */
@@ -249,9 +391,9 @@ export class Lab {
           }
           store.appendSeries(r.run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
           r.stored = message.checkpoint.recorded;
-          active.steps.set(r.run.id, message.checkpoint.kernel.step);
+          stepped(active, r.run.id, message.checkpoint.kernel.step);
         } else {
-          active.steps.set(r.run.id, message.step);
+          stepped(active, r.run.id, message.step);
         }
         this.progress(active, false);
       },
@@ -275,7 +417,7 @@ export class Lab {
         end: { runId: run.id, chunk: slice(result.series, r.stored), from: r.stored, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
         work: { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps },
       });
-      active.steps.set(run.id, active.stepsPerRun);
+      stepped(active, run.id, active.stepsPerRun);
       computeMs = result.computeMs;
       status = result.status;
     } catch (error) {
@@ -283,6 +425,9 @@ export class Lab {
       const message = status === 'failed' ? (error instanceof Error ? error.message : String(error)) : null;
       await this.writeBehind({ experimentId: active.id, status: { runId: run.id, status, error: message } });
     }
+    const steps = active.inFlight.get(run.id);
+    if (steps !== undefined) active.stepsSettled += steps.now - steps.from;
+    active.inFlight.delete(run.id);
     active.runsDone++;
     this.emit({ type: 'run', experimentId: active.id, runId: run.id, status, computeMs });
     this.progress(active, active.runsDone === active.runsTotal);
@@ -348,8 +493,8 @@ export class Lab {
     if (!force && now - active.lastProgress < this.options.progressIntervalMs) return;
     active.lastProgress = now;
     const total = active.runsTotal * active.stepsPerRun;
-    let done = 0;
-    for (const s of active.steps.values()) done += s;
+    let done = active.stepsSettled;
+    for (const s of active.inFlight.values()) done += s.now - s.from;
     const fraction = total > 0 ? done / total : 1;
     const rate = (done - active.stepsAtStart) / Math.max(1e-3, (now - active.started) / 1000);
     const etaSeconds = rate > 0 ? (total - done) / rate : null;
@@ -366,4 +511,10 @@ export class Lab {
     store.setExperimentStatus(active.id, status, failed?.error ?? null);
     return store.getExperiment(active.id) as ExperimentRecord;
   }
+}
+
+/** A run in flight has done `step` steps. */
+function stepped(active: Active, runId: number, step: number): void {
+  const steps = active.inFlight.get(runId);
+  if (steps !== undefined) steps.now = step;
 }

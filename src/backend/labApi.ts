@@ -52,8 +52,7 @@ export class LabApiService {
       listExperiments: () => store.listHistory().map(experimentListItem),
       getExperiment: ({ id }) => {
         const e = experiment(id);
-        const runs: Record<string, number> = {};
-        for (const r of store.listRuns(id)) runs[r.status] = (runs[r.status] ?? 0) + 1;
+        const runs = store.runStatusCounts(id);
         return {
           ...experimentListItem(historyEntry(e)),
           spec: e.spec,

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunDescriptor, RunKey } from '../../engine/grid';
+import { eachRunKey, runCount, type RunDescriptor, type RunKey } from '../../engine/grid';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import { type ExperimentSpec, validateSpec } from '../../engine/spec';
 import { type ExperimentSummary, type StoredSummary, type Trajectory, trajectoryFromColumns, withTrajectories } from '../../engine/summary';
@@ -151,9 +151,11 @@ export class RunStore {
 
   // ---- experiments ---------------------------------------------------------------------------
 
-  /** Store a new experiment (status queued) with one queued run per key. */
-  createExperiment(spec: ExperimentSpec, keys: Iterable<RunKey>, options: { name?: string; duplicatedFrom?: number } = {}): number {
-    const columns = JSON.stringify(seriesColumns(spec));
+  /**
+   * Store a new experiment (status queued) with one queued run per key. A big grid's keys come
+   * lazily (engine/grid.ts eachRunKey) and may be stored in several goes (addRuns, lab.ts).
+   */
+  createExperiment(spec: ExperimentSpec, keys: Iterable<RunKey>, options: { name?: string; duplicatedFrom?: number; runsFrom?: number } = {}): number {
     const name = options.name ?? spec.name ?? `${spec.setup} ${new Date().toISOString().slice(0, 16)}`;
     // The creating process is its runner from the start: if it dies before running it, it is an orphan.
     const runner = currentRunner();
@@ -163,10 +165,36 @@ export class RunStore {
          VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
       ).run(name, spec.setup, JSON.stringify(spec), spec.seed, new Date().toISOString(), this.appVersion, options.duplicatedFrom ?? null, runner.pid, runner.host, runner.start);
       const id = Number(info.lastInsertRowid);
-      const run = this.sql(`INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, columns) VALUES (?, ?, ?, ?, 'queued', ?)`);
-      for (const key of keys) run.run(id, key.cell, key.teacher, key.lr, columns);
+      this.insertRuns(id, spec, keys);
+      // The grid's runs from `runsFrom` on are stored later, in batches (addRuns).
+      if (options.runsFrom !== undefined) this.sql('INSERT INTO run_inserts (experiment_id, next) VALUES (?, ?)').run(id, options.runsFrom);
       return id;
     });
+  }
+
+  private insertRuns(experimentId: number, spec: ExperimentSpec, keys: Iterable<RunKey>): void {
+    const columns = JSON.stringify(seriesColumns(spec));
+    const run = this.sql(`INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, columns) VALUES (?, ?, ?, ?, 'queued', ?)`);
+    for (const key of keys) run.run(experimentId, key.cell, key.teacher, key.lr, columns);
+  }
+
+  /**
+   * Store the grid's runs `from`…`to` − 1 (engine/grid.ts runKeyAt) of an experiment created with
+   * `runsFrom`, in one write transaction with the index of the next run to store.
+   */
+  addRuns(experimentId: number, spec: ExperimentSpec, from: number, to: number): void {
+    const total = runCount(spec);
+    this.write(() => {
+      this.insertRuns(experimentId, spec, eachRunKey(spec, from, to));
+      if (to >= total) this.sql('DELETE FROM run_inserts WHERE experiment_id = ?').run(experimentId);
+      else this.sql('UPDATE run_inserts SET next = ? WHERE experiment_id = ?').run(to, experimentId);
+    });
+  }
+
+  /** The index of the next of an experiment's grid runs still to store, or null when all are stored. */
+  runsToStore(experimentId: number): number | null {
+    const row = this.read(() => this.sql('SELECT next FROM run_inserts WHERE experiment_id = ?').get(experimentId) as { next: number } | undefined);
+    return row?.next ?? null;
   }
 
   getExperiment(id: number): ExperimentRecord | null {
@@ -240,7 +268,8 @@ export class RunStore {
         | undefined;
       if (row === undefined) throw new RangeError(`no experiment ${id}`);
       const holder = toRunner(row);
-      if (row.status === 'running' && holder !== null && !isOrphan(holder, id)) return holder;
+      // A queued experiment has its runner too: the process storing its runs, about to run it.
+      if ((row.status === 'running' || row.status === 'queued') && holder !== null && !isOrphan(holder, id)) return holder;
       this.setExperimentStatus(id, 'running', null, runner);
       return null;
     });
@@ -315,12 +344,44 @@ export class RunStore {
     return this.read(() => (this.sql('SELECT * FROM runs WHERE experiment_id = ? ORDER BY cell, teacher, lr_index').all(experimentId) as RunRow[]).map(toRun));
   }
 
+  /**
+   * The runs of an experiment still to run (not done or diverged) after run id `afterId`, in id
+   * order, at most `limit`: the lab reads a big experiment's runs a job at a time.
+   */
+  pendingRuns(experimentId: number, afterId: number, limit: number): RunRecord[] {
+    return this.read(() =>
+      (this.sql(`SELECT * FROM runs WHERE experiment_id = ? AND id > ? AND status NOT IN ('done', 'diverged') ORDER BY id LIMIT ?`).all(experimentId, afterId, limit) as RunRow[]).map(toRun),
+    );
+  }
+
+  /** An experiment's runs counted: all, finished (done or diverged), and the steps they hold (a finished run counts `steps`). */
+  runTally(experimentId: number, steps: number): { runs: number; finished: number; stepsDone: number } {
+    return this.read(
+      () =>
+        this.sql(
+          `SELECT COUNT(*) AS runs, TOTAL(status IN ('done', 'diverged')) AS finished,
+             TOTAL(CASE WHEN status IN ('done', 'diverged') THEN ? ELSE steps_done END) AS stepsDone FROM runs WHERE experiment_id = ?`,
+        ).get(steps, experimentId) as { runs: number; finished: number; stepsDone: number },
+    );
+  }
+
+  /** Runs of an experiment by status. */
+  runStatusCounts(experimentId: number): Record<string, number> {
+    const rows = this.read(() => this.sql('SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY status').all(experimentId) as { status: string; n: number }[]);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   /** The first run (in grid order) of an experiment with `status`, or null. */
   firstRunWithStatus(experimentId: number, status: RunRecordStatus): RunRecord | null {
     return this.read(() => {
       const row = this.sql('SELECT * FROM runs WHERE experiment_id = ? AND status = ? ORDER BY cell, teacher, lr_index LIMIT 1').get(experimentId, status) as RunRow | undefined;
       return row === undefined ? null : toRun(row);
     });
+  }
+
+  /** Up to `limit` runs of an experiment with `status`, in grid order. */
+  runsWithStatus(experimentId: number, status: RunRecordStatus, limit: number): RunRecord[] {
+    return this.read(() => (this.sql('SELECT * FROM runs WHERE experiment_id = ? AND status = ? ORDER BY cell, teacher, lr_index LIMIT ?').all(experimentId, status, limit) as RunRow[]).map(toRun));
   }
 
   getRun(runId: number): RunRecord | null {

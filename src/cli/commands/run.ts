@@ -60,8 +60,7 @@ async function follow(lab: Lab, id: number, out: string | undefined, workers: nu
   }
   const elapsedSeconds = (Date.now() - started) / 1000;
   const failures = lab.store
-    .listRuns(id)
-    .filter((r) => r.status === 'failed')
+    .runsWithStatus(id, 'failed', -1)
     .map((r) => ({ key: r.key, message: r.error ?? 'failed' }));
   const summary = out === undefined ? null : lab.store.loadSummary(id);
   if (out !== undefined && summary !== null) {
@@ -106,7 +105,8 @@ export async function resumeCommand(args: string[]): Promise<number> {
     const record = lab.store.getExperiment(id);
     if (record === null) throw new UsageError(`no experiment ${id} in ${file}`);
     if (record.status === 'done') throw new UsageError(`experiment ${id} is done: nothing to resume`);
-    const left = lab.store.listRuns(id).filter((r) => r.status !== 'done' && r.status !== 'diverged').length;
+    const tally = lab.store.runTally(id, record.spec.sft.steps);
+    const left = runCount(record.spec) - tally.finished;
     try {
       lab.resume(id);
     } catch (error) {
