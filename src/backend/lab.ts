@@ -11,6 +11,7 @@ import type { ExperimentSpec } from '../engine/spec';
 import type { RunOrder, SeriesChunk } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
+import { diskFullPause, freeBytes, isDiskFull } from './historyFile';
 import { describeRunner, orphanTest } from './liveness';
 import { runsPerJob } from './jobSizing';
 import { type EnginePool, JobCancelledError, type JobInput, type JobResult } from './pool';
@@ -82,6 +83,11 @@ interface Inserting {
   readonly started: Promise<void>;
 }
 
+/** While the disk holding the history is full, how often the lab looks for room again (ms). */
+const ROOM_CHECK_MS = 1000;
+/** Free bytes that count as room again: a few of the largest chunks a run writes (records.ts, under 1 MB each). */
+const ROOM_BYTES = 4 * 1024 * 1024;
+
 /** Let the event loop answer what waits (requests, events) before the next batch. */
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -116,6 +122,8 @@ export class Lab {
   private readonly listeners = new Set<(event: LabEvent) => void>();
   private readonly active = new Map<number, Active>();
   private readonly inserting = new Map<number, Inserting>();
+  /** Experiments waiting for room on a full disk: the line that says so, and the look for room. */
+  private readonly paused = new Map<number, { readonly reason: string; readonly timer: ReturnType<typeof setInterval> }>();
   /** Jobs this lab has in the pool (queued or running). */
   private jobsInPool = 0;
   private readonly options: LabOptions;
@@ -172,6 +180,7 @@ export class Lab {
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
     if (this.active.has(id) || this.inserting.has(id)) throw new Error(`experiment ${id} is already running`);
     if (experiment.status === 'done') throw new Error(`experiment ${id} is done: nothing to resume`);
+    this.unpause(id);
     const stored = this.store.runsToStore(id);
     if (stored === null) {
       this.start(id);
@@ -212,8 +221,20 @@ export class Lab {
     });
   }
 
-  /** After a failure to write: the experiment becomes interrupted (now, or at the next look once the file takes writes). */
-  private markStopped(id: number, _error: unknown): void {
+  /** The line saying why an experiment waits (a full disk), or null when it does not. */
+  pausedReason(id: number): string | null {
+    return this.paused.get(id)?.reason ?? null;
+  }
+
+  /**
+   * After a failure to write: on a full disk the experiment waits for room (pause); otherwise it
+   * becomes interrupted (now, or at the next look once the file takes writes).
+   */
+  private markStopped(id: number, error: unknown): void {
+    if (isDiskFull(this.store.file, error)) {
+      this.pause(id, diskFullPause(this.store.file, error));
+      return;
+    }
     try {
       this.store.markInterrupted(orphanTest(this.running));
       this.emit({ type: 'experiment', experimentId: id, status: this.store.getExperiment(id)?.status ?? 'interrupted' });
@@ -222,10 +243,50 @@ export class Lab {
     }
   }
 
+  /**
+   * A full disk: the experiment waits, said at once by an event with the line to show, and is
+   * resumed (each run from its checkpoint: bit-identical, docs/spec.md §8) once there is room and
+   * its status can be written. Never a silent stall: nothing it ran is lost, nothing is retried
+   * in a loop while the disk stays full.
+   */
+  private pause(id: number, reason: string): void {
+    if (this.paused.has(id)) return;
+    const timer = setInterval(() => {
+      if (freeBytes(this.store.file) < ROOM_BYTES) return;
+      try {
+        // The first write after the pause: it says the experiment was interrupted, and why.
+        this.store.setExperimentStatus(id, 'interrupted', reason);
+      } catch (error) {
+        if (isDiskFull(this.store.file, error)) return;
+        this.unpause(id);
+        this.emit({ type: 'experiment', experimentId: id, status: 'interrupted', error: errorLine(error) });
+        return;
+      }
+      this.unpause(id);
+      try {
+        this.resume(id);
+      } catch (error) {
+        this.emit({ type: 'experiment', experimentId: id, status: 'interrupted', error: errorLine(error) });
+      }
+    }, ROOM_CHECK_MS);
+    // A CLI run does not wait for room: it ends with the full disk's message (cli/session.ts).
+    timer.unref();
+    this.paused.set(id, { reason, timer });
+    this.emit({ type: 'experiment', experimentId: id, status: 'interrupted', error: reason });
+  }
+
+  private unpause(id: number): void {
+    const paused = this.paused.get(id);
+    if (paused === undefined) return;
+    clearInterval(paused.timer);
+    this.paused.delete(id);
+  }
+
   /** Cancel: queued runs are dropped, running ones killed; the data so far is kept. */
   cancel(id: number): void {
     const experiment = this.store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    this.unpause(id);
     const inserting = this.inserting.get(id);
     if (inserting !== undefined) {
       inserting.cancelled = true;
@@ -405,6 +466,7 @@ export class Lab {
   /** Store a run's outcome (with those of the runs that end about when it does), then report it. */
   private async settleRun(active: Active, r: RunInFlight, outcome: Promise<JobResult>): Promise<void> {
     const { run } = r;
+    const { store } = this;
     let computeMs: number | undefined;
     let status: RunRecord['status'];
     try {
@@ -421,6 +483,8 @@ export class Lab {
       computeMs = result.computeMs;
       status = result.status;
     } catch (error) {
+      // A full disk fails no run: the experiment waits for room (pause) and the run goes on from its checkpoint.
+      if (isDiskFull(store.file, error)) throw error;
       status = error instanceof JobCancelledError ? 'cancelled' : 'failed';
       const message = status === 'failed' ? (error instanceof Error ? error.message : String(error)) : null;
       await this.writeBehind({ experimentId: active.id, status: { runId: run.id, status, error: message } });
@@ -517,4 +581,9 @@ export class Lab {
 function stepped(active: Active, runId: number, step: number): void {
   const steps = active.inFlight.get(runId);
   if (steps !== undefined) steps.now = step;
+}
+
+/** An error as one line. */
+function errorLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 }

@@ -22,6 +22,7 @@ import { JobDirError } from './cluster/jobDir';
 import { SlurmError } from './cluster/slurm';
 import { BundleError, importBundle } from './exchange';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
+import { historyFileProblem, isDiskFull } from './historyFile';
 import { experimentListItem, historyEntry } from './historyList';
 import { ExperimentBusyError, type Lab } from './lab';
 import { exportParquet, parquetFileName } from './parquet';
@@ -53,12 +54,15 @@ export class LabApiService {
       getExperiment: ({ id }) => {
         const e = experiment(id);
         const runs = store.runStatusCounts(id);
+        // Waiting for room on a full disk, which its stored status cannot say until there is some.
+        const paused = lab.pausedReason(id);
         return {
           ...experimentListItem(historyEntry(e)),
+          ...(paused === null ? {} : { status: 'interrupted' as const }),
           spec: e.spec,
           summary: e.summary,
           appVersion: e.appVersion,
-          error: e.error,
+          error: paused ?? e.error,
           duplicatedFrom: e.duplicatedFrom,
           runs,
         };
@@ -184,7 +188,14 @@ export class LabApiService {
     if (problem !== null) throw new LabRequestError(400, `${method}: ${problem}`);
     const valid = parseInput(method, input);
     const handler = this.handlers[method] as (input: unknown) => unknown;
-    const output = await handler(valid);
+    let output: unknown;
+    try {
+      output = await handler(valid);
+    } catch (error) {
+      // A full disk is the user's to fix, not a fault of the server: a 507 with the CLI's line.
+      if (isDiskFull(this.lab.store.file, error)) throw new LabRequestError(507, `${method}: ${historyFileProblem(this.lab.store.file, error, '$W2S_DB or w2s serve --db FILE')}`);
+      throw error;
+    }
     return parseOutput(method, output);
   }
 

@@ -90,7 +90,8 @@ export const LabEventSchema = z.discriminatedUnion('type', [
   }),
   /** computeMs: engine time of the job, when it finished in an engine process. */
   z.object({ type: z.literal('run'), experimentId: id, runId: id, status: RunRecordStatusSchema, computeMs: z.number().optional() }),
-  z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
+  /** error: why it stopped or waits, one line to show (a full disk: "… the experiment resumes when there is room"). */
+  z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema, error: z.string().optional() }),
   /** Another process (a `w2s run`, the other shell) changed the history (new experiments, names, tags, statuses): reload the list. */
   z.object({ type: z.literal('history') }),
 ]);
@@ -237,7 +238,8 @@ export type LabApi = { [M in LabMethod]: (input: LabInput<M>) => Promise<LabOutp
 /** A request rejected at the boundary: its fields and what is allowed. */
 export class LabRequestError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    /** 507: the disk holding the history is full. */
+    readonly status: 400 | 404 | 409 | 507,
     message: string,
   ) {
     super(message);
