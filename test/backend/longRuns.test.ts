@@ -7,7 +7,7 @@
  * killed once it has checkpointed, finishes with `w2s resume` and stores its summary.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -76,10 +76,20 @@ describe('a 3 000 000-step preview teacher', () => {
         return false;
       }
     };
-    while (!checkpointed()) {
-      if (run.exitCode !== null) throw new Error('w2s run ended before its first checkpoint');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Looked at each time the history's folder changes (its file and write-ahead log), not on a timer.
+    await new Promise<void>((resolve, reject) => {
+      const look = () => {
+        if (!checkpointed()) return;
+        watcher.close();
+        resolve();
+      };
+      const watcher = watch(dir, look);
+      look();
+      run.once('exit', () => {
+        watcher.close();
+        reject(new Error('w2s run ended before its first checkpoint'));
+      });
+    });
     run.kill('SIGKILL');
     await exited;
 
