@@ -95,7 +95,7 @@ export async function benchCluster(reps: number): Promise<ClusterBench> {
       out.untilShards.push(shardsAt - sent.seconds);
       out.collect.push(collected.seconds);
       out.total.push(shardsAt + collected.seconds);
-      const headers = Array.from({ length: TASKS }, (_, t) => readBundle(readFileSync(files.shard(t))).payload.shard as { engineMs: number; wallMs: number });
+      const headers = await Promise.all(Array.from({ length: TASKS }, async (_, t) => (await readBundle(readFileSync(files.shard(t)))).payload.shard as { engineMs: number; wallMs: number }));
       out.shardBytes.push(Array.from({ length: TASKS }, (_, t) => statSync(files.shard(t)).size).reduce((a, b) => a + b, 0));
       out.balanceEngine.push(balance(headers.map((h) => h.engineMs)));
       out.balanceWall.push(balance(headers.map((h) => h.wallMs)));

@@ -4,7 +4,7 @@
  * path a spec needs, a calibration probe of a fraction of a second run once in a fresh engine
  * process and remembered in the history. No benchmark is needed.
  */
-import { runKeys, samplesToDraw } from '../engine/grid';
+import { runCount, runKeyAt, samplesToDraw } from '../engine/grid';
 import { type ExperimentSpec, parseSpec, resolvePath } from '../engine/spec';
 import type { JobInput, JobResult } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
@@ -23,7 +23,7 @@ export function workUnits(path: Path, d: number, work: Pick<EngineWork, 'samples
 
 /** The work of a whole experiment, before it runs. */
 export function specWork(spec: ExperimentSpec): Pick<EngineWork, 'samples' | 'steps'> {
-  return { samples: samplesToDraw(spec), steps: runKeys(spec).length * spec.sft.steps };
+  return { samples: samplesToDraw(spec), steps: runCount(spec) * spec.sft.steps };
 }
 
 export interface Throughput {
@@ -101,7 +101,7 @@ export class EngineCalibration {
   private async probe(path: Path): Promise<Throughput | null> {
     const spec = probeSpec(path);
     try {
-      const result = await this.runDetached!({ spec, key: runKeys(spec)[0] });
+      const result = await this.runDetached!({ spec, key: runKeyAt(spec, 0) });
       const nsPerUnit = (result.computeMs * 1e6) / workUnits(path, spec.data.d, specWork(spec));
       new EngineWorkRecords(this.store).setCalibration(path, nsPerUnit);
       return { nsPerUnit, basis: `calibration probe just run (${path} path, ${Math.round(result.computeMs)} ms): no experiment on it in the history yet` };
@@ -116,7 +116,7 @@ export class EngineCalibration {
     const path = resolvePath(spec);
     const t = await this.throughput(path);
     if (t === null) return { seconds: null, basis: `no measurement of the ${path} path yet: it is taken with the first experiment` };
-    const parallel = Math.max(1, Math.min(workers, runKeys(spec).length));
+    const parallel = Math.max(1, Math.min(workers, runCount(spec)));
     const seconds = (workUnits(path, spec.data.d, specWork(spec)) * t.nsPerUnit) / 1e9 / parallel;
     return { seconds, basis: `${t.basis}, ${workers} engine process${workers === 1 ? '' : 'es'}` };
   }

@@ -5,13 +5,17 @@
  * anything is written; an import is one transaction.
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { statSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { CEILING, cellsOf } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import { APP_VERSION } from '../shared/app';
+import type { ExperimentSummary } from '../engine/summary';
 import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
 import { packColumns } from '../shared/seriesCodec';
+import { BundleError, checkExperiment, checkRuns } from './bundleParts';
+import { gunzipBounded, InflateError, MAX_INFLATED_BYTES } from './gunzip';
 import { insertImportedExperiment } from './store/imports';
 import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 
@@ -58,7 +62,7 @@ export function exportJson(store: RunStore, id: number): unknown {
   const experiment = mustExist(store, id);
   return {
     app: { name: 'w2s-lab', version: APP_VERSION },
-    experiment,
+    experiment: { ...experiment, summary: store.loadSummary(id) },
     runs: store.loadExperimentRuns(id).map(({ run, series }) => ({
       key: run.key,
       status: run.status,
@@ -136,7 +140,8 @@ export function bundlePayload(store: RunStore, id: number): BundlePayload {
     data: Buffer.from(packColumns(series, run.columns, run.recorded)).toString('base64'),
   }));
   return {
-    experiment: { name: e.name, spec: e.spec, status: e.status, createdAt: e.createdAt, finishedAt: e.finishedAt, appVersion: e.appVersion, notes: e.notes, tags: e.tags, summary: e.summary, error: e.error },
+    // The whole summary, its trajectories attached: a bundle is self-describing.
+    experiment: { name: e.name, spec: e.spec, status: e.status, createdAt: e.createdAt, finishedAt: e.finishedAt, appVersion: e.appVersion, notes: e.notes, tags: e.tags, summary: store.loadSummary(id), error: e.error },
     runs,
   };
 }
@@ -160,25 +165,38 @@ export function makeBundle(store: RunStore, id: number): Buffer {
   return sealBundle(bundlePayload(store, id));
 }
 
-export class BundleError extends Error {}
+export { BundleError } from './bundleParts';
 
-/** A bundle checked completely (format, version, checksum, schema, spec, series sizes); nothing written. */
+/** A bundle checked completely (format, version, checksum, every part: bundleParts.ts); nothing written. */
 export interface CheckedBundle {
   readonly payload: BundlePayload;
   readonly spec: ExperimentSpec;
+  /** The summary as the contract reads it (numbers the JSON wrote as null back to NaN), or null. */
+  readonly summary: ExperimentSummary | null;
   /** Each run's series bytes (metric-major Float64), in the order of payload.runs. */
   readonly blocks: Buffer[];
   /** SHA-256 of the payload, as the file states and as computed. */
   readonly sha256: string;
 }
 
-/** Read and check a bundle or shard file; a BundleError says what is wrong. Writes nothing. */
-export function readBundle(file: Buffer): CheckedBundle {
+/**
+ * A bundle or shard file's bytes, refused unread past MAX_INFLATED_BYTES (a real bundle inflates
+ * to more than it takes on disk). Errors reading it are the file system's.
+ */
+export function readBundleFile(path: string): Buffer {
+  const size = statSync(path).size;
+  if (size > MAX_INFLATED_BYTES) throw new BundleError(`not a W2S Lab bundle: ${size} bytes, larger than any bundle this W2S Lab reads (${MAX_INFLATED_BYTES})`);
+  return readFileSync(path);
+}
+
+/** Read and check a bundle or shard file; a BundleError says what is wrong, in one line naming the part. Writes nothing. */
+export async function readBundle(file: Uint8Array): Promise<CheckedBundle> {
   let text: string;
   try {
-    text = gunzipSync(file).toString('utf8');
+    text = (await gunzipBounded(file)).toString('utf8');
   } catch (error) {
-    throw new BundleError(`not a W2S Lab bundle, or truncated or corrupt (${(error as Error).message})`);
+    if (error instanceof InflateError) throw new BundleError(error.kind === 'bomb' ? `refused: ${error.message}` : `not a W2S Lab bundle, or truncated or corrupt (${error.message})`);
+    throw error;
   }
   let outer: unknown;
   try {
@@ -194,24 +212,32 @@ export function readBundle(file: Buffer): CheckedBundle {
   const bundle = BundleSchema.safeParse(outer);
   if (!bundle.success) throw new BundleError(`malformed bundle: ${bundle.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   if (createHash('sha256').update(bundle.data.payload).digest('hex') !== bundle.data.sha256) throw new BundleError('bundle checksum mismatch: the file is corrupt');
-  const parsed = PayloadSchema.safeParse(JSON.parse(bundle.data.payload));
-  if (!parsed.success) throw new BundleError(`malformed bundle: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  let inner: unknown;
+  try {
+    inner = JSON.parse(bundle.data.payload);
+  } catch {
+    throw new BundleError('malformed bundle: its payload is not JSON');
+  }
+  const parsed = PayloadSchema.safeParse(inner);
+  if (!parsed.success) throw new BundleError(`malformed bundle: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const spec = parseSpec(parsed.data.experiment.spec);
-  if (!spec.ok) throw new BundleError(`the bundle's spec is invalid here: ${spec.errors.join('; ')}`);
+  if (!spec.ok) throw new BundleError(`experiment.spec: invalid here: ${spec.errors.join('; ')}`);
   const blocks = parsed.data.runs.map((run) => {
     const bytes = Buffer.from(run.data, 'base64');
     if (bytes.length !== run.recorded * run.columns.length * 8) throw new BundleError(`run ${JSON.stringify(run.key)}: series size does not match its ${run.recorded} points`);
     return bytes;
   });
-  return { payload: parsed.data, spec: spec.spec, blocks, sha256: bundle.data.sha256 };
+  const cells = cellsOf(spec.spec).length;
+  const summary = checkExperiment(spec.spec, parsed.data.experiment, cells);
+  checkRuns(spec.spec, parsed.data.runs, blocks, cells);
+  return { payload: parsed.data, spec: spec.spec, summary, blocks, sha256: bundle.data.sha256 };
 }
 
 /** Check a bundle completely, then import it in one transaction; returns the new experiment id. */
-export function importBundle(store: RunStore, file: Buffer): number {
-  const { payload, spec, blocks } = readBundle(file);
+export async function importBundle(store: RunStore, file: Uint8Array): Promise<number> {
+  const { payload, spec, summary, blocks } = await readBundle(file);
   // A shard is part of an experiment already in some history: only `w2s collect` merges it there.
   if (payload.shard !== undefined) throw new BundleError('this is a shard of a Slurm sweep, not a whole experiment: `w2s collect ID` imports it into its experiment');
   const { experiment, runs } = payload;
-
-  return insertImportedExperiment(store, spec, experiment, runs, blocks);
+  return insertImportedExperiment(store, spec, { ...experiment, summary }, runs, blocks);
 }

@@ -56,8 +56,7 @@ export function historyFileProblem(file: string, error: unknown, elsewhere: stri
   const c = code(error);
   const why = reason(error);
   const other = `or choose another history with ${elsewhere}`;
-  // SQLite reports a full disk met while mapping its shared memory as an I/O error.
-  if (c === 'SQLITE_FULL' || c === 'ENOSPC' || c === 'EDQUOT' || (c.startsWith('SQLITE_IOERR') && freeBytes(file) < MIN_FREE_BYTES)) {
+  if (isDiskFull(file, error)) {
     return `the disk holding the run history ${file} is full (${why}): free some space, ${other}`;
   }
   if (c.startsWith('SQLITE_READONLY') || c === 'EROFS' || c === 'EACCES' || c === 'EPERM' || c.startsWith('SQLITE_PERM')) {
@@ -72,6 +71,23 @@ export function historyFileProblem(file: string, error: unknown, elsewhere: stri
   return null;
 }
 
+/**
+ * Whether `error` is a write refused because the disk holding the history `file` is full. SQLite
+ * reports a full disk met while mapping its shared memory as an I/O error.
+ */
+export function isDiskFull(file: string, error: unknown): boolean {
+  const c = code(error);
+  return c === 'SQLITE_FULL' || c === 'ENOSPC' || c === 'EDQUOT' || (c.startsWith('SQLITE_IOERR') && freeBytes(file) < MIN_FREE_BYTES);
+}
+
+/**
+ * The one line a shell shows while an experiment waits for room (the CLI's words for a full disk,
+ * historyFileProblem, and what happens next).
+ */
+export function diskFullPause(file: string, error: unknown): string {
+  return `the disk holding the run history ${file} is full (${reason(error)}); the experiment resumes when there is room`;
+}
+
 /** The nearest folder that exists on the way to `file`. */
 function existingFolder(file: string): string {
   let folder = dirname(file);
@@ -80,7 +96,7 @@ function existingFolder(file: string): string {
 }
 
 /** Free space for an unprivileged user on the disk that holds (or will hold) `file`. */
-function freeBytes(file: string): number {
+export function freeBytes(file: string): number {
   try {
     const { bavail, bsize } = statfsSync(existingFolder(file));
     return bavail * bsize;

@@ -6,18 +6,19 @@
  * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
-import { runKeys } from '../engine/grid';
+import { eachRunKey, runCount } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { RunOrder, SeriesChunk } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
+import { diskFullPause, freeBytes, isDiskFull } from './historyFile';
 import { describeRunner, orphanTest } from './liveness';
-import { inGroups, runMs, runsPerJob } from './jobSizing';
+import { runMs, runsPerJob } from './jobSizing';
 import { type EnginePool, JobCancelledError, type JobInput, type JobPriority, type JobResult, type QueuePosition } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
 import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
-import { summarizeStored } from './storedSummary';
+import { storeSummary } from './storedSummary';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus, RunStore } from './store/store';
 
 /** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
@@ -39,13 +40,28 @@ interface Active {
   readonly runsTotal: number;
   readonly stepsPerRun: number;
   readonly started: number;
-  /** Steps done per run id (stored or in flight). */
-  readonly steps: Map<number, number>;
+  /** Runs handed to the pool and not settled yet, by run id: their steps when handed over and now. */
+  readonly inFlight: Map<number, { readonly from: number; now: number }>;
+  /** Steps of every run not in flight (stored before the start, or settled since). */
+  stepsSettled: number;
   readonly stepsAtStart: number;
   runsDone: number;
   lastProgress: number;
   lastCancelCheck: number;
   cancelled: boolean;
+  /** Runs per engine job (jobSizing.ts), fixed at the start. */
+  readonly runsPerJob: number;
+  /** Pending runs are handed to the pool in run-id order, read from the store a job at a time: the last one handed over. */
+  lastFed: number;
+  /** Every pending run has been handed over. */
+  exhausted: boolean;
+  /** Runs handed over whose outcome is not stored yet. */
+  outstanding: number;
+  /** Its jobs in the pool (queued or running). */
+  jobsInPool: number;
+  /** The first outcome that could not be stored (a full disk): the experiment stops with it. */
+  failure: Error | null;
+  readonly settle: { resolve(record: ExperimentRecord): void; reject(error: Error): void };
   readonly done: Promise<ExperimentRecord>;
 }
 
@@ -57,6 +73,40 @@ interface Active {
 export function jobPriority(spec: ExperimentSpec): JobPriority {
   return resolvePath(spec) === 'preview' ? 'interactive' : 'batch';
 }
+
+/**
+ * Engine jobs the lab keeps queued or running in the pool per engine process. Beyond them, an
+ * experiment's pending runs stay in the store, read a job at a time as jobs end: a million-run
+ * experiment holds a few thousand runs in memory, not a million. Experiments are fed in the
+ * order they started, so the pool's queue stays first in, first out.
+ */
+const JOBS_AHEAD_PER_PROCESS = 4;
+
+/**
+ * Runs stored per write transaction when a big grid's runs are stored (about 50 ms on the project's
+ * machine): between two, other requests are answered, so a million-run submit blocks nothing.
+ */
+export const RUN_INSERT_BATCH = 5_000;
+
+/** An experiment whose runs are still being stored: visible as queued, started once they all are. */
+interface Inserting {
+  cancelled: boolean;
+  /** Settles once the experiment has started (or was cancelled, or its runs could not be stored). */
+  readonly started: Promise<void>;
+}
+
+/** While the disk holding the history is full, how often the lab looks for room again (ms). */
+const ROOM_CHECK_MS = 1000;
+/** Free bytes that count as room again: a few of the largest chunks a run writes (records.ts, under 1 MB each). */
+const ROOM_BYTES = 4 * 1024 * 1024;
+
+/** An experiment's runs still in the store, not yet handed to the pool (none once every run is). */
+function notHandedOver(active: Active): number {
+  return active.exhausted ? 0 : Math.max(0, active.runsTotal - active.runsDone - active.outstanding);
+}
+
+/** Let the event loop answer what waits (requests, events) before the next batch. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Finished runs are stored together, in one transaction, once this long after the first of them (ms). */
 const WRITE_BEHIND_MS = 50;
@@ -88,6 +138,11 @@ function slice(series: Partial<RunSeries>, from: number): SeriesChunk {
 export class Lab {
   private readonly listeners = new Set<(event: LabEvent) => void>();
   private readonly active = new Map<number, Active>();
+  private readonly inserting = new Map<number, Inserting>();
+  /** Experiments waiting for room on a full disk: the line that says so, and the look for room. */
+  private readonly paused = new Map<number, { readonly reason: string; readonly timer: ReturnType<typeof setInterval> }>();
+  /** Batch experiments' jobs this lab has in the pool (queued or running). */
+  private batchJobsInPool = 0;
   private readonly options: LabOptions;
   private readonly engineWork: EngineWorkRecords;
   private readonly writes: PendingWrite[] = [];
@@ -120,26 +175,140 @@ export class Lab {
     return watchHistory(this.store, { running: () => this.running, emit: (event) => this.emit(event) }, { intervalMs });
   }
 
-  /** Store a new experiment and queue all its runs. */
+  /**
+   * Store a new experiment and queue all its runs. A grid of more than RUN_INSERT_BATCH runs has
+   * the rest stored in the background, a batch at a time (the experiment queued meanwhile).
+   */
   submit(spec: ExperimentSpec, options: { name?: string; duplicatedFrom?: number } = {}): number {
-    const id = this.store.createExperiment(spec, runKeys(spec), options);
-    this.start(id);
+    const total = runCount(spec);
+    const first = Math.min(total, RUN_INSERT_BATCH);
+    const id = this.store.createExperiment(spec, eachRunKey(spec, 0, first), first === total ? options : { ...options, runsFrom: first });
+    if (first === total) this.start(id);
+    else this.insertThenStart(id, spec, first);
     return id;
   }
 
-  /** Queue the unfinished runs of an interrupted, cancelled or failed experiment; each continues from its checkpoint. */
+  /**
+   * Queue the unfinished runs of an interrupted, cancelled or failed experiment; each continues from its
+   * checkpoint. Runs its grid has that are not stored yet (the process storing them died) are stored first.
+   */
   resume(id: number): void {
     const experiment = this.store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
-    if (this.active.has(id)) throw new Error(`experiment ${id} is already running`);
+    if (this.active.has(id) || this.inserting.has(id)) throw new Error(`experiment ${id} is already running`);
     if (experiment.status === 'done') throw new Error(`experiment ${id} is done: nothing to resume`);
-    this.start(id);
+    this.unpause(id);
+    const stored = this.store.runsToStore(id);
+    if (stored === null) {
+      this.start(id);
+      return;
+    }
+    // Taken now, so that no other process stores the same runs meanwhile.
+    const holder = this.store.claimExperiment(id, orphanTest(this.running));
+    if (holder !== null) throw new ExperimentBusyError(`experiment ${id} is running in another process (${describeRunner(holder)}): cancel it there first`);
+    this.store.setExperimentStatus(id, 'queued', null);
+    this.insertThenStart(id, experiment.spec, stored);
+  }
+
+  /** Store the runs from index `from` on, a batch per turn of the event loop, then start the experiment. */
+  private insertThenStart(id: number, spec: ExperimentSpec, from: number): void {
+    const total = runCount(spec);
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const entry: Inserting = { cancelled: false, started: new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail))) };
+    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
+    entry.started.catch(() => undefined);
+    this.inserting.set(id, entry);
+    const insert = async (): Promise<void> => {
+      for (let next = from; next < total; next += RUN_INSERT_BATCH) {
+        await yieldToEvents();
+        if (entry.cancelled) break;
+        this.store.addRuns(id, spec, next, Math.min(total, next + RUN_INSERT_BATCH));
+      }
+      this.inserting.delete(id);
+      if (!entry.cancelled) return this.start(id);
+      this.store.setExperimentStatus(id, 'cancelled');
+      this.emit({ type: 'experiment', experimentId: id, status: 'cancelled' });
+    };
+    insert().then(resolve, (error: unknown) => {
+      // The history could not take the runs (a full disk): the experiment is left to be resumed.
+      this.inserting.delete(id);
+      this.markStopped(id, error);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  /** The line saying why an experiment waits (a full disk), or null when it does not. */
+  pausedReason(id: number): string | null {
+    return this.paused.get(id)?.reason ?? null;
+  }
+
+  /**
+   * After a failure to write: on a full disk the experiment waits for room (pause); otherwise it
+   * becomes interrupted (now, or at the next look once the file takes writes).
+   */
+  private markStopped(id: number, error: unknown): void {
+    if (isDiskFull(this.store.file, error)) {
+      this.pause(id, diskFullPause(this.store.file, error));
+      return;
+    }
+    try {
+      this.store.markInterrupted(orphanTest(this.running));
+      this.emit({ type: 'experiment', experimentId: id, status: this.store.getExperiment(id)?.status ?? 'interrupted' });
+    } catch {
+      // the next look (opening the history, or the watch) does it
+    }
+  }
+
+  /**
+   * A full disk: the experiment waits, said at once by an event with the line to show, and is
+   * resumed (each run from its checkpoint: bit-identical, docs/spec.md §8) once there is room and
+   * its status can be written. Never a silent stall: nothing it ran is lost, nothing is retried
+   * in a loop while the disk stays full.
+   */
+  private pause(id: number, reason: string): void {
+    if (this.paused.has(id)) return;
+    const timer = setInterval(() => {
+      if (freeBytes(this.store.file) < ROOM_BYTES) return;
+      try {
+        // The first write after the pause: it says the experiment was interrupted, and why.
+        this.store.setExperimentStatus(id, 'interrupted', reason);
+      } catch (error) {
+        if (isDiskFull(this.store.file, error)) return;
+        this.unpause(id);
+        this.emit({ type: 'experiment', experimentId: id, status: 'interrupted', error: errorLine(error) });
+        return;
+      }
+      this.unpause(id);
+      try {
+        this.resume(id);
+      } catch (error) {
+        this.emit({ type: 'experiment', experimentId: id, status: 'interrupted', error: errorLine(error) });
+      }
+    }, ROOM_CHECK_MS);
+    // A CLI run does not wait for room: it ends with the full disk's message (cli/session.ts).
+    timer.unref();
+    this.paused.set(id, { reason, timer });
+    this.emit({ type: 'experiment', experimentId: id, status: 'interrupted', error: reason });
+  }
+
+  private unpause(id: number): void {
+    const paused = this.paused.get(id);
+    if (paused === undefined) return;
+    clearInterval(paused.timer);
+    this.paused.delete(id);
   }
 
   /** Cancel: queued runs are dropped, running ones killed; the data so far is kept. */
   cancel(id: number): void {
     const experiment = this.store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    this.unpause(id);
+    const inserting = this.inserting.get(id);
+    if (inserting !== undefined) {
+      inserting.cancelled = true;
+      return;
+    }
     const active = this.active.get(id);
     if (active === undefined) {
       if (experiment.status !== 'done') this.store.setExperimentStatus(id, 'cancelled');
@@ -151,6 +320,8 @@ export class Lab {
 
   /** Resolves when the experiment has finished (done, failed or cancelled). */
   finished(id: number): Promise<ExperimentRecord> {
+    const inserting = this.inserting.get(id);
+    if (inserting !== undefined) return inserting.started.then(() => this.finished(id));
     const active = this.active.get(id);
     if (active !== undefined) return active.done;
     const experiment = this.store.getExperiment(id);
@@ -162,14 +333,33 @@ export class Lab {
     return this.pool.runDetached(input);
   }
 
-  /** What an experiment of this process waits for in the engine pool (null when none of its runs is left there). */
+  /**
+   * What an experiment of this process waits for in the engine pool (null when none of its runs is
+   * left there). The pool holds only a few jobs per process (feed): the runs not yet handed to it
+   * wait in the store, and count as queued here, the experiment's own and the others' alike.
+   */
   queuePosition(id: number): QueuePosition | null {
-    return this.active.has(id) ? this.pool.position(id) : null;
+    const self = this.active.get(id);
+    const position = self === undefined ? null : this.pool.position(id);
+    if (position === null) return null;
+    let interactive = 0;
+    let batch = 0;
+    for (const other of this.active.values()) {
+      if (other === self) continue;
+      if (jobPriority(other.spec) === 'interactive') interactive += notHandedOver(other);
+      else batch += notHandedOver(other);
+    }
+    return {
+      ...position,
+      runsQueued: position.runsQueued + notHandedOver(self as Active),
+      interactiveRunsQueued: position.interactiveRunsQueued + interactive,
+      batchRunsQueued: position.batchRunsQueued + batch,
+    };
   }
 
   /** Ids of experiments running or queued in this process. */
   get running(): number[] {
-    return [...this.active.keys()];
+    return [...this.active.keys(), ...this.inserting.keys()];
   }
 
   private start(id: number): void {
@@ -178,58 +368,112 @@ export class Lab {
     if (holder !== null) throw new ExperimentBusyError(`experiment ${id} is running in another process (${describeRunner(holder)}): cancel it there first`);
     const experiment = this.store.getExperiment(id) as ExperimentRecord;
     const spec = experiment.spec;
-    const runs = this.store.listRuns(id);
-    const pending = runs.filter((r) => r.status !== 'done' && r.status !== 'diverged');
-    const steps = new Map(runs.map((r) => [r.id, r.status === 'done' || r.status === 'diverged' ? spec.sft.steps : r.stepsDone]));
-    let resolveDone!: (record: ExperimentRecord) => void;
-    let rejectDone!: (error: Error) => void;
+    const tally = this.store.runTally(id, spec.sft.steps);
+    let settle!: Active['settle'];
+    const done = new Promise<ExperimentRecord>((resolve, reject) => (settle = { resolve, reject }));
+    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
+    done.catch(() => undefined);
     const active: Active = {
       id,
       spec,
-      runsTotal: runs.length,
+      runsTotal: tally.runs,
       stepsPerRun: spec.sft.steps,
       started: Date.now(),
-      steps,
-      stepsAtStart: [...steps.values()].reduce((a, b) => a + b, 0),
-      runsDone: runs.length - pending.length,
+      inFlight: new Map(),
+      stepsSettled: tally.stepsDone,
+      stepsAtStart: tally.stepsDone,
+      runsDone: tally.finished,
       lastProgress: 0,
       lastCancelCheck: 0,
       cancelled: false,
-      done: new Promise((resolve, reject) => {
-        resolveDone = resolve;
-        rejectDone = reject;
-      }),
+      runsPerJob: runsPerJob(spec, tally.runs - tally.finished, this.pool.size),
+      lastFed: 0,
+      exhausted: false,
+      outstanding: 0,
+      jobsInPool: 0,
+      failure: null,
+      settle,
+      done,
     };
     this.active.set(id, active);
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
-    const size = runsPerJob(spec, pending.length, this.pool.size);
-    void Promise.allSettled(inGroups(pending, size).flatMap((runs) => this.runJob(active, runs)))
-      .then((settled) => {
-        const failure = settled.find((s) => s.status === 'rejected');
-        if (failure !== undefined) throw failure.reason;
-        return this.finalize(active);
-      })
-      .then(
-        (record) => {
-          this.active.delete(id);
-          this.emit({ type: 'experiment', experimentId: id, status: record.status });
-          resolveDone(record);
-        },
-        // The history could not take the runs' data (a full disk): whoever waits hears why, and
-        // the experiment becomes interrupted, now or at the next look once the file takes writes.
-        (error: unknown) => {
-          this.active.delete(id);
-          try {
-            this.store.markInterrupted(orphanTest(this.running));
-            this.emit({ type: 'experiment', experimentId: id, status: this.store.getExperiment(id)?.status ?? 'interrupted' });
-          } catch {
-            // the next look (opening the history, or the watch) does it
-          }
-          rejectDone(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    // A shell that does not wait for it (serve, the desktop app) must not die of the rejection.
-    active.done.catch(() => undefined);
+    this.feed();
+  }
+
+  /**
+   * Hand pending runs to the pool, a job at a time, until it holds JOBS_AHEAD_PER_PROCESS jobs per
+   * process: batch experiments share that allowance, from the one started first that has runs left;
+   * each interactive experiment (a preview: jobPriority) has one of its own, fed first, so its jobs
+   * are always in the pool's queue to go ahead of the batch jobs and take turns with other previews.
+   */
+  private feed(): void {
+    const limit = this.pool.size * JOBS_AHEAD_PER_PROCESS;
+    const actives = [...this.active.values()];
+    const interactive = actives.filter((a) => jobPriority(a.spec) === 'interactive');
+    const batch = actives.filter((a) => jobPriority(a.spec) !== 'interactive');
+    for (const active of interactive) this.feedOne(active, () => active.jobsInPool < limit);
+    for (const active of batch) {
+      this.feedOne(active, () => this.batchJobsInPool < limit);
+      if (this.batchJobsInPool >= limit) return;
+    }
+  }
+
+  /** Hand one experiment's pending runs to the pool while `room()`; finish it once all are settled. */
+  private feedOne(active: Active, room: () => boolean): void {
+    while (room() && !active.exhausted) {
+      if (active.cancelled || active.failure !== null) {
+        active.exhausted = true;
+        break;
+      }
+      let runs: RunRecord[];
+      try {
+        runs = this.store.pendingRuns(active.id, active.lastFed, active.runsPerJob);
+      } catch (error) {
+        active.failure = error instanceof Error ? error : new Error(String(error));
+        active.exhausted = true;
+        break;
+      }
+      if (runs.length < active.runsPerJob) active.exhausted = true;
+      if (runs.length === 0) break;
+      active.lastFed = runs[runs.length - 1].id;
+      this.queueJob(active, runs);
+    }
+    if (active.exhausted && active.outstanding === 0) this.finish(active);
+  }
+
+  /** One job of `runs` in the pool; once all its runs are stored, the pool is fed again. */
+  private queueJob(active: Active, runs: RunRecord[]): void {
+    const batch = jobPriority(active.spec) !== 'interactive';
+    if (batch) this.batchJobsInPool++;
+    active.jobsInPool++;
+    active.outstanding += runs.length;
+    for (const run of runs) active.inFlight.set(run.id, { from: run.stepsDone, now: run.stepsDone });
+    void Promise.allSettled(this.runJob(active, runs)).then((settled) => {
+      if (batch) this.batchJobsInPool--;
+      active.jobsInPool--;
+      active.outstanding -= runs.length;
+      const failure = settled.find((s) => s.status === 'rejected');
+      if (failure !== undefined) active.failure ??= failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
+      this.feed();
+    });
+  }
+
+  /** Every run handed over is settled: summarise and set the final status, or stop with the failure. */
+  private finish(active: Active): void {
+    if (this.active.get(active.id) !== active) return;
+    this.active.delete(active.id);
+    const { id } = active;
+    try {
+      if (active.failure !== null) throw active.failure;
+      const record = this.finalize(active);
+      this.emit({ type: 'experiment', experimentId: id, status: record.status });
+      active.settle.resolve(record);
+    } catch (error) {
+      // The history could not take the runs' data (a full disk): whoever waits hears why, and
+      // the experiment becomes interrupted, now or at the next look once the file takes writes.
+      this.markStopped(id, error);
+      active.settle.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Queue one engine job for `runs`; a promise per run, settled once its outcome is stored. */
@@ -264,9 +508,9 @@ export class Lab {
           }
           store.appendSeries(r.run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
           r.stored = message.checkpoint.recorded;
-          active.steps.set(r.run.id, message.checkpoint.kernel.step);
+          stepped(active, r.run.id, message.checkpoint.kernel.step);
         } else {
-          active.steps.set(r.run.id, message.step);
+          stepped(active, r.run.id, message.step);
         }
         this.progress(active, false);
       },
@@ -278,6 +522,7 @@ export class Lab {
   /** Store a run's outcome (with those of the runs that end about when it does), then report it. */
   private async settleRun(active: Active, r: RunInFlight, outcome: Promise<JobResult>): Promise<void> {
     const { run } = r;
+    const { store } = this;
     let computeMs: number | undefined;
     let status: RunRecord['status'];
     try {
@@ -290,14 +535,19 @@ export class Lab {
         end: { runId: run.id, chunk: slice(result.series, r.stored), from: r.stored, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
         work: { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps },
       });
-      active.steps.set(run.id, active.stepsPerRun);
+      stepped(active, run.id, active.stepsPerRun);
       computeMs = result.computeMs;
       status = result.status;
     } catch (error) {
+      // A full disk fails no run: the experiment waits for room (pause) and the run goes on from its checkpoint.
+      if (isDiskFull(store.file, error)) throw error;
       status = error instanceof JobCancelledError ? 'cancelled' : 'failed';
       const message = status === 'failed' ? (error instanceof Error ? error.message : String(error)) : null;
       await this.writeBehind({ experimentId: active.id, status: { runId: run.id, status, error: message } });
     }
+    const steps = active.inFlight.get(run.id);
+    if (steps !== undefined) active.stepsSettled += steps.now - steps.from;
+    active.inFlight.delete(run.id);
     active.runsDone++;
     this.emit({ type: 'run', experimentId: active.id, runId: run.id, status, computeMs });
     this.progress(active, active.runsDone === active.runsTotal);
@@ -363,8 +613,8 @@ export class Lab {
     if (!force && now - active.lastProgress < this.options.progressIntervalMs) return;
     active.lastProgress = now;
     const total = active.runsTotal * active.stepsPerRun;
-    let done = 0;
-    for (const s of active.steps.values()) done += s;
+    let done = active.stepsSettled;
+    for (const s of active.inFlight.values()) done += s.now - s.from;
     const fraction = total > 0 ? done / total : 1;
     const rate = (done - active.stepsAtStart) / Math.max(1e-3, (now - active.started) / 1000);
     const etaSeconds = rate > 0 ? (total - done) / rate : null;
@@ -374,12 +624,22 @@ export class Lab {
   /** Summarise what is stored (as a collected Slurm sweep is: storedSummary.ts) and set the experiment's final status. */
   private finalize(active: Active): ExperimentRecord {
     const { store } = this;
-    store.setSummary(active.id, summarizeStored(store, active.id));
-    const runs = store.listRuns(active.id);
-    const failed = runs.find((run) => run.status === 'failed');
-    const cancelled = active.cancelled || runs.some((run) => run.status === 'cancelled');
-    const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== undefined ? 'failed' : 'done';
+    storeSummary(store, active.id);
+    const failed = store.firstRunWithStatus(active.id, 'failed');
+    const cancelled = active.cancelled || store.firstRunWithStatus(active.id, 'cancelled') !== null;
+    const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== null ? 'failed' : 'done';
     store.setExperimentStatus(active.id, status, failed?.error ?? null);
     return store.getExperiment(active.id) as ExperimentRecord;
   }
+}
+
+/** A run in flight has done `step` steps. */
+function stepped(active: Active, runId: number, step: number): void {
+  const steps = active.inFlight.get(runId);
+  if (steps !== undefined) steps.now = step;
+}
+
+/** An error as one line. */
+function errorLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 }

@@ -2,7 +2,7 @@
  * The LabApi implemented on the lab service and the store. Transports (Electron IPC, HTTP) call
  * `handle(method, input)`: the input is validated here, and so is the output before it leaves.
  */
-import { runKeys, samplesToDraw } from '../engine/grid';
+import { runCount, samplesToDraw } from '../engine/grid';
 import { parseSpec, resolvePath } from '../engine/spec';
 import { theory, theoryOverflow } from '../engine/theory';
 import {
@@ -22,6 +22,7 @@ import { JobDirError } from './cluster/jobDir';
 import { SlurmError } from './cluster/slurm';
 import { BundleError, importBundle } from './exchange';
 import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
+import { historyFileProblem, isDiskFull } from './historyFile';
 import { experimentListItem, historyEntry } from './historyList';
 import { ExperimentBusyError, type Lab } from './lab';
 import { exportParquet, parquetFileName } from './parquet';
@@ -52,14 +53,16 @@ export class LabApiService {
       listExperiments: () => store.listHistory().map(experimentListItem),
       getExperiment: ({ id }) => {
         const e = experiment(id);
-        const runs: Record<string, number> = {};
-        for (const r of store.listRuns(id)) runs[r.status] = (runs[r.status] ?? 0) + 1;
+        const runs = store.runStatusCounts(id);
+        // Waiting for room on a full disk, which its stored status cannot say until there is some.
+        const paused = lab.pausedReason(id);
         return {
           ...experimentListItem(historyEntry(e)),
+          ...(paused === null ? {} : { status: 'interrupted' as const }),
           spec: e.spec,
           summary: e.summary,
           appVersion: e.appVersion,
-          error: e.error,
+          error: paused ?? e.error,
           duplicatedFrom: e.duplicatedFrom,
           runs,
         };
@@ -78,7 +81,7 @@ export class LabApiService {
           ok: true,
           errors: [],
           spec: r.spec,
-          runs: runKeys(r.spec).length,
+          runs: runCount(r.spec),
           samples: samplesToDraw(r.spec),
           expectedSeconds: mine.expectedSeconds,
           estimateBasis: mine.estimateBasis,
@@ -163,9 +166,9 @@ export class LabApiService {
         const bytes = await exportParquet(store, id, table);
         return { fileName: parquetFileName(id, table), mime: 'application/vnd.apache.parquet', encoding: 'base64', data: bytes.toString('base64') };
       },
-      importBundle: ({ data }) => {
+      importBundle: async ({ data }) => {
         try {
-          return { id: importBundle(store, Buffer.from(data, 'base64')) };
+          return { id: await importBundle(store, Buffer.from(data, 'base64')) };
         } catch (error) {
           if (error instanceof BundleError) throw new LabRequestError(400, `importBundle: ${error.message}`);
           throw error;
@@ -191,7 +194,14 @@ export class LabApiService {
     if (problem !== null) throw new LabRequestError(400, `${method}: ${problem}`);
     const valid = parseInput(method, input);
     const handler = this.handlers[method] as (input: unknown) => unknown;
-    const output = await handler(valid);
+    let output: unknown;
+    try {
+      output = await handler(valid);
+    } catch (error) {
+      // A full disk is the user's to fix, not a fault of the server: a 507 with the CLI's line.
+      if (isDiskFull(this.lab.store.file, error)) throw new LabRequestError(507, `${method}: ${historyFileProblem(this.lab.store.file, error, '$W2S_DB or w2s serve --db FILE')}`);
+      throw error;
+    }
     return parseOutput(method, output);
   }
 

@@ -1,25 +1,89 @@
 /**
  * The summary of what a store holds of an experiment, after a local run (Lab.finalize, lab.ts) and
  * after a Slurm sweep is collected (cluster/collect.ts): runs never finished count as cancelled,
- * runs never started are left out.
+ * runs never started are left out. Read a cell at a time, a page of teachers at a time, a column
+ * at a time (engine/summary.ts summarizeCellRuns): a million runs or a three-million-step run are
+ * summarised holding one run's series and the trajectory's sums, with the numbers of summarizeExperiment bit for bit.
  */
-import { cellsOf } from '../engine/grid';
+import { CEILING, cellsOf } from '../engine/grid';
 import { resolvePath } from '../engine/spec';
-import { type ExperimentSummary, type RunOutcome, summarizeExperiment } from '../engine/summary';
-import type { RunRecord, RunStore } from './store/store';
+import { experimentSummaryOf, type RunCounts, type RunOutcome, type StoredSummary, type SummaryRun, summarizeCellRuns, type TeacherRuns } from '../engine/summary';
+import type { RunSeries } from '../engine/run';
+import type { RunRecord, RunRecordStatus, RunStore } from './store/store';
 
-export function summarizeStored(store: RunStore, id: number): ExperimentSummary {
-  const experiment = store.getExperiment(id);
-  if (experiment === null) throw new RangeError(`no experiment ${id}`);
-  const outcomes: RunOutcome[] = store
-    .loadExperimentRuns(id)
-    .filter(({ run }) => run.descriptor !== null)
-    .map(({ run, series }) => ({
-      key: run.key,
-      status: run.status === 'queued' || run.status === 'interrupted' || run.status === 'running' ? 'cancelled' : run.status,
-      descriptor: run.descriptor as NonNullable<RunRecord['descriptor']>,
-      series,
-    }));
-  const spec = experiment.spec;
-  return summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), outcomes);
+/** Teachers read from the store at once (with their learning rates: at most 64 runs each). */
+const TEACHERS_PER_PAGE = 256;
+
+/** A stored run's status as the summary counts it: runs never finished are cancelled. */
+function summaryStatus(status: RunRecordStatus): RunOutcome['status'] {
+  return status === 'queued' || status === 'interrupted' || status === 'running' ? 'cancelled' : status;
+}
+
+/**
+ * The series of the run read last: the summary asks a run for several columns in a row (its
+ * criterion, then its values at the selected step, then its metrics), so a run is read whole once
+ * for them, and only one run is held at a time.
+ */
+interface LastRead {
+  runId: number;
+  series: RunSeries | null;
+}
+
+/** A stored run as the summary reads it: its series read from the store when a column is asked for, and kept only until another run's is. */
+function storedRun(store: RunStore, run: RunRecord, last: LastRead): SummaryRun {
+  return {
+    key: run.key,
+    status: summaryStatus(run.status),
+    descriptor: run.descriptor as NonNullable<RunRecord['descriptor']>,
+    recorded: run.recorded,
+    column: (name) => {
+      if (last.runId !== run.id || last.series === null) {
+        last.series = null; // let the previous run's series go before reading this one
+        last.series = store.loadSeries(run.id);
+        last.runId = run.id;
+      }
+      return last.series[name];
+    },
+  };
+}
+
+/** A cell's described runs grouped by teacher, the ceiling first, a page of teachers at a time. */
+function* teacherGroups(store: RunStore, id: number, cell: number, teachers: number, last: LastRead): Generator<TeacherRuns> {
+  for (let from = CEILING; from < teachers; from += TEACHERS_PER_PAGE) {
+    const runs = store.describedRuns(id, cell, from, from + TEACHERS_PER_PAGE - 1);
+    let group: SummaryRun[] = [];
+    for (const run of runs) {
+      if (group.length > 0 && group[0].key.teacher !== run.key.teacher) {
+        yield { teacher: group[0].key.teacher, runs: group };
+        group = [];
+      }
+      group.push(storedRun(store, run, last));
+    }
+    if (group.length > 0) yield { teacher: group[0].key.teacher, runs: group };
+  }
+}
+
+/** The summary (its trajectories apart, as each cell's columns) of what the store holds, in one snapshot. */
+export function summarizeStored(store: RunStore, id: number): { summary: StoredSummary; trajectories: Float64Array[][] } {
+  return store.read(() => {
+    const experiment = store.getExperiment(id);
+    if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    const spec = experiment.spec;
+    const last: LastRead = { runId: 0, series: null };
+    const parts = cellsOf(spec).map((cell) => summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, last)));
+    const runs: RunCounts = { total: 0, done: 0, diverged: 0, failed: 0, cancelled: 0 };
+    for (const [status, n] of Object.entries(store.describedRunStatusCounts(id))) {
+      const counted = summaryStatus(status as RunRecordStatus);
+      runs.total += n;
+      if (counted !== 'running') runs[counted] += n;
+    }
+    const summary = experimentSummaryOf(spec, resolvePath(spec), parts.map((p) => p.summary), runs);
+    return { summary, trajectories: parts.map((p) => p.trajectory) };
+  });
+}
+
+/** Summarise what is stored and store the summary (its JSON, and the trajectories binary). */
+export function storeSummary(store: RunStore, id: number): void {
+  const { summary, trajectories } = summarizeStored(store, id);
+  store.setSummary(id, summary, trajectories);
 }

@@ -6,7 +6,7 @@
  */
 import type { EChartsOption } from 'echarts';
 import type { ExperimentSpec } from '../engine/spec';
-import type { ExperimentSummary } from '../engine/summary';
+import type { StoredSummary } from '../engine/summary';
 import type { BandKind, ExportSettings, PaletteName, PanelLayout } from '../shared/figureExport';
 import type { LabOutput } from '../shared/labApi';
 
@@ -19,8 +19,8 @@ export interface FigureInput {
   readonly name: string;
   readonly seed: number;
   readonly spec: ExperimentSpec;
-  /** Null while the experiment runs (builders then work from the series alone). */
-  readonly summary: ExperimentSummary | null;
+  /** Null while the experiment runs (builders then work from the series alone); without its trajectories, which the builders draw from the series. */
+  readonly summary: StoredSummary | null;
   readonly bundle: SeriesBundle;
 }
 

@@ -6,7 +6,7 @@
  * teachers that have one; overall and per cell. And the per-teacher table of `--teachers`.
  */
 import { CEILING, type RunDescriptor } from '../engine/grid';
-import type { ExperimentSummary } from '../engine/summary';
+import type { StoredSummary } from '../engine/summary';
 
 export interface Spread {
   readonly mean: number;
@@ -48,7 +48,7 @@ export interface ShowStats {
   readonly cells: readonly { readonly cell: number; readonly teacherAccuracy: Spread | null; readonly pgr: Spread | null }[];
 }
 
-export function showStats(runs: readonly DescribedRun[], summary: ExperimentSummary | null): ShowStats {
+export function showStats(runs: readonly DescribedRun[], summary: StoredSummary | null): ShowStats {
   const descriptors = teacherDescriptors(runs);
   const accuracies = (cell?: number) => [...descriptors.entries()].filter(([c]) => cell === undefined || c === cell).flatMap(([, m]) => [...m.values()].map((d) => d.teacherAccuracy));
   const pgrs = (cell?: number) => (summary?.teachers ?? []).filter((t) => (cell === undefined || t.cell === cell) && t.pgr !== null).map((t) => t.pgr as number);
@@ -75,7 +75,7 @@ export function pgrText(s: Spread | null): string {
 const fmt = (x: number | null | undefined, digits: number) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
 
 /** `--teachers`: one row per teacher (from the summary, else from the descriptors alone), aligned columns. */
-export function teacherTable(runs: readonly DescribedRun[], summary: ExperimentSummary | null): string[] {
+export function teacherTable(runs: readonly DescribedRun[], summary: StoredSummary | null): string[] {
   const header = ['cell', 'teacher', 'accuracy', 'cos(w_T,w*)', 'κ', 'best lr', 'best step', 'peak cos', 'gain', 'PGR'];
   const rows: string[][] =
     summary !== null

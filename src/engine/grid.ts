@@ -54,22 +54,89 @@ export function cellsOf(spec: ExperimentSpec): Cell[] {
   return cells;
 }
 
-/** Every run of the experiment, in a fixed order: cell, then teacher (ceiling first), then learning rate. */
-export function runKeys(spec: ExperimentSpec): RunKey[] {
-  const keys: RunKey[] = [];
+/**
+ * One axis of the grid of runs: the spec field that lists its values, and how many there are.
+ * The runs are the product of the axes, outermost first (docs/spec.md §7–8).
+ */
+export interface GridAxis {
+  readonly field: string;
+  /** What its values are, in a sentence: "initial norms", "teachers and the ceiling". */
+  readonly label: string;
+  readonly size: number;
+}
+
+/**
+ * The grid's axes in run order: the cells' axes (initial norm, teacher accuracy, κ), then the
+ * teacher (the ceiling first when there is one), then the learning rate. Any later axis (a
+ * replicate, another field swept) is one more entry: everything below works on the product.
+ */
+export function gridAxes(spec: ExperimentSpec): GridAxis[] {
+  const cells: GridAxis[] =
+    spec.setup === 'shared-pretraining'
+      ? []
+      : [
+          { field: 'student.norm', label: 'initial norms', size: spec.student.norm.length },
+          { field: 'teachers.accuracy', label: 'teacher accuracies', size: spec.teachers.accuracy.length },
+          ...(spec.teachers.kappa === undefined ? [] : [{ field: 'teachers.kappa', label: 'values of κ', size: spec.teachers.kappa.length }]),
+        ];
+  return [
+    ...cells,
+    { field: 'teachers.count', label: spec.sft.ceiling ? 'teachers and the ceiling' : 'teachers', size: spec.teachers.count + (spec.sft.ceiling ? 1 : 0) },
+    { field: 'sft.learningRates', label: 'learning rates', size: spec.sft.learningRates.length },
+  ];
+}
+
+/** The number of runs: the product of the grid's axes (an exact integer below 2^53 for any valid spec). */
+export function runCount(spec: ExperimentSpec): number {
+  return gridAxes(spec).reduce((product, axis) => product * axis.size, 1);
+}
+
+/** Runs per cell: teachers (and the ceiling) × learning rates. */
+function runsPerCell(spec: ExperimentSpec): number {
+  return (spec.teachers.count + (spec.sft.ceiling ? 1 : 0)) * spec.sft.learningRates.length;
+}
+
+/** The run at `index` in the fixed order (cell, then teacher with the ceiling first, then learning rate), by index arithmetic. */
+export function runKeyAt(spec: ExperimentSpec, index: number): RunKey {
+  const perCell = runsPerCell(spec);
   const lrs = spec.sft.learningRates.length;
-  for (const cell of cellsOf(spec)) {
-    const first = spec.sft.ceiling ? CEILING : 0;
-    for (let teacher = first; teacher < spec.teachers.count; teacher++) {
-      for (let lr = 0; lr < lrs; lr++) keys.push({ cell: cell.index, teacher, lr });
-    }
-  }
-  return keys;
+  const within = index % perCell;
+  return { cell: Math.floor(index / perCell), teacher: Math.floor(within / lrs) + (spec.sft.ceiling ? CEILING : 0), lr: within % lrs };
+}
+
+/** The position of a run of this spec in that order: runKeyAt's inverse. */
+export function runIndexOf(spec: ExperimentSpec, key: RunKey): number {
+  const lrs = spec.sft.learningRates.length;
+  return key.cell * runsPerCell(spec) + (key.teacher - (spec.sft.ceiling ? CEILING : 0)) * lrs + key.lr;
+}
+
+/**
+ * The runs from index `from` up to `to` (exclusive), one at a time: a grid of a million runs is
+ * never held as a list of keys.
+ */
+export function* eachRunKey(spec: ExperimentSpec, from = 0, to = Infinity): Generator<RunKey> {
+  const end = Math.min(to, runCount(spec));
+  for (let index = from; index < end; index++) yield runKeyAt(spec, index);
+}
+
+/** Above this many runs, runKeys refuses: a list of every key is for small grids (tests, a task's share). */
+const RUN_KEY_LIST_MAX = 100_000;
+
+/** Every key at once, for small grids; the lab and the store iterate (eachRunKey) or index (runKeyAt) instead. */
+export function runKeys(spec: ExperimentSpec): RunKey[] {
+  const count = runCount(spec);
+  if (count > RUN_KEY_LIST_MAX) throw new RangeError(`runKeys lists at most ${RUN_KEY_LIST_MAX} keys (this grid has ${count}): iterate with eachRunKey`);
+  return [...eachRunKey(spec, 0, count)];
 }
 
 /** Samples drawn by a whole experiment, for the builder's estimate (batches only). */
 export function samplesToDraw(spec: ExperimentSpec): number {
-  return runKeys(spec).length * spec.sft.steps * spec.sft.batchSize;
+  return runCount(spec) * spec.sft.steps * spec.sft.batchSize;
+}
+
+/** Number of recorded points for T steps recorded every k: steps 0, k, 2k, …, and T. */
+export function recordedLength(steps: number, recordEvery: number): number {
+  return Math.floor(steps / recordEvery) + 1 + (steps % recordEvery === 0 ? 0 : 1);
 }
 
 /** Whether a key names a run of this spec. */

@@ -4,7 +4,7 @@
  * records exactly the series of an uninterrupted one.
  */
 import { type ExperimentContext } from './experiment';
-import { type RunDescriptor, type RunKey } from './grid';
+import { recordedLength, type RunDescriptor, type RunKey } from './grid';
 import { type KernelCheckpoint, METRIC_COUNT, METRICS, type SftKernel, VALIDATION_INDEX } from './sft/kernel';
 
 export type RunStatus = 'running' | 'done' | 'diverged';
@@ -32,10 +32,7 @@ export interface RunCheckpoint {
 /** Weights beyond this norm have overflowed for any practical purpose. */
 const OVERFLOW_NORM = 1e100;
 
-/** Number of recorded points for T steps recorded every k: steps 0, k, 2k, …, and T. */
-export function recordedLength(steps: number, recordEvery: number): number {
-  return Math.floor(steps / recordEvery) + 1 + (steps % recordEvery === 0 ? 0 : 1);
-}
+export { recordedLength } from './grid';
 
 export class SftRun {
   readonly series: RunSeries;

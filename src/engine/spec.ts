@@ -4,6 +4,7 @@
  * and the allowed range.
  */
 import { z } from 'zod';
+import { budgetProblems } from './budget';
 
 /** logspace(a, b, n): n points from 10^a to 10^b, the paper's learning-rate grid. */
 export function logspace(a: number, b: number, n: number): number[] {
@@ -343,8 +344,12 @@ export class SpecError extends Error {
 
 export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; errors: string[] };
 
-/** Validate a spec document and fill in its defaults. Each error reads `field.path: rule (got X)`. */
-export function parseSpec(input: unknown): SpecResult {
+/**
+ * Validate a spec document and fill in its defaults. Each error reads `field.path: rule (got X)`;
+ * a grid past the budget (budget.ts) reads `(spec): the grid makes … runs; at most …`. `budget:
+ * false` reads a spec stored before the budget existed (it was accepted then and stays readable).
+ */
+export function parseSpec(input: unknown, options: { budget?: boolean } = {}): SpecResult {
   const parsed = RawSpecSchema.safeParse(input);
   const errors: string[] = [];
   if (!parsed.success) {
@@ -373,6 +378,10 @@ export function parseSpec(input: unknown): SpecResult {
     },
     sft: { ...raw.sft, batchSize: raw.sft.batchSize ?? defaultBatchSize(raw.setup) },
   };
+  if (options.budget !== false) {
+    const problems = budgetProblems(spec);
+    if (problems.length > 0) return { ok: false, errors: problems.map((p) => `${fieldName([])}: ${p}`) };
+  }
   return { ok: true, spec };
 }
 

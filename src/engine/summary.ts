@@ -6,7 +6,7 @@
  */
 import { CEILING, type Cell, type RunDescriptor, type RunKey } from './grid';
 import type { RunSeries, RunStatus } from './run';
-import { type Selection, selectLearningRate } from './selection';
+import { type CriterionSeries, type Selection, selectLearningRate } from './selection';
 import type { ExperimentSpec } from './spec';
 
 /** What the summary needs of a finished (or diverged, or partial) run. */
@@ -73,66 +73,198 @@ function meanStd(values: number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(ss / (n - 1)) };
 }
 
+/** A series column a summary reads. */
+export type SeriesColumn = keyof RunSeries;
+
+/**
+ * A run as the summary reads it: its key, status and descriptor, and its series one column at a
+ * time, when asked (a stored run's columns are read from the store then, and not kept).
+ */
+export interface SummaryRun {
+  readonly key: RunKey;
+  readonly status: RunOutcome['status'];
+  readonly descriptor: RunDescriptor;
+  /** Points recorded. */
+  readonly recorded: number;
+  /** A column of its series, or undefined when the run did not record it. */
+  column(name: SeriesColumn): ArrayLike<number> | undefined;
+}
+
+/** One teacher's runs of a cell (one per learning rate); CEILING for the ceiling's. */
+export interface TeacherRuns {
+  readonly teacher: number;
+  readonly runs: readonly SummaryRun[];
+}
+
+/** A run in memory as a SummaryRun. */
+export function summaryRun(outcome: RunOutcome): SummaryRun {
+  return {
+    key: outcome.key,
+    status: outcome.status,
+    descriptor: outcome.descriptor,
+    recorded: outcome.series.step.length,
+    column: (name) => outcome.series[name],
+  };
+}
+
+/** Runs in memory grouped by teacher for one cell, in teacher order (the ceiling first). */
+export function teacherRunsOf(outcomes: readonly RunOutcome[], cell: number): TeacherRuns[] {
+  const byTeacher = new Map<number, SummaryRun[]>();
+  for (const o of outcomes) {
+    if (o.key.cell !== cell) continue;
+    const list = byTeacher.get(o.key.teacher) ?? [];
+    list.push(summaryRun(o));
+    byTeacher.set(o.key.teacher, list);
+  }
+  return [...byTeacher.entries()].sort((a, b) => a[0] - b[0]).map(([teacher, runs]) => ({ teacher, runs }));
+}
+
 interface Choice {
-  readonly outcome: RunOutcome;
+  readonly run: SummaryRun;
   readonly selection: Selection;
 }
 
-/** Among one teacher's learning rates, the run the early-stopping rule selects (selection.ts). */
-function bestOf(outcomes: RunOutcome[], rule: ExperimentSpec['sft']['earlyStopping']): Choice | null {
-  const best = selectLearningRate(outcomes.map((outcome) => ({ lr: outcome.key.lr, series: outcome.series, outcome })), rule);
-  return best === null ? null : { outcome: best.run.outcome, selection: best.selection };
+/** A run's criterion columns, read only when the rule asks for them. */
+function criterionSeries(run: SummaryRun): CriterionSeries {
+  return {
+    get cos() {
+      return run.column('cos') as Float64Array;
+    },
+    get agreement() {
+      return run.column('agreement') as Float64Array;
+    },
+    get validation() {
+      return run.column('validation') as Float64Array | undefined;
+    },
+  };
 }
 
-/** Mean ± std across teachers of each metric of the selected runs, step by step. */
-function trajectoryOf(choices: Choice[]): Trajectory {
-  const length = Math.max(0, ...choices.map((c) => c.outcome.series.step.length));
-  const longest = choices.find((c) => c.outcome.series.step.length === length);
-  const step = longest === undefined ? [] : Array.from(longest.outcome.series.step);
-  const names = ['inner', 'norm', 'cos', 'accuracy'] as const;
-  const metrics = {} as Trajectory['metrics'];
-  const n: number[] = [];
-  for (const name of names) metrics[name] = { mean: [], std: [] };
-  for (let i = 0; i < length; i++) {
-    const present = choices.filter((c) => c.outcome.series.step.length > i);
-    n.push(present.length);
-    for (const name of names) {
-      const { mean, std } = meanStd(present.map((c) => c.outcome.series[name][i]));
-      metrics[name].mean.push(mean);
-      metrics[name].std.push(std);
+/** Among one teacher's learning rates, the run the early-stopping rule selects (selection.ts). */
+function bestOf(runs: readonly SummaryRun[], rule: ExperimentSpec['sft']['earlyStopping']): Choice | null {
+  const best = selectLearningRate(runs.map((run) => ({ lr: run.key.lr, series: criterionSeries(run), run })), rule);
+  return best === null ? null : { run: best.run.run, selection: best.selection };
+}
+
+const TRAJECTORY_METRICS = ['inner', 'norm', 'cos', 'accuracy'] as const;
+
+/**
+ * Mean ± std across teachers of each metric of the selected runs, step by step, in two passes
+ * over them in teacher order: sums, then squared deviations from the mean (the sums of meanStd,
+ * term for term). The runs are read once a pass, one at a time.
+ */
+export class TrajectoryAccumulator {
+  readonly length: number;
+  private readonly sums: Record<(typeof TRAJECTORY_METRICS)[number], Float64Array>;
+  private readonly squares: Record<(typeof TRAJECTORY_METRICS)[number], Float64Array>;
+  readonly n: Float64Array;
+
+  /** `lengths`: the points recorded by each selected run. */
+  constructor(lengths: readonly number[]) {
+    this.length = lengths.reduce((a, b) => Math.max(a, b), 0);
+    const columns = () => Object.fromEntries(TRAJECTORY_METRICS.map((m) => [m, new Float64Array(this.length)])) as Record<(typeof TRAJECTORY_METRICS)[number], Float64Array>;
+    this.sums = columns();
+    this.squares = columns();
+    this.n = new Float64Array(this.length);
+    for (const length of lengths) for (let i = 0; i < length; i++) this.n[i]++;
+  }
+
+  /** First pass, run by run in teacher order. */
+  addToSums(run: SummaryRun): void {
+    for (const m of TRAJECTORY_METRICS) {
+      const x = run.column(m) as ArrayLike<number>;
+      const sum = this.sums[m];
+      for (let i = 0; i < run.recorded; i++) sum[i] += x[i];
     }
   }
-  return { step, metrics, n };
+
+  /** Second pass, in the same order: squared deviations from the mean sums[i] / n[i]. */
+  addToSquares(run: SummaryRun): void {
+    const n = this.n;
+    for (const m of TRAJECTORY_METRICS) {
+      const x = run.column(m) as ArrayLike<number>;
+      const sums = this.sums[m];
+      const squares = this.squares[m];
+      for (let i = 0; i < run.recorded; i++) {
+        const d = x[i] - sums[i] / n[i];
+        squares[i] += d * d;
+      }
+    }
+  }
+
+  /** The trajectory's columns (metric-major, TRAJECTORY_COLUMNS order) with `step`, the longest run's steps. */
+  columns(step: ArrayLike<number>): Float64Array[] {
+    const steps = new Float64Array(this.length);
+    for (let i = 0; i < this.length; i++) steps[i] = step[i];
+    const out: Float64Array[] = [steps];
+    for (const m of TRAJECTORY_METRICS) {
+      const mean = new Float64Array(this.length);
+      const std = new Float64Array(this.length);
+      const sums = this.sums[m];
+      const squares = this.squares[m];
+      for (let i = 0; i < this.length; i++) {
+        const n = this.n[i];
+        mean[i] = sums[i] / n;
+        std[i] = n === 1 ? 0 : Math.sqrt(squares[i] / (n - 1));
+      }
+      out.push(mean, std);
+    }
+    out.push(this.n);
+    return out;
+  }
+}
+
+/** The columns of a stored trajectory, in order: the step, each metric's mean and std, n. */
+export const TRAJECTORY_COLUMNS = ['step', ...TRAJECTORY_METRICS.flatMap((m) => [`${m}.mean`, `${m}.std`]), 'n'] as const;
+
+/** A trajectory from its columns (TRAJECTORY_COLUMNS order). */
+export function trajectoryFromColumns(columns: readonly ArrayLike<number>[]): Trajectory {
+  const list = (c: ArrayLike<number>) => Array.from(c);
+  const metrics = {} as Trajectory['metrics'];
+  TRAJECTORY_METRICS.forEach((m, k) => (metrics[m] = { mean: list(columns[1 + 2 * k]), std: list(columns[2 + 2 * k]) }));
+  return { step: list(columns[0]), metrics, n: list(columns[columns.length - 1]) };
+}
+
+/** The selected runs' mean trajectory, read in two passes. */
+function trajectoryColumns(choices: readonly Choice[]): Float64Array[] {
+  const accumulator = new TrajectoryAccumulator(choices.map((c) => c.run.recorded));
+  for (const c of choices) accumulator.addToSums(c.run);
+  for (const c of choices) accumulator.addToSquares(c.run);
+  const longest = choices.find((c) => c.run.recorded === accumulator.length);
+  return accumulator.columns(longest === undefined ? [] : (longest.run.column('step') as ArrayLike<number>));
+}
+
+/** A cell's summary without its trajectory, and the trajectory's columns apart (stored binary). */
+export interface CellSummaryParts {
+  readonly summary: Omit<CellSummary, 'trajectory'>;
+  readonly trajectory: Float64Array[];
 }
 
 /** Summaries of one cell from its runs (any order; missing runs are left out). */
 export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOutcome[]): CellSummary {
+  const { summary, trajectory } = summarizeCellRuns(spec, cell, teacherRunsOf(outcomes, cell.index));
+  return { ...summary, trajectory: trajectoryFromColumns(trajectory) };
+}
+
+/**
+ * Summaries of one cell from its runs grouped by teacher, in teacher order, read column by column:
+ * the same numbers from runs in memory and from runs read from the store one at a time.
+ */
+export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iterable<TeacherRuns>): CellSummaryParts {
   const rule = spec.sft.earlyStopping;
   const lrs = spec.sft.learningRates;
-  const byTeacher = new Map<number, RunOutcome[]>();
-  for (const o of outcomes) {
-    if (o.key.cell !== cell.index) continue;
-    const list = byTeacher.get(o.key.teacher) ?? [];
-    list.push(o);
-    byTeacher.set(o.key.teacher, list);
-  }
-
-  const ceilingChoice = bestOf(byTeacher.get(CEILING) ?? [], rule);
-  const ceiling =
-    ceilingChoice === null
-      ? null
-      : {
-          accuracy: ceilingChoice.outcome.series.accuracy[ceilingChoice.selection.index],
-          bestLearningRate: lrs[ceilingChoice.outcome.key.lr],
-          bestStep: ceilingChoice.outcome.series.step[ceilingChoice.selection.index],
-        };
-
+  let ceiling: CellSummary['ceiling'] = null;
   const teachers: TeacherSummary[] = [];
   const choices: Choice[] = [];
   let initial: CellSummary['initial'] | null = null;
-  const teacherIndices = [...byTeacher.keys()].filter((t) => t !== CEILING).sort((a, b) => a - b);
-  for (const teacher of teacherIndices) {
-    const runs = byTeacher.get(teacher) as RunOutcome[];
+  for (const { teacher, runs } of groups) {
+    if (teacher === CEILING) {
+      const c = bestOf(runs, rule);
+      if (c !== null) {
+        const i = c.selection.index;
+        ceiling = { accuracy: (c.run.column('accuracy') as ArrayLike<number>)[i], bestLearningRate: lrs[c.run.key.lr], bestStep: (c.run.column('step') as ArrayLike<number>)[i] };
+      }
+      continue;
+    }
     const d = runs[0].descriptor;
     initial ??= { cos: d.studentCos, accuracy: d.studentAccuracy, norm: d.studentNorm };
     const choice = bestOf(runs, rule);
@@ -144,24 +276,31 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
       continue;
     }
     choices.push(choice);
-    const s = choice.outcome.series;
     const i = choice.selection.index;
-    const peakAccuracy = s.accuracy[i];
-    const denominator = ceiling === null ? 0 : ceiling.accuracy - d.teacherAccuracy;
+    const cos = choice.run.column('cos') as ArrayLike<number>;
+    const accuracy = choice.run.column('accuracy') as ArrayLike<number>;
+    const peakAccuracy = accuracy[i];
     teachers.push({
       teacher,
       cos: d.teacherCos,
       accuracy: d.teacherAccuracy,
       kappa: d.kappa,
-      bestLearningRate: lrs[choice.outcome.key.lr],
-      bestLrIndex: choice.outcome.key.lr,
-      bestStep: s.step[i],
-      peakCos: s.cos[i],
+      bestLearningRate: lrs[choice.run.key.lr],
+      bestLrIndex: choice.run.key.lr,
+      bestStep: (choice.run.column('step') as ArrayLike<number>)[i],
+      peakCos: cos[i],
       peakAccuracy,
-      gain: s.cos[i] - s.cos[0],
-      gainAccuracy: peakAccuracy - s.accuracy[0],
-      pgr: denominator > 1e-9 ? (peakAccuracy - d.teacherAccuracy) / denominator : null,
+      gain: cos[i] - cos[0],
+      gainAccuracy: peakAccuracy - accuracy[0],
+      pgr: NaN, // against the ceiling, filled in below: the ceiling's runs come first, but may be missing
     });
+  }
+  // PGR = (acc_w2s − acc_teacher) / (acc_ceiling − acc_teacher), when the denominator is positive.
+  for (let k = 0; k < teachers.length; k++) {
+    const t = teachers[k];
+    if (t.peakAccuracy === null) continue;
+    const denominator = ceiling === null ? 0 : ceiling.accuracy - t.accuracy;
+    teachers[k] = { ...t, pgr: denominator > 1e-9 ? (t.peakAccuracy - t.accuracy) / denominator : null };
   }
 
   const gains = teachers.flatMap((t) => (t.gain === null ? [] : [t.gain]));
@@ -169,19 +308,21 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
   const pgrs = teachers.flatMap((t) => (t.pgr === null ? [] : [t.pgr]));
   const gainStats = meanStd(gains);
   return {
-    cell: cell.index,
-    norm: cell.norm,
-    teacherAccuracy: cell.teacherAccuracy,
-    ...(cell.kappa === null || cell.kappa === undefined ? {} : { kappa: cell.kappa }),
-    initial: initial ?? { cos: NaN, accuracy: NaN, norm: NaN },
-    ceiling,
-    teachers,
-    fractionImproved: gains.length === 0 ? NaN : gains.filter((g) => g > 0).length / gains.length,
-    gainMean: gainStats.mean,
-    gainStd: gainStats.std,
-    gainAccuracyMean: meanStd(gainsAccuracy).mean,
-    pgrMean: pgrs.length === 0 ? null : meanStd(pgrs).mean,
-    trajectory: trajectoryOf(choices),
+    summary: {
+      cell: cell.index,
+      norm: cell.norm,
+      teacherAccuracy: cell.teacherAccuracy,
+      ...(cell.kappa === null || cell.kappa === undefined ? {} : { kappa: cell.kappa }),
+      initial: initial ?? { cos: NaN, accuracy: NaN, norm: NaN },
+      ceiling,
+      teachers,
+      fractionImproved: gains.length === 0 ? NaN : gains.filter((g) => g > 0).length / gains.length,
+      gainMean: gainStats.mean,
+      gainStd: gainStats.std,
+      gainAccuracyMean: meanStd(gainsAccuracy).mean,
+      pgrMean: pgrs.length === 0 ? null : meanStd(pgrs).mean,
+    },
+    trajectory: trajectoryColumns(choices),
   };
 }
 
@@ -202,24 +343,65 @@ export interface ExperimentSummary {
   readonly runs: { total: number; done: number; diverged: number; failed: number; cancelled: number };
 }
 
-export function summarizeExperiment(spec: ExperimentSpec, path: string, cells: Cell[], outcomes: RunOutcome[]): ExperimentSummary {
-  const summaries = cells.map((cell) => summarizeCell(spec, cell, outcomes));
-  const teachers = summaries.flatMap((c) =>
-    c.teachers.map((t) => ({ ...t, cell: c.cell, norm: c.norm, teacherAccuracy: c.teacherAccuracy })),
-  );
+/** A cell's summary as stored: its trajectory kept apart (binary, store/trajectories.ts) and attached when asked. */
+export type CellSummaryHead = Omit<CellSummary, 'trajectory'> & { readonly trajectory?: Trajectory };
+
+/**
+ * A summary as the store keeps it and the LabApi carries it: everything but the per-step mean
+ * trajectories, whose size grows with the steps (a 10⁶-step summary was 183 MB of JSON); those are
+ * stored binary and attached for the summary file (`w2s run --out`) and bundles.
+ */
+export interface StoredSummary extends Omit<ExperimentSummary, 'trajectory' | 'cells'> {
+  readonly trajectory?: Trajectory | null;
+  readonly cells: CellSummaryHead[];
+}
+
+/** The counts of runs by status a summary reports. */
+export type RunCounts = ExperimentSummary['runs'];
+
+/** The runs counted by status. */
+export function countRuns(statuses: Iterable<RunOutcome['status']>): RunCounts {
+  const runs = { total: 0, done: 0, diverged: 0, failed: 0, cancelled: 0 };
+  for (const status of statuses) {
+    runs.total++;
+    if (status !== 'running') runs[status]++;
+  }
+  return runs;
+}
+
+/** The experiment's summary from its cells' summaries (trajectories apart) and its runs counted by status. */
+export function experimentSummaryOf(spec: ExperimentSpec, path: string, cells: readonly Omit<CellSummary, 'trajectory'>[], runs: RunCounts): StoredSummary {
+  const teachers = cells.flatMap((c) => c.teachers.map((t) => ({ ...t, cell: c.cell, norm: c.norm, teacherAccuracy: c.teacherAccuracy })));
   const gains = teachers.flatMap((t) => (t.gain === null ? [] : [t.gain]));
   const stats = meanStd(gains);
-  const count = (status: RunOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   return {
     spec,
     path,
-    initial: summaries[0].initial,
+    initial: cells[0].initial,
     teachers,
     fractionImproved: gains.length === 0 ? NaN : gains.filter((g) => g > 0).length / gains.length,
     gainMean: stats.mean,
     gainStd: stats.std,
-    trajectory: summaries.length === 1 ? summaries[0].trajectory : null,
-    cells: summaries,
-    runs: { total: outcomes.length, done: count('done'), diverged: count('diverged'), failed: count('failed'), cancelled: count('cancelled') },
+    cells: [...cells],
+    runs,
   };
+}
+
+/** A stored summary with its cells' trajectories attached (in cell order): the engine's whole summary. */
+export function withTrajectories(summary: StoredSummary, trajectories: readonly Trajectory[]): ExperimentSummary {
+  const { cells, runs, ...head } = summary;
+  const withCells = cells.map((c, i) => ({ ...c, trajectory: trajectories[i] }));
+  return { ...head, trajectory: withCells.length === 1 ? withCells[0].trajectory : null, cells: withCells, runs };
+}
+
+/** A summary without its trajectories, as the store keeps it. */
+export function withoutTrajectories(summary: ExperimentSummary): StoredSummary {
+  const { trajectory: _trajectory, cells, ...head } = summary;
+  return { ...head, cells: cells.map(({ trajectory: _t, ...cell }) => cell) };
+}
+
+export function summarizeExperiment(spec: ExperimentSpec, path: string, cells: Cell[], outcomes: RunOutcome[]): ExperimentSummary {
+  const parts = cells.map((cell) => summarizeCellRuns(spec, cell, teacherRunsOf(outcomes, cell.index)));
+  const head = experimentSummaryOf(spec, path, parts.map((p) => p.summary), countRuns(outcomes.map((o) => o.status)));
+  return withTrajectories(head, parts.map((p) => trajectoryFromColumns(p.trajectory)));
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { RunDescriptor, RunKey } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
-import type { ExperimentSummary } from '../engine/summary';
+import type { ExperimentSummary, StoredSummary } from '../engine/summary';
 
 export const EXPERIMENT_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export const ExperimentStatusSchema = z.enum(EXPERIMENT_STATUSES);
@@ -22,6 +22,12 @@ export type RunRecordStatus = z.output<typeof RunRecordStatusSchema>;
 export const CLUSTER_TASK_STATES = ['pending', 'running', 'done', 'failed', 'missing'] as const;
 export const ClusterTaskStateSchema = z.enum(CLUSTER_TASK_STATES);
 export type ClusterTaskState = z.output<typeof ClusterTaskStateSchema>;
+
+/** A tag: what the LabApi's setTags and submit accept, and what an imported bundle may carry. */
+export const TagSchema = z.string().min(1, { error: 'must not be empty' }).max(64, { error: 'at most 64 characters' });
+
+/** Tags the app sets itself (explore mode's `w2s:explore` hides a run): a bundle may not bring them in. */
+export const APP_TAG_PREFIX = 'w2s:';
 
 /** One run: a cell, a teacher (−1 is the ceiling run), a learning-rate index. */
 export const RunKeySchema = z
@@ -39,10 +45,12 @@ export const RunDescriptorSchema = z.object({
 
 /**
  * A validated spec with its defaults filled in: the engine's own parseSpec decides, and each of its
- * messages names the field (`sft.learningRates[0]: must be …`).
+ * messages names the field (`sft.learningRates[0]: must be …`). A stored spec is read without the
+ * budget (engine/budget.ts): what was accepted before it existed stays readable; every way in
+ * (submit, checkSpec, import, the CLI) checks it.
  */
 export const ExperimentSpecSchema = z.unknown().transform((value, ctx): ExperimentSpec => {
-  const r = parseSpec(value);
+  const r = parseSpec(value, { budget: false });
   if (r.ok) return r.spec;
   for (const message of r.errors) ctx.issues.push({ code: 'custom', message, input: value });
   return z.NEVER;
@@ -95,7 +103,8 @@ const TrajectorySchema = z.object({
 
 const InitialSchema = z.object({ cos: summaryNumber, accuracy: summaryNumber, norm: summaryNumber });
 
-const CellSummarySchema = z.object({
+/** A cell's summary as stored and sent: its trajectory apart (engine/summary.ts StoredSummary), or inline in summaries of schema 6 and before. */
+const CellSummaryHeadSchema = z.object({
   cell: count,
   norm: orNull,
   teacherAccuracy: orNull,
@@ -108,11 +117,14 @@ const CellSummarySchema = z.object({
   gainStd: summaryNumber,
   gainAccuracyMean: summaryNumber,
   pgrMean: orNull,
-  trajectory: TrajectorySchema,
+  trajectory: TrajectorySchema.optional(),
 });
 
-/** The engine's ExperimentSummary (engine/summary.ts) as stored and sent. */
-export const ExperimentSummarySchema = z.object({
+/**
+ * The engine's summary as the store keeps it and the LabApi sends it: the per-step trajectories
+ * are stored binary and left out (a 10⁶-step summary's were 183 MB of JSON).
+ */
+export const StoredSummarySchema = z.object({
   spec: ExperimentSpecSchema,
   path: z.string(),
   initial: InitialSchema,
@@ -120,7 +132,13 @@ export const ExperimentSummarySchema = z.object({
   fractionImproved: summaryNumber,
   gainMean: summaryNumber,
   gainStd: summaryNumber,
-  trajectory: TrajectorySchema.nullable(),
-  cells: z.array(CellSummarySchema),
+  trajectory: TrajectorySchema.nullable().optional(),
+  cells: z.array(CellSummaryHeadSchema),
   runs: z.object({ total: count, done: count, diverged: count, failed: count, cancelled: count }),
+}) satisfies z.ZodType<StoredSummary>;
+
+/** The engine's whole ExperimentSummary (engine/summary.ts), trajectories included: the summary file, bundles. */
+export const ExperimentSummarySchema = StoredSummarySchema.extend({
+  trajectory: TrajectorySchema.nullable(),
+  cells: z.array(CellSummaryHeadSchema.extend({ trajectory: TrajectorySchema })),
 }) satisfies z.ZodType<ExperimentSummary>;

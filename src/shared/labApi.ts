@@ -9,10 +9,11 @@ import {
   ClusterTaskStateSchema,
   ExperimentSpecSchema,
   ExperimentStatusSchema,
-  ExperimentSummarySchema,
   RunDescriptorSchema,
   RunKeySchema,
   RunRecordStatusSchema,
+  StoredSummarySchema,
+  TagSchema,
 } from './experiment';
 import { ExportFileSchema, ExportRequestSchema } from './figureExport';
 
@@ -20,7 +21,7 @@ export { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from './e
 export type { ExperimentStatus, RunRecordStatus } from './experiment';
 
 const id = z.number().int().positive();
-const tag = z.string().min(1).max(64);
+const tag = TagSchema;
 
 /** The tables of an experiment's data export: every stored point, and one row per teacher. */
 export const DATA_TABLES = ['series', 'teachers'] as const;
@@ -51,7 +52,7 @@ export const ExperimentListItemSchema = z.object({
 /** A whole experiment: its spec and summary as stored (validated when written, and again here). */
 export const ExperimentDetailSchema = ExperimentListItemSchema.extend({
   spec: ExperimentSpecSchema,
-  summary: ExperimentSummarySchema.nullable(),
+  summary: StoredSummarySchema.nullable(),
   appVersion: z.string(),
   error: z.string().nullable(),
   duplicatedFrom: z.number().nullable(),
@@ -89,7 +90,8 @@ export const LabEventSchema = z.discriminatedUnion('type', [
   }),
   /** computeMs: engine time of the job, when it finished in an engine process. */
   z.object({ type: z.literal('run'), experimentId: id, runId: id, status: RunRecordStatusSchema, computeMs: z.number().optional() }),
-  z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema }),
+  /** error: why it stopped or waits, one line to show (a full disk: "… the experiment resumes when there is room"). */
+  z.object({ type: z.literal('experiment'), experimentId: id, status: ExperimentStatusSchema, error: z.string().optional() }),
   /** Another process (a `w2s run`, the other shell) changed the history (new experiments, names, tags, statuses): reload the list. */
   z.object({ type: z.literal('history') }),
 ]);
@@ -259,7 +261,8 @@ export type LabApi = { [M in LabMethod]: (input: LabInput<M>) => Promise<LabOutp
 /** A request rejected at the boundary: its fields and what is allowed. */
 export class LabRequestError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    /** 507: the disk holding the history is full. */
+    readonly status: 400 | 404 | 409 | 507,
     message: string,
   ) {
     super(message);

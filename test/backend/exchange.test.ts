@@ -68,13 +68,14 @@ describe('bundles', () => {
     return (connectionOf(target).prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n + (connectionOf(target).prepare('SELECT COUNT(*) AS n FROM series_chunks').get() as { n: number }).n;
   }
 
-  it('round-trip into another store: same spec, summary, statuses and bit-identical series', () => {
+  it('round-trip into another store: same spec, summary, statuses and bit-identical series', async () => {
     const other = RunStore.open(join(dir, 'other.sqlite'), 'test');
-    const imported = importBundle(other, makeBundle(store, id));
+    const imported = await importBundle(other, makeBundle(store, id));
     const a = store.getExperiment(id);
     const b = other.getExperiment(imported);
     expect(b?.spec).toEqual(a?.spec);
     expect(b?.summary).toEqual(a?.summary);
+    expect(other.loadSummary(imported)).toEqual(store.loadSummary(id));
     expect(b?.tags).toEqual(['x']);
     const ra = store.loadExperimentRuns(id);
     const rb = other.loadExperimentRuns(imported);
@@ -83,22 +84,22 @@ describe('bundles', () => {
     other.close();
   });
 
-  it('refuses truncated, corrupt and newer bundles with a clear message, writing nothing', () => {
+  it('refuses truncated, corrupt and newer bundles with a clear message, writing nothing', async () => {
     const target = RunStore.open(join(dir, 'target.sqlite'), 'test');
     const bundle = makeBundle(store, id);
     const before = count(target);
 
-    expect(() => importBundle(target, bundle.subarray(0, bundle.length >> 1))).toThrow(/truncated or corrupt/);
+    await expect(importBundle(target, bundle.subarray(0, bundle.length >> 1))).rejects.toThrow(/truncated or corrupt/);
 
     const json = JSON.parse(gunzipSync(bundle).toString('utf8'));
     const tampered = { ...json, payload: json.payload.replace('"done"', '"fail"') };
-    expect(() => importBundle(target, gzipSync(JSON.stringify(tampered)))).toThrow(/checksum/);
+    await expect(importBundle(target, gzipSync(JSON.stringify(tampered)))).rejects.toThrow(/checksum/);
 
     const newer = { ...json, formatVersion: 99 };
-    expect(() => importBundle(target, gzipSync(JSON.stringify(newer)))).toThrow(/newer .* update W2S Lab/);
+    await expect(importBundle(target, gzipSync(JSON.stringify(newer)))).rejects.toThrow(/newer .* update W2S Lab/);
 
-    expect(() => importBundle(target, Buffer.from('hello'))).toThrow(BundleError);
-    expect(() => importBundle(target, gzipSync('{"format":"other","formatVersion":1}'))).toThrow(/not a W2S Lab bundle/);
+    await expect(importBundle(target, Buffer.from('hello'))).rejects.toThrow(BundleError);
+    await expect(importBundle(target, gzipSync('{"format":"other","formatVersion":1}'))).rejects.toThrow(/not a W2S Lab bundle/);
     expect(count(target)).toBe(before);
     target.close();
   });

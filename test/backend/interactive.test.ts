@@ -35,7 +35,7 @@ describe('an explore preview while an exact Figure 1 runs', () => {
 
   it.each([1, 2])('on %i engine process(es), the preview is done while the exact experiment still has thousands of runs queued', async (workers) => {
     fixture = openLabFixture('interactive', { workers });
-    const { lab, pool } = fixture;
+    const { lab } = fixture;
     const events: LabEvent[] = [];
     /** The exact experiment's state when the preview's terminal event came. */
     let atPreviewEnd: { exactRunsEnded: number; exactQueued: number | undefined; exactStatus: string | undefined } | null = null;
@@ -49,7 +49,7 @@ describe('an explore preview while an exact Figure 1 runs', () => {
       if (event.type === 'experiment' && event.experimentId === previewId && event.status !== 'running' && atPreviewEnd === null) {
         atPreviewEnd = {
           exactRunsEnded: events.filter((e) => e.type === 'run' && e.experimentId === exactId).length,
-          exactQueued: pool.position(exactId)?.runsQueued,
+          exactQueued: lab.queuePosition(exactId)?.runsQueued,
           exactStatus: lab.store.getExperiment(exactId)?.status,
         };
       }

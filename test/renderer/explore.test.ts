@@ -134,6 +134,8 @@ let dir: string;
 let store: RunStore;
 let pool: EnginePool;
 const submits: unknown[] = [];
+/** The lab behind the LabApi (its queue position counts the runs still in the store). */
+let backend: Lab;
 /** Each experiment's terminal status, as the lab's events said it. */
 const ended = new Map<number, string>();
 
@@ -141,7 +143,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'w2s-explore-'));
   store = RunStore.open(join(dir, 'lab.sqlite'), 'test');
   pool = new EnginePool(forkSpawner(), 2);
-  const service = new LabApiService(new Lab(store, pool, { checkpointIntervalMs: 200 }));
+  backend = new Lab(store, pool, { checkpointIntervalMs: 200 });
+  const service = new LabApiService(backend);
   const lab = directLabApi(service);
   // Every submit the store sends, counted on its way to the real service.
   const counted: LabApi = { ...lab, submit: (input) => (submits.push(input), lab.submit(input)) };
@@ -182,7 +185,7 @@ describe('the explore store against a real backend', () => {
 
     const { input } = figures.loaded.get(id)!;
     // The observed gain and peak step, from the teachers' own stored runs (not the summary's numbers).
-    const seen = observed(input.summary!);
+    const seen = observed(input.summary!, input.bundle);
     const perTeacher = store.loadExperimentRuns(id).map(({ series }) => {
       let best = 1;
       for (let i = 2; i < series.cos.length; i++) if (series.cos[i] > series.cos[best]) best = i;
@@ -300,7 +303,7 @@ describe('the explore store against a real backend', () => {
     stopWatching();
     const previewId = explore.current!.id;
     // Ordered by events and the pool's queue, not a clock: the preview is in while thousands of exact runs still wait.
-    expect(pool.position(exactId)?.runsQueued).toBeGreaterThan(2000);
+    expect(backend.queuePosition(exactId)?.runsQueued).toBeGreaterThan(2000);
     expect(store.getExperiment(exactId)?.status).toBe('running');
     expect(inQueue.has(previewId)).toBe(true);
     expect(lines.length).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { cellsOf, type RunDescriptor, type RunKey } from '../../src/engine/grid';
 import type { ExperimentSpec } from '../../src/engine/spec';
-import { type ExperimentSummary, summarizeExperiment } from '../../src/engine/summary';
+import { type ExperimentSummary, type StoredSummary, summarizeExperiment } from '../../src/engine/summary';
 import { MIGRATIONS } from '../../src/backend/store/schema';
 import {
   CLUSTER_TASK_STATES,
@@ -29,7 +29,7 @@ const sameSpec: Same<z.output<typeof ExperimentSpecSchema>, ExperimentSpec> = tr
 const sameSummary: Same<z.output<typeof ExperimentSummarySchema>, ExperimentSummary> = true;
 const sameKey: Same<z.output<typeof RunKeySchema>, RunKey> = true;
 const sameDescriptor: Same<z.output<typeof RunDescriptorSchema>, RunDescriptor> = true;
-const sameDetail: Same<LabOutput<'getExperiment'>['summary'], ExperimentSummary | null> = true;
+const sameDetail: Same<LabOutput<'getExperiment'>['summary'], StoredSummary | null> = true;
 /** The engine's own run statuses are among the store's. */
 const engineStatuses: [RunStatus] extends [RunRecordStatus] ? true : false = true;
 

@@ -4,7 +4,8 @@
  * twice changes nothing), store each failed task's error, and once every shard is in, summarise the
  * experiment as a local run is summarised: from then on it is an ordinary experiment.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readBundleFile } from '../exchange';
 import { summarizeStored } from '../storedSummary';
 import { type ClusterJobRecord, ClusterRecords, type ClusterTaskState } from '../store/cluster';
 import type { ExperimentStatus, RunStore } from '../store/store';
@@ -109,7 +110,7 @@ export async function collect(store: RunStore, id: number): Promise<CollectRepor
       const shard = files.shard(t.task);
       if (existsSync(shard)) {
         try {
-          if (importShard(store, id, checkShard(readFileSync(shard), expectationOf(dir, t.task)), record?.state ?? null)) imported++;
+          if (importShard(store, id, await checkShard(readBundleFile(shard), expectationOf(dir, t.task)), record?.state ?? null)) imported++;
         } catch (error) {
           if (!(error instanceof ShardError)) throw error;
           records.setTaskState(id, t.task, 'failed', slurmState, `shard ${shard} refused: ${error.message}`);
@@ -142,11 +143,11 @@ function finalizeIfComplete(store: RunStore, id: number): void {
   const job = new ClusterRecords(store).get(id);
   const experiment = store.getExperiment(id);
   if (job === null || experiment === null || experiment.status === 'done' || job.tasks.some((t) => t.state !== 'done')) return;
-  const summary = summarizeStored(store, id);
+  const { summary, trajectories } = summarizeStored(store, id);
   store.write(() => {
       if (store.getExperiment(id)?.status === 'done') return;
-      store.setSummary(id, summary);
-      const failed = store.listRuns(id).find((r) => r.status === 'failed');
-      store.setExperimentStatus(id, failed === undefined ? 'done' : 'failed', failed?.error ?? null);
+      store.setSummary(id, summary, trajectories);
+      const failed = store.firstRunWithStatus(id, 'failed');
+      store.setExperimentStatus(id, failed === null ? 'done' : 'failed', failed?.error ?? null);
     });
 }

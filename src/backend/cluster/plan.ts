@@ -9,7 +9,7 @@
  * teacher (and, for shared pretraining, pretrains it) once per engine process.
  */
 import { z } from 'zod';
-import { runKeys, type RunKey } from '../../engine/grid';
+import { runCount, runKeyAt, type RunKey } from '../../engine/grid';
 import type { ExperimentSpec } from '../../engine/spec';
 import { specHash } from '../figures/sidecar';
 
@@ -35,7 +35,7 @@ export function maxTasks(runs: number): number {
   return Math.min(runs, MAX_TASKS);
 }
 
-/** Indices into runKeys(spec) for each of `tasks` tasks: contiguous, sizes ⌊R/N⌋ or ⌈R/N⌉, bigger first. */
+/** Run indices (engine/grid.ts runKeyAt) for each of `tasks` tasks: contiguous, sizes ⌊R/N⌋ or ⌈R/N⌉, bigger first. */
 export function planTasks(runs: number, tasks: number): number[][] {
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`an experiment needs at least one run (got ${runs})`);
   if (!Number.isInteger(tasks) || tasks < 1 || tasks > maxTasks(runs)) throw new RangeError(`--tasks must be an integer in [1, ${maxTasks(runs)}] (at most the experiment's ${runs} runs, and ${MAX_TASKS}) (got ${tasks})`);
@@ -61,14 +61,14 @@ export interface ShardPlan {
   /** SHA-256 of the spec's canonical JSON (spec.json must match it). */
   readonly specSha256: string;
   readonly runs: number;
-  /** Per task, indices into runKeys(spec). */
+  /** Per task, run indices (runKeyAt). */
   readonly tasks: number[][];
   /** Predicted slowest ÷ mean task cost. */
   readonly balance: number;
 }
 
 export function makePlan(spec: ExperimentSpec, tasks: number, sweep: string, experimentId: number): ShardPlan {
-  const runs = runKeys(spec).length;
+  const runs = runCount(spec);
   const assignment = planTasks(runs, tasks);
   const cost = runCost(spec);
   return {
@@ -110,7 +110,7 @@ export function parsePlan(document: unknown, spec: ExperimentSpec): ShardPlan {
   if (!r.success) throw new RangeError(`plan.json: ${r.error.issues.map((i) => `${i.path.join('.') || '(plan)'}: ${i.message}`).join('; ')}`);
   const plan = r.data as ShardPlan;
   if (plan.specSha256 !== specHash(spec)) throw new RangeError('plan.json: specSha256 does not match spec.json: the job directory mixes two sweeps');
-  const runs = runKeys(spec).length;
+  const runs = runCount(spec);
   if (plan.runs !== runs) throw new RangeError(`plan.json: runs must be ${runs}, the spec's run count (got ${plan.runs})`);
   const seen = new Uint8Array(runs);
   plan.tasks.forEach((task, t) => {
@@ -127,6 +127,5 @@ export function parsePlan(document: unknown, spec: ExperimentSpec): ShardPlan {
 
 /** The run keys of one task of a plan. */
 export function taskKeys(spec: ExperimentSpec, plan: ShardPlan, task: number): RunKey[] {
-  const all = runKeys(spec);
-  return plan.tasks[task].map((i) => all[i]);
+  return plan.tasks[task].map((i) => runKeyAt(spec, i));
 }

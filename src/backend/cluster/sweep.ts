@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runKeys } from '../../engine/grid';
+import { eachRunKey, runCount } from '../../engine/grid';
 import type { ExperimentSpec } from '../../engine/spec';
 import { APP_VERSION } from '../../shared/app';
 import { ClusterRecords } from '../store/cluster';
@@ -77,10 +77,10 @@ export async function submitSweep(store: RunStore, request: SweepRequest): Promi
     if (!isEmptyOrAbsent(request.dir)) throw new RangeError(`--dir ${request.dir} is not empty: give each sweep a directory of its own`);
   }
   const sweep = randomUUID();
-  planTasks(runKeys(request.spec).length, request.options.tasks); // --tasks against the run count, before anything is stored
+  planTasks(runCount(request.spec), request.options.tasks); // --tasks against the run count, before anything is stored
   const records = new ClusterRecords(store);
   const { experimentId, dir, plan } = store.write(() => {
-      const id = store.createExperiment(request.spec, runKeys(request.spec));
+      const id = store.createExperiment(request.spec, eachRunKey(request.spec));
       const where = checkDir(request.dir ?? join(process.cwd(), 'w2s-sweeps', `experiment-${id}-${sweep.slice(0, 8)}`));
       const made = makePlan(request.spec, request.options.tasks, sweep, id);
       records.create(id, { sweep, dir: where, options: recorded(request.options), runsPerTask: made.tasks.map((t) => t.length) });

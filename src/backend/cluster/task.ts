@@ -4,7 +4,7 @@
  * task continues each run from its last checkpoint (the series are bit-identical to an
  * uninterrupted run's, docs/spec.md §8); then its shard, written atomically.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { APP_VERSION } from '../../shared/app';
 import { Lab } from '../lab';
@@ -12,6 +12,7 @@ import { EnginePool, forkSpawner, type SpawnEngine } from '../pool';
 import { EngineWorkRecords } from '../store/engineWork';
 import { RunStore } from '../store/store';
 import { JobDirError, jobFiles, type JobDir, writeFileAtomic } from './jobDir';
+import { readBundleFile } from '../exchange';
 import { checkShard, expectationOf, makeShard } from './shards';
 
 export interface TaskOptions {
@@ -46,7 +47,7 @@ export async function runShardTask(job: JobDir, task: number, options: TaskOptio
   // Requeued after its shard was written: the shard is the task's whole result.
   if (existsSync(shardFile)) {
     try {
-      const { header } = checkShard(readFileSync(shardFile), expected);
+      const { header } = await checkShard(readBundleFile(shardFile), expected);
       options.onStart?.(`task ${task}: its shard is already written (${shardFile}); nothing to do`);
       return { shard: shardFile, runs: expected.keys.length, alreadyWritten: true, engineMs: header.engineMs, wallMs: header.wallMs };
     } catch {

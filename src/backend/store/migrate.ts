@@ -106,23 +106,34 @@ export function migrate(context: MigrationContext, target = SCHEMA_VERSION): voi
   const seen = userVersion(db);
   refuseNewer(context, seen);
   if (seen >= target) return;
-  withRetry(db, context.retry, context.stats, 'migration', () => {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const current = versionOfHistory(db);
-      refuseNewer(context, current);
-      if (current < target) {
-        if (current > 0 && context.file !== ':memory:') backup(context, current);
-        for (const migration of MIGRATIONS) {
-          if (migration.version <= current || migration.version > target) continue;
-          db.exec(migration.sql);
+  // A table rebuild needs foreign keys off, and the pragma is a no-op inside a transaction.
+  const rebuilds = MIGRATIONS.some((m) => m.version > seen && m.version <= target && m.rebuildsTables === true);
+  if (rebuilds) db.pragma('foreign_keys = OFF');
+  try {
+    withRetry(db, context.retry, context.stats, 'migration', () => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const current = versionOfHistory(db);
+        refuseNewer(context, current);
+        if (current < target) {
+          if (current > 0 && context.file !== ':memory:') backup(context, current);
+          for (const migration of MIGRATIONS) {
+            if (migration.version <= current || migration.version > target) continue;
+            db.exec(migration.sql);
+          }
+          if (rebuilds) {
+            const broken = db.pragma('foreign_key_check') as unknown[];
+            if (broken.length > 0) throw new Error(`the migration to schema ${target} would break ${broken.length} references: ${JSON.stringify(broken[0])}`);
+          }
+          db.pragma(`user_version = ${target}`);
         }
-        db.pragma(`user_version = ${target}`);
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
       }
-      db.exec('COMMIT');
-    } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      throw error;
-    }
-  });
+    });
+  } finally {
+    if (rebuilds) db.pragma('foreign_keys = ON');
+  }
 }

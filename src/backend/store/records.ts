@@ -2,7 +2,7 @@
 import type { RunDescriptor, RunKey } from '../../engine/grid';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
-import type { ExperimentSummary } from '../../engine/summary';
+import type { StoredSummary } from '../../engine/summary';
 import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 import type { Runner } from '../liveness';
 import { float64Block, packColumns, seriesColumnNames } from '../../shared/seriesCodec';
@@ -21,7 +21,8 @@ export interface ExperimentRecord {
   readonly appVersion: string;
   readonly notes: string;
   readonly tags: string[];
-  readonly summary: ExperimentSummary | null;
+  /** Without its per-step trajectories (store.loadSummary attaches them). */
+  readonly summary: StoredSummary | null;
   readonly error: string | null;
   readonly duplicatedFrom: number | null;
   /** The process running it, while it is `running`. */
@@ -92,7 +93,7 @@ export function toExperiment(row: ExperimentRow, tags: string[]): ExperimentReco
     appVersion: row.app_version,
     notes: row.notes,
     tags,
-    summary: row.summary === null ? null : (JSON.parse(row.summary) as ExperimentSummary),
+    summary: row.summary === null ? null : (JSON.parse(row.summary) as StoredSummary),
     error: row.error,
     duplicatedFrom: row.duplicated_from,
     runner: toRunner(row),
@@ -117,6 +118,36 @@ export function toRun(row: RunRow): RunRecord {
 /** Series columns in stored order (src/shared/seriesCodec.ts). */
 export function seriesColumns(spec: ExperimentSpec): string[] {
   return seriesColumnNames(spec.sft.earlyStopping === 'validation');
+}
+
+/**
+ * Points a stored series chunk holds at most: 16 384 points × 7 columns × 8 bytes is under 1 MB, so
+ * a long run (10⁷ steps) is written and read a megabyte at a time, never as one blob.
+ */
+export const SERIES_CHUNK_POINTS = 16_384;
+
+/**
+ * The chunks to store for `count` points of `chunk` starting at point `from`: each at most
+ * SERIES_CHUNK_POINTS points, as [start, count, packed BLOB].
+ */
+export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from: number, count: number): Generator<[number, number, Buffer]> {
+  for (let offset = 0; offset < count; offset += SERIES_CHUNK_POINTS) {
+    const n = Math.min(SERIES_CHUNK_POINTS, count - offset);
+    const part: Record<string, Float64Array> = {};
+    for (const name of columns) {
+      const values = (chunk as Record<string, Float64Array | undefined>)[name];
+      if (values !== undefined) part[name] = values.subarray(offset, offset + n);
+    }
+    yield [from + offset, n, packSeries(part, columns, n)];
+  }
+}
+
+/** Metric-major bytes of `count` points (a bundle's block) as the chunks to store. */
+export function* blockPieces(block: Uint8Array, columns: string[], count: number): Generator<[number, number, Buffer]> {
+  const values = float64Block(block, count * columns.length);
+  const chunk: Record<string, Float64Array> = {};
+  columns.forEach((name, c) => (chunk[name] = values.subarray(c * count, (c + 1) * count)));
+  yield* seriesPieces(chunk as Partial<RunSeries>, columns, 0, count);
 }
 
 /** Pack the first `count` points of each column, metric-major, into one BLOB. */

@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import type { RunDescriptor } from '../../engine/grid';
 import type { RunSeries } from '../../engine/run';
 import { connectionOf } from './connection';
-import { packSeries, type RunRecordStatus } from './records';
+import { type RunRecordStatus, seriesPieces } from './records';
 import type { RunStore } from './store';
 
 /** A run that ended: its points from `from` on (every column the same length), and its status. */
@@ -59,7 +59,7 @@ export function storeRunEnds(store: RunStore, ends: readonly RunEnd[], statuses:
       if (row === undefined) throw new RangeError(`no run ${end.runId}`);
       if (end.from !== row.recorded) throw new Error(`run ${end.runId}: append at point ${end.from}, but ${row.recorded} are stored`);
       const count = end.chunk.step?.length ?? 0;
-      if (count > 0) s.chunk.run(end.runId, end.from, count, packSeries(end.chunk, JSON.parse(row.columns) as string[], count));
+      for (const [start, n, data] of seriesPieces(end.chunk, JSON.parse(row.columns) as string[], end.from, count)) s.chunk.run(end.runId, start, n, data);
       s.end.run(end.from + count, end.stepsDone, end.descriptor === null ? null : JSON.stringify(end.descriptor), end.status, end.runId);
     }
     for (const { runId, status, error } of statuses) s.status.run(status, error, runId);

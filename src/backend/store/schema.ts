@@ -6,6 +6,11 @@
 export interface Migration {
   readonly version: number;
   readonly sql: string;
+  /**
+   * The migration rebuilds a table that others reference: foreign keys are off while it runs
+   * (dropping the old table would otherwise cascade into them) and checked before it commits.
+   */
+  readonly rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -130,6 +135,77 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER experiments_removed AFTER DELETE ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
       CREATE TRIGGER tags_added AFTER INSERT ON tags BEGIN UPDATE history_revision SET revision = revision + 1; END;
       CREATE TRIGGER tags_removed AFTER DELETE ON tags BEGIN UPDATE history_revision SET revision = revision + 1; END;
+    `,
+  },
+  {
+    // Experiment ids are never reused: rowids without AUTOINCREMENT hand the deleted newest
+    // experiment's id to the next one, and sidecars, notes ("re-run of #10"), duplicatedFrom and
+    // compare URLs would then name another experiment. The table is rebuilt with AUTOINCREMENT,
+    // every row keeping its id (sqlite_sequence starts at the largest); its index and the
+    // history's change triggers are made again.
+    version: 6,
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE experiments_v6 (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        name            TEXT NOT NULL,
+        setup           TEXT NOT NULL,
+        spec            TEXT NOT NULL,
+        seed            INTEGER NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
+        created_at      TEXT NOT NULL,
+        finished_at     TEXT,
+        app_version     TEXT NOT NULL,
+        notes           TEXT NOT NULL DEFAULT '',
+        summary         TEXT,
+        error           TEXT,
+        duplicated_from INTEGER REFERENCES experiments(id) ON DELETE SET NULL,
+        runner_pid      INTEGER,
+        engine_ms       REAL NOT NULL DEFAULT 0,
+        engine_samples  REAL NOT NULL DEFAULT 0,
+        engine_steps    REAL NOT NULL DEFAULT 0,
+        runner_host     TEXT,
+        runner_start    TEXT
+      );
+      INSERT INTO experiments_v6 (id, name, setup, spec, seed, status, created_at, finished_at, app_version, notes, summary, error,
+                                  duplicated_from, runner_pid, engine_ms, engine_samples, engine_steps, runner_host, runner_start)
+        SELECT id, name, setup, spec, seed, status, created_at, finished_at, app_version, notes, summary, error,
+               duplicated_from, runner_pid, engine_ms, engine_samples, engine_steps, runner_host, runner_start FROM experiments;
+      DROP TABLE experiments;
+      ALTER TABLE experiments_v6 RENAME TO experiments;
+      CREATE INDEX experiments_by_created ON experiments(created_at);
+      CREATE TRIGGER experiments_added AFTER INSERT ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
+      CREATE TRIGGER experiments_changed AFTER UPDATE ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
+      CREATE TRIGGER experiments_removed AFTER DELETE ON experiments BEGIN UPDATE history_revision SET revision = revision + 1; END;
+    `,
+  },
+  {
+    // A grid of more than a few thousand runs has its runs stored in batches after the experiment
+    // (lab.ts): the next run index to store, while some are left. A process that dies meanwhile
+    // leaves the row, and resuming the experiment stores the rest first.
+    version: 7,
+    sql: `
+      CREATE TABLE run_inserts (
+        experiment_id  INTEGER PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+        next           INTEGER NOT NULL CHECK (next >= 0)
+      );
+    `,
+  },
+  {
+    // A summary's per-step mean trajectories, one per cell, as metric-major Float64 chunks (the
+    // columns of engine/summary.ts TRAJECTORY_COLUMNS), apart from the summary's JSON: as JSON they
+    // grew with the steps (183 MB at 10⁶ steps) until one could not be written at all. Summaries
+    // stored before keep their trajectories inline and are read as they are.
+    version: 8,
+    sql: `
+      CREATE TABLE summary_trajectories (
+        experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        cell           INTEGER NOT NULL,
+        start          INTEGER NOT NULL,
+        count          INTEGER NOT NULL,
+        data           BLOB NOT NULL,
+        PRIMARY KEY (experiment_id, cell, start)
+      ) WITHOUT ROWID;
     `,
   },
 ];

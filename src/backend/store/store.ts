@@ -7,10 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunDescriptor, RunKey } from '../../engine/grid';
+import { eachRunKey, runCount, type RunDescriptor, type RunKey } from '../../engine/grid';
 import type { RunCheckpoint, RunSeries } from '../../engine/run';
 import { type ExperimentSpec, validateSpec } from '../../engine/spec';
-import type { ExperimentSummary } from '../../engine/summary';
+import { type ExperimentSummary, type StoredSummary, type Trajectory, trajectoryFromColumns, withTrajectories } from '../../engine/summary';
 import { currentRunner, orphanTest, type Runner } from '../liveness';
 import { registerConnection } from './connection';
 import { configure, migrate } from './migrate';
@@ -20,16 +20,18 @@ import {
   type ExperimentStatus,
   assembleRunSeries,
   assembleSeriesBlock,
-  packSeries,
   type RunRecord,
   type RunRecordStatus,
   type RunRow,
   type SeriesChunkRow,
   seriesColumns,
+  seriesPieces,
   toExperiment,
   toRun,
   toRunner,
 } from './records';
+import { readTrajectories, trajectoryColumns, writeTrajectories } from './trajectories';
+import { float64Block } from '../../shared/seriesCodec';
 import { type ContentionStats, DEFAULT_RETRY, readTransaction, type RetryPolicy, writeTransaction } from './transactions';
 
 export { SchemaTooNewError } from './migrate';
@@ -54,6 +56,12 @@ export interface StoredProgress {
   readonly runsTotal: number;
   readonly runsDone: number;
   readonly stepsDone: number;
+}
+
+/** A summary's JSON row: every trajectory left out (they are stored binary). */
+function stripTrajectories(summary: StoredSummary): StoredSummary {
+  const { trajectory: _trajectory, cells, ...head } = summary;
+  return { ...head, cells: cells.map(({ trajectory: _t, ...cell }) => cell) };
 }
 
 const FINISHED_RUN = `('done', 'diverged', 'failed', 'cancelled')`;
@@ -143,9 +151,11 @@ export class RunStore {
 
   // ---- experiments ---------------------------------------------------------------------------
 
-  /** Store a new experiment (status queued) with one queued run per key. */
-  createExperiment(spec: ExperimentSpec, keys: RunKey[], options: { name?: string; duplicatedFrom?: number } = {}): number {
-    const columns = JSON.stringify(seriesColumns(spec));
+  /**
+   * Store a new experiment (status queued) with one queued run per key. A big grid's keys come
+   * lazily (engine/grid.ts eachRunKey) and may be stored in several goes (addRuns, lab.ts).
+   */
+  createExperiment(spec: ExperimentSpec, keys: Iterable<RunKey>, options: { name?: string; duplicatedFrom?: number; runsFrom?: number } = {}): number {
     const name = options.name ?? spec.name ?? `${spec.setup} ${new Date().toISOString().slice(0, 16)}`;
     // The creating process is its runner from the start: if it dies before running it, it is an orphan.
     const runner = currentRunner();
@@ -155,10 +165,36 @@ export class RunStore {
          VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
       ).run(name, spec.setup, JSON.stringify(spec), spec.seed, new Date().toISOString(), this.appVersion, options.duplicatedFrom ?? null, runner.pid, runner.host, runner.start);
       const id = Number(info.lastInsertRowid);
-      const run = this.sql(`INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, columns) VALUES (?, ?, ?, ?, 'queued', ?)`);
-      for (const key of keys) run.run(id, key.cell, key.teacher, key.lr, columns);
+      this.insertRuns(id, spec, keys);
+      // The grid's runs from `runsFrom` on are stored later, in batches (addRuns).
+      if (options.runsFrom !== undefined) this.sql('INSERT INTO run_inserts (experiment_id, next) VALUES (?, ?)').run(id, options.runsFrom);
       return id;
     });
+  }
+
+  private insertRuns(experimentId: number, spec: ExperimentSpec, keys: Iterable<RunKey>): void {
+    const columns = JSON.stringify(seriesColumns(spec));
+    const run = this.sql(`INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, columns) VALUES (?, ?, ?, ?, 'queued', ?)`);
+    for (const key of keys) run.run(experimentId, key.cell, key.teacher, key.lr, columns);
+  }
+
+  /**
+   * Store the grid's runs `from`…`to` − 1 (engine/grid.ts runKeyAt) of an experiment created with
+   * `runsFrom`, in one write transaction with the index of the next run to store.
+   */
+  addRuns(experimentId: number, spec: ExperimentSpec, from: number, to: number): void {
+    const total = runCount(spec);
+    this.write(() => {
+      this.insertRuns(experimentId, spec, eachRunKey(spec, from, to));
+      if (to >= total) this.sql('DELETE FROM run_inserts WHERE experiment_id = ?').run(experimentId);
+      else this.sql('UPDATE run_inserts SET next = ? WHERE experiment_id = ?').run(to, experimentId);
+    });
+  }
+
+  /** The index of the next of an experiment's grid runs still to store, or null when all are stored. */
+  runsToStore(experimentId: number): number | null {
+    const row = this.read(() => this.sql('SELECT next FROM run_inserts WHERE experiment_id = ?').get(experimentId) as { next: number } | undefined);
+    return row?.next ?? null;
   }
 
   getExperiment(id: number): ExperimentRecord | null {
@@ -232,14 +268,41 @@ export class RunStore {
         | undefined;
       if (row === undefined) throw new RangeError(`no experiment ${id}`);
       const holder = toRunner(row);
-      if (row.status === 'running' && holder !== null && !isOrphan(holder, id)) return holder;
+      // A queued experiment has its runner too: the process storing its runs, about to run it.
+      if ((row.status === 'running' || row.status === 'queued') && holder !== null && !isOrphan(holder, id)) return holder;
       this.setExperimentStatus(id, 'running', null, runner);
       return null;
     });
   }
 
-  setSummary(id: number, summary: ExperimentSummary): void {
-    this.write(() => this.sql('UPDATE experiments SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id));
+  /**
+   * Store an experiment's summary: its JSON without the per-step trajectories, and those binary
+   * (trajectories.ts), given as each cell's columns or taken from the summary's cells.
+   */
+  setSummary(id: number, summary: StoredSummary, trajectories?: readonly (readonly ArrayLike<number>[])[]): void {
+    const columns = trajectories ?? summary.cells.map((c) => {
+      if (c.trajectory === undefined) throw new RangeError(`setSummary: cell ${c.cell} has no trajectory`);
+      return trajectoryColumns(c.trajectory);
+    });
+    const head = stripTrajectories(summary);
+    this.write(() => {
+      this.sql('UPDATE experiments SET summary = ? WHERE id = ?').run(JSON.stringify(head), id);
+      writeTrajectories(this, id, columns);
+    });
+  }
+
+  /** An experiment's whole summary, trajectories attached (binary ones, or those a summary of schema 6 or before holds inline); null when it has none. */
+  loadSummary(id: number): ExperimentSummary | null {
+    return this.read(() => {
+      const summary = this.getExperiment(id)?.summary ?? null;
+      if (summary === null) return null;
+      const stored = readTrajectories(this, id);
+      if (stored === null) {
+        if (summary.cells.some((c) => c.trajectory === undefined)) throw new Error(`experiment ${id}: its summary's trajectories are missing`);
+        return withTrajectories(summary, summary.cells.map((c) => c.trajectory as Trajectory));
+      }
+      return withTrajectories(summary, summary.cells.map((c) => stored.get(c.cell) ?? trajectoryFromColumns([])));
+    });
   }
 
   rename(id: number, name: string): void {
@@ -281,6 +344,46 @@ export class RunStore {
     return this.read(() => (this.sql('SELECT * FROM runs WHERE experiment_id = ? ORDER BY cell, teacher, lr_index').all(experimentId) as RunRow[]).map(toRun));
   }
 
+  /**
+   * The runs of an experiment still to run (not done or diverged) after run id `afterId`, in id
+   * order, at most `limit`: the lab reads a big experiment's runs a job at a time.
+   */
+  pendingRuns(experimentId: number, afterId: number, limit: number): RunRecord[] {
+    return this.read(() =>
+      (this.sql(`SELECT * FROM runs WHERE experiment_id = ? AND id > ? AND status NOT IN ('done', 'diverged') ORDER BY id LIMIT ?`).all(experimentId, afterId, limit) as RunRow[]).map(toRun),
+    );
+  }
+
+  /** An experiment's runs counted: all, finished (done or diverged), and the steps they hold (a finished run counts `steps`). */
+  runTally(experimentId: number, steps: number): { runs: number; finished: number; stepsDone: number } {
+    return this.read(
+      () =>
+        this.sql(
+          `SELECT COUNT(*) AS runs, TOTAL(status IN ('done', 'diverged')) AS finished,
+             TOTAL(CASE WHEN status IN ('done', 'diverged') THEN ? ELSE steps_done END) AS stepsDone FROM runs WHERE experiment_id = ?`,
+        ).get(steps, experimentId) as { runs: number; finished: number; stepsDone: number },
+    );
+  }
+
+  /** Runs of an experiment by status. */
+  runStatusCounts(experimentId: number): Record<string, number> {
+    const rows = this.read(() => this.sql('SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY status').all(experimentId) as { status: string; n: number }[]);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /** The first run (in grid order) of an experiment with `status`, or null. */
+  firstRunWithStatus(experimentId: number, status: RunRecordStatus): RunRecord | null {
+    return this.read(() => {
+      const row = this.sql('SELECT * FROM runs WHERE experiment_id = ? AND status = ? ORDER BY cell, teacher, lr_index LIMIT 1').get(experimentId, status) as RunRow | undefined;
+      return row === undefined ? null : toRun(row);
+    });
+  }
+
+  /** Up to `limit` runs of an experiment with `status`, in grid order. */
+  runsWithStatus(experimentId: number, status: RunRecordStatus, limit: number): RunRecord[] {
+    return this.read(() => (this.sql('SELECT * FROM runs WHERE experiment_id = ? AND status = ? ORDER BY cell, teacher, lr_index LIMIT ?').all(experimentId, status, limit) as RunRow[]).map(toRun));
+  }
+
   getRun(runId: number): RunRecord | null {
     return this.read(() => {
       const row = this.sql('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
@@ -319,9 +422,8 @@ export class RunStore {
       if (progress.checkpoint !== null && progress.checkpoint.recorded !== to) {
         throw new Error(`run ${runId}: checkpoint after point ${progress.checkpoint.recorded}, chunk ends at ${to}`);
       }
-      if (count > 0) {
-        this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)').run(runId, from, count, packSeries(chunk, run.columns, count));
-      }
+      const insert = this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)');
+      for (const [start, n, data] of seriesPieces(chunk, run.columns, from, count)) insert.run(runId, start, n, data);
       this
         .sql('UPDATE runs SET recorded = ?, steps_done = ?, checkpoint = ?, status = COALESCE(?, status) WHERE id = ?')
         .run(to, progress.stepsDone, progress.checkpoint === null ? null : JSON.stringify(progress.checkpoint), progress.status ?? null, runId);
@@ -333,6 +435,37 @@ export class RunStore {
     const query = `SELECT experiment_id AS experimentId, COUNT(*) AS runsTotal, TOTAL(status IN ${FINISHED_RUN}) AS runsDone, TOTAL(steps_done) AS stepsDone
       FROM runs WHERE experiment_id IN (SELECT value FROM json_each(?)) GROUP BY experiment_id`;
     return experimentIds.length === 0 ? [] : this.read(() => this.sql(query).all(JSON.stringify(experimentIds)) as StoredProgress[]);
+  }
+
+  /** A cell's runs that have a descriptor (they were started), teachers `fromTeacher`…`toTeacher`, by teacher then learning rate. */
+  describedRuns(experimentId: number, cell: number, fromTeacher: number, toTeacher: number): RunRecord[] {
+    return this.read(() =>
+      (this.sql('SELECT * FROM runs WHERE experiment_id = ? AND cell = ? AND teacher BETWEEN ? AND ? AND descriptor IS NOT NULL ORDER BY teacher, lr_index').all(experimentId, cell, fromTeacher, toTeacher) as RunRow[]).map(toRun),
+    );
+  }
+
+  /** The runs that have a descriptor, counted by status. */
+  describedRunStatusCounts(experimentId: number): Record<string, number> {
+    const rows = this.read(() => this.sql('SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id = ? AND descriptor IS NOT NULL GROUP BY status').all(experimentId) as { status: string; n: number }[]);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /**
+   * One column of a run's stored series (undefined when the run does not record it), read chunk by
+   * chunk: a long run's other columns are never in memory.
+   */
+  loadColumn(run: RunRecord, name: string): Float64Array | undefined {
+    const c = run.columns.indexOf(name);
+    if (c < 0) return undefined;
+    const width = run.columns.length;
+    const out = new Float64Array(run.recorded);
+    this.read(() => {
+      for (const chunk of this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').iterate(run.id) as IterableIterator<SeriesChunkRow>) {
+        const block = float64Block(chunk.data, chunk.count * width);
+        out.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start);
+      }
+    });
+    return out;
   }
 
   /** A run's stored series, one Float64Array per column. */

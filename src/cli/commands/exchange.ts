@@ -6,9 +6,8 @@
  * w2s bundle ID FILE [--db FILE]
  * w2s import FILE [--db FILE]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BundleError, exportCsv, exportJson, importBundle, makeBundle } from '../../backend/exchange';
+import { BundleError, exportCsv, exportJson, importBundle, makeBundle, readBundleFile } from '../../backend/exchange';
 import { exportParquet, parquetFileName } from '../../backend/parquet';
 import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
@@ -75,19 +74,20 @@ export function bundleCommand(args: string[]): number {
   }
 }
 
-export function importCommand(args: string[]): number {
+export async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
   const file = positionals[0];
   if (file === undefined) throw new UsageError('import needs a bundle file: w2s import FILE');
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readBundleFile(file);
   } catch (error) {
+    if (error instanceof BundleError) throw new UsageError(`${file}: ${error.message}; nothing was imported`);
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const store = openStore(databasePath(values.db));
   try {
-    const id = importBundle(store, bytes);
+    const id = await importBundle(store, bytes);
     process.stdout.write(`${id}\n`);
     return 0;
   } catch (error) {

@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runCount } from '../../engine/grid';
 import { parseSpec, resolvePath } from '../../engine/spec';
 import { ExperimentBusyError, type Lab } from '../../backend/lab';
 import type { ExperimentRecord } from '../../backend/store/store';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
-import { databasePath, experimentId, integerFlag, stringifyReadable, UsageError } from '../args';
-import { checkOutputFile, writeAtomically } from '../files';
+import { databasePath, experimentId, integerFlag, UsageError } from '../args';
+import { checkOutputFile } from '../files';
+import { writeReadableJson } from '../readableJson';
 import { ProgressReporter } from '../progress';
 import { defaultWorkers, withLab } from '../session';
 
@@ -59,12 +61,12 @@ async function follow(lab: Lab, id: number, out: string | undefined, workers: nu
   }
   const elapsedSeconds = (Date.now() - started) / 1000;
   const failures = lab.store
-    .listRuns(id)
-    .filter((r) => r.status === 'failed')
+    .runsWithStatus(id, 'failed', -1)
     .map((r) => ({ key: r.key, message: r.error ?? 'failed' }));
-  if (out !== undefined && record.summary !== null) {
-    const document = { app: { name: APP_NAME, version: APP_VERSION }, experimentId: id, createdAt: record.createdAt, elapsedSeconds, workers, ...record.summary, failures };
-    writeAtomically(out, `${stringifyReadable(document)}\n`);
+  const summary = out === undefined ? null : lab.store.loadSummary(id);
+  if (out !== undefined && summary !== null) {
+    const document = { app: { name: APP_NAME, version: APP_VERSION }, experimentId: id, createdAt: record.createdAt, elapsedSeconds, workers, ...summary, failures };
+    writeReadableJson(out, document);
   }
   const s = record.summary;
   const where = out === undefined ? `w2s show ${id}` : out;
@@ -89,7 +91,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const started = Date.now();
   return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {
     const id = lab.submit(spec);
-    const runs = lab.store.listRuns(id).length;
+    const runs = runCount(spec);
     process.stderr.write(`experiment ${id} (${file}): ${runs} runs × ${spec.sft.steps} steps on the ${resolvePath(spec)} path, ${workers} engine processes\n`);
     return follow(lab, id, values.out, workers, started);
   });
@@ -107,7 +109,8 @@ export async function resumeCommand(args: string[]): Promise<number> {
     const record = lab.store.getExperiment(id);
     if (record === null) throw new UsageError(`no experiment ${id} in ${file}`);
     if (record.status === 'done') throw new UsageError(`experiment ${id} is done: nothing to resume`);
-    const left = lab.store.listRuns(id).filter((r) => r.status !== 'done' && r.status !== 'diverged').length;
+    const tally = lab.store.runTally(id, record.spec.sft.steps);
+    const left = runCount(record.spec) - tally.finished;
     try {
       lab.resume(id);
     } catch (error) {

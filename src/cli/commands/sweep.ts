@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runKeys } from '../../engine/grid';
+import { runCount } from '../../engine/grid';
 import { JobDirError } from '../../backend/cluster/jobDir';
 import { checkMem, checkName, checkSbatchArg, checkTime, SlurmOptionError, type SlurmOptions } from '../../backend/cluster/script';
 import { requireSbatch, SlurmError } from '../../backend/cluster/slurm';
@@ -83,7 +83,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
   if (values.slurm !== true) throw new UsageError('sweep needs --slurm: it runs the grid as a Slurm job array (w2s run runs it on this machine)');
   const flags = slurmFlags(values);
   const spec = readSpec(positionals[0]);
-  const runs = runKeys(spec).length;
+  const runs = runCount(spec);
   const tasks = integerFlag(values.tasks, 'tasks', 1, Math.min(runs, 1000), Math.min(runs, DEFAULT_TASKS));
   const options: SlurmOptions = { ...flags, tasks, cpusPerTask: flags.cpusPerTask ?? 1, checkpointSeconds: checkpointMs(values['checkpoint-seconds']) / 1000 };
   const dir = values.dir === undefined ? undefined : resolve(values.dir);

@@ -65,8 +65,8 @@ function fingerprint(): string {
 }
 
 /** The shard's payload changed and sealed again with a valid checksum. */
-function reseal(file: Buffer, change: (payload: Record<string, unknown>) => void): Buffer {
-  const payload = JSON.parse(JSON.stringify(readBundle(file).payload)) as Record<string, unknown>;
+async function reseal(file: Buffer, change: (payload: Record<string, unknown>) => void): Promise<Buffer> {
+  const payload = JSON.parse(JSON.stringify((await readBundle(file)).payload)) as Record<string, unknown>;
   change(payload);
   return sealBundle(payload as never);
 }
@@ -88,11 +88,11 @@ afterAll(() => {
 });
 
 describe('a task and its shard', () => {
-  it("holds exactly its task's runs, bit-identical to the engine run in this process", () => {
+  it("holds exactly its task's runs, bit-identical to the engine run in this process", async () => {
     const job = readJobDir(main.dir);
     const reference = runAll(input).outcomes;
     for (let task = 0; task < TASKS; task++) {
-      const { bundle } = checkShard(readFileSync(jobFiles(main.dir).shard(task)), expectationOf(job, task));
+      const { bundle } = await checkShard(readFileSync(jobFiles(main.dir).shard(task)), expectationOf(job, task));
       expect(bundle.payload.runs.map((r) => r.key)).toEqual(job.plan.tasks[task].map((i) => runKeys(spec)[i]));
       bundle.payload.runs.forEach((run, i) => {
         const expected = reference.find((o) => o.key.cell === run.key.cell && o.key.teacher === run.key.teacher && o.key.lr === run.key.lr);
@@ -129,38 +129,38 @@ describe('a task and its shard', () => {
 });
 
 describe('refusals: a bad shard is refused whole and nothing is written', () => {
-  it('corrupt, truncated, newer, foreign, misplaced, incomplete or unfinished', () => {
+  it('corrupt, truncated, newer, foreign, misplaced, incomplete or unfinished', async () => {
     const job = readJobDir(main.dir);
     const expected = expectationOf(job, 1);
     const shard = readFileSync(jobFiles(main.dir).shard(1));
     const before = fingerprint();
-    const refuse = (file: Buffer, message: RegExp) => {
-      expect(() => checkShard(file, expected)).toThrow(ShardError);
-      expect(() => checkShard(file, expected)).toThrow(message);
+    const refuse = async (file: Buffer | Promise<Buffer>, message: RegExp) => {
+      await expect(checkShard(await file, expected)).rejects.toThrow(ShardError);
+      await expect(checkShard(await file, expected)).rejects.toThrow(message);
     };
-    refuse(shard.subarray(0, shard.length >> 1), /truncated or corrupt/);
+    await refuse(shard.subarray(0, shard.length >> 1), /truncated or corrupt/);
     const outer = JSON.parse(gunzipSync(shard).toString('utf8'));
-    refuse(gzipSync(JSON.stringify({ ...outer, payload: outer.payload.replace('"done"', '"dune"') })), /checksum mismatch/);
-    refuse(gzipSync(JSON.stringify({ ...outer, formatVersion: 9 })), /shard format 9 is newer .* update W2S Lab/);
-    refuse(readFileSync(jobFiles(other.dir).shard(1)), new RegExp(`from another experiment: experiment ${other.id} .* not experiment ${main.id}`));
-    refuse(readFileSync(jobFiles(main.dir).shard(2)), /holds task 2 of 3, not task 1 of 3/);
-    refuse(makeBundle(store, main.id), /not a shard/);
-    refuse(reseal(shard, (p) => (p.runs as unknown[]).pop()), /1 of task 1's runs are missing/);
-    refuse(reseal(shard, (p) => ((p.runs as { status: string }[])[0].status = 'failed')), /is 'failed': a shard holds finished runs only/);
-    refuse(reseal(shard, (p) => ((p.runs as { recorded: number }[])[0].recorded = 3)), /series size does not match/);
-    refuse(reseal(shard, (p) => ((p.experiment as { spec: { seed: number } }).spec.seed = 22)), /its spec differs/);
+    await refuse(gzipSync(JSON.stringify({ ...outer, payload: outer.payload.replace('"done"', '"dune"') })), /checksum mismatch/);
+    await refuse(gzipSync(JSON.stringify({ ...outer, formatVersion: 9 })), /shard format 9 is newer .* update W2S Lab/);
+    await refuse(readFileSync(jobFiles(other.dir).shard(1)), new RegExp(`from another experiment: experiment ${other.id} .* not experiment ${main.id}`));
+    await refuse(readFileSync(jobFiles(main.dir).shard(2)), /holds task 2 of 3, not task 1 of 3/);
+    await refuse(makeBundle(store, main.id), /not a shard/);
+    await refuse(reseal(shard, (p) => (p.runs as unknown[]).pop()), /1 of task 1's runs are missing/);
+    await refuse(reseal(shard, (p) => ((p.runs as { status: string }[])[0].status = 'failed')), /is 'failed': a shard holds finished runs only/);
+    await refuse(reseal(shard, (p) => ((p.runs as { recorded: number }[])[0].recorded = 3)), /series size does not match/);
+    await refuse(reseal(shard, (p) => ((p.experiment as { spec: { seed: number } }).spec.seed = 22)), /its spec differs/);
     expect(fingerprint()).toBe(before);
     // A shard is not a bundle of a whole experiment: `w2s import` refuses it.
-    expect(() => importBundle(store, shard)).toThrow(BundleError);
-    expect(() => importBundle(store, shard)).toThrow(/shard of a Slurm sweep.*w2s collect/);
+    await expect(importBundle(store, shard)).rejects.toThrow(BundleError);
+    await expect(importBundle(store, shard)).rejects.toThrow(/shard of a Slurm sweep.*w2s collect/);
     expect(fingerprint()).toBe(before);
   });
 
-  it('an import that fails on its last run leaves none of the task\'s runs imported', () => {
+  it('an import that fails on its last run leaves none of the task\'s runs imported', async () => {
     const sweep = makeSweep('half');
     const job = readJobDir(sweep.dir);
     // The task's shard is the main sweep's task 0 under this sweep's name: same spec, same runs.
-    const checked = checkShard(reseal(readFileSync(jobFiles(main.dir).shard(0)), (p) => Object.assign(p.shard as object, { sweep: sweep.sweep, experimentId: sweep.id })), expectationOf(job, 0));
+    const checked = await checkShard(await reseal(readFileSync(jobFiles(main.dir).shard(0)), (p) => Object.assign(p.shard as object, { sweep: sweep.sweep, experimentId: sweep.id })), expectationOf(job, 0));
     const keys = checked.bundle.payload.runs.map((r) => r.key);
     const last = store.listRuns(sweep.id).find((r) => r.key.cell === keys.at(-1)?.cell && r.key.teacher === keys.at(-1)?.teacher && r.key.lr === keys.at(-1)?.lr);
     // Its last run already holds points computed here (the experiment was resumed locally).
@@ -180,13 +180,14 @@ describe('collect', () => {
     expect(first.status).toBe('done');
     const record = store.getExperiment(main.id);
     const { outcomes } = runAll(input);
-    expect(record?.summary).toEqual(summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), outcomes));
+    expect(store.loadSummary(main.id)).toEqual(summarizeExperiment(spec, resolvePath(spec), cellsOf(spec), outcomes));
+    expect(record?.summary?.cells[0].trajectory).toBeUndefined();
     expect(store.listRuns(main.id).every((r) => r.status === 'done' && r.checkpoint === null)).toBe(true);
 
     // Twice changes nothing, whether through collect or the shard itself.
     const before = fingerprint();
     expect((await collect(store, main.id)).imported).toBe(0);
-    const again = checkShard(readFileSync(jobFiles(main.dir).shard(0)), expectationOf(readJobDir(main.dir), 0));
+    const again = await checkShard(readFileSync(jobFiles(main.dir).shard(0)), expectationOf(readJobDir(main.dir), 0));
     expect(importShard(store, main.id, again)).toBe(false);
     expect(fingerprint()).toBe(before);
   });

@@ -4,7 +4,10 @@
  * mean ± std across teachers — how many teachers improved the student, the peak step (the
  * teachers' t*: median and range), and where the mean curve itself peaks.
  */
-import type { ExperimentSummary } from '../../../engine/summary';
+import { runViews } from '../../../charts/data';
+import type { SeriesBundle } from '../../../charts/types';
+import { CEILING } from '../../../engine/grid';
+import type { StoredSummary } from '../../../engine/summary';
 
 export interface Observed {
   readonly teachers: number;
@@ -23,16 +26,31 @@ function median(sorted: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
-export function observed(summary: ExperimentSummary): Observed {
+/**
+ * The mean cos curve across the teachers' runs (the ceiling left out), over the steps every run
+ * recorded: the store keeps the summary without its trajectories, so it is taken from the series.
+ */
+function meanCos(bundle: SeriesBundle): { step: Float64Array; cos: Float64Array } | null {
+  const runs = runViews(bundle).filter((v) => v.key.teacher !== CEILING && v.columns.cos !== undefined && v.columns.step !== undefined);
+  if (runs.length === 0) return null;
+  const n = Math.min(...runs.map((r) => r.recorded));
+  const cos = new Float64Array(n);
+  for (const r of runs) for (let i = 0; i < n; i++) cos[i] += r.columns.cos[i];
+  for (let i = 0; i < n; i++) cos[i] /= runs.length;
+  return { step: runs[0].columns.step.subarray(0, n), cos };
+}
+
+export function observed(summary: StoredSummary, bundle: SeriesBundle | null): Observed {
   const gains = summary.teachers.flatMap((t) => (t.gain === null ? [] : [t.gain]));
   const steps = summary.teachers.flatMap((t) => (t.bestStep === null ? [] : [t.bestStep])).sort((a, b) => a - b);
   let meanPeak: Observed['meanPeak'] = null;
-  const cos = summary.trajectory?.metrics.cos.mean;
-  if (summary.trajectory !== null && cos !== undefined && cos.length > 1) {
+  const curve = bundle === null ? null : meanCos(bundle);
+  if (curve !== null && curve.cos.length > 1) {
+    const { step, cos } = curve;
     // t ≥ 1, as for the teachers' own gains: the start is what the gain is measured from.
     let best = 1;
     for (let i = 2; i < cos.length; i++) if (cos[i] > cos[best]) best = i;
-    meanPeak = { step: summary.trajectory.step[best], gain: cos[best] - cos[0] };
+    meanPeak = { step: step[best], gain: cos[best] - cos[0] };
   }
   return {
     teachers: summary.teachers.length,
