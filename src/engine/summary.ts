@@ -5,6 +5,7 @@
  * the fraction improved, mean and std of the gain and the mean ± std trajectory.
  */
 import { CEILING, type Cell, type RunDescriptor, type RunKey } from './grid';
+import { cellRateIndex, type RateGain, rateGains } from './cellRate';
 import type { RunSeries, RunStatus } from './run';
 import { type Selection, selectLearningRate } from './selection';
 import type { ExperimentSpec } from './spec';
@@ -62,6 +63,13 @@ export interface CellSummary {
   readonly gainAccuracyMean: number;
   readonly pgrMean: number | null;
   readonly trajectory: Trajectory;
+  /**
+   * Per learning rate, the mean early-stopped gain over the cell's teachers (cellRate.ts), and the
+   * index of the highest: the cell's learning rate, at which its trajectories are drawn. Absent
+   * from summaries stored before it existed (readers then work it out from the series).
+   */
+  readonly learningRates?: RateGain[];
+  readonly cellLrIndex?: number | null;
 }
 
 function meanStd(values: number[]): { mean: number; std: number } {
@@ -168,6 +176,8 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
   const gainsAccuracy = teachers.flatMap((t) => (t.gainAccuracy === null ? [] : [t.gainAccuracy]));
   const pgrs = teachers.flatMap((t) => (t.pgr === null ? [] : [t.pgr]));
   const gainStats = meanStd(gains);
+  const teacherRuns = teacherIndices.flatMap((t) => (byTeacher.get(t) as RunOutcome[]).map((o) => ({ lr: o.key.lr, series: o.series })));
+  const learningRates = rateGains(teacherRuns, rule, lrs.length);
   return {
     cell: cell.index,
     norm: cell.norm,
@@ -182,6 +192,8 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
     gainAccuracyMean: meanStd(gainsAccuracy).mean,
     pgrMean: pgrs.length === 0 ? null : meanStd(pgrs).mean,
     trajectory: trajectoryOf(choices),
+    learningRates,
+    cellLrIndex: cellRateIndex(learningRates),
   };
 }
 

@@ -109,6 +109,9 @@ const CellSummarySchema = z.object({
   gainAccuracyMean: summaryNumber,
   pgrMean: orNull,
   trajectory: TrajectorySchema,
+  /** Absent from summaries stored before the cell's learning rate existed (engine/cellRate.ts). */
+  learningRates: z.array(z.object({ lrIndex: count, gainMean: summaryNumber, n: count })).optional(),
+  cellLrIndex: count.nullable().optional(),
 });
 
 /** The engine's ExperimentSummary (engine/summary.ts) as stored and sent. */
