@@ -21,7 +21,7 @@ import { collect, listSweeps } from './cluster/collect';
 import { JobDirError } from './cluster/jobDir';
 import { SlurmError } from './cluster/slurm';
 import { BundleError, importBundle } from './exchange';
-import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
+import { exportExperimentFigure, loadBlock, seriesBundle } from './figureFiles';
 import { experimentListItem, historyEntry } from './historyList';
 import { ExperimentBusyError, type Lab } from './lab';
 import { exportParquet, parquetFileName } from './parquet';
@@ -64,10 +64,7 @@ export class LabApiService {
           runs,
         };
       },
-      getSeries: ({ id, runs: which }) => {
-        const e = experiment(id);
-        return seriesBundle(id, which === 'selected' ? loadSelectedBlock(store, e) : store.loadSeriesBlock(id));
-      },
+      getSeries: ({ id, runs: which, columns }) => seriesBundle(id, loadBlock(store, experiment(id), which, columns)),
       checkSpec: async ({ spec }) => {
         const choices = await pathChoices(spec, (s) => calibration.estimate(s, workers));
         const r = parseSpec(spec);

@@ -22,6 +22,8 @@ export interface FigureInput {
   /** Null while the experiment runs (builders then work from the series alone). */
   readonly summary: ExperimentSummary | null;
   readonly bundle: SeriesBundle;
+  /** The label the user gave it for comparisons (else compare names it by what differs, labels.ts). */
+  readonly label?: string | null;
 }
 
 export type { BandKind, Facet, FigureKind, Metric, PaletteName, PanelLayout, RunView } from '../shared/figureExport';

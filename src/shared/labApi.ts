@@ -75,7 +75,14 @@ export const SeriesBundleSchema = z.object({
     }),
   ),
   data: z.instanceof(Float64Array),
+  /** Which runs the block holds (getSeries' `runs`); absent from blocks made before it was said. */
+  selection: z.enum(['all', 'selected', 'cellRate']).optional(),
+  /** With `selection: 'cellRate'`: per cell, the index of its learning rate (engine/cellRate.ts), null for a cell with no run yet. */
+  cellLearningRates: z.array(z.number().int().min(0).nullable()).optional(),
 });
+
+/** The columns a series block can carry, in stored order (getSeries' `columns` picks among them). */
+export const SERIES_COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement', 'validation'] as const;
 
 export const LabEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -147,12 +154,21 @@ export const LAB_METHODS = {
   listExperiments: { input: nothing, output: z.array(ExperimentListItemSchema) },
   getExperiment: { input: byId, output: ExperimentDetailSchema },
   /**
-   * `runs: 'selected'`: only each teacher's run at its selected learning rate (what the dashboard
-   * draws; a finished Figure 1 experiment's block shrinks from 136 MB to 19 MB). While it runs, the
-   * selection is made by the early-stopping rule on the steps stored so far.
+   * `runs: 'selected'`: only each teacher's run at its selected learning rate (a finished Figure 1
+   * experiment's block shrinks from 136 MB to 19 MB). While it runs, the selection is made by the
+   * early-stopping rule on the steps stored so far. `runs: 'cellRate'`: every teacher's run at its
+   * cell's learning rate (what the dashboard draws by default), and, while no summary exists, each
+   * teacher's selected run too. `columns`: only these (the step always comes), so that a view
+   * drawing cos alone receives a third of the block.
    */
   getSeries: {
-    input: z.object({ id, runs: z.enum(['all', 'selected'], { error: "must be 'all' or 'selected'" }).default('all') }).strict(),
+    input: z
+      .object({
+        id,
+        runs: z.enum(['all', 'selected', 'cellRate'], { error: "must be 'all', 'selected' or 'cellRate'" }).default('all'),
+        columns: z.array(z.enum(SERIES_COLUMNS, { error: `must be one of ${SERIES_COLUMNS.join(', ')}` })).min(1).max(SERIES_COLUMNS.length).optional(),
+      })
+      .strict(),
     output: SeriesBundleSchema,
   },
   /** Validate a spec without running it: the builder's inline errors. */
