@@ -132,6 +132,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER tags_removed AFTER DELETE ON tags BEGIN UPDATE history_revision SET revision = revision + 1; END;
     `,
   },
+  {
+    // The label a user gives an experiment for comparisons ("preview", "β = 2"); null: compare names
+    // it by the spec fields that differ (charts/labels.ts).
+    version: 6,
+    sql: `
+      ALTER TABLE experiments ADD COLUMN label TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
