@@ -184,6 +184,7 @@ export function loadFigureInput(store: RunStore, id: number, runs: RunSelection 
     seed: e.seed,
     spec: e.spec,
     summary: e.summary as ExperimentSummary | null,
+    label: e.label,
     bundle: seriesBundle(id, loadBlock(store, e, runs)),
   };
 }

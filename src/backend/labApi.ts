@@ -113,6 +113,11 @@ export class LabApiService {
         store.rename(id, name);
         return done;
       },
+      setLabel: ({ id, label }) => {
+        experiment(id);
+        store.setLabel(id, label);
+        return done;
+      },
       setNotes: ({ id, notes }) => {
         experiment(id);
         store.setNotes(id, notes);

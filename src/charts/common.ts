@@ -82,6 +82,16 @@ export function niceRange(lo: number, hi: number): { min: number; max: number; i
   return { min: round(Math.floor((lo - span * 0.03) / interval) * interval), max: round(Math.ceil((hi + span * 0.03) / interval) * interval), interval: round(interval) };
 }
 
+/** [lo, hi] rounded outward to the nearest multiples of a nice interval (about five): 0–1 000 stays, −985–999 becomes −1 000–1 000. */
+export function niceExtent(lo: number, hi: number): { min: number; max: number } {
+  if (!(hi > lo)) return { min: lo, max: hi };
+  const raw = (hi - lo) / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const interval = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const round = (v: number) => Number(v.toPrecision(12));
+  return { min: round(Math.floor(lo / interval + 1e-9) * interval), max: round(Math.ceil(hi / interval - 1e-9) * interval) };
+}
+
 /** Axis in the figure's fonts and theme; name centred outside the labels. */
 export function axis(style: FigureStyle, spec: AxisSpec, vertical: boolean): Record<string, unknown> {
   const c = themeColors(style);
@@ -185,7 +195,7 @@ export const LEGEND_WHOLE = 20;
  * LEGEND_WHOLE entries; only a longer legend that would take over a fifth of a small chart scrolls
  * on one row there.
  */
-export function legendLayout(style: FigureStyle, legend: string[], textColor: string): { option: Record<string, unknown>; bottom: number } {
+export function legendLayout(style: FigureStyle, legend: string[], textColor: string, icons: Readonly<Record<string, string>> = {}): { option: Record<string, unknown>; bottom: number } {
   const font = px(style.fontSize);
   const top = style.showTitle ? font * 1.1 + 10 : 4;
   const wrapped = legendRows(legend, style.width - 10, font);
@@ -194,7 +204,8 @@ export function legendLayout(style: FigureStyle, legend: string[], textColor: st
   return {
     option: {
       show: legend.length > 0,
-      data: legend,
+      // An entry with an icon of its own (a key of line kinds: thick, thin, dashed) keeps its shape.
+      data: legend.map((name) => (icons[name] === undefined ? name : { name, icon: icons[name] })),
       top,
       type: scroll ? 'scroll' : 'plain',
       itemGap: LEGEND_GAP,
@@ -205,6 +216,15 @@ export function legendLayout(style: FigureStyle, legend: string[], textColor: st
     bottom: top + (rows > 0 ? rows * font + (rows - 1) * LEGEND_GAP : 0),
   };
 }
+
+/** Legend icons for a key of line kinds, as paths (the legend keeps their aspect): thick, thin, dashed. */
+export const KEY_ICONS = {
+  thick: 'path://M0,0H24V2.4H0Z',
+  thin: 'path://M0,0H24V0.9H0Z',
+  dashed: 'path://M0,0H5V1.2H0ZM8,0H13V1.2H8ZM16,0H21V1.2H16Z',
+  dashedThick: 'path://M0,0H6V1.8H0ZM9,0H15V1.8H9ZM18,0H24V1.8H18Z',
+  dot: 'circle',
+} as const;
 
 /** Points [x, y] at the given indices. */
 export function pairs(x: ArrayLike<number>, y: ArrayLike<number>, idx: readonly number[]): [number, number][] {

@@ -20,7 +20,11 @@ export interface Histogram {
   readonly counts: Float64Array;
 }
 
-/** Equal-width bins over [lo, hi] (widened to include 0); bin b holds lo + b·w ≤ g < lo + (b+1)·w, the last bin closed. */
+/**
+ * Equal-width bins over the values (widened to include 0), of a round width (1, 2, 2.5 or 5 × 10^k,
+ * about `bins` of them) starting at a multiple of it, so the axis ends on round numbers (0.055,
+ * not 0.05501); bin b holds lo + b·w ≤ g < lo + (b+1)·w, the last bin closed.
+ */
 export function histogramEdges(values: number[], bins: number): Float64Array {
   let lo = Math.min(0, ...values);
   let hi = Math.max(0, ...values);
@@ -28,7 +32,13 @@ export function histogramEdges(values: number[], bins: number): Float64Array {
     lo -= 0.5;
     hi += 0.5;
   }
-  return Float64Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+  const raw = (hi - lo) / bins;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const width = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw * (1 - 1e-9)) ?? 10) * magnitude;
+  const round = (v: number) => Number(v.toPrecision(12));
+  const start = round(Math.floor(lo / width + 1e-9) * width);
+  const count = Math.max(1, Math.ceil(round((hi - start) / width) - 1e-9));
+  return Float64Array.from({ length: count + 1 }, (_, i) => round(start + width * i));
 }
 
 export function histogram(values: number[], edges: Float64Array): Histogram {

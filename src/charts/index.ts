@@ -52,6 +52,22 @@ function buildKind(kind: FigureKind, inputs: FigureInput[], style: FigureStyle):
   }
 }
 
+/** The y values a figure plots span this range (band edges included; counts of teachers left out); null when it plots none. */
+export function yExtentOf(figure: Figure): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of figure.series) {
+    if (s.yLabel === 'teachers') continue;
+    for (let i = 0; i < s.y.length; i++) {
+      const v = s.y[i];
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
 /** The panels figure `kind` will have (its natural height depends on them), before building it. */
 export function figureLayout(kind: FigureKind, inputs: FigureInput[], style: FigureStyle): PanelLayout {
   if (inputs.length === 0) return { rows: 1, cols: 1 };

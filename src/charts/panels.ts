@@ -65,6 +65,8 @@ export interface PanelFrameOptions {
   readonly yName?: string;
   /** Every panel on one y range: only the first column labels its ticks. */
   readonly sharedY?: boolean;
+  /** Legend entries with an icon of their own (legendLayout). */
+  readonly legendIcons?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -86,7 +88,7 @@ export function panelFrame(
   const c = themeColors(style);
   const font = px(style.fontSize);
   const textStyle = { fontFamily: style.fontFamily, fontSize: font, color: c.text };
-  const legendBox = legendLayout(style, legend, c.text);
+  const legendBox = legendLayout(style, legend, c.text, opts.legendIcons);
   const headers = opts.colHeaders !== undefined && opts.colHeaders.some((h) => h !== '');
   const top = legendBox.bottom + (legend.length > 0 ? font * 0.5 : 0) + (headers ? font * 1.4 : 0);
   const letters = opts.letters ?? true;

@@ -19,7 +19,7 @@
 import type { LinesSeriesOption, ScatterSeriesOption, SeriesOption } from 'echarts';
 import { FIGURE1_METRICS, TOGETHER_MAX_CELLS } from '../shared/figureExport';
 import { type GridLayout, layoutCells, specAxes } from './cellAxes';
-import { band, curve, line, METRIC_AXIS, niceRange, pairs, STEP_AXIS, stepFigure } from './common';
+import { band, curve, KEY_ICONS, line, METRIC_AXIS, niceExtent, niceRange, pairs, STEP_AXIS, stepFigure } from './common';
 import { bandAcross, cellGroups, cellRateGroups, drawable, ema, lrGroups, onGrid, pick, type RunView, selectedTeachersOf, stopsSpanDecade, unionGrid } from './data';
 import { cellColorsOf } from './cellColors';
 import { cellFlowLines, flowApplies } from './flowOverlay';
@@ -165,7 +165,8 @@ function cellCurves(input: FigureInput, style: FigureStyle, colors: Map<number, 
         return { teacher: t.teacher, cell: t.cell, view, end: style.endAtStop ? t.index + 1 : view.recorded, stop: t.index, x: clock(mode, view, t.learningRate, t.index), learningRate: t.learningRate, descriptor: t.descriptor };
       });
       const rates = [...new Set(lines.map((l) => l.learningRate))].sort((a, b) => a - b);
-      const note = rates.length === 1 ? lrText(rates[0]) : `selected η ${Number(rates[0].toPrecision(3))}–${Number(rates[rates.length - 1].toPrecision(3))}`;
+      // One rate: it is said; several (each teacher's own): the axis (η·t) or the title says so.
+      const note = rates.length === 1 ? lrText(rates[0]) : '';
       return {
         cell: g.cell,
         label: g.label,
@@ -369,29 +370,35 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
   const metricName = metrics.length > 1 ? 'trajectories' : METRIC_AXIS[metrics[0]];
   const title = `${metricName}${what}${dashed}${fadedNote}`;
   // Small multiples name their cells in headers: the legend keys the line kinds instead, in the text colour.
-  const key: SeriesOption[] = [];
+  const key: { series: SeriesOption; icon: string }[] = [];
   if (arrangement === 'grid' && mode !== 'perLearningRate') {
     const ink = themeColors(s).text;
-    key.push(line({ name: `mean ${BAND_TEXT[s.band]}`, color: ink, width, z: 0 }, []));
-    if (s.thinLines) key.push(line({ name: 'each teacher', color: ink, width: width / 3, opacity: 0.5, z: 0 }, []));
-    if (s.stopMarkers) key.push({ type: 'scatter', name: 'early stop', data: [], symbolSize: 4, itemStyle: { color: ink } } as ScatterSeriesOption);
-    if (flows.length > 0) key.push(line({ name: 'population flow', color: ink, width: width * 0.5, dash: 'dashed', z: 0 }, []));
-    if (faded) key.push(line({ name: 'fewer teachers', color: ink, width: width * 0.8, dash: 'dashed', opacity: 0.55, z: 0 }, []));
-    series.push(...key);
+    key.push({ series: line({ name: `mean ${BAND_TEXT[s.band]}`, color: ink, width, z: 0 }, []), icon: KEY_ICONS.thick });
+    if (s.thinLines) key.push({ series: line({ name: 'each teacher', color: ink, width: width / 3, opacity: 0.5, z: 0 }, []), icon: KEY_ICONS.thin });
+    if (s.stopMarkers) key.push({ series: { type: 'scatter', name: 'early stop', data: [], symbolSize: 4, itemStyle: { color: ink } } as ScatterSeriesOption, icon: KEY_ICONS.dot });
+    if (flows.length > 0) key.push({ series: line({ name: 'population flow', color: ink, width: width * 0.5, dash: 'dashed', z: 0 }, []), icon: KEY_ICONS.dashed });
+    if (faded) key.push({ series: line({ name: 'fewer teachers', color: ink, width: width * 0.8, dash: 'dashed', opacity: 0.55, z: 0 }, []), icon: KEY_ICONS.dashedThick });
+    series.push(...key.map((k) => k.series));
   }
-  const legend = arrangement === 'grid' ? (mode === 'perLearningRate' ? legendNames : key.map((k) => String(k.name))) : legendNames;
+  const legendIcons = Object.fromEntries(key.map((k) => [String(k.series.name), k.icon]));
+  const legend = arrangement === 'grid' ? (mode === 'perLearningRate' ? legendNames : Object.keys(legendIcons)) : legendNames;
 
+  const fixed = s.yRange ?? null;
   if (single) {
     const fig = stepFigure(s, title, series, legend, plotted);
-    // The panel says which η it shows, in its x axis title.
+    // The panel says which η it shows, in its x axis title; a range given to share is kept.
     const note = cells[0]?.note ?? '';
-    const option = { ...fig.option, xAxis: { ...(fig.option.xAxis as object), name: note === '' ? xName : `${xName} (${note})` } };
+    const nice = fixed !== null && s.yScale !== 'log' ? niceRange(fixed[0], fixed[1]) : null;
+    const yAxis = nice === null ? fig.option.yAxis : { ...(fig.option.yAxis as object), min: nice.min, max: nice.max, interval: nice.interval, scale: false };
+    const option = { ...fig.option, xAxis: { ...(fig.option.xAxis as object), name: note === '' ? xName : `${xName} (${note})` }, yAxis };
     return { ...fig, option, xAxisLabel: xName };
   }
 
-  const xSpec = { name: xName, type: xLog ? 'log' : 'value', min: Number.isFinite(xMin) ? xMin : undefined, max: Number.isFinite(xMax) ? xMax : undefined } as const;
-  // Small multiples share one y range; other layouts give each panel its own.
-  const shared = arrangement === 'grid' ? yRange.reduce((a, r) => [Math.min(a[0], r[0]), Math.max(a[1], r[1])] as [number, number], [Infinity, -Infinity] as [number, number]) : null;
+  // Linear steps start and end on round ticks (−1 000 to 1 000 from the stop, not −985 to 999).
+  const ends = !xLog && Number.isFinite(xMin) && Number.isFinite(xMax) ? niceExtent(xMin, xMax) : { min: Number.isFinite(xMin) ? xMin : undefined, max: Number.isFinite(xMax) ? xMax : undefined };
+  const xSpec = { name: xName, type: xLog ? 'log' : 'value', min: ends.min, max: ends.max } as const;
+  // Small multiples share one y range (and so do figures given one); other layouts give each panel its own.
+  const shared = fixed !== null ? ([fixed[0], fixed[1]] as [number, number]) : arrangement === 'grid' ? yRange.reduce((a, r) => [Math.min(a[0], r[0]), Math.max(a[1], r[1])] as [number, number], [Infinity, -Infinity] as [number, number]) : null;
   const sharedNice = shared !== null && shared[0] <= shared[1] && s.yScale !== 'log' ? niceRange(shared[0], shared[1]) : null;
   const specs: PanelSpec[] = slots.map((slot, i) => {
     const range = sharedNice === null ? yRange[i] : ([sharedNice.min, sharedNice.max] as [number, number]);
@@ -407,7 +414,7 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
   });
   const opts =
     arrangement === 'grid'
-      ? { letters: false, colHeaders: grid?.colHeaders ?? undefined, yName: METRIC_AXIS[metrics[0]], sharedY: sharedNice !== null }
+      ? { letters: false, colHeaders: grid?.colHeaders ?? undefined, yName: METRIC_AXIS[metrics[0]], sharedY: sharedNice !== null, legendIcons }
       : {};
   const { option, panels } = panelFrame(s, title, rowCount, colCount, specs, xName, series, legend, opts);
   return { option, series: plotted, xAxisLabel: xName, yAxisLabel: metrics.map((m) => METRIC_AXIS[m]).join(' · '), title, panels, layout: { rows: rowCount, cols: colCount, ...(arrangement === 'grid' ? { aspect: GRID_ASPECT } : {}) } };

@@ -67,6 +67,8 @@ export interface FigureStyle {
   readonly theme: 'light' | 'dark';
   /** Draw the title in the figure (the app does; papers put it in the LaTeX caption). */
   readonly showTitle: boolean;
+  /** A y range to share with other figures (side-by-side panels compare by eye); null: the figure's own. */
+  readonly yRange?: readonly [number, number] | null;
 }
 
 /** One plotted series at full resolution, as written to CSV. */

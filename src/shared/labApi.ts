@@ -39,6 +39,8 @@ export const ExperimentListItemSchema = z.object({
   finishedAt: z.string().nullable(),
   tags: z.array(z.string()),
   notes: z.string(),
+  /** The user's label for comparisons; null: compare names it by what differs from the others. */
+  label: z.string().nullable(),
   seed: z.number(),
   /** d, β, norms, teacher accuracies, B, T: what the history table shows. */
   parameters: z.record(z.string(), z.unknown()),
@@ -83,6 +85,7 @@ export const SeriesBundleSchema = z.object({
 
 /** The columns a series block can carry, in stored order (getSeries' `columns` picks among them). */
 export const SERIES_COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement', 'validation'] as const;
+export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
 
 export const LabEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -199,6 +202,8 @@ export const LAB_METHODS = {
   resume: { input: byId, output: ok },
   rename: { input: z.object({ id, name: z.string().min(1).max(200) }).strict(), output: ok },
   setNotes: { input: z.object({ id, notes: z.string().max(100_000) }).strict(), output: ok },
+  /** The label compare shows for it (at most 60 characters; null or blank: named by what differs). */
+  setLabel: { input: z.object({ id, label: z.string().max(60, { error: 'must be at most 60 characters' }).nullable() }).strict(), output: ok },
   setTags: { input: z.object({ id, tags: z.array(tag).max(64) }).strict(), output: ok },
   deleteExperiment: { input: byId, output: ok },
   duplicateSpec: { input: byId, output: z.object({ spec: ExperimentSpecSchema }) },

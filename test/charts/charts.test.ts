@@ -423,7 +423,8 @@ describe('SSR rendering', () => {
         const lettered = ([fig.option.title].flat() as { text?: string }[]).some((t) => /^\(a\)/.test(t?.text ?? ''));
         const names = fig.panels === undefined ? [fig.xAxisLabel, fig.yAxisLabel] : [...fig.panels.map((p) => (lettered ? `${p.letter}${p.row === 0 && p.title !== '' ? ` ${p.title}` : ''}` : p.title)).filter((t) => t !== ''), ...new Set(fig.panels.map((p) => p.xLabel))];
         for (const name of names) expect(svg).toContain(`>${name.replace(/&/g, '&amp;')}</text>`);
-        const legend = ((fig.option.legend as { data: string[] }).data ?? []) as string[];
+        // Entries are names, or { name, icon } for a key of line kinds.
+        const legend = (((fig.option.legend as { data: unknown[] }).data ?? []) as (string | { name: string })[]).map((e) => (typeof e === 'string' ? e : e.name));
         // A grid of 2 norms × 2 accuracies: small multiples of trajectories keyed by line kind (mean,
         // each teacher, early stop, flow), histograms stacked per cell, scatters a colour per norm
         // (theory: + the shapes' key), a comparison one entry per experiment.

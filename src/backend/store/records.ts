@@ -20,6 +20,8 @@ export interface ExperimentRecord {
   readonly finishedAt: string | null;
   readonly appVersion: string;
   readonly notes: string;
+  /** The user's label for comparisons (schema 6), or null. */
+  readonly label: string | null;
   readonly tags: string[];
   readonly summary: ExperimentSummary | null;
   readonly error: string | null;
@@ -52,6 +54,8 @@ export interface ExperimentRow {
   finished_at: string | null;
   app_version: string;
   notes: string;
+  /** Schema 6; undefined when a query leaves it out. */
+  label?: string | null;
   summary: string | null;
   error: string | null;
   duplicated_from: number | null;
@@ -91,6 +95,7 @@ export function toExperiment(row: ExperimentRow, tags: string[]): ExperimentReco
     finishedAt: row.finished_at,
     appVersion: row.app_version,
     notes: row.notes,
+    label: row.label ?? null,
     tags,
     summary: row.summary === null ? null : (JSON.parse(row.summary) as ExperimentSummary),
     error: row.error,
