@@ -130,10 +130,11 @@ export function frame(
   series: SeriesOption[],
   legend: string[],
   extra: Partial<EChartsOption> = {},
+  legendTexts: Readonly<Record<string, string>> = {},
 ): EChartsOption {
   const c = themeColors(style);
   const font = px(style.fontSize);
-  const legendBox = legendLayout(style, legend, c.text);
+  const legendBox = legendLayout(style, legend, c.text, {}, legendTexts);
   // ECharts' own LTTB downsampling is for the screen; exports (maxPoints null) draw every point.
   if (style.maxPoints === null) for (const s of series) if (s.type === 'line') delete (s as LineSeriesOption).sampling;
   return {
@@ -195,10 +196,17 @@ export const LEGEND_WHOLE = 20;
  * LEGEND_WHOLE entries; only a longer legend that would take over a fifth of a small chart scrolls
  * on one row there.
  */
-export function legendLayout(style: FigureStyle, legend: string[], textColor: string, icons: Readonly<Record<string, string>> = {}): { option: Record<string, unknown>; bottom: number } {
+export function legendLayout(
+  style: FigureStyle,
+  legend: string[],
+  textColor: string,
+  icons: Readonly<Record<string, string>> = {},
+  /** What an entry shows, when shorter than its series' name (an ordered key: '0.3162' after '‖w₀‖ = 0.1'). */
+  texts: Readonly<Record<string, string>> = {},
+): { option: Record<string, unknown>; bottom: number } {
   const font = px(style.fontSize);
   const top = style.showTitle ? font * 1.1 + 10 : 4;
-  const wrapped = legendRows(legend, style.width - 10, font);
+  const wrapped = legendRows(legend.map((n) => texts[n] ?? n), style.width - 10, font);
   const scroll = style.maxPoints !== null && legend.length > LEGEND_WHOLE && wrapped > 1 && wrapped * (font + LEGEND_GAP) > style.height * 0.2;
   const rows = legend.length === 0 ? 0 : scroll ? 1 : wrapped;
   return {
@@ -212,9 +220,27 @@ export function legendLayout(style: FigureStyle, legend: string[], textColor: st
       itemWidth: LEGEND_ICON,
       itemHeight: font * 0.8,
       textStyle: { fontFamily: style.fontFamily, fontSize: font, color: textColor },
+      ...(Object.keys(texts).length === 0 ? {} : { formatter: (name: string) => texts[name] ?? name }),
     },
     bottom: top + (rows > 0 ? rows * font + (rows - 1) * LEGEND_GAP : 0),
   };
+}
+
+/**
+ * The entries of an ordered key, shortened when there are many (more than five): the first says
+ * the quantity ('κ = −0.5'), the others only their value ('−0.25', …), and n only when it differs.
+ * Names are '<quantity> = <value> (n = N)' or '<quantity> <value> % (n = N)'.
+ */
+export function orderedKeyTexts(names: readonly string[]): Record<string, string> {
+  if (names.length <= 5) return {};
+  const parts = names.map((n) => /^(.*?)(?: = |\s)(-?[\d.]+(?:e[-+]?\d+)?(?: %)?)(?: \(n = (\d+)\))?$/.exec(n));
+  if (parts.some((p) => p === null)) return {};
+  const sameN = new Set(parts.map((p) => p?.[3])).size === 1;
+  return Object.fromEntries(names.map((n, i) => {
+    const p = parts[i] as RegExpExecArray;
+    const value = p[2] + (sameN || p[3] === undefined ? '' : ` (n = ${p[3]})`);
+    return [n, i === 0 ? n.slice(0, n.length - (p[3] === undefined ? 0 : ` (n = ${p[3]})`.length)) + (sameN && p[3] !== undefined ? ` (n = ${p[3]} each)` : '') : value];
+  }));
 }
 
 /** Legend icons for a key of line kinds, as paths (the legend keeps their aspect): thick, thin, dashed. */

@@ -117,10 +117,11 @@ const percent = (x: number): string => `${Number((x * 100).toPrecision(4))} %`;
 
 export function cellLabel(spec: ExperimentSpec, cell: Cell): string {
   if (cell.norm === null) return 'shared pretraining';
-  const norm = `‖w₀‖ = ${cell.norm}`;
+  // Four significant digits: logspace norms read 0.3162, not 0.316227766016838.
+  const norm = `‖w₀‖ = ${Number(cell.norm.toPrecision(4))}`;
   const label = spec.teachers.accuracy.length > 1 && cell.teacherAccuracy !== null ? `${norm}, teacher ${percent(cell.teacherAccuracy)}` : norm;
   // A prescribed κ (teachers.kappa, docs/spec.md §10) is one more axis of the grid.
-  return cell.kappa === null || cell.kappa === undefined ? label : `${label}, κ = ${cell.kappa}`;
+  return cell.kappa === null || cell.kappa === undefined ? label : `${label}, κ = ${Number(cell.kappa.toPrecision(4))}`;
 }
 
 /** The index of `step` in a run's recorded steps (binary search: steps increase), or −1. */
@@ -207,9 +208,13 @@ export function scatterGroups(input: FigureInput): { label: string; teachers: Se
   if (norms.length < 2 || accuracies.length < 2) {
     // One ordered axis varies (or none): the cells, ordered by it.
     const value = (g: CellGroup) => (norms.length > 1 ? g.cell.norm : accuracies.length > 1 ? g.cell.teacherAccuracy : kappas.length > 1 ? g.cell.kappa : g.cell.index) ?? g.cell.index;
-    return cells.map((g) => ({ label: g.label, teachers: g.teachers, order: value(g) }));
+    // Named by the axis that varies alone ('κ = −0.5', not '‖w₀‖ = 1, κ = −0.5').
+    const digits = (v: number) => Number(v.toPrecision(4));
+    const short = (g: CellGroup) =>
+      norms.length > 1 ? `‖w₀‖ = ${digits(g.cell.norm ?? NaN)}` : accuracies.length > 1 ? `teacher ${digits((g.cell.teacherAccuracy ?? NaN) * 100)} %` : kappas.length > 1 ? `κ = ${digits(g.cell.kappa ?? NaN)}` : g.label;
+    return cells.map((g) => ({ label: short(g), teachers: g.teachers, order: value(g) }));
   }
-  return norms.map((norm) => ({ label: `‖w₀‖ = ${norm}`, teachers: cells.filter((g) => g.cell.norm === norm).flatMap((g) => g.teachers), order: norm ?? 0 }));
+  return norms.map((norm) => ({ label: `‖w₀‖ = ${norm === null ? '—' : Number(norm.toPrecision(4))}`, teachers: cells.filter((g) => g.cell.norm === norm).flatMap((g) => g.teachers), order: norm ?? 0 }));
 }
 
 export function metricColumn(t: { readonly view: RunView | null }, metric: Metric): Float64Array {

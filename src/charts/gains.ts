@@ -7,9 +7,9 @@
 import type { SeriesOption } from 'echarts';
 import { TOGETHER_MAX_CELLS } from '../shared/figureExport';
 import { layoutCells, specAxes } from './cellAxes';
-import { frame, line, zeroLine } from './common';
+import { frame, line, niceRange, zeroLine } from './common';
 import { cellGroups } from './data';
-import { legendName, wrapColumns } from './trajectories';
+import { legendName, longestHeader, wrapColumns } from './trajectories';
 import { px } from './style';
 import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { cellColorsOf } from './cellColors';
@@ -77,7 +77,7 @@ export const GAINS_ROW_ASPECT = 0.3;
 /** The small multiples of a grid's histograms: where each cell's panel sits. */
 function gainsGrid(input: FigureInput, style: FigureStyle, cells: ReturnType<typeof cellGroups>) {
   const { axes, cells: placed } = specAxes(input.spec, cells.map((g) => g.cell));
-  return layoutCells(axes, placed, wrapColumns(style.width, cells.length));
+  return layoutCells(axes, placed, wrapColumns(style.width, cells.length, longestHeader(axes, placed), px(style.fontSize)));
 }
 
 export function gainsLayout(input: FigureInput, style: FigureStyle): PanelLayout {
@@ -130,12 +130,15 @@ export function gains(input: FigureInput, style: FigureStyle): Figure {
   const yAxisLabel = 'teachers';
   const x = { name: xAxisLabel, type: 'value', min: edges[0], max: edges[edges.length - 1] } as const;
   if (arrangement === 'grid') {
-    // Small multiples: the grid's axes place the cells, one count scale and one set of bins for all.
+    // Small multiples: the grid's axes place the cells, one count scale and one set of bins for all;
+    // each panel's n only when the cells' differ (the title counts them all).
     const layout = gainsGrid(input, style, groups);
+    const sameN = new Set(groups.map((g) => g.teachers.length)).size === 1;
+    const counts = niceRange(0, top);
     const specs: PanelSpec[] = groups.map((g) => {
       const at = layout.place.get(g.cell.index) ?? { row: 0, col: 0 };
       const header = layout.rowHeaders === null ? (layout.cellHeaders.get(g.cell.index) ?? '') : '';
-      return { title: [header, `n = ${g.teachers.length}`].filter((t) => t !== '').join(' · '), x, y: { name: yAxisLabel, type: 'value', min: 0, max: top }, rowLabel: layout.rowHeaders?.[at.row], yRange: [0, top], row: at.row, col: at.col };
+      return { title: [header, sameN ? '' : `n = ${g.teachers.length}`].filter((t) => t !== '').join(' · '), x, y: { name: yAxisLabel, type: 'value', min: 0, max: counts.max, interval: counts.interval }, rowLabel: layout.rowHeaders?.[at.row], yRange: [0, counts.max], row: at.row, col: at.col };
     });
     const { option, panels } = panelFrame(style, title, layout.rows, layout.cols, specs, xAxisLabel, series, [], { letters: false, colHeaders: layout.colHeaders ?? undefined, yName: yAxisLabel, sharedY: true });
     return { option, series: plotted, xAxisLabel, yAxisLabel, title, panels, layout: { rows: layout.rows, cols: layout.cols, aspect: 0.6 } };

@@ -79,7 +79,8 @@ export function kappaFigure(input: FigureInput, style: FigureStyle): Figure {
       if (!Number.isFinite(boundary)) return undefined;
       const at = panel === 0 && !several ? { xAxis: boundary, label: boundaryLabel(boundary) } : { xAxis: boundary };
       const zero = panel > 0 && li === 0 ? [{ yAxis: 0 }] : [];
-      return referenceLines(style, [at, ...zero], several ? color : undefined);
+      // The boundary's label across the top of the first panel, where it covers no line.
+      return referenceLines(style, [at, ...zero], several ? color : undefined, panel === 0 ? 'end' : undefined);
     };
     legend.push(label);
     const keep = Array.from(x.keys()).filter((i) => Number.isFinite(fraction[i]));

@@ -67,6 +67,8 @@ export interface PanelFrameOptions {
   readonly sharedY?: boolean;
   /** Legend entries with an icon of their own (legendLayout). */
   readonly legendIcons?: Readonly<Record<string, string>>;
+  /** Legend entries' shown text, when shorter than the name (legendLayout). */
+  readonly legendTexts?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -88,7 +90,7 @@ export function panelFrame(
   const c = themeColors(style);
   const font = px(style.fontSize);
   const textStyle = { fontFamily: style.fontFamily, fontSize: font, color: c.text };
-  const legendBox = legendLayout(style, legend, c.text, opts.legendIcons);
+  const legendBox = legendLayout(style, legend, c.text, opts.legendIcons, opts.legendTexts);
   const headers = opts.colHeaders !== undefined && opts.colHeaders.some((h) => h !== '');
   const top = legendBox.bottom + (legend.length > 0 ? font * 0.5 : 0) + (headers ? font * 1.4 : 0);
   const letters = opts.letters ?? true;

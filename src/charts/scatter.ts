@@ -6,7 +6,7 @@
  * against cos(w_T, w₀), side by side. In a grid of norms × accuracies a colour is a norm.
  */
 import type { ScatterSeriesOption } from 'echarts';
-import { frame, paddedRange, zeroLine } from './common';
+import { frame, niceRange, orderedKeyTexts, paddedRange, zeroLine } from './common';
 import { cellGroups, scatterGroups, type SelectedTeacher, startCos } from './data';
 import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { legendName } from './trajectories';
@@ -25,12 +25,12 @@ const AXIS: Record<Against, { label: string; short: string; column: string; valu
 const ACCURACY_RANGE = { min: 50, max: 100 } as const;
 
 /** The x axis over the data with a margin (not the whole 50–100 %: data at 58–71 % would fill a quarter of it), at whole or half units. */
-function fittedX(values: readonly number[]): { min?: number; max?: number } {
-  const r = paddedRange(values, 0.08);
+function fittedX(values: readonly number[]): { min?: number; max?: number; interval?: number } {
+  const r = paddedRange(values, 0.04);
   if (r === null) return {};
-  const step = r[1] - r[0] > 10 ? 1 : r[1] - r[0] > 1 ? 0.5 : 0;
-  if (step === 0) return { min: r[0], max: r[1] };
-  return { min: Math.floor(r[0] / step) * step, max: Math.ceil(r[1] / step) * step };
+  // Round ends on the ticks' own interval: '56 57 60 63' would crowd the first two.
+  const nice = niceRange(r[0], r[1]);
+  return { min: nice.min, max: nice.max, interval: nice.interval };
 }
 
 /**
@@ -90,13 +90,13 @@ function gainScatter(input: FigureInput, style: FigureStyle, against: Against[],
   const xSpec = (w: Against) => ({ name: AXIS[w].label, type: 'value' as const, ...(w === 'accuracy' ? fittedX(xs(w)) : {}) });
   if (single) {
     const xAxisLabel = AXIS[against[0]].label;
-    const option = frame(style, title, xSpec(against[0]), { name: yAxisLabel, type: 'value', includeZero: true }, series, shown);
+    const option = frame(style, title, xSpec(against[0]), { name: yAxisLabel, type: 'value', includeZero: true }, series, shown, {}, orderedKeyTexts(shown));
     return { option, series: plotted, xAxisLabel, yAxisLabel, title };
   }
   const gains = groups.flatMap((g) => g.teachers.map((t) => t.gain)).filter(Number.isFinite);
   const yRange = [Math.min(0, ...gains), Math.max(0, ...gains)] as const;
   const specs: PanelSpec[] = against.map((w) => ({ title: '', x: xSpec(w), y: { name: yAxisLabel, type: 'value', includeZero: true }, rowLabel: yAxisLabel, yRange }));
-  const { option, panels } = panelFrame(style, title, 1, against.length, specs, '', series, shown);
+  const { option, panels } = panelFrame(style, title, 1, against.length, specs, '', series, shown, { legendTexts: orderedKeyTexts(shown) });
   return { option, series: plotted, xAxisLabel: against.map((w) => AXIS[w].label).join(' · '), yAxisLabel, title, panels, layout: { rows: 1, cols: against.length } };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { theory } from '../engine/theory';
-import { frame, zeroLine } from './common';
+import { frame, orderedKeyTexts, zeroLine } from './common';
 import { scatterGroups } from './data';
 import { colorAt, orderedColors, px, themeColors } from './style';
 import { legendName } from './trajectories';
@@ -77,6 +77,6 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
   const title = `theory vs observed, ${agreeing} of ${points.length} teachers agree in sign`;
   const xAxisLabel = 'predicted d cos/dt at t = 0 (per step)';
   const yAxisLabel = 'gain in cos(w, w*)';
-  const option = frame(style, title, { name: xAxisLabel, type: 'value', includeZero: true }, { name: yAxisLabel, type: 'value', includeZero: true }, series, legend);
+  const option = frame(style, title, { name: xAxisLabel, type: 'value', includeZero: true }, { name: yAxisLabel, type: 'value', includeZero: true }, series, legend, {}, orderedKeyTexts(legend.slice(0, groups.length)));
   return { option, series: plotted, xAxisLabel, yAxisLabel, title };
 }

@@ -57,9 +57,19 @@ export function readableFacet(cells: number): FigureStyle['facet'] {
   return cells > 1 ? 'grid' : 'auto';
 }
 
-/** Panels per row when one axis wraps: as many of about 1.55 in (150 px) as fit, at least one, at most the cells. */
-export function wrapColumns(widthPx: number, cells: number): number {
-  return Math.max(1, Math.min(cells, Math.floor(widthPx / 150)));
+/**
+ * Panels per row when one axis wraps: as many as fit of about 1.55 in (150 px), or wider when
+ * their titles need it (`titleChars` at ~0.56 em each), at least one, at most the cells.
+ */
+export function wrapColumns(widthPx: number, cells: number, titleChars = 0, fontPx = 12): number {
+  const panel = Math.max(150, titleChars * fontPx * 0.56 + 28);
+  return Math.max(1, Math.min(cells, Math.floor(widthPx / panel)));
+}
+
+/** The longest header a cell's panel gets in a wrapped grid (its value on the one varying axis). */
+export function longestHeader(axes: Parameters<typeof layoutCells>[0], cells: Parameters<typeof layoutCells>[1]): number {
+  const headers = layoutCells(axes, cells, Math.max(1, cells.length)).cellHeaders;
+  return Math.max(0, ...[...headers.values()].map((h) => h.length));
 }
 
 /** One teacher's line: the run, where it ends, its stop, and its x (the mode's clock). */
@@ -187,7 +197,9 @@ function cellsWithData(input: FigureInput, style: FigureStyle): Cell[] {
 function gridOf(input: FigureInput, style: FigureStyle, cells: readonly Cell[]): GridLayout {
   const { axes, cells: placed } = specAxes(input.spec, cells);
   const mine = placed.filter((c) => cells.some((x) => x.index === c.index));
-  return layoutCells(axes, mine, wrapColumns(style.width, mine.length));
+  // A wrapped panel's title is its cell and, at the cell's rate, ' · η = 0.001'.
+  const chars = longestHeader(axes, mine) + (style.runs === 'cellRate' ? 13 : 0);
+  return layoutCells(axes, mine, wrapColumns(style.width, mine.length, chars, px(style.fontSize)));
 }
 
 /** Rows × columns of the trajectories figure for this input and style (before it is built: the export height needs it). */
@@ -388,7 +400,8 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
     const fig = stepFigure(s, title, series, legend, plotted);
     // The panel says which η it shows, in its x axis title; a range given to share is kept.
     const note = cells[0]?.note ?? '';
-    const nice = fixed !== null && s.yScale !== 'log' ? niceRange(fixed[0], fixed[1]) : null;
+    const r = fixed ?? (yRange[0][0] <= yRange[0][1] ? yRange[0] : null);
+    const nice = r !== null && s.yScale !== 'log' ? niceRange(r[0], r[1]) : null;
     const yAxis = nice === null ? fig.option.yAxis : { ...(fig.option.yAxis as object), min: nice.min, max: nice.max, interval: nice.interval, scale: false };
     const option = { ...fig.option, xAxis: { ...(fig.option.xAxis as object), name: note === '' ? xName : `${xName} (${note})` }, yAxis };
     return { ...fig, option, xAxisLabel: xName };
@@ -401,11 +414,14 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
   const shared = fixed !== null ? ([fixed[0], fixed[1]] as [number, number]) : arrangement === 'grid' ? yRange.reduce((a, r) => [Math.min(a[0], r[0]), Math.max(a[1], r[1])] as [number, number], [Infinity, -Infinity] as [number, number]) : null;
   const sharedNice = shared !== null && shared[0] <= shared[1] && s.yScale !== 'log' ? niceRange(shared[0], shared[1]) : null;
   const specs: PanelSpec[] = slots.map((slot, i) => {
-    const range = sharedNice === null ? yRange[i] : ([sharedNice.min, sharedNice.max] as [number, number]);
+    // Each panel's own range otherwise, over everything it draws (ECharts leaves the thin lines out of its own extent).
+    const own = yRange[i][0] <= yRange[i][1] && s.yScale !== 'log' ? niceRange(yRange[i][0], yRange[i][1]) : null;
+    const nice = sharedNice ?? own;
+    const range = nice === null ? yRange[i] : ([nice.min, nice.max] as [number, number]);
     return {
       title: slot.title,
       x: xSpec,
-      y: { name: METRIC_AXIS[slot.metric], type: s.yScale === 'log' ? 'log' : 'value', ...(sharedNice === null ? {} : { min: sharedNice.min, max: sharedNice.max, interval: sharedNice.interval }) },
+      y: { name: METRIC_AXIS[slot.metric], type: s.yScale === 'log' ? 'log' : 'value', ...(nice === null ? {} : { min: nice.min, max: nice.max, interval: nice.interval }) },
       rowLabel: arrangement === 'together' ? undefined : slot.rowLabel,
       yRange: range[0] <= range[1] ? range : undefined,
       row: slot.row,
