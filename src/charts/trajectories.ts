@@ -199,7 +199,9 @@ function gridOf(input: FigureInput, style: FigureStyle, cells: readonly Cell[]):
   const mine = placed.filter((c) => cells.some((x) => x.index === c.index));
   // A wrapped panel's title is its cell and, at the cell's rate, ' · η = 0.001'.
   const chars = longestHeader(axes, mine) + (style.runs === 'cellRate' ? 13 : 0);
-  return layoutCells(axes, mine, wrapColumns(style.width, mine.length, chars, px(style.fontSize)));
+  // A title may run on over the gap to the next panel (2.6 em, panels.ts): without it Figure 1's
+  // four norms at one column's width stack into one 9-inch column.
+  return layoutCells(axes, mine, wrapColumns(style.width + px(style.fontSize) * 2.6, mine.length, chars, px(style.fontSize)));
 }
 
 /** Rows × columns of the trajectories figure for this input and style (before it is built: the export height needs it). */

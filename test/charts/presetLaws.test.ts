@@ -21,7 +21,7 @@ import { buildFigure, figureLayout } from '../../src/charts/index';
 import type { FigureInput, PlottedSeries } from '../../src/charts/types';
 import { CEILING } from '../../src/engine/grid';
 import { validateSpec } from '../../src/engine/spec';
-import { parseExportSettings } from '../../src/shared/figureExport';
+import { heightOf, parseExportSettings } from '../../src/shared/figureExport';
 import { type LabFixture, openLabFixture } from '../helpers/labFixture';
 import { until } from '../helpers/until';
 
@@ -153,5 +153,14 @@ describe('the Figure 1 preset, drawn at each cell\'s learning rate', () => {
       const se = (ref?.peakCosStd as number) / Math.sqrt(ref?.teachers as number);
       expect(Math.abs(peak - (ref?.meanPeakCos as number)), `‖w₀‖ = ${norm}: peak ${peak} against numpy's ${ref?.meanPeakCos}`).toBeLessThan(Math.max(4 * se, 0.003));
     }
+  });
+
+  it("at one column's width (the export's default) its four norms wrap two by two, each panel titled with its norm and η, not a 9-inch column", () => {
+    const s = parseExportSettings({});
+    const layout = figureLayout('trajectories', [input], exportStyle(s));
+    expect([layout.rows, layout.cols]).toEqual([2, 2]);
+    expect(heightOf(s, layout)).toBeLessThan(s.widthIn * 1.2);
+    const titles = (exported({}).option.title as { text: string }[]).map((t) => t.text);
+    for (const norm of [0.5, 1, 3, 10]) expect(titles.some((t) => t.startsWith(`‖w₀‖ = ${norm} · η = `)), `‖w₀‖ = ${norm}`).toBe(true);
   });
 });
