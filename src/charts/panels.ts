@@ -149,7 +149,7 @@ export function panelFrame(
     // Without a shared x name, each bottom panel names its own x axis.
     const xa = axis(style, { ...s.x, name: xName === '' && bottomRow ? s.x.name : '' }, false);
     // Ticks about 2.3 em apart at most: small panels get fewer, not crowded, labels.
-    xAxes.push({ ...xa, gridIndex: i, axisLabel: { ...(xa.axisLabel as object), show: bottomRow }, nameGap: font * 1.9, splitNumber: Math.max(2, Math.min(5, Math.floor(gridWidth / (font * 3.2)))) });
+    xAxes.push({ ...xa, gridIndex: i, axisLabel: { ...(xa.axisLabel as object), show: bottomRow, ...edgeLabels(col, cols) }, nameGap: font * 1.9, splitNumber: Math.max(2, Math.min(5, Math.floor(gridWidth / (font * 3.2)))) });
     const ya = axis(style, { ...s.y, name: col === 0 && s.rowLabel !== undefined ? s.rowLabel : '' }, true);
     const showY = opts.sharedY !== true || col === 0;
     yAxes.push({ ...ya, gridIndex: i, axisLabel: { ...(ya.axisLabel as object), show: showY }, nameGap: labelWidth[0] + font * 0.2, splitNumber: Math.max(2, Math.min(5, Math.floor(gridHeight / (font * 2.3)))) });
@@ -185,4 +185,12 @@ export function panelFrame(
     series,
   } as EChartsOption;
   return { option, panels };
+}
+
+/**
+ * Side by side, one panel's last x label ('1,000') and the next one's first ('0') would read as
+ * one number across the gap: they lean into their own panels (ECharts' alignMin/MaxLabel).
+ */
+function edgeLabels(col: number, cols: number): Record<string, string> {
+  return { ...(col > 0 ? { alignMinLabel: 'left' } : {}), ...(col < cols - 1 ? { alignMaxLabel: 'right' } : {}) };
 }
