@@ -107,7 +107,7 @@ export function compare(inputs: FigureInput[], style: FigureStyle): Figure {
   const specs: PanelSpec[] = layout.labels.map((l) => {
     const at = layout.place.get(l) ?? { row: 0, col: 0 };
     return {
-      title: layout.headers.get(l) ?? '',
+      title: [layout.headers.get(l) ?? '', ratesText(groups, l)].filter((t) => t !== '').join(' · '),
       x: xSpec,
       y: { name: METRIC_AXIS[metric], type: s.yScale === 'log' ? 'log' : 'value', ...(nice === null ? {} : { min: nice.min, max: nice.max, interval: nice.interval }) },
       rowLabel: layout.rowHeaders?.[at.row],
@@ -123,4 +123,15 @@ export function compare(inputs: FigureInput[], style: FigureStyle): Figure {
     sharedY: nice !== null,
   });
   return { option, series: plotted, xAxisLabel: STEP_AXIS, yAxisLabel: METRIC_AXIS[metric], title, panels, layout: { rows: layout.rows, cols: layout.cols, aspect: 0.72 } };
+}
+
+/**
+ * The η each experiment draws a panel's cell at, in the experiments' order ('η = 0.01', or
+ * 'η = 0.1 / 0.01' where their cell's rates differ: the panel then overlays two time scales).
+ */
+export function ratesText(groups: readonly CellRateGroup[][], label: string): string {
+  const rates = groups.map((g) => g.find((x) => x.label === label)?.learningRate ?? null).filter((r): r is number => r !== null);
+  if (rates.length === 0) return '';
+  const shown = rates.map((r) => `${Number(r.toPrecision(4))}`);
+  return `η = ${new Set(shown).size === 1 ? shown[0] : shown.join(' / ')}`;
 }

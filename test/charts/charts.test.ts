@@ -9,7 +9,7 @@ import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
 import { CEILING, cellsOf, type RunDescriptor } from '../../src/engine/grid';
 import { summarizeExperiment, type RunOutcome } from '../../src/engine/summary';
-import { bandAcross, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../../src/charts/data';
+import { bandAcross, cellRateGroups, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../../src/charts/data';
 import { fastTeacherFlow, kTabulated, teacherFlow } from '../../src/charts/flowOverlay';
 import { kFunction } from '../../src/engine/flow';
 import { buildFigure, defaultStyle, heatmap, theoryFigure, trajectories } from '../../src/charts/index';
@@ -347,7 +347,9 @@ describe('other figures', () => {
     const b = { ...syntheticInput(makeSpec({ student: { norm: 1 } }), 100, 9).input, id: 2, name: 'other' };
     const fig = buildFigure('compare', [a, b], style);
     expect((fig.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ 1, 3', '‖w₀‖ 1']);
-    expect(fig.panels?.map((p) => p.title)).toEqual(['‖w₀‖ = 1', '‖w₀‖ = 3']);
+    // Each panel says the η each experiment draws it at (both, where they differ).
+    const rates = (label: string) => [...new Set([a, b].flatMap((i) => cellRateGroups(i).filter((g) => g.label === label && g.runs.length > 0).map((g) => String(g.learningRate))))].join(' / ');
+    expect(fig.panels?.map((p) => p.title)).toEqual([`‖w₀‖ = 1 · η = ${rates('‖w₀‖ = 1')}`, `‖w₀‖ = 3 · η = ${rates('‖w₀‖ = 3')}`]);
     expect(fig.series).toHaveLength(3 * 3);
     expect(fig.series.filter((s) => s.experimentId === 2)).toHaveLength(3);
     expect(fig.series.filter((s) => s.experimentId === 2).every((s) => s.panel === 0)).toBe(true);

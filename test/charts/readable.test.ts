@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { layoutCells, type GridAxis } from '../../src/charts/cellAxes';
 import { LEGEND_WHOLE, legendLayout, niceRange, orderedKeyTexts, tickLabel } from '../../src/charts/common';
 import { differenceLabels } from '../../src/charts/labels';
+import { ratesText } from '../../src/charts/compare';
+import type { CellRateGroup } from '../../src/charts/data';
 import { buildFigure, defaultStyle, trajectories } from '../../src/charts/index';
 import { contrastRatio, DARK_BACKGROUND, hexRgb, luminance, orderedColors, sequentialColor } from '../../src/charts/style';
 import type { FigureKind } from '../../src/charts/types';
@@ -111,6 +113,14 @@ describe('compare names the difference', () => {
     // Nothing differs: the ids tell them apart; a shared label gets them too.
     expect(differenceLabels([{ id: 5, spec: c }, { id: 6, spec: c }])).toEqual(['#5', '#6']);
     expect(differenceLabels([{ id: 5, spec: c, label: 'x' }, { id: 6, spec: d, label: 'x' }])).toEqual(['x #5', 'x #6']);
+  });
+
+  it("a panel says the η each experiment draws its cell at, both where they differ (two time scales overlaid)", () => {
+    const group = (label: string, learningRate: number | null) => ({ label, learningRate }) as unknown as CellRateGroup;
+    const groups = [[group('a', 0.1), group('b', 0.01)], [group('a', 0.01), group('b', 0.01)]];
+    expect(ratesText(groups, 'a')).toBe('η = 0.1 / 0.01');
+    expect(ratesText(groups, 'b')).toBe('η = 0.01');
+    expect(ratesText([[group('a', null)]], 'a')).toBe('');
   });
 });
 
