@@ -63,7 +63,7 @@ describe('Figure 1 as three panels', () => {
     const xs = axes(fig.option, 'xAxis');
     expect(new Set(xs.map((a) => `${a.type} ${a.min} ${a.max}`)).size).toBe(1);
     // Side by side, a panel's last step label and the next one's first lean apart, not reading as one number ('1,0000').
-    const align = xs.map((a) => a.axisLabel as { alignMinLabel?: string; alignMaxLabel?: string });
+    const align = xs.map((a) => (a as { axisLabel?: unknown }).axisLabel as { alignMinLabel?: string; alignMaxLabel?: string });
     expect(align.map((l) => [l.alignMinLabel, l.alignMaxLabel])).toEqual([[undefined, 'right'], ['left', 'right'], ['left', undefined]]);
     (['inner', 'norm', 'cos'] as const).forEach((metric, panel) => {
       for (const t of selected) {
