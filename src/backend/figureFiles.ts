@@ -4,6 +4,8 @@
  * by the LabApi's exportFigure (the app's Export dialog) and by `w2s export --figure`, so the same
  * settings give the same bytes from either.
  */
+import { cellLearningRate } from '../engine/cellRate';
+import { cellsOf } from '../engine/grid';
 import { selectLearningRate } from '../engine/selection';
 import { resolvePath } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
@@ -27,61 +29,154 @@ export function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean)
 
 type SeriesBlock = ReturnType<RunStore['loadSeriesBlock']>;
 
+/** Which runs a block holds (getSeries' `runs`): every run, each teacher's selected one, or each cell's learning rate's. */
+export type RunSelection = 'all' | 'selected' | 'cellRate';
+
+/** A block with what it was chosen by: the cell's learning-rate index per cell when the cell rate chose it. */
+export type ChosenBlock = SeriesBlock & { readonly selection: RunSelection; readonly cellLearningRates?: (number | null)[] };
+
+/** One run of a block: its record, where its points start, and its columns as views. */
+interface BlockRun {
+  readonly index: number;
+  readonly run: RunRecord;
+  readonly offset: number;
+  column(name: string): Float64Array | undefined;
+}
+
+function blockRuns({ runs, columns, data }: SeriesBlock): BlockRun[] {
+  const width = columns.length;
+  let offset = 0;
+  return runs.map((run, index) => {
+    const n = run.recorded;
+    const start = offset;
+    offset += n * width;
+    return { index, run, offset: start, column: (name) => (columns.includes(name) ? data.subarray(start + columns.indexOf(name) * n, start + (columns.indexOf(name) + 1) * n) : undefined) };
+  });
+}
+
+/** The block of the kept runs (in block order) and columns (in stored order; all when undefined). */
+function subBlock(block: SeriesBlock, keep: readonly BlockRun[], columns?: readonly string[]): SeriesBlock {
+  const names = columns === undefined ? block.columns : block.columns.filter((c) => columns.includes(c));
+  const ordered = [...keep].sort((a, b) => a.index - b.index);
+  const out = new Float64Array(ordered.reduce((a, k) => a + k.run.recorded * names.length, 0));
+  let at = 0;
+  for (const k of ordered) {
+    const n = k.run.recorded;
+    for (const name of names) {
+      out.set((k.column(name) as Float64Array).subarray(0, n), at);
+      at += n;
+    }
+  }
+  return { runs: ordered.map((k) => k.run), columns: names, data: out };
+}
+
+/** The teachers' runs of a block, grouped by (cell, teacher); the ceiling and runs with nothing past step 0 left out. */
+function byTeacher(runs: readonly BlockRun[]): BlockRun[][] {
+  const groups = new Map<string, BlockRun[]>();
+  for (const r of runs) {
+    if (r.run.key.teacher < 0 || r.run.recorded < 2) continue;
+    const key = `${r.run.key.cell}/${r.run.key.teacher}`;
+    const list = groups.get(key) ?? [];
+    list.push(r);
+    groups.set(key, list);
+  }
+  return [...groups.values()];
+}
+
+const criterion = (r: BlockRun) => ({ lr: r.run.key.lr, series: { cos: r.column('cos') as Float64Array, agreement: r.column('agreement') as Float64Array, validation: r.column('validation') }, r });
+
+/** Each teacher's run the early-stopping rule selects over its learning rates, on what the block holds. */
+function selectedOf(e: ExperimentRecord, runs: readonly BlockRun[]): BlockRun[] {
+  return byTeacher(runs).flatMap((list) => {
+    const best = selectLearningRate(list.map(criterion), e.spec.sft.earlyStopping);
+    return best === null ? [] : [best.run.r];
+  });
+}
+
+/** The cell's learning-rate index per cell (engine/cellRate.ts) from every teacher run of a block. */
+function cellRatesOf(e: ExperimentRecord, runs: readonly BlockRun[]): (number | null)[] {
+  const lrs = e.spec.sft.learningRates.length;
+  return cellsOf(e.spec).map((cell) => cellLearningRate(runs.filter((r) => r.run.key.cell === cell.index && r.run.key.teacher >= 0 && r.run.recorded >= 2).map(criterion), e.spec.sft.earlyStopping, lrs));
+}
+
+/** The cell rates a finished experiment's summary keeps; undefined for one stored before it kept them. */
+function storedCellRates(e: ExperimentRecord): (number | null)[] | undefined {
+  const cells = (e.summary as ExperimentSummary | null)?.cells;
+  if (cells === undefined || cells.some((c) => c.cellLrIndex === undefined)) return undefined;
+  return cellsOf(e.spec).map((cell) => cells.find((c) => c.cell === cell.index)?.cellLrIndex ?? null);
+}
+
+/** Cell rates worked out from the series of finished experiments whose summaries predate them: once per store and summary. */
+const ratesWorkedOut = new WeakMap<RunStore, Map<number, { finishedAt: string | null; rates: (number | null)[] }>>();
+
 /**
- * Each teacher's selected run, which is all any figure draws: from the summary once the experiment
+ * Each teacher's selected run, which is all the per-teacher figures draw: from the summary once the experiment
  * is finished; while it runs, by the engine's selection rule on what is stored so far, as the
  * summary and the chart builders choose, so a live dashboard receives a few runs, not every
  * learning rate's.
  */
-export function loadSelectedBlock(store: RunStore, e: ExperimentRecord): SeriesBlock {
+export function loadSelectedBlock(store: RunStore, e: ExperimentRecord, columns?: readonly string[]): SeriesBlock {
   const fromSummary = selectedRuns(e);
-  if (fromSummary !== undefined) return store.loadSeriesBlock(e.id, fromSummary);
-  const { runs, columns, data } = store.loadSeriesBlock(e.id);
-  const width = columns.length;
-  const byTeacher = new Map<string, { lr: number; series: { cos: Float64Array; agreement: Float64Array; validation?: Float64Array }; index: number; offset: number }[]>();
-  let offset = 0;
-  runs.forEach((run, index) => {
-    const n = run.recorded;
-    const column = (name: string) => (columns.includes(name) ? data.subarray(offset + columns.indexOf(name) * n, offset + (columns.indexOf(name) + 1) * n) : undefined);
-    if (run.key.teacher >= 0 && n > 1) {
-      const key = `${run.key.cell}/${run.key.teacher}`;
-      const list = byTeacher.get(key) ?? [];
-      list.push({ lr: run.key.lr, series: { cos: column('cos')!, agreement: column('agreement')!, validation: column('validation') }, index, offset });
-      byTeacher.set(key, list);
-    }
-    offset += n * width;
-  });
-  const kept = [...byTeacher.values()]
-    .flatMap((list) => {
-      const best = selectLearningRate(list, e.spec.sft.earlyStopping);
-      return best === null ? [] : [best.run];
-    })
-    .sort((a, b) => a.index - b.index);
-  const out = new Float64Array(kept.reduce((a, k) => a + runs[k.index].recorded * width, 0));
-  let at = 0;
-  for (const k of kept) {
-    const size = runs[k.index].recorded * width;
-    out.set(data.subarray(k.offset, k.offset + size), at);
-    at += size;
+  if (fromSummary !== undefined) return project(store.loadSeriesBlock(e.id, fromSummary), columns);
+  const block = store.loadSeriesBlock(e.id);
+  return subBlock(block, selectedOf(e, blockRuns(block)), columns);
+}
+
+const project = (block: SeriesBlock, columns?: readonly string[]): SeriesBlock => (columns === undefined ? block : subBlock(block, blockRuns(block), columns));
+
+/**
+ * The runs of each cell's learning rate (every teacher's run at it: what the trajectories draw by
+ * default) and the rate per cell. A finished experiment's summary names the rates, so only those
+ * runs are read; while it runs the rates come from what is stored so far, and each teacher's
+ * selected run is sent too (the per-teacher figures have no summary to read).
+ */
+export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?: readonly string[]): ChosenBlock {
+  let rates = storedCellRates(e);
+  const cached = ratesWorkedOut.get(store)?.get(e.id);
+  if (rates === undefined && e.summary !== null && cached !== undefined && cached.finishedAt === e.finishedAt) rates = cached.rates;
+  if (rates !== undefined && e.summary !== null) {
+    const chosen = rates;
+    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell]);
+    return { ...project(block, columns), selection: 'cellRate', cellLearningRates: chosen };
   }
-  return { runs: kept.map((k) => runs[k.index]), columns, data: out };
+  const block = store.loadSeriesBlock(e.id);
+  const runs = blockRuns(block);
+  const worked = cellRatesOf(e, runs);
+  if (e.summary !== null) {
+    const perStore = ratesWorkedOut.get(store) ?? new Map();
+    perStore.set(e.id, { finishedAt: e.finishedAt, rates: worked });
+    ratesWorkedOut.set(store, perStore);
+    return { ...subBlock(block, runs.filter((r) => r.run.key.teacher >= 0 && r.run.key.lr === worked[r.run.key.cell]), columns), selection: 'cellRate', cellLearningRates: worked };
+  }
+  const keep = new Set([...runs.filter((r) => r.run.key.teacher >= 0 && r.run.key.lr === worked[r.run.key.cell]), ...selectedOf(e, runs)]);
+  return { ...subBlock(block, [...keep], columns), selection: 'cellRate', cellLearningRates: worked };
+}
+
+/** The runs `selection` names, with only `columns` (the step always among them; all when undefined). */
+export function loadBlock(store: RunStore, e: ExperimentRecord, selection: RunSelection, columns?: readonly string[]): ChosenBlock {
+  const wanted = columns === undefined ? undefined : ['step', ...columns.filter((c) => c !== 'step')];
+  if (selection === 'cellRate') return loadCellRateBlock(store, e, wanted);
+  if (selection === 'selected') return { ...loadSelectedBlock(store, e, wanted), selection };
+  return { ...project(store.loadSeriesBlock(e.id), wanted), selection };
 }
 
 /** A series block as getSeries sends it and the builders read it. */
-export function seriesBundle(experimentId: number, { runs, columns, data }: SeriesBlock): SeriesBundle {
+export function seriesBundle(experimentId: number, { runs, columns, data, ...chosen }: SeriesBlock & Partial<Pick<ChosenBlock, 'selection' | 'cellLearningRates'>>): SeriesBundle {
   return {
     experimentId,
     columns,
     runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor })),
     data,
+    ...(chosen.selection === undefined ? {} : { selection: chosen.selection }),
+    ...(chosen.cellLearningRates === undefined ? {} : { cellLearningRates: chosen.cellLearningRates }),
   };
 }
 
 /**
- * One experiment as the builders see it, straight from the store: each teacher's selected run, or
- * every run (`runs: 'all'`, for the per-learning-rate view).
+ * One experiment as the builders see it, straight from the store: each cell's learning rate's
+ * runs (the default), each teacher's selected run, or every run (the per-learning-rate view).
  */
-export function loadFigureInput(store: RunStore, id: number, runs: 'selected' | 'all' = 'selected'): FigureInput {
+export function loadFigureInput(store: RunStore, id: number, runs: RunSelection = 'cellRate'): FigureInput {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
   return {
@@ -90,7 +185,8 @@ export function loadFigureInput(store: RunStore, id: number, runs: 'selected' | 
     seed: e.seed,
     spec: e.spec,
     summary: e.summary as ExperimentSummary | null,
-    bundle: seriesBundle(id, runs === 'all' ? store.loadSeriesBlock(id) : loadSelectedBlock(store, e)),
+    label: e.label,
+    bundle: seriesBundle(id, loadBlock(store, e, runs)),
   };
 }
 
@@ -123,6 +219,16 @@ export interface ExportedFile {
   readonly content: Buffer | string;
 }
 
+/**
+ * The runs a figure draws: every run for the per-learning-rate view, each teacher's selected run on
+ * flow time or aligned at the stop, else each cell's learning rate's (the per-teacher figures read
+ * the summary, or the selected runs that come with a running experiment's block).
+ */
+export function runsFor(kind: FigureKind, settings: Pick<ExportSettings, 'runs'>): RunSelection {
+  if (kind !== 'trajectories') return 'cellRate';
+  return settings.runs === 'perLearningRate' ? 'all' : settings.runs === 'cellRate' ? 'cellRate' : 'selected';
+}
+
 export async function exportExperimentFigure(
   store: RunStore,
   request: { ids: number[]; kind: FigureKind; format: ExportFormat; settings: ExportSettings; describes?: ExportFormat },
@@ -132,7 +238,7 @@ export async function exportExperimentFigure(
     throw new RangeError(kind === 'compare' ? 'compare needs 2–8 experiments' : `${kind} is a figure of one experiment (got ${ids.length})`);
   }
   // Only the per-learning-rate view of the trajectories needs every run.
-  const inputs = ids.map((id) => loadFigureInput(store, id, kind === 'trajectories' && settings.runs === 'perLearningRate' ? 'all' : 'selected'));
+  const inputs = ids.map((id) => loadFigureInput(store, id, runsFor(kind, settings)));
   // A figure's sidecar is named after its file (`….svg.meta.json`): one per file.
   const fileName = format === 'json' && request.describes !== undefined ? sidecarFileName(exportFileName(ids, kind, request.describes)) : exportFileName(ids, kind, format);
   if (format === 'json') {

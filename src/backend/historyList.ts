@@ -41,6 +41,7 @@ export function experimentListItem(e: HistoryEntry) {
     finishedAt: e.finishedAt,
     tags: e.tags,
     notes: e.notes,
+    label: e.label,
     seed: e.seed,
     parameters: parameters(e),
     fractionImproved: finite(e.fractionImproved),

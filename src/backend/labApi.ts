@@ -21,7 +21,7 @@ import { collect, listSweeps } from './cluster/collect';
 import { JobDirError } from './cluster/jobDir';
 import { SlurmError } from './cluster/slurm';
 import { BundleError, importBundle } from './exchange';
-import { exportExperimentFigure, loadSelectedBlock, seriesBundle } from './figureFiles';
+import { exportExperimentFigure, loadBlock, seriesBundle } from './figureFiles';
 import { historyFileProblem, isDiskFull } from './historyFile';
 import { experimentListItem, historyEntry } from './historyList';
 import { ExperimentBusyError, type Lab } from './lab';
@@ -67,10 +67,7 @@ export class LabApiService {
           runs,
         };
       },
-      getSeries: ({ id, runs: which }) => {
-        const e = experiment(id);
-        return seriesBundle(id, which === 'selected' ? loadSelectedBlock(store, e) : store.loadSeriesBlock(id));
-      },
+      getSeries: ({ id, runs: which, columns }) => seriesBundle(id, loadBlock(store, experiment(id), which, columns)),
       checkSpec: async ({ spec }) => {
         const choices = await pathChoices(spec, (s) => calibration.estimate(s, workers));
         const r = parseSpec(spec);
@@ -117,6 +114,11 @@ export class LabApiService {
       rename: ({ id, name }) => {
         experiment(id);
         store.rename(id, name);
+        return done;
+      },
+      setLabel: ({ id, label }) => {
+        experiment(id);
+        store.setLabel(id, label);
         return done;
       },
       setNotes: ({ id, notes }) => {

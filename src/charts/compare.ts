@@ -1,51 +1,137 @@
 /**
- * Several experiments on one axis: for each, the mean of the metric across its teachers with the
- * chosen band, each cell separately when it has several; one colour per experiment, dashes per
- * cell, n in the legend.
+ * Several experiments on the same axes: for each, the mean of the metric across its teachers at
+ * each cell's learning rate (engine/cellRate.ts) with the chosen band, one colour per experiment
+ * (categorical: experiments are not ordered), each named by what differs from the others
+ * (labels.ts). Experiments of several cells get a panel per cell, laid out by the grid's axes,
+ * all on one y range, so the legend names experiments only and stays short.
  */
 import type { SeriesOption } from 'echarts';
-import { band, curve, line, METRIC_AXIS, stepFigure } from './common';
-import { bandAcross, cellGroups, ema, metricColumn, stopsSpanDecade } from './data';
-import { groupSteps, legendName } from './trajectories';
+import { layoutCells, specAxes } from './cellAxes';
+import { band, curve, line, METRIC_AXIS, niceRange, STEP_AXIS, stepFigure } from './common';
+import { bandAcross, type CellRateGroup, cellRateGroups, ema, stopsSpanDecade } from './data';
+import { differenceLabels } from './labels';
+import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { colorAt, px } from './style';
-import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
+import { legendName, wrapColumns } from './trajectories';
+import type { Figure, FigureInput, FigureStyle, PanelLayout, PlottedSeries } from './types';
 
-const CELL_DASHES = ['solid', 'dashed', 'dotted', [6, 2, 1, 2]] as const;
+/** The panels of a comparison: one per cell label, placed by the first experiment's grid when every experiment's cells are among its cells. */
+function comparePanels(inputs: readonly FigureInput[], style: FigureStyle): { labels: string[]; place: Map<string, { row: number; col: number }>; rows: number; cols: number; rowHeaders: readonly string[] | null; colHeaders: readonly string[] | null; headers: Map<string, string> } {
+  const groups = inputs.map((i) => cellRateGroups(i).filter((g) => g.runs.length > 0));
+  const labels = [...new Set(groups.flat().map((g) => g.label))];
+  const first = inputs[0];
+  const firstLabels = new Map(cellRateGroups(first).map((g) => [g.label, g.cell]));
+  const place = new Map<string, { row: number; col: number }>();
+  const headers = new Map<string, string>();
+  if (labels.every((l) => firstLabels.has(l))) {
+    const cells = labels.map((l) => firstLabels.get(l)!);
+    const { axes, cells: placed } = specAxes(first.spec, cells);
+    const layout = layoutCells(axes, placed, wrapColumns(style.width, cells.length));
+    for (const l of labels) {
+      const cell = firstLabels.get(l)!;
+      const at = layout.place.get(cell.index);
+      if (at !== undefined) place.set(l, at);
+      headers.set(l, layout.rowHeaders === null ? (layout.cellHeaders.get(cell.index) ?? l) : '');
+    }
+    return { labels, place, rows: layout.rows, cols: layout.cols, rowHeaders: layout.rowHeaders, colHeaders: layout.colHeaders, headers };
+  }
+  const cols = wrapColumns(style.width, labels.length);
+  labels.forEach((l, k) => {
+    place.set(l, { row: Math.floor(k / cols), col: k % cols });
+    headers.set(l, l);
+  });
+  return { labels, place, rows: Math.ceil(labels.length / cols), cols, rowHeaders: null, colHeaders: null, headers };
+}
+
+/** Rows × columns of a comparison (one panel per cell of the experiments, or a single chart). */
+export function compareLayout(inputs: readonly FigureInput[], style: FigureStyle): PanelLayout {
+  const p = comparePanels(inputs, style);
+  return p.labels.length <= 1 ? { rows: 1, cols: 1 } : { rows: p.rows, cols: p.cols, aspect: 0.72 };
+}
 
 export function compare(inputs: FigureInput[], style: FigureStyle): Figure {
   const metric = style.metric ?? 'cos';
-  const cells = inputs.map((input) => cellGroups(input).filter((g) => g.teachers.length > 0));
-  const xLog = style.xScale === 'log' || (style.xScale === 'auto' && stopsSpanDecade(cells.flat().flatMap((g) => g.teachers)));
-  style = { ...style, metric, xScale: xLog ? 'log' : 'linear' };
-  const width = px(style.lineWidth);
+  const groups: CellRateGroup[][] = inputs.map((input) => cellRateGroups(input).filter((g) => g.runs.length > 0));
+  const xLog = style.xScale === 'log' || (style.xScale === 'auto' && stopsSpanDecade(groups.flat().flatMap((g) => g.runs)));
+  const s: FigureStyle = { ...style, metric, xScale: xLog ? 'log' : 'linear' };
+  const layout = comparePanels(inputs, s);
+  const single = layout.labels.length <= 1;
+  const width = px(s.lineWidth);
+  const names = differenceLabels(inputs.map((i) => ({ id: i.id, spec: i.spec, label: i.label })));
   const plotted: PlottedSeries[] = [];
   const bands: SeriesOption[] = [];
   const means: SeriesOption[] = [];
   const legend: string[] = [];
-  const seen = new Map<string, number>();
+  const yRange: [number, number] = [Infinity, -Infinity];
+  let xMin = Infinity;
+  let xMax = -Infinity;
   inputs.forEach((input, ei) => {
-    const color = colorAt(style, ei);
-    // Two experiments of the same name stay apart in the legend and the CSV.
-    const count = seen.get(input.name) ?? 0;
-    seen.set(input.name, count + 1);
-    const base = count === 0 && inputs.filter((o) => o.name === input.name).length === 1 ? input.name : `${input.name} #${input.id}`;
-    const groups = cells[ei];
-    groups.forEach((g, gi) => {
-      const name = legendName(groups.length > 1 ? `${base} · ${g.label}` : base, g.teachers.length);
-      legend.push(name);
-      const stats = bandAcross(g.teachers.map((t) => metricColumn(t, metric)), style.band);
-      const x = groupSteps(g).subarray(0, stats.mean.length);
-      const meta = { name, experimentId: input.id, xLabel: 'step', yLabel: `${metric}_mean` };
-      const b = band(style, { ...meta, yLabel: `${metric}_${style.band}` }, x, stats.lower, stats.upper, stats.mean, color, 0.15);
-      plotted.push(...b.plotted);
-      bands.push(...b.series);
-      const y = style.smoothing > 0 ? ema(stats.mean, style.smoothing) : stats.mean;
-      const c = curve(style, style.smoothing > 0 ? { ...meta, yLabel: `${metric}_mean_ema` } : meta, x, y);
-      plotted.push(c.plotted);
-      const d = CELL_DASHES[gi % CELL_DASHES.length];
-      means.push(line({ name, color, width, dash: typeof d === 'string' ? d : [...d], z: 5 }, c.data));
-    });
+    const color = colorAt(s, ei);
+    const mine = groups[ei];
+    // The legend names the experiment; with one cell, its teachers' count too.
+    const entry = single && mine.length === 1 ? legendName(names[ei], mine[0].runs.length) : names[ei];
+    legend.push(entry);
+    for (const g of mine) {
+      const panel = layout.labels.indexOf(g.label);
+      const stats = bandAcross(g.runs.map((r) => r.view.columns[metric] ?? new Float64Array(0)), s.band);
+      let longest: Float64Array = new Float64Array(0);
+      for (const r of g.runs) if (r.view.columns.step.length > longest.length) longest = r.view.columns.step;
+      const x = longest.subarray(0, stats.mean.length);
+      const csvName = single ? entry : `${panelLetter(panel)} ${legendName(`${names[ei]} · ${g.label}`, g.runs.length)}`;
+      const meta = { name: csvName, experimentId: input.id, xLabel: 'step', yLabel: `${metric}_mean` };
+      const b = band(s, { ...meta, yLabel: `${metric}_${s.band}` }, x, stats.lower, stats.upper, stats.mean, color, 0.15, `${ei}:${panel}`);
+      const onPanel = <T extends SeriesOption>(series: T): T => (single ? series : ({ ...series, xAxisIndex: panel, yAxisIndex: panel } as T));
+      // Band edges are drawn under the experiment's own name with a suffix: the legend keys on the mean.
+      b.series.forEach((series) => bands.push(onPanel({ ...series, name: `${entry}${series.name?.toString().endsWith(' upper') ? ' upper' : ' lower'}` } as SeriesOption)));
+      plotted.push(...b.plotted.map((p) => (single ? p : { ...p, panel, drawnAs: `${entry}${p.name.endsWith(' upper') ? ' upper' : ' lower'}` })));
+      const y = s.smoothing > 0 ? ema(stats.mean, s.smoothing) : stats.mean;
+      const c = curve(s, s.smoothing > 0 ? { ...meta, yLabel: `${metric}_mean_ema` } : meta, x, y);
+      plotted.push(single ? c.plotted : { ...c.plotted, panel, drawnAs: entry });
+      means.push(onPanel(line({ name: entry, color, width, z: 5 }, c.data)));
+      for (const p of [...b.plotted, c.plotted]) {
+        for (let i = 0; i < p.y.length; i++) {
+          if (p.y[i] < yRange[0]) yRange[0] = p.y[i];
+          if (p.y[i] > yRange[1]) yRange[1] = p.y[i];
+        }
+        if (p.x.length > 0) {
+          xMin = Math.min(xMin, p.x[0]);
+          xMax = Math.max(xMax, p.x[p.x.length - 1]);
+        }
+      }
+    }
   });
-  const title = `${METRIC_AXIS[metric]} during SFT: ${inputs.length} experiments (band: ${style.band})`;
-  return stepFigure(style, title, [...bands, ...means], legend, plotted);
+  const title = `${METRIC_AXIS[metric]} during SFT at each cell's learning rate: ${inputs.length} experiments (band: ${s.band})`;
+  if (single) return stepFigure(s, title, [...bands, ...means], legend, plotted);
+  const nice = yRange[0] <= yRange[1] && s.yScale !== 'log' ? niceRange(yRange[0], yRange[1]) : null;
+  const xSpec = { name: STEP_AXIS, type: xLog ? 'log' : 'value', min: Number.isFinite(xMin) ? xMin : undefined, max: Number.isFinite(xMax) ? xMax : undefined } as const;
+  const specs: PanelSpec[] = layout.labels.map((l) => {
+    const at = layout.place.get(l) ?? { row: 0, col: 0 };
+    return {
+      title: [layout.headers.get(l) ?? '', ratesText(groups, l)].filter((t) => t !== '').join(' · '),
+      x: xSpec,
+      y: { name: METRIC_AXIS[metric], type: s.yScale === 'log' ? 'log' : 'value', ...(nice === null ? {} : { min: nice.min, max: nice.max, interval: nice.interval }) },
+      rowLabel: layout.rowHeaders?.[at.row],
+      yRange: nice === null ? undefined : [nice.min, nice.max],
+      row: at.row,
+      col: at.col,
+    };
+  });
+  const { option, panels } = panelFrame(s, title, layout.rows, layout.cols, specs, STEP_AXIS, [...bands, ...means], legend, {
+    letters: false,
+    colHeaders: layout.colHeaders ?? undefined,
+    yName: METRIC_AXIS[metric],
+    sharedY: nice !== null,
+  });
+  return { option, series: plotted, xAxisLabel: STEP_AXIS, yAxisLabel: METRIC_AXIS[metric], title, panels, layout: { rows: layout.rows, cols: layout.cols, aspect: 0.72 } };
+}
+
+/**
+ * The η each experiment draws a panel's cell at, in the experiments' order ('η = 0.01', or
+ * 'η = 0.1 / 0.01' where their cell's rates differ: the panel then overlays two time scales).
+ */
+export function ratesText(groups: readonly CellRateGroup[][], label: string): string {
+  const rates = groups.map((g) => g.find((x) => x.label === label)?.learningRate ?? null).filter((r): r is number => r !== null);
+  if (rates.length === 0) return '';
+  const shown = rates.map((r) => `${Number(r.toPrecision(4))}`);
+  return `η = ${new Set(shown).size === 1 ? shown[0] : shown.join(' / ')}`;
 }

@@ -3,10 +3,12 @@
  * selection per teacher (the same rule as engine/summary, so a running experiment's figures agree
  * with the summary it will get), statistics across teachers, EMA smoothing and on-screen thinning.
  */
+import { cellLearningRate } from '../engine/cellRate';
 import { CEILING, cellsOf, type Cell, type RunDescriptor, type RunKey } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
-import { selectLearningRate } from '../engine/selection';
+import { selectLearningRate, selectStep } from '../engine/selection';
+import type { StoredSummary } from '../engine/summary';
 import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
 
 /** One run's columns as subarrays of bundle.data (views, never copies). */
@@ -56,9 +58,11 @@ export function asRunSeries(view: RunView): RunSeries {
 export interface SelectedTeacher {
   readonly cell: number;
   readonly teacher: number;
-  readonly view: RunView;
+  /** The run's series, when the block holds it (a block of the cells' learning rates may not: the summary then says the rest). */
+  readonly view: RunView | null;
   readonly learningRate: number;
-  /** Index of the early-stopped point in the recorded series (≥ 1). */
+  readonly lrIndex: number;
+  /** Index of the early-stopped point in the recorded series (≥ 1); −1 without the view. */
   readonly index: number;
   readonly step: number;
   /** gain = cos(w_t*, w*) − cos(w_0, w*) (docs/spec.md §2). */
@@ -92,6 +96,7 @@ export function selectTeachers(spec: ExperimentSpec, views: RunView[]): Selected
       teacher: view.key.teacher,
       view,
       learningRate: spec.sft.learningRates[view.key.lr],
+      lrIndex: view.key.lr,
       index,
       step: view.columns.step[index],
       gain: cos[index] - cos[0],
@@ -112,10 +117,64 @@ const percent = (x: number): string => `${Number((x * 100).toPrecision(4))} %`;
 
 export function cellLabel(spec: ExperimentSpec, cell: Cell): string {
   if (cell.norm === null) return 'shared pretraining';
-  const norm = `‖w₀‖ = ${cell.norm}`;
+  // Four significant digits: logspace norms read 0.3162, not 0.316227766016838.
+  const norm = `‖w₀‖ = ${Number(cell.norm.toPrecision(4))}`;
   const label = spec.teachers.accuracy.length > 1 && cell.teacherAccuracy !== null ? `${norm}, teacher ${percent(cell.teacherAccuracy)}` : norm;
   // A prescribed κ (teachers.kappa, docs/spec.md §10) is one more axis of the grid.
-  return cell.kappa === null || cell.kappa === undefined ? label : `${label}, κ = ${cell.kappa}`;
+  return cell.kappa === null || cell.kappa === undefined ? label : `${label}, κ = ${Number(cell.kappa.toPrecision(4))}`;
+}
+
+/** The index of `step` in a run's recorded steps (binary search: steps increase), or −1. */
+export function stepIndex(steps: ArrayLike<number>, step: number): number {
+  let lo = 0;
+  let hi = steps.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid] === step) return mid;
+    if (steps[mid] < step) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * Each teacher's selection as the summary stored it (a finished experiment: no series needed), with
+ * its run's view when the block holds it; the descriptor from the view, else from the summary
+ * (the cell's student, the teacher's cos, accuracy and κ).
+ */
+export function summaryTeachers(spec: ExperimentSpec, summary: StoredSummary, views: readonly RunView[]): SelectedTeacher[] {
+  const byKey = new Map(views.map((v) => [`${v.key.cell}/${v.key.teacher}/${v.key.lr}`, v]));
+  const anyView = new Map(views.map((v) => [`${v.key.cell}/${v.key.teacher}`, v]));
+  const lrs = spec.sft.learningRates;
+  const out: SelectedTeacher[] = [];
+  for (const cell of summary.cells) {
+    for (const t of cell.teachers) {
+      if (t.bestLearningRate === null || t.gain === null || t.bestStep === null) continue;
+      const lrIndex = t.bestLrIndex ?? lrs.indexOf(t.bestLearningRate);
+      const view = byKey.get(`${cell.cell}/${t.teacher}/${lrIndex}`) ?? null;
+      const other = anyView.get(`${cell.cell}/${t.teacher}`);
+      const descriptor = view?.descriptor ?? other?.descriptor ?? {
+        studentCos: cell.initial.cos,
+        studentNorm: cell.initial.norm,
+        studentAccuracy: cell.initial.accuracy,
+        teacherCos: t.cos,
+        teacherAccuracy: t.accuracy,
+        kappa: t.kappa,
+      };
+      out.push({ cell: cell.cell, teacher: t.teacher, view, learningRate: t.bestLearningRate, lrIndex, index: view === null ? -1 : stepIndex(view.columns.step, t.bestStep), step: t.bestStep, gain: t.gain, descriptor });
+    }
+  }
+  return out.sort((a, b) => a.cell - b.cell || a.teacher - b.teacher);
+}
+
+/**
+ * The selected teachers of an input: the summary's once the experiment has one, else the rule's on
+ * the block (every run, each teacher's selected run, or a running experiment's block of the cells'
+ * rates, which carries each teacher's selected run too).
+ */
+export function selectedTeachersOf(input: FigureInput): SelectedTeacher[] {
+  const views = runViews(input.bundle);
+  return input.summary !== null && input.summary.cells.length > 0 ? summaryTeachers(input.spec, input.summary, views) : selectTeachers(input.spec, views);
 }
 
 /** Groups already made for an input (inputs are immutable): a dashboard's four charts select the teachers once. */
@@ -125,7 +184,7 @@ const groupsOf = new WeakMap<FigureInput, CellGroup[]>();
 export function cellGroups(input: FigureInput): CellGroup[] {
   const known = groupsOf.get(input);
   if (known !== undefined) return known;
-  const selected = selectTeachers(input.spec, runViews(input.bundle));
+  const selected = selectedTeachersOf(input);
   const groups = cellsOf(input.spec).map((cell) => ({
     cell,
     label: cellLabel(input.spec, cell),
@@ -138,18 +197,118 @@ export function cellGroups(input: FigureInput): CellGroup[] {
 /**
  * The colour groups of a scatter: the cells, except in a grid of several norms × several teacher
  * accuracies, where a colour per cell would need a legend of every cell (20 for Figure 2, more than
- * a palette has colours): there the teachers of one initial norm share a colour.
+ * a palette has colours): there the teachers of one initial norm share a colour. Each group has its
+ * value on the ordered quantity it stands for (the norm, or the one axis that varies), for its colour.
  */
-export function scatterGroups(input: FigureInput): { label: string; teachers: SelectedTeacher[] }[] {
+export function scatterGroups(input: FigureInput): { label: string; teachers: SelectedTeacher[]; order: number }[] {
   const cells = cellGroups(input).filter((g) => g.teachers.length > 0);
   const norms = [...new Set(cells.map((g) => g.cell.norm))];
-  const accuracies = new Set(cells.map((g) => g.cell.teacherAccuracy));
-  if (norms.length < 2 || accuracies.size < 2) return cells;
-  return norms.map((norm) => ({ label: `‖w₀‖ = ${norm}`, teachers: cells.filter((g) => g.cell.norm === norm).flatMap((g) => g.teachers) }));
+  const accuracies = [...new Set(cells.map((g) => g.cell.teacherAccuracy))];
+  const kappas = [...new Set(cells.map((g) => g.cell.kappa ?? null))];
+  if (norms.length < 2 || accuracies.length < 2) {
+    // One ordered axis varies (or none): the cells, ordered by it.
+    const value = (g: CellGroup) => (norms.length > 1 ? g.cell.norm : accuracies.length > 1 ? g.cell.teacherAccuracy : kappas.length > 1 ? g.cell.kappa : g.cell.index) ?? g.cell.index;
+    // Named by the axis that varies alone ('κ = −0.5', not '‖w₀‖ = 1, κ = −0.5').
+    const digits = (v: number) => Number(v.toPrecision(4));
+    const short = (g: CellGroup) =>
+      norms.length > 1 ? `‖w₀‖ = ${digits(g.cell.norm ?? NaN)}` : accuracies.length > 1 ? `teacher ${digits((g.cell.teacherAccuracy ?? NaN) * 100)} %` : kappas.length > 1 ? `κ = ${digits(g.cell.kappa ?? NaN)}` : g.label;
+    return cells.map((g) => ({ label: short(g), teachers: g.teachers, order: value(g) }));
+  }
+  return norms.map((norm) => ({ label: `‖w₀‖ = ${norm === null ? '—' : Number(norm.toPrecision(4))}`, teachers: cells.filter((g) => g.cell.norm === norm).flatMap((g) => g.teachers), order: norm ?? 0 }));
 }
 
-export function metricColumn(t: { readonly view: RunView }, metric: Metric): Float64Array {
-  return t.view.columns[metric] ?? EMPTY;
+export function metricColumn(t: { readonly view: RunView | null }, metric: Metric): Float64Array {
+  return t.view?.columns[metric] ?? EMPTY;
+}
+
+/** One teacher's run at its cell's learning rate, with the rule's stop on it. */
+export interface RateRun {
+  readonly teacher: number;
+  readonly view: RunView;
+  /** The early-stopped index of this run (≥ 1), by the spec's rule. */
+  readonly index: number;
+  readonly step: number;
+  /** cos at the stop − cos at step 0. */
+  readonly gain: number;
+}
+
+/** A cell drawn at its learning rate: every teacher's run there. */
+export interface CellRateGroup {
+  readonly cell: Cell;
+  readonly label: string;
+  /** Index into spec.sft.learningRates; null while no run of the cell recorded a step. */
+  readonly lrIndex: number | null;
+  readonly learningRate: number | null;
+  readonly runs: RateRun[];
+}
+
+const rateGroupsOf = new WeakMap<FigureInput, CellRateGroup[]>();
+
+/**
+ * Per cell, its learning rate (engine/cellRate.ts: the rate whose mean early-stopped gain over the
+ * cell's teachers is highest) and every teacher's run at it. The rate comes with the block (the
+ * backend read it from the summary), else from the summary, else from the block's runs (a block of
+ * every run).
+ */
+export function cellRateGroups(input: FigureInput): CellRateGroup[] {
+  const known = rateGroupsOf.get(input);
+  if (known !== undefined) return known;
+  const views = runViews(input.bundle).filter((v) => v.key.teacher !== CEILING && v.recorded >= 2);
+  const rule = input.spec.sft.earlyStopping;
+  const lrs = input.spec.sft.learningRates;
+  const groups = cellsOf(input.spec).map((cell) => {
+    const mine = views.filter((v) => v.key.cell === cell.index);
+    const lrIndex =
+      input.bundle.cellLearningRates?.[cell.index] ??
+      input.summary?.cells.find((c) => c.cell === cell.index)?.cellLrIndex ??
+      cellLearningRate(mine.map((v) => ({ lr: v.key.lr, series: asRunSeries(v) })), rule, lrs.length);
+    const runs = mine
+      .filter((v) => v.key.lr === lrIndex)
+      .map((view) => {
+        const { index } = selectStep(asRunSeries(view), rule);
+        return { teacher: view.key.teacher, view, index, step: view.columns.step[index], gain: view.columns.cos[index] - view.columns.cos[0] };
+      })
+      .sort((a, b) => a.teacher - b.teacher);
+    return { cell, label: cellLabel(input.spec, cell), lrIndex: lrIndex ?? null, learningRate: lrIndex === null || lrIndex === undefined ? null : lrs[lrIndex], runs };
+  });
+  rateGroupsOf.set(input, groups);
+  return groups;
+}
+
+/**
+ * Linear interpolation of each line (x increasing) at every grid point it spans: NaN outside its
+ * x range, exact at its own points. A mean over the lines at a grid point is then a mean of the
+ * lines that reach it, never of lines that have ended.
+ */
+export function onGrid(lines: readonly { readonly x: ArrayLike<number>; readonly y: ArrayLike<number> }[], grid: ArrayLike<number>): Float64Array[] {
+  return lines.map(({ x, y }) => {
+    const out = new Float64Array(grid.length).fill(NaN);
+    const n = Math.min(x.length, y.length);
+    if (n === 0) return out;
+    let j = 0;
+    for (let g = 0; g < grid.length; g++) {
+      const X = grid[g];
+      if (X < x[0] || X > x[n - 1]) continue;
+      while (j < n - 2 && x[j + 1] < X) j++;
+      if (x[j] === X) out[g] = y[j];
+      else if (j + 1 < n && x[j + 1] === X) out[g] = y[j + 1];
+      else if (j + 1 < n) {
+        const f = (X - x[j]) / (x[j + 1] - x[j]);
+        out[g] = y[j] + f * (y[j + 1] - y[j]);
+      }
+    }
+    return out;
+  });
+}
+
+/** The sorted union of the lines' x values: a common grid on which every line's own points lie. */
+export function unionGrid(lines: readonly { readonly x: ArrayLike<number> }[]): Float64Array {
+  const all: number[] = [];
+  for (const l of lines) for (let i = 0; i < l.x.length; i++) if (Number.isFinite(l.x[i])) all.push(l.x[i]);
+  const sorted = Float64Array.from(all).sort();
+  let k = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[k - 1]) sorted[k++] = sorted[i];
+  return sorted.slice(0, k);
 }
 
 /**

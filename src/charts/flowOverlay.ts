@@ -123,6 +123,14 @@ export function fastTeacherFlow(spec: ExperimentSpec, d: RunDescriptor, learning
   return { step: p.step, y: flowMetric(p, metric) };
 }
 
+/** Each teacher's flow at its own learning rate: its recorded steps and one metric (the caller averages them on its clock). */
+export function cellFlowLines(spec: ExperimentSpec, teachers: readonly { readonly descriptor: RunDescriptor; readonly learningRate: number }[], metric: Metric): { step: Float64Array; y: Float64Array }[] {
+  return teachers.map((t) => {
+    const f = flowPath(spec, t.descriptor, t.learningRate);
+    return { step: Float64Array.from(f.step), y: Float64Array.from(flowMetric(f, metric)) };
+  });
+}
+
 /** Mean over the teachers (with descriptors) of their flows' metrics; null when none has a descriptor. */
 export function cellFlows(spec: ExperimentSpec, teachers: SelectedTeacher[], metrics: readonly Metric[]): { step: Float64Array; y: Partial<Record<Metric, Float64Array>> } | null {
   let step: number[] | null = null;

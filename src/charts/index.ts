@@ -2,7 +2,7 @@
  * The chart-option builders: pure functions from stored experiments to an ECharts option and the
  * exact series it plots (see types.ts). One entry point for the app and the exporters.
  */
-import { compare } from './compare';
+import { compare, compareLayout } from './compare';
 import { gains, gainsLayout } from './gains';
 import { heatmap } from './heatmap';
 import { kappaFigure } from './kappaFigure';
@@ -15,6 +15,7 @@ import { trajectories, trajectoriesLayout } from './trajectories';
 import type { Figure, FigureInput, FigureKind, FigureStyle, PanelLayout } from './types';
 
 export { defaultStyle, PALETTES, themeColors } from './style';
+export { differenceLabels } from './labels';
 export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, kappaFigure, normPuzzle, theoryFigure, trajectories };
 export * from './types';
 
@@ -51,11 +52,28 @@ function buildKind(kind: FigureKind, inputs: FigureInput[], style: FigureStyle):
   }
 }
 
+/** The y values a figure plots span this range (band edges included; counts of teachers left out); null when it plots none. */
+export function yExtentOf(figure: Figure): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of figure.series) {
+    if (s.yLabel === 'teachers') continue;
+    for (let i = 0; i < s.y.length; i++) {
+      const v = s.y[i];
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
 /** The panels figure `kind` will have (its natural height depends on them), before building it. */
 export function figureLayout(kind: FigureKind, inputs: FigureInput[], style: FigureStyle): PanelLayout {
   if (inputs.length === 0) return { rows: 1, cols: 1 };
   if (kind === 'trajectories') return trajectoriesLayout(inputs[0], style);
   if (kind === 'gains') return gainsLayout(inputs[0], style);
+  if (kind === 'compare') return compareLayout(inputs, style);
   if (kind === 'gainVsAccuracy' && accuracyDegenerate(inputs[0])) return { rows: 1, cols: 2 };
   // Stacked panels on one x (stackedPanels.ts): wide and short, one per quantity.
   if (kind === 'kappa') return stackedLayout(3);

@@ -11,7 +11,7 @@ import type { ExperimentSpec } from '../engine/spec';
 import { theory } from '../engine/theory';
 import { type CellGroup, cellGroups } from './data';
 import { bandedPoints, boundaryLabel, type StackedPanel, stackedLayout, stackedPanelFrame, pointLine, referenceLines } from './stackedPanels';
-import { colorAt } from './style';
+import { colorAt, orderedColors } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
 /** The κ cells of one (initial norm, teacher accuracy), in increasing κ. */
@@ -61,8 +61,11 @@ export function kappaFigure(input: FigureInput, style: FigureStyle): Figure {
   const experimentId = input.id;
   let low = Infinity;
   let high = -Infinity;
+  // Lines of an ordered quantity (the norm, else the teacher accuracy): sequential colours.
+  const byNorm = new Set(lines.map((l) => l.norm)).size > 1;
+  const lineColors = several ? orderedColors(style, lines.map((l) => (byNorm ? l.norm : l.teacherAccuracy))) : [colorAt(style, 0)];
   lines.forEach((line, li) => {
-    const color = colorAt(style, li);
+    const color = lineColors[li];
     const label = several ? `‖w₀‖ = ${line.norm}, teacher ${percent(line.teacherAccuracy)}` : 'teachers';
     const x = Float64Array.from(line.groups, (g) => g.cell.kappa as number);
     const gains = line.groups.map((g) => g.teachers.map((t) => t.gain).filter(Number.isFinite));
@@ -76,7 +79,8 @@ export function kappaFigure(input: FigureInput, style: FigureStyle): Figure {
       if (!Number.isFinite(boundary)) return undefined;
       const at = panel === 0 && !several ? { xAxis: boundary, label: boundaryLabel(boundary) } : { xAxis: boundary };
       const zero = panel > 0 && li === 0 ? [{ yAxis: 0 }] : [];
-      return referenceLines(style, [at, ...zero], several ? color : undefined);
+      // The boundary's label across the top of the first panel, where it covers no line.
+      return referenceLines(style, [at, ...zero], several ? color : undefined, panel === 0 ? 'end' : undefined);
     };
     legend.push(label);
     const keep = Array.from(x.keys()).filter((i) => Number.isFinite(fraction[i]));

@@ -10,7 +10,7 @@ import type { SeriesOption } from 'echarts';
 import { theory } from '../engine/theory';
 import { type CellGroup, cellGroups } from './data';
 import { bandedPoints, type StackedPanel, stackedLayout, stackedPanelFrame, pointLine, referenceLine } from './stackedPanels';
-import { colorAt } from './style';
+import { colorAt, orderedColors, themeColors } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
 /** The cells of one (teacher accuracy, κ), in increasing initial norm. */
@@ -72,7 +72,6 @@ export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
   const lines = normLines(input).filter((l) => l.groups.length > 1);
   if (lines.length === 0) throw new Error('the norm figure needs an experiment with several initial norms (student.norm)');
   const several = lines.length > 1;
-  const onScreen = style.maxPoints !== null;
   const logX = { ...style, xScale: 'log' as const, yScale: 'linear' as const };
   const plotted: PlottedSeries[] = [];
   const panels: StackedPanel[] = [
@@ -80,17 +79,19 @@ export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
     { y: { name: 'selected η', type: 'log' }, series: [] },
     // A step is never negative: a band of mean − std below 0 is cut at the axis.
     { y: { name: 'step of the peak', type: 'value', min: 0 }, series: [] },
-    // On screen the panel is too short for the dashes' key along its axis (the chart's edge would cut
-    // it and squeeze the panel): the title tells them there.
-    { y: { name: several && !onScreen ? 'd cos/dt at t = 0: T1 + T2 (—), T1 (– –), T2 (···)' : 'd cos/dt at t = 0', type: 'value', includeZero: true }, series: [] },
+    // Its own legend keys the three terms (colours with one line, dashes with several).
+    { y: { name: 'd cos/dt at t = 0', type: 'value', includeZero: true }, series: [] },
   ];
   const legend: string[] = [];
   const experimentId = input.id;
   const zero = referenceLine(style, { yAxis: 0 });
   // With one line the legend names the theory's three curves; with several, the lines (solid T1 + T2, dashed T1, dotted T2).
   const TERMS = { 'T1 + T2': 'T1 + T2 (predicted rate)', T1: "T1 (learning the teacher's knowledge)", T2: "T2 (unlearning the student's error)" } as const;
+  // The lines are ordered (teacher accuracy, else κ): sequential colours.
+  const lineColors = several ? orderedColors(style, lines.map((l) => (new Set(lines.map((x) => x.teacherAccuracy)).size > 1 ? l.teacherAccuracy : (l.kappa ?? 0)))) : [colorAt(style, 0)];
+  const termLegend: string[] = [];
   lines.forEach((line, li) => {
-    const color = colorAt(style, li);
+    const color = lineColors[li];
     const kappa = line.kappa === null ? '' : `, κ = ${line.kappa}`;
     const label = several ? `teacher ${percent(line.teacherAccuracy)}${kappa}` : 'teachers';
     if (several) legend.push(label);
@@ -131,19 +132,29 @@ export function normPuzzle(input: FigureInput, style: FigureStyle): Figure {
       const y = Float64Array.from(terms, pick);
       const keep = Array.from(x.keys()).filter((i) => Number.isFinite(y[i]));
       const name = several ? `${label}: ${term}` : TERMS[term];
-      if (!several) legend.push(name);
+      if (!several) termLegend.push(name);
       // One line: the three terms in three colours; several: each line's colour, told apart by dash.
       const termColor = several ? color : colorAt(style, term === 'T1 + T2' ? 0 : term === 'T1' ? 1 : 2);
       (panels[3].series as SeriesOption[]).push(pointLine(style, name, termColor, keep.map((i) => [x[i], y[i]]), dash, li === 0 && term === 'T1 + T2' ? zero : undefined));
       plotted.push({ name, experimentId, x: Float64Array.from(keep, (i) => x[i]), y: Float64Array.from(keep, (i) => y[i]), xLabel: 'initial_norm', yLabel: term === 'T1 + T2' ? 'dcos_dt_t0' : term });
     }
   });
+  if (several) {
+    // The dashes' key: one empty series per term in the text colour, in the rate panel's own legend.
+    const ink = themeColors(style).text;
+    for (const [term, dash] of [['T1 + T2', 'solid'], ['T1', 'dashed'], ['T2', 'dotted']] as const) {
+      const name = TERMS[term];
+      termLegend.push(name);
+      (panels[3].series as SeriesOption[]).push({ ...pointLine(style, name, ink, [], dash), symbolSize: 0 } as SeriesOption);
+    }
+  }
   const xAxisLabel = 'initial norm ‖w₀‖';
-  const title = `The norm puzzle: observed gain, selected η, peak step and the initial rate${several && onScreen ? ' (T1 + T2 —, T1 – –, T2 ···)' : ''} against ‖w₀‖`;
+  const title = 'The norm puzzle: observed gain, selected η, peak step and the initial rate against ‖w₀‖';
   // The axis spans the norms run, to the nearest 1, 2 or 5 × 10^k beyond them (labelled there), not
   // the whole decades around them: norms 0.5 to 3 would otherwise leave a third of every panel empty.
   const norms = lines.flatMap((l) => l.groups.map((g) => g.cell.norm as number));
-  const xAxis = { name: xAxisLabel, type: 'log' as const, min: niceBound(Math.min(...norms) / 1.1, 'down'), max: niceBound(Math.max(...norms) * 1.1, 'up') };
-  const option = stackedPanelFrame(style, title, xAxis, panels, legend);
+  // Ticks at the norms run (0.5 and 3 are ticks, not only the powers of ten).
+  const xAxis = { name: xAxisLabel, type: 'log' as const, min: niceBound(Math.min(...norms) / 1.1, 'down'), max: niceBound(Math.max(...norms) * 1.1, 'up'), ticksAt: [...new Set(norms)].sort((a, b) => a - b) };
+  const option = stackedPanelFrame(style, title, xAxis, panels, legend, [undefined, undefined, undefined, termLegend]);
   return { option, series: plotted, xAxisLabel, yAxisLabel: panels.map((p) => p.y.name).join(' | '), title, layout: stackedLayout(panels.length) };
 }

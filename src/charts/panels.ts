@@ -19,6 +19,9 @@ export interface PanelSpec {
   readonly rowLabel?: string;
   /** The y range, when the builder knows it: sizes the tick labels' margin. */
   readonly yRange?: readonly [number, number];
+  /** Where the panel sits, when not in reading order (small multiples laid out by the grid's axes). */
+  readonly row?: number;
+  readonly col?: number;
 }
 
 /** (a), (b), …, (z), (aa), … */
@@ -52,9 +55,26 @@ export function tickChars(lo: number, hi: number, log: boolean): number {
   return Math.max(width(lo, decimals), width(hi, decimals));
 }
 
+/** What a panelled figure adds to its panels: small multiples name their columns and rows and share one y quantity. */
+export interface PanelFrameOptions {
+  /** Draw each panel's letter before its title (panels of a small-multiple grid carry headers instead). */
+  readonly letters?: boolean;
+  /** A header above each column (small multiples: the column's cell value), drawn over the top panels. */
+  readonly colHeaders?: readonly string[];
+  /** One y quantity for every panel, named once, vertically, left of the row headers. */
+  readonly yName?: string;
+  /** Every panel on one y range: only the first column labels its ticks. */
+  readonly sharedY?: boolean;
+  /** Legend entries with an icon of their own (legendLayout). */
+  readonly legendIcons?: Readonly<Record<string, string>>;
+  /** Legend entries' shown text, when shorter than the name (legendLayout). */
+  readonly legendTexts?: Readonly<Record<string, string>>;
+}
+
 /**
- * The option of rows × cols panels (specs in reading order). Series carry xAxisIndex/yAxisIndex =
- * their panel's index. Only the bottom row shows x tick labels and the x axis name (`xName`).
+ * The option of rows × cols panels (specs in reading order, or each at its own row and column).
+ * Series carry xAxisIndex/yAxisIndex = their spec's index. Only the bottom panel of each column
+ * shows x tick labels and, without a shared `xName`, the x axis name.
  */
 export function panelFrame(
   style: FigureStyle,
@@ -65,28 +85,35 @@ export function panelFrame(
   xName: string,
   series: SeriesOption[],
   legend: string[],
+  opts: PanelFrameOptions = {},
 ): { option: EChartsOption; panels: Panel[] } {
   const c = themeColors(style);
   const font = px(style.fontSize);
   const textStyle = { fontFamily: style.fontFamily, fontSize: font, color: c.text };
-  const legendBox = legendLayout(style, legend, c.text);
-  const top = legendBox.bottom + (legend.length > 0 ? font * 0.5 : 0);
+  const legendBox = legendLayout(style, legend, c.text, opts.legendIcons, opts.legendTexts);
+  const headers = opts.colHeaders !== undefined && opts.colHeaders.some((h) => h !== '');
+  const top = legendBox.bottom + (legend.length > 0 ? font * 0.5 : 0) + (headers ? font * 1.4 : 0);
+  const letters = opts.letters ?? true;
+  const place = specs.map((s, i) => ({ row: s.row ?? Math.floor(i / cols), col: s.col ?? i % cols }));
+  const titled = specs.some((s) => s.title !== '') || letters;
   // A panel's title sits clear of its top tick label (centred on the grid's top edge).
-  const titleHeight = font * 1.9;
+  const titleHeight = titled ? font * 1.9 : font * 0.7;
   const rowGap = font * 0.5;
   const bottom = font * 3.3;
   const rowLabels = specs.some((s) => s.rowLabel !== undefined);
-  // Per column, room for its widest tick label (0.6 em per character) and a little air.
+  const yName = opts.yName !== undefined && opts.yName !== '';
+  // Per column, room for its widest tick label (0.6 em per character) and a little air; with a
+  // shared y range only the first column has labels.
   const labelWidth = Array.from({ length: cols }, (_, col) => {
+    if (opts.sharedY === true && col > 0) return font * 0.4;
     let chars = 2;
-    for (let r = 0; r < rows; r++) {
-      const s = specs[r * cols + col];
-      if (s === undefined) continue;
+    specs.forEach((s, i) => {
+      if (place[i].col !== col) return;
       chars = Math.max(chars, s.yRange === undefined ? 4 : tickChars(s.yRange[0], s.yRange[1], s.y.type === 'log'));
-    }
+    });
     return chars * font * 0.6 + font * 0.6;
   });
-  const left = labelWidth[0] + (rowLabels ? font * 1.6 : 0) + 2;
+  const left = labelWidth[0] + (rowLabels ? font * 1.6 : 0) + (yName ? font * 1.5 : 0) + 2;
   const right = font * 1.6;
   // Between panels: the next one's tick labels, and room for the last x label of one ('1,000',
   // centred on its right edge) beside the first of the next.
@@ -104,29 +131,46 @@ export function panelFrame(
   const yAxes: Record<string, unknown>[] = [];
   const titles: Record<string, unknown>[] = [];
   const panels: Panel[] = [];
-  if (style.showTitle) titles.push({ id: 'title', text: title, left: 'center', top: 4, textStyle: { ...textStyle, fontSize: font * 1.1, fontWeight: 'normal' } });
-  specs.forEach((s, i) => {
-    const row = Math.floor(i / cols);
-    const col = i % cols;
+  const x0Of = (col: number) => {
     let x0 = left;
     for (let k = 0; k < col; k++) x0 += gridWidth + gapAfter(k);
-    const y0 = top + row * (titleHeight + gridHeight + rowGap) + titleHeight;
+    return x0;
+  };
+  const y0Of = (row: number) => top + row * (titleHeight + gridHeight + rowGap) + titleHeight;
+  // The lowest panel of each column labels the x ticks (a wrapped grid's last row may be short).
+  const lowest = Array.from({ length: cols }, (_, col) => Math.max(-1, ...place.filter((p) => p.col === col).map((p) => p.row)));
+  if (style.showTitle) titles.push({ id: 'title', text: title, left: 'center', top: 4, textStyle: { ...textStyle, fontSize: font * 1.1, fontWeight: 'normal' } });
+  specs.forEach((s, i) => {
+    const { row, col } = place[i];
+    const x0 = x0Of(col);
+    const y0 = y0Of(row);
     grids.push({ left: pctX(x0), top: pctY(y0), width: pctX(gridWidth), height: pctY(gridHeight), containLabel: false });
-    const bottomRow = row === rows - 1 || i + cols >= specs.length;
+    const bottomRow = row === lowest[col];
     // Without a shared x name, each bottom panel names its own x axis.
     const xa = axis(style, { ...s.x, name: xName === '' && bottomRow ? s.x.name : '' }, false);
     // Ticks about 2.3 em apart at most: small panels get fewer, not crowded, labels.
-    xAxes.push({ ...xa, gridIndex: i, axisLabel: { ...(xa.axisLabel as object), show: bottomRow }, nameGap: font * 1.9, splitNumber: Math.max(2, Math.min(5, Math.floor(gridWidth / (font * 3.2)))) });
+    xAxes.push({ ...xa, gridIndex: i, axisLabel: { ...(xa.axisLabel as object), show: bottomRow, ...edgeLabels(col, cols) }, nameGap: font * 1.9, splitNumber: Math.max(2, Math.min(5, Math.floor(gridWidth / (font * 3.2)))) });
     const ya = axis(style, { ...s.y, name: col === 0 && s.rowLabel !== undefined ? s.rowLabel : '' }, true);
-    yAxes.push({ ...ya, gridIndex: i, nameGap: labelWidth[0] + font * 0.2, splitNumber: Math.max(2, Math.min(5, Math.floor(gridHeight / (font * 2.3)))) });
+    const showY = opts.sharedY !== true || col === 0;
+    yAxes.push({ ...ya, gridIndex: i, axisLabel: { ...(ya.axisLabel as object), show: showY }, nameGap: labelWidth[0] + font * 0.2, splitNumber: Math.max(2, Math.min(5, Math.floor(gridHeight / (font * 2.3)))) });
     const letter = panelLetter(i);
-    const text = s.title !== '' ? `${letter} ${s.title}` : letter;
-    titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), textStyle: { ...textStyle, fontWeight: 'normal' } });
+    const text = letters ? (s.title !== '' ? `${letter} ${s.title}` : letter) : s.title;
+    if (text !== '') titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), textStyle: { ...textStyle, fontWeight: 'normal' } });
     panels.push({ row, col, letter, title: s.title, xLabel: xName === '' ? s.x.name : xName, yLabel: s.y.name !== '' ? s.y.name : s.title, axisName: col === 0 ? s.rowLabel : undefined, xLog: s.x.type === 'log', yLog: s.y.type === 'log' });
   });
+  if (headers) {
+    (opts.colHeaders ?? []).forEach((h, col) => {
+      if (h === '' || col >= cols) return;
+      titles.push({ text: h, left: pctX(x0Of(col) + gridWidth / 2), textAlign: 'center', top: pctY(y0Of(0) - titleHeight - font * 1.35), textStyle: { ...textStyle, fontWeight: 'bold' } });
+    });
+  }
   // The shared x axis is named once, centred under all the panels.
   const lastRight = left + cols * gridWidth + gaps;
   if (xName !== '') titles.push({ text: xName, left: pctX((left + lastRight) / 2), textAlign: 'center', bottom: font * 0.25, textStyle: { ...textStyle, fontWeight: 'normal' } });
+  // The shared y quantity, once, turned as an axis name is, centred on the rows.
+  const graphic = yName
+    ? [{ type: 'text', rotation: Math.PI / 2, x: font * 0.2, y: (y0Of(0) + y0Of(rows - 1) + gridHeight) / 2, style: { text: opts.yName, fill: c.text, fontFamily: style.fontFamily, fontSize: font, align: 'center', verticalAlign: 'top' }, silent: true }]
+    : undefined;
   const option = {
     animation: false,
     backgroundColor: c.background,
@@ -137,7 +181,16 @@ export function panelFrame(
     tooltip: { trigger: 'item', confine: true },
     xAxis: xAxes,
     yAxis: yAxes,
+    ...(graphic === undefined ? {} : { graphic }),
     series,
   } as EChartsOption;
   return { option, panels };
+}
+
+/**
+ * Side by side, one panel's last x label ('1,000') and the next one's first ('0') would read as
+ * one number across the gap: they lean into their own panels (ECharts' alignMin/MaxLabel).
+ */
+function edgeLabels(col: number, cols: number): Record<string, string> {
+  return { ...(col > 0 ? { alignMinLabel: 'left' } : {}), ...(col < cols - 1 ? { alignMaxLabel: 'right' } : {}) };
 }

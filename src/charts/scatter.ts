@@ -6,11 +6,11 @@
  * against cos(w_T, w₀), side by side. In a grid of norms × accuracies a colour is a norm.
  */
 import type { ScatterSeriesOption } from 'echarts';
-import { frame, zeroLine } from './common';
+import { frame, niceRange, orderedKeyTexts, paddedRange, zeroLine } from './common';
 import { cellGroups, scatterGroups, type SelectedTeacher, startCos } from './data';
 import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { legendName } from './trajectories';
-import { colorAt, px } from './style';
+import { colorAt, orderedColors, px } from './style';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
 type Against = 'accuracy' | 'kappa' | 'startCos';
@@ -21,8 +21,17 @@ const AXIS: Record<Against, { label: string; short: string; column: string; valu
   startCos: { label: 'cos(w_T, w₀)', short: 'cos(w_T, w₀)', column: 'start_cos', value: (t) => (t.descriptor === null ? NaN : startCos(t.descriptor)) },
 };
 
-/** Teacher accuracy lives in (50 %, 100 %]: a fixed range keeps figures comparable. */
+/** Teacher accuracy lives in (50 %, 100 %]: the degenerate-axis test measures spread against that span. */
 const ACCURACY_RANGE = { min: 50, max: 100 } as const;
+
+/** The x axis over the data with a margin (not the whole 50–100 %: data at 58–71 % would fill a quarter of it), at whole or half units. */
+function fittedX(values: readonly number[]): { min?: number; max?: number; interval?: number } {
+  const r = paddedRange(values, 0.04);
+  if (r === null) return {};
+  // Round ends on the ticks' own interval: '56 57 60 63' would crowd the first two.
+  const nice = niceRange(r[0], r[1]);
+  return { min: nice.min, max: nice.max, interval: nice.interval };
+}
 
 /**
  * Whether gain against teacher accuracy would be a vertical line: the teachers' accuracies span
@@ -49,6 +58,8 @@ function gainScatter(input: FigureInput, style: FigureStyle, against: Against[],
   const series: ScatterSeriesOption[] = [];
   const legend: string[] = [];
   const yAxisLabel = 'gain in cos(w, w*)';
+  // Ordered groups (norms, accuracies) on the sequential ramp; a single group in the palette's first colour.
+  const colors = groups.length > 1 ? orderedColors(style, groups.map((g) => g.order)) : [colorAt(style, 0)];
   groups.forEach((g, gi) => {
     against.forEach((which, panel) => {
       const a = AXIS[which];
@@ -64,7 +75,7 @@ function gainScatter(input: FigureInput, style: FigureStyle, against: Against[],
         name,
         data: ts.map((_, i) => [x[i], y[i]]),
         symbolSize: px(style.fontSize) * 0.45,
-        itemStyle: { color: colorAt(style, gi), opacity: 0.75 },
+        itemStyle: { color: colors[gi], opacity: 0.75 },
         large: true,
         largeThreshold: 2000,
         markLine: gi === 0 ? zeroLine(style, 'yAxis') : undefined,
@@ -74,16 +85,18 @@ function gainScatter(input: FigureInput, style: FigureStyle, against: Against[],
   });
   const shown = groups.length > 1 ? legend : [];
   const title = `gain against ${against.map((w) => AXIS[w].short).join(' and ')}${note}`;
-  const xSpec = (w: Against) => ({ name: AXIS[w].label, type: 'value' as const, ...(w === 'accuracy' ? ACCURACY_RANGE : {}) });
+  const xs = (w: Against) => groups.flatMap((g) => g.teachers.map(AXIS[w].value));
+  // Accuracy in whole or half percent around the data; κ and cos(w_T, w₀) as ECharts scales them (nice ticks around the data).
+  const xSpec = (w: Against) => ({ name: AXIS[w].label, type: 'value' as const, ...(w === 'accuracy' ? fittedX(xs(w)) : {}) });
   if (single) {
     const xAxisLabel = AXIS[against[0]].label;
-    const option = frame(style, title, xSpec(against[0]), { name: yAxisLabel, type: 'value', includeZero: true }, series, shown);
+    const option = frame(style, title, xSpec(against[0]), { name: yAxisLabel, type: 'value', includeZero: true }, series, shown, {}, orderedKeyTexts(shown));
     return { option, series: plotted, xAxisLabel, yAxisLabel, title };
   }
   const gains = groups.flatMap((g) => g.teachers.map((t) => t.gain)).filter(Number.isFinite);
   const yRange = [Math.min(0, ...gains), Math.max(0, ...gains)] as const;
   const specs: PanelSpec[] = against.map((w) => ({ title: '', x: xSpec(w), y: { name: yAxisLabel, type: 'value', includeZero: true }, rowLabel: yAxisLabel, yRange }));
-  const { option, panels } = panelFrame(style, title, 1, against.length, specs, '', series, shown);
+  const { option, panels } = panelFrame(style, title, 1, against.length, specs, '', series, shown, { legendTexts: orderedKeyTexts(shown) });
   return { option, series: plotted, xAxisLabel: against.map((w) => AXIS[w].label).join(' · '), yAxisLabel, title, panels, layout: { rows: 1, cols: against.length } };
 }
 

@@ -20,8 +20,12 @@ export function stackedLayout(n: number): PanelLayout {
   return { rows: n, cols: 1, aspect: 0.35 };
 }
 
-/** The option of panels stacked top to bottom; only the bottom panel labels the x axis. */
-export function stackedPanelFrame(style: FigureStyle, title: string, x: AxisSpec, panels: readonly StackedPanel[], legend: string[]): EChartsOption {
+/**
+ * The option of panels stacked top to bottom; only the bottom panel labels the x axis. `legend`
+ * names what every panel shares (lines of one colour each); a panel whose series differ from the
+ * others' (the norm puzzle's T1, T2, T1 + T2) keys them in a legend of its own, inside its top edge.
+ */
+export function stackedPanelFrame(style: FigureStyle, title: string, x: AxisSpec, panels: readonly StackedPanel[], legend: string[], panelLegends: readonly (readonly string[] | undefined)[] = []): EChartsOption {
   const series = panels.flatMap((p, i) => p.series.map((s) => ({ ...s, xAxisIndex: i, yAxisIndex: i }) as SeriesOption));
   const option = frame(style, title, x, panels[0].y, series, legend) as Record<string, unknown>;
   const grid = option.grid as { left: number; right: number; top: number; bottom: number };
@@ -36,6 +40,12 @@ export function stackedPanelFrame(style: FigureStyle, title: string, x: AxisSpec
     return { ...a, gridIndex: i, name: last ? a.name : '', axisLabel: { ...(a.axisLabel as object), show: last } };
   });
   option.yAxis = panels.map((p, i) => ({ ...axis(style, p.y, true), gridIndex: i, nameTextStyle: { ...(axis(style, p.y, true).nameTextStyle as object), fontSize: font * 0.9 } }));
+  const own = panelLegends.flatMap((names, i) =>
+    names === undefined || names.length === 0
+      ? []
+      : [{ show: true, data: [...names], top: grid.top + i * (height + gap) + 2, right: grid.right + 4, orient: 'horizontal', itemGap: 10, itemWidth: 16, itemHeight: font * 0.7, textStyle: { fontFamily: style.fontFamily, fontSize: font * 0.85, color: themeColors(style).text }, backgroundColor: themeColors(style).background, padding: 2 }],
+  );
+  if (own.length > 0) option.legend = [...(Array.isArray(option.legend) ? option.legend : [option.legend]), ...own];
   return option as EChartsOption;
 }
 

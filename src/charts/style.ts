@@ -36,8 +36,8 @@ export function defaultStyle(overrides: Partial<FigureStyle> = {}): FigureStyle 
     yScale: 'linear',
     smoothing: 0,
     metric: 'cos',
-    facet: 'together',
-    runs: 'selected',
+    facet: 'auto',
+    runs: 'cellRate',
     endAtStop: false,
     heatmapValue: 'gainMean',
     thinLines: true,
@@ -72,6 +72,36 @@ export function themeColors(style: FigureStyle): ThemeColors {
 export function colorAt(style: FigureStyle, i: number): string {
   const p = (style.theme === 'dark' ? DARK_PALETTES : PALETTES)[style.palette];
   return p[((i % p.length) + p.length) % p.length];
+}
+
+/** viridis (matplotlib's), nine equally spaced stops: sequential, perceptually uniform, readable with colour-vision deficiency. */
+export const VIRIDIS = ['#440154', '#472D7B', '#3B528B', '#2C728E', '#21918C', '#28AE80', '#5EC962', '#ADDC30', '#FDE725'] as const;
+
+/**
+ * The stretch of viridis an ordered quantity uses on each background: where every colour keeps at
+ * least 3 : 1 (WCAG, for lines and marks) against it — the dark end on white, the light end on the
+ * dark page.
+ */
+export const SEQUENTIAL_RANGE = { light: [0, 0.56], dark: [0.4, 1] } as const;
+
+const hex = (rgb: readonly number[]): string => `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
+
+/** The colour of position t ∈ [0, 1] of an ordered quantity (0: smallest), on the style's background. */
+export function sequentialColor(style: Pick<FigureStyle, 'theme'>, t: number): string {
+  const [lo, hi] = SEQUENTIAL_RANGE[style.theme];
+  return hex(rampColor(VIRIDIS, lo + (hi - lo) * Math.min(1, Math.max(0, t))));
+}
+
+/**
+ * Colours for the values of an ordered quantity (norms, accuracies, κ, β, learning rates): by
+ * rank, smallest darkest on light paper; equal values share a colour, distinct values never do.
+ */
+export function orderedColors(style: Pick<FigureStyle, 'theme'>, values: readonly number[]): string[] {
+  const distinct = [...new Set(values.filter(Number.isFinite))].sort((a, b) => a - b);
+  return values.map((v) => {
+    const rank = distinct.indexOf(v);
+    return sequentialColor(style, distinct.length <= 1 || rank < 0 ? 0.5 : rank / (distinct.length - 1));
+  });
 }
 
 const DASHES = ['solid', 'dashed', 'dotted', [6, 2, 1, 2]] as const;

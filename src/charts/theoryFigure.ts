@@ -6,9 +6,9 @@
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { theory } from '../engine/theory';
-import { frame, zeroLine } from './common';
+import { frame, orderedKeyTexts, zeroLine } from './common';
 import { scatterGroups } from './data';
-import { colorAt, px, themeColors } from './style';
+import { colorAt, orderedColors, px, themeColors } from './style';
 import { legendName } from './trajectories';
 import type { Figure, FigureInput, FigureStyle, PlottedSeries } from './types';
 
@@ -19,6 +19,7 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
   const groups = scatterGroups(input)
     .map((g) => ({
       label: g.label,
+      order: g.order,
       points: g.teachers.flatMap((t) => {
         const d = t.descriptor;
         if (d === null || !Number.isFinite(t.gain)) return [];
@@ -39,8 +40,9 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
   const ink = themeColors(style).text;
   const filled = (color: string) => ({ color, opacity: 0.8, borderWidth: 0 });
   const hollow = (color: string) => ({ color: paper, opacity: 0.9, borderColor: color, borderWidth: 1.2 });
+  const colors = groups.length > 1 ? orderedColors(style, groups.map((g) => g.order)) : [colorAt(style, 0)];
   groups.forEach((g, gi) => {
-    const color = colorAt(style, gi);
+    const color = colors[gi];
     const name = legendName(g.label, g.points.length);
     legend.push(name);
     const parts = [
@@ -75,6 +77,6 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
   const title = `theory vs observed, ${agreeing} of ${points.length} teachers agree in sign`;
   const xAxisLabel = 'predicted d cos/dt at t = 0 (per step)';
   const yAxisLabel = 'gain in cos(w, w*)';
-  const option = frame(style, title, { name: xAxisLabel, type: 'value', includeZero: true }, { name: yAxisLabel, type: 'value', includeZero: true }, series, legend);
+  const option = frame(style, title, { name: xAxisLabel, type: 'value', includeZero: true }, { name: yAxisLabel, type: 'value', includeZero: true }, series, legend, {}, orderedKeyTexts(legend.slice(0, groups.length)));
   return { option, series: plotted, xAxisLabel, yAxisLabel, title };
 }

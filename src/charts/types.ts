@@ -22,6 +22,8 @@ export interface FigureInput {
   /** Null while the experiment runs (builders then work from the series alone); without its trajectories, which the builders draw from the series. */
   readonly summary: StoredSummary | null;
   readonly bundle: SeriesBundle;
+  /** The label the user gave it for comparisons (else compare names it by what differs, labels.ts). */
+  readonly label?: string | null;
 }
 
 export type { BandKind, Facet, FigureKind, Metric, PaletteName, PanelLayout, RunView } from '../shared/figureExport';
@@ -65,6 +67,8 @@ export interface FigureStyle {
   readonly theme: 'light' | 'dark';
   /** Draw the title in the figure (the app does; papers put it in the LaTeX caption). */
   readonly showTitle: boolean;
+  /** A y range to share with other figures (side-by-side panels compare by eye); null: the figure's own. */
+  readonly yRange?: readonly [number, number] | null;
 }
 
 /** One plotted series at full resolution, as written to CSV. */

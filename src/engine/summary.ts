@@ -5,6 +5,7 @@
  * the fraction improved, mean and std of the gain and the mean ± std trajectory.
  */
 import { CEILING, type Cell, type RunDescriptor, type RunKey } from './grid';
+import { cellRateIndex, type RateGain, RateGainSums } from './cellRate';
 import type { RunSeries, RunStatus } from './run';
 import { type CriterionSeries, type Selection, selectLearningRate } from './selection';
 import type { ExperimentSpec } from './spec';
@@ -62,6 +63,13 @@ export interface CellSummary {
   readonly gainAccuracyMean: number;
   readonly pgrMean: number | null;
   readonly trajectory: Trajectory;
+  /**
+   * Per learning rate, the mean early-stopped gain over the cell's teachers (cellRate.ts), and the
+   * index of the highest: the cell's learning rate, at which its trajectories are drawn. Absent
+   * from summaries stored before it existed (readers then work it out from the series).
+   */
+  readonly learningRates?: RateGain[];
+  readonly cellLrIndex?: number | null;
 }
 
 function meanStd(values: number[]): { mean: number; std: number } {
@@ -256,6 +264,8 @@ export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iter
   const teachers: TeacherSummary[] = [];
   const choices: Choice[] = [];
   let initial: CellSummary['initial'] | null = null;
+  // The cell's learning rate (cellRate.ts), from every teacher run at every rate.
+  const rates = new RateGainSums(lrs.length);
   for (const { teacher, runs } of groups) {
     if (teacher === CEILING) {
       const c = bestOf(runs, rule);
@@ -267,6 +277,7 @@ export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iter
     }
     const d = runs[0].descriptor;
     initial ??= { cos: d.studentCos, accuracy: d.studentAccuracy, norm: d.studentNorm };
+    for (const run of runs) rates.add({ lr: run.key.lr, series: criterionSeries(run) }, rule);
     const choice = bestOf(runs, rule);
     if (choice === null) {
       teachers.push({
@@ -307,6 +318,7 @@ export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iter
   const gainsAccuracy = teachers.flatMap((t) => (t.gainAccuracy === null ? [] : [t.gainAccuracy]));
   const pgrs = teachers.flatMap((t) => (t.pgr === null ? [] : [t.pgr]));
   const gainStats = meanStd(gains);
+  const learningRates = rates.gains();
   return {
     summary: {
       cell: cell.index,
@@ -321,6 +333,8 @@ export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iter
       gainStd: gainStats.std,
       gainAccuracyMean: meanStd(gainsAccuracy).mean,
       pgrMean: pgrs.length === 0 ? null : meanStd(pgrs).mean,
+      learningRates,
+      cellLrIndex: cellRateIndex(learningRates),
     },
     trajectory: trajectoryColumns(choices),
   };

@@ -103,7 +103,7 @@ const TrajectorySchema = z.object({
 
 const InitialSchema = z.object({ cos: summaryNumber, accuracy: summaryNumber, norm: summaryNumber });
 
-/** A cell's summary as stored and sent: its trajectory apart (engine/summary.ts StoredSummary), or inline in summaries of schema 6 and before. */
+/** A cell's summary as stored and sent: its trajectory apart (engine/summary.ts StoredSummary), or inline in summaries of schema 7 and before. */
 const CellSummaryHeadSchema = z.object({
   cell: count,
   norm: orNull,
@@ -118,6 +118,9 @@ const CellSummaryHeadSchema = z.object({
   gainAccuracyMean: summaryNumber,
   pgrMean: orNull,
   trajectory: TrajectorySchema.optional(),
+  /** Absent from summaries stored before the cell's learning rate existed (engine/cellRate.ts). */
+  learningRates: z.array(z.object({ lrIndex: count, gainMean: summaryNumber, n: count })).optional(),
+  cellLrIndex: count.nullable().optional(),
 });
 
 /**

@@ -15,8 +15,19 @@ export type FigureFormat = Exclude<ExportFormat, 'json'>;
 export const METRICS = ['cos', 'inner', 'norm', 'accuracy'] as const;
 /** The three panels of Figure 1, in the paper's order: the story is told by ⟨w, w*⟩ against ‖w‖. */
 export const FIGURE1_METRICS = ['inner', 'norm', 'cos'] as const;
-export const FACETS = ['together', 'rows'] as const;
-export const RUN_VIEWS = ['selected', 'perLearningRate'] as const;
+/**
+ * How a grid's cells are laid out: `grid` small multiples (a panel per cell, by the grid's axes, one
+ * metric), `rows` (a row of panels per cell, a column per metric), `together` (all cells in the same
+ * panels, at most TOGETHER_MAX_CELLS), `auto` (small multiples when there are several cells).
+ */
+export const FACETS = ['auto', 'grid', 'rows', 'together'] as const;
+export const TOGETHER_MAX_CELLS = 4;
+/**
+ * The runs of the trajectories: every teacher at the cell's learning rate (the default), each
+ * teacher's selected rate on flow time η·t, each teacher's selected rate aligned at its stop, or each
+ * learning rate's mean over all teachers.
+ */
+export const RUN_VIEWS = ['cellRate', 'flowTime', 'atStop', 'perLearningRate'] as const;
 
 /** Paper column widths in inches. */
 export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as const;
@@ -56,10 +67,10 @@ export const ExportSettingsSchema = z
     smoothing: ranged('smoothing').default(0),
     /** Null: trajectories as the three panels ⟨w, w*⟩, ‖w‖, cos (Figure 1); comparisons then draw cos. */
     metric: z.enum(METRICS, { error: `must be one of ${METRICS.map((m) => `'${m}'`).join(', ')}` }).nullable().default(null),
-    /** All cells in the same panels (the paper's Figure 1), or one row of panels per cell. */
-    facet: z.enum(FACETS, { error: "must be 'together' or 'rows'" }).default('together'),
-    /** Trajectories of each teacher's selected learning rate, or each learning rate's mean over all teachers. */
-    runs: z.enum(RUN_VIEWS, { error: "must be 'selected' or 'perLearningRate'" }).default('selected'),
+    /** Small multiples, a row of panels per cell, or all cells in the same panels (FACETS). */
+    facet: z.enum(FACETS, { error: `must be one of ${FACETS.map((f) => `'${f}'`).join(', ')}` }).default('auto'),
+    /** Which runs the trajectories draw and on which clock (RUN_VIEWS). */
+    runs: z.enum(RUN_VIEWS, { error: `must be one of ${RUN_VIEWS.map((r) => `'${r}'`).join(', ')}` }).default('cellRate'),
     /** End each teacher's thin line at its early-stopping step. */
     endAtStop: z.boolean({ error: 'must be true or false' }).default(false),
     heatmapValue: z.enum(['gainMean', 'fractionImproved'], { error: "must be 'gainMean' or 'fractionImproved'" }).default('gainMean'),

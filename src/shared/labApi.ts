@@ -40,6 +40,8 @@ export const ExperimentListItemSchema = z.object({
   finishedAt: z.string().nullable(),
   tags: z.array(z.string()),
   notes: z.string(),
+  /** The user's label for comparisons; null: compare names it by what differs from the others. */
+  label: z.string().nullable(),
   seed: z.number(),
   /** d, β, norms, teacher accuracies, B, T: what the history table shows. */
   parameters: z.record(z.string(), z.unknown()),
@@ -76,7 +78,15 @@ export const SeriesBundleSchema = z.object({
     }),
   ),
   data: z.instanceof(Float64Array),
+  /** Which runs the block holds (getSeries' `runs`); absent from blocks made before it was said. */
+  selection: z.enum(['all', 'selected', 'cellRate']).optional(),
+  /** With `selection: 'cellRate'`: per cell, the index of its learning rate (engine/cellRate.ts), null for a cell with no run yet. */
+  cellLearningRates: z.array(z.number().int().min(0).nullable()).optional(),
 });
+
+/** The columns a series block can carry, in stored order (getSeries' `columns` picks among them). */
+export const SERIES_COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement', 'validation'] as const;
+export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
 
 export const LabEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -165,12 +175,21 @@ export const LAB_METHODS = {
   listExperiments: { input: nothing, output: z.array(ExperimentListItemSchema) },
   getExperiment: { input: byId, output: ExperimentDetailSchema },
   /**
-   * `runs: 'selected'`: only each teacher's run at its selected learning rate (what the dashboard
-   * draws; a finished Figure 1 experiment's block shrinks from 136 MB to 19 MB). While it runs, the
-   * selection is made by the early-stopping rule on the steps stored so far.
+   * `runs: 'selected'`: only each teacher's run at its selected learning rate (a finished Figure 1
+   * experiment's block shrinks from 136 MB to 19 MB). While it runs, the selection is made by the
+   * early-stopping rule on the steps stored so far. `runs: 'cellRate'`: every teacher's run at its
+   * cell's learning rate (what the dashboard draws by default), and, while no summary exists, each
+   * teacher's selected run too. `columns`: only these (the step always comes), so that a view
+   * drawing cos alone receives a third of the block.
    */
   getSeries: {
-    input: z.object({ id, runs: z.enum(['all', 'selected'], { error: "must be 'all' or 'selected'" }).default('all') }).strict(),
+    input: z
+      .object({
+        id,
+        runs: z.enum(['all', 'selected', 'cellRate'], { error: "must be 'all', 'selected' or 'cellRate'" }).default('all'),
+        columns: z.array(z.enum(SERIES_COLUMNS, { error: `must be one of ${SERIES_COLUMNS.join(', ')}` })).min(1).max(SERIES_COLUMNS.length).optional(),
+      })
+      .strict(),
     output: SeriesBundleSchema,
   },
   /** Validate a spec without running it: the builder's inline errors. */
@@ -201,6 +220,8 @@ export const LAB_METHODS = {
   resume: { input: byId, output: ok },
   rename: { input: z.object({ id, name: z.string().min(1).max(200) }).strict(), output: ok },
   setNotes: { input: z.object({ id, notes: z.string().max(100_000) }).strict(), output: ok },
+  /** The label compare shows for it (at most 60 characters; null or blank: named by what differs). */
+  setLabel: { input: z.object({ id, label: z.string().max(60, { error: 'must be at most 60 characters' }).nullable() }).strict(), output: ok },
   setTags: { input: z.object({ id, tags: z.array(tag).max(64) }).strict(), output: ok },
   deleteExperiment: { input: byId, output: ok },
   duplicateSpec: { input: byId, output: z.object({ spec: ExperimentSpecSchema }) },

@@ -32,15 +32,11 @@ afterAll(() => fixture.close());
 const settings = ExportSettingsSchema.parse({});
 
 describe('figures of a stored experiment', () => {
-  it("the three-panel trajectories CSV holds each teacher's stored ⟨w, w*⟩, ‖w‖ and cos bit for bit, at every recorded step", async () => {
-    const file = await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings: { ...settings, xScale: 'linear' } });
+  it("the three-panel trajectories CSV holds each teacher's stored ⟨w, w*⟩, ‖w‖ and cos at its cell's learning rate bit for bit, at every recorded step", async () => {
+    const rows = { ...settings, facet: 'rows' as const };
+    const file = await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings: { ...rows, xScale: 'linear' } });
     const parsed = parsePlottedCsv(file.content as string);
     const summary = store.getExperiment(id)?.summary;
-    // The default step axis is logarithmic exactly when the selected stops span more than a decade; it then has no step 0.
-    const stops = (summary?.teachers ?? []).map((t) => t.bestStep as number);
-    const log = Math.max(...stops) / Math.min(...stops) > 10;
-    const auto = parsePlottedCsv((await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings })).content as string);
-    expect(auto.find((s) => s.name === '(c) cell0 teacher0')?.x.slice(0, 2)).toEqual(log ? [1, 2] : [0, 1]);
     const { runs, columns, data } = store.loadSeriesBlock(id);
     const width = columns.length;
     let offset = 0;
@@ -50,12 +46,22 @@ describe('figures of a stored experiment', () => {
       stored.set(`${r.key.cell}/${r.key.teacher}/${r.key.lr}`, { step: column('step'), inner: column('inner'), norm: column('norm'), cos: column('cos') });
       offset += r.recorded * width;
     }
+    // The default step axis is logarithmic exactly when the stops drawn (each run's at its cell's rate) span more than a decade; it then has no step 0.
+    const stops = (summary?.teachers ?? []).map((t) => {
+      const cos = stored.get(`${t.cell}/${t.teacher}/${summary?.cells[t.cell].cellLrIndex}`)?.cos ?? new Float64Array(0);
+      const rest = Array.from(cos.subarray(1));
+      return rest.indexOf(Math.max(...rest)) + 1;
+    });
+    const log = Math.max(...stops) / Math.min(...stops) > 10;
+    const auto = parsePlottedCsv((await exportExperimentFigure(store, { ids: [id], kind: 'trajectories', format: 'csv', settings: rows })).content as string);
+    expect(auto.find((s) => s.name === '(c) cell0 teacher0')?.x.slice(0, 2)).toEqual(log ? [1, 2] : [0, 1]);
     let checked = 0;
-    // Panels (a), (b), (c): the inner product, the norm and the cosine, in the paper's order.
-    for (const [letter, metric] of [['(a)', 'inner'], ['(b)', 'norm'], ['(c)', 'cos']] as const) {
+    // A row per cell of panels: the inner product, the norm and the cosine, in the paper's order.
+    for (const [col, metric] of [[0, 'inner'], [1, 'norm'], [2, 'cos']] as const) {
       for (const t of summary?.teachers ?? []) {
+        const letter = `(${'abcdef'[t.cell * 3 + col]})`;
         const line = parsed.find((s) => s.name === `${letter} cell${t.cell} teacher${t.teacher}`);
-        const run = stored.get(`${t.cell}/${t.teacher}/${t.bestLrIndex}`);
+        const run = stored.get(`${t.cell}/${t.teacher}/${summary?.cells[t.cell].cellLrIndex}`);
         expect(line, `${letter} cell${t.cell} teacher${t.teacher}`).toBeDefined();
         expect(line?.yLabel).toBe(metric);
         expect(line?.x.length).toBe(41);

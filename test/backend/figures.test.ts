@@ -507,7 +507,7 @@ describe('figures from the chart builders (a real tiny experiment)', () => {
       }
       const py = (await exportFigure(figure, { ...file, format: 'py' })) as string;
       // Per-teacher lines come from one polyline series in the option; each keeps its faint style.
-      if (kind === 'trajectories') expect(py).toMatch(/"cell0 teacher0": \{"kind": "line", [^}]*"alpha": 0\.25/);
+      if (kind === 'trajectories') expect(py).toMatch(/"(?:\(a\) )?cell0 teacher0": \{"kind": "line", [^}]*"alpha": 0\.25/);
       if (hasPython()) {
         // The script runs under real matplotlib (installed for the tests) and writes its figure.
         const script = join(dir, `${kind}.py`);

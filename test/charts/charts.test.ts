@@ -9,7 +9,7 @@ import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
 import { CEILING, cellsOf, type RunDescriptor } from '../../src/engine/grid';
 import { summarizeExperiment, type RunOutcome } from '../../src/engine/summary';
-import { bandAcross, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../../src/charts/data';
+import { bandAcross, cellRateGroups, ema, runViews, selectTeachers, thinIndices, tQuantile975 } from '../../src/charts/data';
 import { fastTeacherFlow, kTabulated, teacherFlow } from '../../src/charts/flowOverlay';
 import { kFunction } from '../../src/engine/flow';
 import { buildFigure, defaultStyle, heatmap, theoryFigure, trajectories } from '../../src/charts/index';
@@ -43,7 +43,7 @@ describe('data helpers', () => {
       const candidates = runs.filter((r) => r.key.cell === t.cell && r.key.teacher === t.teacher);
       const best = candidates.map((r) => Math.max(...r.cols.cos.slice(1)));
       const lr = best.indexOf(Math.max(...best));
-      expect(t.view.key.lr).toBe(lr);
+      expect(t.view?.key.lr).toBe(lr);
       expect(t.learningRate).toBe(spec.sft.learningRates[lr]);
       const cos = candidates[lr].cols.cos;
       expect(t.gain).toBeCloseTo(Math.max(...cos.slice(1)) - cos[0], 14);
@@ -120,37 +120,54 @@ describe('data helpers', () => {
 });
 
 
+/** The cell's learning rate, directly: per rate the mean over the cell's teachers of max_{t ≥ 1} cos − cos_0, the highest. */
+function directCellRate(runs: SyntheticRun[], cell: number): number {
+  const mine = runs.filter((r) => r.key.cell === cell && r.key.teacher !== CEILING);
+  const lrs = [...new Set(mine.map((r) => r.key.lr))].sort((a, b) => a - b);
+  const means = lrs.map((lr) => {
+    const g = mine.filter((r) => r.key.lr === lr).map((r) => Math.max(...r.cols.cos.slice(1)) - r.cols.cos[0]);
+    return g.reduce((a, b) => a + b, 0) / g.length;
+  });
+  return lrs[means.indexOf(Math.max(...means))];
+}
+
 describe('trajectories', () => {
   it('plots a line per teacher (one polyline series per cell), a mean and two band edges per cell, stop markers and flows', () => {
     const spec = makeSpec();
-    const { input } = syntheticInput(spec);
+    const { input, runs } = syntheticInput(spec);
     const teachers = 2 * 4;
     const cells = 2;
-    const bare = trajectories(input, defaultStyle({ flow: false, stopMarkers: false }));
+    const together = { facet: 'together' as const };
+    const bare = trajectories(input, defaultStyle({ ...together, flow: false, stopMarkers: false }));
     expect(bare.series).toHaveLength(teachers + cells * 3);
     expect(optionSeries(bare.option)).toHaveLength(cells * 4);
     const polylines = optionSeries(bare.option).filter((s) => s.type === 'lines');
     expect(polylines.map((s) => s.data?.length)).toEqual([4, 4]);
-    expect((bare.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ = 1 (n = 4)', '‖w₀‖ = 3 (n = 4)']);
+    // Together, each cell's entry says its learning rate.
+    const eta = [0, 1].map((cell) => spec.sft.learningRates[directCellRate(runs, cell)]);
+    expect((bare.option.legend as { data: string[] }).data).toEqual([`‖w₀‖ = 1, η = ${eta[0]} (n = 4)`, `‖w₀‖ = 3, η = ${eta[1]} (n = 4)`]);
     const names = bare.series.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toContain('cell1 teacher3');
-    const full = trajectories(input, defaultStyle({ flow: true, stopMarkers: true }));
+    const full = trajectories(input, defaultStyle({ ...together, flow: true, stopMarkers: true }));
     expect(full.series).toHaveLength(teachers + cells * 5);
-    const smooth = trajectories(input, defaultStyle({ flow: false, stopMarkers: false, smoothing: 0.9 }));
+    const smooth = trajectories(input, defaultStyle({ ...together, flow: false, stopMarkers: false, smoothing: 0.9 }));
     expect(smooth.series).toHaveLength(teachers + cells * 4);
   });
 
-  it('the mean and band in the figure equal the selected teachers\' statistics', () => {
+  it("the mean and band in the figure equal the statistics of every teacher's run at the cell's learning rate", () => {
     const spec = makeSpec();
-    const { input } = syntheticInput(spec);
-    const fig = trajectories(input, defaultStyle({ flow: false, band: 'minmax', metric: 'norm' }));
-    const selected = selectTeachers(spec, runViews(input.bundle)).filter((t) => t.cell === 1);
-    const mean = fig.series.find((s) => s.name === '‖w₀‖ = 3 (n = 4)');
-    const upper = fig.series.find((s) => s.name === '‖w₀‖ = 3 (n = 4) upper');
+    const { input, runs } = syntheticInput(spec);
+    const fig = trajectories(input, defaultStyle({ flow: false, band: 'minmax', metric: 'norm', facet: 'together' }));
+    const lr = directCellRate(runs, 1);
+    const atRate = runs.filter((r) => r.key.cell === 1 && r.key.lr === lr && r.key.teacher !== CEILING);
+    expect(atRate).toHaveLength(4);
+    const name = `‖w₀‖ = 3, η = ${spec.sft.learningRates[lr]} (n = 4)`;
+    const mean = fig.series.find((s) => s.name === name);
+    const upper = fig.series.find((s) => s.name === `${name} upper`);
     expect(mean?.yLabel).toBe('norm_mean');
     for (const i of [0, 17, 99]) {
-      const v = selected.map((t) => t.view.columns.norm[i]);
+      const v = atRate.map((r) => r.cols.norm[i]);
       expect(mean?.y[i]).toBeCloseTo(v.reduce((a, b) => a + b, 0) / v.length, 12);
       expect(upper?.y[i]).toBe(Math.max(...v));
     }
@@ -159,14 +176,15 @@ describe('trajectories', () => {
   it('thins drawn series to maxPoints but keeps full resolution in series', () => {
     const spec = makeSpec({ sft: { steps: 999, learningRates: [0.1, 1], recordEvery: 1, batchSize: 100 } });
     const { input } = syntheticInput(spec, 1000);
-    const fig = trajectories(input, defaultStyle({ flow: false, maxPoints: 50 }));
+    const fig = trajectories(input, defaultStyle({ flow: false, maxPoints: 50, facet: 'together' }));
     for (const s of optionSeries(fig.option)) if (s.type === 'line') expect(s.data?.length).toBeLessThanOrEqual(50);
     // Per-teacher lines get a fraction of the points: they are many and faint.
     for (const s of optionSeries(fig.option)) if (s.type === 'lines') for (const d of s.data as { coords: unknown[] }[]) expect(d.coords.length).toBeLessThanOrEqual(15);
     for (const s of fig.series) if (!s.name.endsWith('early stops')) expect(s.y.length).toBe(1000);
     // The band's two stacked edges stay aligned point for point.
-    const lower = optionSeries(fig.option).find((s) => s.name === '‖w₀‖ = 1 (n = 4) lower');
-    const upper = optionSeries(fig.option).find((s) => s.name === '‖w₀‖ = 1 (n = 4) upper');
+    const lower = optionSeries(fig.option).find((s) => s.name?.startsWith('‖w₀‖ = 1,') && s.name.endsWith('(n = 4) lower'));
+    const upper = optionSeries(fig.option).find((s) => s.name?.startsWith('‖w₀‖ = 1,') && s.name.endsWith('(n = 4) upper'));
+    expect(lower).toBeDefined();
     expect((lower?.data as number[][]).map((p) => p[0])).toEqual((upper?.data as number[][]).map((p) => p[0]));
   });
 
@@ -226,16 +244,23 @@ describe('population flow overlay', () => {
     }
   });
 
-  it('the drawn flow is the mean of the teachers\' flows at their selected learning rates', () => {
+  it("the drawn flow is the mean of the teachers' flows at the cell's learning rate, and on flow time at their own", () => {
     const spec = makeSpec({ student: { norm: 1 } });
-    const { input } = syntheticInput(spec);
+    const { input, runs } = syntheticInput(spec);
     const fig = trajectories(input, defaultStyle({ flow: true }));
     const flow = fig.series.find((s) => s.name === '‖w₀‖ = 1 population flow');
     expect(flow?.x.length).toBe(100);
     expect(flow?.y[0]).toBeCloseTo(C0, 12);
-    const selected = selectTeachers(spec, runViews(input.bundle));
-    const at50 = selected.map((t) => teacherFlow(spec, t.descriptor as RunDescriptor, t.learningRate, 'cos').y[50]);
+    const lr = directCellRate(runs, 0);
+    const eta = spec.sft.learningRates[lr];
+    const teachers = runs.filter((r) => r.key.teacher !== CEILING && r.key.lr === lr);
+    const at50 = teachers.map((r) => teacherFlow(spec, r.descriptor as RunDescriptor, eta, 'cos').y[50]);
     expect(flow?.y[50]).toBeCloseTo(at50.reduce((a, b) => a + b, 0) / at50.length, 8);
+    // On flow time each teacher's flow runs at its selected rate, at times η·t.
+    const onFlowTime = trajectories(input, defaultStyle({ flow: true, runs: 'flowTime' }));
+    const timed = onFlowTime.series.find((s) => s.name === '‖w₀‖ = 1 population flow');
+    const selected = selectTeachers(spec, runViews(input.bundle));
+    expect(timed?.x[timed.x.length - 1]).toBeCloseTo(Math.max(...selected.map((t) => t.learningRate)) * 99, 10);
     // No flow for anisotropic data.
     const aniso = { ...input, spec: makeSpec({ student: { norm: 1 }, data: { d: 10, spectrum: { powerLaw: 1 } } }) };
     expect(trajectories(aniso, defaultStyle({ flow: true })).series.some((s) => s.name.endsWith('population flow'))).toBe(false);
@@ -317,13 +342,19 @@ describe('other figures', () => {
     });
   });
 
-  it('compare: one mean and band per experiment cell, colour per experiment', () => {
+  it("compare: a panel per cell, one mean and band per experiment in each, named by what differs, colour per experiment", () => {
     const a = syntheticInput(makeSpec()).input;
     const b = { ...syntheticInput(makeSpec({ student: { norm: 1 } }), 100, 9).input, id: 2, name: 'other' };
     const fig = buildFigure('compare', [a, b], style);
-    expect((fig.option.legend as { data: string[] }).data).toEqual(['synthetic · ‖w₀‖ = 1 (n = 4)', 'synthetic · ‖w₀‖ = 3 (n = 4)', 'other (n = 4)']);
+    expect((fig.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ 1, 3', '‖w₀‖ 1']);
+    // Each panel says the η each experiment draws it at (both, where they differ).
+    const rates = (label: string) => [...new Set([a, b].flatMap((i) => cellRateGroups(i).filter((g) => g.label === label && g.runs.length > 0).map((g) => String(g.learningRate))))].join(' / ');
+    expect(fig.panels?.map((p) => p.title)).toEqual([`‖w₀‖ = 1 · η = ${rates('‖w₀‖ = 1')}`, `‖w₀‖ = 3 · η = ${rates('‖w₀‖ = 3')}`]);
     expect(fig.series).toHaveLength(3 * 3);
     expect(fig.series.filter((s) => s.experimentId === 2)).toHaveLength(3);
+    expect(fig.series.filter((s) => s.experimentId === 2).every((s) => s.panel === 0)).toBe(true);
+    const colours = new Set(optionSeries(fig.option).filter((s) => s.type === 'line' && s.stack === undefined).map((s) => (s as { color?: string }).color));
+    expect(colours.size).toBe(2);
   });
 });
 
@@ -390,12 +421,16 @@ describe('SSR rendering', () => {
         const svg = chart.renderToSVGString();
         chart.dispose();
         expect(svg.startsWith('<svg')).toBe(true);
-        // A panelled figure names each panel (letter and title) and, per panel or once, its axes.
-        const names = fig.panels === undefined ? [fig.xAxisLabel, fig.yAxisLabel] : [...fig.panels.map((p) => `${p.letter}${p.row === 0 && p.title !== '' ? ` ${p.title}` : ''}`), ...new Set(fig.panels.map((p) => p.xLabel))];
+        // A panelled figure names each panel (small multiples: by its title alone) and, per panel or once, its axes.
+        const lettered = ([fig.option.title].flat() as { text?: string }[]).some((t) => /^\(a\)/.test(t?.text ?? ''));
+        const names = fig.panels === undefined ? [fig.xAxisLabel, fig.yAxisLabel] : [...fig.panels.map((p) => (lettered ? `${p.letter}${p.row === 0 && p.title !== '' ? ` ${p.title}` : ''}` : p.title)).filter((t) => t !== ''), ...new Set(fig.panels.map((p) => p.xLabel))];
         for (const name of names) expect(svg).toContain(`>${name.replace(/&/g, '&amp;')}</text>`);
-        const legend = ((fig.option.legend as { data: string[] }).data ?? []) as string[];
-        // A grid of 2 norms × 2 accuracies: lines and histograms per cell, scatters a colour per norm (theory: + the shapes' key).
-        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 5, theory: 4, kappa: 0, normPuzzle: 0 }[kind];
+        // Entries are names, or { name, icon } for a key of line kinds.
+        const legend = (((fig.option.legend as { data: unknown[] }).data ?? []) as (string | { name: string })[]).map((e) => (typeof e === 'string' ? e : e.name));
+        // A grid of 2 norms × 2 accuracies: small multiples of trajectories keyed by line kind (mean,
+        // each teacher, early stop, flow), histograms stacked per cell, scatters a colour per norm
+        // (theory: + the shapes' key), a comparison one entry per experiment.
+        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 2, theory: 4, kappa: 0, normPuzzle: 0 }[kind];
         expect(legend).toHaveLength(expected);
         for (const name of legend) expect(svg).toContain(`>${name}</text>`);
         expect(svg).toContain(theme === 'dark' ? DARK_BACKGROUND : '#ffffff');

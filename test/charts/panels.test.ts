@@ -11,15 +11,15 @@ import { ExperimentContext } from '../../src/engine/experiment';
 import { CEILING, cellsOf, type RunDescriptor, type RunKey } from '../../src/engine/grid';
 import { SftRun } from '../../src/engine/run';
 import { validateSpec } from '../../src/engine/spec';
-import { runViews, selectTeachers, startCos, thinIndices } from '../../src/charts/data';
+import { cellRateGroups, runViews, selectTeachers, startCos, thinIndices } from '../../src/charts/data';
 import { buildFigure, defaultStyle, figureLayout, gains, gainVsAccuracy, heatmap, trajectories } from '../../src/charts/index';
 import { readableFacet } from '../../src/charts/trajectories';
-import { contrastRatio } from '../../src/charts/style';
+import { contrastRatio, sequentialColor } from '../../src/charts/style';
 import type { FigureInput } from '../../src/charts/types';
 import { matplotlibScript } from '../../src/backend/figures/matplotlib';
 import { type AnySeries, C0, COLUMNS, type Column, descriptor, makeSpec, optionSeries, pack, summaryOf, syntheticInput, type SyntheticRun } from '../helpers/synthetic';
 
-const panelled = defaultStyle({ metric: null, flow: false, xScale: 'auto' });
+const panelled = defaultStyle({ metric: null, flow: false, xScale: 'auto', facet: 'together' });
 type Axis = { gridIndex: number; type: string; min?: number; max?: number; name?: string };
 const axes = (option: unknown, key: 'xAxis' | 'yAxis'): Axis[] => (option as Record<string, Axis[]>)[key];
 
@@ -50,21 +50,26 @@ describe('Figure 1 as three panels', () => {
   const { input, runs } = syntheticInput(spec);
   const selected = selectTeachers(spec, runViews(input.bundle));
 
-  it('draws ⟨w, w*⟩, ‖w‖ and cos side by side, lettered, with one legend, each teacher\'s stored series bit for bit', () => {
+  it("draws ⟨w, w*⟩, ‖w‖ and cos side by side, lettered, with one legend, each teacher's stored series at the cell's rate bit for bit", () => {
     // On a linear step axis every point is drawable (a log one leaves out step 0).
     const fig = trajectories(input, { ...panelled, xScale: 'linear' });
     expect(fig.layout).toEqual({ rows: 1, cols: 3 });
     expect(fig.panels?.map((p) => `${p.letter} ${p.title}`)).toEqual(['(a) ⟨w, w*⟩', '(b) ‖w‖', '(c) cos(w, w*)']);
     expect((fig.option.grid as unknown[]).length).toBe(3);
-    expect((fig.option.legend as { data: string[] }).data).toEqual(['‖w₀‖ = 1 (n = 4)', '‖w₀‖ = 3 (n = 4)']);
+    const rates = cellRateGroups(input).map((g) => g.learningRate);
+    expect((fig.option.legend as { data: string[] }).data).toEqual([`‖w₀‖ = 1, η = ${rates[0]} (n = 4)`, `‖w₀‖ = 3, η = ${rates[1]} (n = 4)`]);
     for (const s of optionSeries(fig.option)) expect(s.xAxisIndex).toBe(s.yAxisIndex);
     // Shared step axis: every panel's x axis has the same range.
     const xs = axes(fig.option, 'xAxis');
     expect(new Set(xs.map((a) => `${a.type} ${a.min} ${a.max}`)).size).toBe(1);
+    // Side by side, a panel's last step label and the next one's first lean apart, not reading as one number ('1,0000').
+    const align = xs.map((a) => (a as { axisLabel?: unknown }).axisLabel as { alignMinLabel?: string; alignMaxLabel?: string });
+    expect(align.map((l) => [l.alignMinLabel, l.alignMaxLabel])).toEqual([[undefined, 'right'], ['left', 'right'], ['left', undefined]]);
     (['inner', 'norm', 'cos'] as const).forEach((metric, panel) => {
       for (const t of selected) {
         const line = fig.series.find((s) => s.name === `${'(a) (b) (c)'.split(' ')[panel]} cell${t.cell} teacher${t.teacher}`);
-        const run = runs.find((r) => r.key.cell === t.cell && r.key.teacher === t.teacher && r.key.lr === t.view.key.lr) as SyntheticRun;
+        const lr = cellRateGroups(input)[t.cell].lrIndex;
+        const run = runs.find((r) => r.key.cell === t.cell && r.key.teacher === t.teacher && r.key.lr === lr) as SyntheticRun;
         expect(line?.panel).toBe(panel);
         expect(Array.from(line?.y ?? [])).toEqual(run.cols[metric]);
         expect(Array.from(line?.x ?? [])).toEqual(run.cols.step);
@@ -78,6 +83,8 @@ describe('Figure 1 as three panels', () => {
     expect(figureLayout('trajectories', [input], { ...panelled, facet: 'rows' })).toEqual({ rows: 2, cols: 3 });
     expect(fig.panels?.map((p) => p.letter)).toEqual(['(a)', '(b)', '(c)', '(d)', '(e)', '(f)']);
     expect(fig.panels?.filter((p) => p.col === 0).map((p) => p.axisName)).toEqual(['‖w₀‖ = 1 (n = 4)', '‖w₀‖ = 3 (n = 4)']);
+    // Each panel says which η it shows.
+    expect(fig.panels?.filter((p) => p.row === 1).map((p) => p.title)).toEqual(Array(3).fill(`η = ${cellRateGroups(input)[1].learningRate}`));
     for (const s of fig.series) {
       const cell = /cell(\d)|‖w₀‖ = (\d)/.exec(s.name);
       const row = Math.floor((s.panel as number) / 3);
@@ -88,19 +95,19 @@ describe('Figure 1 as three panels', () => {
     expect(axes(fig.option, 'xAxis').map((a) => (a as unknown as { axisLabel: { show: boolean } }).axisLabel.show)).toEqual([false, false, false, true, true, true]);
   });
 
-  it('the dashboard opens in rows for two to eight cells, together otherwise', () => {
-    expect([1, 2, 4, 8, 9, 20].map(readableFacet)).toEqual(['together', 'rows', 'rows', 'rows', 'together', 'together']);
+  it('the dashboard opens in small multiples whenever there is more than one cell', () => {
+    expect([1, 2, 4, 8, 9, 20].map(readableFacet)).toEqual(['auto', 'grid', 'grid', 'grid', 'grid', 'grid']);
   });
 
   it('the matplotlib script gets the panels: their grid, letters and axes, and each CSV series\' panel and legend label', () => {
     const fig = trajectories(input, { ...panelled, facet: 'rows' });
     const py = matplotlibScript(fig, { csvFile: 'f.csv', sizeIn: { widthIn: 6.75, heightIn: 4 }, fontFamily: 'DejaVu Sans', fontSizePt: 8, lineWidth: 1, format: 'pdf' });
     expect(py).toContain('ROWS, COLS = 2, 3');
-    expect(py).toMatch(/PANELS = \[\{"row": 0, "col": 0, "letter": "\(a\)", "title": "⟨w, w\*⟩", "x_label": "SFT step", "y_label": "‖w₀‖ = 1 \(n = 4\)", "x_log": True/);
+    expect(py).toMatch(/PANELS = \[\{"row": 0, "col": 0, "letter": "\(a\)", "title": "⟨w, w\*⟩ · η = [\d.]+", "x_label": "SFT step", "y_label": "‖w₀‖ = 1 \(n = 4\)", "x_log": (True|False)/);
     expect(py).toContain('"(e) cell1 teacher2": {"panel": 4, "label": "(e) cell1 teacher2"}');
     expect(py).toContain('"(f) ‖w₀‖ = 3 (n = 4)": {"panel": 5, "label": "‖w₀‖ = 3 (n = 4)"}');
-    // Styles by CSV name: a panel's mean is drawn as its option series (the cell's colour, full width).
-    expect(py).toMatch(/"\(f\) ‖w₀‖ = 3 \(n = 4\)": \{"kind": "line", "color": "#DE8F05", "linestyle": "-", "width": 1,/);
+    // Styles by CSV name: a panel's mean is drawn as its option series (the cell's colour on the ordered ramp, full width).
+    expect(py).toMatch(new RegExp(`"\\(f\\) ‖w₀‖ = 3 \\(n = 4\\)": \\{"kind": "line", "color": "${sequentialColor({ theme: 'light' }, 1)}", "linestyle": "-", "width": 1,`));
     expect(py).toContain('LEGEND_NAMES = ["‖w₀‖ = 1 (n = 4)", "‖w₀‖ = 3 (n = 4)"]');
   });
 
@@ -131,7 +138,7 @@ describe('every teacher\'s peak readable', () => {
       const line = fig.series.find((s) => s.name === `(c) cell0 teacher${t.teacher}`);
       expect(line?.x.length).toBe(t.index + 1);
       expect(line?.x[line.x.length - 1]).toBe(t.step);
-      expect(line?.y[line.y.length - 1]).toBe(t.view.columns.cos[t.index]);
+      expect(line?.y[line.y.length - 1]).toBe(t.view?.columns.cos[t.index]);
     }
   });
 
@@ -172,7 +179,7 @@ describe('every teacher\'s peak readable', () => {
       });
     }
     // A block of each teacher's selected run only cannot give these means: refused, saying why.
-    const chosen = new Set(selectTeachers(spec, runViews(input.bundle)).map((t) => t.view.key));
+    const chosen = new Set(selectTeachers(spec, runViews(input.bundle)).flatMap((t) => (t.view === null ? [] : [t.view.key])));
     const selectedOnly = { ...input, bundle: pack(runs.filter((r) => [...chosen].some((k) => k.cell === r.key.cell && k.teacher === r.key.teacher && k.lr === r.key.lr))) };
     expect(() => trajectories(selectedOnly, { ...panelled, runs: 'perLearningRate' })).toThrow(/needs every run/);
   });

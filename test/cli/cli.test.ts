@@ -349,14 +349,15 @@ describe('w2s export --figure', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([out, join(dir, 'traj.svg.meta.json')]);
     const svg = readFileSync(out, 'utf8');
-    // By default the three panels of Figure 1, lettered, in one file, as tall as the panels need.
-    const height = String(Math.round(panelledHeight(6.75, 8, { rows: 1, cols: 3 }) * 1e4) / 1e4);
+    // By default a grid of cells is small multiples (norms × teacher accuracies) of cos at each cell's rate, in one file, as tall as the panels need.
+    const height = String(Math.round(panelledHeight(6.75, 8, { rows: 2, cols: 2, aspect: 0.72 }) * 1e4) / 1e4);
     expect(svg).toMatch(new RegExp(`<svg[^>]* width="6\\.75in" height="${height.replace('.', '\\.')}in"`));
-    for (const panel of ['(a) ⟨w, w*⟩', '(b) ‖w‖', '(c) cos(w, w*)', 'SFT step']) expect(svg).toContain(`>${panel}</text>`);
+    for (const panel of ['teacher 60 %', 'teacher 70 %', '‖w₀‖ = 1', '‖w₀‖ = 3', 'cos(w, w*)', 'SFT step']) expect(svg).toContain(`>${panel}</text>`);
     expect(svg.match(/>SFT step</g)).toHaveLength(1);
-    // --metric gives the single-metric figure, golden-ratio high, its axis named.
+    expect(svg.match(/>η = 0\.5</g)).toHaveLength(4);
+    // All cells in one panel with one metric: the single-metric figure, golden-ratio high, its axis named.
     const single = join(dir, 'traj-cos.svg');
-    expect(w2s('export', '1', '--figure', 'trajectories', '--metric', 'cos', '--size', 'two-column', '--out', single, '--no-sidecar', '--db', db).code).toBe(0);
+    expect(w2s('export', '1', '--figure', 'trajectories', '--facet', 'together', '--metric', 'cos', '--size', 'two-column', '--out', single, '--no-sidecar', '--db', db).code).toBe(0);
     const one = readFileSync(single, 'utf8');
     expect(one).toMatch(new RegExp(`<svg[^>]* width="6\\.75in" height="${String(Math.round(goldenHeight(6.75) * 1e4) / 1e4).replace('.', '\\.')}in"`));
     expect(one).toContain('>cos(w, w*)</text>');
@@ -384,8 +385,8 @@ describe('w2s export --figure', () => {
     expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--width', '40', '--out', out, '--db', db))).toMatch(/--width: must be a number from 1 to 20 \(inches\)/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'pie', '--db', db))).toMatch(/--figure must be one of trajectories, .*theory/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--dpi', '150', '--db', db))).toMatch(/--dpi: must be 300 or 600/);
-    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--facet', 'grid', '--db', db))).toMatch(/--facet: must be 'together' or 'rows'/);
-    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--runs', 'all', '--db', db))).toMatch(/--runs: must be 'selected' or 'perLearningRate'/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--facet', 'matrix', '--db', db))).toMatch(/--facet: must be one of 'auto', 'grid', 'rows', 'together'/);
+    expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--runs', 'all', '--db', db))).toMatch(/--runs: must be one of 'cellRate', 'flowTime', 'atStop', 'perLearningRate'/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--metric', 'loss', '--db', db))).toMatch(/--metric: must be one of 'cos', 'inner', 'norm', 'accuracy'/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'trajectories', '--x-scale', 'symlog', '--db', db))).toMatch(/--x-scale: must be 'auto', 'linear' or 'log'/);
     expect(expectRefusal(w2s('export', '1', '--figure', 'gains', '--font', 'Comic Sans', '--db', db))).toMatch(/--font: must be one of DejaVu Sans/);

@@ -4,7 +4,7 @@ import { errorsByField, FIELD_IDS, FIELDS, SECTIONS, visibleFields } from '../..
 import { checkForm, specFromForm } from '../../src/renderer/src/builder/formToSpec';
 import { importSpec, specJson } from '../../src/renderer/src/builder/json';
 import { ENGINE_PATHS, EXACT_PATHS, withChoice, withPreview, withSetup } from '../../src/renderer/src/builder/model';
-import { formSize } from '../../src/renderer/src/builder/size';
+import { fieldsInError, formSize } from '../../src/renderer/src/builder/size';
 import { defaultForm, formFromSpec } from '../../src/renderer/src/builder/specToForm';
 import { basisText, choiceTimeText, formatCount, formatDuration, timeText } from '../../src/renderer/src/builder/format';
 import { logspaceText, parseNumber, parseNumberList } from '../../src/renderer/src/builder/parse';
@@ -122,6 +122,20 @@ describe('form ⇄ spec', () => {
       const form = defaultForm(setup);
       expect(formSize({ ...form, 'sft.batchSize': '' }).samples).toBe(formSize(form).samples);
     }
+  });
+
+  it('shows no count that rests on a field in error (B = −5 is not "−42 k samples")', () => {
+    const form = { ...defaultForm(), 'sft.batchSize': '-5' };
+    const { errors } = checkForm(form);
+    expect(errors.some((e) => e.startsWith('sft.batchSize:'))).toBe(true);
+    // Without the errors the count would be the negative product; with them, none.
+    expect(formSize(form).samples).toBeLessThan(0);
+    const size = formSize(form, fieldsInError(errors));
+    expect(size.samples).toBeNull();
+    expect(size.runs).toBe(formSize(defaultForm()).runs);
+    const badList = { ...defaultForm(), 'student.norm': '1, -2' };
+    const listSize = formSize(badList, fieldsInError(checkForm(badList).errors));
+    expect([listSize.cells, listSize.runs, listSize.samples]).toEqual([null, null, null]);
   });
 
   it('every form key that holds spec text has a field row, and every row id is unique', () => {

@@ -117,7 +117,7 @@ describe('experiments store', () => {
 });
 
 describe('figures store', () => {
-  it("loads a finished experiment for drawing: spec, summary and each teacher's selected run, bit-exact", async () => {
+  it("loads a finished experiment for drawing: spec, summary and every teacher's run at its cell's learning rate, bit-exact; a narrower view only its columns", async () => {
     setActivePinia(createPinia());
     const { useFiguresStore } = await import('../../src/renderer/src/stores/figures');
     const figures = useFiguresStore();
@@ -125,10 +125,11 @@ describe('figures store', () => {
     const loaded = await figures.load(id);
     expect(loaded).not.toBeNull();
     const { input } = loaded as NonNullable<typeof loaded>;
-    // One run per teacher of each cell: the one at the learning rate the summary selected.
+    // One run per teacher of each cell: the one at the cell's learning rate (the summary names it).
     const full = validateSpec(spec);
     const summary = store.getExperiment(id)?.summary;
-    const expected = (summary?.teachers ?? []).map((t) => ({ cell: t.cell, teacher: t.teacher, lr: t.bestLrIndex }));
+    const expected = (summary?.teachers ?? []).map((t) => ({ cell: t.cell, teacher: t.teacher, lr: summary?.cells[t.cell].cellLrIndex }));
+    expect(input.bundle.cellLearningRates).toEqual(summary?.cells.map((c) => c.cellLrIndex));
     expect(input.bundle.runs.map((r) => r.key)).toEqual(expected);
     expect(expected.length).toBe(2 * 6);
     // The block holds each run's recorded points of each column, and nothing else; they equal the full block's.
@@ -150,8 +151,20 @@ describe('figures store', () => {
     }
     expect(runKeys(full).length).toBe(all.runs.length);
     expect(input.summary?.fractionImproved).toBe(store.getExperiment(id)?.summary?.fractionImproved);
-    // A second load is served from the cache: the same object.
+    // A second load is served from the cache: the same object; so is a view it covers.
     expect(await figures.load(id)).toBe(loaded);
+    expect(await figures.load(id, false, { runs: 'cellRate', columns: ['step', 'cos'] })).toBe(loaded);
+    // A view of other runs is fetched, with only the columns asked (the step always).
+    const narrow = await figures.load(id, false, { runs: 'selected', columns: ['cos'] });
+    expect(narrow?.input.bundle.columns).toEqual(['step', 'cos']);
+    expect(narrow?.input.bundle.runs.map((r) => r.key)).toEqual((summary?.teachers ?? []).map((t) => ({ cell: t.cell, teacher: t.teacher, lr: t.bestLrIndex })));
+    const cosAt = all.columns.indexOf('cos');
+    let k = 0;
+    for (const r of narrow?.input.bundle.runs ?? []) {
+      const from = (offsets.get(r.runId) as number) + cosAt * r.recorded;
+      expect(narrow?.input.bundle.data.subarray(k + r.recorded, k + 2 * r.recorded)).toEqual(all.data.subarray(from, from + r.recorded));
+      k += 2 * r.recorded;
+    }
     expect(await figures.load(12345)).toBeNull();
     expect(figures.errors.get(12345)).toContain('no experiment 12345');
   });
@@ -180,7 +193,7 @@ describe('view logic', () => {
     const { filterAndSort } = await import('../../src/renderer/src/stores/experiments');
     const row = (id: number, name: string, gainMean: number | null, tags: string[] = []) => ({
       id, name, setup: 'random-teacher', status: 'done' as const, createdAt: `2026-11-${10 + id}T00:00:00Z`, finishedAt: null,
-      tags, notes: '', seed: id, parameters: {}, fractionImproved: null, gainMean, path: 'reduced' as const,
+      tags, notes: '', label: null, seed: id, parameters: {}, fractionImproved: null, gainMean, path: 'reduced' as const,
     });
     const rows = [row(1, 'Figure 1 norms', 0.02, ['paper']), row(2, 'quick look', -0.01), row(3, 'Figure 2 grid', null, ['paper']), row(4, 'figure 1 again', 0.05)];
     expect(filterAndSort(rows, 'figure paper', 'id', false).map((r) => r.id)).toEqual([1, 3]);

@@ -44,6 +44,7 @@ function detail(spec: ExperimentSpec, summary: unknown): Record<string, unknown>
     finishedAt: null,
     tags: [],
     notes: '',
+    label: null,
     seed: spec.seed,
     parameters: {},
     fractionImproved: null,

@@ -20,6 +20,8 @@ export interface ExperimentRecord {
   readonly finishedAt: string | null;
   readonly appVersion: string;
   readonly notes: string;
+  /** The user’s label for comparisons (schema 9), or null. */
+  readonly label: string | null;
   readonly tags: string[];
   /** Without its per-step trajectories (store.loadSummary attaches them). */
   readonly summary: StoredSummary | null;
@@ -53,6 +55,8 @@ export interface ExperimentRow {
   finished_at: string | null;
   app_version: string;
   notes: string;
+  /** Schema 6; undefined when a query leaves it out. */
+  label?: string | null;
   summary: string | null;
   error: string | null;
   duplicated_from: number | null;
@@ -92,6 +96,7 @@ export function toExperiment(row: ExperimentRow, tags: string[]): ExperimentReco
     finishedAt: row.finished_at,
     appVersion: row.app_version,
     notes: row.notes,
+    label: row.label ?? null,
     tags,
     summary: row.summary === null ? null : (JSON.parse(row.summary) as StoredSummary),
     error: row.error,

@@ -208,6 +208,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // The label a user gives an experiment for comparisons ("preview", "β = 2"); null: compare names
+    // it by the spec fields that differ (charts/labels.ts).
+    version: 9,
+    sql: `
+      ALTER TABLE experiments ADD COLUMN label TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

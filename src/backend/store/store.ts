@@ -222,7 +222,7 @@ export class RunStore {
       const tags = this.allTags();
       // Every column but the summary (tens of kB each: fetching it was most of the time).
       const rows = this.sql(
-        `SELECT id, name, setup, spec, seed, status, created_at, finished_at, app_version, notes, NULL AS summary, error, duplicated_from, runner_pid, runner_host, runner_start,
+        `SELECT id, name, setup, spec, seed, status, created_at, finished_at, app_version, notes, label, NULL AS summary, error, duplicated_from, runner_pid, runner_host, runner_start,
            json_extract(summary, '$.fractionImproved') AS fraction_improved, json_extract(summary, '$.gainMean') AS gain_mean FROM experiments ORDER BY id`,
       ).all() as (ExperimentRow & { fraction_improved: number | null; gain_mean: number | null })[];
       return rows.map((row) => {
@@ -291,7 +291,7 @@ export class RunStore {
     });
   }
 
-  /** An experiment's whole summary, trajectories attached (binary ones, or those a summary of schema 6 or before holds inline); null when it has none. */
+  /** An experiment's whole summary, trajectories attached (binary ones, or those a summary of schema 7 or before holds inline); null when it has none. */
   loadSummary(id: number): ExperimentSummary | null {
     return this.read(() => {
       const summary = this.getExperiment(id)?.summary ?? null;
@@ -307,6 +307,12 @@ export class RunStore {
 
   rename(id: number, name: string): void {
     this.mustChange(this.write(() => this.sql('UPDATE experiments SET name = ? WHERE id = ?').run(name, id)), id);
+  }
+
+  /** The experiment's label for comparisons; null or blank clears it. */
+  setLabel(id: number, label: string | null): void {
+    const value = label === null || label.trim() === '' ? null : label.trim();
+    this.mustChange(this.write(() => this.sql('UPDATE experiments SET label = ? WHERE id = ?').run(value, id)), id);
   }
 
   setNotes(id: number, notes: string): void {

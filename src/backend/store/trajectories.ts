@@ -44,7 +44,7 @@ export function writeTrajectories(store: RunStore, experimentId: number, cells: 
   });
 }
 
-/** An experiment's stored trajectories by cell, or null when none are stored (a summary of schema 6 or before holds them inline). */
+/** An experiment's stored trajectories by cell, or null when none are stored (a summary of schema 7 or before holds them inline). */
 export function readTrajectories(store: RunStore, experimentId: number): Map<number, Trajectory> | null {
   const db = connectionOf(store);
   const width = TRAJECTORY_COLUMNS.length;

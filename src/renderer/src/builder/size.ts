@@ -26,20 +26,28 @@ export interface Size {
  * κ, when teachers.kappa is set) is one cell, each cell runs every teacher (plus the ceiling, a teacher equal to w*) at every
  * learning rate, as runKeys in src/engine/experiment.ts orders them.
  */
-export function formSize(form: BuilderForm): Size {
+export function formSize(form: BuilderForm, inError: ReadonlySet<string> = new Set()): Size {
   const shared = form.setup === 'shared-pretraining';
   const norms = shared ? 1 : listLength(form, 'student.norm');
   const accuracies = shared ? 1 : listLength(form, 'teachers.accuracy');
   // κ: an empty box is no axis (one value per cell).
   const kappas = shared || form['teachers.kappa'].trim() === '' ? 1 : listLength(form, 'teachers.kappa');
-  const cells = norms === null || accuracies === null || kappas === null ? null : norms * accuracies * kappas;
+  // A field in error gives no number (B = −5 is not "−42 k samples"): what depends on it shows —.
+  const bad = (...keys: string[]) => keys.some((k) => inError.has(k));
+  const cells = norms === null || accuracies === null || kappas === null || bad('student.norm', 'teachers.accuracy', 'teachers.kappa') ? null : norms * accuracies * kappas;
   const count = parseNumber(form['teachers.count'], 'teachers.count');
   const lrs = listLength(form, 'sft.learningRates');
   const runs =
-    cells === null || !count.ok || lrs === null ? null : cells * (Math.max(0, Math.floor(count.value)) + (form['sft.ceiling'] ? 1 : 0)) * lrs;
+    cells === null || !count.ok || lrs === null || bad('teachers.count', 'sft.learningRates') ? null : cells * (Math.max(0, Math.floor(count.value)) + (form['sft.ceiling'] ? 1 : 0)) * lrs;
   const steps = parseNumber(form['sft.steps'], 'sft.steps');
   const batchText = form['sft.batchSize'].trim();
   const batch = batchText === '' ? ({ ok: true, value: defaultBatchSize(form.setup) } as const) : parseNumber(batchText, 'sft.batchSize');
-  const samples = runs === null || !steps.ok || !batch.ok ? null : runs * steps.value * batch.value;
-  return { norms, accuracies, cells, runs, samples, steps: runs === null || !steps.ok ? null : runs * steps.value };
+  const stepsOk = steps.ok && !bad('sft.steps');
+  const samples = runs === null || !stepsOk || !batch.ok || bad('sft.batchSize') ? null : runs * steps.value * batch.value;
+  return { norms, accuracies, cells, runs, samples, steps: runs === null || !stepsOk ? null : runs * steps.value };
+}
+
+/** The fields named by a form check's errors ('sft.batchSize: must be …', 'student.norm[1]: …' → 'student.norm'). */
+export function fieldsInError(errors: readonly string[]): Set<string> {
+  return new Set(errors.map((e) => e.slice(0, e.indexOf(':') < 0 ? e.length : e.indexOf(':')).replace(/\[\d+\]$/, '').trim()));
 }

@@ -9,7 +9,7 @@ import type { LabApi, LabOutput } from '../../../shared/labApi';
 import { basisText, timeText } from '../builder/format';
 import { type FormCheck, specFromForm } from '../builder/formToSpec';
 import type { BuilderForm } from '../builder/model';
-import { formSize } from '../builder/size';
+import { fieldsInError, formSize } from '../builder/size';
 
 type CheckReply = LabOutput<'checkSpec'>;
 
@@ -35,7 +35,8 @@ export function useEstimate(form: Ref<BuilderForm>, check: Ref<FormCheck>, lab: 
     }
   }
 
-  const size = computed(() => formSize(form.value));
+  // The form's own count leaves out what rests on a field in error.
+  const size = computed(() => formSize(form.value, fieldsInError(check.value.errors)));
   const currentKey = computed(() => JSON.stringify(check.value.spec));
   /** The backend's reply is for an older form while a newer one is on its way. */
   const stale = computed(() => estimate.value === null || estimate.value.key !== currentKey.value);

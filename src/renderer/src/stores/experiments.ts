@@ -143,6 +143,12 @@ export const useExperimentsStore = defineStore('experiments', () => {
     await refresh();
   }
 
+  /** The label compare names it by (null or blank: what differs from the others). */
+  async function setLabel(id: number, label: string | null): Promise<void> {
+    await lab.setLabel({ id, label });
+    await refresh();
+  }
+
   async function setTags(id: number, tags: string[]): Promise<void> {
     await lab.setTags({ id, tags });
     await refresh();
@@ -186,5 +192,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return submit({ ...spec, name, engine: { ...engine, path: 'auto' } }, name, id);
   }
 
-  return { rows, shown, loaded, progress, selected, byId, queue, overall, refresh, subscribe, toggleSelected, submit, rename, setNotes, setTags, remove, cancel, resume, rerunWithNewSeed, runExact };
+  return { rows, shown, loaded, progress, selected, byId, queue, overall, refresh, subscribe, toggleSelected, submit, rename, setNotes, setLabel, setTags, remove, cancel, resume, rerunWithNewSeed, runExact };
 });

@@ -1,13 +1,14 @@
 /**
- * Experiments loaded for drawing: spec, summary and every run's series (one binary block), cached
- * by id. While an experiment runs, its series are fetched again as runs checkpoint, at most once
- * per `LIVE_REFRESH_MS` — or less often when a load takes long (a big experiment's block), so that
- * refreshing never takes more than a tenth of the time — and trajectories grow on screen without
- * flooding the backend.
+ * Experiments loaded for drawing: spec, summary and the series the open view draws (one binary
+ * block: the runs of each cell's learning rate, or each teacher's selected run, and only the
+ * columns drawn), cached by id. While an experiment runs, its series are fetched again as runs
+ * checkpoint, at most once per `LIVE_REFRESH_MS` — or less often when a load takes long (a big
+ * experiment's block), so that refreshing never takes more than a tenth of the time — and
+ * trajectories grow on screen without flooding the backend.
  */
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
-import type { LabOutput } from '../../../shared/labApi';
+import type { LabOutput, SeriesColumn } from '../../../shared/labApi';
 import type { FigureInput } from '../../../charts/types';
 import { useLab } from '../api/lab';
 
@@ -15,9 +16,26 @@ export const LIVE_REFRESH_MS = 1500;
 
 export type ExperimentDetail = LabOutput<'getExperiment'>;
 
+/** What a view draws: which runs, and which columns (undefined: all). */
+export interface SeriesView {
+  readonly runs: 'cellRate' | 'selected';
+  readonly columns?: readonly SeriesColumn[];
+}
+
+/** Every column of each cell's learning rate's runs: what a view that says nothing more needs. */
+export const FULL_VIEW: SeriesView = { runs: 'cellRate' };
+
+/** Whether what is loaded (`have`) holds everything `want` draws. */
+export function covers(have: SeriesView, want: SeriesView): boolean {
+  if (have.runs !== want.runs) return false;
+  if (have.columns === undefined) return true;
+  return want.columns !== undefined && want.columns.every((c) => have.columns?.includes(c));
+}
+
 export interface Loaded {
   readonly detail: ExperimentDetail;
   readonly input: FigureInput;
+  readonly view: SeriesView;
 }
 
 export function figureInputOf(detail: ExperimentDetail, bundle: LabOutput<'getSeries'>): FigureInput {
@@ -27,6 +45,7 @@ export function figureInputOf(detail: ExperimentDetail, bundle: LabOutput<'getSe
     seed: detail.seed,
     spec: detail.spec,
     summary: detail.summary,
+    label: detail.label,
     bundle,
   };
 }
@@ -36,7 +55,9 @@ export const useFiguresStore = defineStore('figures', () => {
   // Shallow: the series block is large and must not become reactive proxies.
   const loaded = shallowRef<ReadonlyMap<number, Loaded>>(new Map());
   const errors = shallowRef<ReadonlyMap<number, string>>(new Map());
-  const inFlight = new Map<number, Promise<Loaded | null>>();
+  const inFlight = new Map<string, Promise<Loaded | null>>();
+  /** The view last asked for per experiment: a live reload asks for it again. */
+  const wanted = new Map<number, SeriesView>();
   const stale = new Set<number>();
   const timers = new Map<number, ReturnType<typeof setTimeout>>();
   const loadMs = new Map<number, number>();
@@ -48,18 +69,20 @@ export const useFiguresStore = defineStore('figures', () => {
     return next;
   }
 
-  /** Load (or reload) one experiment; concurrent calls share the request. */
-  function load(id: number, force = false): Promise<Loaded | null> {
+  /** Load (or reload) one experiment for a view (by default every column of each cell's rate's runs); concurrent calls share the request. */
+  function load(id: number, force = false, view: SeriesView = wanted.get(id) ?? FULL_VIEW): Promise<Loaded | null> {
+    wanted.set(id, view);
     const cached = loaded.value.get(id);
-    if (cached !== undefined && !force && !stale.has(id)) return Promise.resolve(cached);
-    const pending = inFlight.get(id);
+    if (cached !== undefined && !force && !stale.has(id) && covers(cached.view, view)) return Promise.resolve(cached);
+    const key = `${id}|${view.runs}|${view.columns?.join(',') ?? '*'}`;
+    const pending = inFlight.get(key);
     if (pending !== undefined) return pending;
     stale.delete(id);
     const request = (async () => {
       const started = performance.now();
       try {
-        const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id, runs: 'selected' })]);
-        const entry = { detail, input: figureInputOf(detail, bundle) };
+        const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id, runs: view.runs, ...(view.columns === undefined ? {} : { columns: [...view.columns] }) })]);
+        const entry = { detail, input: figureInputOf(detail, bundle), view };
         loaded.value = set(loaded.value, id, entry);
         loadMs.set(id, performance.now() - started);
         performance.mark(`w2s:loaded:${id}`); // read by the dashboard benchmark
@@ -69,10 +92,10 @@ export const useFiguresStore = defineStore('figures', () => {
         errors.value = set(errors.value, id, (error as Error).message);
         return null;
       } finally {
-        inFlight.delete(id);
+        inFlight.delete(key);
       }
     })();
-    inFlight.set(id, request);
+    inFlight.set(key, request);
     return request;
   }
 
@@ -124,6 +147,7 @@ export const useFiguresStore = defineStore('figures', () => {
     if (timer !== undefined) clearTimeout(timer);
     timers.delete(id);
     stale.delete(id);
+    wanted.delete(id);
     loaded.value = set(loaded.value, id, undefined);
     if (allRuns.value?.id === id) allRuns.value = null;
   }
