@@ -63,14 +63,24 @@ describe('the history as calibration', () => {
     expect(historyThroughput(lab.store, 'dense')).toBeNull();
   });
 
-  it('a cancelled and resumed experiment adds only the steps each resumed job computed', async () => {
+  it('after a cancel and a resume the stored work is the steps computed: the first leg’s finished runs whole, then each other run from its stored checkpoint to its end', async () => {
     const lab = openLab(1);
-    const spec = validateSpec({ ...small, seed: 6, sft: { ...small.sft, steps: 3000 } });
+    // 1 teacher and the ceiling × 2 learning rates, each run a few tenths of a second: checkpoints
+    // (every 100 ms) land part-way.
+    const spec = validateSpec({ seed: 6, teachers: { count: 1 }, sft: { steps: 10_000, batchSize: 10_000, learningRates: [0.1, 1], recordEvery: 100 } });
+    const T = spec.sft.steps;
+    let computeMs = 0;
+    lab.on((e: LabEvent) => {
+      if (e.type === 'run' && e.computeMs !== undefined) computeMs += e.computeMs;
+    });
     const id = lab.submit(spec);
-    // Cancel once some runs have checkpointed part-way.
+    // Cancel as soon as the store holds a running run's checkpoint part-way: the resume must
+    // continue that run from it (cancel kills the job's process at once; the run has most of its
+    // steps still to go).
     await new Promise<void>((resolve) => {
       const off = lab.on((e) => {
-        if (e.type === 'progress' && e.fraction > 0.3) {
+        if (e.type !== 'progress' || e.experimentId !== id) return;
+        if (lab.store.listRuns(id).some((r) => r.status === 'running' && (r.checkpoint?.kernel.step ?? 0) > 0)) {
           off();
           lab.cancel(id);
           resolve();
@@ -78,14 +88,22 @@ describe('the history as calibration', () => {
       });
     });
     expect((await lab.finished(id)).status).toBe('cancelled');
+    const afterCancel = lab.store.listRuns(id);
+    const firstLeg = new EngineWorkRecords(lab.store).recentEngineWork(10).find((r) => r.spec.seed === spec.seed)?.work ?? { ms: 0, samples: 0, steps: 0 };
+    const finished = afterCancel.filter((r) => r.status === 'done');
+    expect(firstLeg.steps).toBe(finished.length * T);
+    // What the resume continues from, as stored: each unfinished run's checkpoint step (0 without one).
+    const resumedFrom = afterCancel.filter((r) => r.status !== 'done').map((r) => r.checkpoint?.kernel.step ?? 0);
+    expect(resumedFrom.some((step) => step > 0 && step < T), `checkpoint steps ${resumedFrom.join(', ')}`).toBe(true);
+
     lab.resume(id);
     expect((await lab.finished(id)).status).toBe('done');
     const [{ work }] = new EngineWorkRecords(lab.store).recentEngineWork(10);
-    // Work cut off by the cancel was never reported; the total is at most the whole experiment
-    // and at least the part run after the resume.
-    expect(work.samples).toBeLessThanOrEqual(specWork(spec).samples);
-    expect(work.samples % spec.sft.batchSize).toBe(0);
-    expect(work.steps * spec.sft.batchSize).toBe(work.samples);
+    const steps = finished.length * T + resumedFrom.reduce((sum, from) => sum + (T - from), 0);
+    expect(work.steps).toBe(steps);
+    expect(work.samples).toBe(steps * spec.sft.batchSize);
+    expect(work.steps).toBeLessThan(specWork(spec).steps);
+    expect(work.ms).toBeCloseTo(computeMs, 6);
   });
 
   it('on an empty history the estimate runs the probe once, in an engine process, and stores it', async () => {
