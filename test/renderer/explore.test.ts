@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runKeys } from '../../src/engine/grid';
 import { recordedLength } from '../../src/engine/run';
 import { parseSpec, resolvePath, validateSpec } from '../../src/engine/spec';
@@ -170,32 +170,50 @@ describe('the explore store against a real backend', () => {
     await until(() => store.getExperiment(first) === null, 'the superseded run to be deleted');
   });
 
+  // Whether a superseded run is cancelled or left to finish is the store's estimate of the time it
+  // still needs (its age and progress: stores/explore.ts, RESTART_MS). The two tests below set its
+  // age with a fake performance clock, not by sleeping, so the decision does not depend on how
+  // loaded the machine is.
   it('cancels a superseded run that is far from done and deletes it once it has stopped', async () => {
     const { explore, figures } = await stores();
     const { RESTART_MS } = await import('../../src/renderer/src/stores/explore');
-    const before = submits.length;
-    // Seconds of work: far more than replacing an engine process costs.
-    explore.change({ steps: 400_000 });
-    await until(() => submits.length > before && explore.current !== null && explore.current.change === explore.changes, 'the long run to start');
-    const long = explore.current!.id;
-    await new Promise((r) => setTimeout(r, RESTART_MS + 100));
-    explore.change({ steps: 100 });
-    await until(settled(explore, figures), 'the run after it');
-    await until(() => store.getExperiment(long) === null, 'the cancelled run to be deleted');
-    expect(ended.get(long)).toBe('cancelled');
-    expect(explore.current!.id).not.toBe(long);
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const before = submits.length;
+      // Seconds of work: far more than replacing an engine process costs.
+      explore.change({ steps: 400_000 });
+      await until(() => submits.length > before && explore.current !== null && explore.current.change === explore.changes, 'the long run to start');
+      const long = explore.current!.id;
+      // Older than RESTART_MS: without progress it is far from done, and with a little its
+      // estimate is age × (1 − f) / f, far above RESTART_MS too.
+      vi.advanceTimersByTime(RESTART_MS + 100);
+      explore.change({ steps: 100 });
+      await until(settled(explore, figures), 'the run after it');
+      await until(() => store.getExperiment(long) === null, 'the cancelled run to be deleted');
+      expect(ended.get(long)).toBe('cancelled');
+      expect(explore.current!.id).not.toBe(long);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('leaves a superseded run that is about to end to finish, then deletes it', async () => {
     const { explore, figures } = await stores();
-    const before = submits.length;
-    explore.change({ steps: 2000 });
-    await until(() => submits.length > before && explore.current !== null && explore.current.change === explore.changes, 'the run to start');
-    const young = explore.current!.id;
-    explore.change({ steps: 150 });
-    await until(settled(explore, figures), 'the run after it');
-    await until(() => store.getExperiment(young) === null, 'the superseded run to be deleted');
-    expect(ended.get(young)).toBe('done');
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const before = submits.length;
+      explore.change({ steps: 2000 });
+      await until(() => submits.length > before && explore.current !== null && explore.current.change === explore.changes, 'the run to start');
+      const young = explore.current!.id;
+      // The clock stands still: the run is as young as when it was submitted, whatever its
+      // progress, so its estimate is below RESTART_MS and it is left to finish.
+      explore.change({ steps: 150 });
+      await until(settled(explore, figures), 'the run after it');
+      await until(() => store.getExperiment(young) === null, 'the superseded run to be deleted');
+      expect(ended.get(young)).toBe('done');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('Save makes the run an ordinary experiment; Run exact queues it exactly with the same seed; the next change leaves both', async () => {
