@@ -37,7 +37,7 @@ interface LawCase {
 const CASES: LawCase[] = [
   { name: 'B = 100, hard labels, ‖w‖ = 3 near the teacher', batchSize: 100, beta: 1, norm: 3, cos: 0.8, kappa: 0.9 },
   { name: 'B = 100, label noise 0.1, an 80 % student of norm 1', batchSize: 100, beta: 1, norm: 1, cos: Math.cos(0.2 * Math.PI), kappa: 0.3, sft: { labelNoise: 0.1 } },
-  { name: 'B = 100, soft labels β_T = 4', batchSize: 100, beta: 1, norm: 2, cos: 0.7, kappa: 0.5, sft: { softLabels: { beta: 4 } }, draws: 30_000 },
+  { name: 'B = 100, soft labels β_T = 4', batchSize: 100, beta: 1, norm: 2, cos: 0.7, kappa: 0.5, sft: { softLabels: { beta: 4 } }, draws: 10_000 },
   { name: "B = 1 000, β = 2", batchSize: 1000, beta: 2, norm: 1, cos: 0.6, kappa: 0, draws: 30_000 },
 ];
 
