@@ -112,20 +112,33 @@ describe('the history’s throughput, exactly', () => {
     closed.close();
     let pool = closed;
     let probes = 0;
-    const calibration = new EngineCalibration(store, (input) => {
+    let probeMs = NaN;
+    const calibration = new EngineCalibration(store, async (input) => {
       probes++;
-      return pool.runDetached(input);
+      const result = await pool.runDetached(input);
+      probeMs = result.computeMs;
+      return result;
     });
     // No engine to run the probe on (a closed pool refuses it): no estimate, and nothing stored.
     expect(await calibration.estimate(small, 1)).toEqual({ seconds: null, basis: 'no measurement of the reduced path yet: it is taken with the first experiment' });
     expect(new EngineWorkRecords(store).getCalibration('reduced')).toBeNull();
     pool = new EnginePool(forkSpawner(), 1);
     cleanups.push(() => pool.close());
-    const probed = await calibration.estimate(small, 1);
+    // Two callers at once share one probe.
+    const [probed, shared] = await Promise.all([calibration.estimate(small, 1), calibration.estimate(small, 1)]);
     expect(probes).toBe(2);
-    expect(probed.basis).toMatch(/^calibration probe just run \(reduced path, \d+ ms\)/);
+    expect(shared).toEqual(probed);
+    expect(probed.basis).toBe(`calibration probe just run (reduced path, ${Math.round(probeMs)} ms): no experiment on it in the history yet, 1 engine process`);
     const stored = new EngineWorkRecords(store).getCalibration('reduced')!;
+    // ns per unit = the probe's engine time over its work units (1 500 steps × 10 000 samples).
+    expect(stored.nsPerUnit).toBeCloseTo((probeMs * 1e6) / (1500 * 10_000), 9);
     expect(probed.seconds).toBeCloseTo((specWork(small).samples * stored.nsPerUnit) / 1e9, 12);
+    // A later lab without an engine reads the stored probe, dated.
+    const later = await new EngineCalibration(store, null).estimate(small, 1);
+    expect(later.basis).toBe(`calibration probe of ${stored.measuredAt.slice(0, 10)} (reduced path): no experiment on it in the history yet, 1 engine process`);
+    expect(stored.measuredAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(later.seconds).toBeCloseTo((specWork(small).samples * stored.nsPerUnit) / 1e9, 12);
+    expect(probes).toBe(2);
     // An experiment in the history now wins over the stored probe.
     worked(store, small, 30, 1e6, 10);
     expect((await new EngineCalibration(store, null).estimate(small, 1)).seconds).toBeCloseTo((specWork(small).samples * 30) / 1e9, 12);

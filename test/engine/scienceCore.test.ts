@@ -94,6 +94,8 @@ describe('theory: k, the threshold and the degenerate cases', () => {
     expect(perfect.improves).toBe(true);
     const orthogonal = theory({ studentCos: 0, studentNorm: 1, teacherCos: 0.6, kappa: 0.99, beta: 1 });
     expect(orthogonal.conditions.kappaThreshold).toBe(Infinity);
+    // Whatever the teacher, even one at chance or worse (s₀ cT / (c₀ sT) would be NaN or −∞).
+    for (const teacherCos of [0, -0.6]) expect(theory({ studentCos: 0, studentNorm: 1, teacherCos, kappa: 0.5, beta: 1 }).conditions.kappaThreshold).toBe(Infinity);
     // Only T1 is left: β c_T / (√(2π) ‖w‖).
     expect(orthogonal.T2).toBeCloseTo(0, 15);
     expect(orthogonal.rate).toBeCloseTo((1 * 0.6 * INV_SQRT_2PI) / 1, 15);

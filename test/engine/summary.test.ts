@@ -145,4 +145,19 @@ describe('the summary on a few runs worked by hand', () => {
     expect(cell.trajectory.metrics.cos.mean[1]).toBeCloseTo((0.75 + 0.8125) / 2, 15);
     expect(cell.trajectory.metrics.cos.std[1]).toBeCloseTo((0.8125 - 0.75) / Math.SQRT2, 15);
   });
+
+  it('the trajectory’s steps are the longest selected run’s, even when the first teacher’s run stopped early', () => {
+    const short = { ...outcomes[1], series: Object.fromEntries(Object.entries(outcomes[1].series).map(([k, v]) => [k, (v as Float64Array).slice(0, 2)])) as unknown as RunSeries };
+    const partial = summarizeCell(spec, cellsOf(spec)[0], [outcomes[0], short, outcomes[2]]);
+    expect(partial.trajectory.step).toEqual([0, 10, 20]);
+    expect(partial.trajectory.n).toEqual([2, 2, 1]);
+    expect(partial.trajectory.metrics.cos.mean[2]).toBe(0.8);
+    expect(partial.trajectory.metrics.cos.std[2]).toBe(0);
+  });
+
+  it('a cell’s κ is in its summary exactly when the cell sets one (null: no field)', () => {
+    const base = cellsOf(spec)[0];
+    expect(Object.hasOwn(summarizeCell(spec, { ...base, kappa: null }, outcomes), 'kappa')).toBe(false);
+    expect(summarizeCell(spec, { ...base, kappa: 0.25 }, outcomes).kappa).toBe(0.25);
+  });
 });
