@@ -5,7 +5,7 @@ import vueParser from 'vue-eslint-parser';
 import { layersRule } from './tools/eslint-layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'test-output/', 'coverage/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', 'test-output/', 'coverage/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],

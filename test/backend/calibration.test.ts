@@ -5,12 +5,11 @@
  * a real engine process, and remembers it in the history.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runKeys } from '../../src/engine/grid';
-import { resolvePath, validateSpec } from '../../src/engine/spec';
-import { EngineCalibration, historyThroughput, probeSpec, specWork, workUnits } from '../../src/backend/calibration';
+import { validateSpec } from '../../src/engine/spec';
+import { EngineCalibration, historyThroughput, specWork } from '../../src/backend/calibration';
 import { type Lab, type LabEvent } from '../../src/backend/lab';
 import { EngineWorkRecords } from '../../src/backend/store/engineWork';
-import {  openLabFixture } from '../helpers/labFixture';
+import { openLabFixture } from '../helpers/labFixture';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -24,24 +23,6 @@ function openLab(workers = 1): Lab {
 }
 
 const small = validateSpec({ seed: 5, teachers: { count: 3 }, sft: { steps: 200, batchSize: 2000, learningRates: [0.1, 1] } });
-
-describe('work units', () => {
-  it('are samples on the O(B) paths and sample-coordinates on the dense O(B·d) path', () => {
-    const work = specWork(small);
-    // 3 teachers + the ceiling, 2 learning rates: 8 runs × 200 steps × 2 000 samples.
-    expect(work).toEqual({ samples: 8 * 200 * 2000, steps: 8 * 200 });
-    expect(workUnits('reduced', 100, work)).toBe(work.samples);
-    expect(workUnits('dense', 300, work)).toBe(work.samples * 300);
-  });
-
-  it('the probe specs are valid one-run experiments on the path they measure', () => {
-    for (const path of ['reduced', 'projected', 'dense', 'preview'] as const) {
-      const spec = probeSpec(path);
-      expect(resolvePath(spec)).toBe(path);
-      expect(runKeys(spec)).toHaveLength(1);
-    }
-  });
-});
 
 describe('the history as calibration', () => {
   it('stores each job’s engine time and exactly the samples and steps the experiment computed', async () => {
@@ -63,14 +44,24 @@ describe('the history as calibration', () => {
     expect(historyThroughput(lab.store, 'dense')).toBeNull();
   });
 
-  it('a cancelled and resumed experiment adds only the steps each resumed job computed', async () => {
+  it('after a cancel and a resume the stored work is the steps computed: the first leg’s finished runs whole, then each other run from its stored checkpoint to its end', async () => {
     const lab = openLab(1);
-    const spec = validateSpec({ ...small, seed: 6, sft: { ...small.sft, steps: 3000 } });
+    // 1 teacher and the ceiling × 2 learning rates, each run a few tenths of a second: checkpoints
+    // (every 100 ms) land part-way.
+    const spec = validateSpec({ seed: 6, teachers: { count: 1 }, sft: { steps: 10_000, batchSize: 10_000, learningRates: [0.1, 1], recordEvery: 100 } });
+    const T = spec.sft.steps;
+    let computeMs = 0;
+    lab.on((e: LabEvent) => {
+      if (e.type === 'run' && e.computeMs !== undefined) computeMs += e.computeMs;
+    });
     const id = lab.submit(spec);
-    // Cancel once some runs have checkpointed part-way.
+    // Cancel as soon as the store holds a running run's checkpoint part-way: the resume must
+    // continue that run from it (cancel kills the job's process at once; the run has most of its
+    // steps still to go).
     await new Promise<void>((resolve) => {
       const off = lab.on((e) => {
-        if (e.type === 'progress' && e.fraction > 0.3) {
+        if (e.type !== 'progress' || e.experimentId !== id) return;
+        if (lab.store.listRuns(id).some((r) => r.status === 'running' && (r.checkpoint?.kernel.step ?? 0) > 0)) {
           off();
           lab.cancel(id);
           resolve();
@@ -78,14 +69,22 @@ describe('the history as calibration', () => {
       });
     });
     expect((await lab.finished(id)).status).toBe('cancelled');
+    const afterCancel = lab.store.listRuns(id);
+    const firstLeg = new EngineWorkRecords(lab.store).recentEngineWork(10).find((r) => r.spec.seed === spec.seed)?.work ?? { ms: 0, samples: 0, steps: 0 };
+    const finished = afterCancel.filter((r) => r.status === 'done');
+    expect(firstLeg.steps).toBe(finished.length * T);
+    // What the resume continues from, as stored: each unfinished run's checkpoint step (0 without one).
+    const resumedFrom = afterCancel.filter((r) => r.status !== 'done').map((r) => r.checkpoint?.kernel.step ?? 0);
+    expect(resumedFrom.some((step) => step > 0 && step < T), `checkpoint steps ${resumedFrom.join(', ')}`).toBe(true);
+
     lab.resume(id);
     expect((await lab.finished(id)).status).toBe('done');
     const [{ work }] = new EngineWorkRecords(lab.store).recentEngineWork(10);
-    // Work cut off by the cancel was never reported; the total is at most the whole experiment
-    // and at least the part run after the resume.
-    expect(work.samples).toBeLessThanOrEqual(specWork(spec).samples);
-    expect(work.samples % spec.sft.batchSize).toBe(0);
-    expect(work.steps * spec.sft.batchSize).toBe(work.samples);
+    const steps = finished.length * T + resumedFrom.reduce((sum, from) => sum + (T - from), 0);
+    expect(work.steps).toBe(steps);
+    expect(work.samples).toBe(steps * spec.sft.batchSize);
+    expect(work.steps).toBeLessThan(specWork(spec).steps);
+    expect(work.ms).toBeCloseTo(computeMs, 6);
   });
 
   it('on an empty history the estimate runs the probe once, in an engine process, and stores it', async () => {
@@ -121,3 +120,4 @@ describe('the history as calibration', () => {
     expect(estimate).toEqual({ seconds: null, basis: 'no measurement of the reduced path yet: it is taken with the first experiment' });
   });
 });
+

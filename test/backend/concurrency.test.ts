@@ -96,7 +96,15 @@ function expectEngineSeries(store: RunStore, id: number): void {
  * files it names, and it fails on that.)
  */
 function unexpected(exits: Exit[]): string[] {
-  return exits.filter((e) => !new RegExp(`^version ${SCHEMA_VERSION} `).test(e.stdout)).map((e) => `code ${e.code} ${e.signal ?? ''}: ${e.stdout} | ${e.stderr.replace(/\n\s*at /g, ' ← ')}`);
+  return exits.filter((e) => !new RegExp(`^version ${SCHEMA_VERSION} `, 'm').test(e.stdout)).map((e) => `code ${e.code} ${e.signal ?? ''}: ${e.stdout} | ${e.stderr.replace(/\n\s*at /g, ' ← ')}`);
+}
+
+/** `count` processes open `file` at once: each says ready, then all are told to go together. */
+async function openTogether(file: string, count: number): Promise<Exit[]> {
+  const helpers = Array.from({ length: count }, () => start(['open', file], { helper: true }));
+  await until(() => helpers.every((h) => h.stdout().includes('ready')), 'every helper to be ready');
+  for (const h of helpers) h.child.stdin?.write('go\n');
+  return Promise.all(helpers.map((h) => h.exited));
 }
 
 const specOf = (seed: number, steps = 400) => ({ name: `seed ${seed}`, seed, teachers: { count: 3 }, sft: { steps, batchSize: 500, learningRates: [0.1, 1] } });
@@ -104,8 +112,7 @@ const specOf = (seed: number, steps = 400) => ({ name: `seed ${seed}`, seed, tea
 describe('migrations under the write lock', () => {
   it('six processes opening a new file at the same instant all get the current schema', async () => {
     const file = join(tempDir(), 'lab.sqlite');
-    const at = Date.now() + 4000; // after every process has started (tsx compiles for a second or two)
-    const exits = await Promise.all(Array.from({ length: 6 }, () => start(['open', file, String(at)], { helper: true }).exited));
+    const exits = await openTogether(file, 6);
     expect(unexpected(exits)).toEqual([]);
     const store = RunStore.open(file, 'test');
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
@@ -120,8 +127,7 @@ describe('migrations under the write lock', () => {
     const old = RunStore.openAtVersion(file, '0.0.1', SCHEMA_VERSION - 1);
     connectionOf(old).prepare(`INSERT INTO experiments (name, setup, spec, seed, status, created_at, app_version) VALUES ('old', 'random-teacher', ?, 5, 'done', '2026-01-01', '0.0.1')`).run(JSON.stringify(validateSpec(specOf(5))));
     old.close();
-    const at = Date.now() + 4000; // after every process has started (tsx compiles for a second or two)
-    const exits = await Promise.all(Array.from({ length: 6 }, () => start(['open', file, String(at)], { helper: true }).exited));
+    const exits = await openTogether(file, 6);
     expect(unexpected(exits)).toEqual([]);
     expect(readdirSync(dir).filter((f) => f.includes('.bak'))).toEqual([`lab.sqlite.bak-v${SCHEMA_VERSION - 1}`]);
     const backup = new Database(join(dir, `lab.sqlite.bak-v${SCHEMA_VERSION - 1}`), { readonly: true });

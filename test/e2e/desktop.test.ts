@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireInstanceLock, lockAddress, lockPlace } from '../../src/main/instanceLock';
 import { Desktop } from '../helpers/desktop/launch';
-import { buildAndStart, buildApp, CHROMIUM, LONG, ROOT, SMALL, w2s } from './helpers';
+import { buildAndStart, buildApp, CHROMIUM, expectDashboardShows, LONG, ROOT, SMALL, w2s } from './helpers';
 
 // A space in every path, as in a packaged install (/opt/W2S Lab, /Applications/W2S Lab.app): Chromium reports the window's URL percent-encoded.
 const dir = mkdtempSync(join(tmpdir(), 'w2s desktop-'));
@@ -146,7 +146,8 @@ describe('the desktop app under the Electron shim', () => {
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
     await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     // The summary follows the status: it is read once the experiment's detail reloads.
-    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).toMatch(/^\d+ %$/);
+    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).not.toBe('—');
+    await expectDashboardShows(page, history, first);
     // Its runs ran in engine processes forked from the built worker chunk.
     expect(desktop.all('utilityProcess.fork').length).toBeGreaterThan(0);
     for (const fork of desktop.all('utilityProcess.fork') as { modulePath: string }[]) expect(fork.modulePath.startsWith(join(outDir, 'main', 'chunks'))).toBe(true);
@@ -198,11 +199,12 @@ describe('the desktop app under the Electron shim', () => {
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 10_000 }).toBe('done');
     // The same stored summary as the experiment it came from.
     const improved = page.getByTestId('summary-improved');
-    await expect.poll(() => improved.textContent(), { timeout: 10_000 }).toMatch(/^\d+ %$/);
+    await expect.poll(() => improved.textContent(), { timeout: 10_000 }).not.toBe('—');
+    await expectDashboardShows(page, history, imported);
     const importedImproved = await improved.textContent();
     const importedCards = await page.getByTestId('summary').textContent();
     await page.goto(page.url().replace(/\d+$/, String(first)));
-    await expect.poll(() => improved.textContent(), { timeout: 10_000 }).toMatch(/^\d+ %$/);
+    await expect.poll(() => improved.textContent(), { timeout: 10_000 }).not.toBe('—');
     expect(await improved.textContent()).toBe(importedImproved);
     expect(await page.getByTestId('summary').textContent()).toBe(importedCards);
   });

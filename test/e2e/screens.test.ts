@@ -99,15 +99,14 @@ async function settled(page: Page): Promise<void> {
 
 /**
  * The laws, measured in the page. A live chart may be caught between a redraw's clearing and its
- * painting: an empty canvas is measured again a few frames later before it counts.
+ * painting: an empty canvas is waited for, frame by frame, until it is painted (or 30 s have gone),
+ * and only then counts.
  */
 async function inspect(page: Page): Promise<Findings> {
-  let f = await measure(page);
-  for (let i = 0; i < 20 && f.emptyCharts.length > 0; i++) {
-    await page.waitForTimeout(100);
-    f = await measure(page);
-  }
-  return f;
+  const f = await measure(page);
+  if (f.emptyCharts.length === 0) return f;
+  await page.waitForFunction('window.w2sScreenLaws.measureScreen().emptyCharts.length === 0', undefined, { timeout: 30_000, polling: 'raf' }).catch(() => undefined);
+  return measure(page);
 }
 
 function measure(page: Page): Promise<Findings> {

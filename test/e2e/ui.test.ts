@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theory } from '../../src/engine/theory';
-import { buildAndStart as buildAndStartIn, buildApp, CHROMIUM, LONG, ROOT, SMALL, startServe, w2s } from './helpers';
+import { buildAndStart as buildAndStartIn, buildApp, CHROMIUM, expectCompareShows, expectDashboardShows, LONG, ROOT, SMALL, startServe, w2s } from './helpers';
 
 const SHOTS = join(ROOT, 'test-output', 'e2e');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-e2e-'));
@@ -130,7 +130,8 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await page.locator('[data-testid="chart-trajectories"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="chart-gains"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     // The summary follows the status: it is read once the experiment's detail reloads.
-    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).toMatch(/^\d+ %$/);
+    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).not.toBe('—');
+    await expectDashboardShows(page, join(dir, 'lab.sqlite'), first);
     await shot('03-dashboard');
   });
 
@@ -224,6 +225,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
     expect(diff).toContain('teachers.accuracy');
     expect(diff).toContain('seed');
     expect(diff).not.toContain('sft.steps');
+    for (const id of [first, second]) await expectCompareShows(page, join(dir, 'lab.sqlite'), id);
     await shot('04-compare');
   });
 
@@ -318,6 +320,8 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await page.getByTestId('field-sft.loss').selectOption('auxConfidence');
     const aux = await buildAndStart('e2e aux-confidence, κ grid', fields);
     await expect.poll(() => page.getByTestId('experiment-status').textContent(), { timeout: 90_000, interval: 250 }).toBe('done');
+    await expect.poll(() => page.getByTestId('summary-improved').textContent(), { timeout: 10_000 }).not.toBe('—');
+    await expectDashboardShows(page, join(dir, 'lab.sqlite'), aux);
     await page.locator('[data-testid="chart-kappa"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="chart-norm-puzzle"][data-drawn="true"]').waitFor({ timeout: 10_000 });
     await shot('08-kappa-and-norm-figures');
@@ -331,7 +335,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
     expect(diff).toContain('sft.loss.kind');
     expect(diff).toContain('auxConfidence');
     expect(diff).not.toContain('seed');
-    for (const id of [plain, aux]) expect(await page.getByTestId(`compare-pgr-${id}`).textContent()).toMatch(/^-?\d+ %$/);
+    for (const id of [plain, aux]) await expectCompareShows(page, join(dir, 'lab.sqlite'), id);
     await shot('09-compare-plain-aux');
   });
 

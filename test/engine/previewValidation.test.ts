@@ -7,7 +7,7 @@
  * Fixed seeds; every p-value from the helpers in test/helpers (special functions tested against mpmath).
  */
 import { describe, expect, it } from 'vitest';
-import { compareAcrossTeachers, compareNoise, compareStress, SUITE_CONFIGS } from '../helpers/previewValidation';
+import { compareAcrossTeachers, compareIncrements, compareNoise, compareStress, incrementDraws, SUITE_CONFIGS } from '../helpers/previewValidation';
 import { report } from '../helpers/stats';
 
 /** Under the null, each of the ~80 p-values below is uniform: 1e-3 keeps the family's false alarms rare. */
@@ -47,8 +47,25 @@ describe('preview path vs exact reduced path', () => {
           expect(r?.fP, id).toBeLessThan(REJECT);
         }
       });
+
+      it(`one step's increments at d = 3: the mean and covariance of (S1, S2, Q) agree with the exact chain, and an inflated covariance is rejected`, () => {
+        for (const r of compareIncrements(config)) {
+          report(`${config.name} increments ${r.moment}`, `z ${r.z.toFixed(2)}`);
+          expect(r.zP, `${r.moment}: z = ${r.z}`).toBeGreaterThan(ACCEPT);
+        }
+        const inflated = Object.fromEntries(compareIncrements(config, 'inflated').map((r) => [r.moment, r.zP]));
+        for (const moment of ['Var S1', 'Var S2']) expect(inflated[moment], `inflated: ${moment}`).toBeLessThan(REJECT);
+      });
     });
   }
+
+  it(`the increments see Q's covariance with S1 and S2: with Q's pairing broken (B = 100, ${incrementDraws(100)} draws) both are rejected`, () => {
+    const b100 = SUITE_CONFIGS.find((c) => c.spec.sft.batchSize === 100)!;
+    const r = Object.fromEntries(compareIncrements(b100, 'decorrelated').map((x) => [x.moment, x]));
+    report('decorrelated increments', `Cov(S1, Q) z ${r['Cov(S1, Q)'].z.toFixed(1)}, Cov(S2, Q) z ${r['Cov(S2, Q)'].z.toFixed(1)}`);
+    expect(r['Cov(S1, Q)'].zP).toBeLessThan(REJECT);
+    expect(r['Cov(S2, Q)'].zP).toBeLessThan(REJECT);
+  });
 
   it('one teacher, 500 replicas, 1 000 steps at η = 1 and B = 100: cos at T has the same law (docs/spec.md §9 stress test)', () => {
     const r = compareStress({ name: 'stress', batchSize: 100, replicas: 500, steps: 1000, learningRate: 1, seed: 33 });

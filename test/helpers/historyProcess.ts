@@ -1,6 +1,7 @@
 /**
  * Another process on a history, for the multi-process tests: run with `node --import tsx`.
- *   open FILE AT_MS          open (and migrate) the history at wall-clock time AT_MS; print the schema version
+ *   open FILE                print "ready", wait for a line on stdin, then open (and migrate) the history;
+ *                            print the schema version
  *   hold FILE MS             take the write lock, print "locked", keep it MS ms, commit; print "released"
  *   write-and-hold FILE      open, print "ready", wait for a line on stdin; then inside one write transaction
  *                            add an experiment, print "locked", and wait forever (for SIGKILL: that
@@ -18,11 +19,14 @@ function say(line: string): void {
 }
 
 if (mode === 'open') {
-  // Start together: every process waits for the same instant, so their migrations overlap.
-  sleepSync(Math.max(0, Number(arg) - Date.now()));
-  const store = RunStore.open(file, 'test');
-  say(`version ${store.schemaVersion} retries ${store.contention.retries}`);
-  store.close();
+  // Start together: the test says go to every process once all are ready, so their migrations overlap.
+  say('ready');
+  process.stdin.once('data', () => {
+    const store = RunStore.open(file, 'test');
+    say(`version ${store.schemaVersion} retries ${store.contention.retries}`);
+    store.close();
+    process.stdin.destroy();
+  });
 } else if (mode === 'hold') {
   const store = RunStore.open(file, 'test');
   store.write(() => {

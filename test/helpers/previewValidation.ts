@@ -12,12 +12,18 @@
  * deviations from each teacher's median, compared by a z-score), which does not assume normality.
  * (At T the metrics' spread is mostly the (d − 3)-dimensional noise √Q·χ_{d−3}, set by E[Q]
  * alone, so they are weak tests of the covariance: docs/preview.md §7.)
+ * One step's increments: from a start of the configuration (its first teacher's student and
+ * teacher, moved to d = 3, where a step shows its sums: test/helpers/batchSums.ts), the mean and
+ * covariance of (S1, S2, Q) on the two paths, each moment compared by a two-sample z-score; this
+ * sees every covariance term, Q's with S1 and S2 included.
  */
+import { accuracyFromCos } from '../../src/engine/accuracy';
 import { ExperimentContext } from '../../src/engine/experiment';
 import { runKeys } from '../../src/engine/grid';
 import { SftRun } from '../../src/engine/run';
 import type { PreviewKernel } from '../../src/engine/sft/preview';
 import { type ExperimentSpec, validateSpec } from '../../src/engine/spec';
+import { decorrelated, stepSums, type SUM_MOMENTS, sumMoments, type StepSums } from './batchSums';
 import { betaI, normalSurvival } from './special';
 import { meanVariance } from './stats';
 import { ksTwoSample } from './twoSample';
@@ -288,3 +294,46 @@ export const SUITE_CONFIGS: ValidationConfig[] = [
     replicas: 64,
   },
 ];
+
+export interface IncrementComparison {
+  readonly moment: (typeof SUM_MOMENTS)[number];
+  /** (preview − exact) over the two standard errors combined. */
+  readonly z: number;
+  readonly zP: number;
+}
+
+/** About 2·10⁷ exact samples a comparison: 10⁵ draws at B = 100, 2 000 at B = 10 000. */
+export function incrementDraws(batchSize: number): number {
+  return Math.min(100_000, Math.round(2e7 / batchSize));
+}
+
+/**
+ * One step's sums on the two paths from the start of the configuration's first teacher (its
+ * student's norm, cosine and κ and its teacher's cosine, at d = 3 so that a step shows its sums),
+ * the preview as it is, with its covariance inflated, or with Q's pairing to S1 and S2 broken.
+ */
+export function compareIncrements(config: ValidationConfig, variant: 'as-is' | 'inflated' | 'decorrelated' = 'as-is', draws?: number): IncrementComparison[] {
+  const full = specFor(config, 'reduced', 1, [config.learningRate], 1);
+  const n = draws ?? incrementDraws(full.sft.batchSize);
+  const d = new ReplicaContext(full).buildRun({ cell: 0, teacher: 0, lr: 0 }).descriptor;
+  const s = Math.sqrt(1 - d.studentCos * d.studentCos);
+  const state = { alpha: d.studentNorm * d.studentCos, b: d.studentNorm * s * d.kappa, rho: d.studentNorm * s * Math.sqrt(1 - d.kappa * d.kappa) };
+  const spec = (path: 'reduced' | 'preview'): ExperimentSpec => {
+    const base = validateSpec({
+      seed: full.seed,
+      beta: full.beta,
+      data: { d: 3 },
+      teachers: { count: 1, accuracy: accuracyFromCos(d.teacherCos), norm: full.teachers.norm },
+      sft: { ...full.sft, steps: 1, learningRates: [config.learningRate], recordEvery: 1 },
+      engine: { path: 'reduced' },
+    });
+    return { ...base, engine: { path } };
+  };
+  const exact = sumMoments(stepSums(spec('reduced'), state, n));
+  let previewDraws: StepSums = stepSums(spec('preview'), state, n, variant === 'inflated' ? 1.5 : 1);
+  if (variant === 'decorrelated') previewDraws = decorrelated(previewDraws, 'g3', full.seed);
+  return sumMoments(previewDraws).map((p, j) => {
+    const z = (p.estimate - exact[j].estimate) / Math.hypot(p.se, exact[j].se);
+    return { moment: p.name, z, zP: twoSided(z) };
+  });
+}

@@ -255,6 +255,9 @@ describe('the explore store against a real backend', () => {
     await until(() => store.getExperiment(first) === null, 'the superseded run to be deleted');
   });
 
+  // Whether a superseded run is cancelled or left to finish is read from where it stands in the
+  // pool (its runs left at its measured time per run: explore/waiting.ts worthCancelling, RESTART_MS),
+  // not from its age.
   it('cancels a superseded run that is far from done and deletes it once it has stopped', async () => {
     const { explore, experiments, figures } = await stores();
     const before = submits.length;

@@ -17,6 +17,7 @@ import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import type { Route } from '../../src/renderer/src/stores/ui';
 import { directLabApi } from '../helpers/labFixture';
+import { recomputeHeadline } from '../helpers/recompute';
 import { until } from '../helpers/until';
 
 let dir: string;
@@ -151,6 +152,16 @@ describe('figures store', () => {
     }
     expect(runKeys(full).length).toBe(all.runs.length);
     expect(input.summary?.fractionImproved).toBe(store.getExperiment(id)?.summary?.fractionImproved);
+    // What the dashboard shows of it (teachers improved, mean gain ± std, PGR averaged over
+    // teachers) equals the numbers recomputed from the stored series by the tests' own reference.
+    const recomputed = recomputeHeadline(full.sft.earlyStopping, store.loadExperimentRuns(id).map(({ run, series }) => ({ key: run.key, descriptor: run.descriptor, series: series as unknown as Record<string, Float64Array> })));
+    expect(recomputed.teachers).toBe(2 * 6);
+    expect(input.summary?.fractionImproved).toBe(recomputed.fractionImproved);
+    expect(input.summary?.gainMean).toBeCloseTo(recomputed.gainMean, 14);
+    expect(input.summary?.gainStd).toBeCloseTo(recomputed.gainStd, 14);
+    const pgrs = (input.summary?.teachers ?? []).flatMap((t) => (t.pgr === null ? [] : [t.pgr]));
+    expect(pgrs.length).toBeGreaterThan(0);
+    expect(pgrs.reduce((a, b) => a + b, 0) / pgrs.length).toBeCloseTo(recomputed.pgrMean as number, 14);
     // A second load is served from the cache: the same object; so is a view it covers.
     expect(await figures.load(id)).toBe(loaded);
     expect(await figures.load(id, false, { runs: 'cellRate', columns: ['step', 'cos'] })).toBe(loaded);

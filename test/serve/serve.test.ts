@@ -183,6 +183,9 @@ describe('w2s serve: the LabApi', () => {
   it('submits, streams events, and serves the experiment and its series', async () => {
     const events: { type: string; experimentId: number; status?: string }[] = [];
     const stream = request({ host: '127.0.0.1', port: server.port, path: `/api/events?token=${server.token}`, method: 'GET' });
+    // The server's first frame, ': connected', comes once the stream is registered for events.
+    let connected: () => void = () => undefined;
+    const listening = new Promise<void>((resolve) => (connected = resolve));
     const finished = new Promise<void>((resolve) => {
       stream.on('response', (res) => {
         let buffer = '';
@@ -191,6 +194,7 @@ describe('w2s serve: the LabApi', () => {
           for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
             const frame = buffer.slice(0, i);
             buffer = buffer.slice(i + 2);
+            if (frame === ': connected') connected();
             if (!frame.startsWith('data: ')) continue;
             const event = JSON.parse(frame.slice(6));
             events.push(event);
@@ -200,7 +204,7 @@ describe('w2s serve: the LabApi', () => {
       });
     });
     stream.end();
-    await new Promise((r) => setTimeout(r, 50));
+    await listening;
     const checked = await call('checkSpec', { spec });
     expect(checked.json.ok).toBe(true);
     expect(checked.json.runs).toBe(6);

@@ -1,0 +1,303 @@
+/**
+ * From a series block to what figures plot (src/charts/data.ts), on blocks and columns written out
+ * by hand: the per-run views, each teacher's selected run (the engine's rule) and its gain, cell
+ * labels and colour groups, the per-learning-rate groups, the statistics across teachers (sample
+ * std, SEM, Student-t 95 % interval against scipy's quantiles, min–max), EMA smoothing, thinning
+ * and what a log axis can draw.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  asRunSeries,
+  bandAcross,
+  cellLabel,
+  drawable,
+  ema,
+  longestSteps,
+  lrGroups,
+  meanStd,
+  pick,
+  runViews,
+  scatterGroups,
+  selectTeachers,
+  startCos,
+  stopsSpanDecade,
+  thinIndices,
+  tQuantile975,
+} from '../../src/charts/data';
+import type { SeriesBundle } from '../../src/charts/types';
+import { CEILING, cellsOf } from '../../src/engine/grid';
+import { makeSpec, pack, type SyntheticRun } from '../helpers/synthetic';
+
+const quantiles = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 't-quantiles.json'), 'utf8')) as { quantiles: { df: number; t975: number }[] };
+
+const descriptor = { studentCos: 0.8, studentNorm: 1, studentAccuracy: 0.795, teacherCos: 0.6, teacherAccuracy: 0.705, kappa: 0.2 };
+
+/** A run whose columns are the given cos (and the rest derived from it, distinctly). */
+function run(cell: number, teacher: number, lr: number, cos: number[], steps = cos.map((_, i) => 10 * i)): SyntheticRun {
+  return {
+    key: { cell, teacher, lr },
+    descriptor,
+    cols: {
+      step: steps,
+      inner: cos.map((c) => 2 * c),
+      norm: cos.map((_, i) => 1 + i),
+      cos,
+      accuracy: cos.map((c) => c / 2 + 0.3),
+      agreement: cos.map((c) => 1 - c),
+    },
+  };
+}
+
+describe('runViews and asRunSeries', () => {
+  it('cut each run’s metric-major columns out of the block as views of it', () => {
+    const bundle = pack([run(0, 0, 0, [0.1, 0.2, 0.3]), run(0, 1, 0, [0.5, 0.6])]);
+    const [a, b] = runViews(bundle);
+    expect(a.recorded).toBe(3);
+    expect(Array.from(a.columns.cos)).toEqual([0.1, 0.2, 0.3]);
+    expect(Array.from(a.columns.step)).toEqual([0, 10, 20]);
+    expect(Array.from(b.columns.inner)).toEqual([1, 1.2]);
+    expect(Array.from(b.columns.agreement)).toEqual([0.5, 0.4]);
+    expect(b.columns.cos.buffer).toBe(bundle.data.buffer);
+    expect(b.key).toEqual({ cell: 0, teacher: 1, lr: 0 });
+    expect(b.status).toBe('done');
+    const series = asRunSeries(a);
+    expect(series.cos).toBe(a.columns.cos);
+    expect(series.validation).toBeUndefined();
+  });
+
+  it('refuse a block shorter than its runs say; a missing column is empty', () => {
+    const bundle = pack([run(0, 0, 0, [0.1, 0.2, 0.3])]);
+    const short: SeriesBundle = { ...bundle, data: bundle.data.subarray(0, bundle.data.length - 1) };
+    expect(() => runViews(short)).toThrow(/holds 17 values, runs need 18/);
+    const noAgreement: SeriesBundle = { ...bundle, columns: bundle.columns.slice(0, 5), data: bundle.data.subarray(0, 15) };
+    const series = asRunSeries(runViews(noAgreement)[0]);
+    expect(series.agreement).toHaveLength(0);
+    expect(Array.from(series.cos)).toEqual([0.1, 0.2, 0.3]);
+  });
+});
+
+describe('selectTeachers', () => {
+  const spec = makeSpec({ student: { norm: 1 }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 30, learningRates: [0.01, 0.1], recordEvery: 10, batchSize: 100 } });
+
+  it('per teacher the early-stopped run of its best learning rate, with its step and gain; the ceiling and runs with one point left out', () => {
+    const views = runViews(
+      pack([
+        run(0, CEILING, 0, [0.1, 0.9, 0.95, 0.99]),
+        run(0, 1, 0, [0.2, 0.25, 0.5, 0.3]),
+        run(0, 1, 1, [0.2, 0.6, 0.4, 0.1]),
+        run(0, 0, 0, [0.3, 0.35, 0.31, 0.32]),
+        run(0, 0, 1, [0.3]),
+      ]),
+    );
+    const selected = selectTeachers(spec, views);
+    expect(selected.map((t) => [t.teacher, t.learningRate, t.index, t.step])).toEqual([
+      [0, 0.01, 1, 10],
+      [1, 0.1, 1, 10],
+    ]);
+    expect(selected[0].gain).toBeCloseTo(0.35 - 0.3, 15);
+    expect(selected[1].gain).toBeCloseTo(0.6 - 0.2, 15);
+    expect(selected[1].view?.key).toEqual({ cell: 0, teacher: 1, lr: 1 });
+    expect(selected[1].descriptor).toEqual(descriptor);
+  });
+
+  it('a selected run without a descriptor takes its teacher’s other run’s; none at all is null', () => {
+    const withOut = { ...run(0, 0, 1, [0.2, 0.9]), descriptor: null };
+    const selected = selectTeachers(spec, runViews(pack([run(0, 0, 0, [0.2, 0.3]), withOut])));
+    expect(selected[0].learningRate).toBe(0.1);
+    expect(selected[0].descriptor).toEqual(descriptor);
+    const alone = selectTeachers(spec, runViews(pack([withOut])));
+    expect(alone[0].descriptor).toBeNull();
+  });
+
+  it('sorts by cell, then teacher', () => {
+    const grid = makeSpec({ student: { norm: [1, 2] }, teachers: { count: 3, accuracy: 0.7 }, sft: { steps: 10, learningRates: [0.1], recordEvery: 10, batchSize: 100 } });
+    const views = runViews(pack([run(1, 0, 0, [0, 1]), run(0, 2, 0, [0, 1]), run(0, 10, 0, [0, 1]), run(1, 1, 0, [0, 1])].map((r) => r)));
+    expect(selectTeachers(grid, views).map((t) => [t.cell, t.teacher])).toEqual([
+      [0, 2],
+      [0, 10],
+      [1, 0],
+      [1, 1],
+    ]);
+  });
+});
+
+describe('labels and colour groups', () => {
+  it('cellLabel names the norm, the teacher accuracy when the grid has several, and κ when the spec sets it', () => {
+    const one = makeSpec({ student: { norm: [0.5, 3] }, teachers: { count: 2, accuracy: 0.7 } });
+    expect(cellsOf(one).map((c) => cellLabel(one, c))).toEqual(['‖w₀‖ = 0.5', '‖w₀‖ = 3']);
+    const grid = makeSpec({ student: { norm: 1 }, teachers: { count: 2, accuracy: [0.6, 0.725], kappa: [0, 0.5] } });
+    expect(cellsOf(grid).map((c) => cellLabel(grid, c))).toEqual([
+      '‖w₀‖ = 1, teacher 60 %, κ = 0',
+      '‖w₀‖ = 1, teacher 60 %, κ = 0.5',
+      '‖w₀‖ = 1, teacher 72.5 %, κ = 0',
+      '‖w₀‖ = 1, teacher 72.5 %, κ = 0.5',
+    ]);
+    const shared = makeSpec({ setup: 'shared-pretraining' });
+    expect(cellLabel(shared, cellsOf(shared)[0])).toBe('shared pretraining');
+  });
+
+  it('scatterGroups: the cells, except in a grid of norms × accuracies, where one norm is one colour', () => {
+    const input = (spec: ReturnType<typeof makeSpec>, runs: SyntheticRun[]) => ({ id: 1, name: 'x', seed: 1, spec, summary: null, bundle: pack(runs) });
+    const grid = makeSpec({ student: { norm: [1, 3] }, teachers: { count: 1, accuracy: [0.6, 0.7] }, sft: { steps: 10, learningRates: [0.1], recordEvery: 10, batchSize: 100 } });
+    const groups = scatterGroups(input(grid, [0, 1, 2, 3].map((cell) => run(cell, 0, 0, [0, 0.1 * (cell + 1)]))));
+    expect(groups.map((g) => [g.label, g.teachers.map((t) => t.cell)])).toEqual([
+      ['‖w₀‖ = 1', [0, 1]],
+      ['‖w₀‖ = 3', [2, 3]],
+    ]);
+    const norms = makeSpec({ student: { norm: [1, 3] }, teachers: { count: 1, accuracy: 0.7 }, sft: { steps: 10, learningRates: [0.1], recordEvery: 10, batchSize: 100 } });
+    // A cell with no teacher yet has no colour.
+    const cells = scatterGroups(input(norms, [run(1, 0, 0, [0, 0.5])]));
+    expect(cells.map((g) => [g.label, g.teachers.length])).toEqual([['‖w₀‖ = 3', 1]]);
+  });
+
+  it('startCos = c₀ c_T + s₀ s_T κ, exactly', () => {
+    expect(startCos({ studentCos: 0.8, teacherCos: 0.6, kappa: 0.5 })).toBeCloseTo(0.8 * 0.6 + 0.6 * 0.8 * 0.5, 15);
+    expect(startCos({ studentCos: 1, teacherCos: 0.6, kappa: 0.9 })).toBe(0.6);
+    expect(startCos({ studentCos: -0.6, teacherCos: 0.8, kappa: -1 })).toBeCloseTo(-0.48 - 0.48, 15);
+    // Cosines rounded past 1 leave no perpendicular part.
+    expect(startCos({ studentCos: 1 + 1e-16, teacherCos: 1 + 1e-16, kappa: 1 })).toBe((1 + 1e-16) ** 2);
+  });
+});
+
+describe('lrGroups and longestSteps', () => {
+  const spec = makeSpec({ student: { norm: 1 }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 20, learningRates: [0.01, 0.1], recordEvery: 10, batchSize: 100 } });
+
+  it('per cell and learning rate every teacher’s run (ceiling and one-point runs left out)', () => {
+    const input = { id: 1, name: 'x', seed: 1, spec, summary: null, bundle: pack([run(0, CEILING, 0, [0, 1]), run(0, 0, 0, [0, 1, 2]), run(0, 0, 1, [0, 3]), run(0, 1, 0, [0, 1]), run(0, 1, 1, [0])]) };
+    const groups = lrGroups(input);
+    expect(groups.map((g) => [g.cell.index, g.lr, g.learningRate, g.runs.map((r) => r.teacher)])).toEqual([
+      [0, 0, 0.01, [0, 1]],
+      [0, 1, 0.1, [0]],
+    ]);
+    expect(Array.from(longestSteps(groups[0].runs))).toEqual([0, 10, 20]);
+    expect(longestSteps([])).toHaveLength(0);
+  });
+
+  it('refuses a block of each teacher’s selected run only', () => {
+    const input = { id: 1, name: 'x', seed: 1, spec, summary: null, bundle: pack([run(0, 0, 1, [0, 1]), run(0, 1, 0, [0, 1])]) };
+    expect(() => lrGroups(input)).toThrow(/needs every run of the experiment/);
+    // With one learning rate a block of selected runs is every run.
+    const single = makeSpec({ student: { norm: 1 }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 20, learningRates: [0.1], recordEvery: 10, batchSize: 100 } });
+    expect(lrGroups({ ...input, spec: single, bundle: pack([run(0, 0, 0, [0, 1]), run(0, 1, 0, [0, 1])]) })[0].runs).toHaveLength(2);
+  });
+});
+
+describe('stopsSpanDecade', () => {
+  it('is true when the largest positive stop is more than 10 times the smallest', () => {
+    expect(stopsSpanDecade([{ step: 5 }, { step: 51 }])).toBe(true);
+    expect(stopsSpanDecade([{ step: 5 }, { step: 50 }])).toBe(false);
+    expect(stopsSpanDecade([{ step: 0 }, { step: 3 }, { step: 20 }])).toBe(false);
+    expect(stopsSpanDecade([{ step: 0 }, { step: -4 }])).toBe(false);
+    expect(stopsSpanDecade([])).toBe(false);
+  });
+});
+
+describe('statistics across teachers', () => {
+  it('tQuantile975 equals scipy’s t.ppf(0.975, df): exactly the table to df = 30, within 1e-5 beyond', () => {
+    expect(quantiles.quantiles.length).toBeGreaterThan(60);
+    for (const { df, t975 } of quantiles.quantiles) {
+      expect(Math.abs(tQuantile975(df) - t975), `df ${df}`).toBeLessThan(df <= 30 ? 5e-7 : 1e-5);
+    }
+    expect(tQuantile975(0)).toBeNaN();
+    expect(tQuantile975(-1)).toBeNaN();
+    expect(tQuantile975(NaN)).toBeNaN();
+  });
+
+  it('bandAcross: mean ± sample std, SEM, Student-t 95 % and min–max, step by step, over the teachers that reached the step', () => {
+    const columns = [Float64Array.from([1, 2, 4]), Float64Array.from([3, 4]), Float64Array.from([2, 9, NaN])];
+    const s0 = Math.sqrt(((1 - 2) ** 2 + (3 - 2) ** 2 + (2 - 2) ** 2) / 2); // step 0: 1, 3, 2 → mean 2, s = 1
+    const std = bandAcross(columns, 'std');
+    expect(Array.from(std.n)).toEqual([3, 3, 1]);
+    expect(Array.from(std.mean)).toEqual([2, 5, 4]);
+    expect(std.lower[0]).toBeCloseTo(2 - s0, 15);
+    expect(std.upper[0]).toBeCloseTo(2 + s0, 15);
+    const s1 = Math.sqrt(((2 - 5) ** 2 + (4 - 5) ** 2 + (9 - 5) ** 2) / 2);
+    expect(std.upper[1]).toBeCloseTo(5 + s1, 14);
+    // One finite value: no spread.
+    expect([std.lower[2], std.upper[2]]).toEqual([4, 4]);
+    const sem = bandAcross(columns, 'sem');
+    expect(sem.upper[1]).toBeCloseTo(5 + s1 / Math.sqrt(3), 14);
+    const ci = bandAcross(columns, 'ci95');
+    // The table keeps t₀.₉₇₅(2) = 4.302653 to 6 decimals.
+    expect(ci.lower[1]).toBeCloseTo(5 - (4.302653 * s1) / Math.sqrt(3), 12);
+    expect([ci.lower[2], ci.upper[2]]).toEqual([4, 4]);
+    const range = bandAcross(columns, 'minmax');
+    expect(Array.from(range.lower)).toEqual([1, 2, 4]);
+    expect(Array.from(range.upper)).toEqual([3, 9, 4]);
+    expect(Array.from(range.mean)).toEqual([2, 5, 4]);
+  });
+
+  it('bandAcross: a step no teacher has a finite value at is NaN with n = 0; no columns, no steps', () => {
+    const b = bandAcross([Float64Array.from([1, Infinity]), Float64Array.from([2, NaN])], 'std');
+    expect(Array.from(b.n)).toEqual([2, 0]);
+    expect([b.mean[1], b.lower[1], b.upper[1]].every(Number.isNaN)).toBe(true);
+    expect(bandAcross([], 'std').mean).toHaveLength(0);
+  });
+
+  it('meanStd: mean, sample std (n − 1) and count of the finite values', () => {
+    expect(meanStd([1, 2, 3, 4])).toEqual({ mean: 2.5, std: Math.sqrt(5 / 3), n: 4 });
+    expect(meanStd([5, NaN, Infinity, 7])).toEqual({ mean: 6, std: Math.SQRT2, n: 2 });
+    expect(meanStd([3])).toEqual({ mean: 3, std: 0, n: 1 });
+    const none = meanStd([NaN]);
+    expect(none.n).toBe(0);
+    expect(Number.isNaN(none.mean) && Number.isNaN(none.std)).toBe(true);
+  });
+});
+
+describe('smoothing, thinning and what an axis can draw', () => {
+  it('ema: y′ᵢ = α y′ᵢ₋₁ + (1 − α) yᵢ from y₀; a non-finite value carries the last one', () => {
+    expect(Array.from(ema([4, 8, 0], 0.25))).toEqual([4, 0.25 * 4 + 0.75 * 8, 0.25 * 7 + 0]);
+    expect(Array.from(ema([NaN, 2, Infinity, 6], 0.5))).toEqual([NaN, 2, 2, 4]);
+    expect(Array.from(ema([1, 2, 3], 0))).toEqual([1, 2, 3]);
+  });
+
+  it('thinIndices: ends kept, each bucket’s minimum and maximum in order, at most maxPoints', () => {
+    const y = [0, 5, 1, 9, 2, 3, -4, 8, 0, 1];
+    // 10 points into 6: 2 buckets of the 8 interior points, [1, 5) and [5, 9).
+    expect(thinIndices(y, 6)).toEqual([0, 2, 3, 6, 7, 9]);
+    expect(thinIndices(y, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(thinIndices(y, null)).toHaveLength(10);
+    expect(thinIndices(y, 3)).toEqual([0, 9]);
+    expect(thinIndices(y, 1)).toEqual([0]);
+    // A flat bucket gives one point.
+    expect(thinIndices([0, 1, 1, 1, 1, 0], 4)).toEqual([0, 1, 5]);
+  });
+
+  it('thinIndices on a log axis: buckets even in log x keep the early steps', () => {
+    const x = Array.from({ length: 1001 }, (_, i) => i);
+    const y = x.map((i) => Math.sin(i));
+    const byLog = thinIndices(y, 42, x);
+    const byIndex = thinIndices(y, 42);
+    expect(byLog.length).toBeLessThanOrEqual(42);
+    expect(byLog[0]).toBe(0);
+    expect(byLog[byLog.length - 1]).toBe(1000);
+    for (let i = 1; i < byLog.length; i++) expect(byLog[i]).toBeGreaterThan(byLog[i - 1]);
+    // Steps 1–10 are a third of the log range (of 1 … 999): a third of the 20 buckets, against none by index.
+    expect(byLog.filter((i) => i >= 1 && i <= 10).length).toBeGreaterThanOrEqual(6);
+    expect(byIndex.filter((i) => i >= 1 && i <= 10).length).toBeLessThanOrEqual(2);
+  });
+
+  it('drawable: finite points, x > 0 on a log x axis, y > 0 on a log y axis', () => {
+    const x = [0, 1, 2, 3, NaN];
+    const y = [1, -1, NaN, 2, 3];
+    expect(drawable(x, [y], false, false)).toEqual([0, 1, 3]);
+    expect(drawable(x, [y], true, false)).toEqual([1, 3]);
+    expect(drawable(x, [y], false, true)).toEqual([0, 3]);
+    expect(drawable(x, [y, [1, 1, 1]], false, false)).toEqual([0, 1]);
+  });
+
+  it('pick: a view for consecutive indices of a Float64Array, a copy otherwise', () => {
+    const a = Float64Array.from([0, 1, 2, 3, 4]);
+    expect(pick(a, [0, 1, 2, 3, 4])).toBe(a);
+    const run = pick(a, [1, 2, 3]);
+    expect(Array.from(run)).toEqual([1, 2, 3]);
+    expect(run.buffer).toBe(a.buffer);
+    const gaps = pick(a, [0, 2, 4]);
+    expect(Array.from(gaps)).toEqual([0, 2, 4]);
+    expect(gaps.buffer).not.toBe(a.buffer);
+    expect(Array.from(pick([5, 6, 7], [2, 0]))).toEqual([7, 5]);
+    expect(pick(a, [])).toHaveLength(0);
+  });
+});
