@@ -315,8 +315,9 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
           }
           // One polyline series per cell, not one line series per teacher (ECharts' cost is per series).
           // On screen in large mode, all its lines as one path; exports keep a path per line, whose
-          // overlaps darken where teachers crowd.
-          const large = s.maxPoints !== null ? { large: true, largeThreshold: 0 } : {};
+          // overlaps darken where teachers crowd. Large mode only with a line to draw: ECharts' large
+          // path has no segments for an empty series and throws when it paints (a run just begun).
+          const large = s.maxPoints !== null && polylines.length > 0 ? { large: true, largeThreshold: 0 } : {};
           thin.push(onPanel(panel, { type: 'lines', name: `${cell.label} teachers`, coordinateSystem: 'cartesian2d', polyline: true, ...large, silent: true, z: 2, lineStyle: { color: c.color, width: width / 3, opacity: 0.25 }, data: polylines } as LinesSeriesOption));
         }
         if (c.teachers && s.stopMarkers) {

@@ -194,7 +194,8 @@ describe('a history on a read-only or full disk (tmpfs; needs root)', () => {
     const before = snapshot(dir);
     const specFile = join(tempDir(), 'spec.json');
     writeFileSync(specFile, JSON.stringify(SPEC));
-    for (const args of [['run', specFile, '--out', join(dir, 'out.json')], ['list']]) {
+    // The summary file goes to a writable folder: `w2s run` checks its --out folder before any work.
+    for (const args of [['run', specFile, '--out', join(tempDir(), 'out.json')], ['list']]) {
       const line = expectRefusal(w2s([...args, '--db', file]), file);
       expect(line).toMatch(/is read-only .*make it and its folder writable, or choose another history with --db FILE or \$W2S_DB/);
     }

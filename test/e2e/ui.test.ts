@@ -153,7 +153,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
     await page.getByTestId('control-runs').selectOption('perLearningRate');
     await expect.poll(async () => Number(await chart.getAttribute('data-draws')), { timeout: 30_000 }).toBeGreaterThan(draws);
     await shot('03c-dashboard-per-learning-rate');
-    await page.getByTestId('control-runs').selectOption('selected');
+    await page.getByTestId('control-runs').selectOption('cellRate');
     await expect.poll(async () => Number(await chart.getAttribute('data-draws')), { timeout: 30_000 }).toBeGreaterThan(draws + 1);
   });
 
@@ -183,7 +183,7 @@ describe('the lab UI in Chromium against w2s serve', () => {
     );
     expect(cli.status, cli.stderr).toBe(0);
     expect(readFileSync(join(dir, 'app.svg'), 'utf8')).toBe(readFileSync(join(dir, 'cli.svg'), 'utf8'));
-    expect(readFileSync(join(dir, 'app.meta.json'), 'utf8')).toBe(readFileSync(join(dir, 'cli.meta.json'), 'utf8'));
+    expect(readFileSync(join(dir, 'app.meta.json'), 'utf8')).toBe(readFileSync(join(dir, 'cli.svg.meta.json'), 'utf8'));
     // A PDF from the dialog too.
     await page.getByTestId('export-format').selectOption('pdf');
     await page.getByTestId('export-download').click();
