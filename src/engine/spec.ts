@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { budgetProblems } from './budget';
+import { fieldName, issueLines } from './fieldErrors';
 
 /** logspace(a, b, n): n points from 10^a to 10^b, the paper's learning-rate grid. */
 export function logspace(a: number, b: number, n: number): number[] {
@@ -311,30 +312,6 @@ function crossFieldIssues(s: RawSpec, add: (path: (string | number)[], message: 
   }
 }
 
-/** A field path as a reader writes it: sft.learningRates[0]. */
-function fieldName(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
-  return out === '' ? '(spec)' : out;
-}
-
-/** The value at `path` inside `input`, for quoting it back in an error. */
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
-}
-
-function quote(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
 export class SpecError extends Error {
   constructor(readonly problems: string[]) {
     super(problems.join('; '));
@@ -352,17 +329,7 @@ export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; error
 export function parseSpec(input: unknown, options: { budget?: boolean } = {}): SpecResult {
   const parsed = RawSpecSchema.safeParse(input);
   const errors: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        const where = issue.path.length > 0 ? `${fieldName(issue.path)}.` : '';
-        for (const key of issue.keys) errors.push(`${where}${key}: unknown key`);
-        continue;
-      }
-      errors.push(`${fieldName(issue.path)}: ${issue.message} (got ${quote(valueAt(input, issue.path))})`);
-    }
-    return { ok: false, errors: [...new Set(errors)] };
-  }
+  if (!parsed.success) return { ok: false, errors: issueLines(parsed.error.issues, input) };
   const raw = parsed.data;
   crossFieldIssues(raw, (path, message) => errors.push(`${fieldName(path)}: ${message}`));
   if (errors.length > 0) return { ok: false, errors };

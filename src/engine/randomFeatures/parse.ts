@@ -1,32 +1,10 @@
 /**
  * Parsing a setup's configuration with its zod schema into one error per problem, each naming the
  * field and the allowed range (`sft.learningRates[0]: must be in (0, 1e6] (got -1)`), as the
- * experiment spec's parser does. Shared by the random-features and misfit–gain configurations.
+ * experiment spec's parser does (engine/fieldErrors.ts). Shared by the random-features and misfit–gain configurations.
  */
 import { z } from 'zod';
-
-/** A field path as a reader writes it: sft.learningRates[0]. */
-export function fieldName(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
-  return out === '' ? '(config)' : out;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
-}
-
-function quote(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
+import { fieldName, issueLines } from '../fieldErrors';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -48,18 +26,8 @@ export function parseWith<S extends z.ZodType>(
 ): ParseResult<z.output<S>> {
   const parsed = schema.safeParse(input);
   const errors: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        const where = issue.path.length > 0 ? `${fieldName(issue.path)}.` : '';
-        for (const key of issue.keys) errors.push(`${where}${key}: unknown key`);
-        continue;
-      }
-      errors.push(`${fieldName(issue.path)}: ${issue.message} (got ${quote(valueAt(input, issue.path))})`);
-    }
-    return { ok: false, errors: [...new Set(errors)] };
-  }
-  crossField(parsed.data, (path, message) => errors.push(`${fieldName(path)}: ${message}`));
+  if (!parsed.success) return { ok: false, errors: issueLines(parsed.error.issues, input, '(config)') };
+  crossField(parsed.data, (path, message) => errors.push(`${fieldName(path, '(config)')}: ${message}`));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: parsed.data };
 }
 
