@@ -159,7 +159,7 @@ export function panelFrame(
     panels.push({ row, col, letter, title: s.title, xLabel: xName === '' ? s.x.name : xName, yLabel: s.y.name !== '' ? s.y.name : s.title, axisName: col === 0 ? s.rowLabel : undefined, xLog: s.x.type === 'log', yLog: s.y.type === 'log' });
   });
   if (headers) {
-    (opts.colHeaders ?? []).forEach((h, col) => {
+    fittedHeaders(opts.colHeaders ?? [], cols > 1 ? x0Of(1) - x0Of(0) : style.width, font).forEach((h, col) => {
       if (h === '' || col >= cols) return;
       titles.push({ text: h, left: pctX(x0Of(col) + gridWidth / 2), textAlign: 'center', top: pctY(y0Of(0) - titleHeight - font * 1.35), textStyle: { ...textStyle, fontWeight: 'bold' } });
     });
@@ -193,4 +193,17 @@ export function panelFrame(
  */
 function edgeLabels(col: number, cols: number): Record<string, string> {
   return { ...(col > 0 ? { alignMinLabel: 'left' } : {}), ...(col < cols - 1 ? { alignMaxLabel: 'right' } : {}) };
+}
+
+/**
+ * Column headers that fit their columns: when one is wider than a column's pitch (a rough width of
+ * 0.6 em a character, bold), the words every header starts with ("teacher ") are kept on the first
+ * only ("teacher 55 %", "60 %", …), as a paper's table would; otherwise they are left whole.
+ */
+export function fittedHeaders(headers: readonly string[], pitchPx: number, fontPx: number): readonly string[] {
+  const wide = headers.some((h) => h.length * fontPx * 0.6 > pitchPx * 0.95);
+  if (!wide || headers.length < 2) return headers;
+  let prefix = headers[0].slice(0, headers[0].lastIndexOf(' ') + 1);
+  while (prefix !== '' && !headers.every((h) => h.startsWith(prefix))) prefix = prefix.slice(0, prefix.slice(0, -1).lastIndexOf(' ') + 1);
+  return prefix === '' ? headers : headers.map((h, i) => (i === 0 ? h : h.slice(prefix.length)));
 }

@@ -14,6 +14,7 @@ import { validateSpec } from '../../src/engine/spec';
 import { cellRateGroups, runViews, selectTeachers, startCos, thinIndices } from '../../src/charts/data';
 import { buildFigure, defaultStyle, figureLayout, gains, gainVsAccuracy, heatmap, trajectories } from '../../src/charts/index';
 import { readableFacet } from '../../src/charts/trajectories';
+import { fittedHeaders } from '../../src/charts/panels';
 import { contrastRatio, sequentialColor } from '../../src/charts/style';
 import type { FigureInput } from '../../src/charts/types';
 import { matplotlibScript } from '../../src/backend/figures/matplotlib';
@@ -303,5 +304,16 @@ describe('charts that carry information', () => {
       expect(() => buildFigure(kind, [input], defaultStyle({ metric: null, facet: 'rows' }))).not.toThrow();
     }
     expect(trajectories(input, defaultStyle({ metric: null, facet: 'rows' })).layout).toEqual({ rows: 1, cols: 3 });
+  });
+});
+
+describe('column headers that fit their columns', () => {
+  it('keep the shared words on the first header only when one is wider than its column, else stay whole', () => {
+    const headers = ['teacher 55 %', 'teacher 60 %', 'teacher 65 %'];
+    // 12 characters of 10 px bold: 72 px; in 55 px columns they would collide.
+    expect(fittedHeaders(headers, 55, 10)).toEqual(['teacher 55 %', '60 %', '65 %']);
+    expect(fittedHeaders(headers, 120, 10)).toEqual(headers);
+    // Nothing shared: left as they are, however narrow.
+    expect(fittedHeaders(['κ 0', 'β 2'], 5, 10)).toEqual(['κ 0', 'β 2']);
   });
 });
