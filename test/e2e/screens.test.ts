@@ -191,7 +191,9 @@ describe('screens of every view, for small Figure 1, 2 and 3 presets, light and 
         await expect.poll(() => page.getByTestId('estimate-time').textContent(), { timeout: 20_000 }).toMatch(/^about \S/);
       });
 
-      // A long run to watch live, with the small one queued behind it (one engine process).
+      // A long run to watch live, and the small one started behind it. Preview experiments each
+      // have their own share of the pool, so the small one may run beside the long one and leave
+      // the queue before the shot: only the long one is sure to be listed.
       const live = await startFrom(preset, { ...small, name: `${preset}, long (watched live, then cancelled)`, 'sft.steps': '40000' });
       const finished = await startFrom(preset, { ...small, name: `${preset}, small` });
       await open(main(), `#/experiment/${live}`);
@@ -202,7 +204,7 @@ describe('screens of every view, for small Figure 1, 2 and 3 presets, light and 
         'live',
         async (page) => {
           await dashboard(page, live);
-          await page.getByTestId(`queue-${finished}`).waitFor();
+          await page.getByTestId(`queue-${live}`).waitFor();
           await expect.poll(() => page.getByTestId('experiment-status').textContent()).toBe('running');
         },
         3,
