@@ -8,6 +8,7 @@
  * bundle of runs never started is repetitive JSON, measured at 78 : 1).
  */
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { errorMessage } from '../shared/errorMessage';
 
 /** A bundle's text at most (500 MiB): below the longest string V8 makes. */
 export const MAX_INFLATED_BYTES = 500 * 1024 * 1024;
@@ -64,6 +65,6 @@ export async function gunzipBounded(bytes: Uint8Array): Promise<Buffer> {
   try {
     return gunzipSync(bytes, { maxOutputLength: Math.max(1, size) });
   } catch (error) {
-    throw new InflateError('corrupt', (error as Error).message);
+    throw new InflateError('corrupt', errorMessage(error));
   }
 }

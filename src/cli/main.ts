@@ -13,6 +13,7 @@ import type * as SweepCommand from './commands/sweep';
 import type * as TheoryCommand from './commands/theory';
 import { historyProblemLine } from './session';
 import { asksHelp, commandUsage, USAGE } from './usage';
+import { errorMessage } from '../shared/errorMessage';
 
 type Command = (args: string[]) => number | Promise<number>;
 
@@ -66,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       // One line, whatever the message quotes (a JSON parser's message can hold newlines).
-      process.stderr.write(`w2s: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.stderr.write(`w2s: ${errorMessage(error).replace(/\s*\n\s*/g, ' ')}\n`);
       return 2;
     }
     // The history file failed later (a full disk mid-command): one line naming it.

@@ -6,6 +6,7 @@ import { EnginePool, forkSpawner } from '../backend/pool';
 import type { RunStore } from '../backend/store/store';
 import { APP_VERSION } from '../shared/app';
 import { UsageError } from './args';
+import { errorMessage } from '../shared/errorMessage';
 
 /** How a `w2s` user picks another history. */
 const ELSEWHERE = '--db FILE or $W2S_DB';
@@ -28,7 +29,7 @@ export function openStore(file: string): RunStore {
   try {
     store = openHistory(file, APP_VERSION, ELSEWHERE);
   } catch (error) {
-    throw new UsageError(historyFileProblem(file, error, ELSEWHERE) ?? `cannot open the run history ${file}: ${(error as Error).message}`);
+    throw new UsageError(historyFileProblem(file, error, ELSEWHERE) ?? `cannot open the run history ${file}: ${errorMessage(error)}`);
   }
   try {
     store.markInterrupted();

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { defaultHistoryFile, HistoryFileError, historyFileProblem, openHistory } from '../backend/historyFile';
 import type { RunStore, StoreOptions } from '../backend/store/store';
+import { errorMessage } from '../shared/errorMessage';
 
 /** How a desktop user points the app at another history (File → Open history file… sets it for the instance it starts). */
 export const DESKTOP_ELSEWHERE = '$W2S_DB (set it to another file and start W2S Lab again)';
@@ -20,6 +21,6 @@ export function openDesktopHistory(file: string, appVersion: string, options: St
     return openHistory(file, appVersion, DESKTOP_ELSEWHERE, options);
   } catch (error) {
     if (error instanceof HistoryFileError) throw error;
-    throw new HistoryFileError(file, historyFileProblem(file, error, DESKTOP_ELSEWHERE) ?? `cannot open the run history ${file}: ${(error as Error).message}`);
+    throw new HistoryFileError(file, historyFileProblem(file, error, DESKTOP_ELSEWHERE) ?? `cannot open the run history ${file}: ${errorMessage(error)}`);
   }
 }

@@ -24,6 +24,7 @@ import { registerShellIpc } from './shellIpc';
 import { utilitySpawner } from './utilityEngine';
 import { externalLinkAllowed, permissionAllowed } from './webSecurity';
 import { placeWindow, readWindowState, WINDOW_STATE_FILE, writeWindowState } from './windowState';
+import { errorMessage } from '../shared/errorMessage';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
@@ -107,7 +108,7 @@ async function start(): Promise<void> {
   try {
     lock = await acquireInstanceLock(lockAddress(historyFile, lockPlace(app.getPath('userData'))), bringForward);
   } catch (error) {
-    dialog.showErrorBox('W2S Lab cannot start', (error as Error).message);
+    dialog.showErrorBox('W2S Lab cannot start', errorMessage(error));
     app.exit(1);
     return;
   }
@@ -133,7 +134,7 @@ async function start(): Promise<void> {
     store.markInterrupted();
   } catch (error) {
     // A read-only, full or foreign file: say which and what to do, then stop (nothing was written).
-    dialog.showErrorBox('W2S Lab cannot open its run history', (error as Error).message);
+    dialog.showErrorBox('W2S Lab cannot open its run history', errorMessage(error));
     lock.release();
     app.quit();
     return;

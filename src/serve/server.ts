@@ -18,6 +18,7 @@ import { extname, join, normalize, resolve as resolvePath, sep } from 'node:path
 import { LabRequestError } from '../shared/labApi';
 import { encodeSeriesFrame } from '../shared/seriesCodec';
 import type { LabApiService } from '../backend/labApi';
+import { errorMessage } from '../shared/errorMessage';
 
 export interface ServeOptions {
   readonly host: string;
@@ -174,7 +175,7 @@ export function startServer(api: LabApiService, options: ServeOptions): Promise<
         const text = await readBody(req);
         input = text === '' ? {} : JSON.parse(text);
       } catch (error) {
-        return send(res, 400, { error: error instanceof LabRequestError ? error.message : `malformed JSON body: ${(error as Error).message}` });
+        return send(res, 400, { error: error instanceof LabRequestError ? error.message : `malformed JSON body: ${errorMessage(error)}` });
       }
       try {
         const output = await api.handle(method, input);

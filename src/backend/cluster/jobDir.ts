@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseSpec, type ExperimentSpec } from '../../engine/spec';
 import { parsePlan, type ShardPlan } from './plan';
+import { errorMessage } from '../../shared/errorMessage';
 
 export const jobFiles = (dir: string) => ({
   spec: join(dir, 'spec.json'),
@@ -42,12 +43,12 @@ function readJson(file: string, what: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new JobDirError(`cannot read the job directory's ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: is it on a filesystem this node shares?`);
+    throw new JobDirError(`cannot read the job directory's ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}: is it on a filesystem this node shares?`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new JobDirError(`${file} is not valid JSON (${(error as Error).message}): the job directory is damaged`);
+    throw new JobDirError(`${file} is not valid JSON (${errorMessage(error)}): the job directory is damaged`);
   }
 }
 

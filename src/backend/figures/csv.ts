@@ -23,6 +23,7 @@
  *    is (type 'line' or 'scatter'); series names are unique within a figure.
  */
 import type { Figure, PlottedSeries } from '../../charts/types';
+import { errorMessage } from '../../shared/errorMessage';
 
 export const CSV_COLUMNS = ['experiment_id', 'series', 'x_label', 'x', 'y_label', 'y'] as const;
 
@@ -135,7 +136,7 @@ export function parsePlottedCsv(text: string): ParsedSeries[] {
       s.x.push(parseNumber(x));
       s.y.push(parseNumber(y));
     } catch (e) {
-      throw new Error(`CSV record ${r + 1}: ${(e as Error).message}`);
+      throw new Error(`CSV record ${r + 1}: ${errorMessage(e)}`);
     }
   }
   return [...byKey.values()];

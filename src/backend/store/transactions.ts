@@ -7,6 +7,7 @@
  * with backoff: contention delays a run, it never fails one.
  */
 import type Database from 'better-sqlite3';
+import { errorMessage } from '../../shared/errorMessage';
 
 export interface RetryPolicy {
   /** SQLite's own wait for a lock, per attempt (ms): PRAGMA busy_timeout. */
@@ -60,7 +61,7 @@ export function withRetry<T>(db: Database.Database, policy: RetryPolicy, stats: 
     } catch (error) {
       if (!isBusy(error)) throw error;
       if (Date.now() - started + delay > policy.deadlineMs) {
-        throw new HistoryLockedError(`${what}: the run history ${db.name} stayed locked by another process for ${Math.round((Date.now() - started) / 1000)} s (${(error as Error).message})`);
+        throw new HistoryLockedError(`${what}: the run history ${db.name} stayed locked by another process for ${Math.round((Date.now() - started) / 1000)} s (${errorMessage(error)})`);
       }
       stats.retries++;
       sleepSync(delay * (0.5 + Math.random()));

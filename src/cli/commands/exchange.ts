@@ -13,6 +13,7 @@ import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { checkOutputFile, outputFormat, writeAtomically } from '../files';
 import { openStore } from '../session';
+import { errorMessage } from '../../shared/errorMessage';
 
 export function exportCommand(args: string[]): number | Promise<number> {
   if (args.some((a) => a === '--figure' || a.startsWith('--figure='))) return figureExportCommand(args);
@@ -83,7 +84,7 @@ export async function importCommand(args: string[]): Promise<number> {
     bytes = readBundleFile(file);
   } catch (error) {
     if (error instanceof BundleError) throw new UsageError(`${file}: ${error.message}; nothing was imported`);
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`);
   }
   const store = openStore(databasePath(values.db));
   try {

@@ -14,6 +14,7 @@ import { checkOutputFile } from '../files';
 import { writeReadableJson } from '../readableJson';
 import { ProgressReporter } from '../progress';
 import { defaultWorkers, withLab } from '../session';
+import { errorMessage } from '../../shared/errorMessage';
 
 const OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -34,13 +35,13 @@ export function readSpec(file: string) {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`);
   }
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${file} is not valid JSON: ${errorMessage(error)}`);
   }
   const parsed = parseSpec(document);
   if (!parsed.ok) throw new UsageError(`${file}: invalid spec: ${parsed.errors.join('; ')}`);

@@ -13,6 +13,7 @@ import { hostNames, isLoopback, startServer } from '../../serve/server';
 import { databasePath, integerFlag, UsageError } from '../args';
 import { ensureRendererBuilt } from '../rendererBuild';
 import { openStore } from '../session';
+import { errorMessage } from '../../shared/errorMessage';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -57,7 +58,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     watch.stop();
     pool.close();
     store.close();
-    throw new UsageError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    throw new UsageError(`cannot listen on ${host}:${port}: ${errorMessage(error)}`);
   }
   if (!isLoopback(host)) {
     process.stderr.write(

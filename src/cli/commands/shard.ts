@@ -13,6 +13,7 @@ import { integerFlag, UsageError } from '../args';
 import { ProgressReporter } from '../progress';
 import { defaultWorkers } from '../session';
 import { checkpointMs } from './run';
+import { errorMessage } from '../../shared/errorMessage';
 
 /** The engine processes: --workers, else the CPUs Slurm allotted, else this machine's cores. */
 function workers(flag: string | undefined): number {
@@ -50,7 +51,7 @@ export async function shardCommand(args: string[]): Promise<number> {
     process.stdout.write(`${outcome.shard}\n`);
     return 0;
   } catch (error) {
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     // Stored where collect looks, when the directory can be written at all.
     if (task < 0 && /^\d+$/.test(values.task)) task = Number(values.task);
     if (task >= 0) recordTaskError(dir, task, `w2s shard: ${message}`);

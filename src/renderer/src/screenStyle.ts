@@ -13,6 +13,7 @@ import type { ExportSettings } from '../../shared/figureExport';
 import { SERIES_COLUMNS, type SeriesColumn } from '../../shared/labApi';
 import type { SeriesView } from './stores/figures';
 import type { Theme } from './stores/ui';
+import { errorMessage } from '../../shared/errorMessage';
 
 /** The drawing settings the dashboard shares with the export settings (same names, same values). */
 export type ScreenSettings = Readonly<
@@ -111,6 +112,6 @@ export function drawFigure(kind: FigureKind, inputs: FigureInput[], settings: Sc
     performance.mark(`w2s:built:${kind}`); // read by the dashboard benchmark
     return option;
   } catch (err) {
-    return `This figure cannot be drawn: ${(err as Error).message}. The stored data is untouched; try other settings.`;
+    return `This figure cannot be drawn: ${errorMessage(err)}. The stored data is untouched; try other settings.`;
   }
 }

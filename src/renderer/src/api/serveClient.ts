@@ -6,6 +6,7 @@
  */
 import { LabCallError, type LabApi, type LabEventMessage, LabEventSchema, type LabMethod, makeLabApi } from '../../../shared/labApi';
 import { decodeSeriesFrame } from '../../../shared/seriesCodec';
+import { errorMessage } from '../../../shared/errorMessage';
 
 async function call(method: LabMethod, input: unknown): Promise<unknown> {
   let response: Response;
@@ -17,7 +18,7 @@ async function call(method: LabMethod, input: unknown): Promise<unknown> {
       credentials: 'same-origin',
     });
   } catch (error) {
-    throw new LabCallError(0, `the lab server did not answer (${(error as Error).message}): is \`w2s serve\` still running?`);
+    throw new LabCallError(0, `the lab server did not answer (${errorMessage(error)}): is \`w2s serve\` still running?`);
   }
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { error?: string };

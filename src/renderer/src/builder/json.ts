@@ -3,6 +3,7 @@ import { parseSpec } from '../../../engine/spec';
 import { checkForm } from './formToSpec';
 import type { BuilderForm } from './model';
 import { formFromSpec, isRecord } from './specToForm';
+import { errorMessage } from '../../../shared/errorMessage';
 
 /** Pretty JSON with each list of numbers on one line. */
 export function specJson(spec: Record<string, unknown>): string {
@@ -23,7 +24,7 @@ export function importSpec(text: string): { form: BuilderForm | null; errors: st
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return { form: null, errors: [`(spec): not valid JSON: ${(error as Error).message}`], refused: [] };
+    return { form: null, errors: [`(spec): not valid JSON: ${errorMessage(error)}`], refused: [] };
   }
   if (!isRecord(doc)) return { form: null, errors: ['(spec): must be a JSON object like {"setup": "random-teacher", ...}'], refused: [] };
   const r = parseSpec(doc);

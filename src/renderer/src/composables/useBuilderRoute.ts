@@ -9,6 +9,7 @@ import type { BuilderForm, Setup } from '../builder/model';
 import { defaultForm, formFromSpec } from '../builder/specToForm';
 import { PRESETS } from '../presets';
 import { useUiStore } from '../stores/ui';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export function useBuilderRoute(setForm: (form: BuilderForm) => void, currentSetup: () => Setup, lab: Pick<LabApi, 'duplicateSpec'>) {
   const ui = useUiStore();
@@ -31,7 +32,7 @@ export function useBuilderRoute(setForm: (form: BuilderForm) => void, currentSet
       } catch (error) {
         if (seq !== loadSeq) return;
         title.value = 'New experiment';
-        loadError.value = `Could not load experiment #${from}: ${(error as Error).message}. The form shows the paper's defaults; pick a preset or an experiment from the history instead.`;
+        loadError.value = `Could not load experiment #${from}: ${errorMessage(error)}. The form shows the paper's defaults; pick a preset or an experiment from the history instead.`;
       } finally {
         if (seq === loadSeq) loading.value = false;
       }

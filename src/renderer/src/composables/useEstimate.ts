@@ -10,6 +10,7 @@ import { basisText, timeText } from '../builder/format';
 import { type FormCheck, specFromForm } from '../builder/formToSpec';
 import type { BuilderForm } from '../builder/model';
 import { fieldsInError, formSize } from '../builder/size';
+import { errorMessage } from '../../../shared/errorMessage';
 
 type CheckReply = LabOutput<'checkSpec'>;
 
@@ -31,7 +32,7 @@ export function useEstimate(form: Ref<BuilderForm>, check: Ref<FormCheck>, lab: 
       estimateError.value = null;
     } catch (error) {
       if (mine !== seq) return;
-      estimateError.value = (error as Error).message;
+      estimateError.value = errorMessage(error);
     }
   }
 

@@ -6,6 +6,7 @@ import { useLab } from '../api/lab';
 import { useShell } from '../api/shell';
 import { useExperimentsStore } from '../stores/experiments';
 import { useUiStore } from '../stores/ui';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export function useImportBundle(): () => Promise<void> {
   const ui = useUiStore();
@@ -19,7 +20,7 @@ export function useImportBundle(): () => Promise<void> {
       ui.notify('info', `Imported ${file.fileName} as experiment #${id}.`);
       ui.open({ view: 'experiment', id });
     } catch (err) {
-      ui.notify('error', `Import failed: ${(err as Error).message}`);
+      ui.notify('error', `Import failed: ${errorMessage(err)}`);
     }
   };
 }

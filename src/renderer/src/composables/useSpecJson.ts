@@ -3,6 +3,7 @@ import { computed, ref } from 'vue';
 import { importSpec, specJson } from '../builder/json';
 import type { BuilderForm } from '../builder/model';
 import { useUiStore } from '../stores/ui';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export function useSpecJson(spec: () => Record<string, unknown>, onImport: (form: BuilderForm, refused: string[]) => void) {
   const ui = useUiStore();
@@ -16,7 +17,7 @@ export function useSpecJson(spec: () => Record<string, unknown>, onImport: (form
       copied.value = true;
       setTimeout(() => (copied.value = false), 1500);
     } catch (error) {
-      ui.notify('error', `Could not copy the spec: ${(error as Error).message}`);
+      ui.notify('error', `Could not copy the spec: ${errorMessage(error)}`);
     }
   }
 

@@ -8,6 +8,7 @@ import type { FormCheck } from '../builder/formToSpec';
 import type { BuilderForm } from '../builder/model';
 import { useExperimentsStore } from '../stores/experiments';
 import { useUiStore } from '../stores/ui';
+import { errorMessage } from '../../../shared/errorMessage';
 
 /** What to do after a failed Start, by the HTTP status of the failure (0: no answer). */
 export function nextStep(status: number | undefined): string {
@@ -50,7 +51,7 @@ export function useStart(form: Ref<BuilderForm>, validateNow: () => FormCheck, s
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       submitError.value = {
-        text: `Could not start the experiment: ${(error as Error).message}`,
+        text: `Could not start the experiment: ${errorMessage(error)}`,
         next: nextStep(typeof status === 'number' ? status : undefined),
       };
     } finally {

@@ -5,6 +5,7 @@
  */
 import { type Ref, ref, watch } from 'vue';
 import type { LabApi, LabInput, LabOutput } from '../../../shared/labApi';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export type TheoryInput = LabInput<'theory'>;
 
@@ -24,7 +25,7 @@ export function useTheory(input: Readonly<Ref<TheoryInput>>, lab: Pick<LabApi, '
       } catch (err) {
         if (ticket !== asked) return;
         result.value = null;
-        error.value = (err as Error).message.replace(/^theory: /, '');
+        error.value = errorMessage(err).replace(/^theory: /, '');
       }
     },
     { immediate: true },

@@ -10,6 +10,7 @@ import { buildFigure } from '../../../charts/index';
 import type { FigureInput, Metric, PlottedSeries } from '../../../charts/types';
 import { DEFAULT_SETTINGS, type Scale, screenStyle } from '../screenStyle';
 import type { Theme } from '../stores/ui';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export interface Panel {
   readonly metric: Metric;
@@ -38,7 +39,7 @@ export function explorePanels(input: FigureInput, theme: Theme, width: number, h
       const option = withPeak(strongerTeachers(figure.option), peakStep, metric === 'cos', style.theme === 'dark' ? '#d0d0d0' : '#555555');
       return { metric, label, option, mean: figure.series.find((s) => s.yLabel === `${metric}_mean`) ?? null };
     } catch (err) {
-      return { metric, label, option: `This panel cannot be drawn: ${(err as Error).message}`, mean: null };
+      return { metric, label, option: `This panel cannot be drawn: ${errorMessage(err)}`, mean: null };
     }
   });
 }

@@ -15,6 +15,7 @@ import { DEFAULT_PARAMS, type ExploreParams, exploreName, exploreSpec } from '..
 import { type QueuePosition, waitText, worthCancelling } from '../explore/waiting';
 import { EXPLORE_TAG, isExploreRow, useExperimentsStore } from './experiments';
 import { useFiguresStore } from './figures';
+import { errorMessage } from '../../../shared/errorMessage';
 
 /** Quiet time after a slider's last move before the experiment is run: drags send many events. */
 export const DEBOUNCE_MS = 120;
@@ -91,7 +92,7 @@ export const useExploreStore = defineStore('explore', () => {
   }
 
   function report(what: string, e: unknown): void {
-    error.value = `${what}: ${(e as Error).message}`;
+    error.value = `${what}: ${errorMessage(e)}`;
   }
 
   async function remove(id: number): Promise<void> {

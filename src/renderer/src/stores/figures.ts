@@ -11,6 +11,7 @@ import { shallowRef } from 'vue';
 import type { LabOutput, SeriesColumn } from '../../../shared/labApi';
 import type { FigureInput } from '../../../charts/types';
 import { useLab } from '../api/lab';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export const LIVE_REFRESH_MS = 1500;
 
@@ -89,7 +90,7 @@ export const useFiguresStore = defineStore('figures', () => {
         errors.value = set(errors.value, id, undefined);
         return entry;
       } catch (error) {
-        errors.value = set(errors.value, id, (error as Error).message);
+        errors.value = set(errors.value, id, errorMessage(error));
         return null;
       } finally {
         inFlight.delete(key);
@@ -117,7 +118,7 @@ export const useFiguresStore = defineStore('figures', () => {
         allRuns.value = { id, input: figureInputOf(detail, bundle) };
         return allRuns.value.input;
       } catch (error) {
-        errors.value = set(errors.value, id, (error as Error).message);
+        errors.value = set(errors.value, id, errorMessage(error));
         return null;
       } finally {
         allInFlight = null;
