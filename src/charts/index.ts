@@ -16,6 +16,7 @@ import type { Figure, FigureInput, FigureKind, FigureStyle, PanelLayout } from '
 
 export { defaultStyle, PALETTES, themeColors } from './style';
 export { differenceLabels } from './labels';
+export { type FigureOffer, figuresFor, hasFigure } from './figures';
 export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, kappaFigure, normPuzzle, theoryFigure, trajectories };
 export * from './types';
 

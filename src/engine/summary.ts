@@ -401,6 +401,32 @@ export function experimentSummaryOf(spec: ExperimentSpec, path: string, cells: r
   };
 }
 
+/**
+ * The experiment's performance gap recovered: the mean over every teacher of every cell that has
+ * one (a finite PGR; null where the ceiling was missing or not above the teacher), or null when
+ * none has. Each teacher's PGR is (acc_w2s − acc_T) / (acc_ceiling − acc_T), summarizeCellRuns.
+ */
+export function experimentPgr(summary: { readonly teachers: readonly { readonly pgr: number | null }[] } | null | undefined): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const t of summary?.teachers ?? []) {
+    if (t.pgr === null || !Number.isFinite(t.pgr)) continue;
+    sum += t.pgr;
+    n++;
+  }
+  return n === 0 ? null : sum / n;
+}
+
+/**
+ * The teachers' accuracy over every teacher of every cell, mean ± sample std (0 for one teacher),
+ * or null when none has a finite one: for shared pretraining, the number that says Figure 3
+ * reproduced (63.5 % ± 2.5 %).
+ */
+export function teacherAccuracySpread(summary: { readonly teachers: readonly { readonly accuracy: number }[] } | null | undefined): { mean: number; std: number } | null {
+  const a = (summary?.teachers ?? []).map((t) => t.accuracy).filter(Number.isFinite);
+  return a.length === 0 ? null : meanStd(a);
+}
+
 /** A stored summary with its cells' trajectories attached (in cell order): the engine's whole summary. */
 export function withTrajectories(summary: StoredSummary, trajectories: readonly Trajectory[]): ExperimentSummary {
   const { cells, runs, ...head } = summary;

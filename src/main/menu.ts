@@ -1,10 +1,11 @@
 /**
  * The application menu as plain data (no Electron import, so it is tested as it is): File, Edit,
  * View, Help, and on macOS the app menu first. An item either has an Electron `role` (copy, zoom,
- * quit: Electron does it) or an `action`: the renderer's actions reach it as shell events, the
- * shell's own (`about`, `open-history`) are handled in the main process.
+ * quit: Electron does it) or an `action`: the renderer's commands (their entries come from the one
+ * command table, shared/commands.ts) reach it as shell events, the shell's own (`about`,
+ * `open-history`) are handled in the main process.
  */
-import type { MenuAction } from '../shared/shell';
+import { type MenuAction, menuCommands } from '../shared/commands';
 
 /** Actions the main process carries out itself. */
 export type ShellAction = 'about' | 'open-history';
@@ -44,9 +45,7 @@ export function menuTemplate({ appName, platform, packaged }: MenuOptions): Menu
   const file: MenuItemSpec = {
     label: 'File',
     submenu: [
-      { label: 'New experiment', action: 'new-experiment', accelerator: 'CmdOrCtrl+N' },
-      { label: 'Import bundle…', action: 'import-bundle', accelerator: 'CmdOrCtrl+O' },
-      { label: 'Export figure…', action: 'export-figure', accelerator: 'CmdOrCtrl+E' },
+      ...menuCommands('File'),
       separator,
       { label: 'Open history file…', action: 'open-history', accelerator: 'CmdOrCtrl+Shift+O' },
       separator,
@@ -60,7 +59,7 @@ export function menuTemplate({ appName, platform, packaged }: MenuOptions): Menu
   const view: MenuItemSpec = {
     label: 'View',
     submenu: [
-      { label: 'Light / dark theme', action: 'toggle-theme', accelerator: 'CmdOrCtrl+Shift+D' },
+      ...menuCommands('View'),
       separator,
       { role: 'resetZoom' },
       { role: 'zoomIn' },
@@ -73,7 +72,7 @@ export function menuTemplate({ appName, platform, packaged }: MenuOptions): Menu
   const help: MenuItemSpec = {
     label: 'Help',
     role: 'help',
-    submenu: [{ label: 'Keyboard shortcuts', action: 'shortcuts', accelerator: 'CmdOrCtrl+/' }, ...(mac ? [] : [separator, { label: `About ${appName}`, action: 'about' } as const])],
+    submenu: [...menuCommands('Help'), ...(mac ? [] : [separator, { label: `About ${appName}`, action: 'about' } as const])],
   };
   return mac ? [appMenu, file, edit, view, help] : [file, edit, view, help];
 }

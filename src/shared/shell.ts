@@ -6,15 +6,15 @@
  * sides, and a bad one is refused with its field named.
  */
 import { z } from 'zod';
+import { MENU_ACTIONS } from './commands';
 import { ExportFileSchema } from './figureExport';
 
 /** Electron IPC channels of the shell (apart from the LabApi's, so neither can reach the other). */
 export const SHELL_CHANNEL_CALL = 'shell:call';
 export const SHELL_CHANNEL_EVENT = 'shell:event';
 
-/** Menu actions the renderer carries out (the others, like About, are the shell's own). */
-export const MENU_ACTIONS = ['new-experiment', 'import-bundle', 'export-figure', 'toggle-theme', 'shortcuts'] as const;
-export type MenuAction = (typeof MENU_ACTIONS)[number];
+/** Menu actions the renderer carries out: the commands with a menu entry (commands.ts; the others, like About, are the shell's own). */
+export { MENU_ACTIONS, type MenuAction } from './commands';
 
 export const ShellEventSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('menu'), action: z.enum(MENU_ACTIONS) })]);
 export type ShellEvent = z.output<typeof ShellEventSchema>;

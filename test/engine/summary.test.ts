@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { cellsOf, type RunDescriptor, type RunKey } from '../../src/engine/grid';
 import type { RunSeries } from '../../src/engine/run';
 import { validateSpec } from '../../src/engine/spec';
-import { type RunOutcome, summarizeCell, summarizeExperiment } from '../../src/engine/summary';
+import { experimentPgr, type RunOutcome, summarizeCell, summarizeExperiment, teacherAccuracySpread } from '../../src/engine/summary';
 import { report } from '../helpers/stats';
 
 interface Scenario {
@@ -92,6 +92,42 @@ describe('the summary against an independent computation on hand-built runs', ()
       const worst = { ulps: 0 };
       expectClose(summarizeCell(spec, cell, [...outcomes].reverse()), grid.expected.cells[cell.index], `cell ${cell.index}`, worst);
     }
+  });
+});
+
+describe('the experiment’s PGR and teachers’ accuracy (what the dashboard and compare show)', () => {
+  // The reference script's own per-teacher PGRs and accuracies (summary_reference.py), pooled
+  // over cells here with math.fsum-like care: sums of ≤ 24 values, so K·EPS holds.
+  for (const scenario of fixture.scenarios) {
+    it(`${scenario.name}: the mean of the script's finite PGRs over every cell's teachers; accuracy mean ± std (n − 1)`, () => {
+      const spec = validateSpec(scenario.spec);
+      const summary = summarizeExperiment(spec, 'reduced', cellsOf(spec), outcomesOf(scenario));
+      const teachers = scenario.expected.cells.flatMap((c) => c.teachers as { pgr: number | null | 'NaN'; accuracy: number }[]);
+      const pgrs = teachers.flatMap((t) => (typeof t.pgr === 'number' ? [t.pgr] : []));
+      const pgr = experimentPgr(summary);
+      if (pgrs.length === 0) {
+        expect(pgr).toBeNull();
+      } else {
+        const expected = pgrs.reduce((a, b) => a + b, 0) / pgrs.length;
+        expect(Math.abs((pgr as number) - expected)).toBeLessThanOrEqual(K * Number.EPSILON * Math.max(1, Math.abs(expected)));
+      }
+      const acc = teachers.map((t) => t.accuracy);
+      const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
+      const std = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / (acc.length - 1));
+      const spread = teacherAccuracySpread(summary);
+      expect(spread?.mean).toBeCloseTo(mean, 14);
+      expect(spread?.std).toBeCloseTo(std, 14);
+    });
+  }
+
+  it('worked by hand: null and non-finite PGRs are left out, none at all is null, not NaN', () => {
+    expect(experimentPgr({ teachers: [{ pgr: 0.5 }, { pgr: null }, { pgr: 1 }, { pgr: NaN }, { pgr: Infinity }, { pgr: 0 }] })).toBe(0.5);
+    expect(experimentPgr({ teachers: [{ pgr: null }, { pgr: NaN }] })).toBeNull();
+    expect(experimentPgr({ teachers: [] })).toBeNull();
+    expect(experimentPgr(null)).toBeNull();
+    expect(teacherAccuracySpread({ teachers: [{ accuracy: 0.6 }] })).toEqual({ mean: 0.6, std: 0 });
+    expect(teacherAccuracySpread({ teachers: [{ accuracy: 0.5 }, { accuracy: NaN }, { accuracy: 0.7 }] })?.std).toBeCloseTo(Math.SQRT2 * 0.1, 15);
+    expect(teacherAccuracySpread({ teachers: [{ accuracy: NaN }] })).toBeNull();
   });
 });
 

@@ -1,0 +1,39 @@
+/**
+ * Which figures an experiment gets, decided once from its spec: the dashboard draws them, the
+ * export dialog offers them, the theory page shows the Theorem boundary figure when it is there.
+ * Every experiment has its trajectories, its gains and their scatters and the theory figure; a
+ * grid over teacher accuracies (several cells) has the Figure 2 heatmap; several κ, the Theorem
+ * boundary figure; several initial norms of random teachers, the norm puzzle figure. (Whether the
+ * teachers' accuracies are spread enough to plot the gain against them depends on the data, not
+ * the spec: the dashboard asks charts' accuracyDegenerate.)
+ */
+import { cellsOf } from '../engine/grid';
+import type { ExperimentSpec } from '../engine/spec';
+import type { FigureKind } from './types';
+
+/** A figure an experiment gets, and its name in the export dialog. */
+export interface FigureOffer {
+  readonly kind: Exclude<FigureKind, 'compare'>;
+  readonly label: string;
+}
+
+/** The figures of one experiment, in the order the export dialog lists them. */
+export function figuresFor(spec: ExperimentSpec): readonly FigureOffer[] {
+  const offers: FigureOffer[] = [
+    { kind: 'trajectories', label: 'Trajectories (Figure 1/3)' },
+    { kind: 'gains', label: 'Histogram of gains' },
+    { kind: 'gainVsAccuracy', label: 'Gain against teacher accuracy' },
+    { kind: 'gainVsKappa', label: 'Gain against κ' },
+    { kind: 'gainVsStartCos', label: 'Gain against cos(w_T, w₀)' },
+  ];
+  if (cellsOf(spec).length > 1 && spec.teachers.accuracy.length > 1) offers.push({ kind: 'heatmap', label: 'Heatmap (Figure 2)' });
+  offers.push({ kind: 'theory', label: 'Theory: predicted against observed' });
+  if ((spec.teachers.kappa?.length ?? 0) > 1) offers.push({ kind: 'kappa', label: 'Theorem boundary: against κ' });
+  if (spec.setup === 'random-teacher' && spec.student.norm.length > 1) offers.push({ kind: 'normPuzzle', label: 'Norm puzzle: against ‖w₀‖' });
+  return offers;
+}
+
+/** Whether the experiment of `spec` gets figure `kind`. */
+export function hasFigure(spec: ExperimentSpec, kind: FigureKind): boolean {
+  return figuresFor(spec).some((f) => f.kind === kind);
+}
