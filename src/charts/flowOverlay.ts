@@ -81,31 +81,41 @@ export type FlowMetrics = { step: number[] } & Record<Metric, number[]>;
  * tabulated k: the same recorded steps and metrics, ~1 000× faster. It records ⟨w, w*⟩ and ‖w‖;
  * the cosine and the accuracy follow from them (a panelled figure draws three metrics, from one pass).
  */
-function flowPath(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): { step: number[]; inner: number[]; norm: number[] } {
+function flowPath(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): { step: Float64Array; inner: Float64Array; norm: Float64Array } {
   const { student, teacherDirection: u } = flowFrame(d);
-  const v = Float64Array.from(student);
+  let v0 = student[0];
+  let v1 = student[1];
+  let v2 = student[2];
   const beta = spec.beta;
   const { steps, recordEvery } = spec.sft;
   const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-  const out = { step: [] as number[], inner: [] as number[], norm: [] as number[] };
+  // Recorded at 0, every recordEvery steps and the last: preallocated (2 000 teachers × 1 000 steps for Figure 2).
+  const count = Math.floor(steps / recordEvery) + 1 + (steps % recordEvery === 0 ? 0 : 1);
+  const out = { step: new Float64Array(count), inner: new Float64Array(count), norm: new Float64Array(count) };
+  let n = 0;
   // Math.sqrt of the sum, not Math.hypot: hypot is several times slower in V8, and this runs ~10⁶ times.
   const record = (t: number) => {
-    out.step.push(t);
-    out.inner.push(v[0]);
-    out.norm.push(Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]));
+    out.step[n] = t;
+    out.inner[n] = v0;
+    out.norm[n] = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2);
+    n++;
   };
   record(0);
+  // The three coordinates as locals, updated in the order the loop over j did (the same values).
+  const scale = learningRate * beta;
   for (let t = 1; t <= steps; t++) {
-    const norm = Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    const norm = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2);
     const k = kTabulated(beta * norm);
-    for (let j = 0; j < 3; j++) v[j] -= learningRate * beta * ((norm > 0 ? (k * v[j]) / norm : 0) - u[j] * INV_SQRT_2PI);
+    v0 -= scale * ((norm > 0 ? (k * v0) / norm : 0) - u[0] * INV_SQRT_2PI);
+    v1 -= scale * ((norm > 0 ? (k * v1) / norm : 0) - u[1] * INV_SQRT_2PI);
+    v2 -= scale * ((norm > 0 ? (k * v2) / norm : 0) - u[2] * INV_SQRT_2PI);
     if (t % recordEvery === 0 || t === steps) record(t);
   }
   return out;
 }
 
 /** A metric along a flow path: cos = ⟨w, w*⟩/‖w‖ (0 at w = 0), accuracy = 1 − arccos(cos)/π. */
-function flowMetric(p: { inner: number[]; norm: number[] }, metric: Metric): number[] {
+function flowMetric(p: { inner: Float64Array; norm: Float64Array }, metric: Metric): Float64Array {
   if (metric === 'inner' || metric === 'norm') return p[metric];
   const cos = p.inner.map((x, i) => (p.norm[i] > 0 ? x / p.norm[i] : 0));
   return metric === 'cos' ? cos : cos.map(accuracyFromCos);
@@ -114,26 +124,26 @@ function flowMetric(p: { inner: number[]; norm: number[] }, metric: Metric): num
 /** Every metric of the flow of one teacher at one learning rate. */
 export function fastTeacherFlows(spec: ExperimentSpec, d: RunDescriptor, learningRate: number): FlowMetrics {
   const p = flowPath(spec, d, learningRate);
-  return { step: p.step, inner: p.inner, norm: p.norm, cos: flowMetric(p, 'cos'), accuracy: flowMetric(p, 'accuracy') };
+  return { step: Array.from(p.step), inner: Array.from(p.inner), norm: Array.from(p.norm), cos: Array.from(flowMetric(p, 'cos')), accuracy: Array.from(flowMetric(p, 'accuracy')) };
 }
 
 /** One metric of fastTeacherFlows. */
 export function fastTeacherFlow(spec: ExperimentSpec, d: RunDescriptor, learningRate: number, metric: Metric): { step: number[]; y: number[] } {
   const p = flowPath(spec, d, learningRate);
-  return { step: p.step, y: flowMetric(p, metric) };
+  return { step: Array.from(p.step), y: Array.from(flowMetric(p, metric)) };
 }
 
 /** Each teacher's flow at its own learning rate: its recorded steps and one metric (the caller averages them on its clock). */
 export function cellFlowLines(spec: ExperimentSpec, teachers: readonly { readonly descriptor: RunDescriptor; readonly learningRate: number }[], metric: Metric): { step: Float64Array; y: Float64Array }[] {
   return teachers.map((t) => {
     const f = flowPath(spec, t.descriptor, t.learningRate);
-    return { step: Float64Array.from(f.step), y: Float64Array.from(flowMetric(f, metric)) };
+    return { step: f.step, y: flowMetric(f, metric) };
   });
 }
 
 /** Mean over the teachers (with descriptors) of their flows' metrics; null when none has a descriptor. */
 export function cellFlows(spec: ExperimentSpec, teachers: SelectedTeacher[], metrics: readonly Metric[]): { step: Float64Array; y: Partial<Record<Metric, Float64Array>> } | null {
-  let step: number[] | null = null;
+  let step: Float64Array | null = null;
   const sums: Partial<Record<Metric, Float64Array>> = {};
   let n = 0;
   for (const t of teachers) {
@@ -150,7 +160,7 @@ export function cellFlows(spec: ExperimentSpec, teachers: SelectedTeacher[], met
   if (step === null) return null;
   const y: Partial<Record<Metric, Float64Array>> = {};
   for (const m of metrics) y[m] = (sums[m] as Float64Array).map((v) => v / n);
-  return { step: Float64Array.from(step), y };
+  return { step, y };
 }
 
 /** Mean over the teachers (with descriptors) of their flows' metric; null when none has a descriptor. */
