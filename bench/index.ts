@@ -7,7 +7,8 @@
  * down to 10 teachers and the fresh processes to 4 (and says so).
  *
  * Sections (`--only a,b`): reduced, dense, peer, figure1, store, dashboard, explore, explore-exact
- * (explore while the Figure 1 preset runs exactly on the same server, against idle), cluster,
+ * (explore while the Figure 1 preset runs exactly on the same server, against idle; dashboard takes
+ * `--base DIR`, a checkout of the base commit measured beside this one, and `--history FILE`), cluster,
  * preview-step, figure1-preview, figure2-preview, options (the cost of teachers.kappa and the
  * auxiliary-confidence loss against plain SFT; the default: all of these), and figure1-exact (the
  * Figure 1 preset on the exact path, ~5 minutes: only when asked for) and random-features (the
@@ -289,7 +290,9 @@ async function main(): Promise<void> {
   }
 
   if (sections.has('dashboard')) {
-    const dashboard = await benchDashboard(quick ? 3 : 5);
+    // `--base DIR`: the base commit's checkout measured beside this one; `--history FILE`: reuse a history.
+    const flag = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+    const dashboard = await benchDashboard(quick ? 3 : 5, { base: flag('--base'), history: flag('--history') });
     results.dashboard = dashboard;
     reportDashboard(dashboard);
   }
