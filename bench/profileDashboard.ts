@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       }, undefined, { timeout: 60_000, polling: 'raf' });
       const total = Date.now() - t0;
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] } };
-      const marks = await page.evaluate((p) => performance.getEntriesByType('mark').map((m) => `${m.name} ${(m.startTime - p).toFixed(0)}`), p0);
+      const marks = await page.evaluate((p) => [...performance.getEntriesByType('mark').map((m) => `${m.name} ${(m.startTime - p).toFixed(0)}`), ...performance.getEntriesByType('measure').map((m) => `${m.name.slice(0, 40)} ${(m.startTime - p).toFixed(0)}+${m.duration.toFixed(0)}`)], p0);
       const byNode = new Map<number, number>();
       profile.samples.forEach((n, i) => byNode.set(n, (byNode.get(n) ?? 0) + profile.timeDeltas[i] / 1000));
       const byFn = new Map<string, number>();
