@@ -321,14 +321,15 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
           thin.push(onPanel(panel, { type: 'lines', name: `${cell.label} teachers`, coordinateSystem: 'cartesian2d', polyline: true, ...large, silent: true, z: 2, lineStyle: { color: c.color, width: width / 3, opacity: 0.25 }, data: polylines } as LinesSeriesOption));
         }
         if (c.teachers && s.stopMarkers) {
-          // On screen one path for a cell's markers (silent dots, drawn alike; Figure 2 has 2 000); exports keep one element each.
+          // On screen one path for a cell's markers (silent dots, drawn alike; Figure 2 has 2 000); exports keep one element
+          // each. Large mode only with a marker to draw: ECharts' large scatter throws on an empty one (as its large lines do).
           const x = Float64Array.from(c.lines, (l) => l.x[l.stop]);
           const y = Float64Array.from(c.lines, (l) => (l.view.columns[metric] ?? new Float64Array(0))[l.stop]);
           const idx = drawable(x, [y], xLog, s.yScale === 'log');
           const sx = pick(x, idx);
           const sy = pick(y, idx);
           add({ name: `${cell.label} early stops`, experimentId, x: sx, y: sy, xLabel, yLabel: `${metric}_at_stop` });
-          markers.push(onPanel(panel, { type: 'scatter', name: `${cell.label} early stops`, data: pairs(sx, sy, [...sx.keys()]), symbolSize: 3, silent: true, z: 3, itemStyle: { color: c.color, opacity: 0.7 }, large: true, largeThreshold: s.maxPoints === null ? 2000 : 0 } as ScatterSeriesOption));
+          markers.push(onPanel(panel, { type: 'scatter', name: `${cell.label} early stops`, data: pairs(sx, sy, [...sx.keys()]), symbolSize: 3, silent: true, z: 3, itemStyle: { color: c.color, opacity: 0.7 }, large: true, largeThreshold: s.maxPoints === null || sx.length === 0 ? 2000 : 0 } as ScatterSeriesOption));
         }
 
         // The mean at each x over the lines that reach it. Steps are shared (a run is a prefix of

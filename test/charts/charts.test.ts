@@ -188,6 +188,19 @@ describe('trajectories', () => {
     expect((lower?.data as number[][]).map((p) => p[0])).toEqual((upper?.data as number[][]).map((p) => p[0]));
   });
 
+  it('early-stop markers: on screen one large-mode path per cell when it has markers (never an empty large scatter: ECharts throws drawing one); exported, one element each', () => {
+    const spec = makeSpec({ sft: { steps: 99, learningRates: [0.1, 1], recordEvery: 1, batchSize: 100 } });
+    const { input } = syntheticInput(spec, 100);
+    const markers = (maxPoints: number | null) => optionSeries(trajectories(input, defaultStyle({ flow: false, maxPoints, facet: 'together', stopMarkers: true })).option).filter((s) => s.type === 'scatter' && s.name?.endsWith('early stops'));
+    const screen = markers(500);
+    expect(screen.length).toBeGreaterThan(0);
+    for (const s of screen) {
+      const n = (s.data as unknown[]).length;
+      expect((s as { largeThreshold?: number }).largeThreshold).toBe(n > 0 ? 0 : 2000);
+    }
+    for (const s of markers(null)) expect((s as { largeThreshold?: number }).largeThreshold).toBeGreaterThanOrEqual((s.data as unknown[]).length);
+  });
+
   it('a log y axis drops non-positive values and a log x axis step 0', () => {
     const spec = makeSpec({ student: { norm: 1 }, teachers: { count: 3, accuracy: 0.7 } });
     const rand = lcg(3);
