@@ -44,7 +44,7 @@ function moreDraws(n: number): boolean {
 }
 
 /** Runs in the page: every chart on it has drawn (the conditional ones too: heatmap, κ, norm puzzle); the page's clock then. */
-function everyChartDrawn(): number | false {
+export function everyChartDrawn(): number | false {
   const g = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ getAttribute(a: string): string | null }> }; performance: { now(): number } };
   const charts = Array.from(g.document.querySelectorAll('[data-testid^="chart-"][data-drawn]'));
   return charts.length >= 4 && charts.every((c) => c.getAttribute('data-drawn') === 'true') ? g.performance.now() : false;

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { everyChartDrawn } from './dashboard';
 
 const [history, idText, outArg] = process.argv.slice(2);
 const id = Number(idText);
@@ -62,10 +63,7 @@ async function main(): Promise<void> {
       const p0 = await page.evaluate(() => performance.now());
       const t0 = Date.now();
       await page.getByTestId(`open-${id}`).click();
-      await page.waitForFunction(() => {
-        const c = Array.from(document.querySelectorAll('[data-testid^="chart-"][data-drawn]'));
-        return c.length >= 4 && c.every((e) => e.getAttribute('data-drawn') === 'true');
-      }, undefined, { timeout: 60_000, polling: 'raf' });
+      await page.waitForFunction(everyChartDrawn, undefined, { timeout: 60_000, polling: 'raf' });
       const total = Date.now() - t0;
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] } };
       const marks = await page.evaluate((p) => [...performance.getEntriesByType('mark').map((m) => `${m.name} ${(m.startTime - p).toFixed(0)}`), ...performance.getEntriesByType('measure').map((m) => `${m.name.slice(0, 40)} ${(m.startTime - p).toFixed(0)}+${m.duration.toFixed(0)}`)], p0);
