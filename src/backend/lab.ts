@@ -7,9 +7,8 @@
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
 import { eachRunKey, runCount } from '../engine/grid';
-import type { RunSeries } from '../engine/run';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
-import type { RunOrder, SeriesChunk } from '../shared/jobs';
+import type { RunOrder } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { diskFullPause, freeBytes, isDiskFull } from './historyFile';
@@ -127,12 +126,6 @@ interface PendingWrite {
   readonly status?: { readonly runId: number; readonly status: RunRecordStatus; readonly error: string | null };
   resolve(): void;
   reject(error: Error): void;
-}
-
-function slice(series: Partial<RunSeries>, from: number): SeriesChunk {
-  const chunk: Record<string, Float64Array> = {};
-  for (const [name, values] of Object.entries(series)) chunk[name] = (values as Float64Array).subarray(from);
-  return chunk as SeriesChunk;
 }
 
 export class Lab {
@@ -527,12 +520,12 @@ export class Lab {
     let status: RunRecord['status'];
     try {
       const result = await outcome;
-      const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
+      const last = result.lastStep;
       // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
       const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
       await this.writeBehind({
         experimentId: active.id,
-        end: { runId: run.id, chunk: slice(result.series, r.stored), from: r.stored, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
+        end: { runId: run.id, chunk: result.chunk, from: result.from, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
         work: { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps },
       });
       stepped(active, run.id, active.stepsPerRun);
