@@ -13,7 +13,7 @@ import { isRunKeyOf, recordedLength, type RunKey } from '../engine/grid';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
 import { APP_TAG_PREFIX, ExperimentSummarySchema, RunDescriptorSchema, TagSchema } from '../shared/experiment';
-import { float64Block } from '../shared/seriesCodec';
+import { viewColumns } from '../shared/seriesCodec';
 import { canonicalJson } from './figures/sidecar';
 import { seriesColumns } from './store/store';
 
@@ -121,7 +121,7 @@ export function checkRuns(spec: ExperimentSpec, runs: readonly BundleRun[], bloc
     if (!described && (run.recorded > 0 || run.status === 'done' || run.status === 'diverged')) throw new BundleError(`${where}: descriptor: a run with recorded points has one (got none)`);
     checkCheckpoint(spec, run, where);
     if (run.recorded > 0) {
-      const step = float64Block(blocks[i], run.recorded * columns.length).subarray(0, run.recorded);
+      const { step } = viewColumns(blocks[i], columns, run.recorded);
       for (let p = 0; p < run.recorded; p++) {
         const expected = Math.min(p * recordEvery, steps);
         if (step[p] !== expected) throw new BundleError(`${where}: series: point ${p} is at step ${step[p]}, where this spec records step ${expected}`);

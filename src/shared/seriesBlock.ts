@@ -15,6 +15,7 @@
  */
 import { columnRange, type SeriesColumns } from '../engine/columns';
 import type { RunKey } from '../engine/grid';
+import type { RunSeries } from '../engine/run';
 
 export { columnRange, type SeriesColumns } from '../engine/columns';
 
@@ -103,6 +104,22 @@ export function writeColumns(block: SeriesBlock, index: number, from: number, pi
   });
 }
 
+/** A piece of a run's series: its columns from point `start` (a stored chunk, decoded). */
+export interface SeriesPiece {
+  /** The run's index in the block. */
+  readonly run: number;
+  readonly start: number;
+  readonly columns: ColumnsLike;
+}
+
+/** The block of `runs` × `columns` from pieces of their series, in any order (the store's chunks: see records.ts). */
+export function blockFromPieces<R extends BlockRun>(runs: readonly R[], columns: readonly string[], pieces: Iterable<SeriesPiece>): PackedBlock<R> {
+  const block = emptyBlock(runs, columns);
+  const offsets = blockOffsets(runs, columns.length);
+  if (columns.length > 0) for (const piece of pieces) writeColumns(block, piece.run, piece.start, piece.columns, offsets);
+  return block;
+}
+
 /** Pack the first `recorded` points of each run's named columns into one block (runs[i]'s columns are series[i]). */
 export function packBlock<R extends BlockRun>(runs: readonly R[], series: readonly ColumnsLike[], columns: readonly string[]): PackedBlock<R> {
   const block = emptyBlock(runs, columns);
@@ -148,6 +165,15 @@ export function columnOf(series: SeriesColumns, name: string): Float64Array {
   const values = series[name];
   if (values === undefined) throw new RangeError(`the series has no column '${name}'`);
   return values;
+}
+
+/** A random-teacher run's columns as the engine's RunSeries (every column but validation required; any other kept). */
+export function runSeriesOf(columns: SeriesColumns): RunSeries {
+  const { step, inner, norm, cos, accuracy, agreement } = columns;
+  if (step === undefined || inner === undefined || norm === undefined || cos === undefined || accuracy === undefined || agreement === undefined) {
+    throw new RangeError(`a run's series has step, inner, norm, cos, accuracy and agreement (got ${Object.keys(columns).join(', ')})`);
+  }
+  return { ...columns, step, inner, norm, cos, accuracy, agreement };
 }
 
 /** Points in a record of columns (those of its step, else of any column; 0 when it has none). */

@@ -30,10 +30,14 @@ export function float64Block(bytes: Uint8Array, length: number): Float64Array {
   return copy;
 }
 
-/** Unpack a metric-major block of `count` points per column. */
+/** The columns of one run's block of bytes, `count` points each: views on the bytes when they are 8-byte aligned. */
+export function viewColumns(bytes: Uint8Array, columns: readonly string[], count: number): Record<string, Float64Array> {
+  return blockViews({ runs: [{ recorded: count }], columns, data: float64Block(bytes, count * columns.length) })[0];
+}
+
+/** Unpack one run's block of bytes, `count` points per column, into arrays of their own. */
 export function unpackColumns(bytes: Uint8Array, columns: readonly string[], count: number): Record<string, Float64Array> {
-  const [views] = blockViews({ runs: [{ recorded: count }], columns, data: float64Block(bytes, count * columns.length) });
-  return Object.fromEntries(Object.entries(views).map(([name, values]) => [name, values.slice()]));
+  return Object.fromEntries(Object.entries(viewColumns(bytes, columns, count)).map(([name, values]) => [name, values.slice()]));
 }
 
 /**

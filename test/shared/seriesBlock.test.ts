@@ -16,6 +16,7 @@ import { SftRun } from '../../src/engine/run';
 import { validateSpec } from '../../src/engine/spec';
 import { RunStore } from '../../src/backend/store/store';
 import {
+  blockFromPieces,
   blockOffsets,
   blockViews,
   chosenKeys,
@@ -26,11 +27,12 @@ import {
   packBlock,
   pointCount,
   runKeyId,
+  runSeriesOf,
   selectBlock,
   selectByKey,
   writeColumns,
 } from '../../src/shared/seriesBlock';
-import { packColumns } from '../../src/shared/seriesCodec';
+import { packColumns, viewColumns } from '../../src/shared/seriesCodec';
 
 const bits = (x: ArrayLike<number>): string => Buffer.from(Float64Array.from(x).buffer).toString('hex');
 
@@ -109,6 +111,25 @@ describe('the series block layout', () => {
     expect(bits(pieces.data)).toBe(bits(whole.data));
     expect(() => writeColumns(pieces, 2, 2, columnRange(series[2], 0, 2))).toThrow(/past run 2's 3/);
     expect(() => writeColumns(pieces, 0, 0, { step: series[0].step })).toThrow(/'inner' has fewer than 5 points/);
+  });
+
+  it('a block from stored chunks (bytes of one run each, decoded to views, in any order) equals the block packed whole', () => {
+    const whole = packBlock(runs, series, COLUMNS);
+    const chunks = [[3, 4, 8], [0, 0, 5], [3, 0, 4], [4, 0, 1], [2, 0, 3]].map(([run, from, to]) => ({ run, start: from, bytes: packColumns(columnRange(series[run], from, to), COLUMNS, to - from), count: to - from }));
+    const block = blockFromPieces(runs, COLUMNS, chunks.map((c) => ({ run: c.run, start: c.start, columns: viewColumns(c.bytes, COLUMNS, c.count) })));
+    expect(bits(block.data)).toBe(bits(whole.data));
+    expect(block.runs).toEqual(runs);
+    // Only the block's columns are read from a piece: a block of fewer columns is the selection of them.
+    const two = blockFromPieces(runs, ['cos', 'step'], chunks.map((c) => ({ run: c.run, start: c.start, columns: viewColumns(c.bytes, COLUMNS, c.count) })));
+    expect(bits(two.data)).toBe(bits(packBlock(runs, series, ['cos', 'step']).data));
+  });
+
+  it("runSeriesOf gives a stored run's columns as the engine's RunSeries, and refuses one without a metric", () => {
+    const full = { ...series[0], accuracy: series[0].cos, agreement: series[0].norm, validation: series[0].inner };
+    const s = runSeriesOf(full);
+    expect(s.step).toBe(full.step);
+    expect(s.validation).toBe(full.validation);
+    expect(() => runSeriesOf(series[0])).toThrow(/got step, inner, norm, cos/);
   });
 
   it('packs plain arrays as typed ones, and refuses a short or missing column and a block too short for its runs', () => {

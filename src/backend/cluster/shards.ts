@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { RunDescriptor, RunKey } from '../../engine/grid';
 import type { RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
+import { unpackColumns } from '../../shared/seriesCodec';
 import { keyText } from '../bundleParts';
 import { BundleError, type CheckedBundle, bundlePayload, readBundle, sealBundle } from '../exchange';
 import { canonicalJson } from '../figures/sidecar';
@@ -99,13 +100,9 @@ export async function checkShard(file: Uint8Array, expected: ShardExpectation): 
   return { header, bundle };
 }
 
-/** Metric-major Float64 bytes back into one array per column. */
+/** One run's block of bytes back into one array per column (shared/seriesCodec.ts). */
 function unpack(block: Buffer, columns: readonly string[], count: number): Partial<RunSeries> {
-  const values = new Float64Array(count * columns.length);
-  new Uint8Array(values.buffer).set(block);
-  const out: Record<string, Float64Array> = {};
-  columns.forEach((name, c) => (out[name] = values.subarray(c * count, (c + 1) * count)));
-  return out as Partial<RunSeries>;
+  return unpackColumns(block, columns, count);
 }
 
 /**
