@@ -125,7 +125,7 @@ describe('the series block layout', () => {
   });
 
   it("runSeriesOf gives a stored run's columns as the engine's RunSeries, and refuses one without a metric", () => {
-    const full = { ...series[0], accuracy: series[0].cos, agreement: series[0].norm, validation: series[0].inner };
+    const full: Record<string, Float64Array> = { ...series[0], accuracy: series[0].cos, agreement: series[0].norm, validation: series[0].inner };
     const s = runSeriesOf(full);
     expect(s.step).toBe(full.step);
     expect(s.validation).toBe(full.validation);
