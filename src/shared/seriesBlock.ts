@@ -120,6 +120,23 @@ export function blockFromPieces<R extends BlockRun>(runs: readonly R[], columns:
   return block;
 }
 
+/** One run's columns, each an array of its own, from pieces of its series in any order (the store's chunks of a run). */
+export function columnsFromPieces(columns: readonly string[], recorded: number, pieces: Iterable<Omit<SeriesPiece, 'run'>>): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const name of columns) out[name] = new Float64Array(recorded);
+  for (const { start, columns: piece } of pieces) {
+    const n = piece[columns[0]]?.length ?? 0;
+    if (start + n > recorded) throw new RangeError(`points ${start}–${start + n} past the run's ${recorded}`);
+    for (const name of columns) {
+      const values = piece[name];
+      if (values === undefined || values.length < n) throw new Error(`series '${name}' has fewer than ${n} points`);
+      if (values instanceof Float64Array) out[name].set(values.subarray(0, n), start);
+      else for (let i = 0; i < n; i++) out[name][start + i] = values[i];
+    }
+  }
+  return out;
+}
+
 /** Pack the first `recorded` points of each run's named columns into one block (runs[i]'s columns are series[i]). */
 export function packBlock<R extends BlockRun>(runs: readonly R[], series: readonly ColumnsLike[], columns: readonly string[]): PackedBlock<R> {
   const block = emptyBlock(runs, columns);

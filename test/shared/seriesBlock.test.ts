@@ -22,6 +22,7 @@ import {
   chosenKeys,
   columnOf,
   columnRange,
+  columnsFromPieces,
   copyRange,
   emptyBlock,
   packBlock,
@@ -122,6 +123,16 @@ describe('the series block layout', () => {
     // Only the block's columns are read from a piece: a block of fewer columns is the selection of them.
     const two = blockFromPieces(runs, ['cos', 'step'], chunks.map((c) => ({ run: c.run, start: c.start, columns: viewColumns(c.bytes, COLUMNS, c.count) })));
     expect(bits(two.data)).toBe(bits(packBlock(runs, series, ['cos', 'step']).data));
+  });
+
+  it("one run's columns from its chunks, in any order: the run's series back, each column an array of its own", () => {
+    const chunks = [[4, 8], [0, 4]].map(([from, to]) => ({ start: from, columns: viewColumns(packColumns(columnRange(series[3], from, to), COLUMNS, to - from), COLUMNS, to - from) }));
+    const back = columnsFromPieces(COLUMNS, 8, chunks);
+    for (const name of COLUMNS) {
+      expect(bits(back[name])).toBe(bits(series[3][name]));
+      expect(back[name].buffer.byteLength).toBe(8 * 8);
+    }
+    expect(() => columnsFromPieces(COLUMNS, 7, chunks)).toThrow(/points 4–8 past the run's 7/);
   });
 
   it("runSeriesOf gives a stored run's columns as the engine's RunSeries, and refuses one without a metric", () => {
