@@ -10,8 +10,9 @@
  * A block of one run is a stored chunk's metric-major layout (shared/seriesCodec.ts packs its
  * bytes). This module alone does the offset arithmetic: views of a block's runs, packing runs'
  * columns into a block, and selection of runs (by key) and columns out of a block. The store
- * decodes its chunks into columns and hands them here (writeColumns, packBlock); getSeries sends a
- * block as it is, and the charts read it through blockViews.
+ * decodes its chunks into columns and hands them here (blockFromPieces for an experiment's block,
+ * columnsFromPieces for a run's columns); getSeries sends a block as it is, and the charts read it
+ * through blockViews.
  */
 import { columnRange, type SeriesColumns } from '../engine/columns';
 import type { RunKey } from '../engine/grid';
