@@ -17,14 +17,11 @@ import type { LabelOptions, ScaleMixture } from './sft/batch';
 import type { FiniteSftSet } from './sft/dense';
 import type { EnginePath, KernelCheckpoint, SftHyper, SftKernel } from './sft/kernel';
 import { teacherLabel } from './sft/labels';
-import type { ReducedState, ReducedTeacher } from './sft/reduced';
 import { LabelledSample } from './sft/validation';
 import { type ExperimentSpec, resolvePath } from './spec';
 import { dot, unit } from './vectors';
 
 export type { RunStart } from './paths';
-
-// The grid's names, for callers that import them from here (grid.ts is their home).
 
 function lawOf(spec: ExperimentSpec): DataLaw {
   const { data } = spec;
