@@ -8,7 +8,7 @@
 import '../shared/jitless';
 import { contextBridge, ipcRenderer } from 'electron';
 import { APP_NAME, APP_VERSION } from '../shared/app';
-import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, type LabApi, LabCallError, LabEventSchema, type LabEventMessage, makeLabApi } from '../shared/labApi';
+import { CHANNEL_CALL, CHANNEL_EVENT, fieldErrorsOf, type IpcReply, type LabApi, LabCallError, LabEventSchema, type LabEventMessage, makeLabApi } from '../shared/labApi';
 import { parseShellInput, parseShellOutput, type Shell, SHELL_CHANNEL_CALL, SHELL_CHANNEL_EVENT, type ShellEvent, ShellEventSchema, type ShellMethod } from '../shared/shell';
 
 /** Listen on a channel, passing on only messages that match the schema. */
@@ -25,7 +25,7 @@ function listen<T>(channel: string, schema: { safeParse(v: unknown): { success: 
 
 async function invoke(channel: string, method: string, input: unknown): Promise<unknown> {
   const reply = (await ipcRenderer.invoke(channel, method, input)) as IpcReply;
-  if (!reply.ok) throw new LabCallError(reply.status, reply.message);
+  if (!reply.ok) throw new LabCallError(reply.status, reply.message, fieldErrorsOf(reply.errors));
   return reply.value;
 }
 

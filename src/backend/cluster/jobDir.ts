@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseSpec, type ExperimentSpec } from '../../engine/spec';
 import { parsePlan, type ShardPlan } from './plan';
+import { ClusterError } from './errors';
 
 export const jobFiles = (dir: string) => ({
   spec: join(dir, 'spec.json'),
@@ -29,7 +30,7 @@ export const jobFiles = (dir: string) => ({
 });
 
 /** The job directory cannot be read, or holds something else than a sweep. */
-export class JobDirError extends Error {}
+export class JobDirError extends ClusterError {}
 
 export interface JobDir {
   readonly dir: string;
