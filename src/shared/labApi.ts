@@ -376,6 +376,16 @@ export function fieldErrorsOf(value: unknown): string[] {
   return Array.isArray(value) && value.every((e) => typeof e === 'string') ? value : [];
 }
 
+/**
+ * The LabApi as the desktop preload hands it across Electron's context bridge: each call answers
+ * with its reply as a value (a thrown error would arrive with its message only), the events as
+ * they are. `bridgedLabApi` turns it back into the LabApi.
+ */
+export interface LabBridgeApi {
+  call(method: LabMethod, input: unknown): Promise<IpcReply>;
+  onEvent: LabApi['onEvent'];
+}
+
 /** A failed LabApi call as the UI sees it, over IPC and HTTP alike. */
 export class LabCallError extends Error {
   constructor(
@@ -397,6 +407,19 @@ export function makeLabApi(call: (method: LabMethod, input: unknown) => Promise<
   const api = { onEvent } as Record<string, unknown>;
   for (const method of Object.keys(LAB_METHODS) as LabMethod[]) {
     api[method] = async (input: unknown) => parseOutput(method, await call(method, parseInput(method, input)));
+  }
+  return api as LabApi;
+}
+
+/** The LabApi over the preload's bridge (desktop): a failed reply is thrown as the LabCallError it was, status and field errors included. */
+export function bridgedLabApi(bridge: LabBridgeApi): LabApi {
+  const api = { onEvent: bridge.onEvent } as Record<string, unknown>;
+  for (const method of Object.keys(LAB_METHODS) as LabMethod[]) {
+    api[method] = async (input: unknown) => {
+      const reply = await bridge.call(method, input);
+      if (!reply.ok) throw new LabCallError(reply.status, reply.message, fieldErrorsOf(reply.errors));
+      return reply.value;
+    };
   }
   return api as LabApi;
 }
