@@ -8,7 +8,7 @@
 import '../shared/jitless';
 import { contextBridge, ipcRenderer } from 'electron';
 import { APP_NAME, APP_VERSION } from '../shared/app';
-import { CHANNEL_CALL, CHANNEL_EVENT, fieldErrorsOf, type IpcReply, isLabMethod, type LabApi, type LabBridgeApi, LabCallError, LabEventSchema, type LabEventMessage, makeLabApi } from '../shared/labApi';
+import { CHANNEL_CALL, CHANNEL_EVENT, fieldErrorsOf, type IpcReply, type LabApi, labBridge, LabCallError, LabEventSchema, type LabEventMessage, makeLabApi } from '../shared/labApi';
 import { parseShellInput, parseShellOutput, type Shell, SHELL_CHANNEL_CALL, SHELL_CHANNEL_EVENT, type ShellEvent, ShellEventSchema, type ShellMethod } from '../shared/shell';
 
 /** Listen on a channel, passing on only messages that match the schema. */
@@ -34,23 +34,8 @@ const api: LabApi = makeLabApi(
   (listener: (event: LabEventMessage) => void) => listen(CHANNEL_EVENT, LabEventSchema, listener),
 );
 
-/**
- * The LabApi as it crosses the context bridge: a call answers with its reply as a value, since
- * the bridge rebuilds a thrown error from its message alone (a status and a bad spec's errors by
- * field would be lost); the renderer throws it again (renderer/src/api/lab.ts), as over HTTP.
- */
-const bridged: LabBridgeApi = {
-  call: async (method, input) => {
-    if (typeof method !== 'string' || !isLabMethod(method)) return { ok: false, status: 404, message: `no such method '${String(method).slice(0, 100)}'` };
-    try {
-      return { ok: true, value: await (api[method] as (input: unknown) => Promise<unknown>)(input) };
-    } catch (error) {
-      if (error instanceof LabCallError) return { ok: false, status: error.status, message: error.message, errors: [...error.errors] };
-      return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
-    }
-  },
-  onEvent: api.onEvent,
-};
+// Across the context bridge as replies, not thrown errors (shared/labApi.ts: labBridge).
+const bridged = labBridge(api);
 
 const callShell = async <M extends ShellMethod>(method: M, input: unknown) => parseShellOutput(method, await invoke(SHELL_CHANNEL_CALL, method, parseShellInput(method, input)));
 

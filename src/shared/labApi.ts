@@ -411,6 +411,25 @@ export function makeLabApi(call: (method: LabMethod, input: unknown) => Promise<
   return api as LabApi;
 }
 
+/**
+ * The LabApi made a bridge (what the preload exposes): every call resolves with its reply — the
+ * value, or the failure's status, message and field errors — and never rejects.
+ */
+export function labBridge(api: LabApi): LabBridgeApi {
+  return {
+    call: async (method, input) => {
+      if (typeof method !== 'string' || !isLabMethod(method)) return { ok: false, status: 404, message: `no such method '${String(method).slice(0, 100)}'` };
+      try {
+        return { ok: true, value: await (api[method] as (input: unknown) => Promise<unknown>)(input) };
+      } catch (error) {
+        if (error instanceof LabCallError || error instanceof LabRequestError) return { ok: false, status: error.status, message: error.message, ...(error.errors.length > 0 ? { errors: [...error.errors] } : {}) };
+        return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    onEvent: (listener) => api.onEvent(listener),
+  };
+}
+
 /** The LabApi over the preload's bridge (desktop): a failed reply is thrown as the LabCallError it was, status and field errors included. */
 export function bridgedLabApi(bridge: LabBridgeApi): LabApi {
   const api = { onEvent: bridge.onEvent } as Record<string, unknown>;

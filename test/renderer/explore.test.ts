@@ -36,7 +36,7 @@ import {
 import { observed, observedLine } from '../../src/renderer/src/explore/observed';
 import { explorePanels, PANELS, TEACHER_LINE_OPACITY } from '../../src/renderer/src/explore/panels';
 import { about, type QueuePosition, waitText, worthCancelling } from '../../src/renderer/src/explore/waiting';
-import type { LabApi } from '../../src/shared/labApi';
+import { labBridge, type LabApi } from '../../src/shared/labApi';
 import { directLabApi } from '../helpers/labFixture';
 import { until } from '../helpers/until';
 
@@ -151,7 +151,7 @@ beforeAll(() => {
   lab.onEvent((e) => {
     if (e.type === 'experiment' && e.status !== 'running' && e.status !== 'queued') ended.set(e.experimentId, e.status);
   });
-  (globalThis as { window?: unknown }).window = { lab: counted };
+  (globalThis as { window?: unknown }).window = { lab: labBridge(counted) };
 });
 afterAll(() => {
   pool.close();
