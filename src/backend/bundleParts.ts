@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { isRunKeyOf, recordedLength, type RunKey } from '../engine/grid';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
-import { APP_TAG_PREFIX, ExperimentSummarySchema, RunDescriptorSchema, TagSchema } from '../shared/experiment';
-import { float64Block } from '../shared/seriesCodec';
+import { APP_TAG_PREFIX, ExperimentSummarySchema, isFinished, RunDescriptorSchema, TagSchema } from '../shared/experiment';
+import { viewColumns } from '../shared/seriesCodec';
 import { canonicalJson } from './figures/sidecar';
 import { seriesColumns } from './store/store';
 
@@ -69,7 +69,7 @@ function stateLength(spec: ExperimentSpec): { length: number; what: string } {
 /** The checkpoint of an unfinished run, checked against the spec and the points stored with it. */
 function checkCheckpoint(spec: ExperimentSpec, run: BundleRun, where: string): void {
   if (run.checkpoint === null || run.checkpoint === undefined) return;
-  if (run.status === 'done' || run.status === 'diverged') throw new BundleError(`${where}: checkpoint: a ${run.status} run has none`);
+  if (isFinished(run)) throw new BundleError(`${where}: checkpoint: a ${run.status} run has none`);
   const parsed = CheckpointSchema.safeParse(run.checkpoint);
   if (!parsed.success) throw new BundleError(`${where}: checkpoint: ${issues(parsed.error)}`);
   const { kernel, recorded } = parsed.data;
@@ -118,10 +118,10 @@ export function checkRuns(spec: ExperimentSpec, runs: readonly BundleRun[], bloc
     const described = run.descriptor !== null && run.descriptor !== undefined;
     const descriptor = RunDescriptorSchema.safeParse(run.descriptor);
     if (described && !descriptor.success) throw new BundleError(`${where}: descriptor: ${issues(descriptor.error)}`);
-    if (!described && (run.recorded > 0 || run.status === 'done' || run.status === 'diverged')) throw new BundleError(`${where}: descriptor: a run with recorded points has one (got none)`);
+    if (!described && (run.recorded > 0 || isFinished(run))) throw new BundleError(`${where}: descriptor: a run with recorded points has one (got none)`);
     checkCheckpoint(spec, run, where);
     if (run.recorded > 0) {
-      const step = float64Block(blocks[i], run.recorded * columns.length).subarray(0, run.recorded);
+      const { step } = viewColumns(blocks[i], columns, run.recorded);
       for (let p = 0; p < run.recorded; p++) {
         const expected = Math.min(p * recordEvery, steps);
         if (step[p] !== expected) throw new BundleError(`${where}: series: point ${p} is at step ${step[p]}, where this spec records step ${expected}`);

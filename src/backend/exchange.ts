@@ -13,6 +13,7 @@ import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import { APP_VERSION } from '../shared/app';
 import type { ExperimentSummary } from '../engine/summary';
 import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
+import { chosenKeys, columnOf, runKeyId } from '../shared/seriesBlock';
 import { packColumns } from '../shared/seriesCodec';
 import { BundleError, checkExperiment, checkRuns } from './bundleParts';
 import { gunzipBounded, InflateError, MAX_INFLATED_BYTES } from './gunzip';
@@ -39,7 +40,7 @@ export function exportCsv(store: RunStore, id: number): string {
     const cell = cells.find((c) => c.cell === run.key.cell);
     const selected = run.key.teacher === CEILING ? false : chosen === undefined ? '' : chosen(run);
     const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', kappas[run.key.cell] ?? '', run.key.teacher === CEILING ? 'ceiling' : run.key.teacher, lrs[run.key.lr], selected, run.status].join(',');
-    const values = columns.map((c) => (series as unknown as Record<string, Float64Array>)[c]);
+    const values = columns.map((c) => columnOf(series, c));
     for (let i = 0; i < run.recorded; i++) lines.push(`${prefix},${values.map((v) => String(v[i])).join(',')}`);
   }
   return `${lines.join('\n')}\n`;
@@ -52,9 +53,8 @@ export function exportCsv(store: RunStore, id: number): string {
  */
 function selectedRun(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
   if (e.summary === null) return undefined;
-  const lrs = e.spec.sft.learningRates;
-  const chosen = new Set(e.summary.teachers.filter((t) => t.bestLearningRate !== null).map((t) => `${t.cell}/${t.teacher}/${t.bestLrIndex ?? lrs.indexOf(t.bestLearningRate as number)}`));
-  return (run) => chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`);
+  const chosen = chosenKeys(e.spec.sft.learningRates, e.summary.teachers);
+  return (run) => chosen.has(runKeyId(run.key));
 }
 
 /** JSON of the experiment (spec, summary) and every run's series as arrays. */
@@ -67,7 +67,7 @@ export function exportJson(store: RunStore, id: number): unknown {
       key: run.key,
       status: run.status,
       descriptor: run.descriptor,
-      series: Object.fromEntries(run.columns.map((c) => [c, Array.from((series as unknown as Record<string, Float64Array>)[c])])),
+      series: Object.fromEntries(run.columns.map((c) => [c, Array.from(columnOf(series, c))])),
     })),
   };
 }

@@ -10,9 +10,11 @@ import { selectLearningRate } from '../engine/selection';
 import { resolvePath } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
 import { buildFigure, defaultStyle, figureLayout } from '../charts/index';
+import { figureInput } from '../charts/data';
 import type { FigureInput, FigureKind, FigureStyle, PanelLayout, SeriesBundle } from '../charts/types';
 import { APP_VERSION } from '../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../shared/figureExport';
+import { blockViews, chosenKeys, type PackedBlock, runKeyId, selectBlock, selectByKey } from '../shared/seriesBlock';
 import { exportFigure, sidecarJson } from './figures/index';
 import { sidecarFileName } from './figures/sidecar';
 import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
@@ -20,14 +22,12 @@ import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 /** Keeps each teacher's run at the learning rate its summary selected; undefined (all) without a summary. */
 export function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
   if (e.summary === null) return undefined;
-  const lrs = e.spec.sft.learningRates;
-  // Summaries stored before bestLrIndex existed name the rate only.
-  const index = (t: ExperimentSummary['teachers'][number]) => t.bestLrIndex ?? lrs.indexOf(t.bestLearningRate as number);
-  const chosen = new Set(e.summary.teachers.filter((t) => t.bestLearningRate !== null).map((t) => `${t.cell}/${t.teacher}/${index(t)}`));
-  return (run) => chosen.has(`${run.key.cell}/${run.key.teacher}/${run.key.lr}`);
+  const chosen = chosenKeys(e.spec.sft.learningRates, e.summary.teachers);
+  return (run) => chosen.has(runKeyId(run.key));
 }
 
-type SeriesBlock = ReturnType<RunStore['loadSeriesBlock']>;
+/** The store's block of an experiment's runs (shared/seriesBlock.ts layout). */
+type SeriesBlock = PackedBlock<RunRecord>;
 
 /** Which runs a block holds (getSeries' `runs`): every run, each teacher's selected one, or each cell's learning rate's. */
 export type RunSelection = 'all' | 'selected' | 'cellRate';
@@ -35,39 +35,19 @@ export type RunSelection = 'all' | 'selected' | 'cellRate';
 /** A block with what it was chosen by: the cell's learning-rate index per cell when the cell rate chose it. */
 export type ChosenBlock = SeriesBlock & { readonly selection: RunSelection; readonly cellLearningRates?: (number | null)[] };
 
-/** One run of a block: its record, where its points start, and its columns as views. */
+/** One run of a block: its record and its columns as views. */
 interface BlockRun {
-  readonly index: number;
   readonly run: RunRecord;
-  readonly offset: number;
-  column(name: string): Float64Array | undefined;
+  readonly columns: Readonly<Record<string, Float64Array>>;
 }
 
-function blockRuns({ runs, columns, data }: SeriesBlock): BlockRun[] {
-  const width = columns.length;
-  let offset = 0;
-  return runs.map((run, index) => {
-    const n = run.recorded;
-    const start = offset;
-    offset += n * width;
-    return { index, run, offset: start, column: (name) => (columns.includes(name) ? data.subarray(start + columns.indexOf(name) * n, start + (columns.indexOf(name) + 1) * n) : undefined) };
-  });
+function blockRuns(block: SeriesBlock): BlockRun[] {
+  return blockViews(block).map((columns, i) => ({ run: block.runs[i], columns }));
 }
 
 /** The block of the kept runs (in block order) and columns (in stored order; all when undefined). */
 function subBlock(block: SeriesBlock, keep: readonly BlockRun[], columns?: readonly string[]): SeriesBlock {
-  const names = columns === undefined ? block.columns : block.columns.filter((c) => columns.includes(c));
-  const ordered = [...keep].sort((a, b) => a.index - b.index);
-  const out = new Float64Array(ordered.reduce((a, k) => a + k.run.recorded * names.length, 0));
-  let at = 0;
-  for (const k of ordered) {
-    const n = k.run.recorded;
-    for (const name of names) {
-      out.set((k.column(name) as Float64Array).subarray(0, n), at);
-      at += n;
-    }
-  }
-  return { runs: ordered.map((k) => k.run), columns: names, data: out };
+  return selectByKey(block, new Set(keep.map((k) => runKeyId(k.run.key))), columns);
 }
 
 /** The teachers' runs of a block, grouped by (cell, teacher); the ceiling and runs with nothing past step 0 left out. */
@@ -83,7 +63,7 @@ function byTeacher(runs: readonly BlockRun[]): BlockRun[][] {
   return [...groups.values()];
 }
 
-const criterion = (r: BlockRun) => ({ lr: r.run.key.lr, series: { cos: r.column('cos') as Float64Array, agreement: r.column('agreement') as Float64Array, validation: r.column('validation') }, r });
+const criterion = (r: BlockRun) => ({ lr: r.run.key.lr, series: { cos: r.columns.cos, agreement: r.columns.agreement, validation: r.columns.validation }, r });
 
 /** Each teacher's run the early-stopping rule selects over its learning rates, on what the block holds. */
 function selectedOf(e: ExperimentRecord, runs: readonly BlockRun[]): BlockRun[] {
@@ -122,7 +102,7 @@ export function loadSelectedBlock(store: RunStore, e: ExperimentRecord, columns?
   return subBlock(block, selectedOf(e, blockRuns(block)), columns);
 }
 
-const project = (block: SeriesBlock, columns?: readonly string[]): SeriesBlock => (columns === undefined ? block : subBlock(block, blockRuns(block), columns));
+const project = (block: SeriesBlock, columns?: readonly string[]): SeriesBlock => selectBlock(block, () => true, columns);
 
 /**
  * The runs of each cell's learning rate (every teacher's run at it: what the trajectories draw by
@@ -179,15 +159,7 @@ export function seriesBundle(experimentId: number, { runs, columns, data, ...cho
 export function loadFigureInput(store: RunStore, id: number, runs: RunSelection = 'cellRate'): FigureInput {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
-  return {
-    id,
-    name: e.name,
-    seed: e.seed,
-    spec: e.spec,
-    summary: e.summary as ExperimentSummary | null,
-    label: e.label,
-    bundle: seriesBundle(id, loadBlock(store, e, runs)),
-  };
+  return figureInput(e, seriesBundle(id, loadBlock(store, e, runs)));
 }
 
 /**

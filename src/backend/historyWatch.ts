@@ -5,7 +5,7 @@
  * history's change counter whether the list itself changed, and the runs' stored steps how far
  * another process's experiment has got. Runs whose process died are marked interrupted.
  */
-import type { LabEvent } from './lab';
+import type { LabEventMessage as LabEvent } from '../shared/labApi';
 import { orphanTest } from './liveness';
 import type { ExperimentStatus, RunStore } from './store/store';
 

@@ -7,14 +7,14 @@
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
 import { eachRunKey, runCount } from '../engine/grid';
-import type { RunSeries } from '../engine/run';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
-import type { RunOrder, SeriesChunk } from '../shared/jobs';
+import type { RunOrder } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { diskFullPause, freeBytes, isDiskFull } from './historyFile';
 import { describeRunner, orphanTest } from './liveness';
 import { runMs, runsPerJob } from './jobSizing';
+import { refuse } from './refusals';
 import { type EnginePool, JobCancelledError, type JobInput, type JobPriority, type JobResult, type QueuePosition } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
 import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
@@ -23,9 +23,6 @@ import type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus, Ru
 
 /** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
 export type LabEvent = LabEventMessage;
-
-/** An experiment that another live process is running. */
-export class ExperimentBusyError extends Error {}
 
 export interface LabOptions {
   /** How often engine processes checkpoint into the store (ms). */
@@ -129,12 +126,6 @@ interface PendingWrite {
   reject(error: Error): void;
 }
 
-function slice(series: Partial<RunSeries>, from: number): SeriesChunk {
-  const chunk: Record<string, Float64Array> = {};
-  for (const [name, values] of Object.entries(series)) chunk[name] = (values as Float64Array).subarray(from);
-  return chunk as SeriesChunk;
-}
-
 export class Lab {
   private readonly listeners = new Set<(event: LabEvent) => void>();
   private readonly active = new Map<number, Active>();
@@ -194,9 +185,9 @@ export class Lab {
    */
   resume(id: number): void {
     const experiment = this.store.getExperiment(id);
-    if (experiment === null) throw new RangeError(`no experiment ${id}`);
-    if (this.active.has(id) || this.inserting.has(id)) throw new Error(`experiment ${id} is already running`);
-    if (experiment.status === 'done') throw new Error(`experiment ${id} is done: nothing to resume`);
+    if (experiment === null) throw refuse.noExperiment(id);
+    if (this.active.has(id) || this.inserting.has(id)) throw refuse.alreadyRunning(id);
+    if (experiment.status === 'done') throw refuse.nothingToResume(id);
     this.unpause(id);
     const stored = this.store.runsToStore(id);
     if (stored === null) {
@@ -205,7 +196,7 @@ export class Lab {
     }
     // Taken now, so that no other process stores the same runs meanwhile.
     const holder = this.store.claimExperiment(id, orphanTest(this.running));
-    if (holder !== null) throw new ExperimentBusyError(`experiment ${id} is running in another process (${describeRunner(holder)}): cancel it there first`);
+    if (holder !== null) throw refuse.runningElsewhere(id, describeRunner(holder));
     this.store.setExperimentStatus(id, 'queued', null);
     this.insertThenStart(id, experiment.spec, stored);
   }
@@ -302,7 +293,7 @@ export class Lab {
   /** Cancel: queued runs are dropped, running ones killed; the data so far is kept. */
   cancel(id: number): void {
     const experiment = this.store.getExperiment(id);
-    if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    if (experiment === null) throw refuse.noExperiment(id);
     this.unpause(id);
     const inserting = this.inserting.get(id);
     if (inserting !== undefined) {
@@ -325,7 +316,7 @@ export class Lab {
     const active = this.active.get(id);
     if (active !== undefined) return active.done;
     const experiment = this.store.getExperiment(id);
-    return experiment === null ? Promise.reject(new RangeError(`no experiment ${id}`)) : Promise.resolve(experiment);
+    return experiment === null ? Promise.reject(refuse.noExperiment(id)) : Promise.resolve(experiment);
   }
 
   /** Run one job in an engine process of its own, outside the queue (the calibration probe). */
@@ -365,7 +356,7 @@ export class Lab {
   private start(id: number): void {
     // Taken in one transaction: another process resuming it at the same moment cannot take it too.
     const holder = this.store.claimExperiment(id, orphanTest(this.running));
-    if (holder !== null) throw new ExperimentBusyError(`experiment ${id} is running in another process (${describeRunner(holder)}): cancel it there first`);
+    if (holder !== null) throw refuse.runningElsewhere(id, describeRunner(holder));
     const experiment = this.store.getExperiment(id) as ExperimentRecord;
     const spec = experiment.spec;
     const tally = this.store.runTally(id, spec.sft.steps);
@@ -527,12 +518,12 @@ export class Lab {
     let status: RunRecord['status'];
     try {
       const result = await outcome;
-      const last = result.series.step.length > 0 ? result.series.step[result.series.step.length - 1] : 0;
+      const last = result.lastStep;
       // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
       const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
       await this.writeBehind({
         experimentId: active.id,
-        end: { runId: run.id, chunk: slice(result.series, r.stored), from: r.stored, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
+        end: { runId: run.id, chunk: result.chunk, from: result.from, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
         work: { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps },
       });
       stepped(active, run.id, active.stepsPerRun);

@@ -1,6 +1,9 @@
 /**
- * The LabApi implemented on the lab service and the store. Transports (Electron IPC, HTTP) call
- * `handle(method, input)`: the input is validated here, and so is the output before it leaves.
+ * The LabApi implemented on the command layer (labCommands.ts, the door every shell goes
+ * through) and the lab. Transports (Electron IPC, HTTP) call `handle(method, input)`: the input
+ * is validated here, and so is the output before it leaves. The rules and their refusals are the
+ * command layer's and the lab's; a refusal passes through as it is (a method's own is led by its
+ * name: `collect: …`).
  */
 import { runCount, samplesToDraw } from '../engine/grid';
 import { parseSpec, resolvePath } from '../engine/spec';
@@ -16,44 +19,45 @@ import {
   parseOutput,
   plainDataProblem,
 } from '../shared/labApi';
-import { EngineCalibration } from './calibration';
-import { collect, listSweeps } from './cluster/collect';
-import { JobDirError } from './cluster/jobDir';
-import { SlurmError } from './cluster/slurm';
-import { BundleError, importBundle } from './exchange';
-import { exportExperimentFigure, loadBlock, seriesBundle } from './figureFiles';
+import { seriesBundle } from './figureFiles';
 import { historyFileProblem, isDiskFull } from './historyFile';
 import { experimentListItem, historyEntry } from './historyList';
-import { ExperimentBusyError, type Lab } from './lab';
-import { exportParquet, parquetFileName } from './parquet';
+import type { Lab } from './lab';
+import { LabCommands } from './labCommands';
+import { parquetFileName } from './parquet';
 import { pathChoices } from './pathChoices';
-import type { ExperimentRecord } from './store/store';
 
 export { experimentListItem } from './historyList';
 
 type Handlers = { [M in LabMethod]: (input: LabParsedInput<M>) => LabOutput<M> | Promise<LabOutput<M>> };
 
+/** A method's own refusal led by its name; a missing experiment (404) reads the same for every method. */
+async function named<T>(method: LabMethod, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw error instanceof LabRequestError && error.status !== 404 ? error.prefixed(method) : error;
+  }
+}
+
 export class LabApiService {
   private readonly handlers: Handlers;
+  private readonly commands: LabCommands;
 
   constructor(
     readonly lab: Lab,
     options: { workers?: number } = {},
   ) {
     const workers = options.workers ?? 1;
-    const store = lab.store;
-    const calibration = new EngineCalibration(store, (input) => lab.runDetached(input));
-    const experiment = (id: number): ExperimentRecord => {
-      const e = store.getExperiment(id);
-      if (e === null) throw new LabRequestError(404, `no experiment ${id}`);
-      return e;
-    };
+    const commands = new LabCommands(lab.store, lab);
+    this.commands = commands;
+    const calibration = commands.calibration();
     const done = { ok: true as const };
     this.handlers = {
-      listExperiments: () => store.listHistory().map(experimentListItem),
+      listExperiments: () => commands.history().map(experimentListItem),
       getExperiment: ({ id }) => {
-        const e = experiment(id);
-        const runs = store.runStatusCounts(id);
+        const e = commands.experiment(id);
+        const runs = commands.runStatusCounts(id);
         // Waiting for room on a full disk, which its stored status cannot say until there is some.
         const paused = lab.pausedReason(id);
         return {
@@ -67,7 +71,7 @@ export class LabApiService {
           runs,
         };
       },
-      getSeries: ({ id, runs: which, columns }) => seriesBundle(id, loadBlock(store, experiment(id), which, columns)),
+      getSeries: ({ id, runs: which, columns }) => seriesBundle(id, commands.seriesBlock(id, which, columns)),
       checkSpec: async ({ spec }) => {
         const choices = await pathChoices(spec, (s) => calibration.estimate(s, workers));
         const r = parseSpec(spec);
@@ -85,97 +89,50 @@ export class LabApiService {
           choices,
         };
       },
-      submit: ({ spec, name, duplicatedFrom, tags }) => {
-        const r = parseSpec(spec);
-        if (!r.ok) throw new LabRequestError(400, `invalid spec: ${r.errors.join('; ')}`);
-        if (duplicatedFrom !== undefined && store.getExperiment(duplicatedFrom) === null) throw new LabRequestError(404, `submit: duplicatedFrom: no experiment ${duplicatedFrom}`);
-        const id = lab.submit(r.spec, { name, duplicatedFrom });
-        // In the same turn as the submit: no list request is answered before the tags are stored.
-        if (tags !== undefined && tags.length > 0) store.setTags(id, tags);
-        return { id };
-      },
+      // A bad spec: 400 with its errors by field (checkSpec's), so the builder's Start is one round trip.
+      submit: ({ spec, name, duplicatedFrom, tags }) => ({ id: commands.submit(spec, { name, duplicatedFrom, tags }) }),
       cancel: ({ id }) => {
-        experiment(id);
-        lab.cancel(id);
+        commands.cancel(id);
         return done;
       },
       resume: ({ id }) => {
-        const e = experiment(id);
-        if (e.status === 'done') throw new LabRequestError(409, `experiment ${id} is done: nothing to resume`);
-        if (lab.running.includes(id)) throw new LabRequestError(409, `experiment ${id} is already running`);
-        try {
-          lab.resume(id);
-        } catch (error) {
-          if (error instanceof ExperimentBusyError) throw new LabRequestError(409, error.message);
-          throw error;
-        }
+        commands.resume(id);
         return done;
       },
       rename: ({ id, name }) => {
-        experiment(id);
-        store.rename(id, name);
+        commands.rename(id, name);
         return done;
       },
       setLabel: ({ id, label }) => {
-        experiment(id);
-        store.setLabel(id, label);
+        commands.setLabel(id, label);
         return done;
       },
       setNotes: ({ id, notes }) => {
-        experiment(id);
-        store.setNotes(id, notes);
+        commands.setNotes(id, notes);
         return done;
       },
       setTags: ({ id, tags }) => {
-        experiment(id);
-        store.setTags(id, tags);
+        commands.setTags(id, tags);
         return done;
       },
       deleteExperiment: ({ id }) => {
-        experiment(id);
-        // Running here or in another process (a `w2s run`): its runner would write into what is gone.
-        if (lab.running.includes(id) || store.getExperiment(id)?.status === 'running') throw new LabRequestError(409, `experiment ${id} is running: cancel it first`);
-        store.deleteExperiment(id);
+        commands.deleteExperiment(id);
         return done;
       },
-      duplicateSpec: ({ id }) => {
-        experiment(id);
-        return { spec: store.duplicateSpec(id) };
-      },
-      exportFigure: async (request) => {
-        for (const id of request.ids) experiment(id);
-        try {
-          const file = await exportExperimentFigure(store, request);
+      duplicateSpec: ({ id }) => ({ spec: commands.duplicateSpec(id) }),
+      exportFigure: (request) =>
+        named('exportFigure', async () => {
+          const file = await commands.exportFigure(request);
           const binary = typeof file.content !== 'string';
           return { fileName: file.fileName, mime: file.mime, encoding: binary ? 'base64' : 'utf8', data: binary ? file.content.toString('base64') : file.content };
-        } catch (error) {
-          if (error instanceof RangeError) throw new LabRequestError(400, `exportFigure: ${error.message}`);
-          throw error;
-        }
-      },
-      clusterStatus: () => listSweeps(store),
-      collect: async ({ id }) => {
-        experiment(id);
-        try {
-          return await collect(store, id);
-        } catch (error) {
-          if (error instanceof RangeError || error instanceof JobDirError || error instanceof SlurmError) throw new LabRequestError(409, `collect: ${error.message}`);
-          throw error;
-        }
-      },
+        }),
+      clusterStatus: () => commands.clusterStatus(),
+      collect: ({ id }) => named('collect', () => commands.collect(id)),
       exportData: async ({ id, table }) => {
-        experiment(id);
-        const bytes = await exportParquet(store, id, table);
+        const bytes = await commands.exportParquet(id, table);
         return { fileName: parquetFileName(id, table), mime: 'application/vnd.apache.parquet', encoding: 'base64', data: bytes.toString('base64') };
       },
-      importBundle: async ({ data }) => {
-        try {
-          return { id: await importBundle(store, Buffer.from(data, 'base64')) };
-        } catch (error) {
-          if (error instanceof BundleError) throw new LabRequestError(400, `importBundle: ${error.message}`);
-          throw error;
-        }
-      },
+      importBundle: ({ data }) => named('importBundle', async () => ({ id: await commands.importBundle(Buffer.from(data, 'base64')) })),
       theory: (input) => {
         const r = theory(input);
         const overflow = theoryOverflow(input, r);
@@ -183,7 +140,7 @@ export class LabApiService {
         return { ...r, conditions: { ...r.conditions, kappaThreshold: Number.isFinite(r.conditions.kappaThreshold) ? r.conditions.kappaThreshold : Number.MAX_VALUE } };
       },
       queuePosition: ({ id }) => {
-        experiment(id);
+        commands.experiment(id);
         return lab.queuePosition(id);
       },
     };
@@ -201,7 +158,7 @@ export class LabApiService {
       output = await handler(valid);
     } catch (error) {
       // A full disk is the user's to fix, not a fault of the server: a 507 with the CLI's line.
-      if (isDiskFull(this.lab.store.file, error)) throw new LabRequestError(507, `${method}: ${historyFileProblem(this.lab.store.file, error, '$W2S_DB or w2s serve --db FILE')}`);
+      if (isDiskFull(this.commands.file, error)) throw new LabRequestError(507, `${method}: ${historyFileProblem(this.commands.file, error, '$W2S_DB or w2s serve --db FILE')}`);
       throw error;
     }
     return parseOutput(method, output);

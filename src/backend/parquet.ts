@@ -10,6 +10,7 @@ import type { ExperimentSummary } from '../engine/summary';
 import { startCos } from '../charts/data';
 import { APP_VERSION } from '../shared/app';
 import type { DataTable } from '../shared/labApi';
+import { blockViews, columnOf } from '../shared/seriesBlock';
 import type { RunStore } from './store/store';
 import { selectedRuns } from './figureFiles';
 
@@ -26,7 +27,8 @@ export function parquetFileName(id: number, table: ParquetTable): string {
 function seriesColumns(store: RunStore, id: number): Column[] {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
-  const { runs, columns, data } = store.loadSeriesBlock(id);
+  const block = store.loadSeriesBlock(id);
+  const { runs, columns } = block;
   const cells = cellsOf(e.spec);
   const lrs = e.spec.sft.learningRates;
   const chosen = selectedRuns(e);
@@ -40,12 +42,13 @@ function seriesColumns(store: RunStore, id: number): Column[] {
   const selected: (boolean | null)[] = new Array(rows);
   const status: string[] = new Array(rows);
   const step = new BigInt64Array(rows);
-  const metrics = columns.filter((c) => c !== 'step').map((c) => ({ name: c, index: columns.indexOf(c), values: new Float64Array(rows) }));
-  const stepIndex = columns.indexOf('step');
-  let offset = 0;
+  const metrics = columns.filter((c) => c !== 'step').map((c) => ({ name: c, values: new Float64Array(rows) }));
+  const views = blockViews(block);
   let row = 0;
-  for (const run of runs) {
+  for (const [r, run] of runs.entries()) {
     const n = run.recorded;
+    const steps = columnOf(views[r], 'step');
+    const values = metrics.map((m) => columnOf(views[r], m.name));
     const cell = cells[run.key.cell];
     const isSelected = run.key.teacher === CEILING ? false : chosen === undefined ? null : chosen(run);
     for (let i = 0; i < n; i++, row++) {
@@ -59,12 +62,11 @@ function seriesColumns(store: RunStore, id: number): Column[] {
       ceiling[row] = run.key.teacher === CEILING;
       selected[row] = isSelected;
       status[row] = run.status;
-      const s = data[offset + stepIndex * n + i];
+      const s = steps[i];
       if (!Number.isSafeInteger(s)) throw new Error(`run ${run.id}: step ${s} is not an integer`);
       step[row] = BigInt(s);
-      for (const m of metrics) m.values[row] = data[offset + m.index * n + i];
+      for (let m = 0; m < metrics.length; m++) metrics[m].values[row] = values[m][i];
     }
-    offset += n * columns.length;
   }
   return [
     { name: 'experiment_id', data: new Int32Array(rows).fill(id), type: 'INT32', nullable: false },

@@ -9,6 +9,7 @@ import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 import { selectLearningRate, selectStep } from '../engine/selection';
 import type { StoredSummary } from '../engine/summary';
+import { blockViews } from '../shared/seriesBlock';
 import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
 
 /** One run's columns as subarrays of bundle.data (views, never copies). */
@@ -20,22 +21,18 @@ export interface RunView {
   readonly columns: Readonly<Record<string, Float64Array>>;
 }
 
-/** Views of every run, in bundle order. The block is metric-major per run: run i's column c starts at offset_i + c·recorded_i. */
+/** Views of every run, in bundle order (the block's layout: shared/seriesBlock.ts). */
 export function runViews(bundle: SeriesBundle): RunView[] {
-  const width = bundle.columns.length;
-  const views: RunView[] = [];
-  let offset = 0;
-  for (const run of bundle.runs) {
-    const n = run.recorded;
-    const columns: Record<string, Float64Array> = {};
-    bundle.columns.forEach((name, c) => {
-      columns[name] = bundle.data.subarray(offset + c * n, offset + (c + 1) * n);
-    });
-    offset += width * n;
-    views.push({ key: run.key, status: run.status, recorded: n, descriptor: run.descriptor, columns });
-  }
-  if (offset > bundle.data.length) throw new Error(`series bundle holds ${bundle.data.length} values, runs need ${offset}`);
-  return views;
+  return blockViews(bundle).map((columns, i) => {
+    const run = bundle.runs[i];
+    return { key: run.key, status: run.status, recorded: run.recorded, descriptor: run.descriptor, columns };
+  });
+}
+
+/** One experiment as the builders see it: what the backend's figure files and the app's views draw alike. */
+export function figureInput(experiment: Pick<FigureInput, 'id' | 'name' | 'seed' | 'spec' | 'summary' | 'label'>, bundle: SeriesBundle): FigureInput {
+  const { id, name, seed, spec, summary, label } = experiment;
+  return { id, name, seed, spec, summary, label, bundle };
 }
 
 const EMPTY = new Float64Array(0);

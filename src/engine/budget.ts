@@ -6,8 +6,12 @@
  * that names the limit, so the CLI (exit 2), checkSpec (ok: false), submit (400) and the builder
  * all say the same. The figures behind each limit are in README.md ("Limits of one experiment").
  */
-import { gridAxes, recordedLength } from './grid';
-import type { ExperimentSpec } from './spec';
+import { gridAxes, type GridSpec, recordedLength } from './grid';
+
+/** What the budget reads of a spec: its grid, and what each run records (ExperimentSpec has it all). */
+export interface BudgetSpec extends GridSpec {
+  readonly sft: GridSpec['sft'] & { readonly recordEvery: number; readonly earlyStopping: string };
+}
 
 /**
  * Runs in one experiment. The lab holds a record per run while it runs them (about a kilobyte
@@ -46,7 +50,7 @@ export interface Budget {
 }
 
 /** The series columns a run stores (shared/seriesCodec.ts seriesColumnNames). */
-function seriesColumnCount(spec: ExperimentSpec): number {
+function seriesColumnCount(spec: BudgetSpec): number {
   return spec.sft.earlyStopping === 'validation' ? 7 : 6;
 }
 
@@ -62,7 +66,7 @@ function gigabytes(bytes: bigint): string {
 }
 
 /** The budget of a validated spec: the grid's product and what it stores. */
-export function budgetOf(spec: ExperimentSpec): Budget {
+export function budgetOf(spec: BudgetSpec): Budget {
   const axes = gridAxes(spec);
   const runs = axes.reduce((product, axis) => product * BigInt(axis.size), 1n);
   const points = BigInt(recordedLength(spec.sft.steps, spec.sft.recordEvery));
@@ -81,7 +85,7 @@ export function budgetOf(spec: ExperimentSpec): Budget {
 }
 
 /** Each limit the spec passes, as a sentence naming it; empty within budget. */
-export function budgetProblems(spec: ExperimentSpec): string[] {
+export function budgetProblems(spec: BudgetSpec): string[] {
   const b = budgetOf(spec);
   const problems: string[] = [];
   if (b.runs > BigInt(MAX_RUNS)) problems.push(`the grid makes ${grouped(b.runs)} runs (${b.product}); at most ${grouped(MAX_RUNS)} in one experiment`);

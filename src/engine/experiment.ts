@@ -9,7 +9,7 @@ import { accuracyFromCos } from './accuracy';
 import { uniformUnitVector } from './distributions';
 import { type Cell, CEILING, cellsOf, isRunKeyOf, type RunDescriptor, type RunKey } from './grid';
 import { type DataLaw, isElliptical, sampleRows } from './laws';
-import { PATHS } from './paths';
+import { PATHS, type RunStart } from './paths';
 import { Rng, StreamKind } from './rng';
 import { RandomTeacherSetup } from './setups/randomTeacher';
 import { makePretrainData, type PretrainData, pretrainStudent, pretrainTeacher } from './setups/sharedPretraining';
@@ -17,22 +17,11 @@ import type { LabelOptions, ScaleMixture } from './sft/batch';
 import type { FiniteSftSet } from './sft/dense';
 import type { EnginePath, KernelCheckpoint, SftHyper, SftKernel } from './sft/kernel';
 import { teacherLabel } from './sft/labels';
-import type { ReducedState, ReducedTeacher } from './sft/reduced';
 import { LabelledSample } from './sft/validation';
 import { type ExperimentSpec, resolvePath } from './spec';
 import { dot, unit } from './vectors';
 
-// The grid's names, for callers that import them from here (grid.ts is their home).
-
-/**
- * A run's start: the reduced chain's state directly (random teacher on the reduced and preview
- * paths), or explicit whitened student and teacher vectors; with what describes the run and the
- * teacher's norm (which soft labels use).
- */
-export type RunStart = { readonly descriptor: RunDescriptor; readonly teacherNorm: number } & (
-  | { readonly kind: 'reduced'; readonly state: ReducedState; readonly teacher: ReducedTeacher }
-  | { readonly kind: 'explicit'; readonly student: Float64Array; readonly teacher: Float64Array }
-);
+export type { RunStart } from './paths';
 
 function lawOf(spec: ExperimentSpec): DataLaw {
   const { data } = spec;

@@ -3,7 +3,18 @@
  * accuracy × κ when the spec sets teachers.kappa) × teachers × learning rates, plus one ground-truth "ceiling" run per cell and learning
  * rate. A run is named by its key alone, and rebuilt from (spec, key) wherever it runs.
  */
-import type { ExperimentSpec } from './spec';
+
+/**
+ * The fields of a spec its grid is made of (engine/spec.ts's ExperimentSpec has them): written
+ * here, not imported, so that the spec's parser can check the grid's budget (budget.ts) without a
+ * circle of imports.
+ */
+export interface GridSpec {
+  readonly setup: 'random-teacher' | 'shared-pretraining';
+  readonly student: { readonly norm: readonly number[] };
+  readonly teachers: { readonly count: number; readonly accuracy: readonly number[]; readonly kappa?: readonly number[] };
+  readonly sft: { readonly ceiling: boolean; readonly learningRates: readonly number[]; readonly steps: number; readonly batchSize: number };
+}
 
 /** The ceiling run's teacher index: SFT on ground-truth labels (teacher = w*). */
 export const CEILING = -1;
@@ -42,7 +53,7 @@ export interface RunDescriptor {
  * The cells in a fixed order: norm, then teacher accuracy, then κ (innermost). Without
  * teachers.kappa every cell's κ is null and the cells are those of norm × accuracy alone.
  */
-export function cellsOf(spec: ExperimentSpec): Cell[] {
+export function cellsOf(spec: GridSpec): Cell[] {
   if (spec.setup === 'shared-pretraining') return [{ index: 0, norm: null, teacherAccuracy: null, kappa: null }];
   const cells: Cell[] = [];
   const kappas: readonly (number | null)[] = spec.teachers.kappa ?? [null];
@@ -70,7 +81,7 @@ export interface GridAxis {
  * teacher (the ceiling first when there is one), then the learning rate. Any later axis (a
  * replicate, another field swept) is one more entry: everything below works on the product.
  */
-export function gridAxes(spec: ExperimentSpec): GridAxis[] {
+export function gridAxes(spec: GridSpec): GridAxis[] {
   const cells: GridAxis[] =
     spec.setup === 'shared-pretraining'
       ? []
@@ -87,17 +98,17 @@ export function gridAxes(spec: ExperimentSpec): GridAxis[] {
 }
 
 /** The number of runs: the product of the grid's axes (an exact integer below 2^53 for any valid spec). */
-export function runCount(spec: ExperimentSpec): number {
+export function runCount(spec: GridSpec): number {
   return gridAxes(spec).reduce((product, axis) => product * axis.size, 1);
 }
 
 /** Runs per cell: teachers (and the ceiling) × learning rates. */
-function runsPerCell(spec: ExperimentSpec): number {
+function runsPerCell(spec: GridSpec): number {
   return (spec.teachers.count + (spec.sft.ceiling ? 1 : 0)) * spec.sft.learningRates.length;
 }
 
 /** The run at `index` in the fixed order (cell, then teacher with the ceiling first, then learning rate), by index arithmetic. */
-export function runKeyAt(spec: ExperimentSpec, index: number): RunKey {
+export function runKeyAt(spec: GridSpec, index: number): RunKey {
   const perCell = runsPerCell(spec);
   const lrs = spec.sft.learningRates.length;
   const within = index % perCell;
@@ -105,7 +116,7 @@ export function runKeyAt(spec: ExperimentSpec, index: number): RunKey {
 }
 
 /** The position of a run of this spec in that order: runKeyAt's inverse. */
-export function runIndexOf(spec: ExperimentSpec, key: RunKey): number {
+export function runIndexOf(spec: GridSpec, key: RunKey): number {
   const lrs = spec.sft.learningRates.length;
   return key.cell * runsPerCell(spec) + (key.teacher - (spec.sft.ceiling ? CEILING : 0)) * lrs + key.lr;
 }
@@ -114,7 +125,7 @@ export function runIndexOf(spec: ExperimentSpec, key: RunKey): number {
  * The runs from index `from` up to `to` (exclusive), one at a time: a grid of a million runs is
  * never held as a list of keys.
  */
-export function* eachRunKey(spec: ExperimentSpec, from = 0, to = Infinity): Generator<RunKey> {
+export function* eachRunKey(spec: GridSpec, from = 0, to = Infinity): Generator<RunKey> {
   const end = Math.min(to, runCount(spec));
   for (let index = from; index < end; index++) yield runKeyAt(spec, index);
 }
@@ -123,14 +134,14 @@ export function* eachRunKey(spec: ExperimentSpec, from = 0, to = Infinity): Gene
 const RUN_KEY_LIST_MAX = 100_000;
 
 /** Every key at once, for small grids; the lab and the store iterate (eachRunKey) or index (runKeyAt) instead. */
-export function runKeys(spec: ExperimentSpec): RunKey[] {
+export function runKeys(spec: GridSpec): RunKey[] {
   const count = runCount(spec);
   if (count > RUN_KEY_LIST_MAX) throw new RangeError(`runKeys lists at most ${RUN_KEY_LIST_MAX} keys (this grid has ${count}): iterate with eachRunKey`);
   return [...eachRunKey(spec, 0, count)];
 }
 
 /** Samples drawn by a whole experiment, for the builder's estimate (batches only). */
-export function samplesToDraw(spec: ExperimentSpec): number {
+export function samplesToDraw(spec: GridSpec): number {
   return runCount(spec) * spec.sft.steps * spec.sft.batchSize;
 }
 
@@ -140,7 +151,7 @@ export function recordedLength(steps: number, recordEvery: number): number {
 }
 
 /** Whether a key names a run of this spec. */
-export function isRunKeyOf(spec: ExperimentSpec, key: RunKey, cells: number): boolean {
+export function isRunKeyOf(spec: GridSpec, key: RunKey, cells: number): boolean {
   return (
     Number.isInteger(key.cell) && key.cell >= 0 && key.cell < cells &&
     Number.isInteger(key.teacher) && key.teacher >= (spec.sft.ceiling ? CEILING : 0) && key.teacher < spec.teachers.count &&

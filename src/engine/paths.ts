@@ -2,19 +2,48 @@
  * One factory per engine path (docs/spec.md §3–4, docs/preview.md): from a run's start to its SFT
  * kernel, fresh or resumed from a checkpoint. The context chooses the path once per experiment.
  */
-import type { ExperimentContext, RunStart } from './experiment';
-import type { RunKey } from './grid';
-import { DenseKernel, type DenseProblem } from './sft/dense';
-import type { EnginePath, KernelCheckpoint, SftKernel } from './sft/kernel';
+import type { RunDescriptor, RunKey } from './grid';
+import type { DataLaw } from './laws';
+import type { Rng } from './rng';
+import type { LabelOptions, ScaleMixture } from './sft/batch';
+import { DenseKernel, type DenseProblem, type FiniteSftSet } from './sft/dense';
+import type { EnginePath, KernelCheckpoint, SftHyper, SftKernel } from './sft/kernel';
 import { PreviewKernel } from './sft/preview';
 import { ProjectedKernel, type ProjectedProblem } from './sft/projected';
 import { ReducedKernel, type ReducedState, type ReducedTeacher } from './sft/reduced';
+import type { LabelledSample } from './sft/validation';
 import { dot, unit } from './vectors';
 
-type PathFactory = (context: ExperimentContext, key: RunKey, start: RunStart, checkpoint: KernelCheckpoint | null) => SftKernel;
+/**
+ * A run's start: the reduced chain's state directly (random teacher on the reduced and preview
+ * paths), or explicit whitened student and teacher vectors; with what describes the run and the
+ * teacher's norm (which soft labels use).
+ */
+export type RunStart = { readonly descriptor: RunDescriptor; readonly teacherNorm: number } & (
+  | { readonly kind: 'reduced'; readonly state: ReducedState; readonly teacher: ReducedTeacher }
+  | { readonly kind: 'explicit'; readonly student: Float64Array; readonly teacher: Float64Array }
+);
+
+/** What a path's factory asks of the experiment (engine/experiment.ts's ExperimentContext is one). */
+export interface PathContext {
+  readonly d: number;
+  readonly law: DataLaw;
+  readonly spectrum: Float64Array | null;
+  groundTruth(): Float64Array;
+  heldOut(): LabelledSample | null;
+  toOriginal(v: Float64Array): Float64Array;
+  labelOptions(teacherNorm: number, teacher?: number): LabelOptions;
+  mixture(): ScaleMixture;
+  hyper(key: RunKey): SftHyper;
+  sftRng(key: RunKey): Rng;
+  validationSet(): LabelledSample | null;
+  finiteSet(key: RunKey, teacher: Float64Array, labels: LabelOptions): FiniteSftSet | null;
+}
+
+type PathFactory = (context: PathContext, key: RunKey, start: RunStart, checkpoint: KernelCheckpoint | null) => SftKernel;
 
 /** The reduced chain's state and teacher frame: given directly, or projected from explicit vectors. */
-function reducedStart(context: ExperimentContext, start: RunStart): { state: ReducedState; teacher: ReducedTeacher } {
+function reducedStart(context: PathContext, start: RunStart): { state: ReducedState; teacher: ReducedTeacher } {
   if (start.kind === 'reduced') return start;
   // Explicit (pretrained, isotropic) vectors: project onto the frame (w*, f, h) of docs/spec.md §3.
   const vStar = context.groundTruth();

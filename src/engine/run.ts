@@ -4,13 +4,14 @@
  * records exactly the series of an uninterrupted one.
  */
 import { type ExperimentContext } from './experiment';
+import { columnRange } from './columns';
 import { recordedLength, type RunDescriptor, type RunKey } from './grid';
 import { type KernelCheckpoint, METRIC_COUNT, METRICS, type SftKernel, VALIDATION_INDEX } from './sft/kernel';
 
 export type RunStatus = 'running' | 'done' | 'diverged';
 
-/** Recorded series: the step numbers and one array per metric, all of the same length. */
-export interface RunSeries {
+/** Recorded series: the step numbers and one array per metric, all of the same length (a SeriesColumns, engine/columns.ts). */
+export type RunSeries = {
   step: Float64Array;
   inner: Float64Array;
   norm: Float64Array;
@@ -19,7 +20,7 @@ export interface RunSeries {
   agreement: Float64Array;
   /** Validation accuracy (early stopping `validation` only). */
   validation?: Float64Array;
-}
+};
 
 export const SERIES_NAMES = ['step', ...METRICS] as const;
 
@@ -143,12 +144,7 @@ export class SftRun {
 
   /** The recorded part of the series (views, not copies). */
   recordedSeries(): RunSeries {
-    const n = this.recorded;
-    const out = {} as RunSeries;
-    for (const [name, values] of Object.entries(this.series) as [keyof RunSeries, Float64Array][]) {
-      (out as unknown as Record<string, Float64Array>)[name] = values.subarray(0, n);
-    }
-    return out;
+    return columnRange(this.series, 0, this.recorded);
   }
 
   private healthy(): boolean {

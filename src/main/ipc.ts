@@ -1,12 +1,13 @@
 /**
  * The LabApi over Electron IPC (VS Code's shape: one `call` channel returning a promise, one
  * `event` channel streaming to the window). Only the app's own frames may call; every input is
- * validated by the service, every error crosses as { status, message }.
+ * validated by the service, every error crosses as { status, message } (and a refused spec's
+ * errors by field, as over HTTP).
  */
 import { posix, win32 } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, LabRequestError } from '../shared/labApi';
+import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, LabRequestError, refusalBody } from '../shared/labApi';
 import type { LabApiService } from '../backend/labApi';
 
 export interface IpcOptions {
@@ -23,7 +24,10 @@ export function registerLabIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'
     try {
       return { ok: true, value: await service.handle(method, input) };
     } catch (error) {
-      if (error instanceof LabRequestError) return { ok: false, status: error.status, message: error.message };
+      if (error instanceof LabRequestError) {
+        const { error: message, errors } = refusalBody(error);
+        return { ok: false, status: error.status, message, ...(errors === undefined ? {} : { errors }) };
+      }
       return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
     }
   });

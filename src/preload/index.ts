@@ -1,14 +1,14 @@
 /// <reference types="electron-vite/node" />
 /**
- * The preload exposes `window.lab` (the typed LabApi, and `lab.shell`: dialogs and menu events) and
- * nothing else: calls go through one IPC channel each and their inputs and outputs are validated
+ * The preload exposes `window.lab` (the typed LabApi as `lab.call`, answering with its reply as a
+ * value; and `lab.shell`: dialogs and menu events) and nothing else: calls go through one IPC channel each and their inputs and outputs are validated
  * against the contracts on this side too.
  */
 // First: the contracts' schemas are built by the imports below.
 import '../shared/jitless';
 import { contextBridge, ipcRenderer } from 'electron';
 import { APP_NAME, APP_VERSION } from '../shared/app';
-import { CHANNEL_CALL, CHANNEL_EVENT, type IpcReply, type LabApi, LabCallError, LabEventSchema, type LabEventMessage, makeLabApi } from '../shared/labApi';
+import { CHANNEL_CALL, CHANNEL_EVENT, fieldErrorsOf, type IpcReply, type LabApi, labBridge, LabCallError, LabEventSchema, type LabEventMessage, makeLabApi } from '../shared/labApi';
 import { parseShellInput, parseShellOutput, type Shell, SHELL_CHANNEL_CALL, SHELL_CHANNEL_EVENT, type ShellEvent, ShellEventSchema, type ShellMethod } from '../shared/shell';
 
 /** Listen on a channel, passing on only messages that match the schema. */
@@ -25,7 +25,7 @@ function listen<T>(channel: string, schema: { safeParse(v: unknown): { success: 
 
 async function invoke(channel: string, method: string, input: unknown): Promise<unknown> {
   const reply = (await ipcRenderer.invoke(channel, method, input)) as IpcReply;
-  if (!reply.ok) throw new LabCallError(reply.status, reply.message);
+  if (!reply.ok) throw new LabCallError(reply.status, reply.message, fieldErrorsOf(reply.errors));
   return reply.value;
 }
 
@@ -33,6 +33,9 @@ const api: LabApi = makeLabApi(
   (method, input) => invoke(CHANNEL_CALL, method, input),
   (listener: (event: LabEventMessage) => void) => listen(CHANNEL_EVENT, LabEventSchema, listener),
 );
+
+// Across the context bridge as replies, not thrown errors (shared/labApi.ts: labBridge).
+const bridged = labBridge(api);
 
 const callShell = async <M extends ShellMethod>(method: M, input: unknown) => parseShellOutput(method, await invoke(SHELL_CHANNEL_CALL, method, parseShellInput(method, input)));
 
@@ -43,7 +46,7 @@ const shell: Shell = Object.freeze({
   onEvent: (listener: (event: ShellEvent) => void) => listen(SHELL_CHANNEL_EVENT, ShellEventSchema, listener),
 });
 
-const lab = Object.freeze({ ...api, shell, app: Object.freeze({ name: APP_NAME, version: APP_VERSION }) });
+const lab = Object.freeze({ ...bridged, shell, app: Object.freeze({ name: APP_NAME, version: APP_VERSION }) });
 contextBridge.exposeInMainWorld('lab', lab);
 
 export type LabBridge = typeof lab;

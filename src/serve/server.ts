@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve as resolvePath, sep } from 'node:path';
-import { LabRequestError } from '../shared/labApi';
+import { LabRequestError, refusalBody } from '../shared/labApi';
 import { encodeSeriesFrame } from '../shared/seriesCodec';
 import type { LabApiService } from '../backend/labApi';
 import { errorMessage } from '../shared/errorMessage';
@@ -186,7 +186,7 @@ export function startServer(api: LabApiService, options: ServeOptions): Promise<
         }
         return send(res, 200, output);
       } catch (error) {
-        if (error instanceof LabRequestError) return send(res, error.status, { error: error.message });
+        if (error instanceof LabRequestError) return send(res, error.status, refusalBody(error));
         return send(res, 500, { error: error instanceof Error ? error.message : String(error) });
       }
     }

@@ -18,6 +18,15 @@ export const RUN_STATUSES = ['queued', 'running', 'done', 'diverged', 'failed', 
 export const RunRecordStatusSchema = z.enum(RUN_STATUSES);
 export type RunRecordStatus = z.output<typeof RunRecordStatusSchema>;
 
+/** The statuses of a run that has finished: its steps are all taken (done) or it stopped on a non-finite value (diverged). */
+export const FINISHED_RUN_STATUSES = ['done', 'diverged'] as const satisfies readonly RunRecordStatus[];
+export type FinishedRunStatus = (typeof FINISHED_RUN_STATUSES)[number];
+
+/** Whether a run has finished (done or diverged): it holds every point it will ever have, and no checkpoint. */
+export function isFinished(run: { readonly status: string }): run is { readonly status: FinishedRunStatus } {
+  return run.status === 'done' || run.status === 'diverged';
+}
+
 /** A Slurm array task's state, as `w2s collect` last saw it. */
 export const CLUSTER_TASK_STATES = ['pending', 'running', 'done', 'failed', 'missing'] as const;
 export const ClusterTaskStateSchema = z.enum(CLUSTER_TASK_STATES);

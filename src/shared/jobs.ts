@@ -36,7 +36,7 @@ export type JobCancel = { readonly type: 'cancel'; readonly id: number };
 /** Everything a coordinator sends an engine process. */
 export type EngineMessage = JobRequest | JobCancel;
 
-/** Points [from, from + length) of a run's series, one array per column. */
+/** Points [from, from + length) of a run's series, one array per column (shared/seriesBlock.ts copyRange). */
 export type SeriesChunk = Partial<RunSeries>;
 
 /** Engine process → coordinator. `run` is the index of the run in the job's `runs`. */
@@ -59,8 +59,11 @@ export type JobReply =
       readonly run: number;
       readonly status: Exclude<RunStatus, 'running'>;
       readonly descriptor: RunDescriptor;
-      /** The whole series, from point 0. */
-      readonly series: RunSeries;
+      /** The points the coordinator does not have yet: from the last checkpoint (or the resume point, or 0) to the end. */
+      readonly from: number;
+      readonly chunk: SeriesChunk;
+      /** The step of the run's last recorded point (0 when none is). */
+      readonly lastStep: number;
       /** Time the engine spent on this run (ms; the job's first run includes building the experiment's context). */
       readonly computeMs: number;
     }

@@ -279,15 +279,25 @@ export type LabApi = { [M in LabMethod]: (input: LabInput<M>) => Promise<LabOutp
   onEvent(listener: (event: LabEventMessage) => void): () => void;
 };
 
-/** A request rejected at the boundary: its fields and what is allowed. */
+/**
+ * A request refused by the backend's rules (backend/labCommands.ts) or at the boundary: what and
+ * why, with the status HTTP would give it. `errors`: a bad spec's errors by field, as checkSpec
+ * gives them (`field.path: rule (got X)`), so that a refused submit needs no second round trip.
+ */
 export class LabRequestError extends Error {
   constructor(
-    /** 507: the disk holding the history is full. */
+    /** 400: a bad input; 404: no such experiment; 409: not in this state; 507: the disk holding the history is full. */
     readonly status: 400 | 404 | 409 | 507,
     message: string,
+    readonly errors: readonly string[] = [],
   ) {
     super(message);
     this.name = 'LabRequestError';
+  }
+
+  /** The same refusal, its message led by `prefix` (a method's name). */
+  prefixed(prefix: string): LabRequestError {
+    return new LabRequestError(this.status, `${prefix}: ${this.message}`, this.errors);
   }
 }
 
@@ -350,14 +360,39 @@ export function parseOutput<M extends LabMethod>(method: M, output: unknown): La
 export const CHANNEL_CALL = 'lab:call';
 export const CHANNEL_EVENT = 'lab:event';
 
-/** What a call returns over IPC: errors are values, so their status survives the trip. */
-export type IpcReply = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+/** What a call returns over IPC: errors are values, so their status (and a bad spec's errors by field) survive the trip. */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; status: number; message: string; errors?: string[] };
 
-/** A failed LabApi call as the UI sees it. */
+/**
+ * A refusal as it crosses a transport, both ways: the IPC reply's error and the HTTP error body,
+ * `{ error, errors? }` (`errors` only when the refusal names fields).
+ */
+export function refusalBody(error: LabRequestError): { error: string; errors?: string[] } {
+  return error.errors.length > 0 ? { error: error.message, errors: [...error.errors] } : { error: error.message };
+}
+
+/** The field errors a transport carried (anything but a list of strings carries none). */
+export function fieldErrorsOf(value: unknown): string[] {
+  return Array.isArray(value) && value.every((e) => typeof e === 'string') ? value : [];
+}
+
+/**
+ * The LabApi as the desktop preload hands it across Electron's context bridge: each call answers
+ * with its reply as a value (a thrown error would arrive with its message only), the events as
+ * they are. `bridgedLabApi` turns it back into the LabApi.
+ */
+export interface LabBridgeApi {
+  call(method: LabMethod, input: unknown): Promise<IpcReply>;
+  onEvent: LabApi['onEvent'];
+}
+
+/** A failed LabApi call as the UI sees it, over IPC and HTTP alike. */
 export class LabCallError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A refused spec's errors by field (submit), as checkSpec gives them; empty otherwise. */
+    readonly errors: readonly string[] = [],
   ) {
     super(message);
     this.name = 'LabCallError';
@@ -372,6 +407,38 @@ export function makeLabApi(call: (method: LabMethod, input: unknown) => Promise<
   const api = { onEvent } as Record<string, unknown>;
   for (const method of Object.keys(LAB_METHODS) as LabMethod[]) {
     api[method] = async (input: unknown) => parseOutput(method, await call(method, parseInput(method, input)));
+  }
+  return api as LabApi;
+}
+
+/**
+ * The LabApi made a bridge (what the preload exposes): every call resolves with its reply — the
+ * value, or the failure's status, message and field errors — and never rejects.
+ */
+export function labBridge(api: LabApi): LabBridgeApi {
+  return {
+    call: async (method, input) => {
+      if (typeof method !== 'string' || !isLabMethod(method)) return { ok: false, status: 404, message: `no such method '${String(method).slice(0, 100)}'` };
+      try {
+        return { ok: true, value: await (api[method] as (input: unknown) => Promise<unknown>)(input) };
+      } catch (error) {
+        if (error instanceof LabCallError || error instanceof LabRequestError) return { ok: false, status: error.status, message: error.message, ...(error.errors.length > 0 ? { errors: [...error.errors] } : {}) };
+        return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    onEvent: (listener) => api.onEvent(listener),
+  };
+}
+
+/** The LabApi over the preload's bridge (desktop): a failed reply is thrown as the LabCallError it was, status and field errors included. */
+export function bridgedLabApi(bridge: LabBridgeApi): LabApi {
+  const api = { onEvent: bridge.onEvent } as Record<string, unknown>;
+  for (const method of Object.keys(LAB_METHODS) as LabMethod[]) {
+    api[method] = async (input: unknown) => {
+      const reply = await bridge.call(method, input);
+      if (!reply.ok) throw new LabCallError(reply.status, reply.message, fieldErrorsOf(reply.errors));
+      return reply.value;
+    };
   }
   return api as LabApi;
 }

@@ -1,12 +1,13 @@
 /**
- * The two binary layouts of series, one place for both ends of each:
- * - a metric-major block: the first `count` points of each column in turn, little-endian Float64
- *   (the store's series chunks, bundles and shards);
+ * Series as bytes, one place for both ends of each:
+ * - one run's block (shared/seriesBlock.ts, the layout of every series block): the first `count`
+ *   points of each column in turn, little-endian Float64 (the store's series chunks, bundles and shards);
  * - getSeries' frame over HTTP: uint32 header length, JSON header, padding to 8 bytes, then the
  *   Float64 data (`w2s serve` writes it, the browser shell reads it), so that a Figure 1
  *   experiment's tens of MB of series travel without a JSON detour.
  * Plain Uint8Array and DataView: this runs in Node, the renderer and the engine's hosts alike.
  */
+import { blockViews, type ColumnsLike, packBlock } from './seriesBlock';
 
 /** Column names in stored order: the step, the metrics, and validation when it is recorded. */
 export function seriesColumnNames(validationRecorded: boolean): string[] {
@@ -16,15 +17,8 @@ export function seriesColumnNames(validationRecorded: boolean): string[] {
 }
 
 /** Pack the first `count` points of each named column of `series`, metric-major, into one block of bytes. */
-export function packColumns(series: object, columns: readonly string[], count: number): Uint8Array {
-  const block = new Float64Array(count * columns.length);
-  columns.forEach((name, c) => {
-    const values = (series as Record<string, ArrayLike<number> | undefined>)[name];
-    if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
-    if (values instanceof Float64Array) block.set(values.subarray(0, count), c * count);
-    else for (let i = 0; i < count; i++) block[c * count + i] = values[i];
-  });
-  return new Uint8Array(block.buffer);
+export function packColumns(series: ColumnsLike, columns: readonly string[], count: number): Uint8Array {
+  return new Uint8Array(packBlock([{ recorded: count }], [series], columns).data.buffer);
 }
 
 /** The doubles in a block of bytes: a view when it is 8-byte aligned, else an aligned copy. */
@@ -36,10 +30,14 @@ export function float64Block(bytes: Uint8Array, length: number): Float64Array {
   return copy;
 }
 
-/** Unpack a metric-major block of `count` points per column. */
+/** The columns of one run's block of bytes, `count` points each: views on the bytes when they are 8-byte aligned. */
+export function viewColumns(bytes: Uint8Array, columns: readonly string[], count: number): Record<string, Float64Array> {
+  return blockViews({ runs: [{ recorded: count }], columns, data: float64Block(bytes, count * columns.length) })[0];
+}
+
+/** Unpack one run's block of bytes, `count` points per column, into arrays of their own. */
 export function unpackColumns(bytes: Uint8Array, columns: readonly string[], count: number): Record<string, Float64Array> {
-  const block = float64Block(bytes, count * columns.length);
-  return Object.fromEntries(columns.map((name, c) => [name, block.slice(c * count, (c + 1) * count)]));
+  return Object.fromEntries(Object.entries(viewColumns(bytes, columns, count)).map(([name, values]) => [name, values.slice()]));
 }
 
 /**

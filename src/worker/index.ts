@@ -9,7 +9,8 @@
  */
 import { ExperimentContext } from '../engine/experiment';
 import { SftRun } from '../engine/run';
-import type { EngineMessage, JobReply, JobRequest, RunOrder, SeriesChunk } from '../shared/jobs';
+import type { EngineMessage, JobReply, JobRequest, RunOrder } from '../shared/jobs';
+import { copyRange } from '../shared/seriesBlock';
 
 /** Progress is reported at most this often (ms): the coordinator throttles further. */
 const PROGRESS_INTERVAL_MS = 200;
@@ -23,8 +24,14 @@ interface Port {
   onMessage(handler: (message: EngineMessage) => void): void;
 }
 
+/** Electron's utilityProcess port (absent under child_process.fork; Node's types do not know it). */
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', handler: (event: { data: unknown }) => void): void;
+}
+
 function connect(): Port {
-  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', h: (e: { data: unknown }) => void): void } }).parentPort;
+  const parentPort: ParentPort | undefined = Reflect.get(process, 'parentPort');
   if (parentPort !== undefined) {
     return {
       post: (m) => parentPort.postMessage(m),
@@ -120,7 +127,7 @@ async function runOne(port: Port, request: JobRequest, order: RunOrder, index: n
     if (interval !== undefined && now - lastCheckpoint >= interval && !run.done) {
       lastCheckpoint = now;
       const checkpoint = run.checkpoint();
-      port.post({ type: 'checkpoint', id: request.id, run: index, descriptor: run.descriptor, checkpoint, from: sent, chunk: slice(run, sent, checkpoint.recorded) });
+      port.post({ type: 'checkpoint', id: request.id, run: index, descriptor: run.descriptor, checkpoint, from: sent, chunk: copyRange(run.series, sent, checkpoint.recorded) });
       sent = checkpoint.recorded;
     }
     if (now - job.lastReport >= PROGRESS_INTERVAL_MS) {
@@ -138,16 +145,11 @@ async function runOne(port: Port, request: JobRequest, order: RunOrder, index: n
     run: index,
     status: run.status === 'diverged' ? 'diverged' : 'done',
     descriptor: run.descriptor,
-    series: run.recordedSeries(),
+    from: sent,
+    chunk: copyRange(run.series, sent, run.recorded),
+    lastStep: run.recorded > 0 ? run.series.step[run.recorded - 1] : 0,
     computeMs: performance.now() - started,
   });
-}
-
-/** Copies of points [from, to) of every recorded column. */
-function slice(run: SftRun, from: number, to: number): SeriesChunk {
-  const chunk: Record<string, Float64Array> = {};
-  for (const [name, values] of Object.entries(run.series)) chunk[name] = (values as Float64Array).slice(from, to);
-  return chunk as SeriesChunk;
 }
 
 const port = connect();

@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExperimentContext } from '../../src/engine/experiment';
 import { runKeys } from '../../src/engine/grid';
-import { SftRun } from '../../src/engine/run';
+import { type RunSeries, SftRun } from '../../src/engine/run';
 import { validateSpec } from '../../src/engine/spec';
 import { EnginePool, type EngineProcess, forkSpawner, JobCancelledError } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
+import { seriesOf } from '../helpers/jobSeries';
 import { until } from '../helpers/until';
 
 const spec = validateSpec({
@@ -37,8 +38,9 @@ describe('engine pool', () => {
     keys.forEach((key, i) => {
       const local = SftRun.start(context, key).complete();
       expect(results[i].status).toBe('done');
-      expect(Array.from(results[i].series.cos)).toEqual(Array.from(local.series.cos));
-      expect(Array.from(results[i].series.norm)).toEqual(Array.from(local.series.norm));
+      expect(Array.from(seriesOf(results[i]).cos)).toEqual(Array.from(local.series.cos));
+      expect(Array.from(seriesOf(results[i]).norm)).toEqual(Array.from(local.series.norm));
+      expect(results[i].lastStep).toBe(local.series.step[local.recorded - 1]);
       expect(results[i].descriptor).toEqual(local.descriptor);
     });
   });
@@ -63,7 +65,7 @@ describe('engine pool', () => {
     const others = runKeys(spec).slice(0, 6).map((key) => pool!.run({ spec, key }));
     await expect(doomed).rejects.toThrow(/SIGKILL/);
     const results = await Promise.all(others);
-    expect(results.every((r) => r.status === 'done' && r.series.cos.length === 41)).toBe(true);
+    expect(results.every((r) => r.status === 'done' && seriesOf(r).cos.length === 41)).toBe(true);
     expect(spawned.length).toBe(3); // two at start, one replacement
     const after = await pool.run({ spec, key: { cell: 0, teacher: 2, lr: 1 } });
     expect(after.status).toBe('done');
@@ -88,8 +90,8 @@ describe('engine pool', () => {
     keys.forEach((_, i) => {
       expect(grouped[i].status).toBe(single[i].status);
       expect(grouped[i].descriptor).toEqual(single[i].descriptor);
-      for (const name of Object.keys(single[i].series) as (keyof typeof single[number]['series'])[]) {
-        expect(Array.from(grouped[i].series[name] as Float64Array)).toEqual(Array.from(single[i].series[name] as Float64Array));
+      for (const name of Object.keys(seriesOf(single[i])) as (keyof RunSeries)[]) {
+        expect(Array.from(seriesOf(grouped[i])[name] as Float64Array)).toEqual(Array.from(seriesOf(single[i])[name] as Float64Array));
       }
     });
   });
@@ -118,8 +120,8 @@ describe('engine pool', () => {
     expect(runsSeen.slice(1).every((i) => i >= 1)).toBe(true);
     for (const [i, result] of rest.entries()) {
       const single = await pool.run({ spec: slow, key: keys[i + 1] });
-      expect(Array.from(result.series.cos)).toEqual(Array.from(single.series.cos));
-      expect(Array.from(result.series.inner)).toEqual(Array.from(single.series.inner));
+      expect(Array.from(seriesOf(result).cos)).toEqual(Array.from(seriesOf(single).cos));
+      expect(Array.from(seriesOf(result).inner)).toEqual(Array.from(seriesOf(single).inner));
     }
   });
 
@@ -142,7 +144,7 @@ describe('engine pool', () => {
     // The next job waits for the stop, then runs in the same process, with in-process results.
     const key = { cell: 0, teacher: 1, lr: 1 };
     const next = await pool.run({ spec, key });
-    expect(Array.from(next.series.cos)).toEqual(Array.from(SftRun.start(new ExperimentContext(spec), key).complete().series.cos));
+    expect(Array.from(seriesOf(next).cos)).toEqual(Array.from(SftRun.start(new ExperimentContext(spec), key).complete().series.cos));
     expect(spawned).toHaveLength(1);
     expect(pool.pids).toEqual([spawned[0].pid]);
   });

@@ -21,6 +21,7 @@ import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { CHANNEL_EVENT, type IpcReply, LabCallError, makeLabApi } from '../../src/shared/labApi';
 import { IpcMainStandIn } from '../helpers/ipcStandIn';
+import { seriesOf } from '../helpers/jobSeries';
 
 /** Stand-in utility process: a worker thread running src/worker over a MessageChannel. */
 class UtilityProcessStandIn extends EventEmitter implements UtilityProcessLike {
@@ -180,7 +181,7 @@ describe('utilityProcess wrapper', () => {
       const keys = runKeys(spec);
       const results = await Promise.all(keys.map((key) => utilityPool.run({ spec, key })));
       const context = new ExperimentContext(spec);
-      keys.forEach((key, i) => expect(Array.from(results[i].series.cos)).toEqual(Array.from(SftRun.start(context, key).complete().series.cos)));
+      keys.forEach((key, i) => expect(Array.from(seriesOf(results[i]).cos)).toEqual(Array.from(SftRun.start(context, key).complete().series.cos)));
     } finally {
       utilityPool.close();
     }

@@ -2,18 +2,23 @@
  * The builder's composables without a page, in an effect scope with fake timers: the local check
  * runs a pause after the last edit and places its messages by field; the estimate asks the backend
  * a longer pause after the last edit, keeps only the reply to its newest request, and stops asking
- * when the builder goes away.
+ * when the builder goes away; Start is one round trip.
  */
+import { createPinia, setActivePinia } from 'pinia';
 import { effectScope, nextTick, ref } from 'vue';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LabOutput } from '../../src/shared/labApi';
+import type { IpcReply, LabBridgeApi, LabMethod, LabOutput } from '../../src/shared/labApi';
 import { formSize } from '../../src/renderer/src/builder/size';
 import { defaultForm } from '../../src/renderer/src/builder/specToForm';
 import { useEstimate } from '../../src/renderer/src/composables/useEstimate';
 import { useSpecCheck } from '../../src/renderer/src/composables/useSpecCheck';
-import { nextStep } from '../../src/renderer/src/composables/useStart';
+import { nextStep, useStart } from '../../src/renderer/src/composables/useStart';
 
 type Reply = LabOutput<'checkSpec'>;
+
+// The page's routes (the hash, the saved theme) are not the builder's: Start's only route is recorded.
+const opened: unknown[] = [];
+vi.mock('../../src/renderer/src/stores/ui', () => ({ useUiStore: () => ({ open: (route: unknown) => opened.push(route) }) }));
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -153,7 +158,82 @@ describe('useEstimate', () => {
   });
 });
 
+describe('useSpecCheck parses a form once', () => {
+  it('validateNow after the pause, or on a form already checked, gives the same check (no parse)', async () => {
+    const form = ref(defaultForm());
+    const scope = effectScope();
+    const c = scope.run(() => useSpecCheck(form))!;
+    const first = c.check.value;
+    expect(c.validateNow()).toBe(first);
+    form.value['teachers.count'] = '7';
+    await flush();
+    vi.advanceTimersByTime(150);
+    const second = c.check.value;
+    expect(second).not.toBe(first);
+    expect(c.validateNow()).toBe(second);
+    // The same form again (a load of what is shown): checked already, nothing waits.
+    form.value = { ...form.value };
+    await flush();
+    vi.advanceTimersByTime(1000);
+    expect(c.check.value).toBe(second);
+    scope.stop();
+  });
+});
+
 describe('useStart', () => {
+  // One bridge for the file (useLab keeps the first it finds): each test says how it answers.
+  const calls: LabMethod[] = [];
+  let answer: (method: LabMethod) => IpcReply = () => ({ ok: true, value: [] });
+  const bridge: LabBridgeApi = {
+    call: async (method) => {
+      calls.push(method);
+      return answer(method);
+    },
+    onEvent: () => () => undefined,
+  };
+  beforeEach(() => {
+    (globalThis as { window?: unknown }).window = { lab: bridge };
+    setActivePinia(createPinia());
+    calls.length = 0;
+    opened.length = 0;
+  });
+  afterEach(() => {
+    delete (globalThis as { window?: unknown }).window;
+  });
+
+  function started() {
+    const form = ref(defaultForm());
+    const scope = effectScope();
+    const { c, s } = scope.run(() => {
+      const c = useSpecCheck(form);
+      return { c, s: useStart(form, c.validateNow, c.serverErrors) };
+    })!;
+    return { c, s, scope };
+  }
+
+  it('is one round trip: submit, whose refusal by field lands on the fields', async () => {
+    const errors = ['teachers.count: must be at most 7 here (got 8)'];
+    answer = () => ({ ok: false, status: 400, message: `invalid spec: ${errors.join('; ')}`, errors });
+    const { c, s, scope } = started();
+    await s.start();
+    expect(calls).toEqual(['submit']);
+    expect(c.fieldErrors('teachers.count')).toEqual(['must be at most 7 here (got 8)']);
+    expect(s.submitError.value).toEqual({ text: 'The lab rejected this spec.', next: nextStep(400) });
+    expect(opened).toEqual([]);
+    scope.stop();
+  });
+
+  it('a good spec: submit alone (no checkSpec first), then its dashboard', async () => {
+    answer = (method) => (method === 'submit' ? { ok: true, value: { id: 4 } } : { ok: true, value: [] });
+    const { s, scope } = started();
+    await s.start();
+    expect(calls[0]).toBe('submit');
+    expect(calls).not.toContain('checkSpec');
+    expect(opened).toEqual([{ view: 'experiment', id: 4 }]);
+    expect(s.submitError.value).toBeNull();
+    scope.stop();
+  });
+
   it('says what to do after a failed Start by the kind of failure', () => {
     expect(nextStep(0)).toMatch(/did not answer/);
     expect(nextStep(400)).toMatch(/^Fix the fields marked below/);

@@ -16,6 +16,7 @@ import { LabApiService } from '../../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { removeCluster, type SlurmCluster, startSlurm } from '../helpers/slurm';
+import { labBridge } from '../../src/shared/labApi';
 import { directLabApi } from '../helpers/labFixture';
 import { until as waitUntil } from '../helpers/until';
 
@@ -32,7 +33,7 @@ beforeAll(async () => {
   pool = new EnginePool(forkSpawner(), 1);
   const service = new LabApiService(new Lab(store, pool));
   const lab = directLabApi(service);
-  (globalThis as { window?: unknown }).window = { lab };
+  (globalThis as { window?: unknown }).window = { lab: labBridge(lab) };
 }, 60_000);
 
 afterAll(async () => {

@@ -36,7 +36,7 @@ import {
 import { observed, observedLine } from '../../src/renderer/src/explore/observed';
 import { explorePanels, PANELS, TEACHER_LINE_OPACITY } from '../../src/renderer/src/explore/panels';
 import { about, type QueuePosition, waitText, worthCancelling } from '../../src/renderer/src/explore/waiting';
-import type { LabApi } from '../../src/shared/labApi';
+import { labBridge, type LabApi } from '../../src/shared/labApi';
 import { directLabApi } from '../helpers/labFixture';
 import { until } from '../helpers/until';
 
@@ -138,6 +138,8 @@ const submits: unknown[] = [];
 let backend: Lab;
 /** Each experiment's terminal status, as the lab's events said it. */
 const ended = new Map<number, string>();
+/** The LabApi behind window.lab (the preload's bridge of it). */
+let windowLab: LabApi;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'w2s-explore-'));
@@ -151,7 +153,8 @@ beforeAll(() => {
   lab.onEvent((e) => {
     if (e.type === 'experiment' && e.status !== 'running' && e.status !== 'queued') ended.set(e.experimentId, e.status);
   });
-  (globalThis as { window?: unknown }).window = { lab: counted };
+  windowLab = counted;
+  (globalThis as { window?: unknown }).window = { lab: labBridge(counted) };
 });
 afterAll(() => {
   pool.close();
@@ -289,7 +292,7 @@ describe('the explore store against a real backend', () => {
   it('while an exact Figure 1 runs, a change is drawn with the exact one still queued; the queue lists the preview, the page says what it waits for', async () => {
     const { explore, experiments, figures } = await stores();
     const figure1 = JSON.parse(readFileSync(join(__dirname, '..', '..', 'resources', 'presets', 'figure1.json'), 'utf8'));
-    const lab = (globalThis as unknown as { window: { lab: LabApi } }).window.lab;
+    const lab = windowLab;
     const { id: exactId } = await lab.submit({ spec: figure1, name: 'Figure 1, exact' });
     await until(() => (experiments.progress[exactId]?.runsDone ?? 0) > 0, 'the exact experiment to be under way');
     const lines: string[] = [];

@@ -20,7 +20,7 @@ import { exactPathOf, withEnginePath } from '../../src/backend/pathChoices';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { ExportSettingsSchema } from '../../src/shared/figureExport';
-import type { LabApi } from '../../src/shared/labApi';
+import { labBridge, type LabApi } from '../../src/shared/labApi';
 import { directLabApi } from '../helpers/labFixture';
 import { until } from '../helpers/until';
 
@@ -40,7 +40,7 @@ beforeAll(() => {
   pool = new EnginePool(forkSpawner(), 2);
   const service = new LabApiService(new Lab(store, pool, { checkpointIntervalMs: 200 }));
   lab = directLabApi(service);
-  (globalThis as { window?: unknown }).window = { lab };
+  (globalThis as { window?: unknown }).window = { lab: labBridge(lab) };
 });
 afterAll(() => {
   pool.close();

@@ -16,6 +16,7 @@ import { LabApiService } from '../../src/backend/labApi';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import type { Route } from '../../src/renderer/src/stores/ui';
+import { labBridge } from '../../src/shared/labApi';
 import { directLabApi } from '../helpers/labFixture';
 import { recomputeHeadline } from '../helpers/recompute';
 import { until } from '../helpers/until';
@@ -33,7 +34,7 @@ beforeAll(() => {
   pool = new EnginePool(forkSpawner(), 2);
   service = new LabApiService(new Lab(store, pool, { checkpointIntervalMs: 200 }));
   const lab = directLabApi(service);
-  (globalThis as { window?: unknown }).window = { lab };
+  (globalThis as { window?: unknown }).window = { lab: labBridge(lab) };
 });
 afterAll(() => {
   pool.close();

@@ -14,6 +14,8 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseSpec, type ExperimentSpec } from '../../engine/spec';
 import { parsePlan, type ShardPlan } from './plan';
+import { refuse } from '../refusals';
+import { ClusterError } from './errors';
 import { errorMessage } from '../../shared/errorMessage';
 
 export const jobFiles = (dir: string) => ({
@@ -30,7 +32,7 @@ export const jobFiles = (dir: string) => ({
 });
 
 /** The job directory cannot be read, or holds something else than a sweep. */
-export class JobDirError extends Error {}
+export class JobDirError extends ClusterError {}
 
 export interface JobDir {
   readonly dir: string;
@@ -56,7 +58,7 @@ function readJson(file: string, what: string): unknown {
 export function readJobDir(dir: string): JobDir {
   const files = jobFiles(dir);
   const parsed = parseSpec(readJson(files.spec, 'spec'));
-  if (!parsed.ok) throw new JobDirError(`${files.spec}: invalid spec: ${parsed.errors.join('; ')}`);
+  if (!parsed.ok) throw new JobDirError(`${files.spec}: ${refuse.invalidSpec(parsed.errors).message}`);
   try {
     return { dir, spec: parsed.spec, plan: parsePlan(readJson(files.plan, 'plan'), parsed.spec) };
   } catch (error) {

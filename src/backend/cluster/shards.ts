@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { RunDescriptor, RunKey } from '../../engine/grid';
 import type { RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
+import { isFinished } from '../../shared/experiment';
+import { unpackColumns } from '../../shared/seriesCodec';
 import { keyText } from '../bundleParts';
 import { BundleError, type CheckedBundle, bundlePayload, readBundle, sealBundle } from '../exchange';
 import { canonicalJson } from '../figures/sidecar';
@@ -92,20 +94,16 @@ export async function checkShard(file: Uint8Array, expected: ShardExpectation): 
   for (const run of bundle.payload.runs) {
     const key = keyText(run.key);
     if (!want.has(key)) throw new ShardError(`run ${key} is not one of task ${expected.task}'s runs`);
-    if (run.status !== 'done' && run.status !== 'diverged') throw new ShardError(`run ${key} is '${run.status}': a shard holds finished runs only`);
+    if (!isFinished(run)) throw new ShardError(`run ${key} is '${run.status}': a shard holds finished runs only`);
     want.delete(key);
   }
   if (want.size > 0) throw new ShardError(`${want.size} of task ${expected.task}'s runs are missing, first ${[...want][0]}`);
   return { header, bundle };
 }
 
-/** Metric-major Float64 bytes back into one array per column. */
+/** One run's block of bytes back into one array per column (shared/seriesCodec.ts). */
 function unpack(block: Buffer, columns: readonly string[], count: number): Partial<RunSeries> {
-  const values = new Float64Array(count * columns.length);
-  new Uint8Array(values.buffer).set(block);
-  const out: Record<string, Float64Array> = {};
-  columns.forEach((name, c) => (out[name] = values.subarray(c * count, (c + 1) * count)));
-  return out as Partial<RunSeries>;
+  return unpackColumns(block, columns, count);
 }
 
 /**
@@ -126,7 +124,7 @@ export function importShard(store: RunStore, experimentId: number, checked: Chec
       payload.runs.forEach((run, i) => {
         const target = runs.get(keyText(run.key));
         if (target === undefined) throw new ShardError(`experiment ${experimentId} has no run ${keyText(run.key)}`);
-        if (target.status === 'done' || target.status === 'diverged') return;
+        if (isFinished(target)) return;
         if (target.recorded > 0) throw new ShardError(`run ${keyText(run.key)} already holds ${target.recorded} points computed here: the experiment was resumed locally`);
         store.setRunDescriptor(target.id, run.descriptor as RunDescriptor);
         store.appendSeries(target.id, unpack(blocks[i], run.columns, run.recorded), 0, { stepsDone: run.stepsDone, checkpoint: null, status: run.status as 'done' | 'diverged' });

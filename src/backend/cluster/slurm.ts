@@ -6,9 +6,10 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { ClusterError } from './errors';
 
 /** Slurm could not be reached or refused: the message is one line, Slurm's own words included. */
-export class SlurmError extends Error {}
+export class SlurmError extends ClusterError {}
 
 /** One array task as squeue or sacct report it. */
 export interface SlurmTaskRecord {

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { APP_VERSION } from '../../shared/app';
+import { isFinished } from '../../shared/experiment';
 import { Lab } from '../lab';
 import { EnginePool, forkSpawner, type SpawnEngine } from '../pool';
 import { EngineWorkRecords } from '../store/engineWork';
@@ -63,8 +64,8 @@ export async function runShardTask(job: JobDir, task: number, options: TaskOptio
     if (before.map((r) => keyText(r.key)).join() !== expected.keys.map(keyText).join()) {
       throw new JobDirError(`${files.taskStore(task)} holds other runs than task ${task}'s: the job directory mixes two sweeps`);
     }
-    const finished = before.filter((r) => r.status === 'done' || r.status === 'diverged').length;
-    const checkpointed = before.filter((r) => r.status !== 'done' && r.status !== 'diverged' && r.checkpoint !== null).length;
+    const finished = before.filter(isFinished).length;
+    const checkpointed = before.filter((r) => !isFinished(r) && r.checkpoint !== null).length;
     options.onStart?.(
       finished + checkpointed === 0
         ? `task ${task}: ${before.length} runs on ${options.workers} engine processes (${hostname()})`
@@ -85,7 +86,7 @@ export async function runShardTask(job: JobDir, task: number, options: TaskOptio
       }
     }
     const runs = local.listRuns(localId);
-    const unfinished = runs.filter((r) => r.status !== 'done' && r.status !== 'diverged');
+    const unfinished = runs.filter((r) => !isFinished(r));
     if (unfinished.length > 0) {
       const first = unfinished[0];
       throw new TaskError(`${unfinished.length} of task ${task}'s ${runs.length} runs did not finish; first (cell ${first.key.cell}, teacher ${first.key.teacher}, lr ${first.key.lr}) ${first.status}: ${first.error ?? 'no error recorded'}`);

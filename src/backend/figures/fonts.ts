@@ -179,7 +179,7 @@ const coverage = new Map<string, GlyphCoverage>();
 export function coversText(path: string, text: string): boolean {
   let font = coverage.get(path);
   if (!font) {
-    font = fontkit.openSync(path) as unknown as GlyphCoverage;
+    font = fontkit.openSync(path);
     coverage.set(path, font);
   }
   for (const ch of text) if (!font.hasGlyphForCodePoint(ch.codePointAt(0)!)) return false;

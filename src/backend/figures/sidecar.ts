@@ -5,6 +5,7 @@
  * same spec always hashes the same, whatever order its keys were written in.
  */
 import { createHash } from 'node:crypto';
+import { types } from 'node:util';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
 
 export const SIDECAR_SCHEMA = 'w2s-lab/figure-sidecar@1';
@@ -21,7 +22,7 @@ export function sidecarFileName(figureFile: string): string {
 export function canonicalJson(value: unknown): string {
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+    if (types.isTypedArray(v)) return Array.from(v as ArrayLike<number>);
     if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return walk((v as { toJSON: () => unknown }).toJSON());
     if (Array.isArray(v)) return v.map(walk);
     const out: Record<string, unknown> = {};

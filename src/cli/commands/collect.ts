@@ -5,10 +5,9 @@
  * (twice changes nothing). Exit code 1 while a task has failed or is missing, so scripts notice.
  */
 import { parseArgs } from 'node:util';
-import { type CollectReport, collect } from '../../backend/cluster/collect';
-import { JobDirError } from '../../backend/cluster/jobDir';
-import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
-import { openStore } from '../session';
+import type { CollectReport } from '../../backend/cluster/collect';
+import { databasePath, experimentId, stringifyReadable } from '../args';
+import { withCommands } from '../session';
 
 export function formatReport(r: CollectReport): string {
   const c = r.counts;
@@ -29,19 +28,9 @@ export function formatReport(r: CollectReport): string {
 export async function collectCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
   const id = experimentId(positionals[0], 'collect');
-  const store = openStore(databasePath(values.db));
-  try {
-    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    let report: CollectReport;
-    try {
-      report = await collect(store, id);
-    } catch (error) {
-      if (error instanceof RangeError || error instanceof JobDirError) throw new UsageError(error.message);
-      throw error;
-    }
+  return withCommands(databasePath(values.db), async (commands) => {
+    const report = await commands.collect(id);
     process.stdout.write(values.json ? `${stringifyReadable(report)}\n` : formatReport(report));
     return report.counts.failed + report.counts.missing > 0 ? 1 : 0;
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -7,12 +7,13 @@
  * w2s import FILE [--db FILE]
  */
 import { parseArgs } from 'node:util';
-import { BundleError, exportCsv, exportJson, importBundle, makeBundle, readBundleFile } from '../../backend/exchange';
-import { exportParquet, parquetFileName } from '../../backend/parquet';
+import { BundleError, readBundleFile } from '../../backend/exchange';
+import { parquetFileName } from '../../backend/parquet';
+import { LabRequestError } from '../../shared/labApi';
 import { figureExportCommand } from './figure';
 import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
 import { checkOutputFile, outputFormat, writeAtomically } from '../files';
-import { openStore } from '../session';
+import { withCommands } from '../session';
 import { errorMessage } from '../../shared/errorMessage';
 
 export function exportCommand(args: string[]): number | Promise<number> {
@@ -23,16 +24,12 @@ export function exportCommand(args: string[]): number | Promise<number> {
   const format = outputFormat('data', values.out, values.format);
   if (format === 'parquet') return parquetExport(id, values.out, values.db);
   if (values.out !== undefined && values.out !== '-') checkOutputFile(values.out);
-  const store = openStore(databasePath(values.db));
-  try {
-    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    const text = format === 'csv' ? exportCsv(store, id) : `${stringifyReadable(exportJson(store, id))}\n`;
+  return withCommands(databasePath(values.db), (commands) => {
+    const text = format === 'csv' ? commands.exportCsv(id) : `${stringifyReadable(commands.exportJson(id))}\n`;
     if (values.out === undefined) process.stdout.write(text);
     else writeAtomically(values.out, text);
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** The per-teacher file beside the series file. */
@@ -46,16 +43,12 @@ async function parquetExport(id: number, out: string | undefined, db: string | u
   const teachersFile = out === undefined ? parquetFileName(id, 'teachers') : teachersFileName(out);
   checkOutputFile(seriesFile);
   checkOutputFile(teachersFile);
-  const store = openStore(databasePath(db));
-  try {
-    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    writeAtomically(seriesFile, await exportParquet(store, id, 'series'));
-    writeAtomically(teachersFile, await exportParquet(store, id, 'teachers'));
+  return withCommands(databasePath(db), async (commands) => {
+    writeAtomically(seriesFile, await commands.exportParquet(id, 'series'));
+    writeAtomically(teachersFile, await commands.exportParquet(id, 'teachers'));
     process.stdout.write(`${seriesFile}\n${teachersFile}\n`);
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export function bundleCommand(args: string[]): number {
@@ -64,15 +57,11 @@ export function bundleCommand(args: string[]): number {
   const file = positionals[1];
   if (file === undefined) throw new UsageError('bundle needs an output file: w2s bundle ID FILE');
   checkOutputFile(file);
-  const store = openStore(databasePath(values.db));
-  try {
-    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    writeAtomically(file, makeBundle(store, id));
+  return withCommands(databasePath(values.db), (commands) => {
+    writeAtomically(file, commands.bundle(id));
     process.stdout.write(`experiment ${id} bundled into ${file}\n`);
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export async function importCommand(args: string[]): Promise<number> {
@@ -86,15 +75,14 @@ export async function importCommand(args: string[]): Promise<number> {
     if (error instanceof BundleError) throw new UsageError(`${file}: ${error.message}; nothing was imported`);
     throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`);
   }
-  const store = openStore(databasePath(values.db));
-  try {
-    const id = await importBundle(store, bytes);
-    process.stdout.write(`${id}\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof BundleError) throw new UsageError(`${file}: ${error.message}; nothing was imported`);
-    throw error;
-  } finally {
-    store.close();
-  }
+  return withCommands(databasePath(values.db), async (commands) => {
+    try {
+      process.stdout.write(`${await commands.importBundle(bytes)}\n`);
+      return 0;
+    } catch (error) {
+      // A bundle that fails its checks (400): this command names the file.
+      if (error instanceof LabRequestError && error.status === 400) throw new UsageError(`${file}: ${error.message}; nothing was imported`);
+      throw error;
+    }
+  });
 }

@@ -12,12 +12,11 @@
  * trajectories are the three panels of Figure 1.
  */
 import { parseArgs } from 'node:util';
-import { exportExperimentFigure } from '../../backend/figureFiles';
 import { EXPORT_FORMATS, type ExportFormat, ExportSettingsSchema, FIGURE_KINDS, SIZE_PRESETS } from '../../shared/figureExport';
 import { databasePath, experimentId, UsageError } from '../args';
 import { sidecarFileName } from '../../backend/figures/sidecar';
 import { checkOutputFile, outputFormat, writeAtomically } from '../files';
-import { openStore } from '../session';
+import { withCommands } from '../session';
 
 /** Settings field → the flag that sets it, so errors name what the user typed. */
 const FLAG: Record<string, string> = {
@@ -126,16 +125,8 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     checkOutputFile(values.out);
     if (sidecar) checkOutputFile(sidecarFileName(values.out));
   }
-  const store = openStore(databasePath(values.db));
-  try {
-    for (const id of ids) if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    let file;
-    try {
-      file = await exportExperimentFigure(store, { ids, kind, format, settings });
-    } catch (error) {
-      if (error instanceof RangeError) throw new UsageError(error.message);
-      throw error;
-    }
+  return withCommands(databasePath(values.db), async (commands) => {
+    const file = await commands.exportFigure({ ids, kind, format, settings });
     const out = values.out ?? file.fileName;
     if (out === '-') {
       process.stdout.write(file.content);
@@ -144,14 +135,12 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     writeAtomically(out, file.content);
     const written = [out];
     if (sidecar) {
-      const meta = await exportExperimentFigure(store, { ids, kind, format: 'json', settings, describes: format });
+      const meta = await commands.exportFigure({ ids, kind, format: 'json', settings, describes: format });
       const metaFile = sidecarFileName(out);
       writeAtomically(metaFile, meta.content);
       written.push(metaFile);
     }
     process.stdout.write(`${written.join('\n')}\n`);
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -6,10 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { experimentListItem } from '../../backend/historyList';
-import type { ExperimentRecord, HistoryEntry } from '../../backend/store/store';
+import type { ExperimentRecord, HistoryEntry } from '../../backend/labCommands';
 import { resolvePath } from '../../engine/spec';
-import { databasePath, experimentId, stringifyReadable, UsageError } from '../args';
-import { openStore } from '../session';
+import { databasePath, experimentId, stringifyReadable } from '../args';
+import { withCommands } from '../session';
 import { accuracyText, pgrText, showStats, teacherTable } from '../showStats';
 
 function keyParameters(e: Pick<HistoryEntry, 'spec'>): string {
@@ -28,9 +28,8 @@ export function previewLine(e: ExperimentRecord): string | null {
 
 export function listCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, db: { type: 'string' } } });
-  const store = openStore(databasePath(values.db));
-  try {
-    const experiments = store.listHistory();
+  return withCommands(databasePath(values.db), (commands) => {
+    const experiments = commands.history();
     if (values.json) {
       process.stdout.write(`${JSON.stringify(experiments.map(experimentListItem), null, 2)}\n`);
       return 0;
@@ -45,19 +44,15 @@ export function listCommand(args: string[]): number {
       process.stdout.write(`${String(r.id).padStart(4)}  ${r.status.padEnd(11)} ${r.createdAt.slice(0, 16)}  ${r.name}\n      ${keyParameters(e)}${result}\n`);
     }
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export function showCommand(args: string[]): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, teachers: { type: 'boolean', default: false }, db: { type: 'string' } } });
   const id = experimentId(positionals[0], 'show');
-  const store = openStore(databasePath(values.db));
-  try {
-    const e = store.getExperiment(id);
-    if (e === null) throw new UsageError(`no experiment ${id}`);
-    const runs = store.listRuns(id);
+  return withCommands(databasePath(values.db), (commands) => {
+    const e = commands.experiment(id);
+    const runs = commands.runs(id);
     const counts: Record<string, number> = {};
     for (const r of runs) counts[r.status] = (counts[r.status] ?? 0) + 1;
     const stats = showStats(runs, e.summary);
@@ -102,24 +97,16 @@ export function showCommand(args: string[]): number {
     if (values.teachers) lines.push('', ...teacherTable(runs, e.summary));
     process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 export function cancelCommand(args: string[]): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
   const id = experimentId(positionals[0], 'cancel');
-  const store = openStore(databasePath(values.db));
-  try {
-    const e = store.getExperiment(id);
-    if (e === null) throw new UsageError(`no experiment ${id}`);
-    if (e.status === 'done') throw new UsageError(`experiment ${id} is done: nothing to cancel`);
+  return withCommands(databasePath(values.db), (commands) => {
     // The process running it sees the status within a second and kills its jobs; data so far is kept.
-    store.setExperimentStatus(id, 'cancelled');
+    commands.cancelElsewhere(id);
     process.stdout.write(`experiment ${id} cancelled\n`);
     return 0;
-  } finally {
-    store.close();
-  }
+  });
 }

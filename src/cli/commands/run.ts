@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCount } from '../../engine/grid';
-import { parseSpec, resolvePath } from '../../engine/spec';
-import { ExperimentBusyError, type Lab } from '../../backend/lab';
-import type { ExperimentRecord } from '../../backend/store/store';
+import { resolvePath } from '../../engine/spec';
+import { type ExperimentRecord, type LabCommands, validSpec } from '../../backend/labCommands';
+import { LabRequestError } from '../../shared/labApi';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
 import { databasePath, experimentId, integerFlag, UsageError } from '../args';
 import { checkOutputFile } from '../files';
@@ -43,28 +43,29 @@ export function readSpec(file: string) {
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON: ${errorMessage(error)}`);
   }
-  const parsed = parseSpec(document);
-  if (!parsed.ok) throw new UsageError(`${file}: invalid spec: ${parsed.errors.join('; ')}`);
-  return parsed.spec;
+  try {
+    return validSpec(document);
+  } catch (error) {
+    if (error instanceof LabRequestError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Follow an experiment to its end with a progress bar; write the summary; the exit code. */
-async function follow(lab: Lab, id: number, out: string | undefined, workers: number, started: number): Promise<number> {
+async function follow(commands: LabCommands, id: number, out: string | undefined, workers: number, started: number): Promise<number> {
   const progress = new ProgressReporter(process.stderr, `w2s #${id}`);
-  const unsubscribe = lab.on((event) => {
+  const unsubscribe = commands.on((event) => {
     if (event.type === 'progress' && event.experimentId === id) progress.update(event.fraction, `${event.runsDone}/${event.runsTotal} runs`);
   });
   let record: ExperimentRecord;
   try {
-    record = await lab.finished(id);
+    record = await commands.finished(id);
   } finally {
     unsubscribe();
   }
   const elapsedSeconds = (Date.now() - started) / 1000;
-  const failures = lab.store
-    .runsWithStatus(id, 'failed', -1)
-    .map((r) => ({ key: r.key, message: r.error ?? 'failed' }));
-  const summary = out === undefined ? null : lab.store.loadSummary(id);
+  const failures = commands.failures(id);
+  const summary = out === undefined ? null : commands.summary(id);
   if (out !== undefined && summary !== null) {
     const document = { app: { name: APP_NAME, version: APP_VERSION }, experimentId: id, createdAt: record.createdAt, elapsedSeconds, workers, ...summary, failures };
     writeReadableJson(out, document);
@@ -90,11 +91,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (values.out !== undefined) checkOutputFile(values.out);
   const file = databasePath(values.db);
   const started = Date.now();
-  return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {
-    const id = lab.submit(spec);
+  return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (commands) => {
+    const id = commands.submit(spec);
     const runs = runCount(spec);
     process.stderr.write(`experiment ${id} (${file}): ${runs} runs × ${spec.sft.steps} steps on the ${resolvePath(spec)} path, ${workers} engine processes\n`);
-    return follow(lab, id, values.out, workers, started);
+    return follow(commands, id, values.out, workers, started);
   });
 }
 
@@ -106,19 +107,17 @@ export async function resumeCommand(args: string[]): Promise<number> {
   if (values.out !== undefined) checkOutputFile(values.out);
   const file = databasePath(values.db);
   const started = Date.now();
-  return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (lab) => {
-    const record = lab.store.getExperiment(id);
-    if (record === null) throw new UsageError(`no experiment ${id} in ${file}`);
-    if (record.status === 'done') throw new UsageError(`experiment ${id} is done: nothing to resume`);
-    const tally = lab.store.runTally(id, record.spec.sft.steps);
-    const left = runCount(record.spec) - tally.finished;
+  return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (commands) => {
+    let left: number;
     try {
-      lab.resume(id);
+      left = commands.runsLeft(id);
+      commands.resume(id);
     } catch (error) {
-      if (error instanceof ExperimentBusyError) throw new UsageError(error.message);
+      // The history's file is this command's to name.
+      if (error instanceof LabRequestError && error.status === 404) throw new UsageError(`${error.message} in ${file}`);
       throw error;
     }
     process.stderr.write(`experiment ${id} (${file}): resuming ${left} runs from their checkpoints, ${workers} engine processes\n`);
-    return follow(lab, id, values.out, workers, started);
+    return follow(commands, id, values.out, workers, started);
   });
 }

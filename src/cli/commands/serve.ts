@@ -6,13 +6,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Lab } from '../../backend/lab';
 import { LabApiService } from '../../backend/labApi';
 import { EnginePool, forkSpawner } from '../../backend/pool';
 import { hostNames, isLoopback, startServer } from '../../serve/server';
 import { databasePath, integerFlag, UsageError } from '../args';
 import { ensureRendererBuilt } from '../rendererBuild';
-import { openStore } from '../session';
+import { openCommands } from '../session';
 import { errorMessage } from '../../shared/errorMessage';
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -45,19 +44,19 @@ export async function serveCommand(args: string[]): Promise<number> {
   const rendererDir = values.renderer === undefined ? join(root, 'out', 'renderer') : resolve(values.renderer);
   if (values.renderer === undefined) ensureRendererBuilt(root, rendererDir, (line) => process.stderr.write(`${line}\n`));
   const file = databasePath(values.db);
-  const store = openStore(file);
+  const history = openCommands(file);
   const pool = new EnginePool(forkSpawner(), workers);
-  const lab = new Lab(store, pool);
+  const commands = history.withLab(pool);
   // Experiments that `w2s run` or the desktop app write meanwhile reach the page as events.
-  const watch = lab.watchHistory();
-  const api = new LabApiService(lab, { workers });
+  const watch = commands.watchHistory();
+  const api = new LabApiService(commands.lab, { workers });
   let server;
   try {
     server = await startServer(api, { host, port, rendererDir, allowedHosts });
   } catch (error) {
     watch.stop();
     pool.close();
-    store.close();
+    commands.close();
     throw new UsageError(`cannot listen on ${host}:${port}: ${errorMessage(error)}`);
   }
   if (!isLoopback(host)) {
@@ -76,6 +75,6 @@ export async function serveCommand(args: string[]): Promise<number> {
   await running.close();
   watch.stop();
   pool.close();
-  store.close();
+  commands.close();
   return 0;
 }

@@ -6,12 +6,12 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCount } from '../../engine/grid';
-import { JobDirError } from '../../backend/cluster/jobDir';
+import { clusterRefusal } from '../../backend/cluster/errors';
 import { checkMem, checkName, checkSbatchArg, checkTime, SlurmOptionError, type SlurmOptions } from '../../backend/cluster/script';
-import { requireSbatch, SlurmError } from '../../backend/cluster/slurm';
-import { previewSweep, resubmitSweep, submitSweep } from '../../backend/cluster/sweep';
+import { requireSbatch } from '../../backend/cluster/slurm';
+import { previewSweep } from '../../backend/cluster/sweep';
 import { databasePath, experimentId, integerFlag, UsageError } from '../args';
-import { openStore } from '../session';
+import { withCommands } from '../session';
 import { checkpointMs, readSpec } from './run';
 
 const OPTIONS = {
@@ -72,8 +72,8 @@ function slurmFlags(values: Values): Omit<SlurmOptions, 'tasks' | 'checkpointSec
 
 /** Errors that are the user's or Slurm's to fix: one line, exit code 2. */
 function asUsage(error: unknown): never {
-  if (error instanceof SlurmError || error instanceof SlurmOptionError || error instanceof JobDirError || error instanceof RangeError) throw new UsageError(error.message);
-  throw error;
+  const why = clusterRefusal(error);
+  throw why === null ? error : new UsageError(why);
 }
 
 export async function sweepCommand(args: string[]): Promise<number> {
@@ -99,18 +99,15 @@ export async function sweepCommand(args: string[]): Promise<number> {
     }
     // Before the history is even opened: a machine without Slurm gets one line and no changes.
     requireSbatch('w2s sweep --slurm', ' (--dry-run only prints the script)');
-    const store = openStore(databasePath(values.db));
-    try {
-      const sent = await submitSweep(store, { spec, options, dir, launcher });
+    return await withCommands(databasePath(values.db), async (commands) => {
+      const sent = await commands.submitSweep({ spec, options, dir, launcher });
       const sizes = sent.plan.tasks.map((t) => t.length);
       process.stderr.write(
         `experiment ${sent.experimentId}: ${runs} runs as Slurm array job ${sent.jobId}, ${tasks} tasks of ${Math.min(...sizes)}–${Math.max(...sizes)} runs (balance ${sent.plan.balance.toFixed(3)}), job directory ${sent.dir}; follow it with w2s collect ${sent.experimentId}\n`,
       );
       process.stdout.write(`${sent.experimentId} ${sent.jobId}\n`);
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   } catch (error) {
     return asUsage(error);
   }
@@ -137,10 +134,8 @@ async function resubmit(values: Values, positionals: string[]): Promise<number> 
   } catch (error) {
     asUsage(error);
   }
-  const store = openStore(databasePath(values.db));
-  try {
-    if (store.getExperiment(id) === null) throw new UsageError(`no experiment ${id}`);
-    const r = await resubmitSweep(store, id, args);
+  return withCommands(databasePath(values.db), async (commands) => {
+    const r = await commands.resubmitSweep(id, args);
     if (r.jobId === null) {
       const c = r.report.counts;
       process.stderr.write(`experiment ${id}: no task failed or is missing (${c.done} done, ${c.running} running, ${c.pending} pending): nothing resubmitted\n`);
@@ -149,9 +144,5 @@ async function resubmit(values: Values, positionals: string[]): Promise<number> 
     process.stderr.write(`experiment ${id}: tasks ${r.tasks.join(', ')} resubmitted as Slurm array job ${r.jobId}; each continues from its checkpoints\n`);
     process.stdout.write(`${id} ${r.jobId}\n`);
     return 0;
-  } catch (error) {
-    return asUsage(error);
-  } finally {
-    store.close();
-  }
+  });
 }

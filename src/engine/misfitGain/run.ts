@@ -4,12 +4,13 @@
  * fresh batch each step from the run's stream (seed, sft, teacher, learning rate); the population
  * error, misfit and gain at the recorded steps, and the validation error when early stopping uses it.
  */
+import { columnRange } from '../columns';
 import { CEILING, type RunKey } from '../grid';
 import { recordedLength, type RunStatus } from '../run';
 import { Rng, type RngState, StreamKind } from '../rng';
 import { type MisfitGainContext, type PopulationPoint, sgdStep, streamOf, type WeakTeacher } from './context';
 
-export interface MisfitGainSeries {
+export type MisfitGainSeries = {
   step: Float64Array;
   /** ‖θ − θ*‖²_Σ. */
   error: Float64Array;
@@ -19,7 +20,7 @@ export interface MisfitGainSeries {
   gain: Float64Array;
   /** Mean squared error against true targets on the validation rows (early stopping 'validation'). */
   validation?: Float64Array;
-}
+};
 
 export interface MisfitGainDescriptor {
   /** ‖θ_w − θ*‖²_Σ. */
@@ -144,11 +145,7 @@ export class MisfitGainRun {
   }
 
   recordedSeries(): MisfitGainSeries {
-    const out = {} as MisfitGainSeries;
-    for (const [name, values] of Object.entries(this.series) as [keyof MisfitGainSeries, Float64Array][]) {
-      (out as unknown as Record<string, Float64Array>)[name] = values.subarray(0, this.recorded);
-    }
-    return out;
+    return columnRange(this.series, 0, this.recorded);
   }
 
   private record(): void {

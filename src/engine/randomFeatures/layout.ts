@@ -8,7 +8,18 @@
  * rounded up to a multiple of 8, row counts rounded up to even; padded entries are zero and stay
  * zero, so they change no sum.
  */
-import type { RandomFeaturesConfig } from './config';
+
+/**
+ * The fields of a configuration its layout is made of (config.ts's RandomFeaturesConfig has them):
+ * written here, not imported, since the configuration's check calls workspaceBytes.
+ */
+export interface LayoutConfig {
+  readonly data: { readonly d: number; readonly pool: number | null };
+  readonly features: { readonly student: number; readonly teacher: number; readonly train: 'head' | 'both' };
+  readonly evaluation: { readonly testPoints: number };
+  readonly sft: { readonly earlyStopping: string; readonly validationSize: number; readonly batchSize: number };
+  readonly pretrain: { readonly studentPoints: number; readonly teacherPoints: number };
+}
 
 /** The most memory one context may lay out. */
 export const WORKSPACE_LIMIT_BYTES = 2 ** 30;
@@ -41,7 +52,7 @@ export interface Dimensions {
   readonly headOnly: boolean;
 }
 
-export function dimensionsOf(c: RandomFeaturesConfig): Dimensions {
+export function dimensionsOf(c: LayoutConfig): Dimensions {
   return {
     d: c.data.d,
     dp: evenUp(c.data.d),
@@ -162,7 +173,7 @@ export type RunLayout = ReturnType<typeof runLayout>;
 export type PretrainLayout = ReturnType<typeof pretrainLayout>;
 
 /** The bytes a context of this configuration lays out. */
-export function workspaceBytes(c: RandomFeaturesConfig): number {
+export function workspaceBytes(c: LayoutConfig): number {
   const dims = dimensionsOf(c);
   const persistent = persistentLayout(dims).end;
   return Math.max(runLayout(dims, persistent).end, pretrainLayout(dims, persistent).end);

@@ -9,6 +9,7 @@
  * ends, or when a checkpoint or the series is asked for. Each head's logits are the same sums
  * whenever that happens, so the series does not depend on it, nor on how `advance` is called.
  */
+import { columnRange } from '../columns';
 import { CEILING, type RunKey } from '../grid';
 import { recordedLength, type RunStatus } from '../run';
 import { Rng, type RngState, StreamKind } from '../rng';
@@ -17,7 +18,7 @@ import { agreement, type RandomFeaturesContext, streamOf, type Teacher } from '.
 import { EVAL_HEADS, evenUp, type Region } from './layout';
 
 /** The recorded series: the step numbers and one array per metric, all of one length. */
-export interface RandomFeaturesSeries {
+export type RandomFeaturesSeries = {
   step: Float64Array;
   /** Accuracy against the ground truth on the test rows. */
   accuracy: Float64Array;
@@ -34,7 +35,7 @@ export interface RandomFeaturesSeries {
   validation?: Float64Array;
   /** ‖F − F₀‖_F / ‖F₀‖_F (train 'both' only). */
   firstLayerShift?: Float64Array;
-}
+};
 
 /** What is known of a run before SFT, measured on the test rows. */
 export interface RandomFeaturesDescriptor {
@@ -244,11 +245,7 @@ export class RandomFeaturesRun {
   /** The recorded part of the series (views, not copies), waiting heads evaluated first. */
   recordedSeries(): RandomFeaturesSeries {
     this.flush();
-    const out = {} as RandomFeaturesSeries;
-    for (const [name, values] of Object.entries(this.series) as [keyof RandomFeaturesSeries, Float64Array][]) {
-      (out as unknown as Record<string, Float64Array>)[name] = values.subarray(0, this.recorded);
-    }
-    return out;
+    return columnRange(this.series, 0, this.recorded);
   }
 
   /** Put this run's head (and first layer) and its teacher in the context's scratch. */

@@ -302,7 +302,7 @@ export class WasmKernels implements Kernels {
 
   /** A new instance, or null when this host has no WebAssembly with SIMD (the reference is used then). */
   static create(): WasmKernels | null {
-    const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (api === undefined) return null;
     try {
       compiled ??= new api.Module(randomFeaturesModuleBytes());

@@ -15,19 +15,9 @@
 import { chiSquare, fillNormal } from '../distributions';
 import type { Rng } from '../rng';
 import { sigmoidTable } from '../sigmoid';
-import type { LabelOptions, ScaleMixture } from './batch';
+import type { AuxOptions, LabelOptions, ScaleMixture } from './labelOptions';
 
-/** The auxiliary-confidence loss as a kernel runs it: the spec's settings and the run's T. */
-export interface AuxOptions {
-  /** a: the weight of the student's own labels after the warm-up, in [0, 1]. */
-  readonly alpha: number;
-  /** f: the warm-up as a fraction of the steps, in [0, 1] (0: none). */
-  readonly warmup: number;
-  readonly threshold: 'fixed' | 'adaptive';
-  readonly ramp: 'linear' | 'reference-code';
-  /** T: the run's number of steps (sft.steps), the ramp's time scale. */
-  readonly steps: number;
-}
+export type { AuxOptions } from './labelOptions';
 
 const TWO_POW_32 = 4294967296;
 // Module-level alias: under a CommonJS transform an imported binding is a getter call per access.

@@ -12,23 +12,10 @@
 import { chiSquare, fillNormal, normalSlowPath, ZIG_K, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE, sigmoidTable } from '../sigmoid';
-import type { AuxOptions } from './auxConfidence';
+import type { LabelOptions, ScaleMixture } from './labelOptions';
 import { wasmBatch } from './wasmBatch';
 
-/** How teacher labels are made from the teacher's margin. */
-export interface LabelOptions {
-  /** Soft labels y = σ(β_T <w_T, x>) when set; hard labels 1{<w_T, x> > 0} when null. */
-  readonly softBeta: number | null;
-  /** ‖w_T‖ (Σ-norm): matters for soft labels only. */
-  readonly teacherNorm: number;
-  /** Probability of flipping each hard label (0 = off). */
-  readonly labelNoise: number;
-  /** The auxiliary-confidence loss (auxConfidence.ts), or absent/null for plain cross-entropy. */
-  readonly aux?: AuxOptions | null;
-}
-
-/** Scale-mixture data: Student-t with ν degrees of freedom, or null for Gaussian. */
-export type ScaleMixture = { readonly nu: number } | null;
+export type { LabelOptions, ScaleMixture } from './labelOptions';
 
 const TABLE_TOP = 2 * SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
 // Module-level aliases: under a CommonJS transform an imported binding is a getter call per access.

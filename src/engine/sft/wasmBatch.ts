@@ -73,7 +73,7 @@ export class WasmBatch {
 
   /** A new instance, or null when this host has no WebAssembly (SIMD included): the reference is used then. */
   static create(): WasmBatch | null {
-    const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (api === undefined) return null;
     try {
       return new WasmBatch(api);

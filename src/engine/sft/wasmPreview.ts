@@ -111,7 +111,7 @@ export class WasmPreview {
 
   /** A new instance, or null when this host has no WebAssembly (SIMD included): the reference is used then. */
   static create(): WasmPreview | null {
-    const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (api === undefined) return null;
     try {
       return new WasmPreview(api);

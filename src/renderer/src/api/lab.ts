@@ -1,14 +1,16 @@
 /**
- * The one LabApi the renderer talks to: the preload's `window.lab` in the desktop app, the HTTP
- * client when the same renderer is served by `w2s serve`.
+ * The one LabApi the renderer talks to: the preload's `window.lab` in the desktop app (its replies
+ * made errors again on this side of the context bridge), the HTTP client when the same renderer is
+ * served by `w2s serve`. A refusal is a LabCallError with its status and a bad spec's errors by
+ * field either way.
  */
-import type { LabApi } from '../../../shared/labApi';
+import { bridgedLabApi, type LabApi } from '../../../shared/labApi';
 import { serveLabApi } from './serveClient';
 
 let api: LabApi | null = null;
 
 export function useLab(): LabApi {
-  api ??= window.lab ?? serveLabApi();
+  api ??= window.lab === undefined ? serveLabApi() : bridgedLabApi(window.lab);
   return api;
 }
 

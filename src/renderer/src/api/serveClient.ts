@@ -4,7 +4,7 @@
  * so a Figure 1 experiment's 34 MB of series arrive without a JSON detour. The page's cookie
  * carries the token.
  */
-import { LabCallError, type LabApi, type LabEventMessage, LabEventSchema, type LabMethod, makeLabApi } from '../../../shared/labApi';
+import { fieldErrorsOf, LabCallError, type LabApi, type LabEventMessage, LabEventSchema, type LabMethod, makeLabApi } from '../../../shared/labApi';
 import { decodeSeriesFrame } from '../../../shared/seriesCodec';
 import { errorMessage } from '../../../shared/errorMessage';
 
@@ -21,8 +21,8 @@ async function call(method: LabMethod, input: unknown): Promise<unknown> {
     throw new LabCallError(0, `the lab server did not answer (${errorMessage(error)}): is \`w2s serve\` still running?`);
   }
   if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: string };
-    throw new LabCallError(response.status, body.error ?? `${method} failed with HTTP ${response.status}`);
+    const body = (await response.json().catch(() => ({}))) as { error?: string; errors?: unknown };
+    throw new LabCallError(response.status, body.error ?? `${method} failed with HTTP ${response.status}`, fieldErrorsOf(body.errors));
   }
   if (method === 'getSeries') return decodeSeriesFrame(await response.arrayBuffer());
   return response.json();

@@ -1,13 +1,14 @@
 /**
  * The backend's estimate of the form's experiment (checkSpec: runs, samples, the expected time
  * and what it rests on, and both sides of the Preview / Exact choice), asked ~300 ms after the last
- * edit; a reply to an older request is dropped. Until the reply for the current form is in, runs
- * and samples are the form's own count.
+ * edit for the document the local check (useSpecCheck, 150 ms after it) read — the form is not
+ * read or parsed again here; a reply to an older request is dropped. Until the reply for the
+ * current form is in, runs and samples are the form's own count.
  */
 import { computed, onScopeDispose, type Ref, ref, shallowRef, watch } from 'vue';
 import type { LabApi, LabOutput } from '../../../shared/labApi';
 import { basisText, timeText } from '../builder/format';
-import { type FormCheck, specFromForm } from '../builder/formToSpec';
+import type { FormCheck } from '../builder/formToSpec';
 import type { BuilderForm } from '../builder/model';
 import { fieldsInError, formSize } from '../builder/size';
 import { errorMessage } from '../../../shared/errorMessage';
@@ -23,7 +24,7 @@ export function useEstimate(form: Ref<BuilderForm>, check: Ref<FormCheck>, lab: 
   /** Ask now (the builder calls it once on mount; edits ask after a pause). */
   async function refresh(): Promise<void> {
     const mine = ++seq;
-    const { spec } = specFromForm(form.value);
+    const spec = check.value.spec;
     const key = JSON.stringify(spec);
     try {
       const reply = await lab.checkSpec({ spec });

@@ -1,7 +1,8 @@
 /**
  * The builder's local check: the engine's own parseSpec run on the form ~150 ms after the last
- * edit, the errors the backend returned on Start (until the next edit), and every message placed
- * by field. Errors on a path no shown field owns go to the list at the top.
+ * edit — once per edit: a form already checked (a loaded form, Start right after the pause) is not
+ * parsed again — the errors the backend returned on Start (until the next edit), and every
+ * message placed by field. Errors on a path no shown field owns go to the list at the top.
  */
 import { computed, onScopeDispose, type Ref, ref, shallowRef, watch } from 'vue';
 import { errorsByField, FIELDS } from '../builder/fields';
@@ -9,13 +10,19 @@ import { checkForm, type FormCheck } from '../builder/formToSpec';
 import type { BuilderForm } from '../builder/model';
 
 export function useSpecCheck(form: Ref<BuilderForm>) {
+  /** The form as last checked (its fields are text and flags: the JSON is its identity). */
+  let checked = JSON.stringify(form.value);
   const check = shallowRef<FormCheck>(checkForm(form.value));
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Check at once (a loaded form, Start): no edit is waiting to be checked after this. */
+  /** Check at once (a loaded form, Start): no edit is waiting to be checked after this. The same form is not parsed twice. */
   function validateNow(): FormCheck {
     clearTimeout(timer);
-    check.value = checkForm(form.value);
+    const now = JSON.stringify(form.value);
+    if (now !== checked) {
+      checked = now;
+      check.value = checkForm(form.value);
+    }
     return check.value;
   }
 
@@ -30,7 +37,8 @@ export function useSpecCheck(form: Ref<BuilderForm>) {
     () => {
       serverErrors.value = [];
       clearTimeout(timer);
-      timer = setTimeout(validateNow, 150);
+      // Checked already (setForm checks a replaced form at once): nothing waits.
+      if (JSON.stringify(form.value) !== checked) timer = setTimeout(validateNow, 150);
     },
     { deep: true },
   );

@@ -1,9 +1,11 @@
 /**
- * Start: check the spec once more (locally, then with the backend), submit it and open its
- * dashboard; or say why it failed and what to do next (cleared by the next edit).
+ * Start: the local check of the form as it is (no parse when it was checked already), then one
+ * round trip — submit, which refuses a bad spec with its errors by field (checkSpec's, placed on
+ * the fields like the local ones) — and its dashboard opens; or say why it failed and what to do
+ * next (cleared by the next edit).
  */
 import { type Ref, ref, watch } from 'vue';
-import type { LabApi } from '../../../shared/labApi';
+import { LabCallError } from '../../../shared/labApi';
 import type { FormCheck } from '../builder/formToSpec';
 import type { BuilderForm } from '../builder/model';
 import { useExperimentsStore } from '../stores/experiments';
@@ -17,7 +19,7 @@ export function nextStep(status: number | undefined): string {
   return 'Press Start again; if it keeps failing, use Show JSON to save the spec and run it with `w2s run SPEC.json`, which reports the same problem in full.';
 }
 
-export function useStart(form: Ref<BuilderForm>, validateNow: () => FormCheck, serverErrors: Ref<string[]>, lab: Pick<LabApi, 'checkSpec'>) {
+export function useStart(form: Ref<BuilderForm>, validateNow: () => FormCheck, serverErrors: Ref<string[]>) {
   const experiments = useExperimentsStore();
   const ui = useUiStore();
   /** Why Start failed, and what to do next. */
@@ -39,16 +41,15 @@ export function useStart(form: Ref<BuilderForm>, validateNow: () => FormCheck, s
     submitError.value = null;
     const spec = local.spec;
     try {
-      const reply = await lab.checkSpec({ spec });
-      if (!reply.ok) {
-        serverErrors.value = reply.errors;
-        submitError.value = { text: 'The lab rejected this spec.', next: nextStep(400) };
-        return;
-      }
       const name = form.value.name.trim();
       const id = await experiments.submit(spec, name === '' ? undefined : name);
       ui.open({ view: 'experiment', id });
     } catch (error) {
+      if (error instanceof LabCallError && error.status === 400 && error.errors.length > 0) {
+        serverErrors.value = [...error.errors];
+        submitError.value = { text: 'The lab rejected this spec.', next: nextStep(400) };
+        return;
+      }
       const status = (error as { status?: unknown }).status;
       submitError.value = {
         text: `Could not start the experiment: ${errorMessage(error)}`,

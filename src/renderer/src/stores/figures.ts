@@ -9,6 +9,7 @@
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
 import type { LabOutput, SeriesColumn } from '../../../shared/labApi';
+import { figureInput } from '../../../charts/data';
 import type { FigureInput } from '../../../charts/types';
 import { useLab } from '../api/lab';
 import { errorMessage } from '../../../shared/errorMessage';
@@ -39,16 +40,9 @@ export interface Loaded {
   readonly view: SeriesView;
 }
 
+/** The builders' input, made as the backend's figure files make it (charts/data.ts figureInput). */
 export function figureInputOf(detail: ExperimentDetail, bundle: LabOutput<'getSeries'>): FigureInput {
-  return {
-    id: detail.id,
-    name: detail.name,
-    seed: detail.seed,
-    spec: detail.spec,
-    summary: detail.summary,
-    label: detail.label,
-    bundle,
-  };
+  return figureInput(detail, bundle);
 }
 
 export const useFiguresStore = defineStore('figures', () => {
