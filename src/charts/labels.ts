@@ -50,9 +50,10 @@ const SHORT: Record<string, string> = {
   'sft.loss.alpha': 'α',
 };
 
-const number = (v: number): string => String(Number(v.toPrecision(4)));
+/** Integers whole (a seed of 1 200 985 965 must not read 1 201 000 000), other numbers to 4 digits. */
+const number = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
 
-/** A value as a label shows it: numbers to 4 digits, lists of up to three, the path as preview or exact. */
+/** A value as a label shows it: integers whole, other numbers to 4 digits, lists of up to three, the path as preview or exact. */
 function valueText(path: string, v: unknown): string {
   if (path === 'engine.path') return v === 'preview' ? 'preview' : 'exact';
   if (v === undefined) return '—';

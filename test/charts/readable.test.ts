@@ -113,6 +113,11 @@ describe('compare names the difference', () => {
     // Nothing differs: the ids tell them apart; a shared label gets them too.
     expect(differenceLabels([{ id: 5, spec: c }, { id: 6, spec: c }])).toEqual(['#5', '#6']);
     expect(differenceLabels([{ id: 5, spec: c, label: 'x' }, { id: 6, spec: d, label: 'x' }])).toEqual(['x #5', 'x #6']);
+    // Integers whole: two seeds that agree in their first four digits stay apart.
+    const e = validateSpec({ ...base, seed: 1200985965 });
+    const f = validateSpec({ ...base, seed: 1200985966 });
+    expect(differenceLabels([{ id: 7, spec: e }, { id: 8, spec: f }])).toEqual(['seed 1200985965', 'seed 1200985966']);
+    expect(differenceLabels([{ id: 9, spec: validateSpec({ ...base, beta: 0.123456 }) }, { id: 10, spec: d }])).toEqual(['β 0.1235', 'β 2']);
   });
 
   it("a panel says the η each experiment draws its cell at, both where they differ (two time scales overlaid)", () => {
