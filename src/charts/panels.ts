@@ -155,7 +155,10 @@ export function panelFrame(
     yAxes.push({ ...ya, gridIndex: i, axisLabel: { ...(ya.axisLabel as object), show: showY }, nameGap: labelWidth[0] + font * 0.2, splitNumber: Math.max(2, Math.min(5, Math.floor(gridHeight / (font * 2.3)))) });
     const letter = panelLetter(i);
     const text = letters ? (s.title !== '' ? `${letter} ${s.title}` : letter) : s.title;
-    if (text !== '') titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), textStyle: { ...textStyle, fontWeight: 'normal' } });
+    // The room up to the next panel's title: a longer title (compare's 'η = 0.01 / 0.001') is set
+    // smaller, down to 80 %, and cut with an ellipsis beyond that, never running into the next.
+    const room = (col < cols - 1 ? x0Of(col + 1) - x0 : gridWidth + right) - font * 0.4;
+    if (text !== '') titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), textStyle: { ...textStyle, fontWeight: 'normal', ...fittedTitle(text, room, font) } });
     panels.push({ row, col, letter, title: s.title, xLabel: xName === '' ? s.x.name : xName, yLabel: s.y.name !== '' ? s.y.name : s.title, axisName: col === 0 ? s.rowLabel : undefined, xLog: s.x.type === 'log', yLog: s.y.type === 'log' });
   });
   if (headers) {
@@ -193,6 +196,18 @@ export function panelFrame(
  */
 function edgeLabels(col: number, cols: number): Record<string, string> {
   return { ...(col > 0 ? { alignMinLabel: 'left' } : {}), ...(col < cols - 1 ? { alignMaxLabel: 'right' } : {}) };
+}
+
+/**
+ * A panel title's font size and width so that it fits `roomPx` (0.6 em a character, as the
+ * headers are measured): the panel's own size when it fits, else smaller down to 80 % of it,
+ * then cut to the room with an ellipsis.
+ */
+export function fittedTitle(text: string, roomPx: number, fontPx: number): { fontSize: number; width?: number; overflow?: 'truncate' } {
+  const wide = text.length * fontPx * 0.6;
+  if (wide <= roomPx) return { fontSize: fontPx };
+  const fontSize = Math.max(fontPx * 0.8, (fontPx * roomPx) / wide);
+  return text.length * fontSize * 0.6 <= roomPx ? { fontSize } : { fontSize, width: Math.max(1, roomPx), overflow: 'truncate' };
 }
 
 /**

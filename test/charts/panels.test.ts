@@ -14,7 +14,7 @@ import { validateSpec } from '../../src/engine/spec';
 import { cellRateGroups, runViews, selectTeachers, startCos, thinIndices } from '../../src/charts/data';
 import { buildFigure, defaultStyle, figureLayout, gains, gainVsAccuracy, heatmap, trajectories } from '../../src/charts/index';
 import { readableFacet } from '../../src/charts/trajectories';
-import { fittedHeaders } from '../../src/charts/panels';
+import { fittedHeaders, fittedTitle } from '../../src/charts/panels';
 import { contrastRatio, sequentialColor } from '../../src/charts/style';
 import type { FigureInput } from '../../src/charts/types';
 import { matplotlibScript } from '../../src/backend/figures/matplotlib';
@@ -315,5 +315,16 @@ describe('column headers that fit their columns', () => {
     expect(fittedHeaders(headers, 120, 10)).toEqual(headers);
     // Nothing shared: left as they are, however narrow.
     expect(fittedHeaders(['κ 0', 'β 2'], 5, 10)).toEqual(['κ 0', 'β 2']);
+  });
+
+  it("a panel title wider than its room is set smaller, down to 80 %, then cut: it never runs into the next panel's", () => {
+    // 0.6 em a character at 10 px: 20 characters are 120 px.
+    const title = '‖w₀‖ = 0.5 · η = 0.01';
+    expect(fittedTitle(title, 200, 10)).toEqual({ fontSize: 10 });
+    const shrunk = fittedTitle(title, title.length * 6 * 0.9, 10);
+    expect(shrunk.fontSize).toBeCloseTo(9, 12);
+    expect(shrunk.overflow).toBeUndefined();
+    const cut = fittedTitle(title, title.length * 6 * 0.5, 10);
+    expect(cut).toEqual({ fontSize: 8, width: title.length * 3, overflow: 'truncate' });
   });
 });
