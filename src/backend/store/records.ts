@@ -5,7 +5,8 @@ import type { ExperimentSpec } from '../../engine/spec';
 import type { StoredSummary } from '../../engine/summary';
 import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 import type { Runner } from '../liveness';
-import { float64Block, packColumns, seriesColumnNames } from '../../shared/seriesCodec';
+import { float64Block, seriesColumnNames } from '../../shared/seriesCodec';
+import { decodeChunk, encodeChunk } from './seriesEncoding';
 
 export type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 
@@ -133,17 +134,17 @@ export const SERIES_CHUNK_POINTS = 16_384;
 
 /**
  * The chunks to store for `count` points of `chunk` starting at point `from`: each at most
- * SERIES_CHUNK_POINTS points, as [start, count, packed BLOB].
+ * SERIES_CHUNK_POINTS points, as [start, count, encoded BLOB] (seriesEncoding.ts).
  */
 export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from: number, count: number): Generator<[number, number, Buffer]> {
+  const sources = columns.map((name) => {
+    const values = (chunk as Record<string, ArrayLike<number> | undefined>)[name];
+    if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
+    return values instanceof Float64Array ? values : Float64Array.from(values);
+  });
   for (let offset = 0; offset < count; offset += SERIES_CHUNK_POINTS) {
     const n = Math.min(SERIES_CHUNK_POINTS, count - offset);
-    const part: Record<string, Float64Array> = {};
-    for (const name of columns) {
-      const values = (chunk as Record<string, Float64Array | undefined>)[name];
-      if (values !== undefined) part[name] = values.subarray(offset, offset + n);
-    }
-    yield [from + offset, n, packSeries(part, columns, n)];
+    yield [from + offset, n, encodeChunk(columns, (c) => sources[c].subarray(offset, offset + n), n)];
   }
 }
 
@@ -155,10 +156,9 @@ export function* blockPieces(block: Uint8Array, columns: string[], count: number
   yield* seriesPieces(chunk as Partial<RunSeries>, columns, 0, count);
 }
 
-/** Pack the first `count` points of each column, metric-major, into one BLOB. */
-export function packSeries(chunk: Partial<RunSeries>, columns: string[], count: number): Buffer {
-  const bytes = packColumns(chunk, columns, count);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** A stored chunk's points, metric-major: column c is block[c·count …]. */
+export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[]): Float64Array {
+  return decodeChunk(chunk.data, columns, chunk.count);
 }
 
 /** A stored chunk of a run's series: `count` points from point `start`, metric-major doubles. */
@@ -174,7 +174,7 @@ export function assembleRunSeries(run: RunRecord, chunks: Iterable<SeriesChunkRo
   const out: Record<string, Float64Array> = {};
   for (const name of run.columns) out[name] = new Float64Array(run.recorded);
   for (const chunk of chunks) {
-    const block = float64Block(chunk.data, chunk.count * run.columns.length);
+    const block = chunkBlock(chunk, run.columns);
     run.columns.forEach((name, c) => out[name].set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start));
   }
   return out as unknown as RunSeries;
@@ -193,7 +193,7 @@ export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesCh
   const width = columns.length;
   for (const chunk of chunks) {
     const place = offsets.get(chunk.runId as number) as { offset: number; recorded: number };
-    const block = float64Block(chunk.data, chunk.count * width);
+    const block = chunkBlock(chunk, columns);
     for (let c = 0; c < width; c++) data.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), place.offset + c * place.recorded + chunk.start);
   }
   return { columns, data };

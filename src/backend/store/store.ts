@@ -20,6 +20,7 @@ import {
   type ExperimentStatus,
   assembleRunSeries,
   assembleSeriesBlock,
+  chunkBlock,
   type RunRecord,
   type RunRecordStatus,
   type RunRow,
@@ -30,15 +31,15 @@ import {
   toRun,
   toRunner,
 } from './records';
+import type { RunEnd } from './runOutcomes';
 import { readTrajectories, trajectoryColumns, writeTrajectories } from './trajectories';
-import { float64Block } from '../../shared/seriesCodec';
 import { type ContentionStats, DEFAULT_RETRY, readTransaction, type RetryPolicy, writeTransaction } from './transactions';
 
 export { SchemaTooNewError } from './migrate';
-export { packSeries, seriesColumns } from './records';
+export { seriesColumns } from './records';
 export type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus } from './records';
 
-export type { EngineWork } from './engineWork';
+export type { RunEnd } from './runOutcomes';
 
 export interface StoreOptions {
   /** better-sqlite3's compiled binding to load instead of the one in node_modules (Electron's ABI). */
@@ -63,6 +64,8 @@ function stripTrajectories(summary: StoredSummary): StoredSummary {
   const { trajectory: _trajectory, cells, ...head } = summary;
   return { ...head, cells: cells.map(({ trajectory: _t, ...cell }) => cell) };
 }
+
+const SET_RUN_STATUS = 'UPDATE runs SET status = ?, error = ? WHERE id = ?';
 
 const FINISHED_RUN = `('done', 'diverged', 'failed', 'cancelled')`;
 
@@ -195,6 +198,15 @@ export class RunStore {
   runsToStore(experimentId: number): number | null {
     const row = this.read(() => this.sql('SELECT next FROM run_inserts WHERE experiment_id = ?').get(experimentId) as { next: number } | undefined);
     return row?.next ?? null;
+  }
+
+  /**
+   * An experiment's status alone, or null when there is none: the lab's poll for a cancel from
+   * another process (every 500 ms of a run) reads one column of one row, not the spec and tags.
+   */
+  experimentStatus(id: number): ExperimentStatus | null {
+    const row = this.read(() => this.sql('SELECT status FROM experiments WHERE id = ?').get(id) as { status: ExperimentStatus } | undefined);
+    return row?.status ?? null;
   }
 
   getExperiment(id: number): ExperimentRecord | null {
@@ -398,7 +410,12 @@ export class RunStore {
   }
 
   setRunStatus(runId: number, status: RunRecordStatus, error: string | null = null): void {
-    this.write(() => this.sql('UPDATE runs SET status = ?, error = ? WHERE id = ?').run(status, error, runId));
+    this.write(() => this.sql(SET_RUN_STATUS).run(status, error, runId));
+  }
+
+  /** Set several runs' status in one write transaction (or in the caller's). */
+  setRunStatuses(runIds: readonly number[], status: RunRecordStatus): void {
+    this.storeRunEnds([], runIds.map((runId) => ({ runId, status, error: null })));
   }
 
   setRunDescriptor(runId: number, descriptor: RunDescriptor): void {
@@ -420,20 +437,49 @@ export class RunStore {
    */
   appendSeries(runId: number, chunk: Partial<RunSeries>, from: number, progress: { stepsDone: number; checkpoint: RunCheckpoint | null; status?: RunRecordStatus }): void {
     this.write(() => {
-      const run = this.getRun(runId);
-      if (run === null) throw new RangeError(`no run ${runId}`);
-      if (from !== run.recorded) throw new Error(`run ${runId}: append at point ${from}, but ${run.recorded} are stored`);
       const count = chunk.step?.length ?? 0;
       const to = from + count;
+      this.appendChunks(runId, chunk, from, count);
       if (progress.checkpoint !== null && progress.checkpoint.recorded !== to) {
         throw new Error(`run ${runId}: checkpoint after point ${progress.checkpoint.recorded}, chunk ends at ${to}`);
       }
-      const insert = this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)');
-      for (const [start, n, data] of seriesPieces(chunk, run.columns, from, count)) insert.run(runId, start, n, data);
       this
         .sql('UPDATE runs SET recorded = ?, steps_done = ?, checkpoint = ?, status = COALESCE(?, status) WHERE id = ?')
         .run(to, progress.stepsDone, progress.checkpoint === null ? null : JSON.stringify(progress.checkpoint), progress.status ?? null, runId);
     });
+  }
+
+  /**
+   * Runs' outcomes many at a time, for the lab's write-behind (lab.ts): a preview run lasts a
+   * millisecond or two, less than a commit. One write transaction (or the caller's) stores every
+   * ended run — its last points, steps, descriptor when it has none stored yet, status; checkpoint
+   * cleared — and sets the status of others (`statuses`: cancelled or failed ones, with their
+   * error). Each append is checked as `appendSeries` checks it, by the same code.
+   */
+  storeRunEnds(ends: readonly RunEnd[], statuses: readonly { runId: number; status: RunRecordStatus; error: string | null }[] = []): void {
+    this.write(() => {
+      for (const end of ends) {
+        const count = end.chunk.step?.length ?? 0;
+        this.appendChunks(end.runId, end.chunk, end.from, count);
+        this
+          .sql('UPDATE runs SET recorded = ?, steps_done = ?, checkpoint = NULL, descriptor = COALESCE(?, descriptor), status = ? WHERE id = ?')
+          .run(end.from + count, end.stepsDone, end.descriptor === null ? null : JSON.stringify(end.descriptor), end.status, end.runId);
+      }
+      const status = this.sql(SET_RUN_STATUS);
+      for (const { runId, status: value, error } of statuses) status.run(value, error, runId);
+    });
+  }
+
+  /**
+   * The one place series chunks are added (appends, run ends, imports): `count` points of `chunk`
+   * from point `from`, which must be where the run's stored points end. In the caller's transaction.
+   */
+  private appendChunks(runId: number, chunk: Partial<RunSeries>, from: number, count: number): void {
+    const row = this.sql('SELECT recorded, columns FROM runs WHERE id = ?').get(runId) as { recorded: number; columns: string } | undefined;
+    if (row === undefined) throw new RangeError(`no run ${runId}`);
+    if (from !== row.recorded) throw new Error(`run ${runId}: append at point ${from}, but ${row.recorded} are stored`);
+    const insert = this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)');
+    for (const [start, n, data] of seriesPieces(chunk, JSON.parse(row.columns) as string[], from, count)) insert.run(runId, start, n, data);
   }
 
   /** Runs finished and steps done of experiments, as stored (a runner in another process reports nothing else). */
@@ -463,11 +509,10 @@ export class RunStore {
   loadColumn(run: RunRecord, name: string): Float64Array | undefined {
     const c = run.columns.indexOf(name);
     if (c < 0) return undefined;
-    const width = run.columns.length;
     const out = new Float64Array(run.recorded);
     this.read(() => {
       for (const chunk of this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').iterate(run.id) as IterableIterator<SeriesChunkRow>) {
-        const block = float64Block(chunk.data, chunk.count * width);
+        const block = chunkBlock(chunk, run.columns);
         out.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start);
       }
     });
