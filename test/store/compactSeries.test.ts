@@ -71,10 +71,21 @@ describe('compact series chunks', () => {
         // Every recorded point of every run is there (the Parquet export's rows).
         expect(points).toBe(outcomes.reduce((n, o) => n + o.series.step.length, 0));
         if (spec.sft.recordEvery > 1) expect(stored[0].run.recorded).toBe(recordedLength(spec.sft.steps, spec.sft.recordEvery));
-        // cos and accuracy are left out of every chunk: exact functions of inner and norm on these paths.
+        // cos and accuracy are left out of every chunk: exact functions of inner and norm on these
+        // paths; agreement too exactly where it equals accuracy at every point (the ceiling's teacher is w*).
         const db = connectionOf(store);
-        const masks = db.prepare('SELECT DISTINCT hex(substr(data, 1, 2)) AS head FROM series_chunks').all() as { head: string }[];
-        expect(masks).toEqual([{ head: `01${(0b11000).toString(16).padStart(2, '0').toUpperCase()}` }]);
+        const heads = db.prepare('SELECT run_id AS runId, data FROM series_chunks').all() as { runId: number; data: Buffer }[];
+        expect(heads.length).toBeGreaterThanOrEqual(runs.length);
+        let agreementDerived = 0;
+        for (const { runId, data } of heads) {
+          const i = runs.findIndex((r) => r.id === runId);
+          const s = outcomes[i].series;
+          const same = s.agreement.every((g, k) => Object.is(g, s.accuracy[k]));
+          expect(data[0], 'format').toBe(1);
+          expect(data[1], JSON.stringify(runs[i].key)).toBe((1 << 3) | (1 << 4) | (same ? 1 << 5 : 0));
+          if (same) agreementDerived++;
+        }
+        if (spec.engine.path === 'preview') expect(agreementDerived).toBeGreaterThan(0);
         // And chunks of some length (figure 1's 60 points) hold well under half of the six raw columns.
         if (spec.engine.path === 'reduced') return;
         const { bytes } = db.prepare('SELECT SUM(length(data)) AS bytes FROM series_chunks').get() as { bytes: number };

@@ -136,7 +136,7 @@ export const SERIES_CHUNK_POINTS = 16_384;
  * The chunks to store for `count` points of `chunk` starting at point `from`: each at most
  * SERIES_CHUNK_POINTS points, as [start, count, encoded BLOB] (seriesEncoding.ts).
  */
-export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from: number, count: number): Generator<[number, number, Buffer]> {
+export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from: number, count: number, format: ChunkFormat = 'compact'): Generator<[number, number, Buffer]> {
   const sources = columns.map((name) => {
     const values = (chunk as Record<string, ArrayLike<number> | undefined>)[name];
     if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
@@ -144,21 +144,35 @@ export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from
   });
   for (let offset = 0; offset < count; offset += SERIES_CHUNK_POINTS) {
     const n = Math.min(SERIES_CHUNK_POINTS, count - offset);
-    yield [from + offset, n, encodeChunk(columns, (c) => sources[c].subarray(offset, offset + n), n)];
+    const values = (c: number) => sources[c].subarray(offset, offset + n);
+    yield [from + offset, n, format === 'compact' ? encodeChunk(columns, values, n) : rawChunk(columns, values, n)];
   }
 }
 
-/** Metric-major bytes of `count` points (a bundle's block) as the chunks to store. */
-export function* blockPieces(block: Uint8Array, columns: string[], count: number): Generator<[number, number, Buffer]> {
+/** Metric-major bytes of `count` points (a bundle's block) as a series of column views. */
+export function blockSeries(block: Uint8Array, columns: string[], count: number): Partial<RunSeries> {
   const values = float64Block(block, count * columns.length);
   const chunk: Record<string, Float64Array> = {};
   columns.forEach((name, c) => (chunk[name] = values.subarray(c * count, (c + 1) * count)));
-  yield* seriesPieces(chunk as Partial<RunSeries>, columns, 0, count);
+  return chunk as Partial<RunSeries>;
+}
+
+/**
+ * How a file stores its chunks: 'compact' from schema 10 on (seriesEncoding.ts), 'raw' before
+ * (metric-major little-endian doubles), for a file opened at an older version (openAtVersion).
+ */
+export type ChunkFormat = 'compact' | 'raw';
+
+/** Metric-major doubles of `count` points, as schemas 1–9 stored a chunk. */
+function rawChunk(columns: readonly string[], values: (c: number) => Float64Array, count: number): Buffer {
+  const block = new Float64Array(columns.length * count);
+  columns.forEach((_, c) => block.set(values(c), c * count));
+  return Buffer.from(block.buffer, block.byteOffset, block.byteLength);
 }
 
 /** A stored chunk's points, metric-major: column c is block[c·count …]. */
-export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[]): Float64Array {
-  return decodeChunk(chunk.data, columns, chunk.count);
+export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat = 'compact'): Float64Array {
+  return format === 'compact' ? decodeChunk(chunk.data, columns, chunk.count) : float64Block(chunk.data, chunk.count * columns.length);
 }
 
 /** A stored chunk of a run's series: `count` points from point `start`, metric-major doubles. */
@@ -170,18 +184,18 @@ export interface SeriesChunkRow {
 }
 
 /** A run's series, one Float64Array per column, from its chunks. */
-export function assembleRunSeries(run: RunRecord, chunks: Iterable<SeriesChunkRow>): RunSeries {
+export function assembleRunSeries(run: RunRecord, chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact'): RunSeries {
   const out: Record<string, Float64Array> = {};
   for (const name of run.columns) out[name] = new Float64Array(run.recorded);
   for (const chunk of chunks) {
-    const block = chunkBlock(chunk, run.columns);
+    const block = chunkBlock(chunk, run.columns, format);
     run.columns.forEach((name, c) => out[name].set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start));
   }
   return out as unknown as RunSeries;
 }
 
 /** Runs' series in one metric-major block: run i's column c is data[offset_i + c·recorded_i …]. */
-export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>): { columns: string[]; data: Float64Array<ArrayBuffer> } {
+export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact'): { columns: string[]; data: Float64Array<ArrayBuffer> } {
   const columns = runs[0]?.columns ?? [];
   const offsets = new Map<number, { offset: number; recorded: number }>();
   let total = 0;
@@ -193,7 +207,7 @@ export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesCh
   const width = columns.length;
   for (const chunk of chunks) {
     const place = offsets.get(chunk.runId as number) as { offset: number; recorded: number };
-    const block = chunkBlock(chunk, columns);
+    const block = chunkBlock(chunk, columns, format);
     for (let c = 0; c < width; c++) data.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), place.offset + c * place.recorded + chunk.start);
   }
   return { columns, data };

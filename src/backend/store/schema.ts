@@ -262,5 +262,5 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 /** The page size of a history: schema 10's chunks (~15 kB) fill 4 KiB overflow pages whole. */
 export const PAGE_SIZE = 4096;
 
-/** The first schema whose files are packed in PAGE_SIZE pages (migrate.ts repacks older ones once). */
+/** The first schema of compact series chunks (seriesEncoding.ts), in PAGE_SIZE pages (migrate.ts repacks older files once). */
 export const PACKED_SINCE = 10;

@@ -3,14 +3,15 @@
  *
  *   byte 0      format (CHUNK_FORMAT = 1)
  *   byte 1      derived mask: bit c set when column c of the run's columns is not stored but
- *               derived on reading (only 'cos' and 'accuracy', and only when it is exact: below)
+ *               derived on reading ('cos', 'accuracy', 'agreement', only where exact: below)
  *   bytes 2 …   brotli of the stored columns, in the run's column order: each column's doubles as
  *               64-bit patterns, second differences (u[i] − 2u[i−1] + u[i−2], modulo 2⁶⁴),
  *               zig-zagged, written byte plane by byte plane (most significant first).
  *
  * The derived columns are those the engine computes from others with one expression on every SFT
  * path (engine/sft/reduced.ts, projected.ts, dense.ts `metrics`): cos = inner / norm (0 when
- * norm ≤ 0), and on elliptical laws accuracy = accuracyFromCos(cos). A chunk drops such a column
+ * norm ≤ 0), and on elliptical laws accuracy = accuracyFromCos(cos); and a teacher along w* (the
+ * ceiling run, teacher cosine 1) agrees with the truth: agreement = accuracy. A chunk drops such a column
  * only when the expression gives back every one of its values bit for bit, checked when it is
  * written; a column that is measured (accuracy on a non-elliptical law, held-out samples) or that
  * an older engine computed otherwise is stored as it is. Reading therefore gives exactly the doubles
@@ -31,7 +32,7 @@ const HEADER = 2;
 const QUALITY = 4;
 
 /** The columns a chunk may derive, each from columns it stores. */
-const DERIVABLE = ['cos', 'accuracy'] as const;
+const DERIVABLE = ['cos', 'accuracy', 'agreement'] as const;
 
 const bits = new Float64Array(1);
 const bitsWords = new Uint32Array(bits.buffer);
@@ -66,6 +67,13 @@ function derivedMask(columns: readonly string[], values: (c: number) => Float64A
     let exact = true;
     for (let k = 0; k < count && exact; k++) exact = sameBits(accuracyFromCos(c[k]), a[k]);
     if (exact) mask |= 1 << accuracy;
+  }
+  const agreement = columns.indexOf('agreement');
+  if (agreement >= 0 && accuracy >= 0) {
+    const [a, g] = [values(accuracy), values(agreement)];
+    let exact = true;
+    for (let k = 0; k < count && exact; k++) exact = sameBits(a[k], g[k]);
+    if (exact) mask |= 1 << agreement;
   }
   return mask;
 }
@@ -174,7 +182,7 @@ export function decodeChunk(data: Uint8Array, columns: readonly string[], count:
     const c = columns.indexOf(name);
     return out.subarray(c * count, (c + 1) * count);
   };
-  // In dependence order: cos from inner and norm, then accuracy from cos.
+  // In dependence order: cos from inner and norm, accuracy from cos, agreement from accuracy.
   for (const name of DERIVABLE) {
     const c = columns.indexOf(name);
     if (c < 0 || (mask & (1 << c)) === 0) continue;
@@ -182,6 +190,8 @@ export function decodeChunk(data: Uint8Array, columns: readonly string[], count:
     if (name === 'cos') {
       const [inner, norm] = [column('inner'), column('norm')];
       for (let i = 0; i < count; i++) target[i] = deriveCos(inner[i], norm[i]);
+    } else if (name === 'agreement') {
+      target.set(column('accuracy'));
     } else {
       const cos = column('cos');
       for (let i = 0; i < count; i++) target[i] = accuracyFromCos(cos[i]);

@@ -14,16 +14,19 @@ import { type ExperimentSummary, type StoredSummary, type Trajectory, trajectory
 import { currentRunner, orphanTest, type Runner } from '../liveness';
 import { registerConnection } from './connection';
 import { configure, migrate } from './migrate';
+import { PACKED_SINCE } from './schema';
 import {
   type ExperimentRecord,
   type ExperimentRow,
   type ExperimentStatus,
   assembleRunSeries,
   assembleSeriesBlock,
+  blockSeries,
   chunkBlock,
   type RunRecord,
   type RunRecordStatus,
   type RunRow,
+  type ChunkFormat,
   type SeriesChunkRow,
   seriesColumns,
   seriesPieces,
@@ -31,6 +34,7 @@ import {
   toRun,
   toRunner,
 } from './records';
+import type { ImportedExperiment, ImportedRun } from './imports';
 import type { RunEnd } from './runOutcomes';
 import { readTrajectories, trajectoryColumns, writeTrajectories } from './trajectories';
 import { type ContentionStats, DEFAULT_RETRY, readTransaction, type RetryPolicy, writeTransaction } from './transactions';
@@ -75,6 +79,8 @@ export class RunStore {
   readonly contention: ContentionStats = { retries: 0 };
   private readonly retry: RetryPolicy;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Compact from schema 10 on; a file opened at an older version (tests of upgrades) keeps its own. */
+  private chunkFormat: ChunkFormat = 'compact';
 
   private constructor(
     readonly file: string,
@@ -107,6 +113,7 @@ export class RunStore {
     const store = new RunStore(file, appVersion, options);
     try {
       migrate({ db: store.db, file, appVersion, retry: store.retry, stats: store.contention, nativeBinding: options.nativeBinding }, version);
+      store.chunkFormat = store.schemaVersion >= PACKED_SINCE ? 'compact' : 'raw';
     } catch (error) {
       store.close();
       throw error;
@@ -299,7 +306,7 @@ export class RunStore {
     const head = stripTrajectories(summary);
     this.write(() => {
       this.sql('UPDATE experiments SET summary = ? WHERE id = ?').run(JSON.stringify(head), id);
-      writeTrajectories(this, id, columns);
+      writeTrajectories(this.db, id, columns);
     });
   }
 
@@ -308,12 +315,48 @@ export class RunStore {
     return this.read(() => {
       const summary = this.getExperiment(id)?.summary ?? null;
       if (summary === null) return null;
-      const stored = readTrajectories(this, id);
+      const stored = readTrajectories(this.db, id);
       if (stored === null) {
         if (summary.cells.some((c) => c.trajectory === undefined)) throw new Error(`experiment ${id}: its summary's trajectories are missing`);
         return withTrajectories(summary, summary.cells.map((c) => c.trajectory as Trajectory));
       }
       return withTrajectories(summary, summary.cells.map((c) => stored.get(c.cell) ?? trajectoryFromColumns([])));
+    });
+  }
+
+  /**
+   * An experiment brought in whole from elsewhere (a bundle, exchange.ts): its record, its runs with
+   * their checkpoints and `blocks[i]`, run i's series packed metric-major, in one write transaction.
+   * What was live where it came from is interrupted here (its runner is not this machine's).
+   * Returns the new id.
+   */
+  importExperiment(spec: ExperimentSpec, experiment: ImportedExperiment, runs: readonly ImportedRun[], blocks: readonly Uint8Array[]): number {
+    return this.write(() => {
+      const status = experiment.status === 'running' || experiment.status === 'queued' ? 'interrupted' : experiment.status;
+      const info = this.sql(
+        `INSERT INTO experiments (name, setup, spec, seed, status, created_at, finished_at, app_version, notes, summary, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      ).run(experiment.name, spec.setup, JSON.stringify(spec), spec.seed, status, experiment.createdAt, experiment.finishedAt, experiment.appVersion, experiment.notes, experiment.error);
+      const id = Number(info.lastInsertRowid);
+      // Its JSON, and its trajectories binary, as a local run's summary is stored.
+      if (experiment.summary !== null && experiment.summary !== undefined) this.setSummary(id, experiment.summary);
+      const tag = this.sql('INSERT OR IGNORE INTO tags (experiment_id, tag) VALUES (?, ?)');
+      for (const t of experiment.tags) tag.run(id, t);
+      const insertRun = this.sql(
+        `INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, descriptor, columns, recorded, steps_done, checkpoint, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      );
+      const setRecorded = this.sql('UPDATE runs SET recorded = ? WHERE id = ?');
+      runs.forEach((run, i) => {
+        const runStatus = run.status === 'running' ? 'interrupted' : run.status;
+        const descriptor = run.descriptor === null || run.descriptor === undefined ? null : JSON.stringify(run.descriptor);
+        const checkpoint = run.checkpoint === null || run.checkpoint === undefined ? null : JSON.stringify(run.checkpoint);
+        const r = insertRun.run(id, run.key.cell, run.key.teacher, run.key.lr, runStatus, descriptor, JSON.stringify(run.columns), run.stepsDone, checkpoint, run.error);
+        const runId = Number(r.lastInsertRowid);
+        this.appendChunks(runId, blockSeries(blocks[i], run.columns, run.recorded), 0, run.recorded);
+        setRecorded.run(run.recorded, runId);
+      });
+      return id;
     });
   }
 
@@ -479,7 +522,7 @@ export class RunStore {
     if (row === undefined) throw new RangeError(`no run ${runId}`);
     if (from !== row.recorded) throw new Error(`run ${runId}: append at point ${from}, but ${row.recorded} are stored`);
     const insert = this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)');
-    for (const [start, n, data] of seriesPieces(chunk, JSON.parse(row.columns) as string[], from, count)) insert.run(runId, start, n, data);
+    for (const [start, n, data] of seriesPieces(chunk, JSON.parse(row.columns) as string[], from, count, this.chunkFormat)) insert.run(runId, start, n, data);
   }
 
   /** Runs finished and steps done of experiments, as stored (a runner in another process reports nothing else). */
@@ -512,7 +555,7 @@ export class RunStore {
     const out = new Float64Array(run.recorded);
     this.read(() => {
       for (const chunk of this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').iterate(run.id) as IterableIterator<SeriesChunkRow>) {
-        const block = chunkBlock(chunk, run.columns);
+        const block = chunkBlock(chunk, run.columns, this.chunkFormat);
         out.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start);
       }
     });
@@ -529,7 +572,7 @@ export class RunStore {
   }
 
   private readSeries(run: RunRecord): RunSeries {
-    return assembleRunSeries(run, this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').all(run.id) as SeriesChunkRow[]);
+    return assembleRunSeries(run, this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').all(run.id) as SeriesChunkRow[], this.chunkFormat);
   }
 
   /** Every run of an experiment with its series, read in one transaction (a consistent snapshot). */
@@ -551,7 +594,7 @@ export class RunStore {
           ? this.sql('SELECT c.run_id AS runId, c.start AS start, c.count AS count, c.data AS data FROM series_chunks c JOIN runs r ON r.id = c.run_id WHERE r.experiment_id = ?').iterate(experimentId)
           : this.sql('SELECT run_id AS runId, start, count, data FROM series_chunks WHERE run_id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(runs.map((r) => r.id)))
       ) as IterableIterator<SeriesChunkRow>;
-      const { columns, data } = assembleSeriesBlock(runs, chunks);
+      const { columns, data } = assembleSeriesBlock(runs, chunks, this.chunkFormat);
       return { runs, columns, data };
     });
   }
