@@ -71,8 +71,9 @@ describe('compact series chunks', () => {
         // Every recorded point of every run is there (the Parquet export's rows).
         expect(points).toBe(outcomes.reduce((n, o) => n + o.series.step.length, 0));
         if (spec.sft.recordEvery > 1) expect(stored[0].run.recorded).toBe(recordedLength(spec.sft.steps, spec.sft.recordEvery));
-        // cos and accuracy are left out of every chunk: exact functions of inner and norm on these
-        // paths; agreement too exactly where it equals accuracy at every point (the ceiling's teacher is w*).
+        // step (the recording schedule), cos and accuracy are left out of every chunk: exact functions
+        // of inner and norm on these paths; agreement too exactly where it equals accuracy at every
+        // point (the ceiling's teacher is w*).
         const db = connectionOf(store);
         const heads = db.prepare('SELECT run_id AS runId, data FROM series_chunks').all() as { runId: number; data: Buffer }[];
         expect(heads.length).toBeGreaterThanOrEqual(runs.length);
@@ -82,7 +83,7 @@ describe('compact series chunks', () => {
           const s = outcomes[i].series;
           const same = s.agreement.every((g, k) => Object.is(g, s.accuracy[k]));
           expect(data[0], 'format').toBe(1);
-          expect(data[1], JSON.stringify(runs[i].key)).toBe((1 << 3) | (1 << 4) | (same ? 1 << 5 : 0));
+          expect(data[1], JSON.stringify(runs[i].key)).toBe((1 << 0) | (1 << 3) | (1 << 4) | (same ? 1 << 5 : 0));
           if (same) agreementDerived++;
         }
         if (spec.engine.path === 'preview') expect(agreementDerived).toBeGreaterThan(0);
@@ -111,8 +112,40 @@ describe('compact series chunks', () => {
     col(4)[4] = col(4)[4] + Number.EPSILON / 2;
     col(5).set(odd.slice().reverse());
     const data = encodeBlock(columns, block, n);
-    expect(data[1]).toBe(1 << 3); // cos derived, accuracy stored
+    expect(data[1]).toBe((1 << 0) | (1 << 3)); // step and cos derived, accuracy stored
     expect(bytesOf(decodeChunk(data, columns, n)).equals(bytesOf(block))).toBe(true);
+  });
+
+  it('a long noisy chunk (its low byte planes stored as they are, its high ones left out) and a chunk of one point read back bit for bit', () => {
+    const columns = [...COLUMNS];
+    // A random walk of doubles (noise in the low bits, as SGD's) from a fixed linear congruential stream.
+    let state = 12345;
+    const uniform = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const n of [3000, 1, 2, 3]) {
+      const block = new Float64Array(columns.length * n);
+      const col = (c: number) => block.subarray(c * n, (c + 1) * n);
+      let x = 0.3;
+      for (let i = 0; i < n; i++) {
+        col(0)[i] = 5 * i;
+        x += 1e-4 * (uniform() - 0.5);
+        col(1)[i] = x;
+        col(2)[i] = 1 + uniform() * 1e-3;
+        col(3)[i] = col(1)[i] / col(2)[i];
+        col(4)[i] = accuracyFromCos(col(3)[i]);
+        col(5)[i] = uniform();
+      }
+      const data = encodeBlock(columns, block, n);
+      expect(bytesOf(decodeChunk(data, columns, n)).equals(bytesOf(block)), `${n} points`).toBe(true);
+      if (n === 3000) {
+        // Derived: step (every 5), cos, accuracy. Stored: inner, norm, agreement: 3 columns × 8 planes, 2 bits each.
+        expect(data[1]).toBe((1 << 0) | (1 << 3) | (1 << 4));
+        const classes = Array.from({ length: 24 }, (_, p) => (data[2 + (p >> 2)] >> (2 * (p & 3))) & 3);
+        expect(classes[0]).toBe(0); // inner's top byte: its second differences are small
+        expect(classes).toContain(2); // some plane stored raw
+        expect(classes).toContain(1); // some compressed
+        expect(data.length).toBeLessThan(0.75 * 3 * n * 8);
+      }
+    }
   });
 
   it('refuses a chunk of another format rather than read garbage', () => {
