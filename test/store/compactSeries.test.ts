@@ -194,6 +194,42 @@ describe('schema 10: a frozen schema-9 history converted in place', () => {
   });
 });
 
+describe('schema 10: repacking a file another connection has open', () => {
+  it('migrates and works in its old pages while another connection reads, and is repacked by the next open alone', () => {
+    const dir = tempDir();
+    const file = join(dir, 'lab.sqlite');
+    copyFileSync(join(__dirname, '..', 'fixtures', 'histories', 'schema-9.sqlite'), file);
+    const other = new Database(file);
+    try {
+      expect(other.pragma('page_size', { simple: true })).toBe(65536);
+      // A reader in the middle of its snapshot (another process showing the history).
+      other.exec('BEGIN');
+      expect(other.prepare('SELECT COUNT(*) AS n FROM experiments').get()).toEqual({ n: 5 });
+      const store = RunStore.open(file, 'test');
+      try {
+        expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+        expect(connectionOf(store).pragma('page_size', { simple: true })).toBe(65536);
+        expect(connectionOf(store).pragma('journal_mode', { simple: true })).toBe('wal');
+        const [experiment] = store.listExperiments();
+        expect(store.loadExperimentRuns(experiment.id).length).toBeGreaterThan(0);
+      } finally {
+        store.close();
+      }
+      other.exec('COMMIT');
+    } finally {
+      other.close();
+    }
+    const alone = RunStore.open(file, 'test');
+    try {
+      expect(connectionOf(alone).pragma('page_size', { simple: true })).toBe(4096);
+      expect(connectionOf(alone).pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(connectionOf(alone).pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      alone.close();
+    }
+  });
+});
+
 describe('experimentStatus', () => {
   it('is the stored status of one experiment, null for none', () => {
     const { spec, outcomes } = runAll(PRESET_LIKE['figure 2, reduced']);

@@ -106,7 +106,11 @@ export function migrate(context: MigrationContext, target = SCHEMA_VERSION): voi
   const { db } = context;
   const seen = userVersion(db);
   refuseNewer(context, seen);
-  if (seen >= target) return;
+  if (seen >= target) {
+    // Migrated while another process had the file open: repacked by a later open (repack below).
+    if (seen >= PACKED_SINCE && db.pragma('page_size', { simple: true }) !== PAGE_SIZE) repack(db);
+    return;
+  }
   // A table rebuild needs foreign keys off, and the pragma is a no-op inside a transaction.
   const rebuilds = MIGRATIONS.some((m) => m.version > seen && m.version <= target && m.rebuildsTables === true);
   if (rebuilds) db.pragma('foreign_keys = OFF');
