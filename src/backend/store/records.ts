@@ -184,8 +184,14 @@ export interface SeriesChunkRow {
 }
 
 /** A run's series, one Float64Array per column, from its chunks. */
-export function assembleRunSeries(run: RunRecord, chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact'): RunSeries {
+export function assembleRunSeries(run: RunRecord, chunks: readonly SeriesChunkRow[], format: ChunkFormat = 'compact'): RunSeries {
   const out: Record<string, Float64Array> = {};
+  // A run of one chunk (a preview run, a run under 16 384 points): views on its decoded block, no copy.
+  if (format === 'compact' && chunks.length === 1 && chunks[0].start === 0 && chunks[0].count === run.recorded) {
+    const block = chunkBlock(chunks[0], run.columns, format);
+    run.columns.forEach((name, c) => (out[name] = block.subarray(c * run.recorded, (c + 1) * run.recorded)));
+    return out as unknown as RunSeries;
+  }
   for (const name of run.columns) out[name] = new Float64Array(run.recorded);
   for (const chunk of chunks) {
     const block = chunkBlock(chunk, run.columns, format);
