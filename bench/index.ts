@@ -10,7 +10,8 @@
  * (explore while the Figure 1 preset runs exactly on the same server, against idle; dashboard takes
  * `--base DIR`, a checkout of the base commit measured beside this one, and `--history FILE`), cluster,
  * preview-step, figure1-preview, figure2-preview, options (the cost of teachers.kappa and the
- * auxiliary-confidence loss against plain SFT; the default: all of these), and figure1-exact (the
+ * auxiliary-confidence loss against plain SFT), storage (the history the Figure 1 and Figure 2
+ * presets leave in preview, bench/storage.ts; the default: all of these), and figure1-exact (the
  * Figure 1 preset on the exact path, ~5 minutes: only when asked for) and random-features (the
  * random-features engine, bench/randomFeatures.ts, ~1 minute: only when asked for).
  */
@@ -35,6 +36,7 @@ import { benchHistory, reportHistory } from './history';
 import { benchOptions, reportOptions } from './options';
 import { benchPresetCli, benchPresetPool, benchPreviewStep, presetSpec } from './preview';
 import { benchRandomFeatures, reportRandomFeatures } from './randomFeatures';
+import { benchStorage, reportStorage } from './storage';
 import { connectionOf } from '../src/backend/store/connection';
 
 const quick = process.argv.includes('--quick');
@@ -43,7 +45,7 @@ const onlyIndex = process.argv.indexOf('--only');
 const sections = new Set(
   onlyIndex >= 0
     ? (process.argv[onlyIndex + 1] ?? '').split(',')
-    : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'history', 'explore', 'explore-exact', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview', 'options'],
+    : ['reduced', 'dense', 'peer', 'figure1', 'store', 'dashboard', 'history', 'explore', 'explore-exact', 'cluster', 'preview-step', 'figure1-preview', 'figure2-preview', 'options', 'storage'],
 );
 const BATCH = 10_000;
 
@@ -279,6 +281,12 @@ async function main(): Promise<void> {
     const cli = benchPresetCli(spec, 2);
     results[section] = { runs: pool.runs, poolSeconds: pool.seconds, poolComputeSeconds: pool.computeSeconds, cliSeconds: cli.seconds, fractionImproved: cli.fractionImproved };
     console.log(`${name} preset${quick ? ', QUICK (10 teachers)' : ''}, ${path} path, ${pool.runs} runs on 2 engine processes: engine (pool, nothing stored) ${pool.seconds.toFixed(1)} s, of which the jobs themselves ${(pool.computeSeconds / 2).toFixed(1)} s per process; \`w2s run\` (store, checkpoints, summary) ${cli.seconds.toFixed(1)} s   target ≤ ${target} s; ${(100 * cli.fractionImproved).toFixed(0)} % improved, summary path '${cli.path}'`);
+  }
+
+  if (sections.has('storage')) {
+    const storage = [benchStorage('figure1'), benchStorage('figure2')];
+    results.storage = storage;
+    reportStorage(storage);
   }
 
   if (sections.has('options')) {

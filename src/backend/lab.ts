@@ -596,7 +596,7 @@ export class Lab {
     // Another process (`w2s cancel ID`) cancels by writing the status into the store.
     if (!active.cancelled && now - active.lastCancelCheck >= 500) {
       active.lastCancelCheck = now;
-      if (this.store.getExperiment(active.id)?.status === 'cancelled') {
+      if (this.store.experimentStatus(active.id) === 'cancelled') {
         active.cancelled = true;
         this.pool.cancel(active.id);
       }

@@ -116,7 +116,7 @@ describe('migrations under the write lock', () => {
     expect(unexpected(exits)).toEqual([]);
     const store = RunStore.open(file, 'test');
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(connectionOf(store).pragma('page_size', { simple: true })).toBe(65536);
+    expect(connectionOf(store).pragma('page_size', { simple: true })).toBe(4096);
     store.close();
     expect(checkFile(file).integrity).toBe('ok');
   });

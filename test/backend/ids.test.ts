@@ -10,10 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERIES_NAMES } from '../../src/engine/run';
 import { validateSpec } from '../../src/engine/spec';
 import { connectionOf } from '../../src/backend/store/connection';
 import { SCHEMA_VERSION } from '../../src/backend/store/schema';
+import { decodeChunk } from '../../src/backend/store/seriesEncoding';
 import { RunStore } from '../../src/backend/store/store';
+import { float64Block } from '../../src/shared/seriesCodec';
 
 const dir = mkdtempSync(join(tmpdir(), 'w2s-ids-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,8 +71,16 @@ describe('experiment ids', () => {
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
     expect(existsSync(`${file}.bak-v${ROWID_SCHEMA}`)).toBe(true);
     store.close();
-    // Later migrations add columns (experiments.label, schema 9: null for every old row); the rest is kept as it was.
-    const kept = (table: string) => rows(file, table).map((r) => (table === 'experiments' ? withoutLabel(r as Record<string, unknown>) : r));
+    // Later migrations add columns (experiments.label, schema 9: null for every old row) and store
+    // series chunks compactly (schema 10: the same doubles, bit for bit, in fewer bytes); the rest is kept as it was.
+    const doubles = (r: unknown, decode: (data: Buffer, count: number) => Float64Array) => {
+      const { data, ...rest } = r as { data: Buffer; count: number };
+      return { ...rest, values: Buffer.from(decode(data, rest.count).buffer) };
+    };
+    const columns = [...SERIES_NAMES];
+    before.series_chunks = before.series_chunks.map((r) => doubles(r, (data, count) => float64Block(data, count * columns.length)));
+    const kept = (table: string) =>
+      rows(file, table).map((r) => (table === 'experiments' ? withoutLabel(r as Record<string, unknown>) : table === 'series_chunks' ? doubles(r, (data, count) => decodeChunk(data, columns, count)) : r));
     for (const [table, content] of Object.entries(before)) expect(kept(table), table).toEqual(content);
 
     const after = RunStore.open(file, '0.0.2');

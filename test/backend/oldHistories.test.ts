@@ -163,10 +163,10 @@ for (const name of NAMES) {
 }
 
 describe('the frozen histories', () => {
-  it('cover every earlier schema version that was on main (2, 3, 4, 5)', () => {
+  it('cover every earlier schema version that was on main (2, 3, 4, 5, 9)', () => {
     const versions = NAMES.map((n) => Number(n.replace('schema-', '')));
-    expect(versions).toEqual([2, 3, 4, 5]);
+    expect(versions).toEqual([2, 3, 4, 5, 9]);
     // Schemas 6–9 reached main together, in one wave (2026-12-07): no release wrote 6, 7 or 8.
-    expect(Math.max(...versions)).toBe(SCHEMA_VERSION - 4);
+    expect(Math.max(...versions)).toBe(SCHEMA_VERSION - 1);
   });
 });

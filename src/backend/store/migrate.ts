@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema';
-import { type ContentionStats, type RetryPolicy, withRetry } from './transactions';
+import { MIGRATIONS, PACKED_SINCE, PAGE_SIZE, SCHEMA_VERSION } from './schema';
+import { type ContentionStats, isBusy, type RetryPolicy, withRetry } from './transactions';
 
 export class SchemaTooNewError extends Error {}
 
@@ -41,16 +41,17 @@ function refuseNewer(context: MigrationContext, version: number): void {
 export function configure(db: Database.Database, retry: RetryPolicy, stats: ContentionStats): void {
   withRetry(db, retry, stats, 'opening', () => {
     const version = versionOfHistory(db);
-    // Series chunks are ~50 kB BLOBs: large pages keep their overflow chains short (effective only
-    // when the file is created), and memory-mapped reads skip a copy per page.
-    if (version === 0) db.pragma('page_size = 65536');
+    // Series chunks are ~15 kB BLOBs in a rowid table (schema 10): 4 KiB pages, whose overflow
+    // pages they fill whole (effective only when the file is created; older files are repacked
+    // once, after their migration: repack below). Memory-mapped reads skip a copy per page.
+    if (version === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
     db.pragma('mmap_size = 1073741824');
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal' && db.name !== ':memory:') throw Object.assign(new Error(`the journal mode stayed ${String(mode)}`), { code: 'SQLITE_BUSY' });
   });
-  // With 64 KiB pages SQLite's default (a checkpoint every 1 000 pages) lets the log reach 64 MB,
-  // and a log is never shrunk: fold it in every 16 MB and cut it back to that after.
-  db.pragma('wal_autocheckpoint = 256');
+  // A log is never shrunk: cut it back to 16 MB after a checkpoint (SQLite's default, one every
+  // 1 000 pages, is 4 MB of 4 KiB pages; a file of 64 KiB pages not yet repacked: 64 MB).
+  db.pragma('wal_autocheckpoint = 1000');
   db.pragma('journal_size_limit = 16777216');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
@@ -105,7 +106,11 @@ export function migrate(context: MigrationContext, target = SCHEMA_VERSION): voi
   const { db } = context;
   const seen = userVersion(db);
   refuseNewer(context, seen);
-  if (seen >= target) return;
+  if (seen >= target) {
+    // Migrated while another process had the file open: repacked by a later open (repack below).
+    if (seen >= PACKED_SINCE && db.pragma('page_size', { simple: true }) !== PAGE_SIZE) repack(db);
+    return;
+  }
   // A table rebuild needs foreign keys off, and the pragma is a no-op inside a transaction.
   const rebuilds = MIGRATIONS.some((m) => m.version > seen && m.version <= target && m.rebuildsTables === true);
   if (rebuilds) db.pragma('foreign_keys = OFF');
@@ -120,6 +125,7 @@ export function migrate(context: MigrationContext, target = SCHEMA_VERSION): voi
           for (const migration of MIGRATIONS) {
             if (migration.version <= current || migration.version > target) continue;
             db.exec(migration.sql);
+            migration.convert?.(db);
           }
           if (rebuilds) {
             const broken = db.pragma('foreign_key_check') as unknown[];
@@ -135,5 +141,35 @@ export function migrate(context: MigrationContext, target = SCHEMA_VERSION): voi
     });
   } finally {
     if (rebuilds) db.pragma('foreign_keys = ON');
+  }
+  // The conversion to schema 10 frees two thirds of the pages; a file of 64 KiB pages is repacked.
+  const converted = seen > 0 && seen < PACKED_SINCE && target >= PACKED_SINCE;
+  if (converted || (userVersion(db) >= PACKED_SINCE && db.pragma('page_size', { simple: true }) !== PAGE_SIZE)) repack(db);
+}
+
+/**
+ * Rewrite the file into PAGE_SIZE pages without its free ones (VACUUM). The page size of a WAL file
+ * changes only out of WAL mode, which needs the file to itself: when another process has it open
+ * this gives up at once (no busy wait), the file stays correct, only larger, and the next process
+ * that opens it alone repacks it (migrate calls this while the page size is not PAGE_SIZE). The
+ * backup taken before a migration is untouched.
+ */
+export function repack(db: Database.Database): boolean {
+  if (db.name === ':memory:' || db.inTransaction) return false;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    if (db.pragma('page_size', { simple: true }) !== PAGE_SIZE) {
+      if (db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') return false;
+      db.pragma(`page_size = ${PAGE_SIZE}`);
+    }
+    db.exec('VACUUM');
+    return true;
+  } catch (error) {
+    if (isBusy(error) || (error as { code?: string }).code === 'SQLITE_LOCKED') return false;
+    throw error;
+  } finally {
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${timeout}`);
   }
 }

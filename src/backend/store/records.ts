@@ -5,7 +5,8 @@ import type { ExperimentSpec } from '../../engine/spec';
 import type { StoredSummary } from '../../engine/summary';
 import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 import type { Runner } from '../liveness';
-import { float64Block, packColumns, seriesColumnNames } from '../../shared/seriesCodec';
+import { float64Block, seriesColumnNames } from '../../shared/seriesCodec';
+import { decodeChunk, encodeChunk } from './seriesEncoding';
 
 export type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 
@@ -133,32 +134,45 @@ export const SERIES_CHUNK_POINTS = 16_384;
 
 /**
  * The chunks to store for `count` points of `chunk` starting at point `from`: each at most
- * SERIES_CHUNK_POINTS points, as [start, count, packed BLOB].
+ * SERIES_CHUNK_POINTS points, as [start, count, encoded BLOB] (seriesEncoding.ts).
  */
-export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from: number, count: number): Generator<[number, number, Buffer]> {
+export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from: number, count: number, format: ChunkFormat = 'compact'): Generator<[number, number, Buffer]> {
+  const sources = columns.map((name) => {
+    const values = (chunk as Record<string, ArrayLike<number> | undefined>)[name];
+    if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
+    return values instanceof Float64Array ? values : Float64Array.from(values);
+  });
   for (let offset = 0; offset < count; offset += SERIES_CHUNK_POINTS) {
     const n = Math.min(SERIES_CHUNK_POINTS, count - offset);
-    const part: Record<string, Float64Array> = {};
-    for (const name of columns) {
-      const values = (chunk as Record<string, Float64Array | undefined>)[name];
-      if (values !== undefined) part[name] = values.subarray(offset, offset + n);
-    }
-    yield [from + offset, n, packSeries(part, columns, n)];
+    const values = (c: number) => sources[c].subarray(offset, offset + n);
+    yield [from + offset, n, format === 'compact' ? encodeChunk(columns, values, n) : rawChunk(columns, values, n)];
   }
 }
 
-/** Metric-major bytes of `count` points (a bundle's block) as the chunks to store. */
-export function* blockPieces(block: Uint8Array, columns: string[], count: number): Generator<[number, number, Buffer]> {
+/** Metric-major bytes of `count` points (a bundle's block) as a series of column views. */
+export function blockSeries(block: Uint8Array, columns: string[], count: number): Partial<RunSeries> {
   const values = float64Block(block, count * columns.length);
   const chunk: Record<string, Float64Array> = {};
   columns.forEach((name, c) => (chunk[name] = values.subarray(c * count, (c + 1) * count)));
-  yield* seriesPieces(chunk as Partial<RunSeries>, columns, 0, count);
+  return chunk as Partial<RunSeries>;
 }
 
-/** Pack the first `count` points of each column, metric-major, into one BLOB. */
-export function packSeries(chunk: Partial<RunSeries>, columns: string[], count: number): Buffer {
-  const bytes = packColumns(chunk, columns, count);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * How a file stores its chunks: 'compact' from schema 10 on (seriesEncoding.ts), 'raw' before
+ * (metric-major little-endian doubles), for a file opened at an older version (openAtVersion).
+ */
+export type ChunkFormat = 'compact' | 'raw';
+
+/** Metric-major doubles of `count` points, as schemas 1–9 stored a chunk. */
+function rawChunk(columns: readonly string[], values: (c: number) => Float64Array, count: number): Buffer {
+  const block = new Float64Array(columns.length * count);
+  columns.forEach((_, c) => block.set(values(c), c * count));
+  return Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+}
+
+/** A stored chunk's points, metric-major: column c is block[c·count …]. */
+export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat = 'compact'): Float64Array {
+  return format === 'compact' ? decodeChunk(chunk.data, columns, chunk.count) : float64Block(chunk.data, chunk.count * columns.length);
 }
 
 /** A stored chunk of a run's series: `count` points from point `start`, metric-major doubles. */
@@ -170,18 +184,24 @@ export interface SeriesChunkRow {
 }
 
 /** A run's series, one Float64Array per column, from its chunks. */
-export function assembleRunSeries(run: RunRecord, chunks: Iterable<SeriesChunkRow>): RunSeries {
+export function assembleRunSeries(run: RunRecord, chunks: readonly SeriesChunkRow[], format: ChunkFormat = 'compact'): RunSeries {
   const out: Record<string, Float64Array> = {};
+  // A run of one chunk (a preview run, a run under 16 384 points): views on its decoded block, no copy.
+  if (format === 'compact' && chunks.length === 1 && chunks[0].start === 0 && chunks[0].count === run.recorded) {
+    const block = chunkBlock(chunks[0], run.columns, format);
+    run.columns.forEach((name, c) => (out[name] = block.subarray(c * run.recorded, (c + 1) * run.recorded)));
+    return out as unknown as RunSeries;
+  }
   for (const name of run.columns) out[name] = new Float64Array(run.recorded);
   for (const chunk of chunks) {
-    const block = float64Block(chunk.data, chunk.count * run.columns.length);
+    const block = chunkBlock(chunk, run.columns, format);
     run.columns.forEach((name, c) => out[name].set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start));
   }
   return out as unknown as RunSeries;
 }
 
 /** Runs' series in one metric-major block: run i's column c is data[offset_i + c·recorded_i …]. */
-export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>): { columns: string[]; data: Float64Array<ArrayBuffer> } {
+export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact'): { columns: string[]; data: Float64Array<ArrayBuffer> } {
   const columns = runs[0]?.columns ?? [];
   const offsets = new Map<number, { offset: number; recorded: number }>();
   let total = 0;
@@ -193,7 +213,7 @@ export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesCh
   const width = columns.length;
   for (const chunk of chunks) {
     const place = offsets.get(chunk.runId as number) as { offset: number; recorded: number };
-    const block = float64Block(chunk.data, chunk.count * width);
+    const block = chunkBlock(chunk, columns, format);
     for (let c = 0; c < width; c++) data.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), place.offset + c * place.recorded + chunk.start);
   }
   return { columns, data };

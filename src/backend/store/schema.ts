@@ -3,9 +3,15 @@
  * the write lock in one transaction; the file is copied aside first (migrate.ts).
  */
 
+import type Database from 'better-sqlite3';
+import { float64Block } from '../../shared/seriesCodec';
+import { encodeBlock } from './seriesEncoding';
+
 export interface Migration {
   readonly version: number;
   readonly sql: string;
+  /** Rows rewritten in code after `sql`, in the same transaction. */
+  readonly convert?: (db: Database.Database) => void;
   /**
    * The migration rebuilds a table that others reference: foreign keys are off while it runs
    * (dropping the old table would otherwise cascade into them) and checked before it commits.
@@ -216,6 +222,45 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE experiments ADD COLUMN label TEXT;
     `,
   },
+  {
+    // Series chunks stored compactly (seriesEncoding.ts): cos and accuracy left out where they are
+    // exactly inner / norm and accuracyFromCos(cos), the rest as brotli of second differences;
+    // a third of the raw doubles, read back bit for bit. The table becomes a rowid table: its
+    // leaves hold a BLOB of up to a page and fill overflow pages whole (a WITHOUT ROWID leaf keeps
+    // at most a quarter page and leaves the last overflow page part empty). Every chunk is
+    // re-encoded into it (convertSeriesChunks); migrate.ts then packs the file into 4 KiB pages.
+    version: 10,
+    sql: `
+      CREATE TABLE series_chunks_v10 (
+        run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        start   INTEGER NOT NULL,
+        count   INTEGER NOT NULL,
+        data    BLOB NOT NULL,
+        UNIQUE (run_id, start)
+      );
+    `,
+    convert: convertSeriesChunks,
+  },
 ];
 
+/** Schema 10: each run's raw metric-major Float64 chunks re-encoded, run by run, into the new table. */
+function convertSeriesChunks(db: Database.Database): void {
+  const runs = db.prepare('SELECT id, columns FROM runs ORDER BY id').all() as { id: number; columns: string }[];
+  const chunks = db.prepare('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start');
+  const insert = db.prepare('INSERT INTO series_chunks_v10 (run_id, start, count, data) VALUES (?, ?, ?, ?)');
+  for (const run of runs) {
+    const columns = JSON.parse(run.columns) as string[];
+    for (const chunk of chunks.all(run.id) as { start: number; count: number; data: Buffer }[]) {
+      insert.run(run.id, chunk.start, chunk.count, encodeBlock(columns, float64Block(chunk.data, chunk.count * columns.length), chunk.count));
+    }
+  }
+  db.exec('DROP TABLE series_chunks; ALTER TABLE series_chunks_v10 RENAME TO series_chunks;');
+}
+
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** The page size of a history: schema 10's chunks (~15 kB) fill 4 KiB overflow pages whole. */
+export const PAGE_SIZE = 4096;
+
+/** The first schema of compact series chunks (seriesEncoding.ts), in PAGE_SIZE pages (migrate.ts repacks older files once). */
+export const PACKED_SINCE = 10;

@@ -14,15 +14,19 @@ import { type ExperimentSummary, type StoredSummary, type Trajectory, trajectory
 import { currentRunner, orphanTest, type Runner } from '../liveness';
 import { registerConnection } from './connection';
 import { configure, migrate } from './migrate';
+import { PACKED_SINCE } from './schema';
 import {
   type ExperimentRecord,
   type ExperimentRow,
   type ExperimentStatus,
   assembleRunSeries,
   assembleSeriesBlock,
+  blockSeries,
+  chunkBlock,
   type RunRecord,
   type RunRecordStatus,
   type RunRow,
+  type ChunkFormat,
   type SeriesChunkRow,
   seriesColumns,
   seriesPieces,
@@ -30,15 +34,16 @@ import {
   toRun,
   toRunner,
 } from './records';
+import type { ImportedExperiment, ImportedRun } from './imports';
+import type { RunEnd } from './runOutcomes';
 import { readTrajectories, trajectoryColumns, writeTrajectories } from './trajectories';
-import { float64Block } from '../../shared/seriesCodec';
 import { type ContentionStats, DEFAULT_RETRY, readTransaction, type RetryPolicy, writeTransaction } from './transactions';
 
 export { SchemaTooNewError } from './migrate';
-export { packSeries, seriesColumns } from './records';
+export { seriesColumns } from './records';
 export type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus } from './records';
 
-export type { EngineWork } from './engineWork';
+export type { RunEnd } from './runOutcomes';
 
 export interface StoreOptions {
   /** better-sqlite3's compiled binding to load instead of the one in node_modules (Electron's ABI). */
@@ -64,6 +69,8 @@ function stripTrajectories(summary: StoredSummary): StoredSummary {
   return { ...head, cells: cells.map(({ trajectory: _t, ...cell }) => cell) };
 }
 
+const SET_RUN_STATUS = 'UPDATE runs SET status = ?, error = ? WHERE id = ?';
+
 const FINISHED_RUN = `('done', 'diverged', 'failed', 'cancelled')`;
 
 export class RunStore {
@@ -72,6 +79,8 @@ export class RunStore {
   readonly contention: ContentionStats = { retries: 0 };
   private readonly retry: RetryPolicy;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Compact from schema 10 on; a file opened at an older version (tests of upgrades) keeps its own. */
+  private chunkFormat: ChunkFormat = 'compact';
 
   private constructor(
     readonly file: string,
@@ -104,6 +113,7 @@ export class RunStore {
     const store = new RunStore(file, appVersion, options);
     try {
       migrate({ db: store.db, file, appVersion, retry: store.retry, stats: store.contention, nativeBinding: options.nativeBinding }, version);
+      store.chunkFormat = store.schemaVersion >= PACKED_SINCE ? 'compact' : 'raw';
     } catch (error) {
       store.close();
       throw error;
@@ -197,6 +207,15 @@ export class RunStore {
     return row?.next ?? null;
   }
 
+  /**
+   * An experiment's status alone, or null when there is none: the lab's poll for a cancel from
+   * another process (every 500 ms of a run) reads one column of one row, not the spec and tags.
+   */
+  experimentStatus(id: number): ExperimentStatus | null {
+    const row = this.read(() => this.sql('SELECT status FROM experiments WHERE id = ?').get(id) as { status: ExperimentStatus } | undefined);
+    return row?.status ?? null;
+  }
+
   getExperiment(id: number): ExperimentRecord | null {
     return this.read(() => {
       const row = this.sql('SELECT * FROM experiments WHERE id = ?').get(id) as ExperimentRow | undefined;
@@ -287,7 +306,7 @@ export class RunStore {
     const head = stripTrajectories(summary);
     this.write(() => {
       this.sql('UPDATE experiments SET summary = ? WHERE id = ?').run(JSON.stringify(head), id);
-      writeTrajectories(this, id, columns);
+      writeTrajectories(this.db, id, columns);
     });
   }
 
@@ -296,12 +315,48 @@ export class RunStore {
     return this.read(() => {
       const summary = this.getExperiment(id)?.summary ?? null;
       if (summary === null) return null;
-      const stored = readTrajectories(this, id);
+      const stored = readTrajectories(this.db, id);
       if (stored === null) {
         if (summary.cells.some((c) => c.trajectory === undefined)) throw new Error(`experiment ${id}: its summary's trajectories are missing`);
         return withTrajectories(summary, summary.cells.map((c) => c.trajectory as Trajectory));
       }
       return withTrajectories(summary, summary.cells.map((c) => stored.get(c.cell) ?? trajectoryFromColumns([])));
+    });
+  }
+
+  /**
+   * An experiment brought in whole from elsewhere (a bundle, exchange.ts): its record, its runs with
+   * their checkpoints and `blocks[i]`, run i's series packed metric-major, in one write transaction.
+   * What was live where it came from is interrupted here (its runner is not this machine's).
+   * Returns the new id.
+   */
+  importExperiment(spec: ExperimentSpec, experiment: ImportedExperiment, runs: readonly ImportedRun[], blocks: readonly Uint8Array[]): number {
+    return this.write(() => {
+      const status = experiment.status === 'running' || experiment.status === 'queued' ? 'interrupted' : experiment.status;
+      const info = this.sql(
+        `INSERT INTO experiments (name, setup, spec, seed, status, created_at, finished_at, app_version, notes, summary, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      ).run(experiment.name, spec.setup, JSON.stringify(spec), spec.seed, status, experiment.createdAt, experiment.finishedAt, experiment.appVersion, experiment.notes, experiment.error);
+      const id = Number(info.lastInsertRowid);
+      // Its JSON, and its trajectories binary, as a local run's summary is stored.
+      if (experiment.summary !== null && experiment.summary !== undefined) this.setSummary(id, experiment.summary);
+      const tag = this.sql('INSERT OR IGNORE INTO tags (experiment_id, tag) VALUES (?, ?)');
+      for (const t of experiment.tags) tag.run(id, t);
+      const insertRun = this.sql(
+        `INSERT INTO runs (experiment_id, cell, teacher, lr_index, status, descriptor, columns, recorded, steps_done, checkpoint, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      );
+      const setRecorded = this.sql('UPDATE runs SET recorded = ? WHERE id = ?');
+      runs.forEach((run, i) => {
+        const runStatus = run.status === 'running' ? 'interrupted' : run.status;
+        const descriptor = run.descriptor === null || run.descriptor === undefined ? null : JSON.stringify(run.descriptor);
+        const checkpoint = run.checkpoint === null || run.checkpoint === undefined ? null : JSON.stringify(run.checkpoint);
+        const r = insertRun.run(id, run.key.cell, run.key.teacher, run.key.lr, runStatus, descriptor, JSON.stringify(run.columns), run.stepsDone, checkpoint, run.error);
+        const runId = Number(r.lastInsertRowid);
+        this.appendChunks(runId, blockSeries(blocks[i], run.columns, run.recorded), 0, run.recorded);
+        setRecorded.run(run.recorded, runId);
+      });
+      return id;
     });
   }
 
@@ -398,7 +453,12 @@ export class RunStore {
   }
 
   setRunStatus(runId: number, status: RunRecordStatus, error: string | null = null): void {
-    this.write(() => this.sql('UPDATE runs SET status = ?, error = ? WHERE id = ?').run(status, error, runId));
+    this.write(() => this.sql(SET_RUN_STATUS).run(status, error, runId));
+  }
+
+  /** Set several runs' status in one write transaction (or in the caller's). */
+  setRunStatuses(runIds: readonly number[], status: RunRecordStatus): void {
+    this.storeRunEnds([], runIds.map((runId) => ({ runId, status, error: null })));
   }
 
   setRunDescriptor(runId: number, descriptor: RunDescriptor): void {
@@ -420,20 +480,49 @@ export class RunStore {
    */
   appendSeries(runId: number, chunk: Partial<RunSeries>, from: number, progress: { stepsDone: number; checkpoint: RunCheckpoint | null; status?: RunRecordStatus }): void {
     this.write(() => {
-      const run = this.getRun(runId);
-      if (run === null) throw new RangeError(`no run ${runId}`);
-      if (from !== run.recorded) throw new Error(`run ${runId}: append at point ${from}, but ${run.recorded} are stored`);
       const count = chunk.step?.length ?? 0;
       const to = from + count;
+      this.appendChunks(runId, chunk, from, count);
       if (progress.checkpoint !== null && progress.checkpoint.recorded !== to) {
         throw new Error(`run ${runId}: checkpoint after point ${progress.checkpoint.recorded}, chunk ends at ${to}`);
       }
-      const insert = this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)');
-      for (const [start, n, data] of seriesPieces(chunk, run.columns, from, count)) insert.run(runId, start, n, data);
       this
         .sql('UPDATE runs SET recorded = ?, steps_done = ?, checkpoint = ?, status = COALESCE(?, status) WHERE id = ?')
         .run(to, progress.stepsDone, progress.checkpoint === null ? null : JSON.stringify(progress.checkpoint), progress.status ?? null, runId);
     });
+  }
+
+  /**
+   * Runs' outcomes many at a time, for the lab's write-behind (lab.ts): a preview run lasts a
+   * millisecond or two, less than a commit. One write transaction (or the caller's) stores every
+   * ended run — its last points, steps, descriptor when it has none stored yet, status; checkpoint
+   * cleared — and sets the status of others (`statuses`: cancelled or failed ones, with their
+   * error). Each append is checked as `appendSeries` checks it, by the same code.
+   */
+  storeRunEnds(ends: readonly RunEnd[], statuses: readonly { runId: number; status: RunRecordStatus; error: string | null }[] = []): void {
+    this.write(() => {
+      for (const end of ends) {
+        const count = end.chunk.step?.length ?? 0;
+        this.appendChunks(end.runId, end.chunk, end.from, count);
+        this
+          .sql('UPDATE runs SET recorded = ?, steps_done = ?, checkpoint = NULL, descriptor = COALESCE(?, descriptor), status = ? WHERE id = ?')
+          .run(end.from + count, end.stepsDone, end.descriptor === null ? null : JSON.stringify(end.descriptor), end.status, end.runId);
+      }
+      const status = this.sql(SET_RUN_STATUS);
+      for (const { runId, status: value, error } of statuses) status.run(value, error, runId);
+    });
+  }
+
+  /**
+   * The one place series chunks are added (appends, run ends, imports): `count` points of `chunk`
+   * from point `from`, which must be where the run's stored points end. In the caller's transaction.
+   */
+  private appendChunks(runId: number, chunk: Partial<RunSeries>, from: number, count: number): void {
+    const row = this.sql('SELECT recorded, columns FROM runs WHERE id = ?').get(runId) as { recorded: number; columns: string } | undefined;
+    if (row === undefined) throw new RangeError(`no run ${runId}`);
+    if (from !== row.recorded) throw new Error(`run ${runId}: append at point ${from}, but ${row.recorded} are stored`);
+    const insert = this.sql('INSERT INTO series_chunks (run_id, start, count, data) VALUES (?, ?, ?, ?)');
+    for (const [start, n, data] of seriesPieces(chunk, JSON.parse(row.columns) as string[], from, count, this.chunkFormat)) insert.run(runId, start, n, data);
   }
 
   /** Runs finished and steps done of experiments, as stored (a runner in another process reports nothing else). */
@@ -463,11 +552,10 @@ export class RunStore {
   loadColumn(run: RunRecord, name: string): Float64Array | undefined {
     const c = run.columns.indexOf(name);
     if (c < 0) return undefined;
-    const width = run.columns.length;
     const out = new Float64Array(run.recorded);
     this.read(() => {
       for (const chunk of this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').iterate(run.id) as IterableIterator<SeriesChunkRow>) {
-        const block = float64Block(chunk.data, chunk.count * width);
+        const block = chunkBlock(chunk, run.columns, this.chunkFormat);
         out.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start);
       }
     });
@@ -484,7 +572,7 @@ export class RunStore {
   }
 
   private readSeries(run: RunRecord): RunSeries {
-    return assembleRunSeries(run, this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').all(run.id) as SeriesChunkRow[]);
+    return assembleRunSeries(run, this.sql('SELECT start, count, data FROM series_chunks WHERE run_id = ? ORDER BY start').all(run.id) as SeriesChunkRow[], this.chunkFormat);
   }
 
   /** Every run of an experiment with its series, read in one transaction (a consistent snapshot). */
@@ -506,7 +594,7 @@ export class RunStore {
           ? this.sql('SELECT c.run_id AS runId, c.start AS start, c.count AS count, c.data AS data FROM series_chunks c JOIN runs r ON r.id = c.run_id WHERE r.experiment_id = ?').iterate(experimentId)
           : this.sql('SELECT run_id AS runId, start, count, data FROM series_chunks WHERE run_id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(runs.map((r) => r.id)))
       ) as IterableIterator<SeriesChunkRow>;
-      const { columns, data } = assembleSeriesBlock(runs, chunks);
+      const { columns, data } = assembleSeriesBlock(runs, chunks, this.chunkFormat);
       return { runs, columns, data };
     });
   }
