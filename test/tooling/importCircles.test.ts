@@ -16,10 +16,7 @@ const SRC = join(ROOT, 'src');
  * Circles known to remain on this branch, each with the issue that removes it. An entry here is a
  * debt, not a permission: the test fails when it is gone too, so the exception is deleted with it.
  */
-const ALLOWED: readonly string[] = [
-  // removed by issue-21-store
-  'src/backend/store/engineWork.ts → src/backend/store/store.ts → src/backend/store/trajectories.ts',
-];
+const ALLOWED: readonly string[] = [];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

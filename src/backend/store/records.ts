@@ -5,7 +5,8 @@ import type { ExperimentSpec } from '../../engine/spec';
 import type { StoredSummary } from '../../engine/summary';
 import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
 import type { Runner } from '../liveness';
-import { float64Block, seriesColumnNames } from '../../shared/seriesCodec';
+import { blockFromPieces, type ColumnsLike, columnsFromPieces, type PackedBlock, runSeriesOf, type SeriesColumns, type SeriesPiece } from '../../shared/seriesBlock';
+import { float64Block, seriesColumnNames, viewColumns } from '../../shared/seriesCodec';
 import { decodeChunk, encodeChunk } from './seriesEncoding';
 
 export type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
@@ -136,9 +137,9 @@ export const SERIES_CHUNK_POINTS = 16_384;
  * The chunks to store for `count` points of `chunk` starting at point `from`: each at most
  * SERIES_CHUNK_POINTS points, as [start, count, encoded BLOB] (seriesEncoding.ts).
  */
-export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from: number, count: number, format: ChunkFormat = 'compact'): Generator<[number, number, Buffer]> {
+export function* seriesPieces(chunk: ColumnsLike, columns: string[], from: number, count: number, format: ChunkFormat = 'compact'): Generator<[number, number, Buffer]> {
   const sources = columns.map((name) => {
-    const values = (chunk as Record<string, ArrayLike<number> | undefined>)[name];
+    const values = chunk[name];
     if (values === undefined || values.length < count) throw new Error(`series '${name}' has fewer than ${count} points`);
     return values instanceof Float64Array ? values : Float64Array.from(values);
   });
@@ -150,11 +151,8 @@ export function* seriesPieces(chunk: Partial<RunSeries>, columns: string[], from
 }
 
 /** Metric-major bytes of `count` points (a bundle's block) as a series of column views. */
-export function blockSeries(block: Uint8Array, columns: string[], count: number): Partial<RunSeries> {
-  const values = float64Block(block, count * columns.length);
-  const chunk: Record<string, Float64Array> = {};
-  columns.forEach((name, c) => (chunk[name] = values.subarray(c * count, (c + 1) * count)));
-  return chunk as Partial<RunSeries>;
+export function blockSeries(block: Uint8Array, columns: string[], count: number): SeriesColumns {
+  return viewColumns(block, columns, count);
 }
 
 /**
@@ -183,38 +181,30 @@ export interface SeriesChunkRow {
   readonly data: Buffer;
 }
 
-/** A run's series, one Float64Array per column, from its chunks. */
-export function assembleRunSeries(run: RunRecord, chunks: readonly SeriesChunkRow[], format: ChunkFormat = 'compact'): RunSeries {
+/** A stored chunk's columns (shared/seriesBlock.ts's record of columns): views on its decoded block. */
+function chunkColumns(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat): SeriesColumns {
+  const block = chunkBlock(chunk, columns, format);
   const out: Record<string, Float64Array> = {};
-  // A run of one chunk (a preview run, a run under 16 384 points): views on its decoded block, no copy.
-  if (format === 'compact' && chunks.length === 1 && chunks[0].start === 0 && chunks[0].count === run.recorded) {
-    const block = chunkBlock(chunks[0], run.columns, format);
-    run.columns.forEach((name, c) => (out[name] = block.subarray(c * run.recorded, (c + 1) * run.recorded)));
-    return out as unknown as RunSeries;
-  }
-  for (const name of run.columns) out[name] = new Float64Array(run.recorded);
-  for (const chunk of chunks) {
-    const block = chunkBlock(chunk, run.columns, format);
-    run.columns.forEach((name, c) => out[name].set(block.subarray(c * chunk.count, (c + 1) * chunk.count), chunk.start));
-  }
-  return out as unknown as RunSeries;
+  columns.forEach((name, c) => (out[name] = block.subarray(c * chunk.count, (c + 1) * chunk.count)));
+  return out;
 }
 
-/** Runs' series in one metric-major block: run i's column c is data[offset_i + c·recorded_i …]. */
-export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact'): { columns: string[]; data: Float64Array<ArrayBuffer> } {
+/** A run's series, one Float64Array per column, from its chunks. */
+export function assembleRunSeries(run: RunRecord, chunks: readonly SeriesChunkRow[], format: ChunkFormat = 'compact'): RunSeries {
+  // A run of one chunk (a preview run, a run under 16 384 points): views on its decoded block, no copy.
+  if (format === 'compact' && chunks.length === 1 && chunks[0].start === 0 && chunks[0].count === run.recorded) {
+    return runSeriesOf(chunkColumns(chunks[0], run.columns, format));
+  }
+  const pieces = chunks.map((chunk) => ({ start: chunk.start, columns: chunkColumns(chunk, run.columns, format) }));
+  return runSeriesOf(columnsFromPieces(run.columns, run.recorded, pieces));
+}
+
+/** Runs' series in one block (shared/seriesBlock.ts): run i's column c is data[offset_i + c·recorded_i …]. */
+export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact'): PackedBlock<RunRecord> {
   const columns = runs[0]?.columns ?? [];
-  const offsets = new Map<number, { offset: number; recorded: number }>();
-  let total = 0;
-  for (const run of runs) {
-    offsets.set(run.id, { offset: total, recorded: run.recorded });
-    total += run.recorded * columns.length;
+  const index = new Map(runs.map((run, i) => [run.id, i]));
+  function* pieces(): Generator<SeriesPiece> {
+    for (const chunk of chunks) yield { run: index.get(chunk.runId as number) as number, start: chunk.start, columns: chunkColumns(chunk, columns, format) };
   }
-  const data = new Float64Array(total);
-  const width = columns.length;
-  for (const chunk of chunks) {
-    const place = offsets.get(chunk.runId as number) as { offset: number; recorded: number };
-    const block = chunkBlock(chunk, columns, format);
-    for (let c = 0; c < width; c++) data.set(block.subarray(c * chunk.count, (c + 1) * chunk.count), place.offset + c * place.recorded + chunk.start);
-  }
-  return { columns, data };
+  return blockFromPieces(runs, columns, pieces());
 }
