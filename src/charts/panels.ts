@@ -156,9 +156,9 @@ export function panelFrame(
     const letter = panelLetter(i);
     const text = letters ? (s.title !== '' ? `${letter} ${s.title}` : letter) : s.title;
     // The room up to the next panel's title: a longer title (compare's 'η = 0.01 / 0.001') is set
-    // smaller, down to 80 %, and cut with an ellipsis beyond that, never running into the next.
+    // smaller, or on two lines, never running into the next (fittedTitle).
     const room = (col < cols - 1 ? x0Of(col + 1) - x0 : gridWidth + right) - font * 0.4;
-    if (text !== '') titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), textStyle: { ...textStyle, fontWeight: 'normal', ...fittedTitle(text, room, font) } });
+    if (text !== '') titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), ...titleText(fittedTitle(text, room, font), textStyle) });
     panels.push({ row, col, letter, title: s.title, xLabel: xName === '' ? s.x.name : xName, yLabel: s.y.name !== '' ? s.y.name : s.title, axisName: col === 0 ? s.rowLabel : undefined, xLog: s.x.type === 'log', yLog: s.y.type === 'log' });
   });
   if (headers) {
@@ -198,16 +198,33 @@ function edgeLabels(col: number, cols: number): Record<string, string> {
   return { ...(col > 0 ? { alignMinLabel: 'left' } : {}), ...(col < cols - 1 ? { alignMaxLabel: 'right' } : {}) };
 }
 
+/** ECharts' title fields of a fitted title: its text, and its size (and wrapping) in the text style. */
+function titleText({ text, ...fit }: ReturnType<typeof fittedTitle>, textStyle: Record<string, unknown>): { text: string; textStyle: Record<string, unknown> } {
+  return { text, textStyle: { ...textStyle, fontWeight: 'normal', ...fit } };
+}
+
 /**
- * A panel title's font size and width so that it fits `roomPx` (0.6 em a character, as the
- * headers are measured): the panel's own size when it fits, else smaller down to 80 % of it,
- * then cut to the room with an ellipsis.
+ * A panel title that fits `roomPx` (0.6 em a character, as the headers are measured): whole at
+ * the panel's font when it fits, else smaller down to 80 %; beyond that on two lines at 80 %
+ * (broken at its last ' · ', else at the space nearest its middle; two such lines fit the title's
+ * 1.9 em), and only a line still too long is cut with an ellipsis.
  */
-export function fittedTitle(text: string, roomPx: number, fontPx: number): { fontSize: number; width?: number; overflow?: 'truncate' } {
-  const wide = text.length * fontPx * 0.6;
-  if (wide <= roomPx) return { fontSize: fontPx };
-  const fontSize = Math.max(fontPx * 0.8, (fontPx * roomPx) / wide);
-  return text.length * fontSize * 0.6 <= roomPx ? { fontSize } : { fontSize, width: Math.max(1, roomPx), overflow: 'truncate' };
+export function fittedTitle(text: string, roomPx: number, fontPx: number): { text: string; fontSize: number; lineHeight?: number; width?: number; overflow?: 'truncate' } {
+  const width = (t: string, f: number) => t.length * f * 0.6;
+  if (width(text, fontPx) <= roomPx) return { text, fontSize: fontPx };
+  const least = fontPx * 0.8;
+  if (width(text, least) <= roomPx) return { text, fontSize: (fontPx * roomPx) / width(text, fontPx) };
+  const dot = text.lastIndexOf(' · ');
+  let lines: [string, string];
+  if (dot > 0) lines = [text.slice(0, dot), text.slice(dot + 3)];
+  else {
+    const spaces = [...text.matchAll(/ /g)].map((m) => m.index ?? 0);
+    if (spaces.length === 0) return { text, fontSize: least, width: Math.max(1, roomPx), overflow: 'truncate' };
+    const at = spaces.reduce((best, i) => (Math.abs(i - text.length / 2) < Math.abs(best - text.length / 2) ? i : best));
+    lines = [text.slice(0, at), text.slice(at + 1)];
+  }
+  const broken = { text: lines.join('\n'), fontSize: least, lineHeight: least * 1.1 };
+  return lines.every((l) => width(l, least) <= roomPx) ? broken : { ...broken, width: Math.max(1, roomPx), overflow: 'truncate' };
 }
 
 /**

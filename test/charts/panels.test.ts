@@ -317,14 +317,17 @@ describe('column headers that fit their columns', () => {
     expect(fittedHeaders(['κ 0', 'β 2'], 5, 10)).toEqual(['κ 0', 'β 2']);
   });
 
-  it("a panel title wider than its room is set smaller, down to 80 %, then cut: it never runs into the next panel's", () => {
-    // 0.6 em a character at 10 px: 20 characters are 120 px.
+  it("a panel title wider than its room is set smaller, down to 80 %, then on two lines: it never runs into the next panel's", () => {
+    // 0.6 em a character at 10 px: 21 characters are 126 px.
     const title = '‖w₀‖ = 0.5 · η = 0.01';
-    expect(fittedTitle(title, 200, 10)).toEqual({ fontSize: 10 });
+    expect(fittedTitle(title, 200, 10)).toEqual({ text: title, fontSize: 10 });
     const shrunk = fittedTitle(title, title.length * 6 * 0.9, 10);
+    expect(shrunk.text).toBe(title);
     expect(shrunk.fontSize).toBeCloseTo(9, 12);
-    expect(shrunk.overflow).toBeUndefined();
-    const cut = fittedTitle(title, title.length * 6 * 0.5, 10);
-    expect(cut).toEqual({ fontSize: 8, width: title.length * 3, overflow: 'truncate' });
+    // At half the room: two lines at 8 px, broken at the ' · ' (each line ≤ the room at 4.8 px a character).
+    expect(fittedTitle(title, title.length * 3, 10)).toEqual({ text: '‖w₀‖ = 0.5\nη = 0.01', fontSize: 8, lineHeight: 8.8 });
+    // Without a ' · ', at the space nearest the middle; a line still too long is cut to the room.
+    expect(fittedTitle('teacher accuracy 60 %', 60, 10)).toEqual({ text: 'teacher\naccuracy 60 %', fontSize: 8, lineHeight: 8.8, width: 60, overflow: 'truncate' });
+    expect(fittedTitle('teacher accuracy 60 %', 80, 10)).toEqual({ text: 'teacher\naccuracy 60 %', fontSize: 8, lineHeight: 8.8 });
   });
 });
