@@ -158,7 +158,7 @@ export function panelFrame(
     // The room up to the next panel's title: a longer title (compare's 'η = 0.01 / 0.001') is set
     // smaller, or on two lines, never running into the next (fittedTitle).
     const room = (col < cols - 1 ? x0Of(col + 1) - x0 : gridWidth + right) - font * 0.4;
-    if (text !== '') titles.push({ text, left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), ...titleText(fittedTitle(text, room, font), textStyle) });
+    if (text !== '') titles.push({ left: pctX(x0 - font * 0.2), top: pctY(y0 - titleHeight + font * 0.1), ...titleText(fittedTitle(text, room, font), textStyle) });
     panels.push({ row, col, letter, title: s.title, xLabel: xName === '' ? s.x.name : xName, yLabel: s.y.name !== '' ? s.y.name : s.title, axisName: col === 0 ? s.rowLabel : undefined, xLog: s.x.type === 'log', yLog: s.y.type === 'log' });
   });
   if (headers) {
