@@ -10,6 +10,7 @@ import { selectLearningRate } from '../engine/selection';
 import { resolvePath } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
 import { buildFigure, defaultStyle, figureLayout } from '../charts/index';
+import { sharedCellRates } from '../charts/compare';
 import { figureInput } from '../charts/data';
 import type { FigureInput, FigureKind, FigureStyle, PanelLayout, SeriesBundle } from '../charts/types';
 import { APP_VERSION } from '../shared/app';
@@ -110,7 +111,13 @@ const project = (block: SeriesBlock, columns?: readonly string[]): SeriesBlock =
  * runs are read; while it runs the rates come from what is stored so far, and each teacher's
  * selected run is sent too (the per-teacher figures have no summary to read).
  */
-export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?: readonly string[]): ChosenBlock {
+export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?: readonly string[], atRates?: readonly (number | null)[]): ChosenBlock {
+  if (atRates !== undefined) {
+    // Another experiment's cell rates (compare draws every experiment at the first's: sharedCellRates).
+    const chosen = [...atRates];
+    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell]);
+    return { ...project(block, columns), selection: 'cellRate', cellLearningRates: chosen };
+  }
   let rates = storedCellRates(e);
   const cached = ratesWorkedOut.get(store)?.get(e.id);
   if (rates === undefined && e.summary !== null && cached !== undefined && cached.finishedAt === e.finishedAt) rates = cached.rates;
@@ -133,9 +140,9 @@ export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?
 }
 
 /** The runs `selection` names, with only `columns` (the step always among them; all when undefined). */
-export function loadBlock(store: RunStore, e: ExperimentRecord, selection: RunSelection, columns?: readonly string[]): ChosenBlock {
+export function loadBlock(store: RunStore, e: ExperimentRecord, selection: RunSelection, columns?: readonly string[], atRates?: readonly (number | null)[]): ChosenBlock {
   const wanted = columns === undefined ? undefined : ['step', ...columns.filter((c) => c !== 'step')];
-  if (selection === 'cellRate') return loadCellRateBlock(store, e, wanted);
+  if (selection === 'cellRate') return loadCellRateBlock(store, e, wanted, atRates);
   if (selection === 'selected') return { ...loadSelectedBlock(store, e, wanted), selection };
   return { ...project(store.loadSeriesBlock(e.id), wanted), selection };
 }
@@ -156,10 +163,20 @@ export function seriesBundle(experimentId: number, { runs, columns, data, ...cho
  * One experiment as the builders see it, straight from the store: each cell's learning rate's
  * runs (the default), each teacher's selected run, or every run (the per-learning-rate view).
  */
-export function loadFigureInput(store: RunStore, id: number, runs: RunSelection = 'cellRate'): FigureInput {
+export function loadFigureInput(store: RunStore, id: number, runs: RunSelection = 'cellRate', atRates?: readonly (number | null)[]): FigureInput {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
-  return figureInput(e, seriesBundle(id, loadBlock(store, e, runs)));
+  return figureInput(e, seriesBundle(id, loadBlock(store, e, runs, undefined, atRates)));
+}
+
+/**
+ * A comparison's inputs: the first experiment at its own cell rates, and every other whose cells
+ * and learning rates are the first's at those same rates (sharedCellRates), so that a panel
+ * overlays one time scale; the others at their own.
+ */
+export function loadCompareInputs(store: RunStore, ids: readonly number[]): FigureInput[] {
+  const first = loadFigureInput(store, ids[0], 'cellRate');
+  return [first, ...ids.slice(1).map((id) => loadFigureInput(store, id, 'cellRate', sharedCellRates(first, store.getExperiment(id)?.spec)))];
 }
 
 /**
@@ -210,7 +227,7 @@ export async function exportExperimentFigure(
     throw new RangeError(kind === 'compare' ? 'compare needs 2–8 experiments' : `${kind} is a figure of one experiment (got ${ids.length})`);
   }
   // Only the per-learning-rate view of the trajectories needs every run.
-  const inputs = ids.map((id) => loadFigureInput(store, id, runsFor(kind, settings)));
+  const inputs = kind === 'compare' ? loadCompareInputs(store, ids) : ids.map((id) => loadFigureInput(store, id, runsFor(kind, settings)));
   // A figure's sidecar is named after its file (`….svg.meta.json`): one per file.
   const fileName = format === 'json' && request.describes !== undefined ? sidecarFileName(exportFileName(ids, kind, request.describes)) : exportFileName(ids, kind, format);
   if (format === 'json') {

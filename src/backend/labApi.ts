@@ -71,7 +71,7 @@ export class LabApiService {
           runs,
         };
       },
-      getSeries: ({ id, runs: which, columns }) => seriesBundle(id, commands.seriesBlock(id, which, columns)),
+      getSeries: ({ id, runs: which, columns, cellRates }) => seriesBundle(id, commands.seriesBlock(id, which, columns, cellRates)),
       checkSpec: async ({ spec }) => {
         const choices = await pathChoices(spec, (s) => calibration.estimate(s, workers));
         const r = parseSpec(spec);

@@ -8,7 +8,7 @@
  * service passes it on, the CLI prints its message and exits 2. The shells keep what is theirs:
  * input validation of the contract (labApi.ts), flags, files and wording of output (src/cli).
  */
-import { runCount } from '../engine/grid';
+import { cellsOf, runCount } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
 import { LabRequestError } from '../shared/labApi';
@@ -130,8 +130,17 @@ export class LabCommands {
   }
 
   /** Its runs' series as one block (getSeries): all runs, each teacher's selected one, or each cell's learning rate. */
-  seriesBlock(id: number, selection: RunSelection, columns?: readonly string[]): ChosenBlock {
-    return loadBlock(this.store, this.experiment(id), selection, columns);
+  seriesBlock(id: number, selection: RunSelection, columns?: readonly string[], cellRates?: readonly (number | null)[]): ChosenBlock {
+    const e = this.experiment(id);
+    if (cellRates !== undefined) {
+      if (selection !== 'cellRate') throw refuse.badCellRates(id, `only with runs 'cellRate' (got '${selection}')`);
+      const cells = cellsOf(e.spec).length;
+      if (cellRates.length !== cells) throw refuse.badCellRates(id, `one per cell: ${cells} (got ${cellRates.length})`);
+      const lrs = e.spec.sft.learningRates.length;
+      const past = cellRates.findIndex((r) => r !== null && r >= lrs);
+      if (past >= 0) throw refuse.badCellRates(id, `cell ${past}: a learning-rate index in 0…${lrs - 1} (got ${cellRates[past]})`);
+    }
+    return loadBlock(this.store, e, selection, columns, cellRates);
   }
 
   /** The time estimates of this machine (checkSpec), probing the engine through the lab when none is on record. */

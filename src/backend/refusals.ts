@@ -22,4 +22,6 @@ export const refuse = {
   alreadyRunning: (id: number) => new LabRequestError(409, `experiment ${id} is already running`),
   deleteRunning: (id: number) => new LabRequestError(409, `experiment ${id} is running: cancel it first`),
   runningElsewhere: (id: number, runner: string) => new ExperimentBusyError(id, runner),
+  /** getSeries' cellRates that do not fit the experiment's grid. */
+  badCellRates: (id: number, why: string) => new LabRequestError(400, `cellRates: ${why} (experiment ${id})`, [`cellRates: ${why}`]),
 } as const;

@@ -1,6 +1,7 @@
 /**
  * Several experiments on the same axes: for each, the mean of the metric across its teachers at
- * each cell's learning rate (engine/cellRate.ts) with the chosen band, one colour per experiment
+ * each cell's learning rate (engine/cellRate.ts; the first experiment's for every experiment with
+ * its cells and learning rates, sharedCellRates, so a panel overlays one time scale) with the chosen band, one colour per experiment
  * (categorical: experiments are not ordered), each named by what differs from the others
  * (labels.ts). Experiments of several cells get a panel per cell, laid out by the grid's axes,
  * all on one y range, so the legend names experiments only and stays short.
@@ -8,7 +9,9 @@
 import type { SeriesOption } from 'echarts';
 import { layoutCells, specAxes } from './cellAxes';
 import { band, curve, line, METRIC_AXIS, niceRange, STEP_AXIS, stepFigure } from './common';
-import { bandAcross, type CellRateGroup, cellRateGroups, ema, stopsSpanDecade } from './data';
+import { cellsOf } from '../engine/grid';
+import type { ExperimentSpec } from '../engine/spec';
+import { bandAcross, type CellRateGroup, cellLabel, cellRateGroups, ema, stopsSpanDecade } from './data';
 import { differenceLabels } from './labels';
 import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { colorAt, px } from './style';
@@ -123,6 +126,23 @@ export function compare(inputs: FigureInput[], style: FigureStyle): Figure {
     sharedY: nice !== null,
   });
   return { option, series: plotted, xAxisLabel: STEP_AXIS, yAxisLabel: METRIC_AXIS[metric], title, panels, layout: { rows: layout.rows, cols: layout.cols, aspect: 0.72 } };
+}
+
+/**
+ * The cell rates another experiment is compared at: the first experiment's own (its cellLearningRates),
+ * when the other has the same cells and the same learning rates, so each panel overlays one time
+ * scale (two experiments a rate apart read as different results, though the two rates' mean gains
+ * may be within noise of each other: the Figure 1 preset's preview and exact runs pick η = 0.01
+ * and 0.001 at ‖w₀‖ = 0.5). Undefined otherwise: the other is drawn at its own rates.
+ */
+export function sharedCellRates(first: FigureInput, other: ExperimentSpec | undefined): (number | null)[] | undefined {
+  const rates = first.bundle.cellLearningRates;
+  if (rates === undefined || other === undefined || other.setup !== first.spec.setup) return undefined;
+  const sameRates = other.sft.learningRates.length === first.spec.sft.learningRates.length && other.sft.learningRates.every((r, k) => r === first.spec.sft.learningRates[k]);
+  const mine = cellsOf(first.spec).map((c) => cellLabel(first.spec, c));
+  const theirs = cellsOf(other).map((c) => cellLabel(other, c));
+  const sameCells = mine.length === theirs.length && mine.every((l, k) => l === theirs[k]);
+  return sameRates && sameCells ? [...rates] : undefined;
 }
 
 /**

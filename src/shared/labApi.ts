@@ -188,6 +188,8 @@ export const LAB_METHODS = {
         id,
         runs: z.enum(['all', 'selected', 'cellRate'], { error: "must be 'all', 'selected' or 'cellRate'" }).default('all'),
         columns: z.array(z.enum(SERIES_COLUMNS, { error: `must be one of ${SERIES_COLUMNS.join(', ')}` })).min(1).max(SERIES_COLUMNS.length).optional(),
+        /** With `runs: 'cellRate'`: the learning-rate index to draw each cell at (null: none), instead of its own (compare: the first experiment's). */
+        cellRates: z.array(z.number().int().min(0).nullable()).max(1_000_000).optional(),
       })
       .strict(),
     output: SeriesBundleSchema,

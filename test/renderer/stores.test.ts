@@ -166,6 +166,17 @@ describe('figures store', () => {
     // A second load is served from the cache: the same object; so is a view it covers.
     expect(await figures.load(id)).toBe(loaded);
     expect(await figures.load(id, false, { runs: 'cellRate', columns: ['step', 'cos'] })).toBe(loaded);
+    // Other cell rates (compare's, of another experiment) are not covered: fetched, every teacher's run at them.
+    const atFirst = (summary?.cells ?? []).map(() => 0);
+    const other = await figures.load(id, false, { runs: 'cellRate', cellRates: atFirst });
+    expect(other).not.toBe(loaded);
+    expect(other?.input.bundle.cellLearningRates).toEqual(atFirst);
+    expect(new Set(other?.input.bundle.runs.map((r) => r.key.lr))).toEqual(new Set([0]));
+    expect(other?.input.bundle.runs.length).toBe(2 * 6);
+    // The experiment's own rates again: fetched anew, equal to the first load.
+    const again = await figures.load(id);
+    expect(again).not.toBe(other);
+    expect(again?.input.bundle.cellLearningRates).toEqual(loaded?.input.bundle.cellLearningRates);
     // A view of other runs is fetched, with only the columns asked (the step always).
     const narrow = await figures.load(id, false, { runs: 'selected', columns: ['cos'] });
     expect(narrow?.input.bundle.columns).toEqual(['step', 'cos']);

@@ -22,14 +22,18 @@ export type ExperimentDetail = LabOutput<'getExperiment'>;
 export interface SeriesView {
   readonly runs: 'cellRate' | 'selected';
   readonly columns?: readonly SeriesColumn[];
+  /** With runs 'cellRate': each cell's learning-rate index to draw instead of the experiment's own (compare: the first experiment's, charts/compare.ts sharedCellRates). */
+  readonly cellRates?: readonly (number | null)[];
 }
 
 /** Every column of each cell's learning rate's runs: what a view that says nothing more needs. */
 export const FULL_VIEW: SeriesView = { runs: 'cellRate' };
 
+const ratesKey = (view: SeriesView): string => view.cellRates?.map((r) => r ?? '-').join(',') ?? 'own';
+
 /** Whether what is loaded (`have`) holds everything `want` draws. */
 export function covers(have: SeriesView, want: SeriesView): boolean {
-  if (have.runs !== want.runs) return false;
+  if (have.runs !== want.runs || ratesKey(have) !== ratesKey(want)) return false;
   if (have.columns === undefined) return true;
   return want.columns !== undefined && want.columns.every((c) => have.columns?.includes(c));
 }
@@ -64,19 +68,22 @@ export const useFiguresStore = defineStore('figures', () => {
     return next;
   }
 
+  /** A view at the experiment's own cell rates: what a load that names no view draws (compare's borrowed rates stay with compare). */
+  const ownRates = ({ cellRates: _borrowed, ...view }: SeriesView): SeriesView => view;
+
   /** Load (or reload) one experiment for a view (by default every column of each cell's rate's runs); concurrent calls share the request. */
-  function load(id: number, force = false, view: SeriesView = wanted.get(id) ?? FULL_VIEW): Promise<Loaded | null> {
+  function load(id: number, force = false, view: SeriesView = ownRates(wanted.get(id) ?? FULL_VIEW)): Promise<Loaded | null> {
     wanted.set(id, view);
     const cached = loaded.value.get(id);
     if (cached !== undefined && !force && !stale.has(id) && covers(cached.view, view)) return Promise.resolve(cached);
-    const key = `${id}|${view.runs}|${view.columns?.join(',') ?? '*'}`;
+    const key = `${id}|${view.runs}|${view.columns?.join(',') ?? '*'}|${ratesKey(view)}`;
     const pending = inFlight.get(key);
     if (pending !== undefined) return pending;
     stale.delete(id);
     const request = (async () => {
       const started = performance.now();
       try {
-        const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id, runs: view.runs, ...(view.columns === undefined ? {} : { columns: [...view.columns] }) })]);
+        const [detail, bundle] = await Promise.all([lab.getExperiment({ id }), lab.getSeries({ id, runs: view.runs, ...(view.columns === undefined ? {} : { columns: [...view.columns] }), ...(view.cellRates === undefined ? {} : { cellRates: [...view.cellRates] }) })]);
         const entry = { detail, input: figureInputOf(detail, bundle), view };
         loaded.value = set(loaded.value, id, entry);
         loadMs.set(id, performance.now() - started);
@@ -122,6 +129,11 @@ export const useFiguresStore = defineStore('figures', () => {
     return request;
   }
 
+  /** Fetch again what is on screen for `id` (compare's borrowed cell rates included): after an edit of the experiment. */
+  function reload(id: number): Promise<Loaded | null> {
+    return load(id, true, wanted.get(id) ?? FULL_VIEW);
+  }
+
   /** New data exists for `id`: reload it soon if it is on screen, else on next use. */
   function invalidate(id: number): void {
     stale.add(id);
@@ -131,7 +143,7 @@ export const useFiguresStore = defineStore('figures', () => {
       id,
       setTimeout(() => {
         timers.delete(id);
-        void load(id);
+        void load(id, false, wanted.get(id) ?? FULL_VIEW); // what is on screen
       }, Math.max(LIVE_REFRESH_MS, 10 * (loadMs.get(id) ?? 0))),
     );
   }
@@ -156,5 +168,5 @@ export const useFiguresStore = defineStore('figures', () => {
     });
   }
 
-  return { loaded, errors, load, loadAll, allRuns, invalidate, forget, subscribe };
+  return { loaded, errors, load, reload, loadAll, allRuns, invalidate, forget, subscribe };
 });
