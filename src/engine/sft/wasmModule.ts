@@ -8,7 +8,7 @@
 import { ZIG_R } from '../distributions';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE } from '../sigmoid';
 import { assembleModule, type WasmFunction } from '../wasm/assemble';
-import { auxLanes, sampleLanes, slowNormal, uniform, xoshiro, ziggurat } from './wasmText';
+import { auxLanes, sampleLanes, slowNormal, stateIo, uniform, xoshiro, ziggurat } from './wasmText';
 
 // Memory layout (bytes).
 export const LAYOUT = (() => {
@@ -36,16 +36,7 @@ const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
 const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
 
 const { STATE, SUMS, AUX, ZK, ZW, DEFERRED, TABLE } = LAYOUT;
-const loadState = `
-  i32.const 0 i32.load offset=${STATE} local.set $s0
-  i32.const 0 i32.load offset=${STATE + 4} local.set $s1
-  i32.const 0 i32.load offset=${STATE + 8} local.set $s2
-  i32.const 0 i32.load offset=${STATE + 12} local.set $s3`;
-const storeState = `
-  i32.const 0 local.get $s0 i32.store offset=${STATE}
-  i32.const 0 local.get $s1 i32.store offset=${STATE + 4}
-  i32.const 0 local.get $s2 i32.store offset=${STATE + 8}
-  i32.const 0 local.get $s3 i32.store offset=${STATE + 12}`;
+const { load: loadState, store: storeState } = stateIo(STATE);
 
 /** Deferred draw $j → $g: its rectangle's point, or the slow path (which draws from the state in memory). */
 const finishDraw = (g: string) => `

@@ -18,7 +18,7 @@ import { ZIG_R } from '../distributions';
 import { assembleModule, type WasmFunction } from '../wasm/assemble';
 import { ERF_COEFFICIENTS, EXP_CONSTANTS } from './previewErf';
 import { LEVELS, Q_MIN, QUARTERS } from './previewMoments';
-import { slowNormal, uniform, xoshiro } from './wasmText';
+import { slowNormal, stateIo, uniform, xoshiro } from './wasmText';
 
 const { A, B, C, D, P, Q, INV_SQRT_PI } = ERF_COEFFICIENTS;
 const { LOG2E, LN2_HI, LN2_LO, F } = EXP_CONSTANTS;
@@ -272,16 +272,7 @@ const momentsFunction: WasmFunction = {
     i32.const 0 ${get('m33', 'm3', 'm3')} f64.mul f64.sub f64.store offset=${MOMENTS + 64}`,
 };
 
-const loadState = `
-  i32.const 0 i32.load offset=${STATE} local.set $s0
-  i32.const 0 i32.load offset=${STATE + 4} local.set $s1
-  i32.const 0 i32.load offset=${STATE + 8} local.set $s2
-  i32.const 0 i32.load offset=${STATE + 12} local.set $s3`;
-const storeState = `
-  i32.const 0 local.get $s0 i32.store offset=${STATE}
-  i32.const 0 local.get $s1 i32.store offset=${STATE + 4}
-  i32.const 0 local.get $s2 i32.store offset=${STATE + 8}
-  i32.const 0 local.get $s3 i32.store offset=${STATE + 12}`;
+const { load: loadState, store: storeState } = stateIo(STATE);
 
 /** normal() (distributions.ts) into `out`: the ziggurat's fast path, else its slow path on the state in memory. */
 const normal = (out: string) => `

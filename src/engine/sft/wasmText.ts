@@ -15,6 +15,20 @@ export const xoshiro = (out: string) => `
   local.get $s2 local.get $t i32.xor local.set $s2
   local.get $s3 i32.const 11 i32.rotl local.set $s3`;
 
+/** The generator's state s0..s3 between memory at `offset` and the locals: `load` before a run of draws, `store` after (and around the slow path). */
+export const stateIo = (offset: number) => ({
+  load: `
+  i32.const 0 i32.load offset=${offset} local.set $s0
+  i32.const 0 i32.load offset=${offset + 4} local.set $s1
+  i32.const 0 i32.load offset=${offset + 8} local.set $s2
+  i32.const 0 i32.load offset=${offset + 12} local.set $s3`,
+  store: `
+  i32.const 0 local.get $s0 i32.store offset=${offset}
+  i32.const 0 local.get $s1 i32.store offset=${offset + 4}
+  i32.const 0 local.get $s2 i32.store offset=${offset + 8}
+  i32.const 0 local.get $s3 i32.store offset=${offset + 12}`,
+});
+
 /** Rng.uniform(): (hi · 2^26 + lo + ½) / 2^52 with the top 26 bits of two outputs; leaves it on the stack. */
 export const uniform = `
   ${xoshiro('$hi')} ${xoshiro('$lo')}
