@@ -14,15 +14,9 @@
  * Speed (BENCHMARKS.md): the product at the heart of a fresh-batch step, 500 × 50 by 50 × 1 000, runs
  * at ~10 GMAC/s on one core here, against ~0.6 for the TypeScript loops.
  */
-import { assembleModule, type WasmFunction } from '../wasm/assemble';
+import { assembleModule, F64, I32, doubles, ints, vectors, type WasmFunction, type WasmApi, type WasmMemory } from '../wasm/assemble';
 import type { KernelMemory, Kernels } from './kernels';
 
-const I32 = 'i32' as const;
-const F64 = 'f64' as const;
-const V128 = 'v128' as const;
-const ints = (...names: string[]) => names.map((n) => [n, I32] as const);
-const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
-const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
 
 const GEMM_PARAMS = ints('a', 'aRow', 'aInner', 'rows', 'inner', 'b', 'bRow', 'cols', 'c', 'cRow');
 const ACC = ['a0', 'a1', 'a2', 'a3', 'b0', 'b1', 'b2', 'b3'];
@@ -258,17 +252,6 @@ export function randomFeaturesModuleBytes(): Uint8Array {
     functions: [gemmFunction('gemm', false), gemmFunction('features', true), headStep, delta],
   });
   return bytes;
-}
-
-/** What the engine needs of the WebAssembly API (ECMAScript hosts: Node, browsers, Electron). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
 }
 
 const PAGE = 65536;

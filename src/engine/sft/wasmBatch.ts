@@ -24,19 +24,9 @@ import type { Rng } from '../rng';
 import { type AuxHardBuffers, relabel, type RelabelSamples } from './auxHardGaussian';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE } from '../sigmoid';
 import { LAYOUT, moduleBytes, PAGE } from './wasmModule';
+import type { WasmApi, WasmMemory } from '../wasm/assemble';
 
 const { STATE, SUMS, AUX, DEFERRED } = LAYOUT;
-
-/** What the engine needs of the WebAssembly API (ECMAScript hosts: Node, browsers, Electron). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 
 type BatchFunction = (pairs: number, odd: number, scale: number, offset: number, p: number, q: number, betaNorm: number) => void;
 type AuxFunction = (...args: [...Parameters<BatchFunction>, teacherWeight: number, alphaT: number, band: number, kept: number, stride: number]) => void;

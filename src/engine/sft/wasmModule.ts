@@ -7,7 +7,7 @@
  */
 import { ZIG_R } from '../distributions';
 import { SIGMOID_TABLE, SIGMOID_TABLE_DENSITY, SIGMOID_TABLE_RANGE } from '../sigmoid';
-import { assembleModule, type WasmFunction } from '../wasm/assemble';
+import { assembleModule, F64, I32, doubles, ints, vectors, type WasmFunction } from '../wasm/assemble';
 import { auxLanes, sampleLanes, slowNormal, stateIo, uniform, xoshiro, ziggurat } from './wasmText';
 
 // Memory layout (bytes).
@@ -28,12 +28,6 @@ export const LAYOUT = (() => {
 export const PAGE = 65536;
 const TABLE_TOP = 2 * SIGMOID_TABLE_RANGE * SIGMOID_TABLE_DENSITY;
 
-const I32 = 'i32' as const;
-const F64 = 'f64' as const;
-const V128 = 'v128' as const;
-const ints = (...names: string[]) => names.map((n) => [n, I32] as const);
-const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
-const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
 
 const { STATE, SUMS, AUX, ZK, ZW, DEFERRED, TABLE } = LAYOUT;
 const { load: loadState, store: storeState } = stateIo(STATE);

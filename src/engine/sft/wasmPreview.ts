@@ -18,23 +18,13 @@ import { ZIG_F, ZIG_K, ZIG_W } from '../distributions';
 import type { Rng } from '../rng';
 import { LEVELS, nodeTable as importedNodeTable, Q_MIN as IMPORTED_Q_MIN, scaleLevel as importedScaleLevel } from './previewMoments';
 import { PAGE, PREVIEW_CONSTANTS, PREVIEW_LAYOUT, previewModuleBytes, STEP_PARAMS } from './wasmPreviewText';
+import type { WasmApi, WasmMemory } from '../wasm/assemble';
 
 const { STATE, MOMENTS, SUMS, STEP, PARAMS, POW2_UP, ZK, ZW, ZF, DIRECTORY, TABLES } = PREVIEW_LAYOUT;
 // Module-level aliases: under a CommonJS transform (tsx) each use of an import is a getter call.
 const nodeTable = importedNodeTable;
 const scaleLevel = importedScaleLevel;
 const Q_MIN = IMPORTED_Q_MIN;
-
-/** What the engine needs of the WebAssembly API (ECMAScript hosts: Node, browsers, Electron). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 
 type MomentsFunction = (pairs: number, table: number, h: number, gamma: number, slope: number, f: number, p: number, qq: number) => void;
 type SumsFunction = (...args: [...Parameters<MomentsFunction>, batchSize: number, inflation: number]) => void;

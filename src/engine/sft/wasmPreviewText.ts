@@ -15,7 +15,7 @@
  * computed in a lane whose result is not selected is discarded, and nothing here can trap on it.
  */
 import { ZIG_R } from '../distributions';
-import { assembleModule, type WasmFunction } from '../wasm/assemble';
+import { assembleModule, F64, I32, doubles, ints, vectors, type WasmFunction } from '../wasm/assemble';
 import { ERF_COEFFICIENTS, EXP_CONSTANTS } from './previewErf';
 import { LEVELS, Q_MIN, QUARTERS } from './previewMoments';
 import { slowNormal, stateIo, uniform, xoshiro } from './wasmText';
@@ -79,12 +79,6 @@ export const PREVIEW_LAYOUT = (() => {
 export const PREVIEW_CONSTANTS: readonly (readonly [number, number])[] = CONSTANT_NAMES.map((name, i) => [PREVIEW_LAYOUT.CONSTS + 16 * i, CONSTANTS[name]]);
 export const PAGE = 65536;
 
-const I32 = 'i32' as const;
-const F64 = 'f64' as const;
-const V128 = 'v128' as const;
-const ints = (...names: string[]) => names.map((n) => [n, I32] as const);
-const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
-const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
 
 const { STATE, MOMENTS, SUMS, STEP, SCRATCH, PARAMS, POW2_UP, ZK, ZW, ZF, DIRECTORY } = PREVIEW_LAYOUT;
 

@@ -10,6 +10,26 @@
 
 export type ValueType = 'i32' | 'i64' | 'f64' | 'v128';
 
+export const I32 = 'i32' as const;
+export const F64 = 'f64' as const;
+export const V128 = 'v128' as const;
+/** Locals of one type, for a function's `locals`: ints('$i', '$j') → [['$i', 'i32'], ['$j', 'i32']]. */
+export const ints = (...names: string[]) => names.map((n) => [n, I32] as const);
+export const doubles = (...names: string[]) => names.map((n) => [n, F64] as const);
+export const vectors = (...names: string[]) => names.map((n) => [n, V128] as const);
+
+/** What the engine needs of the WebAssembly API (ECMAScript hosts: Node, browsers, Electron). */
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** A kernel's memory, as its instance exports it. */
+export interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 /** One function: named parameters and locals, referred to as `$name` in the body. */
 export interface WasmFunction {
   readonly name: string;
