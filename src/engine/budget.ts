@@ -6,7 +6,7 @@
  * that names the limit, so the CLI (exit 2), checkSpec (ok: false), submit (400) and the builder
  * all say the same. The figures behind each limit are in README.md ("Limits of one experiment").
  */
-import { gridAxes, type GridSpec, recordedLength } from './grid';
+import { gridAxes, type GridSpec, recordedLength, sumOverRuns } from './grid';
 
 /** What the budget reads of a spec: its grid, and what each run records (ExperimentSpec has it all). */
 export interface BudgetSpec extends GridSpec {
@@ -72,12 +72,16 @@ export function budgetOf(spec: BudgetSpec): Budget {
   const points = BigInt(recordedLength(spec.sft.steps, spec.sft.recordEvery));
   const cells = axes.slice(0, -2).reduce((product, axis) => product * BigInt(axis.size), 1n);
   const teachers = cells * BigInt(spec.teachers.count);
-  const storedPoints = runs * points;
+  // A sweep over sft.steps adds its points' own lengths (only for a grid within the run limit:
+  // past it the refusal needs no sum, and a point-by-point sum would not end).
+  const exact = runs <= BigInt(MAX_RUNS) && (spec.axes !== undefined || spec.grid !== undefined);
+  const storedPoints = exact ? BigInt(sumOverRuns(spec, 'sft.steps', (steps) => recordedLength(steps, spec.sft.recordEvery))) : runs * points;
+  const runSteps = exact ? BigInt(sumOverRuns(spec, 'sft.steps', (steps) => steps)) : runs * BigInt(spec.sft.steps);
   const expectedBytes =
     storedPoints * BigInt(8 * seriesColumnCount(spec)) + runs * BigInt(RUN_ROW_BYTES) + teachers * BigInt(SUMMARY_TEACHER_BYTES) + cells * points * BigInt(8 * TRAJECTORY_COLUMNS);
   return {
     runs,
-    runSteps: runs * BigInt(spec.sft.steps),
+    runSteps,
     storedPoints,
     expectedBytes,
     product: axes.map((axis) => `${grouped(axis.size)} ${axis.label}`).join(' × '),

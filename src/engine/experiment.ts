@@ -19,6 +19,7 @@ import type { EnginePath, KernelCheckpoint, SftHyper, SftKernel } from './sft/ke
 import { teacherLabel } from './sft/labels';
 import { LabelledSample } from './sft/validation';
 import { type ExperimentSpec, resolvePath } from './spec';
+import { cellSpec, isSweep } from './sweep';
 import { dot, unit } from './vectors';
 
 export type { RunStart } from './paths';
@@ -51,6 +52,8 @@ export class ExperimentContext {
   private pretrainDataCache: PretrainData | null = null;
   private pretrainedStudentCache: Float64Array | null = null;
   private readonly randomTeacher: RandomTeacherSetup;
+  /** A sweep's points' own contexts (each a spec without a sweep), built when a run needs one. */
+  private readonly points = new Map<number, { context: ExperimentContext; firstCell: number }>();
 
   constructor(readonly spec: ExperimentSpec) {
     this.path = resolvePath(spec);
@@ -58,6 +61,26 @@ export class ExperimentContext {
     this.spectrum = spectrumValues(spec);
     this.cells = cellsOf(spec);
     this.randomTeacher = new RandomTeacherSetup(spec, () => this.groundTruth());
+  }
+
+  /**
+   * The context that runs `key` and the key within it: a sweep's run is its point's run, built by
+   * the point's own context (its d, β, seed…), at the cell's place among the point's cells. Without
+   * a sweep, this context and the key itself.
+   */
+  locate(key: RunKey): { context: ExperimentContext; key: RunKey } {
+    if (!isSweep(this.spec)) return { context: this, key };
+    const cell = this.cells[key.cell];
+    if (cell === undefined) throw new RangeError(`run key out of range: ${JSON.stringify(key)}`);
+    let point = this.points.get(cell.point);
+    if (point === undefined) {
+      // A job's runs are consecutive: a few points at a time are enough to keep.
+      if (this.points.size >= 16) this.points.clear();
+      const firstCell = this.cells.findIndex((c) => c.point === cell.point);
+      point = { context: new ExperimentContext(cellSpec(this.spec, cell)), firstCell };
+      this.points.set(cell.point, point);
+    }
+    return { context: point.context, key: { ...key, cell: key.cell - point.firstCell } };
   }
 
   get d(): number {
@@ -248,6 +271,10 @@ export class ExperimentContext {
   /** The SFT kernel of a run, fresh or resumed from a checkpoint, and its descriptor. */
   buildRun(key: RunKey, checkpoint: KernelCheckpoint | null = null): { kernel: SftKernel; descriptor: RunDescriptor } {
     if (!isRunKeyOf(this.spec, key, this.cells.length)) throw new RangeError(`run key out of range: ${JSON.stringify(key)}`);
+    if (isSweep(this.spec)) {
+      const at = this.locate(key);
+      return at.context.buildRun(at.key, checkpoint);
+    }
     const start = this.runStart(key);
     return { kernel: PATHS[this.path](this, key, start, checkpoint), descriptor: start.descriptor };
   }

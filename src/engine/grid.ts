@@ -4,16 +4,18 @@
  * rate. A run is named by its key alone, and rebuilt from (spec, key) wherever it runs.
  */
 
+import { getPath, hasReplicateAxis, isSweep, pointCoordinates, pointCount, REPLICATE, type SweepFields } from './sweep';
+
 /**
  * The fields of a spec its grid is made of (engine/spec.ts's ExperimentSpec has them): written
  * here, not imported, so that the spec's parser can check the grid's budget (budget.ts) without a
  * circle of imports.
  */
-export interface GridSpec {
+export interface GridSpec extends SweepFields {
   readonly setup: 'random-teacher' | 'shared-pretraining';
   readonly student: { readonly norm: readonly number[] };
   readonly teachers: { readonly count: number; readonly accuracy: readonly number[]; readonly kappa?: readonly number[] };
-  readonly sft: { readonly ceiling: boolean; readonly learningRates: readonly number[]; readonly steps: number; readonly batchSize: number };
+  readonly sft: { readonly ceiling: boolean; readonly learningRates: readonly number[]; readonly steps: number; readonly batchSize: number; readonly recordEvery?: number };
 }
 
 /** The ceiling run's teacher index: SFT on ground-truth labels (teacher = w*). */
@@ -35,6 +37,13 @@ export interface Cell {
   readonly teacherAccuracy: number | null;
   /** Prescribed κ = cos(w⊥, w_T⊥) of the cell's teachers (docs/spec.md §10), or null: drawn as the setup draws it. */
   readonly kappa: number | null;
+  /** The sweep point the cell belongs to (sweep.ts; 0 without a sweep). */
+  readonly point: number;
+  /**
+   * The cell's coordinates by spec path: its point's swept fields, its initial norm, teacher
+   * accuracy and κ where the setup has them, and `replicate` when the spec has replicates.
+   */
+  readonly axes: Readonly<Record<string, number>>;
 }
 
 /** What is known of a run's student and teacher before SFT. */
@@ -49,20 +58,72 @@ export interface RunDescriptor {
   readonly kappa: number;
 }
 
+/** A point's inner cell lists: its own value where the sweep sets an inner field, else the spec's list. */
+function innerLists(spec: GridSpec, at: Readonly<Record<string, number>>): { norms: readonly number[]; accuracies: readonly number[]; kappas: readonly (number | null)[] } {
+  const own = (path: string, list: readonly number[]) => (path in at ? [at[path]] : list);
+  const kappa = spec.teachers.kappa;
+  return {
+    norms: own('student.norm', spec.student.norm),
+    accuracies: own('teachers.accuracy', spec.teachers.accuracy),
+    kappas: 'teachers.kappa' in at ? [at['teachers.kappa']] : (kappa ?? [null]),
+  };
+}
+
+/** Cells a point holds: norm × teacher accuracy × κ (random teacher; one cell otherwise). */
+function innerCellCount(spec: GridSpec): number {
+  if (spec.setup === 'shared-pretraining') return 1;
+  const { norms, accuracies, kappas } = innerLists(spec, isSweep(spec) ? pointCoordinates(spec, 0).axes : {});
+  return norms.length * accuracies.length * kappas.length;
+}
+
 /**
- * The cells in a fixed order: norm, then teacher accuracy, then κ (innermost). Without
- * teachers.kappa every cell's κ is null and the cells are those of norm × accuracy alone.
+ * The cells in a fixed order: sweep point outermost (sweep.ts), then norm, then teacher accuracy,
+ * then κ (innermost). Without teachers.kappa every cell's κ is null; without a sweep there is one
+ * point and the cells are those of norm × accuracy (× κ) alone.
  */
 export function cellsOf(spec: GridSpec): Cell[] {
-  if (spec.setup === 'shared-pretraining') return [{ index: 0, norm: null, teacherAccuracy: null, kappa: null }];
   const cells: Cell[] = [];
-  const kappas: readonly (number | null)[] = spec.teachers.kappa ?? [null];
-  for (const norm of spec.student.norm) {
-    for (const teacherAccuracy of spec.teachers.accuracy) {
-      for (const kappa of kappas) cells.push({ index: cells.length, norm, teacherAccuracy, kappa });
+  const points = isSweep(spec) ? pointCount(spec) : 1;
+  const withReplicate = hasReplicateAxis(spec);
+  for (let point = 0; point < points; point++) {
+    const { axes: at, replicate } = isSweep(spec) ? pointCoordinates(spec, point) : { axes: {}, replicate: 0 };
+    const tail: Record<string, number> = withReplicate ? { [REPLICATE]: replicate } : {};
+    if (spec.setup === 'shared-pretraining') {
+      cells.push({ index: cells.length, norm: null, teacherAccuracy: null, kappa: null, point, axes: { ...at, ...tail } });
+      continue;
+    }
+    const { norms, accuracies, kappas } = innerLists(spec, at);
+    for (const norm of norms) {
+      for (const teacherAccuracy of accuracies) {
+        for (const kappa of kappas) {
+          const inner: Record<string, number> = { 'student.norm': norm, 'teachers.accuracy': teacherAccuracy, ...(kappa === null ? {} : { 'teachers.kappa': kappa }) };
+          cells.push({ index: cells.length, norm, teacherAccuracy, kappa, point, axes: { ...at, ...inner, ...tail } });
+        }
+      }
     }
   }
   return cells;
+}
+
+/** Cells in all: points × each point's inner cells (no cell is built). */
+export function cellCount(spec: GridSpec): number {
+  return (isSweep(spec) ? pointCount(spec) : 1) * innerCellCount(spec);
+}
+
+/**
+ * Σ over the sweep's points of f(the point's value of `path`), each point weighted by its runs:
+ * what the budget and the estimate add up when sft.steps or sft.batchSize vary.
+ */
+export function sumOverRuns(spec: GridSpec, path: string, f: (value: number) => number): number {
+  const runs = innerCellCount(spec) * runsPerCell(spec);
+  const base = getPath(spec, path) as number;
+  if (!isSweep(spec)) return runs * f(base);
+  let sum = 0;
+  for (let point = 0, n = pointCount(spec); point < n; point++) {
+    const at = pointCoordinates(spec, point).axes;
+    sum += runs * f(path in at ? at[path] : base);
+  }
+  return sum;
 }
 
 /**
@@ -82,15 +143,23 @@ export interface GridAxis {
  * replicate, another field swept) is one more entry: everything below works on the product.
  */
 export function gridAxes(spec: GridSpec): GridAxis[] {
+  const at = isSweep(spec) ? pointCoordinates(spec, 0).axes : {};
+  const swept: GridAxis[] = [
+    ...(spec.grid === undefined ? [] : [{ field: 'grid', label: 'grid points', size: spec.grid.length }]),
+    ...(spec.axes ?? []).map((a) => ({ field: a.path, label: `values of ${a.path}`, size: a.values.length })),
+    ...(spec.replicates === undefined ? [] : [{ field: 'replicates', label: 'replicates', size: spec.replicates }]),
+  ];
+  const inner = (field: string, label: string, size: number): GridAxis[] => (field in at ? [] : [{ field, label, size }]);
   const cells: GridAxis[] =
     spec.setup === 'shared-pretraining'
       ? []
       : [
-          { field: 'student.norm', label: 'initial norms', size: spec.student.norm.length },
-          { field: 'teachers.accuracy', label: 'teacher accuracies', size: spec.teachers.accuracy.length },
-          ...(spec.teachers.kappa === undefined ? [] : [{ field: 'teachers.kappa', label: 'values of κ', size: spec.teachers.kappa.length }]),
+          ...inner('student.norm', 'initial norms', spec.student.norm.length),
+          ...inner('teachers.accuracy', 'teacher accuracies', spec.teachers.accuracy.length),
+          ...(spec.teachers.kappa === undefined ? [] : inner('teachers.kappa', 'values of κ', spec.teachers.kappa.length)),
         ];
   return [
+    ...swept,
     ...cells,
     { field: 'teachers.count', label: spec.sft.ceiling ? 'teachers and the ceiling' : 'teachers', size: spec.teachers.count + (spec.sft.ceiling ? 1 : 0) },
     { field: 'sft.learningRates', label: 'learning rates', size: spec.sft.learningRates.length },
@@ -142,7 +211,19 @@ export function runKeys(spec: GridSpec): RunKey[] {
 
 /** Samples drawn by a whole experiment, for the builder's estimate (batches only). */
 export function samplesToDraw(spec: GridSpec): number {
-  return runCount(spec) * spec.sft.steps * spec.sft.batchSize;
+  if (!isSweep(spec)) return runCount(spec) * spec.sft.steps * spec.sft.batchSize;
+  let sum = 0;
+  const runs = innerCellCount(spec) * runsPerCell(spec);
+  for (let point = 0, n = pointCount(spec); point < n; point++) {
+    const at = pointCoordinates(spec, point).axes;
+    sum += runs * (at['sft.steps'] ?? spec.sft.steps) * (at['sft.batchSize'] ?? spec.sft.batchSize);
+  }
+  return sum;
+}
+
+/** SGD steps a whole experiment takes (Σ over its points when sft.steps varies). */
+export function stepsToRun(spec: GridSpec): number {
+  return sumOverRuns(spec, 'sft.steps', (steps) => steps);
 }
 
 /** Number of recorded points for T steps recorded every k: steps 0, k, 2k, …, and T. */

@@ -75,7 +75,7 @@ export class SftRun {
   /** A new run at step 0 (step 0 recorded). */
   static start(context: ExperimentContext, key: RunKey): SftRun {
     const { kernel, descriptor } = context.buildRun(key);
-    const spec = context.spec;
+    const spec = context.locate(key).context.spec;
     const run = new SftRun(key, descriptor, kernel, spec.sft.steps, spec.sft.recordEvery, spec.sft.earlyStopping === 'validation');
     run.recordInitial();
     return run;
@@ -87,7 +87,7 @@ export class SftRun {
    */
   static resume(context: ExperimentContext, key: RunKey, checkpoint: RunCheckpoint, seriesSoFar: Partial<RunSeries>): SftRun {
     const { kernel, descriptor } = context.buildRun(key, checkpoint.kernel);
-    const spec = context.spec;
+    const spec = context.locate(key).context.spec;
     const run = new SftRun(key, descriptor, kernel, spec.sft.steps, spec.sft.recordEvery, spec.sft.earlyStopping === 'validation');
     const n = checkpoint.recorded;
     for (const name of Object.keys(run.series) as (keyof RunSeries)[]) {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { budgetProblems } from './budget';
 import { fieldName, issueLines } from './fieldErrors';
+import { extractSweep, pointCount, pointCoordinates, type SweepFields, withValue } from './sweep';
 
 /** logspace(a, b, n): n points from 10^a to 10^b, the paper's learning-rate grid. */
 export function logspace(a: number, b: number, n: number): number[] {
@@ -196,8 +197,12 @@ export function defaultBatchSize(setup: RawSpec['setup']): number {
   return setup === 'shared-pretraining' ? 1000 : 10_000;
 }
 
-/** A validated spec with every default filled in: what is stored and what the engine runs. */
-export interface ExperimentSpec extends Omit<RawSpec, 'student' | 'teachers' | 'sft' | 'data'> {
+/**
+ * A validated spec with every default filled in: what is stored and what the engine runs. A sweep
+ * (sweep.ts) keeps every field at its first value and lists the rest in `axes`, `grid` and
+ * `replicates`, each present only when the document set it (so older specs keep their hashes).
+ */
+export interface ExperimentSpec extends Omit<RawSpec, 'student' | 'teachers' | 'sft' | 'data'>, SweepFields {
   data: RawSpec['data'];
   student: { accuracy: number; norm: number[] };
   /** `kappa` only when the document sets it (a list, one grid axis). */
@@ -327,6 +332,27 @@ export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; error
  * false` reads a spec stored before the budget existed (it was accepted then and stays readable).
  */
 export function parseSpec(input: unknown, options: { budget?: boolean } = {}): SpecResult {
+  const { base, sweep, errors: sweepErrors } = extractSweep(input);
+  if (sweepErrors.length > 0) return { ok: false, errors: sweepErrors };
+  const first = parseScalar(base);
+  if (!first.ok) return first;
+  const pointErrors = sweepPointErrors(base, sweep);
+  if (pointErrors.length > 0) return { ok: false, errors: pointErrors };
+  const spec: ExperimentSpec = {
+    ...first.spec,
+    ...(sweep.axes === undefined ? {} : { axes: sweep.axes }),
+    ...(sweep.grid === undefined ? {} : { grid: sweep.grid }),
+    ...(sweep.replicates === undefined ? {} : { replicates: sweep.replicates }),
+  };
+  if (options.budget !== false) {
+    const problems = budgetProblems(spec);
+    if (problems.length > 0) return { ok: false, errors: problems.map((p) => `${fieldName([])}: ${p}`) };
+  }
+  return { ok: true, spec };
+}
+
+/** A document with every field a scalar (or an inner list) against the schema and its cross-field rules. */
+function parseScalar(input: unknown): SpecResult {
   const parsed = RawSpecSchema.safeParse(input);
   const errors: string[] = [];
   if (!parsed.success) return { ok: false, errors: issueLines(parsed.error.issues, input) };
@@ -334,22 +360,62 @@ export function parseSpec(input: unknown, options: { budget?: boolean } = {}): S
   crossFieldIssues(raw, (path, message) => errors.push(`${fieldName(path)}: ${message}`));
   if (errors.length > 0) return { ok: false, errors };
   const list = (x: number | number[]) => (Array.isArray(x) ? x : [x]);
-  const spec: ExperimentSpec = {
-    ...raw,
-    student: { accuracy: raw.student.accuracy, norm: list(raw.student.norm) },
-    teachers: {
-      count: raw.teachers.count,
-      accuracy: list(raw.teachers.accuracy),
-      norm: raw.teachers.norm,
-      ...(raw.teachers.kappa === undefined ? {} : { kappa: list(raw.teachers.kappa) }),
+  return {
+    ok: true,
+    spec: {
+      ...raw,
+      student: { accuracy: raw.student.accuracy, norm: list(raw.student.norm) },
+      teachers: {
+        count: raw.teachers.count,
+        accuracy: list(raw.teachers.accuracy),
+        norm: raw.teachers.norm,
+        ...(raw.teachers.kappa === undefined ? {} : { kappa: list(raw.teachers.kappa) }),
+      },
+      sft: { ...raw.sft, batchSize: raw.sft.batchSize ?? defaultBatchSize(raw.setup) },
     },
-    sft: { ...raw.sft, batchSize: raw.sft.batchSize ?? defaultBatchSize(raw.setup) },
   };
-  if (options.budget !== false) {
-    const problems = budgetProblems(spec);
-    if (problems.length > 0) return { ok: false, errors: problems.map((p) => `${fieldName([])}: ${p}`) };
+}
+
+/** Sweeps of at most this many points are checked point by point; larger ones value by value. */
+const POINTS_CHECKED_WHOLE = 256;
+
+/**
+ * Every value a sweep gives a field, checked by the schema in a real point: every point when there
+ * are few (so that rules across fields, such as pretrain.teacherPoints < studentPoints, see each
+ * combination), else each axis's values with the other fields at their first. An error names the
+ * value: `beta[2]: must be in (0, 1e6] (got -1)`, `grid[3]: data.d: must be …`.
+ */
+function sweepPointErrors(base: unknown, sweep: SweepFields): string[] {
+  const out = new Set<string>();
+  const check = (doc: unknown, label: (line: string) => string) => {
+    const r = parseScalar(doc);
+    if (!r.ok) for (const line of r.errors) out.add(label(line));
+  };
+  const axes = sweep.axes ?? [];
+  if (pointCount(sweep) <= POINTS_CHECKED_WHOLE) {
+    for (let index = 1; index < pointCount(sweep); index++) {
+      const { axes: at } = pointCoordinates(sweep, index);
+      let doc = base;
+      for (const [path, value] of Object.entries(at)) doc = withValue(doc, path, value);
+      check(doc, (line) => `${pointLabel(sweep, at, index)}: ${line}`);
+    }
+    return [...out];
   }
-  return { ok: true, spec };
+  for (const axis of axes) {
+    axis.values.forEach((value, i) => i > 0 && check(withValue(base, axis.path, value), (line) => line.replace(`${axis.path}:`, `${axis.path}[${i}]:`)));
+  }
+  sweep.grid?.forEach((point, i) => {
+    let doc = base;
+    for (const [path, value] of Object.entries(point)) if (path !== 'replicate') doc = withValue(doc, path, value);
+    if (i > 0) check(doc, (line) => `grid[${i}]: ${line}`);
+  });
+  return [...out];
+}
+
+/** A point as an error names it: `at beta = 2, data.d = 50`. */
+function pointLabel(sweep: SweepFields, at: Record<string, number>, index: number): string {
+  const named = Object.entries(at).map(([k, v]) => `${k} = ${v}`);
+  return named.length > 0 ? `at ${named.join(', ')}` : `point ${index}`;
 }
 
 /** The SFT loss a spec trains with: `sft.loss`, or cross-entropy when the spec leaves it out. */

@@ -8,7 +8,9 @@ import { CEILING, type Cell, type RunDescriptor, type RunKey } from './grid';
 import { cellRateIndex, type RateGain, RateGainSums } from './cellRate';
 import type { RunSeries, RunStatus } from './run';
 import { type CriterionSeries, type Selection, selectLearningRate } from './selection';
+import { type Interval, meanInterval, wilsonInterval } from './intervals';
 import type { ExperimentSpec } from './spec';
+import { cellSpec, isSweep, REPLICATE } from './sweep';
 
 /** What the summary needs of a finished (or diverged, or partial) run. */
 export interface RunOutcome {
@@ -54,6 +56,8 @@ export interface CellSummary {
   readonly teacherAccuracy: number | null;
   /** The cell's prescribed κ (docs/spec.md §10); absent when the spec sets none. */
   readonly kappa?: number;
+  /** The cell's coordinates by spec path (grid.ts Cell.axes); absent from summaries stored before sweeps. */
+  readonly axes?: Readonly<Record<string, number>>;
   readonly initial: { cos: number; accuracy: number; norm: number };
   readonly ceiling: { accuracy: number; bestLearningRate: number; bestStep: number } | null;
   readonly teachers: TeacherSummary[];
@@ -62,6 +66,9 @@ export interface CellSummary {
   readonly gainStd: number;
   readonly gainAccuracyMean: number;
   readonly pgrMean: number | null;
+  /** 95 % intervals across the cell's teachers: the mean gain's (t) and the fraction improved's (Wilson). */
+  readonly gainInterval?: Interval;
+  readonly fractionImprovedInterval?: Interval;
   readonly trajectory: Trajectory;
   /**
    * Per learning rate, the mean early-stopped gain over the cell's teachers (cellRate.ts), and the
@@ -257,7 +264,9 @@ export function summarizeCell(spec: ExperimentSpec, cell: Cell, outcomes: RunOut
  * Summaries of one cell from its runs grouped by teacher, in teacher order, read column by column:
  * the same numbers from runs in memory and from runs read from the store one at a time.
  */
-export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iterable<TeacherRuns>): CellSummaryParts {
+export function summarizeCellRuns(experiment: ExperimentSpec, cell: Cell, groups: Iterable<TeacherRuns>): CellSummaryParts {
+  // A sweep's cell reads its own point's fields (its learning rates, when sft.learningRate varies).
+  const spec = cellSpec(experiment, cell);
   const rule = spec.sft.earlyStopping;
   const lrs = spec.sft.learningRates;
   let ceiling: CellSummary['ceiling'] = null;
@@ -325,6 +334,7 @@ export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iter
       norm: cell.norm,
       teacherAccuracy: cell.teacherAccuracy,
       ...(cell.kappa === null || cell.kappa === undefined ? {} : { kappa: cell.kappa }),
+      axes: cell.axes,
       initial: initial ?? { cos: NaN, accuracy: NaN, norm: NaN },
       ceiling,
       teachers,
@@ -333,6 +343,8 @@ export function summarizeCellRuns(spec: ExperimentSpec, cell: Cell, groups: Iter
       gainStd: gainStats.std,
       gainAccuracyMean: meanStd(gainsAccuracy).mean,
       pgrMean: pgrs.length === 0 ? null : meanStd(pgrs).mean,
+      gainInterval: meanInterval(gains),
+      fractionImprovedInterval: wilsonInterval(gains.filter((g) => g > 0).length, gains.length),
       learningRates,
       cellLrIndex: cellRateIndex(learningRates),
     },
@@ -354,7 +366,28 @@ export interface ExperimentSummary {
   /** Cell 0's mean ± std trajectory when there is one cell; per cell in `cells` otherwise. */
   readonly trajectory: Trajectory | null;
   readonly cells: CellSummary[];
+  /** A sweep's points with their replicates pooled (sweepGroups); absent without a sweep. */
+  readonly groups?: SweepGroup[];
   readonly runs: { total: number; done: number; diverged: number; failed: number; cancelled: number };
+}
+
+/**
+ * One point of a sweep with its replicates pooled: the cells that share every coordinate but the
+ * replicate, and the numbers a sweep figure draws, each with its 95 % interval.
+ */
+export interface SweepGroup {
+  /** The shared coordinates (Cell.axes without `replicate`). */
+  readonly axes: Readonly<Record<string, number>>;
+  /** Its cells' indices, one per replicate. */
+  readonly cells: number[];
+  /** Across the replicates' cell means (t) when there are two or more, else across the one cell's teachers. */
+  readonly gainMean: Interval;
+  /** Wilson, over every teacher of every replicate pooled. */
+  readonly fractionImproved: Interval;
+  /** As gainMean, over the teachers with a PGR; null when none has one. */
+  readonly pgr: Interval | null;
+  /** The early-stopped step across every teacher of every replicate; null when none recorded one. */
+  readonly bestStep: Interval | null;
 }
 
 /** A cell's summary as stored: its trajectory kept apart (binary, store/trajectories.ts) and attached when asked. */
@@ -397,8 +430,43 @@ export function experimentSummaryOf(spec: ExperimentSpec, path: string, cells: r
     gainMean: stats.mean,
     gainStd: stats.std,
     cells: [...cells],
+    ...(isSweep(spec) ? { groups: sweepGroups(cells) } : {}),
     runs,
   };
+}
+
+/**
+ * A sweep's cells grouped by every coordinate but the replicate, in the order of their first cell.
+ * The mean gain and PGR take the replicates as the unit when there are several (a replicate's
+ * teachers share its student, so they are not independent draws), the fraction improved pools
+ * every teacher (the Wilson interval of a proportion).
+ */
+export function sweepGroups(cells: readonly Pick<CellSummary, 'cell' | 'axes' | 'teachers' | 'gainMean' | 'pgrMean'>[]): SweepGroup[] {
+  const byKey = new Map<string, { axes: Record<string, number>; members: typeof cells[number][] }>();
+  for (const c of cells) {
+    const axes = Object.fromEntries(Object.entries(c.axes ?? {}).filter(([k]) => k !== REPLICATE));
+    const key = JSON.stringify(Object.entries(axes).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const group = byKey.get(key) ?? { axes, members: [] };
+    group.members.push(c);
+    byKey.set(key, group);
+  }
+  return [...byKey.values()].map(({ axes, members }) => {
+    const teachers = members.flatMap((m) => m.teachers);
+    const gains = teachers.flatMap((t) => (t.gain === null ? [] : [t.gain]));
+    const pgrs = teachers.flatMap((t) => (t.pgr === null ? [] : [t.pgr]));
+    const steps = teachers.flatMap((t) => (t.bestStep === null ? [] : [t.bestStep]));
+    const several = members.length >= 2;
+    const finite = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null && Number.isFinite(x));
+    const pgrValues = several ? finite(members.map((m) => m.pgrMean)) : pgrs;
+    return {
+      axes,
+      cells: members.map((m) => m.cell),
+      gainMean: meanInterval(several ? finite(members.map((m) => m.gainMean)) : gains),
+      fractionImproved: wilsonInterval(gains.filter((g) => g > 0).length, gains.length),
+      pgr: pgrValues.length === 0 ? null : meanInterval(pgrValues),
+      bestStep: steps.length === 0 ? null : meanInterval(steps),
+    };
+  });
 }
 
 /**

@@ -110,6 +110,12 @@ const TrajectorySchema = z.object({
   n: list<number>(isCount, 'counts'),
 });
 
+/** A 95 % interval (engine/intervals.ts); null bounds (JSON's NaN) when it rests on no value. */
+const IntervalSchema = z.object({ estimate: summaryNumber, lo: summaryNumber, hi: summaryNumber, n: count });
+
+/** A cell's coordinates by spec path (engine/grid.ts Cell.axes). */
+const AxesSchema = z.record(z.string(), z.number());
+
 const InitialSchema = z.object({ cos: summaryNumber, accuracy: summaryNumber, norm: summaryNumber });
 
 /** A cell's summary as stored and sent: its trajectory apart (engine/summary.ts StoredSummary), or inline in summaries of schema 7 and before. */
@@ -118,6 +124,8 @@ const CellSummaryHeadSchema = z.object({
   norm: orNull,
   teacherAccuracy: orNull,
   kappa: z.number().optional(),
+  /** Absent from summaries stored before sweeps. */
+  axes: AxesSchema.optional(),
   initial: InitialSchema,
   ceiling: z.object({ accuracy: summaryNumber, bestLearningRate: z.number(), bestStep: z.number() }).nullable(),
   teachers: z.array(TeacherSummarySchema),
@@ -126,6 +134,8 @@ const CellSummaryHeadSchema = z.object({
   gainStd: summaryNumber,
   gainAccuracyMean: summaryNumber,
   pgrMean: orNull,
+  gainInterval: IntervalSchema.optional(),
+  fractionImprovedInterval: IntervalSchema.optional(),
   trajectory: TrajectorySchema.optional(),
   /** Absent from summaries stored before the cell's learning rate existed (engine/cellRate.ts). */
   learningRates: z.array(z.object({ lrIndex: count, gainMean: summaryNumber, n: count })).optional(),
@@ -146,6 +156,10 @@ export const StoredSummarySchema = z.object({
   gainStd: summaryNumber,
   trajectory: TrajectorySchema.nullable().optional(),
   cells: z.array(CellSummaryHeadSchema),
+  /** A sweep's points with replicates pooled (engine/summary.ts SweepGroup). */
+  groups: z
+    .array(z.object({ axes: AxesSchema, cells: z.array(count), gainMean: IntervalSchema, fractionImproved: IntervalSchema, pgr: IntervalSchema.nullable(), bestStep: IntervalSchema.nullable() }))
+    .optional(),
   runs: z.object({ total: count, done: count, diverged: count, failed: count, cancelled: count }),
 }) satisfies z.ZodType<StoredSummary>;
 
