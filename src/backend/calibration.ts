@@ -4,7 +4,7 @@
  * path a spec needs, a calibration probe of a fraction of a second run once in a fresh engine
  * process and remembered in the history. No benchmark is needed.
  */
-import { runCount, runKeyAt, samplesToDraw } from '../engine/grid';
+import { runCount, runKeyAt, samplesToDraw, stepsToRun } from '../engine/grid';
 import { type ExperimentSpec, parseSpec, resolvePath } from '../engine/spec';
 import type { JobInput, JobResult } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
@@ -23,7 +23,7 @@ export function workUnits(path: Path, d: number, work: Pick<EngineWork, 'samples
 
 /** The work of a whole experiment, before it runs. */
 export function specWork(spec: ExperimentSpec): Pick<EngineWork, 'samples' | 'steps'> {
-  return { samples: samplesToDraw(spec), steps: runCount(spec) * spec.sft.steps };
+  return { samples: samplesToDraw(spec), steps: stepsToRun(spec) };
 }
 
 export interface Throughput {

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { CEILING, cellsOf } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
+import { runLearningRate, sweptPaths } from '../engine/sweep';
 import { APP_VERSION } from '../shared/app';
 import type { ExperimentSummary } from '../engine/summary';
 import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
@@ -31,15 +32,18 @@ export function exportCsv(store: RunStore, id: number): string {
   const lrs = experiment.spec.sft.learningRates;
   const cells = experiment.summary?.cells ?? [];
   // The cell's prescribed κ (teachers.kappa), empty when the teachers were drawn at random.
-  const kappas = cellsOf(experiment.spec).map((c) => c.kappa ?? '');
+  const gridCells = cellsOf(experiment.spec);
+  const kappas = gridCells.map((c) => c.kappa ?? '');
+  // A sweep's coordinates, one column per swept path ("beta", "data.d", "replicate").
+  const swept = sweptPaths(gridCells[0]);
   const metricHeader = columns.map((c) => (c === 'norm' ? 'weight_norm' : c));
   // As the Parquet's column: the teacher's run at its selected learning rate (false for the ceiling; empty before the summary).
   const chosen = selectedRun(experiment);
-  const lines = [['experiment', 'cell', 'initial_norm', 'teacher_target_accuracy', 'teacher_kappa', 'teacher', 'learning_rate', 'selected', 'status', ...metricHeader].join(',')];
+  const lines = [['experiment', 'cell', 'initial_norm', 'teacher_target_accuracy', 'teacher_kappa', ...swept, 'teacher', 'learning_rate', 'selected', 'status', ...metricHeader].join(',')];
   for (const { run, series } of runs) {
     const cell = cells.find((c) => c.cell === run.key.cell);
     const selected = run.key.teacher === CEILING ? false : chosen === undefined ? '' : chosen(run);
-    const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', kappas[run.key.cell] ?? '', run.key.teacher === CEILING ? 'ceiling' : run.key.teacher, lrs[run.key.lr], selected, run.status].join(',');
+    const prefix = [id, run.key.cell, cell?.norm ?? '', cell?.teacherAccuracy ?? '', kappas[run.key.cell] ?? '', ...swept.map((p) => gridCells[run.key.cell]?.axes[p] ?? ''), run.key.teacher === CEILING ? 'ceiling' : run.key.teacher, runLearningRate(gridCells[run.key.cell], lrs, run.key.lr), selected, run.status].join(',');
     const values = columns.map((c) => columnOf(series, c));
     for (let i = 0; i < run.recorded; i++) lines.push(`${prefix},${values.map((v) => String(v[i])).join(',')}`);
   }

@@ -5,6 +5,7 @@
  * history's change counter whether the list itself changed, and the runs' stored steps how far
  * another process's experiment has got. Runs whose process died are marked interrupted.
  */
+import { meanStepsPerRun } from '../engine/grid';
 import type { LabEventMessage as LabEvent } from '../shared/labApi';
 import { orphanTest } from './liveness';
 import type { ExperimentStatus, RunStore } from './store/store';
@@ -86,7 +87,8 @@ function progressOfOthers(store: RunStore, target: WatchTarget, statuses: Map<nu
   for (const p of store.storedProgress(others)) {
     let f = foreign.get(p.experimentId);
     if (f === undefined) {
-      const steps = store.getExperiment(p.experimentId)?.spec.sft.steps ?? 0;
+      const spec = store.getExperiment(p.experimentId)?.spec;
+      const steps = spec === undefined ? 0 : meanStepsPerRun(spec);
       f = { stepsPerRun: steps, firstSteps: p.stepsDone, firstSeen: now, lastSteps: -1 };
       foreign.set(p.experimentId, f);
     }

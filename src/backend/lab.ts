@@ -6,7 +6,7 @@
  * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
-import { eachRunKey, runCount } from '../engine/grid';
+import { eachRunKey, meanStepsPerRun, runCount, valueAtCell } from '../engine/grid';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { RunOrder } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
@@ -368,7 +368,7 @@ export class Lab {
       id,
       spec,
       runsTotal: tally.runs,
-      stepsPerRun: spec.sft.steps,
+      stepsPerRun: meanStepsPerRun(spec),
       started: Date.now(),
       inFlight: new Map(),
       stepsSettled: tally.stepsDone,
@@ -524,7 +524,7 @@ export class Lab {
       await this.writeBehind({
         experimentId: active.id,
         end: { runId: run.id, chunk: result.chunk, from: result.from, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
-        work: { ms: result.computeMs, samples: steps * active.spec.sft.batchSize, steps },
+        work: { ms: result.computeMs, samples: steps * valueAtCell(active.spec, run.key.cell, 'sft.batchSize'), steps },
       });
       stepped(active, run.id, active.stepsPerRun);
       computeMs = result.computeMs;

@@ -5,8 +5,9 @@
  * INT32/INT64 integers, DOUBLE metrics (NaN where a run diverged), BOOLEAN flags, UTF-8 strings,
  * nullable where a value may be missing (a cell's norm under shared pretraining, a summary field).
  */
-import { CEILING, cellsOf } from '../engine/grid';
+import { CEILING, type Cell, cellsOf } from '../engine/grid';
 import type { ExperimentSummary } from '../engine/summary';
+import { runLearningRate, sweptPaths } from '../engine/sweep';
 import { startCos } from '../charts/data';
 import { APP_VERSION } from '../shared/app';
 import type { DataTable } from '../shared/labApi';
@@ -58,7 +59,7 @@ function seriesColumns(store: RunStore, id: number): Column[] {
       norm[row] = cell?.norm ?? null;
       accuracy[row] = cell?.teacherAccuracy ?? null;
       kappa[row] = cell?.kappa ?? null;
-      learningRate[row] = lrs[run.key.lr];
+      learningRate[row] = runLearningRate(cell, lrs, run.key.lr);
       ceiling[row] = run.key.teacher === CEILING;
       selected[row] = isSelected;
       status[row] = run.status;
@@ -74,6 +75,7 @@ function seriesColumns(store: RunStore, id: number): Column[] {
     { name: 'initial_norm', data: norm, type: 'DOUBLE' },
     { name: 'teacher_target_accuracy', data: accuracy, type: 'DOUBLE' },
     { name: 'teacher_kappa', data: kappa, type: 'DOUBLE' },
+    ...axisColumns(cells, key.cell),
     { name: 'teacher', data: key.teacher, type: 'INT32', nullable: false },
     { name: 'ceiling', data: ceiling, type: 'BOOLEAN', nullable: false },
     { name: 'lr_index', data: key.lr, type: 'INT32', nullable: false },
@@ -83,6 +85,14 @@ function seriesColumns(store: RunStore, id: number): Column[] {
     { name: 'step', data: step, type: 'INT64', nullable: false },
     ...metrics.map((m): Column => ({ name: m.name, data: m.values, type: 'DOUBLE', nullable: false, encoding: 'BYTE_STREAM_SPLIT' })),
   ];
+}
+
+/** A sweep's coordinates, one column per swept path named by it ("beta", "data.d"; "replicate" as INT32), for rows of the given cells. */
+function axisColumns(cells: readonly Cell[], rowCells: Int32Array): Column[] {
+  return sweptPaths(cells[0]).map((path): Column => {
+    if (path === 'replicate') return { name: path, data: Int32Array.from(rowCells, (c) => cells[c].axes[path]), type: 'INT32', nullable: false };
+    return { name: path, data: Float64Array.from(rowCells, (c) => cells[c].axes[path]), type: 'DOUBLE', nullable: false };
+  });
 }
 
 /** One row per teacher (the ceiling left out): what it started from and, once summarised, what it reached. */
@@ -110,6 +120,7 @@ function teacherColumns(store: RunStore, id: number): Column[] {
     { name: 'cell', data: Int32Array.from(list, (t) => t.cell), type: 'INT32', nullable: false },
     { name: 'initial_norm', data: of((t) => cells[t.cell]?.norm ?? null), type: 'DOUBLE' },
     { name: 'teacher_target_accuracy', data: of((t) => cells[t.cell]?.teacherAccuracy ?? null), type: 'DOUBLE' },
+    ...axisColumns(cells, Int32Array.from(list, (t) => t.cell)),
     { name: 'teacher', data: Int32Array.from(list, (t) => t.teacher), type: 'INT32', nullable: false },
     { name: 'student_cos', data: d('studentCos'), type: 'DOUBLE' },
     { name: 'student_norm', data: d('studentNorm'), type: 'DOUBLE' },

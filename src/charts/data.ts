@@ -9,6 +9,7 @@ import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 import { selectLearningRate, selectStep } from '../engine/selection';
 import type { StoredSummary } from '../engine/summary';
+import { sweptLabel } from '../engine/sweep';
 import { blockViews } from '../shared/seriesBlock';
 import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
 
@@ -113,6 +114,13 @@ export interface CellGroup {
 const percent = (x: number): string => `${Number((x * 100).toPrecision(4))} %`;
 
 export function cellLabel(spec: ExperimentSpec, cell: Cell): string {
+  // A sweep's cell names its point first: "β = 0.5, d = 100, replicate 1 · ‖w₀‖ = 1".
+  const swept = sweptLabel(cell.axes);
+  const inner = innerCellLabel(spec, cell);
+  return swept === '' ? inner : cell.norm === null ? swept : `${swept} · ${inner}`;
+}
+
+function innerCellLabel(spec: ExperimentSpec, cell: Cell): string {
   if (cell.norm === null) return 'shared pretraining';
   // Four significant digits: logspace norms read 0.3162, not 0.316227766016838.
   const norm = `‖w₀‖ = ${Number(cell.norm.toPrecision(4))}`;

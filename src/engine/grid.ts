@@ -239,3 +239,16 @@ export function isRunKeyOf(spec: GridSpec, key: RunKey, cells: number): boolean 
     Number.isInteger(key.lr) && key.lr >= 0 && key.lr < spec.sft.learningRates.length
   );
 }
+
+/** The value of a (scalar) spec field that cell `cell` runs with: its point's where swept, else the spec's (no cell is built). */
+export function valueAtCell(spec: GridSpec, cell: number, path: string): number {
+  const base = getPath(spec, path) as number;
+  if (!isSweep(spec)) return base;
+  const at = pointCoordinates(spec, Math.floor(cell / innerCellCount(spec))).axes;
+  return path in at ? at[path] : base;
+}
+
+/** The mean steps of a run (the steps of each when sft.steps is not swept): what progress counts a finished run as. */
+export function meanStepsPerRun(spec: GridSpec): number {
+  return stepsToRun(spec) / runCount(spec);
+}

@@ -325,3 +325,71 @@ export function pointsOf<S extends SweepFields & { seed: number }>(spec: S): Swe
 export function cellSpec<S extends SweepFields & { seed: number }>(spec: S, cell: { readonly point: number }): S {
   return isSweep(spec) ? pointSpec(spec, cell.point) : spec;
 }
+
+/** How a figure or a table names a swept field: the paper's symbol where it has one. */
+const AXIS_NAMES: Readonly<Record<string, string>> = {
+  beta: 'β',
+  'data.d': 'd',
+  'data.nu': 'ν',
+  'sft.batchSize': 'B',
+  'sft.steps': 'T',
+  'sft.learningRate': 'η',
+  'sft.labelNoise': 'label noise',
+  'sft.loss.alpha': 'α',
+  'student.accuracy': 'student',
+  'student.norm': '‖w₀‖',
+  'teachers.accuracy': 'teacher',
+  'teachers.kappa': 'κ',
+  'teachers.norm': '‖w_T‖',
+  [REPLICATE]: 'replicate',
+};
+
+/** A swept field's short name: β, d, η…, or its path. */
+export function axisName(path: string): string {
+  return AXIS_NAMES[path] ?? path;
+}
+
+/**
+ * A cell's swept coordinates beyond the inner ones, as a reader reads them: "β = 0.5, d = 100,
+ * replicate 1" (values to four significant digits); empty without a sweep.
+ */
+export function sweptLabel(axes: Readonly<Record<string, number>> | undefined, options: { replicate?: boolean } = {}): string {
+  if (axes === undefined) return '';
+  const parts: string[] = [];
+  for (const [path, value] of Object.entries(axes)) {
+    if ((INNER_AXES as readonly string[]).includes(path)) continue;
+    if (path === REPLICATE) {
+      if (options.replicate !== false) parts.push(`replicate ${value}`);
+      continue;
+    }
+    parts.push(`${axisName(path)} = ${Number(value.toPrecision(4))}`);
+  }
+  return parts.join(', ');
+}
+
+/** What a sweep varies, in a line: "β ∈ {0.5, 1, 2} × d ∈ {50, 100} × 3 replicates"; empty without one. */
+export function sweepDescription(sweep: SweepFields): string {
+  const parts = [
+    ...(sweep.grid === undefined ? [] : [`${sweep.grid.length} grid points (${Object.keys(sweep.grid[0]).map(axisName).join(', ')})`]),
+    ...(sweep.axes ?? []).map((a) => `${axisName(a.path)} ∈ {${a.values.join(', ')}}`),
+    ...(sweep.replicates === undefined ? [] : [`${sweep.replicates} replicates`]),
+  ];
+  return parts.join(' × ');
+}
+
+/** The swept coordinates' paths a table gives a column each (the inner ones have theirs): in the cells' order. */
+export function sweptPaths(cell: { readonly axes: Readonly<Record<string, number>> } | undefined): string[] {
+  return Object.keys(cell?.axes ?? {}).filter((path) => !(INNER_AXES as readonly string[]).includes(path));
+}
+
+/** The learning rate of a run: its cell's own when sft.learningRate is a grid axis, else the selection sweep's. */
+export function runLearningRate(cell: { readonly axes: Readonly<Record<string, number>> } | undefined, learningRates: readonly number[], lr: number): number {
+  return cell?.axes['sft.learningRate'] ?? learningRates[lr];
+}
+
+/** A validated spec as a document with its axes back in place (`beta: [0.5, 1]`), as a reader writes it: the builder's form reads it. */
+export function withAxesInPlace<S extends SweepFields>(spec: S): Record<string, unknown> {
+  const doc = copyOf(spec) as Doc;
+  foldStoredAxes(doc, []);
+  return doc;
+}

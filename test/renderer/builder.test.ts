@@ -394,3 +394,23 @@ describe('Preview or Exact', () => {
     expect(choiceTimeText({ path: null, refused: [], expectedSeconds: null })).toBe('—');
   });
 });
+
+describe('sweeps in the builder (docs/spec.md §12)', () => {
+  it('a list on β, d, B or T is a sweep axis, replicates a number; a sweep spec loads back to the same form and spec', () => {
+    const form = { ...defaultForm(), beta: '0.5, 1, 2', 'data.d': '50, 100', 'sft.steps': '100', replicates: '3' };
+    const { spec, errors } = specFromForm(form);
+    expect(errors).toEqual([]);
+    expect(spec.beta).toEqual([0.5, 1, 2]);
+    expect((spec.data as Record<string, unknown>).d).toEqual([50, 100]);
+    expect(spec.replicates).toBe(3);
+    const valid = parsed(spec);
+    expect(valid.axes).toEqual([{ path: 'beta', values: [0.5, 1, 2] }, { path: 'data.d', values: [50, 100] }]);
+    const back = formFromSpec(valid);
+    expect([back.beta, back['data.d'], back.replicates]).toEqual(['0.5, 1, 2', '50, 100', '3']);
+    expect(parsed(specFromForm(back).spec)).toEqual(valid);
+  });
+
+  it('a bad replicate count is refused naming the field', () => {
+    expect(errorsOf(specFromForm({ ...defaultForm(), replicates: '0' }).spec)).toEqual([expect.stringMatching(/^replicates: must be an integer in \[1, 1000\]/)]);
+  });
+});

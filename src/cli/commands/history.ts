@@ -7,7 +7,9 @@
 import { parseArgs } from 'node:util';
 import { experimentListItem } from '../../backend/historyList';
 import type { ExperimentRecord, HistoryEntry } from '../../backend/labCommands';
+import type { Interval } from '../../engine/intervals';
 import { resolvePath } from '../../engine/spec';
+import { sweepDescription, sweptLabel } from '../../engine/sweep';
 import { databasePath, experimentId, stringifyReadable } from '../args';
 import { withCommands } from '../session';
 import { accuracyText, pgrText, showStats, teacherTable } from '../showStats';
@@ -16,7 +18,15 @@ function keyParameters(e: Pick<HistoryEntry, 'spec'>): string {
   const s = e.spec;
   const student = s.setup === 'random-teacher' ? `student ${s.student.accuracy} × norms ${s.student.norm.join(',')}` : 'pretrained';
   const teachers = s.setup === 'random-teacher' ? `${s.teachers.count} teachers ${s.teachers.accuracy.join(',')}` : `${s.teachers.count} teachers`;
-  return `d=${s.data.d} β=${s.beta} ${student}, ${teachers}, B=${s.sft.batchSize}, T=${s.sft.steps}, path ${resolvePath(s)}`;
+  const sweep = sweepDescription(s);
+  return `d=${s.data.d} β=${s.beta} ${student}, ${teachers}, B=${s.sft.batchSize}, T=${s.sft.steps}, path ${resolvePath(s)}${sweep === '' ? '' : `; sweep ${sweep} (the values above are the first point's)`}`;
+}
+
+/** An interval as `w2s show` prints it: 0.0339 [0.0283, 0.0395], or a percentage with `percent`. */
+function intervalText(i: Interval | null, percent = false): string {
+  if (i === null || !Number.isFinite(i.estimate)) return '—';
+  const f = (x: number) => (percent ? `${(100 * x).toFixed(0)} %` : x.toFixed(4));
+  return `${f(i.estimate)} [${f(i.lo)}, ${f(i.hi)}]`;
 }
 
 /** What `w2s show` says of a preview experiment: its results are the approximation's, and how to get the exact ones. */
@@ -88,10 +98,19 @@ export function showCommand(args: string[]): number {
         if (s.cells.length === 1) break;
         const kappa = c.kappa === undefined ? '' : ` × κ ${c.kappa}`;
         const cell = stats.cells.find((x) => x.cell === c.cell);
+        const swept = sweptLabel(c.axes);
         lines.push(
-          `  norm ${c.norm} × teacher ${c.teacherAccuracy}${kappa}: ${(100 * c.fractionImproved).toFixed(0)} % improved, gain ${c.gainMean.toFixed(4)} ± ${c.gainStd.toFixed(4)}, ` +
+          `  ${swept === '' ? '' : `${swept}: `}norm ${c.norm} × teacher ${c.teacherAccuracy}${kappa}: ${(100 * c.fractionImproved).toFixed(0)} % improved, gain ${c.gainMean.toFixed(4)} ± ${c.gainStd.toFixed(4)}, ` +
             `PGR ${pgrText(cell?.pgr ?? null)}, teachers' accuracy ${accuracyText(cell?.teacherAccuracy ?? null)}`,
         );
+      }
+    }
+    if (e.summary?.groups !== undefined) {
+      const replicates = e.spec.replicates ?? 1;
+      lines.push('', `points${replicates > 1 ? `, ${replicates} replicates pooled` : ''} (95 % intervals${replicates > 1 ? ' across replicates' : ' across teachers'}; fraction improved: Wilson over every teacher):`);
+      for (const g of e.summary.groups) {
+        const name = [sweptLabel(g.axes), g.axes['student.norm'] === undefined ? '' : `norm ${g.axes['student.norm']} × teacher ${g.axes['teachers.accuracy']}${g.axes['teachers.kappa'] === undefined ? '' : ` × κ ${g.axes['teachers.kappa']}`}`].filter((x) => x !== '').join(', ');
+        lines.push(`  ${name}: gain ${intervalText(g.gainMean)}, improved ${intervalText(g.fractionImproved, true)}, PGR ${intervalText(g.pgr)}`);
       }
     }
     if (values.teachers) lines.push('', ...teacherTable(runs, e.summary));

@@ -77,13 +77,18 @@ const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
       input: { type: 'select', key: 'setup', options: options(SETUPS, { 'random-teacher': 'Random teacher', 'shared-pretraining': 'Shared pretraining' }) },
     },
     { label: 'Seed', hint: 'Integer ≥ 0: teachers, data and SGD noise', input: { type: 'text', key: 'seed' } },
+    {
+      label: 'Replicates',
+      hint: 'Empty: one seed. N in [1, 1000] repeats every cell with N seeds (replicate 0 is this seed); summaries give intervals across them',
+      input: { type: 'text', key: 'replicates', placeholder: 'one seed' },
+    },
   ],
   data: [
     {
       label: 'Law',
       input: { type: 'select', key: 'data.law', options: options(LAWS, { gaussian: 'Gaussian', 'student-t': 'Student-t', 'product-uniform': 'Product uniform' }) },
     },
-    { label: 'Dimension d', hint: 'Integer in [2, 10⁶]', input: { type: 'text', key: 'data.d' } },
+    { label: 'Dimension d', hint: 'Integer in [2, 10⁶]; a list (50, 100) sweeps it', input: { type: 'text', key: 'data.d' } },
     {
       label: 'Spectrum Σ',
       input: {
@@ -112,10 +117,10 @@ const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
       },
     },
     { label: 'Held-out sample', hint: 'Integer in [100, 10⁶]', input: { type: 'text', key: 'data.heldOutSize' } },
-    { label: 'Link sharpness β', hint: 'In (0, 10⁶]', input: { type: 'text', key: 'beta' } },
+    { label: 'Link sharpness β', hint: 'In (0, 10⁶]; a list (0.5, 1, 2) sweeps it', input: { type: 'text', key: 'beta' } },
   ],
   student: [
-    { label: 'Student accuracy', hint: 'A fraction in (0, 1): 0.8, not 80', input: { type: 'text', key: 'student.accuracy' }, applies: randomTeacher },
+    { label: 'Student accuracy', hint: 'A fraction in (0, 1): 0.8, not 80; a list sweeps it', input: { type: 'text', key: 'student.accuracy' }, applies: randomTeacher },
     { label: 'Initial norms', hint: 'One or more, e.g. 0.5, 1, 3, 10', input: { type: 'text', key: 'student.norm', list: true }, applies: randomTeacher },
   ],
   teachers: [
@@ -143,8 +148,8 @@ const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
     { label: 'Teacher steps', input: { type: 'text', key: 'pretrain.teacherSteps' }, applies: sharedPretraining },
   ],
   sft: [
-    { label: 'Batch size B', hint: 'Empty: the setup’s default', input: { type: 'text', key: 'sft.batchSize' } },
-    { label: 'Steps T', hint: 'Integer ≥ 1', input: { type: 'text', key: 'sft.steps' } },
+    { label: 'Batch size B', hint: 'Empty: the setup’s default; a list sweeps it', input: { type: 'text', key: 'sft.batchSize' } },
+    { label: 'Steps T', hint: 'Integer ≥ 1; a list sweeps it', input: { type: 'text', key: 'sft.steps' } },
     { label: 'Learning rates', hint: 'A list, or logspace(a, b, n)', input: { type: 'text', key: 'sft.learningRates', list: true } },
     {
       label: 'Early stopping',
@@ -164,7 +169,7 @@ const ROWS: { readonly [S in SectionId]: readonly Row[] } = {
         detail: { beta: { key: 'sft.softLabels.beta', label: 'β_T', placeholder: 'β_T > 0' } },
       },
     },
-    { label: 'Label noise', hint: 'Flip rate in [0, 0.5)', input: { type: 'text', key: 'sft.labelNoise' } },
+    { label: 'Label noise', hint: 'Flip rate in [0, 0.5); a list sweeps it', input: { type: 'text', key: 'sft.labelNoise' } },
     { label: 'Finite SFT set', hint: 'Empty: fresh batches every step', input: { type: 'text', key: 'sft.finiteSet', placeholder: 'fresh batches' } },
     { label: 'Ceiling run', hint: 'Also train on w*’s own labels', input: { type: 'checkbox', key: 'sft.ceiling' } },
     { label: 'Record every', hint: 'Steps between stored points', input: { type: 'text', key: 'sft.recordEvery' } },

@@ -34,7 +34,10 @@ export function specFromForm(form: BuilderForm): FormSpec {
     errors.push(r.error);
     return undefined;
   };
-  /** A list of one is written as that number (the spec allows both; one reads better). */
+  /**
+   * A list of one is written as that number (the spec allows both; one reads better). On a field
+   * that is not a cell axis, a list of several is a sweep axis (docs/spec.md §12).
+   */
   const oneOrMany = (key: TextKey): number | number[] | undefined => {
     const xs = list(key);
     return xs !== undefined && xs.length === 1 ? xs[0] : xs;
@@ -48,25 +51,26 @@ export function specFromForm(form: BuilderForm): FormSpec {
   if (name !== '') spec.name = name;
   spec.setup = form.setup;
   put(spec, 'seed', num('seed'));
+  if (form.replicates.trim() !== '') put(spec, 'replicates', num('replicates'));
 
   const data: Record<string, unknown> = { law: form['data.law'] };
-  put(data, 'd', num('data.d'));
+  put(data, 'd', oneOrMany('data.d'));
   if (form['data.spectrum'] === 'isotropic') data.spectrum = 'isotropic';
   else if (form['data.spectrum'] === 'powerLaw') {
     const a = num('data.spectrum.powerLaw');
     if (a !== undefined) data.spectrum = { powerLaw: a };
   } else put(data, 'spectrum', list('data.spectrum.values', 'data.spectrum'));
-  if (form['data.law'] === 'student-t' && form['data.nu'].trim() !== '') put(data, 'nu', num('data.nu'));
+  if (form['data.law'] === 'student-t' && form['data.nu'].trim() !== '') put(data, 'nu', oneOrMany('data.nu'));
   if (form['data.groundTruth'] === 'random') data.groundTruth = 'random';
   else put(data, 'groundTruth', list('data.groundTruth.values', 'data.groundTruth'));
-  put(data, 'heldOutSize', num('data.heldOutSize'));
+  put(data, 'heldOutSize', oneOrMany('data.heldOutSize'));
   spec.data = data;
 
-  put(spec, 'beta', num('beta'));
+  put(spec, 'beta', oneOrMany('beta'));
 
   if (!shared) {
     const student: Record<string, unknown> = {};
-    put(student, 'accuracy', num('student.accuracy'));
+    put(student, 'accuracy', oneOrMany('student.accuracy'));
     put(student, 'norm', oneOrMany('student.norm'));
     spec.student = student;
   }
@@ -75,7 +79,7 @@ export function specFromForm(form: BuilderForm): FormSpec {
   put(teachers, 'count', num('teachers.count'));
   if (!shared) {
     put(teachers, 'accuracy', oneOrMany('teachers.accuracy'));
-    put(teachers, 'norm', num('teachers.norm'));
+    put(teachers, 'norm', oneOrMany('teachers.norm'));
     // κ is optional: an empty box leaves it out (teachers drawn as today).
     if (form['teachers.kappa'].trim() !== '') put(teachers, 'kappa', oneOrMany('teachers.kappa'));
   }
@@ -84,23 +88,23 @@ export function specFromForm(form: BuilderForm): FormSpec {
   if (shared) {
     const pretrain: Record<string, unknown> = {};
     for (const key of ['initStd', 'learningRate', 'studentPoints', 'studentSteps', 'teacherPoints', 'teacherSteps'] as const) {
-      put(pretrain, key, num(`pretrain.${key}`));
+      put(pretrain, key, oneOrMany(`pretrain.${key}`));
     }
     spec.pretrain = pretrain;
   }
 
   const sft: Record<string, unknown> = {};
-  if (form['sft.batchSize'].trim() !== '') put(sft, 'batchSize', num('sft.batchSize'));
-  put(sft, 'steps', num('sft.steps'));
+  if (form['sft.batchSize'].trim() !== '') put(sft, 'batchSize', oneOrMany('sft.batchSize'));
+  put(sft, 'steps', oneOrMany('sft.steps'));
   put(sft, 'learningRates', list('sft.learningRates'));
   sft.earlyStopping = form['sft.earlyStopping'];
-  if (form['sft.earlyStopping'] === 'validation') put(sft, 'validationSize', num('sft.validationSize'));
+  if (form['sft.earlyStopping'] === 'validation') put(sft, 'validationSize', oneOrMany('sft.validationSize'));
   if (form['sft.softLabels'] === 'off') sft.softLabels = false;
   else {
     const beta = num('sft.softLabels.beta');
     if (beta !== undefined) sft.softLabels = { beta };
   }
-  put(sft, 'labelNoise', num('sft.labelNoise'));
+  put(sft, 'labelNoise', oneOrMany('sft.labelNoise'));
   if (form['sft.finiteSet'].trim() === '') sft.finiteSet = null;
   else put(sft, 'finiteSet', num('sft.finiteSet'));
   sft.ceiling = form['sft.ceiling'];
@@ -108,8 +112,8 @@ export function specFromForm(form: BuilderForm): FormSpec {
   // Cross-entropy is the spec without sft.loss (its hash unchanged); the auxiliary loss names every setting.
   if (form['sft.loss'] === 'auxConfidence') {
     const loss: Record<string, unknown> = { kind: 'auxConfidence' };
-    put(loss, 'alpha', num('sft.loss.alpha'));
-    put(loss, 'warmup', num('sft.loss.warmup'));
+    put(loss, 'alpha', oneOrMany('sft.loss.alpha'));
+    put(loss, 'warmup', oneOrMany('sft.loss.warmup'));
     loss.threshold = form['sft.loss.threshold'];
     loss.ramp = form['sft.loss.ramp'];
     sft.loss = loss;

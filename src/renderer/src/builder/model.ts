@@ -28,6 +28,8 @@ export interface BuilderForm {
   name: string;
   setup: Setup;
   seed: string;
+  /** Empty: one seed; N repeats every cell with N seeds (docs/spec.md §12). */
+  replicates: string;
   'data.law': Law;
   'data.d': string;
   'data.spectrum': SpectrumKind;

@@ -3,6 +3,7 @@
  * defaults. Values the form cannot hold as a choice stay as text, so validation marks them.
  */
 import { type ExperimentSpec, parseSpec } from '../../../engine/spec';
+import { withAxesInPlace } from '../../../engine/sweep';
 import { AUX_RAMPS, AUX_THRESHOLDS, type BuilderForm, EARLY_STOPPING, ENGINE_PATHS, LAWS, type Setup, SETUPS, type TextKey } from './model';
 import { listText, numberText } from './parse';
 
@@ -69,6 +70,7 @@ function choose<T extends string>(v: unknown, options: readonly T[]): T | undefi
 function overlay(form: BuilderForm, input: unknown): void {
   if (!isRecord(input)) return;
   if (typeof input.name === 'string') form.name = input.name;
+  if (input.replicates !== undefined) form.replicates = asText(input.replicates);
   form.setup = choose(input.setup, SETUPS) ?? form.setup;
   form['data.law'] = choose(at(input, 'data.law'), LAWS) ?? form['data.law'];
   form['sft.earlyStopping'] = choose(at(input, 'sft.earlyStopping'), EARLY_STOPPING) ?? form['sft.earlyStopping'];
@@ -120,6 +122,7 @@ function formOfValid(spec: ExperimentSpec): BuilderForm {
     name: '',
     setup: spec.setup,
     seed: '',
+    replicates: '',
     'data.law': spec.data.law,
     'data.d': '',
     'data.spectrum': 'isotropic',
@@ -161,7 +164,8 @@ function formOfValid(spec: ExperimentSpec): BuilderForm {
     'sft.loss.ramp': 'linear',
     'engine.path': spec.engine.path,
   };
-  overlay(form, spec);
+  // A sweep's axes are lists on their fields in the form, as in the document (docs/spec.md §12).
+  overlay(form, withAxesInPlace(spec));
   return form;
 }
 
