@@ -9,7 +9,7 @@ import type { RunSeries } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
 import { selectLearningRate, selectStep } from '../engine/selection';
 import type { StoredSummary } from '../engine/summary';
-import { sweptLabel } from '../engine/sweep';
+import { isSweep, runLearningRate, sweptLabel } from '../engine/sweep';
 import { blockViews } from '../shared/seriesBlock';
 import type { BandKind, FigureInput, Metric, SeriesBundle } from './types';
 
@@ -75,6 +75,8 @@ export interface SelectedTeacher {
  */
 export function selectTeachers(spec: ExperimentSpec, views: RunView[]): SelectedTeacher[] {
   const byTeacher = new Map<string, RunView[]>();
+  // A sweep over sft.learningRate: each cell's one rate is its own.
+  const cells = isSweep(spec) ? cellsOf(spec) : null;
   for (const v of views) {
     if (v.key.teacher === CEILING || v.recorded < 2) continue;
     const id = `${v.key.cell}:${v.key.teacher}`;
@@ -93,7 +95,7 @@ export function selectTeachers(spec: ExperimentSpec, views: RunView[]): Selected
       cell: view.key.cell,
       teacher: view.key.teacher,
       view,
-      learningRate: spec.sft.learningRates[view.key.lr],
+      learningRate: runLearningRate(cells?.[view.key.cell], spec.sft.learningRates, view.key.lr),
       lrIndex: view.key.lr,
       index,
       step: view.columns.step[index],

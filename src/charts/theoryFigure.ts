@@ -6,6 +6,7 @@
  */
 import type { ScatterSeriesOption } from 'echarts';
 import { theory } from '../engine/theory';
+import { valueAtCell } from '../engine/grid';
 import { frame, orderedKeyTexts, zeroLine } from './common';
 import { scatterGroups } from './data';
 import { colorAt, orderedColors, px, themeColors } from './style';
@@ -23,7 +24,7 @@ export function theoryFigure(input: FigureInput, style: FigureStyle): Figure {
       points: g.teachers.flatMap((t) => {
         const d = t.descriptor;
         if (d === null || !Number.isFinite(t.gain)) return [];
-        const { rate } = theory({ studentCos: d.studentCos, studentNorm: d.studentNorm, teacherCos: d.teacherCos, kappa: d.kappa, beta: input.spec.beta });
+        const { rate } = theory({ studentCos: d.studentCos, studentNorm: d.studentNorm, teacherCos: d.teacherCos, kappa: d.kappa, beta: valueAtCell(input.spec, t.cell, 'beta') });
         return Number.isFinite(rate) ? [{ rate, gain: t.gain }] : [];
       }),
     }))

@@ -23,6 +23,7 @@ import { band, curve, KEY_ICONS, line, METRIC_AXIS, niceExtent, niceRange, pairs
 import { bandAcross, cellGroups, cellRateGroups, drawable, ema, lrGroups, onGrid, pick, type RunView, selectedTeachersOf, stopsSpanDecade, unionGrid } from './data';
 import { cellColorsOf } from './cellColors';
 import { cellFlowLines, flowApplies } from './flowOverlay';
+import { cellSpec } from '../engine/sweep';
 import { panelFrame, panelLetter, type PanelSpec } from './panels';
 import { colorAt, dashAt, orderedColors, px, themeColors } from './style';
 import type { Figure, FigureInput, FigureStyle, Metric, PanelLayout, PlottedSeries } from './types';
@@ -364,7 +365,8 @@ export function trajectories(input: FigureInput, style: FigureStyle): Figure {
         }
 
         if (c.flow !== null && c.flow.length > 0) {
-          const flow = cellFlowLines(input.spec, c.flow, metric);
+          // A sweep's cell flows with its own point's β and T.
+          const flow = cellFlowLines(cellSpec(input.spec, cell.cell), c.flow, metric);
           const rates = c.flow.map((f) => f.learningRate);
           const fl = flow.map((f, k) => ({ x: mode === 'flowTime' ? f.step.map((t) => rates[k] * t) : f.step, y: f.y }));
           // One rate: the flows share their clock; several (flow time): averaged on the union of their times.
