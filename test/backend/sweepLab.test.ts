@@ -66,6 +66,25 @@ describe('a β × d × replicates sweep in the lab', () => {
     expect(group?.fractionImproved).toEqual(wilsonInterval(gains.filter((g) => g > 0).length, gains.length));
   });
 
+  it('cancelled after its first run and resumed, it stores the uninterrupted sweep’s series (item 6: sweeps resume)', async () => {
+    const lab = fixture.lab;
+    const id = lab.submit(validateSpec(doc));
+    const stop = lab.on((e) => {
+      if (e.type === 'run') {
+        stop();
+        lab.cancel(id);
+      }
+    });
+    expect((await lab.finished(id)).status).toBe('cancelled');
+    const runs = store.listRuns(id);
+    expect(runs.some((r) => r.status === 'cancelled')).toBe(true);
+    lab.resume(id);
+    expect((await lab.finished(id)).status).toBe('done');
+    const cos = (of: number) => store.loadExperimentRuns(of).map(({ run, series }) => [run.key, Array.from(series.cos)]);
+    expect(cos(id)).toEqual(cos(sweepId));
+    expect(store.getExperiment(id)?.summary?.groups).toEqual(store.getExperiment(sweepId)?.summary?.groups);
+  });
+
   it('CSV and Parquet carry one column per swept path, with each row its cell’s coordinates', async () => {
     const cells = cellsOf(validateSpec(doc));
     const [header, ...rows] = exportCsv(store, sweepId).trimEnd().split('\n');
