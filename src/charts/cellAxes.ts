@@ -5,8 +5,9 @@
  * Rows follow the first axis that varies, columns the second (and any further ones, combined);
  * with one varying axis the panels wrap in reading order.
  */
-import type { Cell } from '../engine/grid';
+import { type Cell, cellsOf } from '../engine/grid';
 import type { ExperimentSpec } from '../engine/spec';
+import { axisName, REPLICATE } from '../engine/sweep';
 
 /** One swept field of a grid. */
 export interface GridAxis {
@@ -31,18 +32,25 @@ export function axisValueText(axis: GridAxis, value: number): string {
   return `${axis.label} ${shown}`;
 }
 
-/** The axes of a random-teacher grid (initial norm × teacher accuracy × κ) and its cells on them; a shared-pretraining experiment has none. */
+/** How a header reads a value of a field: '‖w₀‖ = 0.5', 'teacher 55 %', 'β = 2', 'rep. 1'. */
+function axisOf(field: string, values: readonly number[]): GridAxis {
+  if (field === 'teachers.accuracy') return { field, label: 'teacher', unit: 'percent', values };
+  if (field === 'student.accuracy') return { field, label: 'student', unit: 'percent', values };
+  if (field === REPLICATE) return { field, label: 'rep.', unit: 'value', values };
+  return { field, label: `${axisName(field)} =`, unit: 'value', values };
+}
+
+/**
+ * The axes of a grid and its cells on them: every coordinate the cells carry (Cell.axes: a sweep's
+ * fields, then initial norm × teacher accuracy × κ, then the replicate), each with its distinct
+ * values in the order the cells take them; a shared-pretraining experiment without a sweep has none.
+ */
 export function specAxes(spec: ExperimentSpec, cells: readonly Cell[]): { axes: GridAxis[]; cells: GridCell[] } {
-  if (spec.setup === 'shared-pretraining') return { axes: [], cells: cells.map((c) => ({ index: c.index, values: [] })) };
-  const axes: GridAxis[] = [
-    { field: 'student.norm', label: '‖w₀‖ =', unit: 'value', values: [...new Set(spec.student.norm)] },
-    { field: 'teachers.accuracy', label: 'teacher', unit: 'percent', values: [...new Set(spec.teachers.accuracy)] },
-  ];
-  if (spec.teachers.kappa !== undefined) axes.push({ field: 'teachers.kappa', label: 'κ =', unit: 'value', values: [...new Set(spec.teachers.kappa)] });
-  return {
-    axes,
-    cells: cells.map((c) => ({ index: c.index, values: [c.norm ?? NaN, c.teacherAccuracy ?? NaN, ...(spec.teachers.kappa !== undefined ? [c.kappa ?? NaN] : [])] })),
-  };
+  // The values from every cell of the spec, not only those given: a running experiment's panels keep their places.
+  const all = cellsOf(spec);
+  const fields = all.length === 0 ? [] : Object.keys(all[0].axes);
+  const axes = fields.map((field) => axisOf(field, [...new Set(all.map((c) => c.axes[field]))]));
+  return { axes, cells: cells.map((c) => ({ index: c.index, values: fields.map((f) => c.axes[f] ?? NaN) })) };
 }
 
 /** Where each cell's panel sits, and the headers of rows and columns (or, wrapped, of each panel). */

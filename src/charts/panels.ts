@@ -230,11 +230,23 @@ export function fittedTitle(text: string, roomPx: number, fontPx: number): { tex
 /**
  * Column headers that fit their columns: when one is wider than a column's pitch (a rough width of
  * 0.6 em a character, bold), the words every header starts with ("teacher ") are kept on the first
- * only ("teacher 55 %", "60 %", …), as a paper's table would; otherwise they are left whole.
+ * only ("teacher 55 %", "60 %", …), as a paper's table would, and a combined header's leading
+ * parts on the first of the columns that share them; otherwise they are left whole.
  */
 export function fittedHeaders(headers: readonly string[], pitchPx: number, fontPx: number): readonly string[] {
   const wide = headers.some((h) => h.length * fontPx * 0.6 > pitchPx * 0.95);
   if (!wide || headers.length < 2) return headers;
+  // Headers of several axes ("d = 50, rep. 0", "d = 50, rep. 1"): a leading part the previous
+  // header shares is said once, as a table's spanning header would ("d = 50, rep. 0", "rep. 1").
+  if (headers.some((h) => h.includes(', '))) {
+    const parts = headers.map((h) => h.split(', '));
+    return parts.map((p, i) => {
+      if (i === 0) return p.join(', ');
+      let k = 0;
+      while (k < p.length - 1 && p[k] === parts[i - 1][k]) k++;
+      return p.slice(k).join(', ');
+    });
+  }
   let prefix = headers[0].slice(0, headers[0].lastIndexOf(' ') + 1);
   while (prefix !== '' && !headers.every((h) => h.startsWith(prefix))) prefix = prefix.slice(0, prefix.slice(0, -1).lastIndexOf(' ') + 1);
   return prefix === '' ? headers : headers.map((h, i) => (i === 0 ? h : h.slice(prefix.length)));

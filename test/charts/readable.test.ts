@@ -169,3 +169,26 @@ describe('every chart readable', () => {
     expect(orderedKeyTexts(names.slice(0, 5))).toEqual({});
   });
 });
+
+describe('small multiples of a sweep', () => {
+  it('lay out β × d × replicates as rows by β and columns by d × replicate, headers said once per span', async () => {
+    const { validateSpec } = await import('../../src/engine/spec');
+    const { cellsOf } = await import('../../src/engine/grid');
+    const { specAxes, layoutCells } = await import('../../src/charts/cellAxes');
+    const { fittedHeaders } = await import('../../src/charts/panels');
+    const spec = validateSpec({ beta: [0.5, 2], data: { d: [50, 100] }, replicates: 2, student: { norm: 1 }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 10 } });
+    const cells = cellsOf(spec);
+    const { axes, cells: placed } = specAxes(spec, cells);
+    expect(axes.map((a) => [a.field, a.values])).toEqual([
+      ['beta', [0.5, 2]], ['data.d', [50, 100]], ['student.norm', [1]], ['teachers.accuracy', [0.7]], ['replicate', [0, 1]],
+    ]);
+    const layout = layoutCells(axes, placed);
+    expect([layout.rows, layout.cols]).toEqual([2, 4]);
+    expect(layout.rowHeaders).toEqual(['β = 0.5', 'β = 2']);
+    expect(layout.colHeaders).toEqual(['d = 50, rep. 0', 'd = 50, rep. 1', 'd = 100, rep. 0', 'd = 100, rep. 1']);
+    // Cell 5 is β = 2, d = 50, replicate 1: row 1, column 1.
+    expect(cells[5].axes).toMatchObject({ beta: 2, 'data.d': 50, replicate: 1 });
+    expect(layout.place.get(5)).toEqual({ row: 1, col: 1 });
+    expect(fittedHeaders(layout.colHeaders ?? [], 60, 10)).toEqual(['d = 50, rep. 0', 'rep. 1', 'd = 100, rep. 0', 'rep. 1']);
+  });
+});
