@@ -305,20 +305,20 @@ export function gridEntry(search: Pick<Search, 'axis'>, step: { readonly value: 
  * the search's (see gridPoints; the ends first), within its range and replicate cap; no other axis
  * varies (one value of every other list, no `replicates` key); a PGR target needs the ceiling run.
  */
-export function searchSpecProblems(spec: SearchSpecShape): [string[], string][] {
+export function searchSpecProblems(spec: SearchSpecShape): [(string | number)[], string][] {
   const search = spec.search;
   if (search === undefined) return [];
-  const out: [string[], string][] = [];
+  const out: [(string | number)[], string][] = [];
   const grid = spec.grid ?? [];
   if (grid.length < 2) {
     out.push([['grid'], `a search's grid lists its evaluated points, both ends first: [{ '${search.axis}': ${search.from}, replicate: 0 }, { '${search.axis}': ${search.to}, replicate: 0 }, …] (got ${grid.length} points)`]);
   } else {
     try {
       const points = gridPoints(search, grid);
-      if (points[0].value !== search.from) out.push([['grid', '0'], `must be the first end, ${search.axis} = search.from = ${search.from} (got ${points[0].value})`]);
-      else if (points[1].value !== search.to) out.push([['grid', '1'], `must be the other end, ${search.axis} = search.to = ${search.to} (got ${points[1].value})`]);
+      if (points[0].value !== search.from) out.push([['grid', 0], `must be the first end, ${search.axis} = search.from = ${search.from} (got ${points[0].value})`]);
+      else if (points[1].value !== search.to) out.push([['grid', 1], `must be the other end, ${search.axis} = search.to = ${search.to} (got ${points[1].value})`]);
       const outside = grid.findIndex((e) => !(e[search.axis] >= search.from && e[search.axis] <= search.to));
-      if (outside >= 0) out.push([['grid', String(outside), search.axis], `must be in [search.from, search.to] = [${search.from}, ${search.to}] (got ${grid[outside][search.axis]})`]);
+      if (outside >= 0) out.push([['grid', outside, search.axis], `must be in [search.from, search.to] = [${search.from}, ${search.to}] (got ${grid[outside][search.axis]})`]);
       const over = points.find((p) => p.replicates > search.maxReplicates);
       if (over !== undefined) out.push([['grid'], `${search.axis} = ${over.value} has ${over.replicates} replicates, more than search.maxReplicates = ${search.maxReplicates}`]);
     } catch (error) {

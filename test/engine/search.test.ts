@@ -218,8 +218,8 @@ describe('search: the stored experiment', () => {
   it('searchSpecProblems: the grid is the search’s, nothing else varies, a PGR needs the ceiling', () => {
     const ends = [{ 'teachers.kappa': 0, replicate: 0 }, { 'teachers.kappa': 0.95, replicate: 0 }];
     expect(searchSpecProblems({ ...base, grid: ends })).toEqual([]);
-    expect(searchSpecProblems({ ...base, grid: [ends[1], ends[0]] })[0]).toEqual([['grid', '0'], expect.stringMatching(/must be the first end/)]);
-    expect(searchSpecProblems({ ...base, grid: [...ends, { 'teachers.kappa': 1.2, replicate: 0 }] })).toEqual([[['grid', '2', 'teachers.kappa'], expect.stringMatching(/must be in \[search\.from, search\.to\]/)]]);
+    expect(searchSpecProblems({ ...base, grid: [ends[1], ends[0]] })[0]).toEqual([['grid', 0], expect.stringMatching(/must be the first end/)]);
+    expect(searchSpecProblems({ ...base, grid: [...ends, { 'teachers.kappa': 1.2, replicate: 0 }] })).toEqual([[['grid', 2, 'teachers.kappa'], expect.stringMatching(/must be in \[search\.from, search\.to\]/)]]);
     expect(searchSpecProblems({ ...base, grid: ends, student: { norm: [1, 3] } })).toEqual([[['student', 'norm'], expect.stringMatching(/must be one value in a search along teachers\.kappa/)]]);
     expect(searchSpecProblems({ ...base, grid: ends, replicates: 4 })).toEqual([[['replicates'], expect.stringMatching(/must be left out of a search/)]]);
     expect(searchSpecProblems({ ...base, grid: ends, axes: [{ path: 'beta', values: [1, 2] }] })).toEqual([[['beta'], expect.stringMatching(/must be one value/)]]);

@@ -201,6 +201,33 @@ export class RunStore {
     });
   }
 
+  /**
+   * Replace a done experiment's spec with `spec`, whose `grid` extends the stored one (a boundary
+   * search's next round, engine/search.ts): the same spec but for the grid, the stored grid a strict
+   * prefix of the new one. A grid point's cells are outermost in the cell order (engine/grid.ts),
+   * so the stored runs keep their keys and the new points' runs come after them: they are recorded
+   * as still to store (run_inserts), which the lab's resume stores and runs. The summary, of the
+   * old grid, is cleared. One write transaction; null, or why the spec is refused.
+   */
+  extendGrid(id: number, spec: ExperimentSpec): string | null {
+    return this.write(() => {
+      const row = this.sql('SELECT spec, status FROM experiments WHERE id = ?').get(id) as { spec: string; status: ExperimentStatus } | undefined;
+      if (row === undefined) return `no experiment ${id}`;
+      if (row.status !== 'done') return `its grid is extended only once its runs are done (it is ${row.status}): resume it first`;
+      const old = JSON.parse(row.spec) as ExperimentSpec;
+      const { grid: oldGrid = [], ...oldRest } = old;
+      const { grid: newGrid = [], ...newRest } = spec;
+      if (JSON.stringify(oldRest) !== JSON.stringify(newRest)) return 'the new spec differs from the stored one beyond its grid';
+      if (newGrid.length <= oldGrid.length) return `the new grid (${newGrid.length} points) does not extend the stored one (${oldGrid.length})`;
+      const differs = oldGrid.findIndex((point, i) => JSON.stringify(point) !== JSON.stringify(newGrid[i]));
+      if (differs >= 0) return `the new grid is not the stored one extended: grid[${differs}] differs`;
+      const stored = runCount(old);
+      this.sql("UPDATE experiments SET spec = ?, summary = NULL, status = 'queued', error = NULL, finished_at = NULL, runner_pid = NULL, runner_host = NULL, runner_start = NULL WHERE id = ?").run(JSON.stringify(spec), id);
+      this.sql('INSERT OR REPLACE INTO run_inserts (experiment_id, next) VALUES (?, ?)').run(id, stored);
+      return null;
+    });
+  }
+
   /** The index of the next of an experiment's grid runs still to store, or null when all are stored. */
   runsToStore(experimentId: number): number | null {
     const row = this.read(() => this.sql('SELECT next FROM run_inserts WHERE experiment_id = ?').get(experimentId) as { next: number } | undefined);
