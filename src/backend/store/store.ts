@@ -69,6 +69,13 @@ function stripTrajectories(summary: StoredSummary): StoredSummary {
   return { ...head, cells: cells.map(({ trajectory: _t, ...cell }) => cell) };
 }
 
+/** JSON with every object's keys sorted: equal for equal values, whatever order their keys were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 const SET_RUN_STATUS = 'UPDATE runs SET status = ?, error = ? WHERE id = ?';
 
 const FINISHED_RUN = `('done', 'diverged', 'failed', 'cancelled')`;
@@ -217,9 +224,9 @@ export class RunStore {
       const old = JSON.parse(row.spec) as ExperimentSpec;
       const { grid: oldGrid = [], ...oldRest } = old;
       const { grid: newGrid = [], ...newRest } = spec;
-      if (JSON.stringify(oldRest) !== JSON.stringify(newRest)) return 'the new spec differs from the stored one beyond its grid';
+      if (canonicalJson(oldRest) !== canonicalJson(newRest)) return 'the new spec differs from the stored one beyond its grid';
       if (newGrid.length <= oldGrid.length) return `the new grid (${newGrid.length} points) does not extend the stored one (${oldGrid.length})`;
-      const differs = oldGrid.findIndex((point, i) => JSON.stringify(point) !== JSON.stringify(newGrid[i]));
+      const differs = oldGrid.findIndex((point, i) => canonicalJson(point) !== canonicalJson(newGrid[i]));
       if (differs >= 0) return `the new grid is not the stored one extended: grid[${differs}] differs`;
       const stored = runCount(old);
       this.sql("UPDATE experiments SET spec = ?, summary = NULL, status = 'queued', error = NULL, finished_at = NULL, runner_pid = NULL, runner_host = NULL, runner_start = NULL WHERE id = ?").run(JSON.stringify(spec), id);
