@@ -201,6 +201,19 @@ export class Lab {
     this.insertThenStart(id, experiment.spec, stored);
   }
 
+  /**
+   * Run a done experiment further with `spec`, whose grid extends its own (a search's next round):
+   * the store checks it is the same spec with the stored grid a strict prefix of the new one
+   * (RunStore.extendGrid), then the new points' runs are stored and run as a resume runs them.
+   */
+  extend(id: number, spec: ExperimentSpec): void {
+    if (this.active.has(id) || this.inserting.has(id)) throw refuse.alreadyRunning(id);
+    const why = this.store.extendGrid(id, spec);
+    if (why !== null) throw refuse.notAnExtension(id, why);
+    this.emit({ type: 'experiment', experimentId: id, status: 'queued' });
+    this.resume(id);
+  }
+
   /** Store the runs from index `from` on, a batch per turn of the event loop, then start the experiment. */
   private insertThenStart(id: number, spec: ExperimentSpec, from: number): void {
     const total = runCount(spec);

@@ -9,6 +9,7 @@
  * input validation of the contract (labApi.ts), flags, files and wording of output (src/cli).
  */
 import { cellsOf, runCount } from '../engine/grid';
+import { gridEntry, type SearchInput, type SearchResult, searchStep } from '../engine/search';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
 import type { ExperimentSummary } from '../engine/summary';
 import { LabRequestError } from '../shared/labApi';
@@ -163,6 +164,52 @@ export class LabCommands {
     const id = this.lab.submit(spec, { name, duplicatedFrom });
     if (tags !== undefined && tags.length > 0) this.store.setTags(id, [...tags]);
     return id;
+  }
+
+  /**
+   * Start an adaptive search for a boundary (engine/search.ts, docs/spec.md §13): the spec with
+   * `search` and, as its grid, the first round (both ends at replicate 0), stored and run as an
+   * ordinary experiment; `runSearch` takes it round by round to the end. A bad spec or search is
+   * refused (400) with its errors by field (`search.level: …`).
+   */
+  startSearch(document: unknown, search: SearchInput, options: { name?: string; tags?: readonly string[] } = {}): number {
+    const base = typeof document === 'object' && document !== null && !Array.isArray(document) ? document : {};
+    const axis = search.axis;
+    const grid = [{ [axis]: search.from, replicate: 0 }, { [axis]: search.to, replicate: 0 }];
+    return this.submit({ ...base, search, grid }, options);
+  }
+
+  /**
+   * Take a search to its end: wait for its round, read the summary's groups, and while the step
+   * function asks for another evaluation extend the experiment's grid with it and run its runs
+   * (Lab.extend). The rounds are a pure function of the stored points (searchStep), so this is
+   * also how a search resumes. `onRound` hears each evaluation asked for. A round that ends other
+   * than done (cancelled, failed) stops the search with a refusal (409); it stays resumable.
+   */
+  async runSearch(id: number, onRound: (step: { value: number; replicate: number }) => void = () => undefined): Promise<SearchResult> {
+    for (;;) {
+      const record = await this.finished(id);
+      if (record.status !== 'done') throw refuse.searchStopped(id, record.status);
+      const { spec } = record;
+      if (spec.search === undefined || spec.grid === undefined) throw refuse.notASearch(id);
+      const step = searchStep({ search: spec.search, grid: spec.grid, teachers: spec.teachers }, this.summary(id));
+      if ('done' in step) return step.done;
+      onRound(step);
+      this.lab.extend(id, validSpec({ ...spec, grid: [...spec.grid, gridEntry(spec.search, step)] }));
+    }
+  }
+
+  /** Continue a search (`w2s resume` on one): its unfinished round resumed from its checkpoints, then runSearch. */
+  resumeSearch(id: number, onRound?: (step: { value: number; replicate: number }) => void): Promise<SearchResult> {
+    const e = this.experiment(id);
+    if (e.spec.search === undefined) throw refuse.notASearch(id);
+    if (e.status !== 'done') this.lab.resume(id);
+    return this.runSearch(id, onRound);
+  }
+
+  /** Whether an experiment is a boundary search (its spec has `search`). */
+  isSearch(id: number): boolean {
+    return this.experiment(id).spec.search !== undefined;
   }
 
   /** Queue its unfinished runs (each from its checkpoint); the lab's rules refuse the rest (lab.ts). */

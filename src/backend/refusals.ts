@@ -22,6 +22,11 @@ export const refuse = {
   alreadyRunning: (id: number) => new LabRequestError(409, `experiment ${id} is already running`),
   deleteRunning: (id: number) => new LabRequestError(409, `experiment ${id} is running: cancel it first`),
   runningElsewhere: (id: number, runner: string) => new ExperimentBusyError(id, runner),
+  /** A spec that does not extend an experiment's grid (a search's next round: RunStore.extendGrid). */
+  notAnExtension: (id: number, why: string) => new LabRequestError(409, `experiment ${id}: cannot extend its grid: ${why}`),
+  notASearch: (id: number) => new LabRequestError(409, `experiment ${id} is not a search (its spec has no search)`),
+  /** A search whose round ended other than done (cancelled, failed): it stops there, resumable. */
+  searchStopped: (id: number, status: string) => new LabRequestError(409, `experiment ${id}: the search's round ended ${status}; w2s resume ${id} continues it`),
   /** getSeries' cellRates that do not fit the experiment's grid. */
   badCellRates: (id: number, why: string) => new LabRequestError(400, `cellRates: ${why} (experiment ${id})`, [`cellRates: ${why}`]),
 } as const;

@@ -7,6 +7,7 @@ import type * as CollectCommand from './commands/collect';
 import type * as ExchangeCommands from './commands/exchange';
 import type * as HistoryCommands from './commands/history';
 import type * as RunCommands from './commands/run';
+import type * as SearchCommand from './commands/search';
 import type * as ServeCommand from './commands/serve';
 import type * as ShardCommand from './commands/shard';
 import type * as SweepCommand from './commands/sweep';
@@ -29,6 +30,7 @@ const runs = () => require('./commands/run') as typeof RunCommands;
 const COMMANDS: Record<string, () => Command> = {
   run: () => runs().runCommand,
   resume: () => runs().resumeCommand,
+  search: () => (require('./commands/search') as typeof SearchCommand).searchCommand,
   list: () => history().listCommand,
   show: () => history().showCommand,
   cancel: () => history().cancelCommand,

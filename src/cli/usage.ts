@@ -12,6 +12,12 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
     --out also writes the summary JSON`,
   resume: `w2s resume ID [--out SUMMARY.json] [--workers N] [--db FILE] [--checkpoint-seconds S]
     continue an interrupted or cancelled experiment from its checkpoints`,
+  search: `w2s search SPEC.json --axis PATH --from A --to B --target fractionImproved|gainMean|pgr --level L
+           [--tolerance T] [--max-replicates N] [--json] [--workers N] [--db FILE] [--checkpoint-seconds S]
+    find where the target crosses the level along one axis (both ends, then bisection, a point's
+    replicates added until its 95 % interval excludes the level, up to N = 8); stored as one
+    experiment whose cells are the evaluated points; prints each point, the boundary and its
+    interval (--json: { boundary, interval, evaluations }); w2s resume ID continues it`,
   list: `w2s list [--json] [--db FILE]
     the run history`,
   show: `w2s show ID [--teachers] [--json] [--db FILE]

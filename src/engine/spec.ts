@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { budgetProblems } from './budget';
 import { fieldName, issueLines } from './fieldErrors';
+import { SearchSchema, searchSpecProblems } from './search';
 import { extractSweep, pointCount, pointCoordinates, type SweepFields, withValue } from './sweep';
 
 /** logspace(a, b, n): n points from 10^a to 10^b, the paper's learning-rate grid. */
@@ -187,6 +188,8 @@ const RawSpecSchema = z
     pretrain: PretrainSchema.prefault({}),
     sft: SftSchema.prefault({}),
     engine: EngineSchema.prefault({}),
+    /** An adaptive search for a boundary (search.ts, docs/spec.md §13); its evaluated points are `grid`. Left out when absent. */
+    search: SearchSchema.optional(),
   })
   .strict();
 
@@ -344,6 +347,8 @@ export function parseSpec(input: unknown, options: { budget?: boolean } = {}): S
     ...(sweep.grid === undefined ? {} : { grid: sweep.grid }),
     ...(sweep.replicates === undefined ? {} : { replicates: sweep.replicates }),
   };
+  const searchProblems = searchSpecProblems(spec);
+  if (searchProblems.length > 0) return { ok: false, errors: searchProblems.map(([path, rule]) => `${fieldName(path)}: ${rule}`) };
   if (options.budget !== false) {
     const problems = budgetProblems(spec);
     if (problems.length > 0) return { ok: false, errors: problems.map((p) => `${fieldName([])}: ${p}`) };

@@ -69,6 +69,13 @@ function stripTrajectories(summary: StoredSummary): StoredSummary {
   return { ...head, cells: cells.map(({ trajectory: _t, ...cell }) => cell) };
 }
 
+/** JSON with every object's keys sorted: equal for equal values, whatever order their keys were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 const SET_RUN_STATUS = 'UPDATE runs SET status = ?, error = ? WHERE id = ?';
 
 const FINISHED_RUN = `('done', 'diverged', 'failed', 'cancelled')`;
@@ -198,6 +205,33 @@ export class RunStore {
       this.insertRuns(experimentId, spec, eachRunKey(spec, from, to));
       if (to >= total) this.sql('DELETE FROM run_inserts WHERE experiment_id = ?').run(experimentId);
       else this.sql('UPDATE run_inserts SET next = ? WHERE experiment_id = ?').run(to, experimentId);
+    });
+  }
+
+  /**
+   * Replace a done experiment's spec with `spec`, whose `grid` extends the stored one (a boundary
+   * search's next round, engine/search.ts): the same spec but for the grid, the stored grid a strict
+   * prefix of the new one. A grid point's cells are outermost in the cell order (engine/grid.ts),
+   * so the stored runs keep their keys and the new points' runs come after them: they are recorded
+   * as still to store (run_inserts), which the lab's resume stores and runs. The summary, of the
+   * old grid, is cleared. One write transaction; null, or why the spec is refused.
+   */
+  extendGrid(id: number, spec: ExperimentSpec): string | null {
+    return this.write(() => {
+      const row = this.sql('SELECT spec, status FROM experiments WHERE id = ?').get(id) as { spec: string; status: ExperimentStatus } | undefined;
+      if (row === undefined) return `no experiment ${id}`;
+      if (row.status !== 'done') return `its grid is extended only once its runs are done (it is ${row.status}): resume it first`;
+      const old = JSON.parse(row.spec) as ExperimentSpec;
+      const { grid: oldGrid = [], ...oldRest } = old;
+      const { grid: newGrid = [], ...newRest } = spec;
+      if (canonicalJson(oldRest) !== canonicalJson(newRest)) return 'the new spec differs from the stored one beyond its grid';
+      if (newGrid.length <= oldGrid.length) return `the new grid (${newGrid.length} points) does not extend the stored one (${oldGrid.length})`;
+      const differs = oldGrid.findIndex((point, i) => canonicalJson(point) !== canonicalJson(newGrid[i]));
+      if (differs >= 0) return `the new grid is not the stored one extended: grid[${differs}] differs`;
+      const stored = runCount(old);
+      this.sql("UPDATE experiments SET spec = ?, summary = NULL, status = 'queued', error = NULL, finished_at = NULL, runner_pid = NULL, runner_host = NULL, runner_start = NULL WHERE id = ?").run(JSON.stringify(spec), id);
+      this.sql('INSERT OR REPLACE INTO run_inserts (experiment_id, next) VALUES (?, ?)').run(id, stored);
+      return null;
     });
   }
 

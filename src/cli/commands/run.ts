@@ -12,6 +12,7 @@ import { APP_NAME, APP_VERSION } from '../../shared/app';
 import { databasePath, experimentId, integerFlag, UsageError } from '../args';
 import { checkOutputFile } from '../files';
 import { writeReadableJson } from '../readableJson';
+import { printSearch } from '../searchOutput';
 import { ProgressReporter } from '../progress';
 import { defaultWorkers, withLab } from '../session';
 import { errorMessage } from '../../shared/errorMessage';
@@ -30,7 +31,8 @@ export function checkpointMs(value: string | undefined): number {
   return n * 1000;
 }
 
-export function readSpec(file: string) {
+/** A spec file's JSON document, unvalidated (a usage error naming the file when it cannot be read or parsed). */
+export function readDocument(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -43,6 +45,11 @@ export function readSpec(file: string) {
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON: ${errorMessage(error)}`);
   }
+  return document;
+}
+
+export function readSpec(file: string) {
+  const document = readDocument(file);
   try {
     return validSpec(document);
   } catch (error) {
@@ -99,6 +106,16 @@ export async function runCommand(args: string[]): Promise<number> {
   });
 }
 
+/** Whether experiment `id` is a search (a missing one is a usage error naming the history). */
+function isSearch(commands: LabCommands, id: number, file: string): boolean {
+  try {
+    return commands.isSearch(id);
+  } catch (error) {
+    if (error instanceof LabRequestError && error.status === 404) throw new UsageError(`${error.message} in ${file}`);
+    throw error;
+  }
+}
+
 export async function resumeCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
   if (positionals.length !== 1) throw new UsageError('resume takes one experiment id: w2s resume ID');
@@ -108,6 +125,12 @@ export async function resumeCommand(args: string[]): Promise<number> {
   const file = databasePath(values.db);
   const started = Date.now();
   return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (commands) => {
+    if (isSearch(commands, id, file)) {
+      const { search } = commands.experiment(id).spec;
+      process.stderr.write(`experiment ${id} (${file}): continuing the search from its stored points, ${workers} engine processes\n`);
+      const result = await commands.resumeSearch(id);
+      return printSearch(result, search?.axis ?? '', search?.target ?? '', false);
+    }
     let left: number;
     try {
       left = commands.runsLeft(id);
