@@ -1,0 +1,258 @@
+/**
+ * The sweep dashboard's figures (issue 22), from the summary's groups (sweepData.ts):
+ *  - `sweep`: the target against one axis, each group's estimate with its 95 % interval as a band;
+ *    one line per value of the other axes (ordered colours), small multiples by a third axis;
+ *    a log x axis when the values are log-spaced.
+ *  - `sweepHeatmap`: the target over two axes (diverging map centred on 0 for the gain, viridis on
+ *    [0, 1] for the fraction improved), small multiples by the others.
+ *  - `sweepParallel`: parallel coordinates across every varying axis and the target, one line per
+ *    group coloured by the target; log axes where the values are log-spaced; dragging along an
+ *    axis selects a range (the dashboard filters its table by it, sweepData.brushRows).
+ * Plain data, as every builder's option, so the same option renders on screen and in the exporter.
+ */
+import type { HeatmapSeriesOption, SeriesOption } from 'echarts';
+import { type AxisSpec, band, fmt, frame, niceRange } from './common';
+import { panelFrame, type PanelSpec } from './panels';
+import { pointLine, referenceLines } from './stackedPanels';
+import { colorAt, inkOn, orderedColors, px, rampColor, themeColors, VIRIDIS } from './style';
+import { axisLabel, axisValueText, type SweepAxis, sweepAxes, type SweepGroup, sweepGroupsOf, type SweepTarget, TARGET_LABEL, targetOf } from './sweepData';
+import type { Figure, FigureInput, FigureStyle, PanelLayout, PlottedSeries } from './types';
+
+/** The x axis of the one-axis plot: the style's choice when it varies, else the first varying axis. */
+export function sweepXAxis(axes: readonly SweepAxis[], chosen: string | null | undefined): SweepAxis {
+  if (axes.length === 0) throw new Error('the sweep figures need an experiment whose groups vary along an axis (a spec with axes, a grid or a search)');
+  return axes.find((a) => a.path === chosen) ?? axes[0];
+}
+
+/** The key of a group's values on some axes ('β = 0.5 · d = 100'), '' for none. */
+const keyOf = (g: SweepGroup, axes: readonly SweepAxis[]) => axes.map((a) => `${shortName(a.path)} = ${axisValueText(a.path, g.axes[a.path])}`).join(' · ');
+const shortName = (path: string) => axisLabel(path).replace(/ \(.*\)$/, '');
+
+/** Groups by the key of their values on `axes`, in increasing order of those values. */
+function partition(groups: readonly SweepGroup[], axes: readonly SweepAxis[]): { key: string; groups: SweepGroup[]; values: number[] }[] {
+  const out = new Map<string, { key: string; groups: SweepGroup[]; values: number[] }>();
+  for (const g of groups) {
+    const key = keyOf(g, axes);
+    const entry = out.get(key) ?? { key, groups: [], values: axes.map((a) => g.axes[a.path]) };
+    entry.groups.push(g);
+    out.set(key, entry);
+  }
+  return [...out.values()].sort((a, b) => {
+    for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) return a.values[i] - b.values[i];
+    return 0;
+  });
+}
+
+/** The target's y axis: [0, 1] for the fraction improved, through 0 for the gain and PGR. */
+function targetAxis(target: SweepTarget): AxisSpec {
+  if (target === 'fractionImproved') return { name: TARGET_LABEL[target], type: 'value', min: 0, max: 1 };
+  return { name: TARGET_LABEL[target], type: 'value', includeZero: target !== 'bestStep' };
+}
+
+/** Panels of small multiples in at most three columns. */
+function gridOf(n: number): PanelLayout {
+  const cols = Math.min(3, n);
+  return { rows: Math.ceil(n / cols), cols, aspect: 0.7 };
+}
+
+export function sweepLayout(input: FigureInput, style: FigureStyle, kind: 'sweep' | 'sweepHeatmap'): PanelLayout {
+  const axes = sweepAxes(input);
+  const x = sweepXAxis(axes, style.sweepX);
+  const others = axes.filter((a) => a !== x);
+  const panels = kind === 'sweep' ? (others.length >= 2 ? others[1].values.length : 1) : others.length >= 2 ? partition(sweepGroupsOf(input), others.slice(1)).length : 1;
+  return panels > 1 ? gridOf(panels) : { rows: 1, cols: 1 };
+}
+
+export function sweepFigure(input: FigureInput, style: FigureStyle): Figure {
+  const target = style.sweepTarget;
+  const groups = sweepGroupsOf(input);
+  const axes = sweepAxes(input);
+  const x = sweepXAxis(axes, style.sweepX);
+  const others = axes.filter((a) => a !== x);
+  // The second axis of the others (if any) makes the small multiples; the rest tell the lines apart.
+  const panelAxis = others.length >= 2 ? others[1] : null;
+  const lineAxes = others.filter((a) => a !== panelAxis);
+  const panelGroups = panelAxis === null ? [{ key: '', groups: [...groups], values: [] as number[] }] : partition(groups, [panelAxis]);
+  const lineKeys = partition(groups, lineAxes);
+  const lineColors = lineAxes.length === 1 ? orderedColors(style, lineKeys.map((l) => l.values[0])) : lineKeys.map((_, i) => colorAt(style, i));
+  const xStyle: FigureStyle = { ...style, xScale: x.log ? 'log' : 'linear', yScale: 'linear' };
+  const yAxis = targetAxis(target);
+  const plotted: PlottedSeries[] = [];
+  const series: SeriesOption[] = [];
+  const legend = lineAxes.length === 0 ? [] : lineKeys.map((l) => l.key);
+  const ys: number[] = [];
+  panelGroups.forEach((panel, pi) => {
+    lineKeys.forEach((line, li) => {
+      const mine = panel.groups.filter((g) => keyOf(g, lineAxes) === line.key).sort((a, b) => a.axes[x.path] - b.axes[x.path]);
+      if (mine.length === 0) return;
+      const name = line.key === '' ? TARGET_LABEL[target] : line.key;
+      const unique = panelAxis === null ? name : `${name} | ${panel.key}`;
+      const xs = Float64Array.from(mine, (g) => g.axes[x.path]);
+      const t = mine.map((g) => targetOf(g, target));
+      const est = Float64Array.from(t, (v) => v?.estimate ?? NaN);
+      const lo = Float64Array.from(t, (v) => v?.lo ?? NaN);
+      const hi = Float64Array.from(t, (v) => v?.hi ?? NaN);
+      ys.push(...lo, ...hi, ...est);
+      const meta = { name: unique, experimentId: input.id, xLabel: x.path, yLabel: target };
+      const b = band(xStyle, meta, xs, lo, hi, est, lineColors[li], 0.2, String(pi));
+      const keep = Array.from(xs.keys()).filter((i) => Number.isFinite(est[i]));
+      const zero = li === 0 && yAxis.includeZero === true ? referenceLines(style, [{ yAxis: 0 }]) : undefined;
+      const mean = { ...pointLine(style, name, lineColors[li], keep.map((i) => [xs[i], est[i]]), 'solid', zero), xAxisIndex: pi, yAxisIndex: pi } as SeriesOption;
+      series.push(...b.series.map((s) => ({ ...s, xAxisIndex: pi, yAxisIndex: pi }) as SeriesOption), mean);
+      plotted.push({ ...meta, x: Float64Array.from(keep, (i) => xs[i]), y: Float64Array.from(keep, (i) => est[i]), panel: panelAxis === null ? undefined : pi, drawnAs: unique === name ? undefined : name }, ...b.plotted.map((p) => ({ ...p, panel: panelAxis === null ? undefined : pi })));
+    });
+  });
+  const xSpec: AxisSpec = { name: axisLabel(x.path), type: x.log ? 'log' : 'value', min: x.values[0], max: x.values[x.values.length - 1], ...(x.log ? { ticksAt: x.values } : {}) };
+  const finite = ys.filter(Number.isFinite);
+  const range = finite.length === 0 ? null : niceRange(Math.min(...finite, ...(yAxis.includeZero === true ? [0] : [])), Math.max(...finite, ...(yAxis.includeZero === true ? [0] : [])));
+  const ySpec: AxisSpec = yAxis.min !== undefined || range === null ? yAxis : { ...yAxis, min: range.min, max: range.max, interval: range.interval };
+  const title = `${TARGET_LABEL[target]} against ${shortName(x.path)} (95 % intervals)`;
+  if (panelAxis === null) {
+    // Ticks at the axis's own values: a log axis of 0.5, 1, 2 labels each, not only powers of ten.
+    const option = frame(style, title, xSpec, ySpec, series, legend);
+    return { option, series: plotted, xAxisLabel: xSpec.name, yAxisLabel: ySpec.name, title };
+  }
+  const layout = gridOf(panelGroups.length);
+  const specs: PanelSpec[] = panelGroups.map((p) => ({ title: p.key, x: xSpec, y: ySpec, yRange: range === null ? undefined : [range.min, range.max] }));
+  const { option, panels } = panelFrame(style, title, layout.rows, layout.cols, specs, xSpec.name, series, legend, { letters: true, yName: ySpec.name, sharedY: true });
+  return { option, series: plotted, xAxisLabel: xSpec.name, yAxisLabel: ySpec.name, title, panels, layout };
+}
+
+/** The colour scale of a target: diverging about 0 for the gain and PGR, viridis on [0, 1] for the fraction, on its range for the step. */
+function targetScale(target: SweepTarget, values: readonly number[], style: FigureStyle): { lo: number; hi: number; ramp: string[] } {
+  const finite = values.filter(Number.isFinite);
+  if (target === 'fractionImproved') return { lo: 0, hi: 1, ramp: [...VIRIDIS] };
+  if (target === 'bestStep') return { lo: finite.length === 0 ? 0 : Math.min(...finite), hi: finite.length === 0 ? 1 : Math.max(...finite, Math.min(...finite) + 1), ramp: [...VIRIDIS] };
+  const bound = Math.max(1e-6, ...finite.map(Math.abs));
+  return { lo: -bound, hi: bound, ramp: ['#3B4CC0', style.theme === 'dark' ? '#404040' : '#F2F2F2', '#B40426'] };
+}
+
+const targetText = (target: SweepTarget, v: number) => (target === 'bestStep' ? String(Math.round(v)) : fmt(v, target === 'gainMean' ? 3 : 2));
+
+export function sweepHeatmap(input: FigureInput, style: FigureStyle): Figure {
+  const target = style.sweepTarget;
+  const groups = sweepGroupsOf(input);
+  const axes = sweepAxes(input);
+  if (axes.length < 2) throw new Error('the heatmap of a sweep needs groups that vary along two axes');
+  const x = sweepXAxis(axes, style.sweepX);
+  const [y, ...rest] = axes.filter((a) => a !== x);
+  const panelGroups = rest.length === 0 ? [{ key: '', groups: [...groups], values: [] as number[] }] : partition(groups, rest);
+  const values = groups.map((g) => targetOf(g, target)?.estimate ?? NaN);
+  const { lo, hi, ramp } = targetScale(target, values, style);
+  const theme = themeColors(style);
+  const xCats = x.values.map((v) => axisValueText(x.path, v));
+  const yCats = y.values.map((v) => axisValueText(y.path, v));
+  const plotted: PlottedSeries[] = [];
+  const series: SeriesOption[] = panelGroups.map((panel, pi) => {
+    const data = panel.groups.map((g) => {
+      const v = targetOf(g, target)?.estimate ?? NaN;
+      const ok = Number.isFinite(v);
+      const color = ok ? inkOn(rampColor(ramp, (v - lo) / (hi - lo || 1))) : theme.text;
+      return { value: [x.values.indexOf(g.axes[x.path]), y.values.indexOf(g.axes[y.path]), ok ? v : '-'], label: { formatter: ok ? targetText(target, v) : '—', color } };
+    });
+    y.values.forEach((yv) => {
+      const row = x.values.map((xv) => targetOf(panel.groups.find((g) => g.axes[x.path] === xv && g.axes[y.path] === yv) ?? ({} as SweepGroup), target)?.estimate ?? NaN);
+      const name = `${shortName(y.path)} = ${axisValueText(y.path, yv)}${panel.key === '' ? '' : ` | ${panel.key}`}`;
+      plotted.push({ name, experimentId: input.id, x: Float64Array.from(x.values), y: Float64Array.from(row), xLabel: x.path, yLabel: target, ...(panel.key === '' ? {} : { panel: pi }) });
+    });
+    return {
+      type: 'heatmap',
+      name: panel.key === '' ? target : `${target} | ${panel.key}`,
+      data,
+      xAxisIndex: pi,
+      yAxisIndex: pi,
+      label: { show: true, fontFamily: style.fontFamily, textBorderWidth: 0, fontSize: px(style.fontSize) * (panelGroups.length > 1 ? 0.8 : 1) },
+      itemStyle: { borderColor: theme.background, borderWidth: 1 },
+      emphasis: { disabled: true },
+    } as HeatmapSeriesOption;
+  });
+  const xSpec: AxisSpec = { name: axisLabel(x.path), type: 'category', categories: xCats };
+  const ySpec: AxisSpec = { name: axisLabel(y.path), type: 'category', categories: yCats };
+  const title = `${TARGET_LABEL[target]} over ${shortName(x.path)} × ${shortName(y.path)}`;
+  const visualMap = {
+    type: 'continuous' as const,
+    min: lo,
+    max: hi,
+    text: [targetText(target, hi), targetText(target, lo)],
+    inRange: { color: ramp },
+    calculable: false,
+    orient: 'vertical' as const,
+    right: 4,
+    top: 'middle',
+    itemHeight: style.height * 0.45,
+    itemWidth: 12,
+    textStyle: { color: theme.text, fontFamily: style.fontFamily },
+    precision: 2,
+    seriesIndex: series.map((_, i) => i),
+  };
+  if (panelGroups.length === 1) {
+    const option = frame(style, title, xSpec, ySpec, series, [], { visualMap });
+    (option.grid as { right: number }).right = 70;
+    return { option, series: plotted, xAxisLabel: xSpec.name, yAxisLabel: ySpec.name, title };
+  }
+  const layout = gridOf(panelGroups.length);
+  // Room on the right for the colour bar: the panels are laid out on a narrower figure.
+  const narrow = { ...style, width: style.width - 60 };
+  const specs: PanelSpec[] = panelGroups.map((p) => ({ title: p.key, x: xSpec, y: ySpec }));
+  const { option, panels } = panelFrame(narrow, title, layout.rows, layout.cols, specs, xSpec.name, series, [], { letters: true, yName: ySpec.name, sharedY: true });
+  // panelFrame placed the grids in percent of the narrower width: rescale them to the whole.
+  const scale = narrow.width / style.width;
+  const rescale = (v: unknown) => (typeof v === 'string' && v.endsWith('%') ? `${(parseFloat(v) * scale).toFixed(4)}%` : v);
+  const o = option as Record<string, unknown>;
+  o.grid = (o.grid as Record<string, unknown>[]).map((g) => ({ ...g, left: rescale(g.left), width: rescale(g.width) }));
+  o.title = (o.title as Record<string, unknown>[]).map((t) => (t.id === 'title' ? t : { ...t, left: rescale(t.left) }));
+  o.visualMap = visualMap;
+  return { option, series: plotted, xAxisLabel: xSpec.name, yAxisLabel: ySpec.name, title, panels, layout };
+}
+
+/** The parallel axis of the target in sweepParallel (the last one), by name: the brush's key for it. */
+export const PARALLEL_TARGET = 'target';
+
+export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
+  const target = style.sweepTarget;
+  const groups = sweepGroupsOf(input);
+  const axes = sweepAxes(input);
+  if (axes.length === 0) throw new Error('parallel coordinates need groups that vary along an axis');
+  const theme = themeColors(style);
+  const font = px(style.fontSize);
+  const values = groups.map((g) => targetOf(g, target)?.estimate ?? NaN);
+  const { lo, hi, ramp } = targetScale(target, values, style);
+  const finite = values.filter(Number.isFinite);
+  const tRange = target === 'fractionImproved' ? { min: 0, max: 1 } : finite.length === 0 ? { min: 0, max: 1 } : niceRange(Math.min(...finite), Math.max(...finite));
+  const nameStyle = { color: theme.text, fontFamily: style.fontFamily, fontSize: font };
+  const line = { lineStyle: { color: theme.axis } };
+  const labelStyle = { color: theme.text, fontFamily: style.fontFamily, fontSize: font * 0.9 };
+  const parallelAxis = [
+    ...axes.map((a, dim) => ({
+      dim,
+      name: shortName(a.path),
+      type: a.log ? 'log' : 'value',
+      min: a.values[0],
+      max: a.values[a.values.length - 1],
+      // Ticks at the axis's own values: a sweep has few, and the user brushes between them.
+      axisTick: { customValues: [...a.values], lineStyle: { color: theme.axis } },
+      axisLabel: { ...labelStyle, customValues: [...a.values], formatter: (v: number) => axisValueText(a.path, v) },
+      nameTextStyle: nameStyle,
+      axisLine: line,
+    })),
+    { dim: axes.length, name: TARGET_LABEL[target], type: 'value', min: tRange.min, max: tRange.max, nameTextStyle: nameStyle, axisLine: line, axisTick: line, axisLabel: labelStyle },
+  ];
+  const data = groups.map((g, i) => [...axes.map((a) => g.axes[a.path]), Number.isFinite(values[i]) ? values[i] : tRange.min]);
+  const title = `Parallel coordinates: ${TARGET_LABEL[target]} across the sweep's axes`;
+  const option = {
+    animation: false,
+    backgroundColor: theme.background,
+    textStyle: { fontFamily: style.fontFamily, fontSize: font, color: theme.text },
+    title: { show: style.showTitle, text: title, left: 'center', top: 4, textStyle: { fontFamily: style.fontFamily, fontSize: font * 1.1, fontWeight: 'normal', color: theme.text } },
+    parallel: { left: font * 3, right: font * 7, top: (style.showTitle ? font * 2.2 : 0) + font * 2.6, bottom: font * 2, parallelAxisDefault: { nameLocation: 'start', nameGap: font * 1.2, areaSelectStyle: { width: 16, opacity: 0.3 } } },
+    parallelAxis: parallelAxis.map((a) => ({ ...a, nameLocation: 'end', nameGap: font * 0.9 })),
+    visualMap: { type: 'continuous', dimension: axes.length, min: lo, max: hi, inRange: { color: ramp }, show: true, calculable: false, orient: 'vertical', right: 4, top: 'middle', itemHeight: style.height * 0.4, itemWidth: 10, text: [targetText(target, hi), targetText(target, lo)], textStyle: { color: theme.text, fontFamily: style.fontFamily, fontSize: font * 0.9 }, precision: 2 },
+    series: [{ type: 'parallel', name: target, data, lineStyle: { width: Math.max(1, px(style.lineWidth) * 0.8), opacity: 0.75 }, inactiveOpacity: 0.06, activeOpacity: 1, emphasis: { disabled: true } }],
+  };
+  // The CSV: one series per axis, its value for each group (x = the group's index).
+  const plotted: PlottedSeries[] = [
+    ...axes.map((a) => ({ name: a.path, experimentId: input.id, x: Float64Array.from(groups, (_, i) => i), y: Float64Array.from(groups, (g) => g.axes[a.path]), xLabel: 'group', yLabel: a.path })),
+    { name: target, experimentId: input.id, x: Float64Array.from(groups, (_, i) => i), y: Float64Array.from(values), xLabel: 'group', yLabel: target },
+  ];
+  return { option: option as Figure['option'], series: plotted, xAxisLabel: 'axis', yAxisLabel: TARGET_LABEL[target], title };
+}
