@@ -205,6 +205,9 @@ export function sweepHeatmap(input: FigureInput, style: FigureStyle): Figure {
   return { option, series: plotted, xAxisLabel: xSpec.name, yAxisLabel: ySpec.name, title, panels, layout };
 }
 
+/** A target's name over its parallel axis: short, the axes sit close. */
+const TARGET_SHORT: Record<SweepTarget, string> = { gainMean: 'mean gain', fractionImproved: 'fraction improved', pgr: 'PGR', bestStep: 'stop step' };
+
 /** The parallel axis of the target in sweepParallel (the last one), by name: the brush's key for it. */
 export const PARALLEL_TARGET = 'target';
 
@@ -216,8 +219,12 @@ export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
   const theme = themeColors(style);
   const font = px(style.fontSize);
   const values = groups.map((g) => targetOf(g, target)?.estimate ?? NaN);
-  const { lo, hi, ramp } = targetScale(target, values, style);
   const finite = values.filter(Number.isFinite);
+  // Lines coloured along viridis over the target's range (a diverging map would fade the lines
+  // near its middle into the page); the end of viridis that stays legible on the background.
+  const lo = finite.length === 0 ? 0 : Math.min(...finite);
+  const hi = finite.length === 0 ? 1 : Math.max(...finite, lo + 1e-12);
+  const ramp = style.theme === 'dark' ? VIRIDIS.slice(2) : VIRIDIS.slice(0, 7);
   const tRange = target === 'fractionImproved' ? { min: 0, max: 1 } : finite.length === 0 ? { min: 0, max: 1 } : niceRange(Math.min(...finite), Math.max(...finite));
   const nameStyle = { color: theme.text, fontFamily: style.fontFamily, fontSize: font };
   const line = { lineStyle: { color: theme.axis } };
@@ -235,7 +242,7 @@ export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
       nameTextStyle: nameStyle,
       axisLine: line,
     })),
-    { dim: axes.length, name: TARGET_LABEL[target], type: 'value', min: tRange.min, max: tRange.max, nameTextStyle: nameStyle, axisLine: line, axisTick: line, axisLabel: labelStyle },
+    { dim: axes.length, name: TARGET_SHORT[target], type: 'value', min: tRange.min, max: tRange.max, nameTextStyle: nameStyle, axisLine: line, axisTick: line, axisLabel: labelStyle },
   ];
   const data = groups.map((g, i) => [...axes.map((a) => g.axes[a.path]), Number.isFinite(values[i]) ? values[i] : tRange.min]);
   const title = `Parallel coordinates: ${TARGET_LABEL[target]} across the sweep's axes`;
@@ -244,7 +251,7 @@ export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
     backgroundColor: theme.background,
     textStyle: { fontFamily: style.fontFamily, fontSize: font, color: theme.text },
     title: { show: style.showTitle, text: title, left: 'center', top: 4, textStyle: { fontFamily: style.fontFamily, fontSize: font * 1.1, fontWeight: 'normal', color: theme.text } },
-    parallel: { left: font * 3, right: font * 7, top: (style.showTitle ? font * 2.2 : 0) + font * 2.6, bottom: font * 2, parallelAxisDefault: { nameLocation: 'start', nameGap: font * 1.2, areaSelectStyle: { width: 16, opacity: 0.3 } } },
+    parallel: { left: font * 3, right: font * 9, top: (style.showTitle ? font * 2.2 : 0) + font * 2.6, bottom: font * 2, parallelAxisDefault: { nameLocation: 'start', nameGap: font * 1.2, areaSelectStyle: { width: 16, opacity: 0.3 } } },
     parallelAxis: parallelAxis.map((a) => ({ ...a, nameLocation: 'end', nameGap: font * 0.9 })),
     visualMap: { type: 'continuous', dimension: axes.length, min: lo, max: hi, inRange: { color: ramp }, show: true, calculable: false, orient: 'vertical', right: 4, top: 'middle', itemHeight: style.height * 0.4, itemWidth: 10, text: [targetText(target, hi), targetText(target, lo)], textStyle: { color: theme.text, fontFamily: style.fontFamily, fontSize: font * 0.9 }, precision: 2 },
     series: [{ type: 'parallel', name: target, data, lineStyle: { width: Math.max(1, px(style.lineWidth) * 0.8), opacity: 0.75 }, inactiveOpacity: 0.06, activeOpacity: 1, emphasis: { disabled: true } }],
