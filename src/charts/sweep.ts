@@ -21,7 +21,10 @@ import type { Figure, FigureInput, FigureStyle, PanelLayout, PlottedSeries } fro
 /** The x axis of the one-axis plot: the style's choice when it varies, else the first varying axis. */
 export function sweepXAxis(axes: readonly SweepAxis[], chosen: string | null | undefined): SweepAxis {
   if (axes.length === 0) throw new Error('the sweep figures need an experiment whose groups vary along an axis (a spec with axes, a grid or a search)');
-  return axes.find((a) => a.path === chosen) ?? axes[0];
+  if (chosen === null || chosen === undefined) return axes[0];
+  const axis = axes.find((a) => a.path === chosen);
+  if (axis === undefined) throw new Error(`sweepX: '${chosen}' is not an axis this sweep varies along (${axes.map((a) => a.path).join(', ')})`);
+  return axis;
 }
 
 /** The key of a group's values on some axes ('β = 0.5 · d = 100'), '' for none. */
@@ -231,6 +234,7 @@ export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
   const labelStyle = { color: theme.text, fontFamily: style.fontFamily, fontSize: font * 0.9 };
   const parallelAxis = [
     ...axes.map((a, dim) => ({
+      id: a.path,
       dim,
       name: shortName(a.path),
       type: a.log ? 'log' : 'value',
@@ -242,7 +246,7 @@ export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
       nameTextStyle: nameStyle,
       axisLine: line,
     })),
-    { dim: axes.length, name: TARGET_SHORT[target], type: 'value', min: tRange.min, max: tRange.max, nameTextStyle: nameStyle, axisLine: line, axisTick: line, axisLabel: labelStyle },
+    { id: PARALLEL_TARGET, dim: axes.length, name: TARGET_SHORT[target], type: 'value', min: tRange.min, max: tRange.max, nameTextStyle: nameStyle, axisLine: line, axisTick: line, axisLabel: labelStyle },
   ];
   const data = groups.map((g, i) => [...axes.map((a) => g.axes[a.path]), Number.isFinite(values[i]) ? values[i] : tRange.min]);
   const title = `Parallel coordinates: ${TARGET_LABEL[target]} across the sweep's axes`;

@@ -76,6 +76,8 @@ export const ExportSettingsSchema = z
     heatmapValue: z.enum(['gainMean', 'fractionImproved'], { error: "must be 'gainMean' or 'fractionImproved'" }).default('gainMean'),
     /** What the sweep figures plot: a summary group's interval (charts/sweepData.ts SWEEP_TARGETS). */
     sweepTarget: z.enum(['gainMean', 'fractionImproved', 'pgr', 'bestStep'], { error: "must be 'gainMean', 'fractionImproved', 'pgr' or 'bestStep'" }).default('gainMean'),
+    /** The sweep figures' x axis, a spec path ('beta', 'data.d'); null: the first axis the sweep varies along. */
+    sweepX: z.string({ error: "must be a spec path such as 'beta' or 'data.d'" }).min(1, { error: "must be a spec path such as 'beta' or 'data.d'" }).nullable().default(null),
     thinLines: z.boolean({ error: 'must be true or false' }).default(true),
     flow: z.boolean({ error: 'must be true or false' }).default(true),
     stopMarkers: z.boolean({ error: 'must be true or false' }).default(true),
