@@ -263,7 +263,7 @@ export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
   // The CSV: one series per axis, its value for each group (x = the group's index).
   const plotted: PlottedSeries[] = [
     ...axes.map((a) => ({ name: a.path, experimentId: input.id, x: Float64Array.from(groups, (_, i) => i), y: Float64Array.from(groups, (g) => g.axes[a.path]), xLabel: 'group', yLabel: a.path })),
-    { name: target, experimentId: input.id, x: Float64Array.from(groups, (_, i) => i), y: Float64Array.from(values), xLabel: 'group', yLabel: target },
+    { name: PARALLEL_TARGET, experimentId: input.id, x: Float64Array.from(groups, (_, i) => i), y: Float64Array.from(values), xLabel: 'group', yLabel: target },
   ];
   return { option: option as Figure['option'], series: plotted, xAxisLabel: 'axis', yAxisLabel: TARGET_LABEL[target], title };
 }

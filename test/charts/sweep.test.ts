@@ -5,6 +5,10 @@
  * vary (log where log-spaced), the importance table obeys the laws its design gives it, a brush
  * keeps exactly the rows inside it, and every figure renders to SVG.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as echarts from 'echarts';
 import { describe, expect, it } from 'vitest';
 import { buildFigure, defaultStyle, figureLayout, figuresFor, hasFigure } from '../../src/charts/index';
@@ -13,6 +17,9 @@ import { axisImportance, brushRows, logSpaced, sweepAxes, sweepRows, targetOf } 
 import { PARALLEL_TARGET } from '../../src/charts/sweep';
 import type { FigureKind } from '../../src/charts/types';
 import { validateSpec } from '../../src/engine/spec';
+import { exportFigure, parsePlottedCsv } from '../../src/backend/figures/index';
+import { exportStyle } from '../../src/backend/figureFiles';
+import { parseExportSettings } from '../../src/shared/figureExport';
 import { type AnySeries, drawnPoints, optionSeries } from '../helpers/synthetic';
 import { sweepInput } from '../helpers/sweepFixture';
 
@@ -193,5 +200,28 @@ describe('the sweep heatmap and parallel coordinates', () => {
         for (const name of kind === 'sweepParallel' ? ['β', 'd', 'mean gain'] : [fig.xAxisLabel, fig.yAxisLabel]) expect(svg).toContain(`>${name}</text>`);
       });
     }
+  }
+});
+
+describe('the sweep figures export as paper figures', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'w2s-sweep-export-'));
+  const three = sweepInput({ axes: { beta: [0.5, 1, 2], 'data.d': [50, 100], 'sft.batchSize': [10, 100, 1000] }, replicates: 2, gain: (p, r, t) => 0.01 * Math.log2(p.beta) + 1e-5 * p['sft.batchSize'] + 0.002 * r + 0.003 * (t - 3.5) });
+  for (const kind of ['sweep', 'sweepHeatmap', 'sweepParallel'] as const) {
+    it(`${kind}: a PDF, a CSV of exactly the plotted series, and a matplotlib script that runs on it`, async () => {
+      const settings = parseExportSettings({ widthIn: 6.5, sweepTarget: 'gainMean' });
+      const layout = figureLayout(kind, [three], exportStyle(settings));
+      const fig = buildFigure(kind, [three], exportStyle(settings, layout));
+      const pdf = (await exportFigure(fig, { settings, format: 'pdf' })) as Buffer;
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      const csv = (await exportFigure(fig, { settings, format: 'csv', csvFile: `${kind}.csv` })) as string;
+      const parsed = parsePlottedCsv(csv);
+      expect(parsed.map((s) => s.name)).toEqual(fig.series.map((s) => s.name));
+      parsed.forEach((s, i) => expect(s.y.map((v) => (Number.isNaN(v) ? null : v))).toEqual(Array.from(fig.series[i].y, (v) => (Number.isNaN(v) ? null : v))));
+      const py = (await exportFigure(fig, { settings, format: 'py', csvFile: `${kind}.csv` })) as string;
+      writeFileSync(join(dir, `${kind}.csv`), csv);
+      writeFileSync(join(dir, `${kind}.py`), py);
+      const r = spawnSync('python3', [join(dir, `${kind}.py`), join(dir, `${kind}.csv`), join(dir, `${kind}.png`)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    });
   }
 });
