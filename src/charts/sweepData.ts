@@ -8,7 +8,11 @@
  */
 import type { ExperimentSpec } from '../engine/spec';
 import type { Interval } from '../engine/intervals';
+import type { SweepGroup } from '../engine/summary';
+import type { SweepFields } from '../engine/sweep';
 import { pearson, spearman } from './correlation';
+
+export type { SweepGroup } from '../engine/summary';
 import type { FigureInput } from './types';
 
 /** The targets a sweep plots: the summary group's interval of each. */
@@ -23,32 +27,15 @@ export const TARGET_LABEL: Record<SweepTarget, string> = {
   bestStep: 'early-stopped step',
 };
 
-/** One point of the sweep with its replicates pooled (docs/notes: the sweep interface; engine/summary.ts). */
-export interface SweepGroup {
-  /** The point's coordinates keyed by spec path, every axis but "replicate" (the inner ones included). */
-  readonly axes: Readonly<Record<string, number>>;
-  /** Indices of its cells (one per replicate). */
-  readonly cells: readonly number[];
-  readonly gainMean: Interval;
-  readonly fractionImproved: Interval;
-  readonly pgr: Interval | null;
-  readonly bestStep: Interval | null;
-}
+/** The spec's sweep fields (engine/sweep.ts), present only when the document set them. */
+export type SweepSpecFields = SweepFields;
 
-/** The spec fields of a sweep (engine/spec.ts adds them only when present). */
-export interface SweepSpecFields {
-  readonly axes?: readonly { readonly path: string; readonly values: readonly number[] }[];
-  readonly grid?: readonly Readonly<Record<string, number>>[];
-  readonly replicates?: number;
-}
+/** The sweep fields of a spec. */
+export const sweepFieldsOf = (spec: ExperimentSpec): SweepFields => spec;
 
-/** The sweep fields of a spec (absent on specs without axes, grid or replicates). */
-export const sweepFieldsOf = (spec: ExperimentSpec): SweepSpecFields => spec as ExperimentSpec & SweepSpecFields;
-
-/** The summary's groups; empty when it has none (no sweep, or still running). */
+/** The summary's groups (engine/summary.ts sweepGroups); empty when it has none (no sweep, or still running). */
 export function sweepGroupsOf(input: FigureInput): readonly SweepGroup[] {
-  const groups = (input.summary as (FigureInput['summary'] & { readonly groups?: readonly SweepGroup[] }) | null)?.groups;
-  return groups ?? [];
+  return input.summary?.groups ?? [];
 }
 
 /** An axis of the sweep the groups vary along. */
@@ -155,8 +142,17 @@ export type AxisSelection = Readonly<Record<string, readonly (readonly [number, 
 
 /** The rows inside every selected range (an axis with no interval selected keeps every row); `targetKey` names the target's own axis. */
 export function brushRows(rows: readonly SweepRow[], selection: AxisSelection, targetKey = 'target'): SweepRow[] {
+  // A log axis maps pixels back through 10^t: a range brushed up to 2 arrives as 1.9999999999999998.
+  // Ends are widened by a few parts in 10¹² of their size so that an axis value brushed to is kept.
+  const slack = (x: number) => Math.abs(x) * 1e-12;
   const inside = (v: number | undefined, ranges: readonly (readonly [number, number])[]) =>
-    v !== undefined && Number.isFinite(v) && ranges.some(([a, b]) => v >= Math.min(a, b) && v <= Math.max(a, b));
+    v !== undefined &&
+    Number.isFinite(v) &&
+    ranges.some(([a, b]) => {
+      const lo = Math.min(a, b);
+      const hi = Math.max(a, b);
+      return v >= lo - slack(lo) && v <= hi + slack(hi);
+    });
   return rows.filter((r) =>
     Object.entries(selection).every(([path, ranges]) => ranges.length === 0 || inside(path === targetKey ? r.target?.estimate : r.axes[path], ranges)),
   );

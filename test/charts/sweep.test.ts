@@ -90,6 +90,9 @@ describe('sweepData: the axes, the rows and the statistics of a sweep', () => {
     expect(positive.map((r) => r.target?.estimate ?? NaN).every((v) => v >= 0)).toBe(true);
     expect(positive).toHaveLength(rows.filter((r) => (r.target?.estimate ?? -1) >= 0).length);
     expect(brushRows(rows, { beta: [] })).toHaveLength(6);
+    // A log axis hands back 10^t: the range ends a rounding short of the value brushed to (seen in Chromium).
+    expect(brushRows(rows, { beta: [[1.4166420265918147, 1.9999999999999998]] }).map((r) => r.axes.beta)).toEqual([2, 2]);
+    expect(brushRows(rows, { beta: [[1.4166420265918147, 1.9999]] })).toEqual([]);
   });
 });
 
