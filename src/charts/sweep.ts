@@ -121,11 +121,16 @@ export function sweepFigure(input: FigureInput, style: FigureStyle): Figure {
   return { option, series: plotted, xAxisLabel: xSpec.name, yAxisLabel: ySpec.name, title, panels, layout };
 }
 
-/** The colour scale of a target: diverging about 0 for the gain and PGR, viridis on [0, 1] for the fraction, on its range for the step. */
+/** The colour scale of a target: diverging about 0 for the gain and PGR when they change sign (else viridis on their range), viridis on [0, 1] for the fraction, on its range for the step. */
 function targetScale(target: SweepTarget, values: readonly number[], style: FigureStyle): { lo: number; hi: number; ramp: string[] } {
   const finite = values.filter(Number.isFinite);
   if (target === 'fractionImproved') return { lo: 0, hi: 1, ramp: [...VIRIDIS] };
   if (target === 'bestStep') return { lo: finite.length === 0 ? 0 : Math.min(...finite), hi: finite.length === 0 ? 1 : Math.max(...finite, Math.min(...finite) + 1), ramp: [...VIRIDIS] };
+  const min = finite.length === 0 ? 0 : Math.min(...finite);
+  const max = finite.length === 0 ? 0 : Math.max(...finite);
+  // Values of one sign (every point helps, or every one hurts): a diverging map centred on 0 would
+  // paint them all one colour; viridis over their own range shows how they differ (the bar's ends say where).
+  if (finite.length > 1 && max > min && (min > 0 || max < 0)) return { lo: min, hi: max, ramp: [...VIRIDIS] };
   const bound = Math.max(1e-6, ...finite.map(Math.abs));
   return { lo: -bound, hi: bound, ramp: ['#3B4CC0', style.theme === 'dark' ? '#404040' : '#F2F2F2', '#B40426'] };
 }

@@ -172,6 +172,15 @@ describe('the sweep heatmap and parallel coordinates', () => {
       expect(value[2]).toBe(g?.gainMean.estimate);
     }
     expect(fig.series).toHaveLength(2); // a row per d
+    // Gains of both signs: the diverging map, symmetric about 0 to the largest |gain|.
+    const vm = (fig.option as { visualMap: { min: number; max: number } }).visualMap;
+    const largest = Math.max(...betaD.summary.groups.map((g) => Math.abs(g.gainMean.estimate)));
+    expect([vm.min, vm.max]).toEqual([-largest, largest]);
+    // Every point helps: viridis over the gains' own range, or every cell would be the same red.
+    const helps = sweepInput({ axes: { beta: [0.5, 1, 2], 'data.d': [50, 100] }, gain: (p) => 0.03 + 0.001 * Math.log2(p.beta) });
+    const one = buildFigure('sweepHeatmap', [helps], style()).option as { visualMap: { min: number; max: number; inRange: { color: string[] } } };
+    expect([one.visualMap.min, one.visualMap.max].map((v) => Number(v.toFixed(12)))).toEqual([0.029, 0.031]);
+    expect(one.visualMap.inRange.color[0]).toBe('#440154');
   });
 
   it('parallel coordinates: an axis per varying axis (log for β) and the target; a line per group', () => {
