@@ -135,7 +135,17 @@ function targetScale(target: SweepTarget, values: readonly number[], style: Figu
   return { lo: -bound, hi: bound, ramp: ['#3B4CC0', style.theme === 'dark' ? '#404040' : '#F2F2F2', '#B40426'] };
 }
 
-const targetText = (target: SweepTarget, v: number) => (target === 'bestStep' ? String(Math.round(v)) : fmt(v, target === 'gainMean' ? 3 : 2));
+/**
+ * A target's value as a cell label: steps whole; others to 3 decimals (the gain) or 2, and one
+ * more than the decade of the values' spread when they differ by less (0.0337 beside 0.0346, not
+ * 0.034 beside 0.035), at most 5.
+ */
+function targetText(target: SweepTarget, v: number, spread = Infinity): string {
+  if (target === 'bestStep') return String(Math.round(v));
+  const base = target === 'gainMean' ? 3 : 2;
+  const digits = spread > 0 && Number.isFinite(spread) ? Math.min(5, Math.max(base, Math.ceil(-Math.log10(spread)) + 1)) : base;
+  return fmt(v, digits);
+}
 
 export function sweepHeatmap(input: FigureInput, style: FigureStyle): Figure {
   const target = style.sweepTarget;
@@ -147,6 +157,8 @@ export function sweepHeatmap(input: FigureInput, style: FigureStyle): Figure {
   const panelGroups = rest.length === 0 ? [{ key: '', groups: [...groups], values: [] as number[] }] : partition(groups, rest);
   const values = groups.map((g) => targetOf(g, target)?.estimate ?? NaN);
   const { lo, hi, ramp } = targetScale(target, values, style);
+  const finiteValues = values.filter(Number.isFinite);
+  const spread = finiteValues.length < 2 ? Infinity : Math.max(...finiteValues) - Math.min(...finiteValues);
   const theme = themeColors(style);
   const xCats = x.values.map((v) => axisValueText(x.path, v));
   const yCats = y.values.map((v) => axisValueText(y.path, v));
@@ -156,7 +168,7 @@ export function sweepHeatmap(input: FigureInput, style: FigureStyle): Figure {
       const v = targetOf(g, target)?.estimate ?? NaN;
       const ok = Number.isFinite(v);
       const color = ok ? inkOn(rampColor(ramp, (v - lo) / (hi - lo || 1))) : theme.text;
-      return { value: [x.values.indexOf(g.axes[x.path]), y.values.indexOf(g.axes[y.path]), ok ? v : '-'], label: { formatter: ok ? targetText(target, v) : '—', color } };
+      return { value: [x.values.indexOf(g.axes[x.path]), y.values.indexOf(g.axes[y.path]), ok ? v : '-'], label: { formatter: ok ? targetText(target, v, spread) : '—', color } };
     });
     y.values.forEach((yv) => {
       const row = x.values.map((xv) => targetOf(panel.groups.find((g) => g.axes[x.path] === xv && g.axes[y.path] === yv) ?? ({} as SweepGroup), target)?.estimate ?? NaN);
@@ -213,6 +225,18 @@ export function sweepHeatmap(input: FigureInput, style: FigureStyle): Figure {
   return { option, series: plotted, xAxisLabel: xSpec.name, yAxisLabel: ySpec.name, title, panels, layout };
 }
 
+/** An axis's ends 3 % of its span (in log on a log axis) beyond its first and last values. */
+function padded(a: SweepAxis): { min: number; max: number } {
+  const lo = a.values[0];
+  const hi = a.values[a.values.length - 1];
+  if (a.log) {
+    const f = (hi / lo) ** 0.03;
+    return { min: lo / f, max: hi * f };
+  }
+  const pad = (hi - lo) * 0.03;
+  return { min: lo - pad, max: hi + pad };
+}
+
 /** A target's name over its parallel axis: short, the axes sit close. */
 const TARGET_SHORT: Record<SweepTarget, string> = { gainMean: 'mean gain', fractionImproved: 'fraction improved', pgr: 'PGR', bestStep: 'stop step' };
 
@@ -243,8 +267,10 @@ export function sweepParallel(input: FigureInput, style: FigureStyle): Figure {
       dim,
       name: shortName(a.path),
       type: a.log ? 'log' : 'value',
-      min: a.values[0],
-      max: a.values[a.values.length - 1],
+      // 3 % beyond the end values (of the log on a log axis): a range brushed to an end comes
+      // back through 10^t a rounding short of it (1.9999999999999998 for 2), which ECharts' own
+      // highlighting would leave out.
+      ...padded(a),
       // Ticks at the axis's own values: a sweep has few, and the user brushes between them.
       axisTick: { customValues: [...a.values], lineStyle: { color: theme.axis } },
       axisLabel: { ...labelStyle, customValues: [...a.values], formatter: (v: number) => axisValueText(a.path, v) },

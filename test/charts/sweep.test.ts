@@ -181,6 +181,10 @@ describe('the sweep heatmap and parallel coordinates', () => {
     const one = buildFigure('sweepHeatmap', [helps], style()).option as { visualMap: { min: number; max: number; inRange: { color: string[] } } };
     expect([one.visualMap.min, one.visualMap.max].map((v) => Number(v.toFixed(12)))).toEqual([0.029, 0.031]);
     expect(one.visualMap.inRange.color[0]).toBe('#440154');
+    // Values 0.002 apart: labelled to 4 decimals (at 3, 0.0295 and 0.0305 would read alike).
+    const labels = (one as unknown as { series: { data: { label: { formatter: string } }[] }[] }).series[0].data.map((d) => d.label.formatter);
+    expect(labels).toContain('0.0290');
+    expect(labels).toContain('0.0310');
   });
 
   it('parallel coordinates: an axis per varying axis (log for β) and the target; a line per group', () => {
