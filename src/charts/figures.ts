@@ -6,7 +6,7 @@
  * boundary figure; several initial norms of random teachers, the norm puzzle figure. (Whether the
  * teachers' accuracies are spread enough to plot the gain against them depends on the data, not
  * the spec: the dashboard asks charts' accuracyDegenerate.) A sweep — axes beyond the inner norm ×
- * accuracy × κ, or a grid of points (a search's evaluations) — has the sweep figures: the target
+ * accuracy × κ, a grid of points (a search's evaluations), or replicates of a grid that varies — has the sweep figures: the target
  * against one axis, parallel coordinates, and with two varying axes the sweep's heatmap.
  */
 import { cellsOf } from '../engine/grid';
@@ -44,15 +44,17 @@ export function figuresFor(spec: ExperimentSpec): readonly FigureOffer[] {
 
 /**
  * How many axes a sweep's groups vary along (its own axes, its grid's keys but the replicate, and
- * the inner ones with several values), or null when the spec is no sweep (no axes, no grid).
+ * the inner ones with several values), or null when it has no sweep figures: no groups (no axes,
+ * no grid, no replicates: engine/summary.ts) or none of them varying.
  */
 export function sweepVaryingAxes(spec: ExperimentSpec): number | null {
-  const { axes, grid } = sweepFieldsOf(spec);
-  if ((axes === undefined || axes.length === 0) && (grid === undefined || grid.length === 0)) return null;
+  const { axes, grid, replicates } = sweepFieldsOf(spec);
+  if ((axes === undefined || axes.length === 0) && (grid === undefined || grid.length === 0) && (replicates ?? 1) < 2) return null;
   const own = (axes ?? []).filter((a) => a.values.length > 1).length;
   const gridKeys = Object.keys(grid?.[0] ?? {}).filter((k) => k !== 'replicate' && new Set((grid ?? []).map((p) => p[k])).size > 1).length;
   const inner = [spec.student.norm, spec.teachers.accuracy, spec.teachers.kappa ?? []].filter((v) => v.length > 1).length;
-  return own + gridKeys + inner;
+  const varying = own + gridKeys + inner;
+  return varying === 0 ? null : varying;
 }
 
 /** Whether the experiment of `spec` gets figure `kind`. */

@@ -11,9 +11,11 @@
  * Plain data, as every builder's option, so the same option renders on screen and in the exporter.
  */
 import type { HeatmapSeriesOption, SeriesOption } from 'echarts';
+import { cosFromAccuracy } from '../engine/accuracy';
+import { theory } from '../engine/theory';
 import { type AxisSpec, band, fmt, frame, niceRange } from './common';
 import { panelFrame, type PanelSpec } from './panels';
-import { pointLine, referenceLines } from './stackedPanels';
+import { boundaryLabel, pointLine, referenceLines } from './stackedPanels';
 import { colorAt, inkOn, orderedColors, px, rampColor, themeColors, VIRIDIS } from './style';
 import { axisLabel, axisValueText, type SweepAxis, sweepAxes, type SweepGroup, sweepGroupsOf, type SweepTarget, TARGET_LABEL, targetOf } from './sweepData';
 import type { Figure, FigureInput, FigureStyle, PanelLayout, PlottedSeries } from './types';
@@ -44,6 +46,20 @@ function partition(groups: readonly SweepGroup[], axes: readonly SweepAxis[]): {
     for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) return a.values[i] - b.values[i];
     return 0;
   });
+}
+
+/**
+ * Theorem 1.1's boundary κ = tan θ / tan θ_T = s₀ c_T / (c₀ s_T) (docs/spec.md §6) for a point of a
+ * κ sweep: its student and teacher accuracies (the point's own when they are axes, else the
+ * spec's); null when it is not inside (−1, 1) or the spec has no teacher accuracy.
+ */
+export function theoryKappaBoundary(input: FigureInput, point: Readonly<Record<string, number>>): number | null {
+  const spec = input.spec;
+  const studentAccuracy = point['student.accuracy'] ?? spec.student.accuracy;
+  const teacherAccuracy = point['teachers.accuracy'] ?? spec.teachers.accuracy[0];
+  if (!Number.isFinite(studentAccuracy) || !Number.isFinite(teacherAccuracy)) return null;
+  const b = theory({ studentCos: cosFromAccuracy(studentAccuracy), studentNorm: point['student.norm'] ?? spec.student.norm[0] ?? 1, teacherCos: cosFromAccuracy(teacherAccuracy), kappa: 0, beta: point.beta ?? spec.beta }).conditions.kappaThreshold;
+  return Number.isFinite(b) && b > -1 && b < 1 ? b : null;
 }
 
 /** The target's y axis: [0, 1] for the fraction improved, through 0 for the gain and PGR. */
@@ -84,6 +100,7 @@ export function sweepFigure(input: FigureInput, style: FigureStyle): Figure {
   const series: SeriesOption[] = [];
   const legend = lineAxes.length === 0 ? [] : lineKeys.map((l) => l.key);
   const ys: number[] = [];
+  const boundaries: number[] = [];
   panelGroups.forEach((panel, pi) => {
     lineKeys.forEach((line, li) => {
       const mine = panel.groups.filter((g) => keyOf(g, lineAxes) === line.key).sort((a, b) => a.axes[x.path] - b.axes[x.path]);
@@ -99,13 +116,24 @@ export function sweepFigure(input: FigureInput, style: FigureStyle): Figure {
       const meta = { name: unique, experimentId: input.id, xLabel: x.path, yLabel: target };
       const b = band(xStyle, meta, xs, lo, hi, est, lineColors[li], 0.2, String(pi));
       const keep = Array.from(xs.keys()).filter((i) => Number.isFinite(est[i]));
-      const zero = li === 0 && yAxis.includeZero === true ? referenceLines(style, [{ yAxis: 0 }]) : undefined;
+      // Along κ, Theorem 1.1's boundary: one labelled line when every line shares it, else one per line in its colour.
+      const boundary = x.path === 'teachers.kappa' ? theoryKappaBoundary(input, mine[0].axes) : null;
+      if (boundary !== null) boundaries.push(boundary);
+      const shared = x.path === 'teachers.kappa' && new Set(lineKeys.map((l) => theoryKappaBoundary(input, groups.find((g) => keyOf(g, lineAxes) === l.key)?.axes ?? {}))).size === 1;
+      const marks = [
+        ...(li === 0 && yAxis.includeZero === true ? [{ yAxis: 0 }] : []),
+        ...(boundary === null || (shared && li > 0) ? [] : [shared ? { xAxis: boundary, label: boundaryLabel(boundary) } : { xAxis: boundary }]),
+      ];
+      const zero = marks.length === 0 ? undefined : referenceLines(style, marks, shared || boundary === null ? undefined : lineColors[li], 'end');
       const mean = { ...pointLine(style, name, lineColors[li], keep.map((i) => [xs[i], est[i]]), 'solid', zero), xAxisIndex: pi, yAxisIndex: pi } as SeriesOption;
       series.push(...b.series.map((s) => ({ ...s, xAxisIndex: pi, yAxisIndex: pi }) as SeriesOption), mean);
       plotted.push({ ...meta, x: Float64Array.from(keep, (i) => xs[i]), y: Float64Array.from(keep, (i) => est[i]), panel: panelAxis === null ? undefined : pi, drawnAs: unique === name ? undefined : name }, ...b.plotted.map((p) => ({ ...p, panel: panelAxis === null ? undefined : pi })));
     });
   });
-  const xSpec: AxisSpec = { name: axisLabel(x.path), type: x.log ? 'log' : 'value', min: x.values[0], max: x.values[x.values.length - 1], ...(x.log ? { ticksAt: x.values } : {}) };
+  // The x range holds the axis's values and any theory boundary drawn.
+  const xMin = Math.min(x.values[0], ...boundaries);
+  const xMax = Math.max(x.values[x.values.length - 1], ...boundaries);
+  const xSpec: AxisSpec = { name: axisLabel(x.path), type: x.log ? 'log' : 'value', min: xMin, max: xMax, ...(x.log ? { ticksAt: x.values } : {}) };
   const finite = ys.filter(Number.isFinite);
   const range = finite.length === 0 ? null : niceRange(Math.min(...finite, ...(yAxis.includeZero === true ? [0] : [])), Math.max(...finite, ...(yAxis.includeZero === true ? [0] : [])));
   const ySpec: AxisSpec = yAxis.min !== undefined || range === null ? yAxis : { ...yAxis, min: range.min, max: range.max, interval: range.interval };

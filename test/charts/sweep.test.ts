@@ -109,6 +109,11 @@ describe('figuresFor: a sweep gets the sweep figures', () => {
     const plain = validateSpec({ teachers: { count: 3, accuracy: [0.6, 0.7] }, sft: { steps: 10, learningRates: [0.1], batchSize: 100 } });
     expect(sweepVaryingAxes(plain)).toBeNull();
     expect(hasFigure(plain, 'sweep')).toBe(false);
+    // Replicates of a κ list (inner axes only) pool into groups that vary along κ: a sweep; replicates of one cell: none.
+    const base = { teachers: { count: 3 }, sft: { steps: 10, learningRates: [0.1], batchSize: 100 } };
+    expect(sweepVaryingAxes(validateSpec({ ...base, teachers: { count: 3, kappa: [0.2, 0.6] }, replicates: 2 }))).toBe(1);
+    expect(sweepVaryingAxes(validateSpec({ ...base, replicates: 2 }))).toBeNull();
+    expect(sweepVaryingAxes(validateSpec({ ...base, teachers: { count: 3, kappa: [0.2, 0.6] } }))).toBeNull();
   });
 });
 
@@ -158,6 +163,21 @@ describe('the sweep figure: the target against one axis with its intervals', () 
     expect(new Set(lines.map((s) => s.xAxisIndex))).toEqual(new Set([0, 1, 2]));
     const ys = (fig.option as { yAxis: { min: number; max: number }[] }).yAxis;
     expect(new Set(ys.map((y) => `${y.min}:${y.max}`)).size).toBe(1);
+  });
+});
+
+describe("a κ sweep (a search's grid of points): Theorem 1.1's boundary beside the data", () => {
+  it('draws κ = tan θ / tan θ_T = 0.528 for an 80 % student and 70 % teachers, labelled, inside the x range', () => {
+    const kappa = sweepInput({ axes: { 'teachers.kappa': [0.2, 0.4, 0.5, 0.55, 0.7] }, asGrid: true, gain: (p) => 0.01 * (0.528 - p['teachers.kappa']) });
+    expect([kappa.spec.student.accuracy, kappa.spec.teachers.accuracy]).toEqual([0.8, [0.7]]);
+    const fig = buildFigure('sweep', [kappa], style({ sweepTarget: 'fractionImproved' }));
+    const expected = Math.tan(0.2 * Math.PI) / Math.tan(0.3 * Math.PI); // θ = π (1 − accuracy)
+    const marks = meanSeries(fig.option).flatMap((s) => ((s as { markLine?: { data: { xAxis?: number; label?: { formatter: string } }[] } }).markLine?.data ?? []).filter((d) => d.xAxis !== undefined));
+    expect(marks).toHaveLength(1);
+    expect(marks[0].xAxis).toBeCloseTo(expected, 12);
+    expect(marks[0].label?.formatter).toBe('κ = tan θ / tan θ_T = 0.528');
+    // Not along another axis.
+    expect(JSON.stringify(buildFigure('sweep', [betaD], style()).option)).not.toContain('tan θ_T');
   });
 });
 
