@@ -10,6 +10,7 @@ import { normPuzzle } from './normPuzzle';
 import { stackedLayout } from './stackedPanels';
 import { markPreview } from './previewMark';
 import { accuracyDegenerate, gainVsAccuracy, gainVsKappa, gainVsStartCos } from './scatter';
+import { sweepFigure, sweepHeatmap, sweepLayout, sweepParallel } from './sweep';
 import { theoryFigure } from './theoryFigure';
 import { trajectories, trajectoriesLayout } from './trajectories';
 import type { Figure, FigureInput, FigureKind, FigureStyle, PanelLayout } from './types';
@@ -17,7 +18,7 @@ import type { Figure, FigureInput, FigureKind, FigureStyle, PanelLayout } from '
 export { defaultStyle, PALETTES, themeColors } from './style';
 export { differenceLabels } from './labels';
 export { type FigureOffer, figuresFor, hasFigure } from './figures';
-export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, kappaFigure, normPuzzle, theoryFigure, trajectories };
+export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, kappaFigure, normPuzzle, sweepFigure, sweepHeatmap, sweepParallel, theoryFigure, trajectories };
 export * from './types';
 
 /** Build figure `kind`: `compare` takes 1–8 inputs, every other kind the first input. A drawn title says "preview" for preview-path results. */
@@ -50,6 +51,12 @@ function buildKind(kind: FigureKind, inputs: FigureInput[], style: FigureStyle):
       return kappaFigure(first, style);
     case 'normPuzzle':
       return normPuzzle(first, style);
+    case 'sweep':
+      return sweepFigure(first, style);
+    case 'sweepHeatmap':
+      return sweepHeatmap(first, style);
+    case 'sweepParallel':
+      return sweepParallel(first, style);
   }
 }
 
@@ -79,5 +86,6 @@ export function figureLayout(kind: FigureKind, inputs: FigureInput[], style: Fig
   // Stacked panels on one x (stackedPanels.ts): wide and short, one per quantity.
   if (kind === 'kappa') return stackedLayout(3);
   if (kind === 'normPuzzle') return stackedLayout(4);
+  if (kind === 'sweep' || kind === 'sweepHeatmap') return sweepLayout(inputs[0], style, kind);
   return { rows: 1, cols: 1 };
 }

@@ -40,6 +40,7 @@ export function defaultStyle(overrides: Partial<FigureStyle> = {}): FigureStyle 
     runs: 'cellRate',
     endAtStop: false,
     heatmapValue: 'gainMean',
+    sweepTarget: 'gainMean',
     thinLines: true,
     flow: true,
     stopMarkers: true,

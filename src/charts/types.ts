@@ -56,6 +56,10 @@ export interface FigureStyle {
   readonly endAtStop: boolean;
   /** Heatmap value. */
   readonly heatmapValue: ExportSettings['heatmapValue'];
+  /** What the sweep figures plot (a summary group's interval: sweepData.ts). */
+  readonly sweepTarget: ExportSettings['sweepTarget'];
+  /** The sweep figures' x axis (a spec path); absent or null: the first axis the groups vary along. */
+  readonly sweepX?: ExportSettings['sweepX'];
   /** Draw the per-teacher thin lines (trajectories). */
   readonly thinLines: boolean;
   /** Overlay the population gradient flow (trajectories, isotropic Gaussian data only). */

@@ -28,14 +28,15 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   export: `w2s export ID [--format csv|json|parquet] [--out FILE] [--db FILE]
     every stored point, full precision (parquet: the series and, beside it, the per-teacher
     summary, NAME-teachers.parquet); the format is taken from --out's extension when not given
-w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|gainVsStartCos|heatmap|compare|theory
+w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|gainVsStartCos|heatmap|compare|theory|kappa|normPuzzle|sweep|sweepHeatmap|sweepParallel
            [--format svg|pdf|png|csv|py|json] [--out FILE] [--size one-column|two-column|wide]
            [--width IN] [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT]
            [--palette colorblind|tol-bright] [--line-styles] [--band std|sem|ci95|minmax]
            [--x-scale auto|linear|log] [--y-scale linear|log] [--smoothing W]
            [--metric cos|inner|norm|accuracy] (default: the three panels ⟨w, w*⟩, ‖w‖, cos)
            [--facet auto|together|rows] [--runs selected|perLearningRate] [--end-at-stop]
-           [--heatmap-value gainMean|fractionImproved] [--dpi 300|600] [--no-thin-lines] [--no-flow]
+           [--heatmap-value gainMean|fractionImproved] [--sweep-target gainMean|fractionImproved|pgr|bestStep]
+           [--sweep-x PATH] [--dpi 300|600] [--no-thin-lines] [--no-flow]
            [--no-stop-markers] [--title] [--no-sidecar] [--db FILE]
     a figure for a paper, as the app's Export dialog writes it; the format is taken from --out's
     extension when not given (else svg); beside FILE its sidecar FILE.meta.json (ids, seeds, spec

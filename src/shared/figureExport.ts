@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'gainVsStartCos', 'heatmap', 'compare', 'theory', 'kappa', 'normPuzzle'] as const;
+export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'gainVsStartCos', 'heatmap', 'compare', 'theory', 'kappa', 'normPuzzle', 'sweep', 'sweepHeatmap', 'sweepParallel'] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'py', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -74,6 +74,10 @@ export const ExportSettingsSchema = z
     /** End each teacher's thin line at its early-stopping step. */
     endAtStop: z.boolean({ error: 'must be true or false' }).default(false),
     heatmapValue: z.enum(['gainMean', 'fractionImproved'], { error: "must be 'gainMean' or 'fractionImproved'" }).default('gainMean'),
+    /** What the sweep figures plot: a summary group's interval (charts/sweepData.ts SWEEP_TARGETS). */
+    sweepTarget: z.enum(['gainMean', 'fractionImproved', 'pgr', 'bestStep'], { error: "must be 'gainMean', 'fractionImproved', 'pgr' or 'bestStep'" }).default('gainMean'),
+    /** The sweep figures' x axis, a spec path ('beta', 'data.d'); null: the first axis the sweep varies along. */
+    sweepX: z.string({ error: "must be a spec path such as 'beta' or 'data.d'" }).min(1, { error: "must be a spec path such as 'beta' or 'data.d'" }).nullable().default(null),
     thinLines: z.boolean({ error: 'must be true or false' }).default(true),
     flow: z.boolean({ error: 'must be true or false' }).default(true),
     stopMarkers: z.boolean({ error: 'must be true or false' }).default(true),

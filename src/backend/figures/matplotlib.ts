@@ -66,6 +66,8 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
   const titleText = main === undefined || main.show === false ? '' : (str(main.text) ?? '');
   const legendNames = asArray(option.legend).flatMap((l) => (l.show === false ? [] : asArray(l.data).map((d) => (typeof d === 'string' ? d : str((d as Obj).name) ?? ''))));
   const scale = heatmapScale(option);
+  // Parallel coordinates (the sweep's): the axes in order, each a CSV series of its value per group.
+  const parallel = asArray(option.parallelAxis).map((a) => ({ series: str(a.id) ?? '', name: str(a.name) ?? '', log: a.type === 'log' }));
   const constants = [
     `CSV_FILE = ${pyLiteral(opts.csvFile)}`,
     `OUT_FILE = ${pyLiteral(out)}`,
@@ -88,6 +90,8 @@ export function matplotlibScript(figure: Figure, opts: MatplotlibOptions): strin
     `HEAT_RANGE = (${pyLiteral(scale.min)}, ${pyLiteral(scale.max)})`,
     `HEAT_COLORS = ${pyLiteral(scale.colors)}`,
     `HEAT_LABELS = ${pyLiteral(scale.labels)}`,
+    '# Parallel coordinates: the axes left to right (CSV series, name, log); one polyline per group coloured by the last. None: not such a figure.',
+    `PARALLEL = ${pyLiteral(parallel.length === 0 ? null : parallel)}`,
     `LEGEND = ${pyLiteral(legend)}`,
     '# The names the app lists in its legend (empty: every main curve).',
     `LEGEND_NAMES = ${pyLiteral(legendNames)}`,
@@ -143,6 +147,45 @@ def read_series(path):
     return series
 
 
+def draw_parallel(ax, series):
+    """Parallel coordinates: each axis scaled to [0, 1] over its range (log where the app draws it log), a polyline per group coloured along viridis by the last axis (the target)."""
+    columns = []
+    for a in PARALLEL:
+        v = series[a["series"]]["y"]
+        t = [math.log(x) if a["log"] and x > 0 else x for x in v]
+        finite = [x for x in t if math.isfinite(x)]
+        lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+        span = hi - lo if hi > lo else 1.0
+        columns.append(([(x - lo) / span for x in t], v, lo, span, a))
+    target = columns[-1][1]
+    finite = [x for x in target if math.isfinite(x)]
+    tlo, thi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    cmap = plt.get_cmap("viridis")
+    xs = list(range(len(columns)))
+    for g in range(len(target)):
+        ys = [c[0][g] for c in columns]
+        shade = (target[g] - tlo) / (thi - tlo) if thi > tlo and math.isfinite(target[g]) else 0.5
+        ax.plot(xs, ys, color=cmap(0.85 * shade), linewidth=LINE_WIDTH_PT, alpha=0.8)
+    for i, (_, v, lo, span, a) in enumerate(columns):
+        ax.axvline(i, color="0.3", linewidth=0.8)
+        ticks = sorted({x for x in v if math.isfinite(x)})
+        if len(ticks) > 6:
+            ticks = [ticks[0], ticks[len(ticks) // 2], ticks[-1]]
+        for x in ticks:
+            t = math.log(x) if a["log"] and x > 0 else x
+            ax.text(i + 0.03, (t - lo) / span, "%.4g" % x, va="center", fontsize=FONT_SIZE_PT * 0.85)
+    ax.set_xticks(xs)
+    ax.set_xticklabels([c[4]["name"] for c in columns])
+    ax.xaxis.tick_top()
+    ax.set_yticks([])
+    ax.set_xlim(-0.1, len(columns) - 0.6)
+    ax.set_ylim(-0.05, 1.05)
+    for side in ("left", "right", "bottom", "top"):
+        ax.spines[side].set_visible(False)
+    if TITLE:
+        ax.set_title(TITLE)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     csv_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, CSV_FILE)
@@ -170,6 +213,12 @@ def main():
         fig, ax = plt.subplots(figsize=SIZE_IN, constrained_layout=True)
         axes = [ax]
 
+    if PARALLEL:
+        draw_parallel(ax, series)
+        fig.savefig(out_path, dpi=DPI)
+        print(out_path)
+        return
+
     def axes_of(name):
         return axes[SERIES_PANEL.get(name, {}).get("panel", 0)]
 
@@ -188,32 +237,38 @@ def main():
             lines.append((name, s))
 
     if rows:
-        # Columns in order of first appearance (NaN coordinates keyed by their text).
-        cols = []
-        for _, s in rows:
-            for x in s["x"]:
-                if repr(x) not in cols:
-                    cols.append(repr(x))
-        grid = [[math.nan] * len(cols) for _ in rows]
-        for r, (_, s) in enumerate(rows):
-            for x, v in zip(s["x"], s["y"]):
-                grid[r][cols.index(repr(x))] = v
+        # Rows by panel (small multiples of heatmaps: one grid of cells per panel, one colour bar).
+        by_panel = {}
+        for name, s in rows:
+            by_panel.setdefault(SERIES_PANEL.get(name, {}).get("panel", 0), []).append((name, s))
         cmap = "viridis"
         if HEAT_COLORS:
             from matplotlib.colors import LinearSegmentedColormap
             cmap = LinearSegmentedColormap.from_list("app", HEAT_COLORS)
-        mesh = ax.pcolormesh(range(len(cols)), range(len(rows)), grid, shading="nearest", cmap=cmap,
-                             vmin=HEAT_RANGE[0], vmax=HEAT_RANGE[1], edgecolors="white", linewidth=0.5)
-        fig.colorbar(mesh, ax=ax).set_label(rows[0][1]["y_label"])
-        ax.set_xticks(range(len(cols)))
-        ax.set_xticklabels(X_CATEGORIES if X_CATEGORIES and len(X_CATEGORIES) == len(cols) else cols)
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels(Y_CATEGORIES if Y_CATEGORIES and len(Y_CATEGORIES) == len(rows) else [n for n, _ in rows])
-        if HEAT_LABELS:
-            for r, row in enumerate(grid):
-                for c, v in enumerate(row):
-                    if not math.isnan(v):
-                        ax.text(c, r, "%.3g" % v, ha="center", va="center")
+        for panel, panel_rows in by_panel.items():
+            hax = axes[panel]
+            # Columns in order of first appearance (NaN coordinates keyed by their text).
+            cols = []
+            for _, s in panel_rows:
+                for x in s["x"]:
+                    if repr(x) not in cols:
+                        cols.append(repr(x))
+            grid = [[math.nan] * len(cols) for _ in panel_rows]
+            for r, (_, s) in enumerate(panel_rows):
+                for x, v in zip(s["x"], s["y"]):
+                    grid[r][cols.index(repr(x))] = v
+            mesh = hax.pcolormesh(range(len(cols)), range(len(panel_rows)), grid, shading="nearest", cmap=cmap,
+                                  vmin=HEAT_RANGE[0], vmax=HEAT_RANGE[1], edgecolors="white", linewidth=0.5)
+            hax.set_xticks(range(len(cols)))
+            hax.set_xticklabels(X_CATEGORIES if X_CATEGORIES and len(X_CATEGORIES) == len(cols) else cols)
+            hax.set_yticks(range(len(panel_rows)))
+            hax.set_yticklabels(Y_CATEGORIES if Y_CATEGORIES and len(Y_CATEGORIES) == len(panel_rows) else [n for n, _ in panel_rows])
+            if HEAT_LABELS:
+                for r, row in enumerate(grid):
+                    for c, v in enumerate(row):
+                        if not math.isnan(v):
+                            hax.text(c, r, "%.3g" % v, ha="center", va="center")
+        fig.colorbar(mesh, ax=axes[0] if len(by_panel) == 1 else axes).set_label(rows[0][1]["y_label"])
 
     for base, b in bands.items():
         if "lower" not in b or "upper" not in b:

@@ -5,6 +5,7 @@
  *   [--line-styles] [--band std|sem|ci95|minmax] [--x-scale auto|linear|log] [--y-scale linear|log]
  *   [--smoothing W] [--metric cos|inner|norm|accuracy] [--facet auto|together|rows]
  *   [--runs selected|perLearningRate] [--end-at-stop] [--heatmap-value gainMean|fractionImproved]
+ *   [--sweep-target gainMean|fractionImproved|pgr|bestStep] [--sweep-x PATH]
  *   [--no-thin-lines] [--no-flow] [--no-stop-markers] [--title] [--dpi 300|600] [--no-sidecar] [--db FILE]
  * The figure the app's Export dialog writes with the same settings, headless; the format is
  * --format's, else --out's extension's, else SVG; a sidecar JSON (ids, seeds, spec hashes, app
@@ -34,6 +35,8 @@ const FLAG: Record<string, string> = {
   facet: '--facet',
   runs: '--runs',
   heatmapValue: '--heatmap-value',
+  sweepTarget: '--sweep-target',
+  sweepX: '--sweep-x',
   dpi: '--dpi',
 };
 
@@ -71,6 +74,8 @@ export async function figureExportCommand(args: string[]): Promise<number> {
       runs: { type: 'string' },
       'end-at-stop': { type: 'boolean' },
       'heatmap-value': { type: 'string' },
+      'sweep-target': { type: 'string' },
+      'sweep-x': { type: 'string' },
       'no-thin-lines': { type: 'boolean' },
       'no-flow': { type: 'boolean' },
       'no-stop-markers': { type: 'boolean' },
@@ -107,6 +112,8 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     runs: values.runs,
     endAtStop: values['end-at-stop'],
     heatmapValue: values['heatmap-value'],
+    sweepTarget: values['sweep-target'],
+    sweepX: values['sweep-x'],
     thinLines: values['no-thin-lines'] === true ? false : undefined,
     flow: values['no-flow'] === true ? false : undefined,
     stopMarkers: values['no-stop-markers'] === true ? false : undefined,

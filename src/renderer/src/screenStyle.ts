@@ -17,7 +17,7 @@ import { errorMessage } from '../../shared/errorMessage';
 
 /** The drawing settings the dashboard shares with the export settings (same names, same values). */
 export type ScreenSettings = Readonly<
-  Pick<ExportSettings, 'metric' | 'band' | 'xScale' | 'yScale' | 'smoothing' | 'thinLines' | 'flow' | 'stopMarkers' | 'heatmapValue' | 'facet' | 'runs' | 'endAtStop'>
+  Pick<ExportSettings, 'metric' | 'band' | 'xScale' | 'yScale' | 'smoothing' | 'thinLines' | 'flow' | 'stopMarkers' | 'heatmapValue' | 'sweepTarget' | 'sweepX' | 'facet' | 'runs' | 'endAtStop'>
 >;
 
 /** A step-axis scale: auto is logarithmic when the early-stopping steps span more than a decade. */
@@ -34,6 +34,8 @@ export const DEFAULT_SETTINGS: ScreenSettings = {
   flow: true,
   stopMarkers: true,
   heatmapValue: 'gainMean',
+  sweepTarget: 'gainMean',
+  sweepX: null,
   facet: 'auto',
   runs: 'cellRate',
   endAtStop: false,
