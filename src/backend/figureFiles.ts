@@ -98,7 +98,7 @@ const ratesWorkedOut = new WeakMap<RunStore, Map<number, { finishedAt: string | 
  */
 export function loadSelectedBlock(store: RunStore, e: ExperimentRecord, columns?: readonly string[]): SeriesBlock {
   const fromSummary = selectedRuns(e);
-  if (fromSummary !== undefined) return project(store.loadSeriesBlock(e.id, fromSummary), columns);
+  if (fromSummary !== undefined) return project(store.loadSeriesBlock(e.id, fromSummary, columns), columns);
   const block = store.loadSeriesBlock(e.id);
   return subBlock(block, selectedOf(e, blockRuns(block)), columns);
 }
@@ -115,7 +115,7 @@ export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?
   if (atRates !== undefined) {
     // Another experiment's cell rates (compare draws every experiment at the first's: sharedCellRates).
     const chosen = [...atRates];
-    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell]);
+    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell], columns);
     return { ...project(block, columns), selection: 'cellRate', cellLearningRates: chosen };
   }
   let rates = storedCellRates(e);
@@ -123,7 +123,7 @@ export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?
   if (rates === undefined && e.summary !== null && cached !== undefined && cached.finishedAt === e.finishedAt) rates = cached.rates;
   if (rates !== undefined && e.summary !== null) {
     const chosen = rates;
-    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell]);
+    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell], columns);
     return { ...project(block, columns), selection: 'cellRate', cellLearningRates: chosen };
   }
   const block = store.loadSeriesBlock(e.id);
@@ -144,7 +144,7 @@ export function loadBlock(store: RunStore, e: ExperimentRecord, selection: RunSe
   const wanted = columns === undefined ? undefined : ['step', ...columns.filter((c) => c !== 'step')];
   if (selection === 'cellRate') return loadCellRateBlock(store, e, wanted, atRates);
   if (selection === 'selected') return { ...loadSelectedBlock(store, e, wanted), selection };
-  return { ...project(store.loadSeriesBlock(e.id), wanted), selection };
+  return { ...project(store.loadSeriesBlock(e.id, undefined, wanted), wanted), selection };
 }
 
 /** A series block as getSeries sends it and the builders read it. */

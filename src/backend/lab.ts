@@ -8,6 +8,8 @@
  */
 import { eachRunKey, meanStepsPerRun, runCount, valueAtCell } from '../engine/grid';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
+import type { RunSeries } from '../engine/run';
+import { runSeriesOf } from '../shared/seriesBlock';
 import type { RunOrder } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
@@ -60,6 +62,39 @@ interface Active {
   failure: Error | null;
   readonly settle: { resolve(record: ExperimentRecord): void; reject(error: Error): void };
   readonly done: Promise<ExperimentRecord>;
+  /** Series of runs stored whole in this process, for the summary (keptSeries below). */
+  readonly kept: KeptSeries;
+}
+
+/**
+ * Bytes of series the lab keeps in memory for the summary of an experiment it runs: the points a
+ * run ended with, as the engine sent and the store wrote them (the store's encoding is lossless,
+ * so they are the doubles a read gives back), so that summarising does not read back and decode
+ * what it has just encoded. The Figure 1 preset in preview is 136 MB of them; runs beyond the
+ * budget are read from the store.
+ */
+const KEPT_SERIES_BYTES = 192 * 2 ** 20;
+
+/** Runs' series kept for the summary, by run id, and their bytes. */
+interface KeptSeries {
+  readonly series: Map<number, RunSeries>;
+  bytes: number;
+}
+
+/** Keep a run's series for the summary when it came whole (from point 0) and fits the budget. */
+function keepSeries(kept: KeptSeries, run: RunRecord, result: JobResult): void {
+  if (result.from !== 0 || (result.status !== 'done' && result.status !== 'diverged')) return;
+  const columns: Record<string, Float64Array> = {};
+  let bytes = 0;
+  for (const name of run.columns) {
+    const values = result.chunk[name as keyof RunSeries];
+    if (!(values instanceof Float64Array)) return;
+    columns[name] = values;
+    bytes += values.byteLength;
+  }
+  if (kept.bytes + bytes > KEPT_SERIES_BYTES) return;
+  kept.series.set(run.id, runSeriesOf(columns));
+  kept.bytes += bytes;
 }
 
 /**
@@ -398,6 +433,7 @@ export class Lab {
       failure: null,
       settle,
       done,
+      kept: { series: new Map(), bytes: 0 },
     };
     this.active.set(id, active);
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
@@ -539,6 +575,7 @@ export class Lab {
         end: { runId: run.id, chunk: result.chunk, from: result.from, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
         work: { ms: result.computeMs, samples: steps * valueAtCell(active.spec, run.key.cell, 'sft.batchSize'), steps },
       });
+      keepSeries(active.kept, run, result);
       stepped(active, run.id, active.stepsPerRun);
       computeMs = result.computeMs;
       status = result.status;
@@ -628,7 +665,8 @@ export class Lab {
   /** Summarise what is stored (as a collected Slurm sweep is: storedSummary.ts) and set the experiment's final status. */
   private finalize(active: Active): ExperimentRecord {
     const { store } = this;
-    storeSummary(store, active.id);
+    storeSummary(store, active.id, active.kept.series);
+    active.kept.series.clear();
     const failed = store.firstRunWithStatus(active.id, 'failed');
     const cancelled = active.cancelled || store.firstRunWithStatus(active.id, 'cancelled') !== null;
     const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== null ? 'failed' : 'done';

@@ -30,7 +30,7 @@ interface LastRead {
 }
 
 /** A stored run as the summary reads it: its series read from the store when a column is asked for, and kept only until another run's is. */
-function storedRun(store: RunStore, run: RunRecord, last: LastRead): SummaryRun {
+function storedRun(store: RunStore, run: RunRecord, last: LastRead, kept: ReadonlyMap<number, RunSeries>): SummaryRun {
   return {
     key: run.key,
     status: summaryStatus(run.status),
@@ -39,7 +39,7 @@ function storedRun(store: RunStore, run: RunRecord, last: LastRead): SummaryRun 
     column: (name) => {
       if (last.runId !== run.id || last.series === null) {
         last.series = null; // let the previous run's series go before reading this one
-        last.series = store.loadSeries(run.id);
+        last.series = keptSeries(kept, run) ?? store.loadSeries(run.id);
         last.runId = run.id;
       }
       return last.series[name];
@@ -48,7 +48,7 @@ function storedRun(store: RunStore, run: RunRecord, last: LastRead): SummaryRun 
 }
 
 /** A cell's described runs grouped by teacher, the ceiling first, a page of teachers at a time. */
-function* teacherGroups(store: RunStore, id: number, cell: number, teachers: number, last: LastRead): Generator<TeacherRuns> {
+function* teacherGroups(store: RunStore, id: number, cell: number, teachers: number, last: LastRead, kept: ReadonlyMap<number, RunSeries>): Generator<TeacherRuns> {
   for (let from = CEILING; from < teachers; from += TEACHERS_PER_PAGE) {
     const runs = store.describedRuns(id, cell, from, from + TEACHERS_PER_PAGE - 1);
     let group: SummaryRun[] = [];
@@ -57,20 +57,33 @@ function* teacherGroups(store: RunStore, id: number, cell: number, teachers: num
         yield { teacher: group[0].key.teacher, runs: group };
         group = [];
       }
-      group.push(storedRun(store, run, last));
+      group.push(storedRun(store, run, last, kept));
     }
     if (group.length > 0) yield { teacher: group[0].key.teacher, runs: group };
   }
 }
 
-/** The summary (its trajectories apart, as each cell's columns) of what the store holds, in one snapshot. */
-export function summarizeStored(store: RunStore, id: number): { summary: StoredSummary; trajectories: Float64Array[][] } {
+/**
+ * A run's series as the caller kept it when storing it (Lab: the points the engine sent, which the
+ * store encodes losslessly), if it holds every point the store has of the run; else undefined.
+ */
+function keptSeries(kept: ReadonlyMap<number, RunSeries>, run: RunRecord): RunSeries | undefined {
+  const series = kept.get(run.id);
+  return series !== undefined && series.step.length === run.recorded ? series : undefined;
+}
+
+/**
+ * The summary (its trajectories apart, as each cell's columns) of what the store holds, in one
+ * snapshot. `kept`: series of some of its runs already in memory, equal to what the store holds
+ * of them (a run whose stored point count differs is read from the store).
+ */
+export function summarizeStored(store: RunStore, id: number, kept: ReadonlyMap<number, RunSeries> = new Map()): { summary: StoredSummary; trajectories: Float64Array[][] } {
   return store.read(() => {
     const experiment = store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
     const spec = experiment.spec;
     const last: LastRead = { runId: 0, series: null };
-    const parts = cellsOf(spec).map((cell) => summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, last)));
+    const parts = cellsOf(spec).map((cell) => summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, last, kept)));
     const runs: RunCounts = { total: 0, done: 0, diverged: 0, failed: 0, cancelled: 0 };
     for (const [status, n] of Object.entries(store.describedRunStatusCounts(id))) {
       const counted = summaryStatus(status as RunRecordStatus);
@@ -82,8 +95,8 @@ export function summarizeStored(store: RunStore, id: number): { summary: StoredS
   });
 }
 
-/** Summarise what is stored and store the summary (its JSON, and the trajectories binary). */
-export function storeSummary(store: RunStore, id: number): void {
-  const { summary, trajectories } = summarizeStored(store, id);
+/** Summarise what is stored and store the summary (its JSON, and the trajectories binary); `kept` as for summarizeStored. */
+export function storeSummary(store: RunStore, id: number, kept?: ReadonlyMap<number, RunSeries>): void {
+  const { summary, trajectories } = summarizeStored(store, id, kept);
   store.setSummary(id, summary, trajectories);
 }

@@ -148,6 +148,35 @@ describe('compact series chunks', () => {
     }
   });
 
+  it('decodes only the wanted columns, each bit for bit as a whole decode gives it, and leaves the others unread', () => {
+    const columns = [...COLUMNS];
+    let state = 777;
+    const uniform = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const n = 1001;
+    const block = new Float64Array(columns.length * n);
+    const col = (c: number) => block.subarray(c * n, (c + 1) * n);
+    let x = 0.4;
+    for (let i = 0; i < n; i++) {
+      col(0)[i] = i;
+      x += 1e-4 * (uniform() - 0.5);
+      col(1)[i] = x;
+      col(2)[i] = 1 + uniform() * 1e-3;
+      col(3)[i] = col(1)[i] / col(2)[i];
+      col(4)[i] = accuracyFromCos(col(3)[i]);
+      col(5)[i] = uniform();
+    }
+    const data = encodeBlock(columns, block, n);
+    for (const wanted of [['step'], ['step', 'cos'], ['accuracy'], ['agreement'], ['norm', 'agreement'], columns]) {
+      const part = decodeChunk(data, columns, n, wanted);
+      columns.forEach((name, c) => {
+        const got = part.subarray(c * n, (c + 1) * n);
+        if (wanted.includes(name)) expect(bytesOf(got).equals(bytesOf(col(c))), `${name} of ${wanted.join(',')}`).toBe(true);
+      });
+      // A column neither wanted nor needed for one wanted is not decoded (left zero): agreement for a chart of cos.
+      if (wanted.length === 2 && wanted[1] === 'cos') expect(part.subarray(5 * n, 6 * n).every((v) => v === 0)).toBe(true);
+    }
+  });
+
   it('refuses a chunk of another format rather than read garbage', () => {
     expect(() => decodeChunk(new Uint8Array([7, 0, 1, 2]), ['step'], 1)).toThrow(/unknown format 7/);
   });

@@ -169,8 +169,8 @@ function rawChunk(columns: readonly string[], values: (c: number) => Float64Arra
 }
 
 /** A stored chunk's points, metric-major: column c is block[c·count …]. */
-export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat = 'compact'): Float64Array {
-  return format === 'compact' ? decodeChunk(chunk.data, columns, chunk.count) : float64Block(chunk.data, chunk.count * columns.length);
+export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat = 'compact', wanted?: readonly string[]): Float64Array {
+  return format === 'compact' ? decodeChunk(chunk.data, columns, chunk.count, wanted) : float64Block(chunk.data, chunk.count * columns.length);
 }
 
 /** A stored chunk of a run's series: `count` points from point `start`, metric-major doubles. */
@@ -182,10 +182,12 @@ export interface SeriesChunkRow {
 }
 
 /** A stored chunk's columns (shared/seriesBlock.ts's record of columns): views on its decoded block. */
-function chunkColumns(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat): SeriesColumns {
-  const block = chunkBlock(chunk, columns, format);
+function chunkColumns(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat, wanted?: readonly string[]): SeriesColumns {
+  const block = chunkBlock(chunk, columns, format, wanted);
   const out: Record<string, Float64Array> = {};
-  columns.forEach((name, c) => (out[name] = block.subarray(c * chunk.count, (c + 1) * chunk.count)));
+  columns.forEach((name, c) => {
+    if (wanted === undefined || wanted.includes(name)) out[name] = block.subarray(c * chunk.count, (c + 1) * chunk.count);
+  });
   return out;
 }
 
@@ -199,12 +201,17 @@ export function assembleRunSeries(run: RunRecord, chunks: readonly SeriesChunkRo
   return runSeriesOf(columnsFromPieces(run.columns, run.recorded, pieces));
 }
 
-/** Runs' series in one block (shared/seriesBlock.ts): run i's column c is data[offset_i + c·recorded_i …]. */
-export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact'): PackedBlock<RunRecord> {
-  const columns = runs[0]?.columns ?? [];
+/**
+ * Runs' series in one block (shared/seriesBlock.ts): run i's column c is data[offset_i + c·recorded_i …].
+ * With `wanted`, the block has only those of the runs' columns (in stored order), and only they are decoded.
+ */
+export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesChunkRow>, format: ChunkFormat = 'compact', wanted?: readonly string[]): PackedBlock<RunRecord> {
+  const stored = runs[0]?.columns ?? [];
+  // Only the wanted columns the runs record, in their stored order.
+  const columns = wanted === undefined ? stored : stored.filter((name) => wanted.includes(name));
   const index = new Map(runs.map((run, i) => [run.id, i]));
   function* pieces(): Generator<SeriesPiece> {
-    for (const chunk of chunks) yield { run: index.get(chunk.runId as number) as number, start: chunk.start, columns: chunkColumns(chunk, columns, format) };
+    for (const chunk of chunks) yield { run: index.get(chunk.runId as number) as number, start: chunk.start, columns: chunkColumns(chunk, stored, format, wanted === undefined ? undefined : columns) };
   }
   return blockFromPieces(runs, columns, pieces());
 }

@@ -246,8 +246,29 @@ export function encodeBlock(columns: readonly string[], block: Float64Array, cou
   return encodeChunk(columns, (c) => block.subarray(c * count, (c + 1) * count), count);
 }
 
-/** A stored chunk's `count` points of `columns`, metric-major (column c is out[c·count …]). */
-export function decodeChunk(data: Uint8Array, columns: readonly string[], count: number): Float64Array {
+/**
+ * The columns a reader of `wanted` needs decoded: those, and what each derived one is derived from
+ * (cos from inner and norm, accuracy from cos, agreement from accuracy).
+ */
+function neededColumns(columns: readonly string[], mask: number, wanted: readonly string[]): Set<string> {
+  const needed = new Set(wanted);
+  const derived = (name: string) => columns.includes(name) && (mask & (1 << columns.indexOf(name))) !== 0;
+  if (needed.has('agreement') && derived('agreement')) needed.add('accuracy');
+  if (needed.has('accuracy') && derived('accuracy')) needed.add('cos');
+  if (needed.has('cos') && derived('cos')) {
+    needed.add('inner');
+    needed.add('norm');
+  }
+  return needed;
+}
+
+/**
+ * A stored chunk's `count` points of `columns`, metric-major (column c is out[c·count …]). With
+ * `wanted`, only those columns are decoded (and what they are derived from); the others are left
+ * zero: a reader that draws two columns does not undo the others' differences or derive their
+ * values (accuracy's arccos at every point).
+ */
+export function decodeChunk(data: Uint8Array, columns: readonly string[], count: number, wanted?: readonly string[]): Float64Array {
   const width = columns.length;
   const out = new Float64Array(width * count);
   if (count === 0) return out;
@@ -279,8 +300,13 @@ export function decodeChunk(data: Uint8Array, columns: readonly string[], count:
   if (atPacked !== packed.length || atRaw !== raw.length) throw new Error(`a series chunk of ${data.length} bytes does not hold ${storedCount} columns × ${count} points`);
   const words = new Int32Array(out.buffer);
   let base = 0;
+  const needed = wanted === undefined ? null : neededColumns(columns, mask, wanted);
   for (let c = 0; c < width; c++) {
     if ((mask & (1 << c)) !== 0) continue;
+    if (needed !== null && !needed.has(columns[c])) {
+      base += 8 * count;
+      continue;
+    }
     const at = 2 * c * count;
     let ulo = 0;
     let uhi = 0;
@@ -312,7 +338,7 @@ export function decodeChunk(data: Uint8Array, columns: readonly string[], count:
     return out.subarray(c * count, (c + 1) * count);
   };
   // In dependence order: cos from inner and norm, accuracy from cos, agreement from accuracy.
-  if (stepDerived) {
+  if (stepDerived && (needed === null || needed.has('step'))) {
     const view = new DataView(data.buffer, data.byteOffset + data.length - STEP_BYTES, STEP_BYTES);
     const [first, delta, last] = [view.getFloat64(0, true), view.getFloat64(8, true), view.getFloat64(16, true)];
     const steps = column('step');
@@ -321,7 +347,7 @@ export function decodeChunk(data: Uint8Array, columns: readonly string[], count:
   }
   for (const name of DERIVABLE) {
     const c = columns.indexOf(name);
-    if (c < 0 || (mask & (1 << c)) === 0) continue;
+    if (c < 0 || (mask & (1 << c)) === 0 || (needed !== null && !needed.has(name))) continue;
     const target = column(name);
     if (name === 'cos') {
       const [inner, norm] = [column('inner'), column('norm')];

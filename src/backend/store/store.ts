@@ -616,9 +616,10 @@ export class RunStore {
 
   /**
    * Every run's series of an experiment in one metric-major block, for drawing: run i's column c
-   * is data[offset_i + c·recorded_i …]. One query, one copy; read in one transaction.
+   * is data[offset_i + c·recorded_i …]. One query, one copy; read in one transaction. With
+   * `wanted`, only those of the runs' columns are decoded and kept (a chart's two of six).
    */
-  loadSeriesBlock(experimentId: number, keep?: (run: RunRecord) => boolean): { runs: RunRecord[]; columns: string[]; data: Float64Array<ArrayBuffer> } {
+  loadSeriesBlock(experimentId: number, keep?: (run: RunRecord) => boolean, wanted?: readonly string[]): { runs: RunRecord[]; columns: string[]; data: Float64Array<ArrayBuffer> } {
     return this.read(() => {
       const all = this.listRuns(experimentId);
       const runs = keep === undefined ? all : all.filter(keep);
@@ -628,7 +629,7 @@ export class RunStore {
           ? this.sql('SELECT c.run_id AS runId, c.start AS start, c.count AS count, c.data AS data FROM series_chunks c JOIN runs r ON r.id = c.run_id WHERE r.experiment_id = ?').iterate(experimentId)
           : this.sql('SELECT run_id AS runId, start, count, data FROM series_chunks WHERE run_id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(runs.map((r) => r.id)))
       ) as IterableIterator<SeriesChunkRow>;
-      const { columns, data } = assembleSeriesBlock(runs, chunks, this.chunkFormat);
+      const { columns, data } = assembleSeriesBlock(runs, chunks, this.chunkFormat, wanted);
       return { runs, columns, data };
     });
   }
