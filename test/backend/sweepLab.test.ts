@@ -68,7 +68,11 @@ describe('a β × d × replicates sweep in the lab', () => {
 
   it('cancelled after its first run and resumed, it stores the uninterrupted sweep’s series (item 6: sweeps resume)', async () => {
     const lab = fixture.lab;
-    const id = lab.submit(validateSpec(doc));
+    // Longer runs than the other tests' (so the cancel finds runs left), against the same spec run whole.
+    const long = { ...doc, teachers: { count: 20, accuracy: 0.7 }, sft: { ...base.sft, steps: 2000 } };
+    const whole = lab.submit(validateSpec(long));
+    await lab.finished(whole);
+    const id = lab.submit(validateSpec(long));
     const stop = lab.on((e) => {
       if (e.type === 'run') {
         stop();
@@ -81,8 +85,8 @@ describe('a β × d × replicates sweep in the lab', () => {
     lab.resume(id);
     expect((await lab.finished(id)).status).toBe('done');
     const cos = (of: number) => store.loadExperimentRuns(of).map(({ run, series }) => [run.key, Array.from(series.cos)]);
-    expect(cos(id)).toEqual(cos(sweepId));
-    expect(store.getExperiment(id)?.summary?.groups).toEqual(store.getExperiment(sweepId)?.summary?.groups);
+    expect(cos(id)).toEqual(cos(whole));
+    expect(store.getExperiment(id)?.summary?.groups).toEqual(store.getExperiment(whole)?.summary?.groups);
   });
 
   it('CSV and Parquet carry one column per swept path, with each row its cell’s coordinates', async () => {
