@@ -90,18 +90,25 @@ export function heatmap(input: FigureInput, style: FigureStyle): Figure {
       visualMap: {
         type: 'continuous',
         ...visualMap,
-        calculable: false,
-        orient: 'vertical',
-        right: 4,
-        top: 'middle',
-        itemHeight: style.height * 0.45,
-        itemWidth: 12,
-        textStyle: { color: theme.text, fontFamily: style.fontFamily },
-        precision: 2,
+        ...colorBarPlacement(style, theme),
       },
     },
   );
   // Room for the colour bar on the right.
   (option.grid as { right: number }).right = 70;
   return { option, series: plotted, xAxisLabel, yAxisLabel, title };
+}
+
+/** Where a heatmap's continuous colour bar sits and how it reads: right of the panels, upright, two decimals. */
+export function colorBarPlacement(style: FigureStyle, theme: { readonly text: string }) {
+  return {
+    calculable: false,
+    orient: 'vertical' as const,
+    right: 4,
+    top: 'middle',
+    itemHeight: style.height * 0.45,
+    itemWidth: 12,
+    textStyle: { color: theme.text, fontFamily: style.fontFamily },
+    precision: 2,
+  };
 }

@@ -14,6 +14,7 @@ import type { HeatmapSeriesOption, SeriesOption } from 'echarts';
 import { cosFromAccuracy } from '../engine/accuracy';
 import { theory } from '../engine/theory';
 import { type AxisSpec, band, fmt, frame, niceRange } from './common';
+import { colorBarPlacement } from './heatmap';
 import { panelFrame, type PanelSpec } from './panels';
 import { boundaryLabel, pointLine, referenceLines } from './stackedPanels';
 import { colorAt, inkOn, orderedColors, px, rampColor, themeColors, VIRIDIS } from './style';
@@ -223,14 +224,7 @@ export function sweepHeatmap(input: FigureInput, style: FigureStyle): Figure {
     max: hi,
     text: [targetText(target, hi), targetText(target, lo)],
     inRange: { color: ramp },
-    calculable: false,
-    orient: 'vertical' as const,
-    right: 4,
-    top: 'middle',
-    itemHeight: style.height * 0.45,
-    itemWidth: 12,
-    textStyle: { color: theme.text, fontFamily: style.fontFamily },
-    precision: 2,
+    ...colorBarPlacement(style, theme),
     seriesIndex: series.map((_, i) => i),
   };
   if (panelGroups.length === 1) {
