@@ -9,6 +9,7 @@
 import { eachRunKey, meanStepsPerRun, runCount, valueAtCell } from '../engine/grid';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { RunSeries } from '../engine/run';
+import type { CellSummaryParts } from '../engine/summary';
 import { runSeriesOf } from '../shared/seriesBlock';
 import type { RunOrder } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
@@ -20,7 +21,7 @@ import { refuse } from './refusals';
 import { type EnginePool, JobCancelledError, type JobInput, type JobPriority, type JobResult, type QueuePosition } from './pool';
 import { type EngineWork, EngineWorkRecords } from './store/engineWork';
 import { type RunEnd, setRunStatuses, storeRunEnds } from './store/runOutcomes';
-import { storeSummary } from './storedSummary';
+import { storeSummary, summarizeStoredCell } from './storedSummary';
 import type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus, RunStore } from './store/store';
 
 /** What the lab announces: progress, a run's or an experiment's status, a change to the history. */
@@ -64,6 +65,10 @@ interface Active {
   readonly done: Promise<ExperimentRecord>;
   /** Series of runs stored whole in this process, for the summary (keptSeries below). */
   readonly kept: KeptSeries;
+  /** Per cell with runs to do at the start: those not settled yet. At 0 the cell is summarised (summarizeFinishedCell). */
+  readonly cellRunsLeft: Map<number, number>;
+  /** Cells summarised as soon as their last run was stored, for the final summary. */
+  readonly cellParts: Map<number, CellSummaryParts>;
 }
 
 /**
@@ -75,9 +80,10 @@ interface Active {
  */
 const KEPT_SERIES_BYTES = 192 * 2 ** 20;
 
-/** Runs' series kept for the summary, by run id, and their bytes. */
+/** Runs' series kept for the summary, by run id, the ids by cell, and their bytes. */
 interface KeptSeries {
   readonly series: Map<number, RunSeries>;
+  readonly byCell: Map<number, number[]>;
   bytes: number;
 }
 
@@ -94,7 +100,21 @@ function keepSeries(kept: KeptSeries, run: RunRecord, result: JobResult): void {
   }
   if (kept.bytes + bytes > KEPT_SERIES_BYTES) return;
   kept.series.set(run.id, runSeriesOf(columns));
+  const ids = kept.byCell.get(run.key.cell);
+  if (ids === undefined) kept.byCell.set(run.key.cell, [run.id]);
+  else ids.push(run.id);
   kept.bytes += bytes;
+}
+
+/** Let a cell's kept series go (once it is summarised). */
+function releaseCell(kept: KeptSeries, cell: number): void {
+  for (const id of kept.byCell.get(cell) ?? []) {
+    const series = kept.series.get(id);
+    if (series === undefined) continue;
+    for (const values of Object.values(series)) if (values instanceof Float64Array) kept.bytes -= values.byteLength;
+    kept.series.delete(id);
+  }
+  kept.byCell.delete(cell);
 }
 
 /**
@@ -433,7 +453,9 @@ export class Lab {
       failure: null,
       settle,
       done,
-      kept: { series: new Map(), bytes: 0 },
+      kept: { series: new Map(), byCell: new Map(), bytes: 0 },
+      cellRunsLeft: this.store.pendingRunsByCell(id),
+      cellParts: new Map(),
     };
     this.active.set(id, active);
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
@@ -590,6 +612,7 @@ export class Lab {
     if (steps !== undefined) active.stepsSettled += steps.now - steps.from;
     active.inFlight.delete(run.id);
     active.runsDone++;
+    this.cellRunSettled(active, run.key.cell, status);
     this.emit({ type: 'run', experimentId: active.id, runId: run.id, status, computeMs });
     this.progress(active, active.runsDone === active.runsTotal);
   }
@@ -662,11 +685,39 @@ export class Lab {
     this.emit({ type: 'progress', experimentId: active.id, runsDone: active.runsDone, runsTotal: active.runsTotal, fraction, etaSeconds });
   }
 
+  /**
+   * A run of `cell` is settled and stored. Once every run the cell had to do is, and none was
+   * cancelled (a cancelled run runs again on resume), the cell's runs are final: summarise it now,
+   * from the series kept in memory, and let them go. The final summary takes the part as it is, so
+   * the kept series stay within their budget cell by cell and are never read back from the store.
+   */
+  private cellRunSettled(active: Active, cell: number, status: RunRecord['status']): void {
+    const left = active.cellRunsLeft.get(cell);
+    if (left === undefined) return;
+    if (status === 'cancelled' || active.cancelled) {
+      active.cellRunsLeft.delete(cell); // summarised from the store at the end, as it stands then
+      return;
+    }
+    if (left > 1) {
+      active.cellRunsLeft.set(cell, left - 1);
+      return;
+    }
+    active.cellRunsLeft.delete(cell);
+    try {
+      active.cellParts.set(cell, summarizeStoredCell(this.store, active.id, cell, active.kept.series));
+      releaseCell(active.kept, cell);
+    } catch {
+      // Left to the final summary, which reads the cell again (and reports what went wrong).
+    }
+  }
+
   /** Summarise what is stored (as a collected Slurm sweep is: storedSummary.ts) and set the experiment's final status. */
   private finalize(active: Active): ExperimentRecord {
     const { store } = this;
-    storeSummary(store, active.id, active.kept.series);
+    storeSummary(store, active.id, active.kept.series, active.cellParts);
     active.kept.series.clear();
+    active.kept.byCell.clear();
+    active.cellParts.clear();
     const failed = store.firstRunWithStatus(active.id, 'failed');
     const cancelled = active.cancelled || store.firstRunWithStatus(active.id, 'cancelled') !== null;
     const status: ExperimentStatus = cancelled ? 'cancelled' : failed !== null ? 'failed' : 'done';

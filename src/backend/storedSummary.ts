@@ -7,7 +7,7 @@
  */
 import { CEILING, cellsOf } from '../engine/grid';
 import { resolvePath } from '../engine/spec';
-import { experimentSummaryOf, type RunCounts, type RunOutcome, type StoredSummary, type SummaryRun, summarizeCellRuns, type TeacherRuns } from '../engine/summary';
+import { type CellSummaryParts, experimentSummaryOf, type RunCounts, type RunOutcome, type StoredSummary, type SummaryRun, summarizeCellRuns, type TeacherRuns } from '../engine/summary';
 import type { RunSeries } from '../engine/run';
 import type { RunRecord, RunRecordStatus, RunStore } from './store/store';
 
@@ -73,17 +73,39 @@ function keptSeries(kept: ReadonlyMap<number, RunSeries>, run: RunRecord): RunSe
 }
 
 /**
+ * One cell's summary parts from what the store holds of it, in one snapshot; `kept` as for
+ * summarizeStored. The lab summarises a cell as soon as its last run is stored, while the kept
+ * series of its runs are still in memory, then lets them go (lab.ts summarizeFinishedCell).
+ */
+export function summarizeStoredCell(store: RunStore, id: number, cellIndex: number, kept: ReadonlyMap<number, RunSeries> = new Map()): CellSummaryParts {
+  return store.read(() => {
+    const experiment = store.getExperiment(id);
+    if (experiment === null) throw new RangeError(`no experiment ${id}`);
+    const spec = experiment.spec;
+    const cell = cellsOf(spec)[cellIndex];
+    if (cell === undefined) throw new RangeError(`experiment ${id} has no cell ${cellIndex}`);
+    return summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, { runId: 0, series: null }, kept));
+  });
+}
+
+/**
  * The summary (its trajectories apart, as each cell's columns) of what the store holds, in one
  * snapshot. `kept`: series of some of its runs already in memory, equal to what the store holds
- * of them (a run whose stored point count differs is read from the store).
+ * of them (a run whose stored point count differs is read from the store). `done`: cells already
+ * summarised (by summarizeStoredCell, after their last run was stored), taken as they are.
  */
-export function summarizeStored(store: RunStore, id: number, kept: ReadonlyMap<number, RunSeries> = new Map()): { summary: StoredSummary; trajectories: Float64Array[][] } {
+export function summarizeStored(
+  store: RunStore,
+  id: number,
+  kept: ReadonlyMap<number, RunSeries> = new Map(),
+  done: ReadonlyMap<number, CellSummaryParts> = new Map(),
+): { summary: StoredSummary; trajectories: Float64Array[][] } {
   return store.read(() => {
     const experiment = store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
     const spec = experiment.spec;
     const last: LastRead = { runId: 0, series: null };
-    const parts = cellsOf(spec).map((cell) => summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, last, kept)));
+    const parts = cellsOf(spec).map((cell) => done.get(cell.index) ?? summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, last, kept)));
     const runs: RunCounts = { total: 0, done: 0, diverged: 0, failed: 0, cancelled: 0 };
     for (const [status, n] of Object.entries(store.describedRunStatusCounts(id))) {
       const counted = summaryStatus(status as RunRecordStatus);
@@ -95,8 +117,8 @@ export function summarizeStored(store: RunStore, id: number, kept: ReadonlyMap<n
   });
 }
 
-/** Summarise what is stored and store the summary (its JSON, and the trajectories binary); `kept` as for summarizeStored. */
-export function storeSummary(store: RunStore, id: number, kept?: ReadonlyMap<number, RunSeries>): void {
-  const { summary, trajectories } = summarizeStored(store, id, kept);
+/** Summarise what is stored and store the summary (its JSON, and the trajectories binary); `kept` and `done` as for summarizeStored. */
+export function storeSummary(store: RunStore, id: number, kept?: ReadonlyMap<number, RunSeries>, done?: ReadonlyMap<number, CellSummaryParts>): void {
+  const { summary, trajectories } = summarizeStored(store, id, kept, done);
   store.setSummary(id, summary, trajectories);
 }

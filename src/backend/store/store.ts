@@ -449,6 +449,14 @@ export class RunStore {
     );
   }
 
+  /** The runs still to run (as pendingRuns picks them) of each cell that has any, by cell index. */
+  pendingRunsByCell(experimentId: number): Map<number, number> {
+    const rows = this.read(
+      () => this.sql(`SELECT cell, COUNT(*) AS n FROM runs WHERE experiment_id = ? AND status NOT IN ('done', 'diverged') GROUP BY cell`).all(experimentId) as { cell: number; n: number }[],
+    );
+    return new Map(rows.map((r) => [r.cell, r.n]));
+  }
+
   /** An experiment's runs counted: all, finished (done or diverged), and the steps they hold (a finished run counts `steps`). */
   runTally(experimentId: number, steps: number): { runs: number; finished: number; stepsDone: number } {
     return this.read(
