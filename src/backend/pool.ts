@@ -43,11 +43,16 @@ export type JobInput = Omit<BatchInput, 'runs'> & RunOrder;
  */
 export const ENGINE_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size=3000', '--max-inlined-bytecode-size-cumulative=6000'];
 
+/** True in the CLI's prebuilt bundle (scripts/build-cli.mjs defines it); undeclared in the sources. */
+declare const W2S_BUNDLED: boolean | undefined;
+
 /**
- * The worker entry for child_process.fork (CLI, serve): the TypeScript source run through tsx, as
- * the CLI itself is. (The desktop app forks electron-vite's bundle of the same file instead.)
+ * The worker entry for child_process.fork (CLI, serve): the bundle's worker beside the CLI's bundle
+ * when the CLI runs from it, else the TypeScript source through tsx, as the CLI itself is. (The
+ * desktop app forks electron-vite's bundle of the same file instead.)
  */
 export function workerEntry(): { modulePath: string; execArgv: string[] } {
+  if (typeof W2S_BUNDLED !== 'undefined' && W2S_BUNDLED) return { modulePath: join(__dirname, 'worker.cjs'), execArgv: [...ENGINE_V8_FLAGS] };
   const source = join(__dirname, '..', 'worker', 'index.ts');
   return { modulePath: source, execArgv: [...ENGINE_V8_FLAGS, '--import', pathToFileURL(require.resolve('tsx')).href] };
 }
