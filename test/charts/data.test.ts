@@ -11,23 +11,34 @@ import { describe, expect, it } from 'vitest';
 import {
   asRunSeries,
   bandAcross,
+  cellGroups,
   cellLabel,
+  cellRateGroups,
   drawable,
   ema,
+  figureInput,
   longestSteps,
   lrGroups,
   meanStd,
+  metricColumn,
+  onGrid,
   pick,
   runViews,
   scatterGroups,
+  selectedTeachersOf,
   selectTeachers,
   startCos,
+  stepIndex,
   stopsSpanDecade,
+  summaryTeachers,
   thinIndices,
   tQuantile975,
+  unionGrid,
 } from '../../src/charts/data';
-import type { SeriesBundle } from '../../src/charts/types';
+import type { FigureInput, SeriesBundle } from '../../src/charts/types';
 import { CEILING, cellsOf } from '../../src/engine/grid';
+import { validateSpec } from '../../src/engine/spec';
+import type { StoredSummary } from '../../src/engine/summary';
 import { makeSpec, pack, type SyntheticRun } from '../helpers/synthetic';
 
 const quantiles = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 't-quantiles.json'), 'utf8')) as { quantiles: { df: number; t975: number }[] };
@@ -63,7 +74,7 @@ describe('runViews and asRunSeries', () => {
     expect(b.key).toEqual({ cell: 0, teacher: 1, lr: 0 });
     expect(b.status).toBe('done');
     const series = asRunSeries(a);
-    expect(series.cos).toBe(a.columns.cos);
+    for (const column of ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement'] as const) expect(series[column], column).toBe(a.columns[column]);
     expect(series.validation).toBeUndefined();
   });
 
@@ -75,6 +86,13 @@ describe('runViews and asRunSeries', () => {
     const series = asRunSeries(runViews(noAgreement)[0]);
     expect(series.agreement).toHaveLength(0);
     expect(Array.from(series.cos)).toEqual([0.1, 0.2, 0.3]);
+    // A block of the step and cos only: every other column empty.
+    const stepAndCos: SeriesBundle = { ...bundle, columns: ['step', 'cos'], data: Float64Array.from([0, 10, 20, 0.1, 0.2, 0.3]) };
+    const two = asRunSeries(runViews(stepAndCos)[0]);
+    expect([two.inner.length, two.norm.length, two.accuracy.length, two.agreement.length]).toEqual([0, 0, 0, 0]);
+    expect([Array.from(two.step), Array.from(two.cos)]).toEqual([[0, 10, 20], [0.1, 0.2, 0.3]]);
+    const none: SeriesBundle = { ...bundle, columns: [], data: new Float64Array(0) };
+    expect([asRunSeries(runViews(none)[0]).step.length, asRunSeries(runViews(none)[0]).cos.length]).toEqual([0, 0]);
   });
 });
 
@@ -181,6 +199,8 @@ describe('lrGroups and longestSteps', () => {
     // With one learning rate a block of selected runs is every run.
     const single = makeSpec({ student: { norm: 1 }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 20, learningRates: [0.1], recordEvery: 10, batchSize: 100 } });
     expect(lrGroups({ ...input, spec: single, bundle: pack([run(0, 0, 0, [0, 1]), run(0, 1, 0, [0, 1])]) })[0].runs).toHaveLength(2);
+    // A block with no run yet is not refused: every group is empty.
+    expect(lrGroups({ ...input, bundle: pack([]) }).map((g) => g.runs.length)).toEqual([0, 0]);
   });
 });
 
@@ -299,5 +319,252 @@ describe('smoothing, thinning and what an axis can draw', () => {
     expect(gaps.buffer).not.toBe(a.buffer);
     expect(Array.from(pick([5, 6, 7], [2, 0]))).toEqual([7, 5]);
     expect(pick(a, [])).toHaveLength(0);
+  });
+});
+
+/** An input of the builders: a spec, the runs packed, and a stored summary or none. */
+const inputOf = (spec: ReturnType<typeof makeSpec>, runs: SyntheticRun[], summary: StoredSummary | null = null, cellLearningRates?: (number | null)[]): FigureInput => ({
+  id: 1,
+  name: 'x',
+  seed: 1,
+  spec,
+  summary,
+  bundle: { ...pack(runs), ...(cellLearningRates === undefined ? {} : { cellLearningRates }) },
+});
+
+/** A stored summary's teacher, written out by hand: only what the figures read of it. */
+function storedTeacher(teacher: number, bestLearningRate: number | null, bestLrIndex: number | null, bestStep: number | null, gain: number | null) {
+  return { teacher, cos: 0.55, accuracy: 0.68, kappa: 0.3, bestLearningRate, bestLrIndex, bestStep, peakCos: null, peakAccuracy: null, gain, gainAccuracy: null, pgr: null };
+}
+/** A stored summary of these cells (the rest of a summary is not read by the selection). */
+const storedSummary = (cells: { cell: number; teachers: ReturnType<typeof storedTeacher>[]; cellLrIndex?: number | null }[]): StoredSummary =>
+  ({ cells: cells.map((c) => ({ ...c, norm: 1, teacherAccuracy: 0.7, initial: { cos: 0.75, accuracy: 0.77, norm: 1.5 } })) }) as unknown as StoredSummary;
+
+describe('the selection as the summary stored it', () => {
+  it('stepIndex: the index of a step by binary search, −1 for a step not recorded', () => {
+    const steps = [0, 10, 20, 30, 40, 50, 60];
+    steps.forEach((step, i) => expect(stepIndex(steps, step)).toBe(i));
+    for (const missing of [-10, 5, 15, 35, 55, 70]) expect(stepIndex(steps, missing)).toBe(-1);
+    expect(stepIndex([7], 7)).toBe(0);
+    expect(stepIndex([7], 8)).toBe(-1);
+    expect(stepIndex([], 0)).toBe(-1);
+  });
+
+  const spec = makeSpec({ student: { norm: [1, 2] }, teachers: { count: 3, accuracy: 0.7 }, sft: { steps: 30, learningRates: [0.01, 0.1], recordEvery: 10, batchSize: 100 } });
+
+  it('summaryTeachers: each stored selection with its run when the block holds it, the step found in it; sorted by cell, then teacher', () => {
+    const withOut = { ...run(1, 0, 0, [0.1, 0.3, 0.2]), descriptor: null };
+    const views = runViews(pack([run(0, 2, 1, [0.2, 0.4, 0.5, 0.45]), run(0, 1, 0, [0.2, 0.3]), withOut]));
+    const summary = storedSummary([
+      { cell: 1, teachers: [storedTeacher(0, 0.01, 0, 10, 0.2)] },
+      {
+        cell: 0,
+        teachers: [
+          storedTeacher(2, 0.1, 1, 20, 0.3),
+          // No index stored (an older summary): found from the rate.
+          storedTeacher(1, 0.1, null, 10, 0.25),
+          // Nothing recorded past step 0: no selection.
+          storedTeacher(0, null, null, null, null),
+          storedTeacher(0, 0.1, 1, null, 0.1),
+          storedTeacher(0, 0.1, 1, 10, null),
+        ],
+      },
+    ]);
+    const selected = summaryTeachers(spec, summary, views);
+    expect(selected.map((t) => [t.cell, t.teacher, t.learningRate, t.lrIndex, t.index, t.step, t.gain])).toEqual([
+      [0, 1, 0.1, 1, -1, 10, 0.25],
+      [0, 2, 0.1, 1, 2, 20, 0.3],
+      [1, 0, 0.01, 0, 1, 10, 0.2],
+    ]);
+    expect(selected[1].view).toBe(views[0]);
+    expect(selected[1].descriptor).toEqual(descriptor);
+    // Teacher 1's selected run (lr 1) is not in the block: no view, the descriptor from its other run.
+    expect(selected[0].view).toBeNull();
+    expect(selected[0].descriptor).toEqual(descriptor);
+    // A run without a descriptor: the cell's student and the teacher as the summary stored them.
+    expect(selected[2].view).toBe(views[2]);
+    expect(selected[2].descriptor).toEqual({ studentCos: 0.75, studentNorm: 1.5, studentAccuracy: 0.77, teacherCos: 0.55, teacherAccuracy: 0.68, kappa: 0.3 });
+  });
+
+  it('selectedTeachersOf: the summary’s selection once there is one, the rule’s on the block before (or with a summary of no cells)', () => {
+    const runs = [run(0, 0, 0, [0.2, 0.3, 0.25]), run(0, 0, 1, [0.2, 0.5, 0.1])];
+    const summary = storedSummary([{ cell: 0, teachers: [storedTeacher(0, 0.01, 0, 20, 0.05)] }]);
+    expect(selectedTeachersOf(inputOf(spec, runs, summary)).map((t) => [t.lrIndex, t.step, t.gain])).toEqual([[0, 20, 0.05]]);
+    const byRule = [[1, 10, 0.5 - 0.2]];
+    expect(selectedTeachersOf(inputOf(spec, runs)).map((t) => [t.lrIndex, t.step, t.gain])).toEqual(byRule);
+    expect(selectedTeachersOf(inputOf(spec, runs, storedSummary([]))).map((t) => [t.lrIndex, t.step, t.gain])).toEqual(byRule);
+  });
+
+  it('cellGroups: every cell in order with its label and its teachers (a cell with none kept), computed once per input', () => {
+    const input = inputOf(spec, [run(1, 2, 0, [0, 0.1]), run(1, 0, 0, [0, 0.2])]);
+    const groups = cellGroups(input);
+    expect(groups.map((g) => [g.cell.index, g.label, g.teachers.map((t) => t.teacher)])).toEqual([
+      [0, '‖w₀‖ = 1', []],
+      [1, '‖w₀‖ = 2', [0, 2]],
+    ]);
+    expect(cellGroups(input)).toBe(groups);
+  });
+
+  it('selectTeachers in a sweep over the learning rate: each cell’s rate is its own', () => {
+    const sweep = validateSpec({ seed: 1, data: { d: 10 }, student: { norm: 1 }, teachers: { count: 1, accuracy: 0.7 }, sft: { learningRate: [0.05, 0.5], steps: 10, recordEvery: 10, batchSize: 100 } });
+    expect(cellsOf(sweep).map((c) => c.axes['sft.learningRate'])).toEqual([0.05, 0.5]);
+    const selected = selectTeachers(sweep, runViews(pack([run(0, 0, 0, [0, 0.1]), run(1, 0, 0, [0, 0.2])])));
+    expect(selected.map((t) => [t.cell, t.learningRate, t.lrIndex])).toEqual([
+      [0, 0.05, 0],
+      [1, 0.5, 0],
+    ]);
+  });
+});
+
+describe('cellRateGroups: each cell at its learning rate', () => {
+  const spec = makeSpec({ student: { norm: [1, 2] }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 30, learningRates: [0.01, 0.1, 1], recordEvery: 10, batchSize: 100 } });
+  // Cell 0, by hand: mean early-stopped gain per rate (oracle: the first maximum of cos past step 0)
+  //   lr 0: teacher 0 0.4 − 0.2 = 0.2, teacher 1 0.3 − 0.1 = 0.2 → 0.2
+  //   lr 1: teacher 0 0.7 − 0.2 = 0.5, teacher 1 0.1 − 0.1 = 0 (its maximum past 0 is 0.1, at step 10) → 0.25
+  //   lr 2: teacher 0 alone, 0.2 − 0.2 = 0 → 0
+  // so the cell's rate is lr 1. Cell 1 has one run with one point only: no rate.
+  const runs = [
+    run(0, CEILING, 1, [0.2, 0.9, 0.95]),
+    run(0, 1, 1, [0.1, 0.1, 0.05, 0.02]),
+    run(0, 0, 0, [0.2, 0.4, 0.3]),
+    run(0, 1, 0, [0.1, 0.2, 0.3]),
+    run(0, 0, 1, [0.2, 0.6, 0.7, 0.65]),
+    run(0, 0, 2, [0.2, 0.2, 0.2]),
+    run(1, 0, 0, [0.5]),
+  ];
+
+  it('from the block’s runs: the rate of the highest mean gain, each teacher’s run there with its stop and gain', () => {
+    const input = inputOf(spec, runs);
+    const groups = cellRateGroups(input);
+    expect(groups.map((g) => [g.cell.index, g.label, g.lrIndex, g.learningRate])).toEqual([
+      [0, '‖w₀‖ = 1', 1, 0.1],
+      [1, '‖w₀‖ = 2', null, null],
+    ]);
+    expect(groups[0].runs.map((r) => [r.teacher, r.view.key.lr, r.index, r.step])).toEqual([
+      [0, 1, 2, 20],
+      [1, 1, 1, 10],
+    ]);
+    expect(groups[0].runs[0].gain).toBeCloseTo(0.5, 15);
+    expect(groups[0].runs[1].gain).toBe(0);
+    expect(groups[1].runs).toEqual([]);
+    expect(cellRateGroups(input)).toBe(groups);
+  });
+
+  it('the block’s rate first, else the summary’s, else the runs’', () => {
+    const summary = storedSummary([
+      { cell: 0, teachers: [], cellLrIndex: 0 },
+      { cell: 1, teachers: [], cellLrIndex: null },
+    ]);
+    const fromSummary = cellRateGroups(inputOf(spec, runs, summary));
+    expect(fromSummary.map((g) => [g.lrIndex, g.learningRate])).toEqual([
+      [0, 0.01],
+      [null, null],
+    ]);
+    expect(fromSummary[0].runs.map((r) => [r.teacher, r.index, r.step])).toEqual([
+      [0, 1, 10],
+      [1, 2, 20],
+    ]);
+    const fromBlock = cellRateGroups(inputOf(spec, runs, summary, [2, 0]));
+    expect(fromBlock.map((g) => [g.lrIndex, g.learningRate, g.runs.map((r) => r.teacher)])).toEqual([
+      [2, 1, [0]],
+      [0, 0.01, []],
+    ]);
+  });
+});
+
+describe('lines on a common grid', () => {
+  it('onGrid: linear interpolation inside each line’s x range, its own values at its points, NaN outside', () => {
+    const [a, b, c, d] = onGrid(
+      [
+        { x: [0, 10, 20, 40], y: [0, 1, 4, 0] },
+        { x: [5], y: [3] },
+        { x: [], y: [] },
+        // y shorter than x: the line ends at its last y.
+        { x: [0, 10, 20], y: [2, 6] },
+      ],
+      [-5, 0, 2.5, 5, 10, 15, 20, 30, 35, 40, 45],
+    );
+    expect(Array.from(a)).toEqual([NaN, 0, 0.25, 0.5, 1, 2.5, 4, 2, 1, 0, NaN]);
+    expect(Array.from(b)).toEqual([NaN, NaN, NaN, 3, NaN, NaN, NaN, NaN, NaN, NaN, NaN]);
+    expect(Array.from(c).every(Number.isNaN)).toBe(true);
+    expect(c).toHaveLength(11);
+    expect(Array.from(d)).toEqual([NaN, 2, 3, 4, 6, NaN, NaN, NaN, NaN, NaN, NaN]);
+  });
+
+  it('unionGrid: the sorted distinct finite x values of every line', () => {
+    expect(Array.from(unionGrid([{ x: [0, 10, 20] }, { x: [5, 10, NaN, 30, Infinity] }, { x: [] }, { x: [20, 2] }]))).toEqual([0, 2, 5, 10, 20, 30]);
+    expect(unionGrid([])).toHaveLength(0);
+    expect(Array.from(unionGrid([{ x: [3, 3, 3] }]))).toEqual([3]);
+  });
+
+  it('metricColumn: the teacher’s run’s column, empty without a run or that column', () => {
+    const [view] = runViews(pack([run(0, 0, 0, [0.1, 0.2])]));
+    expect(Array.from(metricColumn({ view }, 'cos'))).toEqual([0.1, 0.2]);
+    expect(metricColumn({ view: null }, 'cos')).toHaveLength(0);
+    expect(metricColumn({ view: { ...view, columns: {} } }, 'norm')).toHaveLength(0);
+  });
+
+  it('figureInput: the experiment’s fields and the block, nothing else', () => {
+    const spec = makeSpec();
+    const bundle = pack([run(0, 0, 0, [0, 1])]);
+    const experiment = { id: 4, name: 'n', seed: 9, spec, summary: null, label: 'L', status: 'done' };
+    expect(figureInput(experiment, bundle)).toEqual({ id: 4, name: 'n', seed: 9, spec, summary: null, label: 'L', bundle });
+  });
+});
+
+describe('labels and colour groups of one varying axis', () => {
+  const input = (spec: ReturnType<typeof makeSpec>) => inputOf(spec, cellsOf(spec).map((c) => run(c.index, 0, 0, [0, 0.1])));
+  const sft = { steps: 10, learningRates: [0.1], recordEvery: 10, batchSize: 100 };
+
+  it('scatterGroups: named and ordered by the one axis that varies (norm, teacher accuracy or κ), else by cell', () => {
+    const norms = scatterGroups(input(makeSpec({ student: { norm: [3, 0.31622776601683794] }, teachers: { count: 1, accuracy: 0.7 }, sft })));
+    expect(norms.map((g) => [g.label, g.order])).toEqual([
+      ['‖w₀‖ = 3', 3],
+      ['‖w₀‖ = 0.3162', 0.31622776601683794],
+    ]);
+    const accuracies = scatterGroups(input(makeSpec({ student: { norm: 1 }, teachers: { count: 1, accuracy: [0.6, 0.725] }, sft })));
+    expect(accuracies.map((g) => [g.label, g.order])).toEqual([
+      ['teacher 60 %', 0.6],
+      ['teacher 72.5 %', 0.725],
+    ]);
+    const kappas = scatterGroups(input(makeSpec({ student: { norm: 1 }, teachers: { count: 1, accuracy: 0.7, kappa: [-0.5, 0.25] }, sft })));
+    expect(kappas.map((g) => [g.label, g.order])).toEqual([
+      ['κ = -0.5', -0.5],
+      ['κ = 0.25', 0.25],
+    ]);
+    const one = scatterGroups(input(makeSpec({ student: { norm: 2 }, teachers: { count: 1, accuracy: 0.7 }, sft })));
+    expect(one.map((g) => [g.label, g.order, g.teachers.length])).toEqual([['‖w₀‖ = 2', 0, 1]]);
+  });
+
+  it('scatterGroups in a grid of norms × accuracies: one colour per norm, ordered by it', () => {
+    const groups = scatterGroups(input(makeSpec({ student: { norm: [1, 3] }, teachers: { count: 1, accuracy: [0.6, 0.7] }, sft })));
+    expect(groups.map((g) => [g.label, g.order, g.teachers.length])).toEqual([
+      ['‖w₀‖ = 1', 1, 2],
+      ['‖w₀‖ = 3', 3, 2],
+    ]);
+  });
+
+  it('cellLabel in a sweep: the point first, then the cell; the point alone under shared pretraining', () => {
+    const sweep = validateSpec({ seed: 1, data: { d: 10 }, student: { norm: 1 }, teachers: { count: 1, accuracy: 0.7 }, beta: [0.5, 2], sft });
+    expect(cellsOf(sweep).map((c) => cellLabel(sweep, c))).toEqual(['β = 0.5 · ‖w₀‖ = 1', 'β = 2 · ‖w₀‖ = 1']);
+    const shared = validateSpec({ seed: 1, data: { d: 10 }, setup: 'shared-pretraining', beta: [0.5, 2], sft });
+    expect(cellsOf(shared).map((c) => cellLabel(shared, c))).toEqual(['β = 0.5', 'β = 2']);
+  });
+});
+
+describe('edges of the statistics and of thinning', () => {
+  it('tQuantile975 between table entries (a non-integer df) lies between its neighbours, and near scipy’s', () => {
+    // scipy.stats.t.ppf(0.975, df) for df = 2.5 and 29.5.
+    const t25 = tQuantile975(2.5);
+    expect(t25).toBeLessThan(tQuantile975(2));
+    expect(t25).toBeGreaterThan(tQuantile975(3));
+    expect(Math.abs(t25 - 3.5746548420036817)).toBeLessThan(0.06);
+    expect(Math.abs(tQuantile975(29.5) - 2.043724966772122)).toBeLessThan(1e-5);
+    expect(tQuantile975(1)).toBe(12.706205);
+  });
+
+  it('thinIndices on a log axis whose x does not grow is thinned by index', () => {
+    const y = [0, 5, 1, 9, 2, 3, -4, 8, 0, 1];
+    expect(thinIndices(y, 6, new Array(10).fill(1))).toEqual(thinIndices(y, 6));
   });
 });

@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { ExperimentContext } from '../../src/engine/experiment';
 import { type RunKey } from '../../src/engine/grid';
+import { Rng } from '../../src/engine/rng';
+import { PreviewKernel, previewSums } from '../../src/engine/sft/preview';
 import { SftRun } from '../../src/engine/run';
 import { parseSpec, resolvePath, validateSpec } from '../../src/engine/spec';
 import { summarizeExperiment } from '../../src/engine/summary';
@@ -91,6 +93,21 @@ describe('preview path: runs', () => {
     expect(() => SftRun.resume(new ExperimentContext(preview), key, run.checkpoint(), run.recordedSeries())).toThrow(/preview-path checkpoint/);
   });
 
+  it('PreviewKernel.restore takes back its own checkpoint exactly, and refuses one of another path or of another state length', () => {
+    const args = [10, { beta: 1, learningRate: 0.3, batchSize: 1000 }, { cT: 0.6, sT: 0.8 }, { softBeta: null, teacherNorm: 1, labelNoise: 0 }] as const;
+    const kernel = new PreviewKernel(...args, { alpha: 0.6, b: 0.3, rho: 0.4 }, new Rng([5, 6, 7, 8]));
+    kernel.advance();
+    const cp = kernel.checkpoint();
+    const back = PreviewKernel.restore(...args, null, cp);
+    expect(back.checkpoint()).toEqual(cp);
+    back.advance();
+    kernel.advance();
+    expect(back.checkpoint()).toEqual(kernel.checkpoint());
+    expect(() => PreviewKernel.restore(...args, null, { ...cp, path: 'reduced' })).toThrow(/not a preview-path checkpoint/);
+    expect(() => PreviewKernel.restore(...args, null, { ...cp, state: [0.6, 0.3] })).toThrow(/not a preview-path checkpoint/);
+    expect(() => PreviewKernel.restore(...args, null, { ...cp, state: [0.6, 0.3, 0.4, 0] })).toThrow(/not a preview-path checkpoint/);
+  });
+
   it('with learning rate 0 the student stays where it started (the step is the reduced chain’s)', () => {
     const { outcomes } = runAll({ ...small, sft: { ...small.sft, learningRates: [1e-300] }, engine: { path: 'preview' } });
     for (const o of outcomes) {
@@ -106,5 +123,30 @@ describe('preview path: runs', () => {
     const summary = summarizeExperiment(spec, resolvePath(spec), context.cells, outcomes);
     expect(summary.path).toBe('preview');
     expect(JSON.parse(JSON.stringify(summary)).path).toBe('preview');
+  });
+});
+
+describe('previewSums: Q clamped at 0', () => {
+  it('at B = 1 a drawn Q below 0 is 0: P(Q = 0) = Φ(−μ₃/√C₃₃) and E[Q] = E[max(0, N(μ₃, C₃₃))] (scipy), never negative', () => {
+    // β = 1, ‖w‖ = 1, p = 0.5, hard labels: μ₃ = 0.2098694…, C₃₃ = 0.0300860… by 2-D quadrature
+    // (test/fixtures/preview-moments.json); scipy: Φ(−μ₃/√C₃₃) = 0.1131492, E[max(0, ·)] = 0.2194037,
+    // Var[max(0, ·)] = 0.0245899.
+    const draws = 5000;
+    const rng = new Rng([3, 1, 4, 1]);
+    const m = new Float64Array(9);
+    const out = new Float64Array(3);
+    let zeros = 0;
+    let sum = 0;
+    let lowest = Infinity;
+    for (let i = 0; i < draws; i++) {
+      previewSums(rng, 1, 1, 0.5, Math.sqrt(0.75), { labelNoise: 0, softLambda: null }, 1, 1, m, out);
+      if (out[2] === 0) zeros++;
+      sum += out[2];
+      lowest = Math.min(lowest, out[2]);
+    }
+    expect(lowest).toBe(0);
+    const p = 0.11314918207586516;
+    expect(Math.abs(zeros / draws - p) / Math.sqrt((p * (1 - p)) / draws)).toBeLessThan(4.5);
+    expect(Math.abs(sum / draws - 0.21940365091561062) / Math.sqrt(0.024589924654452366 / draws)).toBeLessThan(4.5);
   });
 });

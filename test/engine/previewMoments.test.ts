@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng';
 import { accumulateBatch } from '../../src/engine/sft/batch';
 import { erf } from '../../src/engine/sft/previewErf';
-import { gaussHermite, gaussLegendre, sampleMoments, softConditional } from '../../src/engine/sft/previewMoments';
+import { gaussHermite, gaussLegendre, LEVELS, nodeTable, PREVIEW_STEP, sampleMoments, scaleLevel, softConditional } from '../../src/engine/sft/previewMoments';
 import { meanVariance } from '../helpers/stats';
 
 interface State {
@@ -142,5 +142,60 @@ describe('preview moments', () => {
         expect(Math.abs(variance / (variances[k] / B) - 1)).toBeLessThan(4 * Math.sqrt(2 / (batches - 1)));
       }
     }
+  });
+});
+
+describe('the quadrature’s scale levels and node tables (shared with the WebAssembly kernel, so checked here on their own)', () => {
+  /** docs/preview.md §4: a = min(1, 1/γ, q/|p|), level ⌈−4 log2 a − 10⁻⁹⌉ clamped to [0, LEVELS − 1], by the logarithm. */
+  const byLog = (gamma: number, p: number, q: number) => {
+    const a = Math.min(1, gamma > 1 ? 1 / gamma : 1, q < Math.abs(p) ? q / Math.abs(p) : 1);
+    const level = Math.ceil(-4 * Math.log2(a) - 1e-9);
+    return Number.isNaN(level) ? LEVELS - 1 : Math.min(LEVELS - 1, Math.max(0, level));
+  };
+
+  it('scaleLevel equals ⌈−4 log2 a − 10⁻⁹⌉ (clamped) over 20 000 random states, at exact quarter powers of 2, and at the ends', () => {
+    const rng = new Rng([61, 62, 63, 64]);
+    for (let n = 0; n < 20_000; n++) {
+      const gamma = Math.pow(10, -3 + 15 * rng.uniform());
+      const p = (rng.uniform() < 0.5 ? -1 : 1) * (1 - Math.pow(10, -16 * rng.uniform()));
+      const q = Math.sqrt(Math.max(0, 1 - p * p));
+      // (+ 0: a level of −0 is level 0 as an index.)
+      expect(scaleLevel(gamma, p, q) + 0, JSON.stringify({ gamma, p, q })).toBe(byLog(gamma, p, q));
+    }
+    // a = 2^(−j/4) exactly takes level j; just below it, level j + 1.
+    for (const j of [0, 1, 2, 3, 4, 5, 7, 8, 40, 41, 100, 159, 160]) {
+      const a = Math.pow(2, -j / 4);
+      expect(scaleLevel(1 / a, 0, 1) + 0, `j ${j}`).toBe(j);
+      expect(scaleLevel(1 / (a * (1 - 1e-6)), 0, 1), `j ${j} − `).toBe(Math.min(j + 1, LEVELS - 1));
+    }
+    expect(scaleLevel(0.5, 0.3, 0.9) + 0).toBe(0);
+    expect(scaleLevel(1, 1, 0)).toBe(LEVELS - 1);
+    expect(scaleLevel(1e300, 0, 1)).toBe(LEVELS - 1);
+    expect(scaleLevel(NaN, 0, 1) + 0).toBe(0);
+  });
+
+  it('nodeTable: v_i = a sinh(iΔx), w_i = 2Δx a cosh(iΔx) φ(v_i) (half at 0) to ⌈asinh(8/a)/Δx⌉ + 1 nodes, padded to even with weight 0; cached for Δx = 0.2', () => {
+    for (const [level, dx] of [[0, PREVIEW_STEP], [1, PREVIEW_STEP], [37, PREVIEW_STEP], [LEVELS - 1, PREVIEW_STEP], [6, 0.05], [3, 0.3]] as const) {
+      const a = Math.pow(2, -level / 4);
+      const count = Math.ceil(Math.asinh(8 / a) / dx) + 1;
+      const t = nodeTable(level, dx);
+      expect(t.count, `level ${level}`).toBe(count);
+      expect(t.v.length).toBe(count + (count % 2));
+      for (let i = 0; i < count; i++) {
+        const v = a * Math.sinh(i * dx);
+        const w = (i === 0 ? 0.5 : 1) * 2 * dx * a * Math.cosh(i * dx) * Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI);
+        expect(Math.abs(t.v[i] - v)).toBeLessThanOrEqual(4e-16 * v);
+        expect(Math.abs(t.w[i] - w)).toBeLessThanOrEqual(1e-15 * w);
+      }
+      if (count % 2 === 1) {
+        expect(t.v[count]).toBe(t.v[count - 1]);
+        expect(t.w[count]).toBe(0);
+      }
+      // The rule covers v up to 8 and no further than one step past it.
+      expect(t.v[count - 1]).toBeGreaterThanOrEqual(8);
+      expect(a * Math.sinh((count - 2) * dx)).toBeLessThan(8);
+    }
+    expect(nodeTable(5)).toBe(nodeTable(5, PREVIEW_STEP));
+    expect(nodeTable(5, 0.1)).not.toBe(nodeTable(5, 0.1));
   });
 });

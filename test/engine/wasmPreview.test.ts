@@ -200,6 +200,37 @@ describe('a whole preview step in WebAssembly', () => {
   });
 });
 
+describe('a preview step with soft labels, or asked for the auxiliary loss', () => {
+  const hyper = { beta: 2, learningRate: 0.5, batchSize: 1000 };
+  const teacher = { cT: 0.6, sT: 0.8 };
+  const initial = { alpha: 0.7, b: 0.4, rho: 0.5 };
+  const state: RngState = [7, 8, 9, 10];
+  const after = (labels: { softBeta: number | null; teacherNorm: number; labelNoise: number }, reference: boolean) => {
+    const k = new PreviewKernel(10, hyper, teacher, labels, initial, new Rng(state));
+    for (let step = 0; step < 3; step++) {
+      if (reference) ReducedKernel.prototype.advance.call(k);
+      else k.advance();
+    }
+    const cp = k.checkpoint();
+    return { step: cp.step, state: cp.state.map(bits), rng: cp.rng };
+  };
+
+  it('soft labels take the TypeScript reference (the WebAssembly step has hard labels only): the same bits, and not the hard-label step’s', () => {
+    const soft = { softBeta: 4, teacherNorm: 1, labelNoise: 0 };
+    const hard = { softBeta: null, teacherNorm: 1, labelNoise: 0 };
+    expect(after(soft, false)).toEqual(after(soft, true));
+    expect(after(hard, false)).toEqual(after(hard, true));
+    expect(after(soft, false).state).not.toEqual(after(hard, false).state);
+    expect(after(soft, false).step).toBe(3);
+  });
+
+  it('refuses the auxiliary-confidence loss, naming sft.loss; a null one is plain cross-entropy', () => {
+    const aux = { alpha: 0.5, warmup: 0.2, threshold: 'fixed', ramp: 'linear', steps: 10 } as const;
+    expect(() => new PreviewKernel(10, hyper, teacher, { softBeta: null, teacherNorm: 1, labelNoise: 0, aux }, initial, new Rng(state))).toThrow(/no auxiliary-confidence loss \(sft\.loss\)/);
+    expect(new PreviewKernel(10, hyper, teacher, { softBeta: null, teacherNorm: 1, labelNoise: 0, aux: null }, initial, new Rng(state)).path).toBe('preview');
+  });
+});
+
 describe('whole preview runs, with and without WebAssembly', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
