@@ -169,7 +169,8 @@ const enginesOf = (pid: number) =>
   readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
-    .filter((p) => procStat(p)?.ppid === pid && running(p) && cmdline(p).includes(join('src', 'worker', 'index.ts')));
+        // The engine process: the worker's source through tsx, or the CLI bundle's worker (bin/bundle.cjs).
+    .filter((p) => procStat(p)?.ppid === pid && running(p) && [join('src', 'worker', 'index.ts'), join('out', 'cli', 'bundle', 'worker.cjs')].some((entry) => cmdline(p).includes(entry)));
 function cmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
