@@ -37,7 +37,7 @@ const sources = Object.keys(result.metafile.inputs)
   .sort()
   .map((file) => {
     const s = statSync(join(root, file));
-    return { file: relative(root, join(root, file)), size: s.size, mtimeMs: s.mtimeMs };
+    return { file, size: s.size, mtimeMs: s.mtimeMs }; // esbuild names inputs relative to absWorkingDir
   });
 writeFileSync(join(outDir, 'sources.json'), JSON.stringify({ sources }));
 console.log(`w2s bundles: ${sources.length} source files → ${relative(root, outDir)}`);

@@ -6,7 +6,7 @@
  * (jobSizing.ts), and finished runs are stored together, one transaction for all those that ended
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
-import { eachRunKey, meanStepsPerRun, runCount, valueAtCell } from '../engine/grid';
+import { type Cell, cellsOf, eachRunKey, meanStepsPerRun, runCount, valueAtCell } from '../engine/grid';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { RunSeries } from '../engine/run';
 import type { CellSummaryParts } from '../engine/summary';
@@ -65,10 +65,12 @@ interface Active {
   readonly done: Promise<ExperimentRecord>;
   /** Series of runs stored whole in this process, for the summary (keptSeries below). */
   readonly kept: KeptSeries;
-  /** Per cell with runs to do at the start: those not settled yet. At 0 the cell is summarised (summarizeFinishedCell). */
+  /** Per cell with runs to do at the start: those not settled yet. At 0 the cell is summarised (cellRunSettled). */
   readonly cellRunsLeft: Map<number, number>;
   /** Cells summarised as soon as their last run was stored, for the final summary. */
   readonly cellParts: Map<number, CellSummaryParts>;
+  /** The spec's cells, made at the first cell to finish (a sweep's grid is made once, not per cell). */
+  cells: Cell[] | null;
 }
 
 /**
@@ -456,6 +458,7 @@ export class Lab {
       kept: { series: new Map(), byCell: new Map(), bytes: 0 },
       cellRunsLeft: this.store.pendingRunsByCell(id),
       cellParts: new Map(),
+      cells: null,
     };
     this.active.set(id, active);
     this.emit({ type: 'experiment', experimentId: id, status: 'running' });
@@ -704,7 +707,8 @@ export class Lab {
     }
     active.cellRunsLeft.delete(cell);
     try {
-      active.cellParts.set(cell, summarizeStoredCell(this.store, active.id, cell, active.kept.series));
+      active.cells ??= cellsOf(active.spec);
+      active.cellParts.set(cell, summarizeStoredCell(this.store, active.id, active.spec, active.cells[cell], active.kept.series));
       releaseCell(active.kept, cell);
     } catch {
       // Left to the final summary, which reads the cell again (and reports what went wrong).

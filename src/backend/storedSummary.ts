@@ -5,8 +5,8 @@
  * at a time (engine/summary.ts summarizeCellRuns): a million runs or a three-million-step run are
  * summarised holding one run's series and the trajectory's sums, with the numbers of summarizeExperiment bit for bit.
  */
-import { CEILING, cellsOf } from '../engine/grid';
-import { resolvePath } from '../engine/spec';
+import { type Cell, CEILING, cellsOf } from '../engine/grid';
+import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import { type CellSummaryParts, experimentSummaryOf, type RunCounts, type RunOutcome, type StoredSummary, type SummaryRun, summarizeCellRuns, type TeacherRuns } from '../engine/summary';
 import type { RunSeries } from '../engine/run';
 import type { RunRecord, RunRecordStatus, RunStore } from './store/store';
@@ -72,20 +72,18 @@ function keptSeries(kept: ReadonlyMap<number, RunSeries>, run: RunRecord): RunSe
   return series !== undefined && series.step.length === run.recorded ? series : undefined;
 }
 
+/** A cell's summary parts from what the store holds of its runs; `kept` as for summarizeStored. */
+function cellParts(store: RunStore, id: number, spec: ExperimentSpec, cell: Cell, last: LastRead, kept: ReadonlyMap<number, RunSeries>): CellSummaryParts {
+  return summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, last, kept));
+}
+
 /**
- * One cell's summary parts from what the store holds of it, in one snapshot; `kept` as for
- * summarizeStored. The lab summarises a cell as soon as its last run is stored, while the kept
- * series of its runs are still in memory, then lets them go (lab.ts summarizeFinishedCell).
+ * One cell's summary parts, in one snapshot; `kept` as for summarizeStored. The lab summarises a
+ * cell as soon as its last run is stored, while the kept series of its runs are still in memory,
+ * then lets them go (lab.ts cellRunSettled); it passes the spec and cell it runs.
  */
-export function summarizeStoredCell(store: RunStore, id: number, cellIndex: number, kept: ReadonlyMap<number, RunSeries> = new Map()): CellSummaryParts {
-  return store.read(() => {
-    const experiment = store.getExperiment(id);
-    if (experiment === null) throw new RangeError(`no experiment ${id}`);
-    const spec = experiment.spec;
-    const cell = cellsOf(spec)[cellIndex];
-    if (cell === undefined) throw new RangeError(`experiment ${id} has no cell ${cellIndex}`);
-    return summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, { runId: 0, series: null }, kept));
-  });
+export function summarizeStoredCell(store: RunStore, id: number, spec: ExperimentSpec, cell: Cell, kept: ReadonlyMap<number, RunSeries> = new Map()): CellSummaryParts {
+  return store.read(() => cellParts(store, id, spec, cell, { runId: 0, series: null }, kept));
 }
 
 /**
@@ -105,7 +103,7 @@ export function summarizeStored(
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
     const spec = experiment.spec;
     const last: LastRead = { runId: 0, series: null };
-    const parts = cellsOf(spec).map((cell) => done.get(cell.index) ?? summarizeCellRuns(spec, cell, teacherGroups(store, id, cell.index, spec.teachers.count, last, kept)));
+    const parts = cellsOf(spec).map((cell) => done.get(cell.index) ?? cellParts(store, id, spec, cell, last, kept));
     const runs: RunCounts = { total: 0, done: 0, diverged: 0, failed: 0, cancelled: 0 };
     for (const [status, n] of Object.entries(store.describedRunStatusCounts(id))) {
       const counted = summaryStatus(status as RunRecordStatus);
