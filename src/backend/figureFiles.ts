@@ -115,7 +115,7 @@ export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?
   if (atRates !== undefined) {
     // Another experiment's cell rates (compare draws every experiment at the first's: sharedCellRates).
     const chosen = [...atRates];
-    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell], columns);
+    const block = store.loadSeriesBlock(e.id, { cellRates: chosen }, columns);
     return { ...project(block, columns), selection: 'cellRate', cellLearningRates: chosen };
   }
   let rates = storedCellRates(e);
@@ -123,7 +123,7 @@ export function loadCellRateBlock(store: RunStore, e: ExperimentRecord, columns?
   if (rates === undefined && e.summary !== null && cached !== undefined && cached.finishedAt === e.finishedAt) rates = cached.rates;
   if (rates !== undefined && e.summary !== null) {
     const chosen = rates;
-    const block = store.loadSeriesBlock(e.id, (run) => run.key.teacher >= 0 && run.key.lr === chosen[run.key.cell], columns);
+    const block = store.loadSeriesBlock(e.id, { cellRates: chosen }, columns);
     return { ...project(block, columns), selection: 'cellRate', cellLearningRates: chosen };
   }
   const block = store.loadSeriesBlock(e.id);

@@ -419,31 +419,39 @@ export function bandAcross(columns: ArrayLike<number>[], kind: BandKind): Band {
   const lower = new Float64Array(length);
   const upper = new Float64Array(length);
   const n = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
-    let count = 0;
-    let sum = 0;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const c of columns) {
-      if (i >= c.length || !Number.isFinite(c[i])) continue;
-      count++;
-      sum += c[i];
-      if (c[i] < lo) lo = c[i];
-      if (c[i] > hi) hi = c[i];
+  const lo = new Float64Array(length).fill(Infinity);
+  const hi = new Float64Array(length).fill(-Infinity);
+  // Column by column (each teacher's line in turn, sequential in memory): per index the sums take
+  // the teachers in the same order as a loop over teachers inside a loop over indices would.
+  for (const c of columns) {
+    for (let i = 0; i < c.length; i++) {
+      const v = c[i];
+      if (!Number.isFinite(v)) continue;
+      n[i]++;
+      mean[i] += v;
+      if (v < lo[i]) lo[i] = v;
+      if (v > hi[i]) hi[i] = v;
     }
-    n[i] = count;
+  }
+  for (let i = 0; i < length; i++) mean[i] = n[i] === 0 ? NaN : mean[i] / n[i];
+  // The sum of squares about the mean, in the same order; `upper` holds it until the band is made.
+  for (const c of columns) {
+    for (let i = 0; i < c.length; i++) {
+      const v = c[i];
+      if (Number.isFinite(v)) upper[i] += (v - mean[i]) * (v - mean[i]);
+    }
+  }
+  for (let i = 0; i < length; i++) {
+    const count = n[i];
     if (count === 0) {
-      mean[i] = lower[i] = upper[i] = NaN;
+      lower[i] = upper[i] = NaN;
       continue;
     }
-    const m = sum / count;
-    let ss = 0;
-    for (const c of columns) if (i < c.length && Number.isFinite(c[i])) ss += (c[i] - m) * (c[i] - m);
-    const s = count > 1 ? Math.sqrt(ss / (count - 1)) : 0;
+    const m = mean[i];
+    const s = count > 1 ? Math.sqrt(upper[i] / (count - 1)) : 0;
     const half = kind === 'std' ? s : kind === 'sem' ? s / Math.sqrt(count) : kind === 'ci95' ? (count > 1 ? tQuantile975(count - 1) * s / Math.sqrt(count) : 0) : NaN;
-    mean[i] = m;
-    lower[i] = kind === 'minmax' ? lo : m - half;
-    upper[i] = kind === 'minmax' ? hi : m + half;
+    lower[i] = kind === 'minmax' ? lo[i] : m - half;
+    upper[i] = kind === 'minmax' ? hi[i] : m + half;
   }
   return { mean, lower, upper, n };
 }

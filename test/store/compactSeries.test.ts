@@ -71,6 +71,14 @@ describe('compact series chunks', () => {
         // Every recorded point of every run is there (the Parquet export's rows).
         expect(points).toBe(outcomes.reduce((n, o) => n + o.series.step.length, 0));
         if (spec.sft.recordEvery > 1) expect(stored[0].run.recorded).toBe(recordedLength(spec.sft.steps, spec.sft.recordEvery));
+        // The runs at cell rates that SQLite chooses are those a filter of every run chooses, in the same order, with the same doubles.
+        for (const rates of [[1, 0], [0, null], [null, null]]) {
+          const bySql = store.loadSeriesBlock(id, { cellRates: rates }, ['step', 'cos']);
+          const byFilter = store.loadSeriesBlock(id, (r) => r.key.teacher >= 0 && r.key.lr === rates[r.key.cell], ['step', 'cos']);
+          expect(bySql.runs.map((r) => r.id), JSON.stringify(rates)).toEqual(byFilter.runs.map((r) => r.id));
+          expect(bySql.runs.length).toBe(rates.filter((r) => r !== null).length * spec.teachers.count);
+          expect(bytesOf(bySql.data).equals(bytesOf(byFilter.data))).toBe(true);
+        }
         // step (the recording schedule), cos and accuracy are left out of every chunk: exact functions
         // of inner and norm on these paths; agreement too exactly where it equals accuracy at every
         // point (the ceiling's teacher is w*).
@@ -174,6 +182,10 @@ describe('compact series chunks', () => {
       });
       // A column neither wanted nor needed for one wanted is not decoded (left zero): agreement for a chart of cos.
       if (wanted.length === 2 && wanted[1] === 'cos') expect(part.subarray(5 * n, 6 * n).every((v) => v === 0)).toBe(true);
+      // Into the reused buffer (a block of many runs), just after a whole decode filled it: the same doubles, unwanted ones zero too.
+      decodeChunk(data, columns, n, undefined, true);
+      const reused = decodeChunk(data, columns, n, wanted, true);
+      expect(bytesOf(reused).equals(bytesOf(part)), `reused, ${wanted.join(',')}`).toBe(true);
     }
   });
 

@@ -169,8 +169,8 @@ function rawChunk(columns: readonly string[], values: (c: number) => Float64Arra
 }
 
 /** A stored chunk's points, metric-major: column c is block[c·count …]. */
-export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat = 'compact', wanted?: readonly string[]): Float64Array {
-  return format === 'compact' ? decodeChunk(chunk.data, columns, chunk.count, wanted) : float64Block(chunk.data, chunk.count * columns.length);
+export function chunkBlock(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat = 'compact', wanted?: readonly string[], reuse = false): Float64Array {
+  return format === 'compact' ? decodeChunk(chunk.data, columns, chunk.count, wanted, reuse) : float64Block(chunk.data, chunk.count * columns.length);
 }
 
 /** A stored chunk of a run's series: `count` points from point `start`, metric-major doubles. */
@@ -182,8 +182,8 @@ export interface SeriesChunkRow {
 }
 
 /** A stored chunk's columns (shared/seriesBlock.ts's record of columns): views on its decoded block. */
-function chunkColumns(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat, wanted?: readonly string[]): SeriesColumns {
-  const block = chunkBlock(chunk, columns, format, wanted);
+function chunkColumns(chunk: SeriesChunkRow, columns: readonly string[], format: ChunkFormat, wanted?: readonly string[], reuse = false): SeriesColumns {
+  const block = chunkBlock(chunk, columns, format, wanted, reuse);
   const out: Record<string, Float64Array> = {};
   columns.forEach((name, c) => {
     if (wanted === undefined || wanted.includes(name)) out[name] = block.subarray(c * chunk.count, (c + 1) * chunk.count);
@@ -211,7 +211,8 @@ export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesCh
   const columns = wanted === undefined ? stored : stored.filter((name) => wanted.includes(name));
   const index = new Map(runs.map((run, i) => [run.id, i]));
   function* pieces(): Generator<SeriesPiece> {
-    for (const chunk of chunks) yield { run: index.get(chunk.runId as number) as number, start: chunk.start, columns: chunkColumns(chunk, stored, format, wanted === undefined ? undefined : columns) };
+    // blockFromPieces copies each piece before asking for the next: one decoding buffer serves them all.
+    for (const chunk of chunks) yield { run: index.get(chunk.runId as number) as number, start: chunk.start, columns: chunkColumns(chunk, stored, format, wanted === undefined ? undefined : columns, true) };
   }
   return blockFromPieces(runs, columns, pieces());
 }

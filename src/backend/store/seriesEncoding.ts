@@ -56,6 +56,20 @@ function scratch(bytes: number): Uint8Array {
   return planeBuffer.subarray(0, bytes);
 }
 
+/**
+ * decodeChunk's output when its caller copies it before the next call (`reuse`): a block of many
+ * runs then allocates one chunk's doubles, not one per run (2 000 × 48 KB for a Figure 2 dashboard).
+ */
+let outBuffer = new Float64Array(0);
+
+function outScratch(doubles: number): Float64Array {
+  if (outBuffer.length < doubles) outBuffer = new Float64Array(Math.max(doubles, 2 * outBuffer.length));
+  const out = outBuffer.subarray(0, doubles);
+  // Columns a reader does not want are left zero, as in a fresh block.
+  out.fill(0);
+  return out;
+}
+
 /** The compressed planes of the chunk being encoded, side by side for brotli. */
 let packedBuffer = new Uint8Array(0);
 
@@ -266,11 +280,12 @@ function neededColumns(columns: readonly string[], mask: number, wanted: readonl
  * A stored chunk's `count` points of `columns`, metric-major (column c is out[c·count …]). With
  * `wanted`, only those columns are decoded (and what they are derived from); the others are left
  * zero: a reader that draws two columns does not undo the others' differences or derive their
- * values (accuracy's arccos at every point).
+ * values (accuracy's arccos at every point). With `reuse`, the result is a view on a buffer the
+ * next call overwrites (for a caller that copies it at once).
  */
-export function decodeChunk(data: Uint8Array, columns: readonly string[], count: number, wanted?: readonly string[]): Float64Array {
+export function decodeChunk(data: Uint8Array, columns: readonly string[], count: number, wanted?: readonly string[], reuse = false): Float64Array {
   const width = columns.length;
-  const out = new Float64Array(width * count);
+  const out = reuse ? outScratch(width * count) : new Float64Array(width * count);
   if (count === 0) return out;
   if (data[0] !== CHUNK_FORMAT) throw new Error(`a series chunk of unknown format ${data[0]}`);
   const mask = data[1];
@@ -288,19 +303,26 @@ export function decodeChunk(data: Uint8Array, columns: readonly string[], count:
   const stepDerived = stepColumn >= 0 && (mask & (1 << stepColumn)) !== 0;
   const raw = data.subarray(packedAt + packedLength, data.length - (stepDerived ? STEP_BYTES : 0));
   const planes = scratch(planeCount * count);
+  const needed = wanted === undefined ? null : neededColumns(columns, mask, wanted);
+  // Stored column of each plane (p >> 3): the planes of a column no reader needs are skipped, not copied.
+  const storedNames = columns.filter((_, c) => (mask & (1 << c)) === 0);
   let atPacked = 0;
   let atRaw = 0;
   for (let p = 0; p < planeCount; p++) {
-    planes.set(data.subarray(headsAt + p * head, headsAt + (p + 1) * head), p * count);
     const kind = (data[HEADER + (p >> 2)] >> (2 * (p & 3))) & 3;
-    if (kind === PACKED) planes.set(packed.subarray(atPacked, (atPacked += rest)), p * count + head);
-    else if (kind === RAW) planes.set(raw.subarray(atRaw, (atRaw += rest)), p * count + head);
-    else planes.fill(0, p * count + head, (p + 1) * count);
+    const skip = needed !== null && !needed.has(storedNames[p >> 3]);
+    if (!skip) planes.set(data.subarray(headsAt + p * head, headsAt + (p + 1) * head), p * count);
+    if (kind === PACKED) {
+      if (!skip) planes.set(packed.subarray(atPacked, atPacked + rest), p * count + head);
+      atPacked += rest;
+    } else if (kind === RAW) {
+      if (!skip) planes.set(raw.subarray(atRaw, atRaw + rest), p * count + head);
+      atRaw += rest;
+    } else if (!skip) planes.fill(0, p * count + head, (p + 1) * count);
   }
   if (atPacked !== packed.length || atRaw !== raw.length) throw new Error(`a series chunk of ${data.length} bytes does not hold ${storedCount} columns × ${count} points`);
-  const words = new Int32Array(out.buffer);
+  const words = new Int32Array(out.buffer, out.byteOffset, out.length * 2);
   let base = 0;
-  const needed = wanted === undefined ? null : neededColumns(columns, mask, wanted);
   for (let c = 0; c < width; c++) {
     if ((mask & (1 << c)) !== 0) continue;
     if (needed !== null && !needed.has(columns[c])) {

@@ -45,6 +45,11 @@ export type { ExperimentRecord, ExperimentStatus, RunRecord, RunRecordStatus } f
 
 export type { RunEnd } from './runOutcomes';
 
+/** loadSeriesBlock's runs: each cell's teachers at its learning-rate index (null: none of the cell's). */
+export interface AtCellRates {
+  readonly cellRates: readonly (number | null)[];
+}
+
 export interface StoreOptions {
   /** better-sqlite3's compiled binding to load instead of the one in node_modules (Electron's ABI). */
   readonly nativeBinding?: string;
@@ -440,6 +445,22 @@ export class RunStore {
   }
 
   /**
+   * The teachers' runs of each cell at that cell's learning-rate index (null: none), in key order:
+   * chosen by SQLite, so that a Figure 2 dashboard reads the rows (and parses the descriptors) of
+   * its 2 000 runs, not of all 14 140.
+   */
+  runsAtCellRates(experimentId: number, cellRates: readonly (number | null)[]): RunRecord[] {
+    return this.read(() =>
+      (
+        this.sql('SELECT r.* FROM runs r JOIN json_each(?) j ON j.key = r.cell AND j.value = r.lr_index WHERE r.experiment_id = ? AND r.teacher >= 0 ORDER BY r.cell, r.teacher, r.lr_index').all(
+          JSON.stringify(cellRates),
+          experimentId,
+        ) as RunRow[]
+      ).map(toRun),
+    );
+  }
+
+  /**
    * The runs of an experiment still to run (not done or diverged) after run id `afterId`, in id
    * order, at most `limit`: the lab reads a big experiment's runs a job at a time.
    */
@@ -627,18 +648,23 @@ export class RunStore {
    * is data[offset_i + c·recorded_i …]. One query, one copy; read in one transaction. With
    * `wanted`, only those of the runs' columns are decoded and kept (a chart's two of six).
    */
-  loadSeriesBlock(experimentId: number, keep?: (run: RunRecord) => boolean, wanted?: readonly string[]): { runs: RunRecord[]; columns: string[]; data: Float64Array<ArrayBuffer> } {
+  loadSeriesBlock(experimentId: number, keep?: ((run: RunRecord) => boolean) | AtCellRates, wanted?: readonly string[]): { runs: RunRecord[]; columns: string[]; data: Float64Array<ArrayBuffer> } {
     return this.read(() => {
-      const all = this.listRuns(experimentId);
-      const runs = keep === undefined ? all : all.filter(keep);
+      const runs = keep === undefined ? this.listRuns(experimentId) : typeof keep === 'function' ? this.listRuns(experimentId).filter(keep) : this.runsAtCellRates(experimentId, keep.cellRates);
       // A subset is read by run id, so the chunks of runs left out are never read from the file.
       const chunks = (
         keep === undefined
           ? this.sql('SELECT c.run_id AS runId, c.start AS start, c.count AS count, c.data AS data FROM series_chunks c JOIN runs r ON r.id = c.run_id WHERE r.experiment_id = ?').iterate(experimentId)
           : this.sql('SELECT run_id AS runId, start, count, data FROM series_chunks WHERE run_id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(runs.map((r) => r.id)))
       ) as IterableIterator<SeriesChunkRow>;
-      const { columns, data } = assembleSeriesBlock(runs, chunks, this.chunkFormat, wanted);
-      return { runs, columns, data };
+      try {
+        const { columns, data } = assembleSeriesBlock(runs, chunks, this.chunkFormat, wanted);
+        return { runs, columns, data };
+      } finally {
+        // A block with no runs or no columns never reads its chunks: the statement would stay
+        // open and keep the connection busy for every later query.
+        chunks.return?.();
+      }
     });
   }
 
