@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabApiService } from '../../src/backend/labApi';
 import type { RunStore } from '../../src/backend/store/store';
 import { cookieName, type RunningServer, type ServeOptions, startServer } from '../../src/serve/server';
+import { decodeSeriesFrame } from '../../src/shared/seriesCodec';
 import { type LabFixture, openLabFixture } from '../helpers/labFixture';
 
 let fixture: LabFixture;
@@ -223,12 +224,19 @@ describe('w2s serve: the LabApi', () => {
     expect(series.status).toBe(200);
     const headerLength = series.body.readUInt32LE(0);
     const header = JSON.parse(series.body.subarray(4, 4 + headerLength).toString('utf8'));
-    const start = Math.ceil((4 + headerLength) / 8) * 8;
-    const data = new Float64Array(series.body.buffer.slice(series.body.byteOffset + start, series.body.byteOffset + series.body.length));
+    // The steps follow the recording schedule: they travel as three numbers a run, not as a column.
+    const sent = (series.body.length - Math.ceil((4 + headerLength) / 8) * 8) / 8;
+    const points = (header.runs as { recorded: number }[]).reduce((n, r) => n + r.recorded, 0);
+    expect(sent).toBe(points * (header.columns.length - 1));
+    expect(header.stepSchedule).toHaveLength(3 * header.runs.length);
+    const decoded = decodeSeriesFrame(new Uint8Array(series.body).buffer);
+    const { data } = decoded;
+    expect(decoded.columns).toEqual(header.columns);
     expect(header.columns[0]).toBe('step');
     const cos = header.columns.indexOf('cos');
     const first = header.runs[0];
     const stored = store.loadSeries(first.runId);
+    expect(Array.from(data.subarray(0, first.recorded))).toEqual(Array.from(stored.step));
     expect(Array.from(data.subarray(cos * first.recorded, (cos + 1) * first.recorded))).toEqual(Array.from(stored.cos));
 
     expect((await call('rename', { id, name: 'renamed' })).status).toBe(200);

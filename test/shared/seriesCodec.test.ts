@@ -78,6 +78,36 @@ describe("getSeries' frame", () => {
     expect(Array.from(back.data)).toEqual([1, 2]);
   });
 
+  it('a block whose steps follow the recording schedule travels without its step column, and decodes to the same doubles', () => {
+    // Three runs of (step, cos): every 10th step and the last (1 000 of 1 001 points), a run ended early, a run of one point.
+    const lengths = [102, 37, 1];
+    const runs = lengths.map((recorded, i) => ({ runId: i + 1, recorded }));
+    const parts = lengths.map((n, r) => {
+      const cos = randomSeries(['cos'], n, 20 + r).cos;
+      const step = Float64Array.from({ length: n }, (_, i) => (i === n - 1 && r === 0 ? 1013 : 10 * i));
+      return [...step, ...cos];
+    });
+    const data = new Float64Array(parts.flat());
+    const frame = encodeSeriesFrame({ columns: ['step', 'cos'], runs, data });
+    const bodyBytes = (f: Uint8Array) => f.length - Math.ceil((4 + new DataView(f.buffer).getUint32(0, true)) / 8) * 8;
+    // The doubles sent are the cos columns alone.
+    expect(bodyBytes(frame)).toBe(8 * (102 + 37 + 1));
+    const back = decodeSeriesFrame(frame.slice().buffer);
+    expect(bits(back.data)).toBe(bits(data));
+    const { data: _data, ...rest } = back;
+    expect(rest).toEqual({ columns: ['step', 'cos'], runs });
+    // One irregular step (a point recorded off the schedule): the column is sent as it is.
+    const irregular = data.slice();
+    irregular[5] = 51;
+    const whole = encodeSeriesFrame({ columns: ['step', 'cos'], runs, data: irregular });
+    expect(bodyBytes(whole)).toBe(8 * 2 * (102 + 37 + 1));
+    expect(bits(decodeSeriesFrame(whole.slice().buffer).data)).toBe(bits(irregular));
+    // The step column in the middle of the columns (a block ordered otherwise) too.
+    const middle = new Float64Array(lengths.flatMap((n, r) => [...parts[r].slice(n), ...parts[r].slice(0, n), ...parts[r].slice(n)]));
+    const three = decodeSeriesFrame(encodeSeriesFrame({ columns: ['cos', 'step', 'inner'], runs, data: middle }).slice().buffer);
+    expect(bits(three.data)).toBe(bits(middle));
+  });
+
   it('an empty series is a frame of its header alone', () => {
     const back = decodeSeriesFrame(encodeSeriesFrame({ columns: [], data: new Float64Array(0) }).slice().buffer);
     expect(back.data.length).toBe(0);
