@@ -53,24 +53,37 @@ export function teacherFlow(spec: ExperimentSpec, d: RunDescriptor, learningRate
  * with kFunction to ~2e-8 absolute over γ in [1e-4, 1e4] (k is analytic and smooth in u, with k → 1/√(2π) as u → 1).
  */
 const K_INTERVALS = 2048;
-let kTable: Float64Array | null = null;
+/** Per interval i, the cubic's coefficients (c0 + f(c1 + f(c2 + f·c3)) at f ∈ [0, 1)): 4 doubles each, made once. */
+let kCubic: Float64Array | null = null;
 
+function kCoefficients(): Float64Array {
+  const table = Float64Array.from({ length: K_INTERVALS + 1 }, (_, i) => (i === 0 ? 0 : i === K_INTERVALS ? kFunction(Infinity) : kFunction(i / (K_INTERVALS - i))));
+  const cubic = new Float64Array(4 * K_INTERVALS);
+  for (let i = 0; i < K_INTERVALS; i++) {
+    const p1 = table[i];
+    const p2 = table[i + 1];
+    // Past the ends, extrapolate linearly so the spline stays third order there too.
+    const p3 = i + 2 <= K_INTERVALS ? table[i + 2] : 2 * p2 - p1;
+    const p0 = i === 0 ? 2 * p1 - p2 : table[i - 1];
+    // Catmull–Rom: p1 + f/2·(p2 − p0 + f(2p0 − 5p1 + 4p2 − p3 + f(3(p1 − p2) + p3 − p0))).
+    cubic.set([p1, 0.5 * (p2 - p0), 0.5 * (2 * p0 - 5 * p1 + 4 * p2 - p3), 0.5 * (3 * (p1 - p2) + p3 - p0)], 4 * i);
+  }
+  return cubic;
+}
 
-/** k(γ) from a table of the engine's kFunction (built once, on a page's first drawing) and a cubic spline in γ/(1 + γ). */
+/**
+ * k(γ) from a table of the engine's kFunction (built once, on a page's first drawing) and a cubic
+ * spline in γ/(1 + γ), its coefficients stored per interval: this runs once per teacher per step
+ * (Figure 2's dashboard: 2 × 10⁶ times).
+ */
 export function kTabulated(gamma: number): number {
   if (!(gamma > 0)) return 0;
-  kTable ??= Float64Array.from({ length: K_INTERVALS + 1 }, (_, i) => (i === 0 ? 0 : i === K_INTERVALS ? kFunction(Infinity) : kFunction(i / (K_INTERVALS - i))));
-  const t = gamma === Infinity ? 1 : gamma / (1 + gamma);
-  const s = t * K_INTERVALS;
-  const i = Math.min(K_INTERVALS - 1, Math.floor(s));
+  const cubic = (kCubic ??= kCoefficients());
+  const s = (gamma === Infinity ? 1 : gamma / (1 + gamma)) * K_INTERVALS;
+  const i = s >= K_INTERVALS ? K_INTERVALS - 1 : Math.floor(s);
   const f = s - i;
-  const p0 = kTable[Math.max(0, i - 1)];
-  const p1 = kTable[i];
-  const p2 = kTable[i + 1];
-  // Past the ends, extrapolate linearly so the spline stays third order there too.
-  const p3 = i + 2 <= K_INTERVALS ? kTable[i + 2] : 2 * p2 - p1;
-  const q0 = i === 0 ? 2 * p1 - p2 : p0;
-  return p1 + 0.5 * f * (p2 - q0 + f * (2 * q0 - 5 * p1 + 4 * p2 - p3 + f * (3 * (p1 - p2) + p3 - q0)));
+  const at = 4 * i;
+  return cubic[at] + f * (cubic[at + 1] + f * (cubic[at + 2] + f * cubic[at + 3]));
 }
 
 /** The flow's recorded steps and every metric along it. */
@@ -100,13 +113,17 @@ function flowPath(spec: ExperimentSpec, d: RunDescriptor, learningRate: number):
   let n = 1;
   // The three coordinates as locals, updated in the order the loop over j did (the same values).
   const scale = learningRate * beta;
+  const [u0, u1, u2] = [u[0] * INV_SQRT_2PI, u[1] * INV_SQRT_2PI, u[2] * INV_SQRT_2PI];
+  let untilRecord = recordEvery;
   for (let t = 1; t <= steps; t++) {
     const norm = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2);
     const k = kTabulated(beta * norm);
-    v0 -= scale * ((norm > 0 ? (k * v0) / norm : 0) - u[0] * INV_SQRT_2PI);
-    v1 -= scale * ((norm > 0 ? (k * v1) / norm : 0) - u[1] * INV_SQRT_2PI);
-    v2 -= scale * ((norm > 0 ? (k * v2) / norm : 0) - u[2] * INV_SQRT_2PI);
-    if (t % recordEvery === 0 || t === steps) {
+    v0 -= scale * ((norm > 0 ? (k * v0) / norm : 0) - u0);
+    v1 -= scale * ((norm > 0 ? (k * v1) / norm : 0) - u1);
+    v2 -= scale * ((norm > 0 ? (k * v2) / norm : 0) - u2);
+    // A record every recordEvery steps (t % recordEvery === 0, counted down) and at the last.
+    if (--untilRecord === 0 || t === steps) {
+      untilRecord = recordEvery;
       out.step[n] = t;
       out.inner[n] = v0;
       out.norm[n] = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2);

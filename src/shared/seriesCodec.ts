@@ -53,13 +53,13 @@ function asciiJson(value: unknown): Uint8Array {
 }
 
 /**
- * asciiJson's bytes as text, 32 KiB at a time: one spread of a large experiment's header (MBs)
- * would pass an argument per byte, past the engine's stack ("Maximum call stack size exceeded").
+ * asciiJson's bytes as text, by the host's TextDecoder (Node, every browser and Electron have one;
+ * the shared layer's TypeScript library does not declare it): one call for a header of MBs, where
+ * String.fromCharCode would need it cut into pieces below the engine's limit on arguments.
  */
 function asciiText(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return text;
+  const { TextDecoder } = globalThis as unknown as { TextDecoder: new () => { decode(b: Uint8Array): string } };
+  return new TextDecoder().decode(bytes);
 }
 
 /** The frame header's key for the step schedules of a block sent without its step column. */
