@@ -58,7 +58,7 @@ function asciiJson(value: unknown): Uint8Array {
  * String.fromCharCode would need it cut into pieces below the engine's limit on arguments.
  */
 function asciiText(bytes: Uint8Array): string {
-  const { TextDecoder } = globalThis as unknown as { TextDecoder: new () => { decode(b: Uint8Array): string } };
+  const { TextDecoder } = globalThis as typeof globalThis & { TextDecoder: new () => { decode(b: Uint8Array): string } };
   return new TextDecoder().decode(bytes);
 }
 
