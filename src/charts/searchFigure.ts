@@ -10,7 +10,7 @@
  *      in order, so the bracketing and the bisection read at a glance (a point's extra replicates
  *      are rounds at the same value).
  * The same option renders on screen and in the exporter; every line is a plotted series (CSV and
- * the matplotlib script carry them), the bracket a band named `found boundary interval`.
+ * the matplotlib script carry them), the bracket a band named `found … interval`.
  */
 import type { SeriesOption } from 'echarts';
 import { type PointEvaluation, type Search, type SearchResult, searchPoints, searchStep } from '../engine/search';
@@ -70,16 +70,19 @@ export function searchView(input: Pick<FigureInput, 'spec' | 'summary'>): Search
   return { search, points, rounds, result, next, theory };
 }
 
-/** The found boundary as the legend and the panel say it: `κ = 0.528 [0.524, 0.532]`. */
+/** The found boundary as the legend says it: `found 0.528 [0.524, 0.532]`. */
 export function foundLabel(result: SearchResult): string {
   if (result.boundary === null || result.interval === null) return 'no boundary found';
-  return `found: ${fmt(result.boundary, 3)} [${fmt(result.interval[0], 3)}, ${fmt(result.interval[1], 3)}]`;
+  return `found ${fmt(result.boundary, 3)} [${fmt(result.interval[0], 3)}, ${fmt(result.interval[1], 3)}]`;
 }
 
-/** The search figure's two panels stacked on the axis value. */
+/** The search figure's two panels stacked on the axis value, taller than the κ figure's three: the legend takes a column's width. */
 export function searchLayout(): PanelLayout {
-  return stackedLayout(2);
+  return { ...stackedLayout(2), aspect: 0.5 };
 }
+
+/** The targets' short names, for the y axis and the legend (a one-column figure has no room for more). */
+const SHORT: Record<Search['target'], string> = { fractionImproved: 'fraction improved', gainMean: 'mean gain', pgr: 'PGR' };
 
 export function searchFigure(input: FigureInput, style: FigureStyle): Figure {
   const view = searchView(input);
@@ -99,7 +102,7 @@ export function searchFigure(input: FigureInput, style: FigureStyle): Figure {
   // The target's y range: [0, 1] for a fraction; else the intervals and the level, rounded.
   const ends = points.flatMap((p) => [p.target.lo, p.target.hi, p.target.estimate]).filter(Number.isFinite);
   const range = target === 'fractionImproved' ? { min: 0, max: 1 } : niceRange(Math.min(search.level, ...ends), Math.max(search.level, ...ends));
-  const yTarget: AxisSpec = target === 'fractionImproved' ? { name: TARGET_LABEL[target], type: 'value', min: 0, max: 1 } : { name: TARGET_LABEL[target], type: 'value', min: range.min, max: range.max };
+  const yTarget: AxisSpec = { name: SHORT[target], type: 'value', min: range.min, max: range.max };
 
   // The x range: the search's range, and the theory's boundary when it lies outside it.
   const xMin = Math.min(search.from, theory ?? Infinity);
@@ -111,7 +114,7 @@ export function searchFigure(input: FigureInput, style: FigureStyle): Figure {
   const boundary = result?.boundary ?? null;
   const bracket = result?.interval ?? null;
   if (boundary !== null && bracket !== null) {
-    const name = `found boundary ${foundLabel(result!).replace(/^found: /, '')}`;
+    const name = foundLabel(result!);
     const b = band(style, { name: `${name} interval`, experimentId, xLabel, yLabel: target }, Float64Array.of(bracket[0], bracket[1]), Float64Array.of(range.min, range.min), Float64Array.of(range.max, range.max), Float64Array.of(range.min, range.max), found, 0.25);
     top.push(...b.series);
     plotted.push(...b.plotted);
@@ -120,7 +123,7 @@ export function searchFigure(input: FigureInput, style: FigureStyle): Figure {
     legend.push(name);
   }
   if (theory !== null) {
-    const name = `Theorem 1.1: tan θ / tan θ_T = ${fmt(theory, 3)}`;
+    const name = `theory tan θ/tan θ_T = ${fmt(theory, 3)}`;
     top.push({ ...line({ name, color: reference, width, dash: 'dashed', z: 4 }, [[theory, range.min], [theory, range.max]]) } as SeriesOption);
     plotted.push({ name, experimentId, x: Float64Array.of(theory, theory), y: Float64Array.of(range.min, range.max), xLabel, yLabel: target });
     legend.push(name);
@@ -132,7 +135,7 @@ export function searchFigure(input: FigureInput, style: FigureStyle): Figure {
 
   // Each point's estimate, and its interval as an error bar (segments apart by NaN: gaps).
   const shown = points.filter((p) => Number.isFinite(p.target.estimate));
-  const pointsName = `${TARGET_LABEL[target]} (95 % interval)`;
+  const pointsName = `${SHORT[target]}, 95 % interval`;
   const barX: number[] = [];
   const barY: number[] = [];
   for (const p of shown) {
@@ -161,7 +164,7 @@ export function searchFigure(input: FigureInput, style: FigureStyle): Figure {
   plotted.push({ name: orderName, experimentId, x: Float64Array.from(rounds, (r) => r.value), y: Float64Array.from(rounds, (r) => r.round), xLabel, yLabel: 'round' });
 
   const lastRound = Math.max(1, rounds.length);
-  const step = lastRound <= 10 ? 1 : lastRound <= 20 ? 2 : Math.ceil(lastRound / 10);
+  const step = lastRound <= 6 ? 1 : lastRound <= 14 ? 2 : Math.ceil(lastRound / 7);
   const panels: StackedPanel[] = [
     { y: yTarget, series: top },
     { y: { name: 'round', type: 'value', min: 0, max: Math.ceil((lastRound + 1) / step) * step, interval: step }, series: bottom },
