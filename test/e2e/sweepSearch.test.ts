@@ -78,6 +78,8 @@ describe('a κ search from the builder', () => {
     await page.locator('#msg-search-level .field-error').waitFor({ timeout: 10_000 });
     expect(await page.locator('#msg-search-level .field-error').textContent()).toContain("must be in (0, 1) for target 'fractionImproved'");
     expect(page.url()).toMatch(/#\/builder/);
+    mkdirSync(SHOTS, { recursive: true });
+    await section.screenshot({ path: join(SHOTS, 'builder-search-refused.png') });
 
     await page.getByTestId('search-level').fill('0.5');
     await page.getByTestId('search-start').click();
@@ -105,7 +107,6 @@ describe('a κ search from the builder', () => {
     expect(rows).toBeLessThanOrEqual(14);
     await page.locator('[data-testid="chart-search"][data-drawn="true"]').waitFor({ timeout: 30_000 });
 
-    mkdirSync(SHOTS, { recursive: true });
     await page.getByTestId('search-panel').screenshot({ path: join(SHOTS, 'search-light-1440.png') });
     // The search figure as a paper figure, from the same history.
     const pdf = join(SHOTS, 'search-figure.pdf');
