@@ -43,6 +43,8 @@ async function named<T>(method: LabMethod, work: () => Promise<T>): Promise<T> {
 export class LabApiService {
   private readonly handlers: Handlers;
   private readonly commands: LabCommands;
+  /** The searches this service takes round by round to their end (startSearch, resume). */
+  private readonly searching = new Map<number, Promise<void>>();
 
   constructor(
     readonly lab: Lab,
@@ -91,12 +93,20 @@ export class LabApiService {
       },
       // A bad spec: 400 with its errors by field (checkSpec's), so the builder's Start is one round trip.
       submit: ({ spec, name, duplicatedFrom, tags }) => ({ id: commands.submit(spec, { name, duplicatedFrom, tags }) }),
+      startSearch: ({ spec, search, name, tags }) => {
+        const id = commands.startSearch(spec, search, { name, tags });
+        this.searchInBackground(id, () => commands.runSearch(id));
+        return { id };
+      },
       cancel: ({ id }) => {
         commands.cancel(id);
         return done;
       },
       resume: ({ id }) => {
-        commands.resume(id);
+        if (commands.isSearch(id)) {
+          // Refusals (running here, nothing to resume) are thrown by resumeSearch before it returns its promise.
+          if (!this.searching.has(id)) this.searchInBackground(id, () => commands.resumeSearch(id));
+        } else commands.resume(id);
         return done;
       },
       rename: ({ id, name }) => {
@@ -144,6 +154,24 @@ export class LabApiService {
         return lab.queuePosition(id);
       },
     };
+  }
+
+  /**
+   * Run a search's rounds in the background. A round that ends other than done (cancelled, failed)
+   * stops it there, as the experiment's status says; `resume` continues it.
+   */
+  private searchInBackground(id: number, run: () => Promise<unknown>): void {
+    const running = run().then(
+      () => undefined,
+      () => undefined,
+    );
+    this.searching.set(id, running);
+    void running.finally(() => this.searching.delete(id));
+  }
+
+  /** Resolves once the search `id` this service runs in the background has stopped (at once when it runs none). */
+  searchSettled(id: number): Promise<void> {
+    return this.searching.get(id) ?? Promise.resolve();
   }
 
   /** Validate, run and validate again. Unknown methods and bad input are LabRequestErrors. */

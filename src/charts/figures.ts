@@ -7,7 +7,8 @@
  * teachers' accuracies are spread enough to plot the gain against them depends on the data, not
  * the spec: the dashboard asks charts' accuracyDegenerate.) A sweep — axes beyond the inner norm ×
  * accuracy × κ, a grid of points (a search's evaluations), or replicates of a grid that varies — has the sweep figures: the target
- * against one axis, parallel coordinates, and with two varying axes the sweep's heatmap.
+ * against one axis, parallel coordinates, and with two varying axes the sweep's heatmap. A boundary
+ * search (spec.search) has the search figure: its evaluations, the boundary found and the order.
  */
 import { cellsOf } from '../engine/grid';
 import type { ExperimentSpec } from '../engine/spec';
@@ -33,6 +34,7 @@ export function figuresFor(spec: ExperimentSpec): readonly FigureOffer[] {
   offers.push({ kind: 'theory', label: 'Theory: predicted against observed' });
   if ((spec.teachers.kappa?.length ?? 0) > 1) offers.push({ kind: 'kappa', label: 'Theorem boundary: against κ' });
   if (spec.setup === 'random-teacher' && spec.student.norm.length > 1) offers.push({ kind: 'normPuzzle', label: 'Norm puzzle: against ‖w₀‖' });
+  if (spec.search !== undefined && spec.grid !== undefined) offers.push({ kind: 'search', label: 'Search: the boundary found, and the evaluation order' });
   const varying = sweepVaryingAxes(spec);
   if (varying !== null) {
     offers.push({ kind: 'sweep', label: 'Sweep: target against an axis' });

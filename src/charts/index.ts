@@ -10,6 +10,7 @@ import { normPuzzle } from './normPuzzle';
 import { stackedLayout } from './stackedPanels';
 import { markPreview } from './previewMark';
 import { accuracyDegenerate, gainVsAccuracy, gainVsKappa, gainVsStartCos } from './scatter';
+import { searchFigure, searchLayout } from './searchFigure';
 import { sweepFigure, sweepHeatmap, sweepLayout, sweepParallel } from './sweep';
 import { theoryFigure } from './theoryFigure';
 import { trajectories, trajectoriesLayout } from './trajectories';
@@ -18,7 +19,7 @@ import type { Figure, FigureInput, FigureKind, FigureStyle, PanelLayout } from '
 export { defaultStyle, PALETTES, themeColors } from './style';
 export { differenceLabels } from './labels';
 export { type FigureOffer, figuresFor, hasFigure } from './figures';
-export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, kappaFigure, normPuzzle, sweepFigure, sweepHeatmap, sweepParallel, theoryFigure, trajectories };
+export { accuracyDegenerate, compare, gains, gainVsAccuracy, gainVsKappa, gainVsStartCos, heatmap, kappaFigure, normPuzzle, searchFigure, sweepFigure, sweepHeatmap, sweepParallel, theoryFigure, trajectories };
 export * from './types';
 
 /** Build figure `kind`: `compare` takes 1–8 inputs, every other kind the first input. A drawn title says "preview" for preview-path results. */
@@ -57,6 +58,8 @@ function buildKind(kind: FigureKind, inputs: FigureInput[], style: FigureStyle):
       return sweepHeatmap(first, style);
     case 'sweepParallel':
       return sweepParallel(first, style);
+    case 'search':
+      return searchFigure(first, style);
   }
 }
 
@@ -86,6 +89,7 @@ export function figureLayout(kind: FigureKind, inputs: FigureInput[], style: Fig
   // Stacked panels on one x (stackedPanels.ts): wide and short, one per quantity.
   if (kind === 'kappa') return stackedLayout(3);
   if (kind === 'normPuzzle') return stackedLayout(4);
+  if (kind === 'search') return searchLayout();
   if (kind === 'sweep' || kind === 'sweepHeatmap') return sweepLayout(inputs[0], style, kind);
   return { rows: 1, cols: 1 };
 }

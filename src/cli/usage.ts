@@ -28,7 +28,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   export: `w2s export ID [--format csv|json|parquet] [--out FILE] [--db FILE]
     every stored point, full precision (parquet: the series and, beside it, the per-teacher
     summary, NAME-teachers.parquet); the format is taken from --out's extension when not given
-w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|gainVsStartCos|heatmap|compare|theory|kappa|normPuzzle|sweep|sweepHeatmap|sweepParallel
+w2s export ID [ID…] --figure trajectories|gains|gainVsAccuracy|gainVsKappa|gainVsStartCos|heatmap|compare|theory|kappa|normPuzzle|sweep|sweepHeatmap|sweepParallel|search
            [--format svg|pdf|png|csv|py|json] [--out FILE] [--size one-column|two-column|wide]
            [--width IN] [--height IN] [--font FAMILY] [--font-size PT] [--line-width PT]
            [--palette colorblind|tol-bright] [--line-styles] [--band std|sem|ci95|minmax]

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'gainVsStartCos', 'heatmap', 'compare', 'theory', 'kappa', 'normPuzzle', 'sweep', 'sweepHeatmap', 'sweepParallel'] as const;
+export const FIGURE_KINDS = ['trajectories', 'gains', 'gainVsAccuracy', 'gainVsKappa', 'gainVsStartCos', 'heatmap', 'compare', 'theory', 'kappa', 'normPuzzle', 'sweep', 'sweepHeatmap', 'sweepParallel', 'search'] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png', 'csv', 'py', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -16,6 +16,7 @@ import {
   TagSchema,
 } from './experiment';
 import { ExportFileSchema, ExportRequestSchema } from './figureExport';
+import { SearchSchema } from '../engine/search';
 
 export { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from './experiment';
 export type { ExperimentStatus, RunRecordStatus } from './experiment';
@@ -218,7 +219,18 @@ export const LAB_METHODS = {
     input: z.object({ spec: z.unknown(), name: z.string().max(200).optional(), duplicatedFrom: id.optional(), tags: z.array(tag).max(64).optional() }).strict(),
     output: z.object({ id }),
   },
+  /**
+   * Start an adaptive search for a boundary (engine/search.ts, docs/spec.md §13): `spec` is the
+   * experiment (without `search` and `grid`), `search` the axis, range, target and level, checked
+   * here by field (`search.level: …`). It is stored as an ordinary experiment and runs in the
+   * background round by round to its end; `resume` on it continues the search.
+   */
+  startSearch: {
+    input: z.object({ spec: z.unknown(), search: SearchSchema, name: z.string().max(200).optional(), tags: z.array(tag).max(64).optional() }).strict(),
+    output: z.object({ id }),
+  },
   cancel: { input: byId, output: ok },
+  /** Queue its unfinished runs; on a search, continue the search to its end. */
   resume: { input: byId, output: ok },
   rename: { input: z.object({ id, name: z.string().min(1).max(200) }).strict(), output: ok },
   setNotes: { input: z.object({ id, notes: z.string().max(100_000) }).strict(), output: ok },
@@ -341,12 +353,12 @@ export function plainDataProblem(value: unknown, path = '', depth = 0): string |
   return null;
 }
 
-/** Validate a method's input; a LabRequestError (400) names each bad field. */
+/** Validate a method's input; a LabRequestError (400) names each bad field, in its message and its `errors`. */
 export function parseInput<M extends LabMethod>(method: M, input: unknown): LabParsedInput<M> {
   const r = LAB_METHODS[method].input.safeParse(input);
   if (!r.success) {
     const fields = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(input)'}: ${i.message}`);
-    throw new LabRequestError(400, `${method}: ${fields.join('; ')}`);
+    throw new LabRequestError(400, `${method}: ${fields.join('; ')}`, fields);
   }
   return r.data as LabParsedInput<M>;
 }

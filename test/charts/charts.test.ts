@@ -448,7 +448,7 @@ describe('SSR rendering', () => {
         // A grid of 2 norms × 2 accuracies: small multiples of trajectories keyed by line kind (mean,
         // each teacher, early stop, flow), histograms stacked per cell, scatters a colour per norm
         // (theory: + the shapes' key), a comparison one entry per experiment.
-        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 2, theory: 4, kappa: 0, normPuzzle: 0, sweep: 0, sweepHeatmap: 0, sweepParallel: 0 }[kind];
+        const expected = { trajectories: 4, gains: 4, gainVsAccuracy: 2, gainVsKappa: 2, gainVsStartCos: 2, heatmap: 0, compare: 2, theory: 4, kappa: 0, normPuzzle: 0, sweep: 0, sweepHeatmap: 0, sweepParallel: 0, search: 0 }[kind];
         expect(legend).toHaveLength(expected);
         for (const name of legend) expect(svg).toContain(`>${name}</text>`);
         expect(svg).toContain(theme === 'dark' ? DARK_BACKGROUND : '#ffffff');
