@@ -194,6 +194,17 @@ export function runSeriesOf(columns: SeriesColumns): RunSeries {
   return { ...columns, step, inner, norm, cos, accuracy, agreement };
 }
 
+/**
+ * A stored run's columns as the code that passes series along takes them: the linear setups' series
+ * (runSeriesOf, checked), or a random-features run's own columns (step, accuracy, agreement,
+ * headNorm, changed, …: engine/randomFeatures/run.ts), passed as they are. Only code that knows the
+ * setup (the summary, the exports, the charts) reads a column the setup does not have.
+ */
+export function storedSeriesOf(columns: SeriesColumns): RunSeries {
+  if (columns.headNorm !== undefined && columns.step !== undefined && columns.accuracy !== undefined) return columns as unknown as RunSeries;
+  return runSeriesOf(columns);
+}
+
 /** Points in a record of columns (those of its step, else of any column; 0 when it has none). */
 export function pointCount(series: SeriesColumns): number {
   return (series.step ?? Object.values(series).find((c) => c !== undefined))?.length ?? 0;
