@@ -15,7 +15,7 @@ import { figureInput } from '../charts/data';
 import type { FigureInput, FigureKind, FigureStyle, PanelLayout, SeriesBundle } from '../charts/types';
 import { APP_VERSION } from '../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../shared/figureExport';
-import { blockViews, chosenKeys, type PackedBlock, runKeyId, selectBlock, selectByKey } from '../shared/seriesBlock';
+import { blockViews, chosenKeys, type PackedBlock, runKeyId, selectBlock, selectByKey, summaryChoices } from '../shared/seriesBlock';
 import { exportFigure, sidecarJson } from './figures/index';
 import { sidecarFileName } from './figures/sidecar';
 import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
@@ -23,7 +23,7 @@ import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 /** Keeps each teacher's run at the learning rate its summary selected; undefined (all) without a summary. */
 export function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
   if (e.summary === null) return undefined;
-  const chosen = chosenKeys(e.spec.sft.learningRates, e.summary.teachers);
+  const chosen = chosenKeys(e.spec.sft.learningRates, summaryChoices(e.summary));
   return (run) => chosen.has(runKeyId(run.key));
 }
 
