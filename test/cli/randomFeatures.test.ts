@@ -105,10 +105,13 @@ describe('w2s on a random-features spec', () => {
     expect(list.stdout).toMatch(/d=10 β=1 relu features, student 50, teachers 10 \(head only\), 3 teachers/);
   });
 
-  it("refuses a linear setup's field, naming it", () => {
+  it("refuses a linear setup's field, naming it, and a Slurm sweep", () => {
     const r = w2s('run', writeSpec('bad.json', { ...DOC, teachers: { count: 3, kappa: [0.3] } }), '--db', join(dir, 'bad.sqlite'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^w2s: .*teachers\.kappa: applies only to the linear setups/);
+    const sweep = w2s('sweep', writeSpec('sweep.json', DOC), '--slurm', '--db', join(dir, 'sweep.sqlite'));
+    expect(sweep.code).toBe(2);
+    expect(sweep.stderr).toBe("w2s: a sweep of setup 'random-features' on Slurm is not wired yet: run it on this machine with w2s run\n");
   });
 
   it('a w2s run killed with SIGKILL mid-experiment resumes (w2s resume) to the straight series', async () => {
