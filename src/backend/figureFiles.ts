@@ -152,7 +152,8 @@ export function seriesBundle(experimentId: number, { runs, columns, data, ...cho
   return {
     experimentId,
     columns,
-    runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor })),
+    // A random-features run's descriptor (its accuracies and agreement before SFT: its summary has them) is not the linear one the charts read.
+    runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor !== null && 'studentCos' in r.descriptor ? r.descriptor : null })),
     data,
     ...(chosen.selection === undefined ? {} : { selection: chosen.selection }),
     ...(chosen.cellLearningRates === undefined ? {} : { cellLearningRates: chosen.cellLearningRates }),

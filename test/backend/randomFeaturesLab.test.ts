@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/backend/lab';
+import { LabApiService } from '../../src/backend/labApi';
+import { blockViews } from '../../src/shared/seriesBlock';
+import { directLabApi } from '../helpers/labFixture';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { randomFeaturesRunKeys, RandomFeaturesContext, RandomFeaturesRun, summarizeRandomFeatures, type RandomFeaturesOutcome } from '../../src/engine/randomFeatures';
@@ -130,5 +133,25 @@ describe('a random-features experiment in the lab', () => {
     expect(record.status).toBe('done');
     expect(storedBits(lab, id)).toEqual(expected);
     expect(record.summary?.runs.done).toBe(8);
+  });
+
+  it("the LabApi gives its detail and series across the contract's validation: the summary, the setup's columns, each teacher's selected run", async () => {
+    const spec = smallSpec();
+    const lab = openLab(join(tempDir(), 'api.sqlite'), 2);
+    const id = lab.submit(spec);
+    await lab.finished(id);
+    const api = directLabApi(new LabApiService(lab));
+    const detail = await api.getExperiment({ id });
+    expect(detail.summary?.randomFeatures).toEqual(lab.store.getExperiment(id)?.summary?.randomFeatures);
+    expect(detail.spec).toEqual(spec);
+    const all = await api.getSeries({ id, runs: 'all' });
+    expect(all.columns).toEqual(['step', 'accuracy', 'agreement', 'headNorm', 'changed']);
+    const stored = lab.store.loadExperimentRuns(id);
+    expect(blockViews(all).map((v) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k, bits(x)])))).toEqual(stored.map(({ series }) => Object.fromEntries(Object.entries(series).map(([k, x]) => [k, bits(x as Float64Array)]))));
+    const picked = await api.getSeries({ id, runs: 'selected', columns: ['accuracy', 'headNorm'] });
+    const rates = spec.sft.learningRates;
+    const chosen = (detail.summary?.randomFeatures?.teachers ?? []).map((t) => ({ cell: 0, teacher: t.teacher, lr: rates.indexOf(t.bestLearningRate as number) }));
+    expect(picked.runs.map((r) => r.key)).toEqual(chosen);
+    expect(picked.columns).toEqual(['step', 'accuracy', 'headNorm']);
   });
 });
