@@ -153,5 +153,10 @@ describe('a random-features experiment in the lab', () => {
     const chosen = (detail.summary?.randomFeatures?.teachers ?? []).map((t) => ({ cell: 0, teacher: t.teacher, lr: rates.indexOf(t.bestLearningRate as number) }));
     expect(picked.runs.map((r) => r.key)).toEqual(chosen);
     expect(picked.columns).toEqual(['step', 'accuracy', 'headNorm']);
+    // No cell learning rate (the linear dashboards' default view): no runs, and the history stays readable after it.
+    const none = await api.getSeries({ id, runs: 'cellRate', columns: ['cos'] });
+    expect(none.runs).toEqual([]);
+    expect((await api.getExperiment({ id })).id).toBe(id);
+    expect((await api.listExperiments({})).map((e) => e.id)).toEqual([id]);
   });
 });

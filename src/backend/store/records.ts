@@ -216,5 +216,11 @@ export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesCh
   function* pieces(): Generator<SeriesPiece> {
     for (const chunk of chunks) yield { run: index.get(chunk.runId as number) as number, start: chunk.start, columns: chunkColumns(chunk, stored, format, wanted === undefined ? undefined : columns) };
   }
-  return blockFromPieces(runs, columns, pieces());
+  try {
+    return blockFromPieces(runs, columns, pieces());
+  } finally {
+    // A block with no columns (no runs chosen: a random-features experiment has no cell rate) reads no chunk:
+    // the statement's iterator must still be closed, or the connection stays busy for every later query.
+    (chunks as Partial<IterableIterator<SeriesChunkRow>>).return?.();
+  }
 }
