@@ -51,13 +51,15 @@ describe('a random-features experiment in the UI', () => {
     await page.goto(`${url}#/experiment/1`);
     await page.getByTestId('random-features-panel').waitFor({ timeout: 30_000 });
     const text = async (id: string) => (await page.getByTestId(id).textContent())?.trim();
-    expect(await text('summary-student-accuracy')).toBe(`${(100 * rf.studentAccuracy).toFixed(2)} %`);
+    // The panel shows as soon as the history row names the setup; its numbers once the detail has come.
+    await expect.poll(() => text('summary-student-accuracy'), { timeout: 20_000 }).toBe(`${(100 * rf.studentAccuracy).toFixed(2)} %`);
     expect(await text('summary-teacher-accuracy')).toBe(`${(100 * rf.meanTeacherAccuracy).toFixed(2)} %`);
     expect(await text('summary-improved')).toBe(`${(100 * rf.fractionImproved).toFixed(0)} %`);
     expect(await page.getByTestId('random-features-teachers').locator('tbody tr').count()).toBe(3);
     await expect.poll(async () => page.getByTestId('chart-random-features').locator('canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await page.getByTestId('chart-trajectories').count()).toBe(0);
     expect(await page.getByTestId('chart-gain-kappa').count()).toBe(0);
+    expect(await page.getByTestId('export-open').count()).toBe(0);
     expect(await text('random-features-theory')).toMatch(/does not apply to random features/);
     await page.goto(`${url}#/theory/1`);
     await page.getByTestId('theory-view').waitFor({ timeout: 20_000 });
