@@ -7,7 +7,9 @@
 import { cellLearningRate } from '../engine/cellRate';
 import { cellsOf } from '../engine/grid';
 import { selectLearningRate } from '../engine/selection';
+import { isRandomFeaturesSpec } from '../engine/randomFeatures/spec';
 import { resolvePath } from '../engine/spec';
+import { LabRequestError } from '../shared/labApi';
 import type { ExperimentSummary } from '../engine/summary';
 import { buildFigure, defaultStyle, figureLayout } from '../charts/index';
 import { sharedCellRates } from '../charts/compare';
@@ -226,6 +228,11 @@ export async function exportExperimentFigure(
   const { ids, kind, format, settings } = request;
   if (kind === 'compare' ? ids.length < 2 : ids.length !== 1) {
     throw new RangeError(kind === 'compare' ? 'compare needs 2–8 experiments' : `${kind} is a figure of one experiment (got ${ids.length})`);
+  }
+  for (const id of ids) {
+    if (isRandomFeaturesSpec(store.getExperiment(id)?.spec ?? { setup: '' })) {
+      throw new LabRequestError(409, `experiment ${id} is of setup 'random-features': the figure exporter draws the linear setups' figures (cos, κ) only; its trajectories are drawn in the app, its data exported with --format csv, json or parquet`);
+    }
   }
   // Only the per-learning-rate view of the trajectories needs every run.
   const inputs = kind === 'compare' ? loadCompareInputs(store, ids) : ids.map((id) => loadFigureInput(store, id, runsFor(kind, settings)));

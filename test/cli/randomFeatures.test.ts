@@ -112,6 +112,11 @@ describe('w2s on a random-features spec', () => {
     const sweep = w2s('sweep', writeSpec('sweep.json', DOC), '--slurm', '--db', join(dir, 'sweep.sqlite'));
     expect(sweep.code).toBe(2);
     expect(sweep.stderr).toBe("w2s: a sweep of setup 'random-features' on Slurm is not wired yet: run it on this machine with w2s run\n");
+    // The figure exporter draws the linear setups' figures only.
+    const db = join(dir, 'rf.sqlite');
+    const figure = w2s('export', '1', '--figure', 'trajectories', '--db', db, '--out', join(dir, 'rf.svg'));
+    expect(figure.code).toBe(2);
+    expect(figure.stderr).toMatch(/^w2s: experiment 1 is of setup 'random-features': the figure exporter draws the linear setups' figures \(cos, κ\) only/);
   });
 
   it('a w2s run killed with SIGKILL mid-experiment resumes (w2s resume) to the straight series', async () => {
