@@ -10,11 +10,13 @@ import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { CEILING, cellsOf } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
+import { isRandomFeaturesSpec } from '../engine/randomFeatures/spec';
 import { runLearningRate, sweptPaths } from '../engine/sweep';
 import { APP_VERSION } from '../shared/app';
 import type { ExperimentSummary } from '../engine/summary';
+import { LabRequestError } from '../shared/labApi';
 import { ExperimentStatusSchema, RunKeySchema, RunRecordStatusSchema } from '../shared/experiment';
-import { chosenKeys, columnOf, runKeyId } from '../shared/seriesBlock';
+import { chosenKeys, columnOf, runKeyId, summaryChoices } from '../shared/seriesBlock';
 import { packColumns } from '../shared/seriesCodec';
 import { BundleError, checkExperiment, checkRuns } from './bundleParts';
 import { gunzipBounded, InflateError, MAX_INFLATED_BYTES } from './gunzip';
@@ -57,7 +59,7 @@ export function exportCsv(store: RunStore, id: number): string {
  */
 function selectedRun(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
   if (e.summary === null) return undefined;
-  const chosen = chosenKeys(e.spec.sft.learningRates, e.summary.teachers);
+  const chosen = chosenKeys(e.spec.sft.learningRates, summaryChoices(e.summary));
   return (run) => chosen.has(runKeyId(run.key));
 }
 
@@ -132,6 +134,8 @@ const BundleSchema = z
 /** What a bundle holds of a stored experiment: the experiment's record and every run with its series. */
 export function bundlePayload(store: RunStore, id: number): BundlePayload {
   const e = mustExist(store, id);
+  // Its descriptors, checkpoints and summary have no bundle schema yet (bundleParts.ts checks the linear setups' only).
+  if (isRandomFeaturesSpec(e.spec)) throw new LabRequestError(409, `experiment ${id}: bundles of setup 'random-features' are not wired yet; export it as csv, json or parquet`);
   const runs = store.loadExperimentRuns(id).map(({ run, series }) => ({
     key: run.key,
     status: run.status,

@@ -7,7 +7,9 @@
 import { cellLearningRate } from '../engine/cellRate';
 import { cellsOf } from '../engine/grid';
 import { selectLearningRate } from '../engine/selection';
+import { isRandomFeaturesSpec } from '../engine/randomFeatures/spec';
 import { resolvePath } from '../engine/spec';
+import { LabRequestError } from '../shared/labApi';
 import type { ExperimentSummary } from '../engine/summary';
 import { buildFigure, defaultStyle, figureLayout } from '../charts/index';
 import { sharedCellRates } from '../charts/compare';
@@ -15,7 +17,7 @@ import { figureInput } from '../charts/data';
 import type { FigureInput, FigureKind, FigureStyle, PanelLayout, SeriesBundle } from '../charts/types';
 import { APP_VERSION } from '../shared/app';
 import { type ExportFormat, type ExportSettings, heightOf } from '../shared/figureExport';
-import { blockViews, chosenKeys, type PackedBlock, runKeyId, selectBlock, selectByKey } from '../shared/seriesBlock';
+import { blockViews, chosenKeys, type PackedBlock, runKeyId, selectBlock, selectByKey, summaryChoices } from '../shared/seriesBlock';
 import { exportFigure, sidecarJson } from './figures/index';
 import { sidecarFileName } from './figures/sidecar';
 import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
@@ -23,7 +25,7 @@ import type { ExperimentRecord, RunRecord, RunStore } from './store/store';
 /** Keeps each teacher's run at the learning rate its summary selected; undefined (all) without a summary. */
 export function selectedRuns(e: ExperimentRecord): ((run: RunRecord) => boolean) | undefined {
   if (e.summary === null) return undefined;
-  const chosen = chosenKeys(e.spec.sft.learningRates, e.summary.teachers);
+  const chosen = chosenKeys(e.spec.sft.learningRates, summaryChoices(e.summary));
   return (run) => chosen.has(runKeyId(run.key));
 }
 
@@ -152,7 +154,8 @@ export function seriesBundle(experimentId: number, { runs, columns, data, ...cho
   return {
     experimentId,
     columns,
-    runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor })),
+    // A random-features run's descriptor (its accuracies and agreement before SFT: its summary has them) is not the linear one the charts read.
+    runs: runs.map((r) => ({ runId: r.id, key: r.key, status: r.status, recorded: r.recorded, descriptor: r.descriptor !== null && 'studentCos' in r.descriptor ? r.descriptor : null })),
     data,
     ...(chosen.selection === undefined ? {} : { selection: chosen.selection }),
     ...(chosen.cellLearningRates === undefined ? {} : { cellLearningRates: chosen.cellLearningRates }),
@@ -225,6 +228,11 @@ export async function exportExperimentFigure(
   const { ids, kind, format, settings } = request;
   if (kind === 'compare' ? ids.length < 2 : ids.length !== 1) {
     throw new RangeError(kind === 'compare' ? 'compare needs 2–8 experiments' : `${kind} is a figure of one experiment (got ${ids.length})`);
+  }
+  for (const id of ids) {
+    if (isRandomFeaturesSpec(store.getExperiment(id)?.spec ?? { setup: '' })) {
+      throw new LabRequestError(409, `experiment ${id} is of setup 'random-features': the figure exporter draws the linear setups' figures (cos, κ) only; its trajectories are drawn in the app, its data exported with --format csv, json or parquet`);
+    }
   }
   // Only the per-learning-rate view of the trajectories needs every run.
   const inputs = kind === 'compare' ? loadCompareInputs(store, ids) : ids.map((id) => loadFigureInput(store, id, runsFor(kind, settings)));

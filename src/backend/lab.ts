@@ -7,11 +7,12 @@
  * within WRITE_BEHIND_MS: a commit per run costs more than a preview run.
  */
 import { type Cell, cellsOf, eachRunKey, meanStepsPerRun, runCount, valueAtCell } from '../engine/grid';
+import { isRandomFeaturesSpec } from '../engine/randomFeatures/spec';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import type { RunSeries } from '../engine/run';
 import type { CellSummaryParts } from '../engine/summary';
-import { runSeriesOf } from '../shared/seriesBlock';
-import type { RunOrder } from '../shared/jobs';
+import { storedSeriesOf } from '../shared/seriesBlock';
+import { checkpointStep, type RunOrder } from '../shared/jobs';
 import type { LabEventMessage } from '../shared/labApi';
 import { type HistoryWatch, watchHistory } from './historyWatch';
 import { diskFullPause, freeBytes, isDiskFull } from './historyFile';
@@ -101,7 +102,7 @@ function keepSeries(kept: KeptSeries, run: RunRecord, result: JobResult): void {
     bytes += values.byteLength;
   }
   if (kept.bytes + bytes > KEPT_SERIES_BYTES) return;
-  kept.series.set(run.id, runSeriesOf(columns));
+  kept.series.set(run.id, storedSeriesOf(columns));
   const ids = kept.byCell.get(run.key.cell);
   if (ids === undefined) kept.byCell.set(run.key.cell, [run.id]);
   else ids.push(run.id);
@@ -571,9 +572,9 @@ export class Lab {
             store.setRunDescriptor(r.run.id, message.descriptor);
             r.described = true;
           }
-          store.appendSeries(r.run.id, message.chunk, message.from, { stepsDone: message.checkpoint.kernel.step, checkpoint: message.checkpoint });
+          store.appendSeries(r.run.id, message.chunk, message.from, { stepsDone: checkpointStep(message.checkpoint), checkpoint: message.checkpoint });
           r.stored = message.checkpoint.recorded;
-          stepped(active, r.run.id, message.checkpoint.kernel.step);
+          stepped(active, r.run.id, checkpointStep(message.checkpoint));
         } else {
           stepped(active, r.run.id, message.step);
         }
@@ -594,7 +595,7 @@ export class Lab {
       const result = await outcome;
       const last = result.lastStep;
       // The engine's measured speed, for time estimates (calibration.ts): this job's own steps only.
-      const steps = Math.max(0, last - (run.checkpoint?.kernel.step ?? 0));
+      const steps = Math.max(0, last - (run.checkpoint === null ? 0 : checkpointStep(run.checkpoint)));
       await this.writeBehind({
         experimentId: active.id,
         end: { runId: run.id, chunk: result.chunk, from: result.from, stepsDone: last, status: result.status, descriptor: r.described ? null : result.descriptor },
@@ -696,7 +697,8 @@ export class Lab {
    */
   private cellRunSettled(active: Active, cell: number, status: RunRecord['status']): void {
     const left = active.cellRunsLeft.get(cell);
-    if (left === undefined) return;
+    // A random-features experiment is summarised whole at the end (storedSummary.ts), from the series kept.
+    if (left === undefined || isRandomFeaturesSpec(active.spec)) return;
     if (status === 'cancelled' || active.cancelled) {
       active.cellRunsLeft.delete(cell); // summarised from the store at the end, as it stands then
       return;

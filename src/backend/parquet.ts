@@ -6,6 +6,7 @@
  * nullable where a value may be missing (a cell's norm under shared pretraining, a summary field).
  */
 import { CEILING, type Cell, cellsOf } from '../engine/grid';
+import { isRandomFeaturesSpec } from '../engine/randomFeatures/spec';
 import type { ExperimentSummary } from '../engine/summary';
 import { runLearningRate, sweptPaths } from '../engine/sweep';
 import { startCos } from '../charts/data';
@@ -140,11 +141,42 @@ function teacherColumns(store: RunStore, id: number): Column[] {
   ];
 }
 
+/**
+ * A random-features experiment's teachers (docs/random-features.md §4), one row each: the accuracies
+ * before SFT (descriptor), and the summary's choice, accuracy, gain with its paired standard error, PGR.
+ */
+function randomFeaturesTeacherColumns(store: RunStore, id: number): Column[] {
+  const e = store.getExperiment(id);
+  if (e === null) throw new RangeError(`no experiment ${id}`);
+  const rf = e.summary?.randomFeatures;
+  const byTeacher = new Map((rf?.teachers ?? []).map((t) => [t.teacher, t]));
+  const descriptors = new Map<number, Record<string, number>>();
+  for (const r of store.listRuns(id)) if (r.key.teacher !== CEILING && r.descriptor !== null && !descriptors.has(r.key.teacher)) descriptors.set(r.key.teacher, r.descriptor as unknown as Record<string, number>);
+  const teachers = [...new Set(store.listRuns(id).filter((r) => r.key.teacher !== CEILING).map((r) => r.key.teacher))].sort((a, b) => a - b);
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? null : v);
+  const d = (f: string) => teachers.map((t) => num(descriptors.get(t)?.[f]));
+  const s = (f: 'bestLearningRate' | 'accuracy' | 'gain' | 'gainStandardError' | 'pgr') => teachers.map((t) => num(byTeacher.get(t)?.[f]));
+  return [
+    { name: 'experiment_id', data: new Int32Array(teachers.length).fill(id), type: 'INT32', nullable: false },
+    { name: 'teacher', data: Int32Array.from(teachers), type: 'INT32', nullable: false },
+    { name: 'student_accuracy', data: d('studentAccuracy'), type: 'DOUBLE' },
+    { name: 'teacher_accuracy', data: d('teacherAccuracy'), type: 'DOUBLE' },
+    { name: 'agreement', data: d('agreement'), type: 'DOUBLE' },
+    { name: 'test_points', data: teachers.map((t) => num(descriptors.get(t)?.testPoints)), type: 'INT32' },
+    { name: 'best_learning_rate', data: s('bestLearningRate'), type: 'DOUBLE' },
+    { name: 'best_step', data: teachers.map((t) => { const v = num(byTeacher.get(t)?.bestStep); return v === null ? null : BigInt(v); }), type: 'INT64' },
+    { name: 'accuracy', data: s('accuracy'), type: 'DOUBLE' },
+    { name: 'gain', data: s('gain'), type: 'DOUBLE' },
+    { name: 'gain_standard_error', data: s('gainStandardError'), type: 'DOUBLE' },
+    { name: 'pgr', data: s('pgr'), type: 'DOUBLE' },
+  ];
+}
+
 /** The experiment's `table` as a Parquet file (snappy-compressed), with the spec and app version as key–value metadata. */
 export async function exportParquet(store: RunStore, id: number, table: ParquetTable): Promise<Buffer> {
   const e = store.getExperiment(id);
   if (e === null) throw new RangeError(`no experiment ${id}`);
-  const columnData = table === 'series' ? seriesColumns(store, id) : teacherColumns(store, id);
+  const columnData = table === 'series' ? seriesColumns(store, id) : isRandomFeaturesSpec(e.spec) ? randomFeaturesTeacherColumns(store, id) : teacherColumns(store, id);
   // ESM-only package: imported where it is used (the CLI runs as CommonJS).
   const { parquetWriteBuffer } = await import('hyparquet-writer');
   const buffer = parquetWriteBuffer({

@@ -6,6 +6,8 @@
  * summarised holding one run's series and the trajectory's sums, with the numbers of summarizeExperiment bit for bit.
  */
 import { type Cell, CEILING, cellsOf } from '../engine/grid';
+import { type RandomFeaturesDescriptor, type RandomFeaturesOutcome, type RandomFeaturesSeries, summarizeRandomFeatures } from '../engine/randomFeatures';
+import { isRandomFeaturesSpec, randomFeaturesConfigOf } from '../engine/randomFeatures/spec';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import { type CellSummaryParts, experimentSummaryOf, type RunCounts, type RunOutcome, type StoredSummary, type SummaryRun, summarizeCellRuns, type TeacherRuns } from '../engine/summary';
 import type { RunSeries } from '../engine/run';
@@ -102,17 +104,53 @@ export function summarizeStored(
     const experiment = store.getExperiment(id);
     if (experiment === null) throw new RangeError(`no experiment ${id}`);
     const spec = experiment.spec;
+    if (isRandomFeaturesSpec(spec)) return { summary: randomFeaturesSummary(store, id, spec, kept), trajectories: [] };
     const last: LastRead = { runId: 0, series: null };
     const parts = cellsOf(spec).map((cell) => done.get(cell.index) ?? cellParts(store, id, spec, cell, last, kept));
-    const runs: RunCounts = { total: 0, done: 0, diverged: 0, failed: 0, cancelled: 0 };
-    for (const [status, n] of Object.entries(store.describedRunStatusCounts(id))) {
-      const counted = summaryStatus(status as RunRecordStatus);
-      runs.total += n;
-      if (counted !== 'running') runs[counted] += n;
-    }
-    const summary = experimentSummaryOf(spec, resolvePath(spec), parts.map((p) => p.summary), runs);
+    const summary = experimentSummaryOf(spec, resolvePath(spec), parts.map((p) => p.summary), runCounts(store, id));
     return { summary, trajectories: parts.map((p) => p.trajectory) };
   });
+}
+
+/** The described runs counted by status, as the summary counts them. */
+function runCounts(store: RunStore, id: number): RunCounts {
+  const runs: RunCounts = { total: 0, done: 0, diverged: 0, failed: 0, cancelled: 0 };
+  for (const [status, n] of Object.entries(store.describedRunStatusCounts(id))) {
+    const counted = summaryStatus(status as RunRecordStatus);
+    runs.total += n;
+    if (counted !== 'running') runs[counted] += n;
+  }
+  return runs;
+}
+
+/**
+ * A random-features experiment's summary (summarizeRandomFeatures, docs/random-features.md §4) from
+ * its described runs, in the stored summary's frame: no cells, no linear teachers; the student's
+ * accuracy and head norm as `initial`, the accuracy gains as the gains. A run at a time is read
+ * (its series is a few hundred points: the whole experiment's fit in memory).
+ */
+function randomFeaturesSummary(store: RunStore, id: number, spec: ExperimentSpec, kept: ReadonlyMap<number, RunSeries>): StoredSummary {
+  const config = randomFeaturesConfigOf(spec);
+  const outcomes: RandomFeaturesOutcome[] = store.describedRuns(id, 0, CEILING, config.teachers.count - 1).map((run) => ({
+    key: run.key,
+    status: summaryStatus(run.status),
+    descriptor: run.descriptor as unknown as RandomFeaturesDescriptor,
+    series: (keptSeries(kept, run) ?? store.loadSeries(run.id)) as unknown as RandomFeaturesSeries,
+  }));
+  const rf = summarizeRandomFeatures(config, outcomes);
+  const headNorm = outcomes[0]?.series.headNorm[0] ?? NaN;
+  return {
+    spec,
+    path: 'random-features',
+    initial: { cos: NaN, accuracy: rf.studentAccuracy, norm: headNorm },
+    teachers: [],
+    fractionImproved: rf.fractionImproved,
+    gainMean: rf.gainMean,
+    gainStd: rf.gainStd,
+    cells: [],
+    runs: runCounts(store, id),
+    randomFeatures: rf,
+  };
 }
 
 /** Summarise what is stored and store the summary (its JSON, and the trajectories binary); `kept` and `done` as for summarizeStored. */

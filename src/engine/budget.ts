@@ -11,6 +11,8 @@ import { gridAxes, type GridSpec, recordedLength, sumOverRuns } from './grid';
 /** What the budget reads of a spec: its grid, and what each run records (ExperimentSpec has it all). */
 export interface BudgetSpec extends GridSpec {
   readonly sft: GridSpec['sft'] & { readonly recordEvery: number; readonly earlyStopping: string };
+  /** Set for setup 'random-features' (its own columns: randomFeatures/spec.ts randomFeaturesColumns). */
+  readonly features?: { readonly train: string };
 }
 
 /**
@@ -51,6 +53,7 @@ export interface Budget {
 
 /** The series columns a run stores (shared/seriesCodec.ts seriesColumnNames). */
 function seriesColumnCount(spec: BudgetSpec): number {
+  if (spec.setup === 'random-features') return 5 + (spec.sft.earlyStopping === 'validation' ? 1 : 0) + (spec.features?.train === 'both' ? 1 : 0);
   return spec.sft.earlyStopping === 'validation' ? 7 : 6;
 }
 

@@ -12,7 +12,7 @@ import { getPath, hasReplicateAxis, isSweep, pointCoordinates, pointCount, REPLI
  * circle of imports.
  */
 export interface GridSpec extends SweepFields {
-  readonly setup: 'random-teacher' | 'shared-pretraining';
+  readonly setup: 'random-teacher' | 'shared-pretraining' | 'random-features';
   readonly student: { readonly norm: readonly number[] };
   readonly teachers: { readonly count: number; readonly accuracy: readonly number[]; readonly kappa?: readonly number[] };
   readonly sft: { readonly ceiling: boolean; readonly learningRates: readonly number[]; readonly steps: number; readonly batchSize: number; readonly recordEvery?: number };
@@ -71,7 +71,7 @@ function innerLists(spec: GridSpec, at: Readonly<Record<string, number>>): { nor
 
 /** Cells a point holds: norm × teacher accuracy × κ (random teacher; one cell otherwise). */
 function innerCellCount(spec: GridSpec): number {
-  if (spec.setup === 'shared-pretraining') return 1;
+  if (spec.setup !== 'random-teacher') return 1;
   const { norms, accuracies, kappas } = innerLists(spec, isSweep(spec) ? pointCoordinates(spec, 0).axes : {});
   return norms.length * accuracies.length * kappas.length;
 }
@@ -88,7 +88,7 @@ export function cellsOf(spec: GridSpec): Cell[] {
   for (let point = 0; point < points; point++) {
     const { axes: at, replicate } = isSweep(spec) ? pointCoordinates(spec, point) : { axes: {}, replicate: 0 };
     const tail: Record<string, number> = withReplicate ? { [REPLICATE]: replicate } : {};
-    if (spec.setup === 'shared-pretraining') {
+    if (spec.setup !== 'random-teacher') {
       cells.push({ index: cells.length, norm: null, teacherAccuracy: null, kappa: null, point, axes: { ...at, ...tail } });
       continue;
     }
@@ -151,7 +151,7 @@ export function gridAxes(spec: GridSpec): GridAxis[] {
   ];
   const inner = (field: string, label: string, size: number): GridAxis[] => (field in at ? [] : [{ field, label, size }]);
   const cells: GridAxis[] =
-    spec.setup === 'shared-pretraining'
+    spec.setup !== 'random-teacher'
       ? []
       : [
           ...inner('student.norm', 'initial norms', spec.student.norm.length),

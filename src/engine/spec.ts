@@ -6,14 +6,12 @@
 import { z } from 'zod';
 import { budgetProblems } from './budget';
 import { fieldName, issueLines } from './fieldErrors';
+import { logspace } from './logspace';
+import { isRandomFeaturesDocument, parseRandomFeaturesSpec, type RandomFeaturesSpecFields } from './randomFeatures/spec';
 import { SearchSchema, searchSpecProblems } from './search';
 import { extractSweep, pointCount, pointCoordinates, type SweepFields, withValue } from './sweep';
 
-/** logspace(a, b, n): n points from 10^a to 10^b, the paper's learning-rate grid. */
-export function logspace(a: number, b: number, n: number): number[] {
-  if (n === 1) return [Math.pow(10, a)];
-  return Array.from({ length: n }, (_, i) => Number(Math.pow(10, a + ((b - a) * i) / (n - 1)).toPrecision(15)));
-}
+export { logspace } from './logspace';
 
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
@@ -178,7 +176,7 @@ const RawSpecSchema = z
   .object({
     name: z.string({ error: 'must be a string' }).max(200, { error: 'at most 200 characters' }).optional(),
     setup: z.enum(['random-teacher', 'shared-pretraining'], {
-      error: "must be 'random-teacher' or 'shared-pretraining'",
+      error: "must be 'random-teacher', 'shared-pretraining' or 'random-features'",
     }).default('random-teacher'),
     seed: intIn(0, MAX_SEED).default(0),
     data: DataSchema.prefault({}),
@@ -196,8 +194,8 @@ const RawSpecSchema = z
 type RawSpec = z.output<typeof RawSpecSchema>;
 
 /** The batch size a setup uses when the spec leaves sft.batchSize out (the builder shows it too). */
-export function defaultBatchSize(setup: RawSpec['setup']): number {
-  return setup === 'shared-pretraining' ? 1000 : 10_000;
+export function defaultBatchSize(setup: ExperimentSpec['setup']): number {
+  return setup === 'random-features' ? 500 : setup === 'shared-pretraining' ? 1000 : 10_000;
 }
 
 /**
@@ -205,8 +203,11 @@ export function defaultBatchSize(setup: RawSpec['setup']): number {
  * (sweep.ts) keeps every field at its first value and lists the rest in `axes`, `grid` and
  * `replicates`, each present only when the document set it (so older specs keep their hashes).
  */
-export interface ExperimentSpec extends Omit<RawSpec, 'student' | 'teachers' | 'sft' | 'data'>, SweepFields {
-  data: RawSpec['data'];
+export interface ExperimentSpec extends Omit<RawSpec, 'setup' | 'student' | 'teachers' | 'sft' | 'data'>, SweepFields, RandomFeaturesSpecFields {
+  /** 'random-features' (randomFeatures/spec.ts): its linear-only fields hold placeholders, and features, evaluation and data.pool are set. */
+  setup: RawSpec['setup'] | 'random-features';
+  /** `pool` only for setup 'random-features' (null: fresh batches). */
+  data: RawSpec['data'] & { pool?: number | null };
   student: { accuracy: number; norm: number[] };
   /** `kappa` only when the document sets it (a list, one grid axis). */
   teachers: { count: number; accuracy: number[]; norm: number; kappa?: number[] };
@@ -266,6 +267,7 @@ export function pathObstacle(spec: ExperimentSpec | RawSpec, path: ResolvedPath)
 
 /** The path `engine.path: auto` takes: the fastest exact one (never preview, which is opt-in). */
 export function resolvePath(spec: ExperimentSpec): ResolvedPath {
+  // The random-features setup runs its own exact kernels: 'dense' is what its spec stores.
   if (spec.engine.path !== 'auto') return spec.engine.path;
   if (pathObstacle(spec, 'reduced') === null) return 'reduced';
   if (pathObstacle(spec, 'projected') === null) return 'projected';
@@ -335,6 +337,12 @@ export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; error
  * false` reads a spec stored before the budget existed (it was accepted then and stays readable).
  */
 export function parseSpec(input: unknown, options: { budget?: boolean } = {}): SpecResult {
+  if (isRandomFeaturesDocument(input)) {
+    const r = parseRandomFeaturesSpec(input);
+    if (!r.ok || options.budget === false) return r;
+    const problems = budgetProblems(r.spec);
+    return problems.length > 0 ? { ok: false, errors: problems.map((p) => `${fieldName([])}: ${p}`) } : r;
+  }
   const { base, sweep, errors: sweepErrors } = extractSweep(input);
   if (sweepErrors.length > 0) return { ok: false, errors: sweepErrors };
   const first = parseScalar(base);

@@ -4,6 +4,7 @@
  * that only hurts shows a negative gain), PGR against the ground-truth ceiling, and across teachers
  * the fraction improved, mean and std of the gain and the mean ± std trajectory.
  */
+import type { RandomFeaturesSummary } from './randomFeatures/summary';
 import { CEILING, type Cell, type RunDescriptor, type RunKey } from './grid';
 import { cellRateIndex, type RateGain, RateGainSums } from './cellRate';
 import type { RunSeries, RunStatus } from './run';
@@ -369,6 +370,12 @@ export interface ExperimentSummary {
   /** A sweep's points with their replicates pooled (sweepGroups); absent without a sweep. */
   readonly groups?: SweepGroup[];
   readonly runs: { total: number; done: number; diverged: number; failed: number; cancelled: number };
+  /**
+   * Setup 'random-features' only (randomFeatures/summary.ts): what it reports. Its `teachers` and
+   * `cells` above are empty (no cos, no linear cell), `initial` holds the pretrained student's
+   * accuracy and head norm (cos NaN), and the gains above are its accuracy gains.
+   */
+  readonly randomFeatures?: RandomFeaturesSummary;
 }
 
 /**

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { RunDescriptor, RunKey } from '../engine/grid';
 import { type ExperimentSpec, parseSpec } from '../engine/spec';
+import type { RandomFeaturesSummary } from '../engine/randomFeatures';
 import type { ExperimentSummary, StoredSummary } from '../engine/summary';
 
 export const EXPERIMENT_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
@@ -142,6 +143,29 @@ const CellSummaryHeadSchema = z.object({
   cellLrIndex: count.nullable().optional(),
 });
 
+/** A random-features experiment's summary (engine/randomFeatures/summary.ts): accuracies, no cos. */
+const RandomFeaturesSummarySchema = z.object({
+  studentAccuracy: summaryNumber,
+  teachers: z.array(
+    z.object({
+      teacher: z.number().int(),
+      teacherAccuracy: summaryNumber,
+      bestLearningRate: orNull,
+      bestStep: orNull,
+      accuracy: orNull,
+      gain: orNull,
+      gainStandardError: orNull,
+      pgr: orNull,
+    }),
+  ),
+  meanTeacherAccuracy: summaryNumber,
+  ceiling: z.object({ accuracy: summaryNumber, bestLearningRate: z.number(), bestStep: z.number() }).nullable(),
+  fractionImproved: summaryNumber,
+  gainMean: summaryNumber,
+  gainStd: summaryNumber,
+  evaluation: z.object({ testPoints: count, standardError: summaryNumber }),
+}) satisfies z.ZodType<RandomFeaturesSummary>;
+
 /**
  * The engine's summary as the store keeps it and the LabApi sends it: the per-step trajectories
  * are stored binary and left out (a 10⁶-step summary's were 183 MB of JSON).
@@ -161,6 +185,8 @@ export const StoredSummarySchema = z.object({
     .array(z.object({ axes: AxesSchema, cells: z.array(count), gainMean: IntervalSchema, fractionImproved: IntervalSchema, pgr: IntervalSchema.nullable(), bestStep: IntervalSchema.nullable() }))
     .optional(),
   runs: z.object({ total: count, done: count, diverged: count, failed: count, cancelled: count }),
+  /** Setup 'random-features' only. */
+  randomFeatures: RandomFeaturesSummarySchema.optional(),
 }) satisfies z.ZodType<StoredSummary>;
 
 /** The engine's whole ExperimentSummary (engine/summary.ts), trajectories included: the summary file, bundles. */

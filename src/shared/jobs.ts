@@ -6,14 +6,26 @@
  * reply, `result` or `error`, in the order of the list, as soon as it ends.
  */
 import type { RunDescriptor, RunKey } from '../engine/grid';
+import type { RandomFeaturesCheckpoint, RandomFeaturesDescriptor } from '../engine/randomFeatures';
 import type { RunCheckpoint, RunSeries, RunStatus } from '../engine/run';
 import type { ExperimentSpec } from '../engine/spec';
+
+/** A run's checkpoint: the linear setups' (engine/run.ts) or the random-features setup's (its `setup` names it). */
+export type EngineCheckpoint = RunCheckpoint | RandomFeaturesCheckpoint;
+
+/** What is known of a run before SFT: the linear setups' descriptor or the random-features setup's. */
+export type EngineDescriptor = RunDescriptor | RandomFeaturesDescriptor;
+
+/** The steps a checkpoint has taken, whichever setup's it is. */
+export function checkpointStep(checkpoint: EngineCheckpoint): number {
+  return 'kernel' in checkpoint ? checkpoint.kernel.step : checkpoint.step;
+}
 
 /** One run of a job. */
 export interface RunOrder {
   readonly key: RunKey;
   /** Resume from here instead of step 0, with the series recorded up to it. */
-  readonly resume?: { readonly checkpoint: RunCheckpoint; readonly series: Partial<RunSeries> };
+  readonly resume?: { readonly checkpoint: EngineCheckpoint; readonly series: Partial<RunSeries> };
 }
 
 /** Coordinator → engine process. */
@@ -47,8 +59,8 @@ export type JobReply =
       readonly type: 'checkpoint';
       readonly id: number;
       readonly run: number;
-      readonly descriptor: RunDescriptor;
-      readonly checkpoint: RunCheckpoint;
+      readonly descriptor: EngineDescriptor;
+      readonly checkpoint: EngineCheckpoint;
       /** New points since the last checkpoint (or the resume point). */
       readonly from: number;
       readonly chunk: SeriesChunk;
@@ -58,7 +70,7 @@ export type JobReply =
       readonly id: number;
       readonly run: number;
       readonly status: Exclude<RunStatus, 'running'>;
-      readonly descriptor: RunDescriptor;
+      readonly descriptor: EngineDescriptor;
       /** The points the coordinator does not have yet: from the last checkpoint (or the resume point, or 0) to the end. */
       readonly from: number;
       readonly chunk: SeriesChunk;

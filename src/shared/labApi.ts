@@ -85,8 +85,12 @@ export const SeriesBundleSchema = z.object({
   cellLearningRates: z.array(z.number().int().min(0).nullable()).optional(),
 });
 
-/** The columns a series block can carry, in stored order (getSeries' `columns` picks among them). */
-export const SERIES_COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement', 'validation'] as const;
+/**
+ * The columns a series block can carry (getSeries' `columns` picks among them): the linear setups'
+ * in stored order (shared/seriesCodec.ts), then the random-features setup's own
+ * (engine/randomFeatures/spec.ts randomFeaturesColumns).
+ */
+export const SERIES_COLUMNS = ['step', 'inner', 'norm', 'cos', 'accuracy', 'agreement', 'validation', 'headNorm', 'changed', 'firstLayerShift'] as const;
 export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
 
 export const LabEventSchema = z.discriminatedUnion('type', [

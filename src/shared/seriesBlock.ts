@@ -17,6 +17,7 @@
 import { columnRange, type SeriesColumns } from '../engine/columns';
 import type { RunKey } from '../engine/grid';
 import type { RunSeries } from '../engine/run';
+import type { StoredSummary } from '../engine/summary';
 
 export { columnRange, type SeriesColumns } from '../engine/columns';
 
@@ -65,6 +66,15 @@ export function chosenKeys(
   const chosen = new Set<string>();
   for (const t of teachers) if (t.bestLearningRate !== null) chosen.add(runKeyId({ cell: t.cell, teacher: t.teacher, lr: t.bestLrIndex ?? learningRates.indexOf(t.bestLearningRate) }));
   return chosen;
+}
+
+/**
+ * The teachers' choices a stored summary holds, for chosenKeys: the linear setups' `teachers`, or a
+ * random-features summary's (one cell, the learning rate its early-stopping rule chose).
+ */
+export function summaryChoices(summary: Pick<StoredSummary, 'teachers' | 'randomFeatures'>): Parameters<typeof chosenKeys>[1] {
+  if (summary.randomFeatures === undefined) return summary.teachers;
+  return summary.randomFeatures.teachers.map((t) => ({ cell: 0, teacher: t.teacher, bestLearningRate: t.bestLearningRate }));
 }
 
 /** Run i's columns as views on the block (no copy), given the block's offsets. */
@@ -192,6 +202,17 @@ export function runSeriesOf(columns: SeriesColumns): RunSeries {
     throw new RangeError(`a run's series has step, inner, norm, cos, accuracy and agreement (got ${Object.keys(columns).join(', ')})`);
   }
   return { ...columns, step, inner, norm, cos, accuracy, agreement };
+}
+
+/**
+ * A stored run's columns as the code that passes series along takes them: the linear setups' series
+ * (runSeriesOf, checked), or a random-features run's own columns (step, accuracy, agreement,
+ * headNorm, changed, …: engine/randomFeatures/run.ts), passed as they are. Only code that knows the
+ * setup (the summary, the exports, the charts) reads a column the setup does not have.
+ */
+export function storedSeriesOf(columns: SeriesColumns): RunSeries {
+  if (columns.headNorm !== undefined && columns.step !== undefined && columns.accuracy !== undefined) return columns as unknown as RunSeries;
+  return runSeriesOf(columns);
 }
 
 /** Points in a record of columns (those of its step, else of any column; 0 when it has none). */

@@ -8,7 +8,9 @@
  * loop turn once, so that a `cancel` or the IPC channel's `disconnect` is heard mid-run.
  */
 import { ExperimentContext } from '../engine/experiment';
-import { SftRun } from '../engine/run';
+import { RandomFeaturesContext, RandomFeaturesRun, type RandomFeaturesCheckpoint } from '../engine/randomFeatures';
+import { isRandomFeaturesSpec, randomFeaturesConfigOf } from '../engine/randomFeatures/spec';
+import { type RunCheckpoint, SftRun } from '../engine/run';
 import type { EngineMessage, JobReply, JobRequest, RunOrder } from '../shared/jobs';
 import { copyRange } from '../shared/seriesBlock';
 
@@ -45,18 +47,31 @@ function connect(): Port {
   };
 }
 
-/** One context per spec: pretraining and held-out sets are computed once per process. */
-const contexts = new Map<string, ExperimentContext>();
+/**
+ * One context per spec: pretraining and held-out sets (the random-features setup's features,
+ * pretrained heads and test rows: RandomFeaturesContext) are computed once per process.
+ */
+const contexts = new Map<string, ExperimentContext | RandomFeaturesContext>();
 
-function contextFor(request: JobRequest): ExperimentContext {
+function contextFor(request: JobRequest): ExperimentContext | RandomFeaturesContext {
   const id = JSON.stringify(request.spec);
   let context = contexts.get(id);
   if (context === undefined) {
-    if (contexts.size >= 4) contexts.clear();
-    context = new ExperimentContext(request.spec);
+    // A random-features context holds its test and pool features (up to 1 GiB): one at a time.
+    if (contexts.size >= 4 || isRandomFeaturesSpec(request.spec)) contexts.clear();
+    context = isRandomFeaturesSpec(request.spec) ? new RandomFeaturesContext(randomFeaturesConfigOf(request.spec), request.spec.seed) : new ExperimentContext(request.spec);
     contexts.set(id, context);
   }
   return context;
+}
+
+/** A run of either kind, started or resumed from the order's checkpoint. */
+function startRun(request: JobRequest, order: RunOrder): SftRun | RandomFeaturesRun {
+  const context = contextFor(request);
+  if (context instanceof RandomFeaturesContext) {
+    return order.resume === undefined ? RandomFeaturesRun.start(context, order.key) : RandomFeaturesRun.resume(context, order.key, order.resume.checkpoint as RandomFeaturesCheckpoint, order.resume.series);
+  }
+  return order.resume === undefined ? SftRun.start(context, order.key) : SftRun.resume(context, order.key, order.resume.checkpoint as RunCheckpoint, order.resume.series);
 }
 
 /** The coordinator that started this process; a different parent means it is gone (POSIX reparents orphans). */
@@ -115,8 +130,7 @@ async function runJob(port: Port, request: JobRequest): Promise<void> {
 
 async function runOne(port: Port, request: JobRequest, order: RunOrder, index: number, job: { lastReport: number; lastLook: number }): Promise<void> {
   const started = performance.now();
-  const context = contextFor(request);
-  const run = order.resume === undefined ? SftRun.start(context, order.key) : SftRun.resume(context, order.key, order.resume.checkpoint, order.resume.series);
+  const run = startRun(request, order);
   let lastCheckpoint = Date.now();
   // Points the coordinator has: none for a fresh run, the checkpoint's for a resumed one.
   let sent = order.resume === undefined ? 0 : order.resume.checkpoint.recorded;

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateSpec } from '../../src/engine/spec';
+import { checkpointStep } from '../../src/shared/jobs';
 import { EngineCalibration, historyThroughput, specWork } from '../../src/backend/calibration';
 import { type Lab, type LabEvent } from '../../src/backend/lab';
 import { EngineWorkRecords } from '../../src/backend/store/engineWork';
@@ -61,7 +62,7 @@ describe('the history as calibration', () => {
     await new Promise<void>((resolve) => {
       const off = lab.on((e) => {
         if (e.type !== 'progress' || e.experimentId !== id) return;
-        if (lab.store.listRuns(id).some((r) => r.status === 'running' && (r.checkpoint?.kernel.step ?? 0) > 0)) {
+        if (lab.store.listRuns(id).some((r) => r.status === 'running' && (r.checkpoint === null ? 0 : checkpointStep(r.checkpoint)) > 0)) {
           off();
           lab.cancel(id);
           resolve();
@@ -74,7 +75,7 @@ describe('the history as calibration', () => {
     const finished = afterCancel.filter((r) => r.status === 'done');
     expect(firstLeg.steps).toBe(finished.length * T);
     // What the resume continues from, as stored: each unfinished run's checkpoint step (0 without one).
-    const resumedFrom = afterCancel.filter((r) => r.status !== 'done').map((r) => r.checkpoint?.kernel.step ?? 0);
+    const resumedFrom = afterCancel.filter((r) => r.status !== 'done').map((r) => r.checkpoint === null ? 0 : checkpointStep(r.checkpoint));
     expect(resumedFrom.some((step) => step > 0 && step < T), `checkpoint steps ${resumedFrom.join(', ')}`).toBe(true);
 
     lab.resume(id);

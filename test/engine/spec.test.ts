@@ -91,7 +91,7 @@ describe('rejections name the field and the allowed range or the reason', () => 
     ['a perfect student', { student: { accuracy: 1 } }, 'student.accuracy', '(0, 1)'],
     ['an unknown top-level key', { foo: 1 }, 'foo', 'unknown key'],
     ['an unknown nested key', { sft: { bogus: true } }, 'sft.bogus', 'unknown key'],
-    ['setup foo', { setup: 'foo' }, 'setup', "'random-teacher' or 'shared-pretraining'"],
+    ['setup foo', { setup: 'foo' }, 'setup', "'random-teacher', 'shared-pretraining' or 'random-features'"],
     ['law cauchy', { data: { law: 'cauchy' } }, 'data.law', "'gaussian', 'student-t', 'product-uniform'"],
     ['early stopping best', { sft: { earlyStopping: 'best' } }, 'sft.earlyStopping', "'oracle', 'validation', 'teacher'"],
     ['Student-t without ν', { data: { law: 'student-t' } }, 'data.nu', 'required for law student-t'],

@@ -1,11 +1,13 @@
 /** The run store's records as the app sees them, and the conversions from SQLite rows. */
 import type { RunDescriptor, RunKey } from '../../engine/grid';
-import type { RunCheckpoint, RunSeries } from '../../engine/run';
+import { isRandomFeaturesSpec, randomFeaturesColumns } from '../../engine/randomFeatures/spec';
+import type { RunSeries } from '../../engine/run';
 import type { ExperimentSpec } from '../../engine/spec';
 import type { StoredSummary } from '../../engine/summary';
 import type { ExperimentStatus, RunRecordStatus } from '../../shared/experiment';
+import type { EngineCheckpoint } from '../../shared/jobs';
 import type { Runner } from '../liveness';
-import { blockFromPieces, type ColumnsLike, columnsFromPieces, type PackedBlock, runSeriesOf, type SeriesColumns, type SeriesPiece } from '../../shared/seriesBlock';
+import { blockFromPieces, type ColumnsLike, columnsFromPieces, type PackedBlock, storedSeriesOf, type SeriesColumns, type SeriesPiece } from '../../shared/seriesBlock';
 import { float64Block, seriesColumnNames, viewColumns } from '../../shared/seriesCodec';
 import { decodeChunk, encodeChunk } from './seriesEncoding';
 
@@ -42,7 +44,7 @@ export interface RunRecord {
   readonly columns: string[];
   readonly recorded: number;
   readonly stepsDone: number;
-  readonly checkpoint: RunCheckpoint | null;
+  readonly checkpoint: EngineCheckpoint | null;
   readonly error: string | null;
 }
 
@@ -117,13 +119,14 @@ export function toRun(row: RunRow): RunRecord {
     columns: JSON.parse(row.columns) as string[],
     recorded: row.recorded,
     stepsDone: row.steps_done,
-    checkpoint: row.checkpoint === null ? null : (JSON.parse(row.checkpoint) as RunCheckpoint),
+    checkpoint: row.checkpoint === null ? null : (JSON.parse(row.checkpoint) as EngineCheckpoint),
     error: row.error,
   };
 }
 
 /** Series columns in stored order (src/shared/seriesCodec.ts). */
 export function seriesColumns(spec: ExperimentSpec): string[] {
+  if (isRandomFeaturesSpec(spec)) return randomFeaturesColumns(spec);
   return seriesColumnNames(spec.sft.earlyStopping === 'validation');
 }
 
@@ -195,10 +198,10 @@ function chunkColumns(chunk: SeriesChunkRow, columns: readonly string[], format:
 export function assembleRunSeries(run: RunRecord, chunks: readonly SeriesChunkRow[], format: ChunkFormat = 'compact'): RunSeries {
   // A run of one chunk (a preview run, a run under 16 384 points): views on its decoded block, no copy.
   if (format === 'compact' && chunks.length === 1 && chunks[0].start === 0 && chunks[0].count === run.recorded) {
-    return runSeriesOf(chunkColumns(chunks[0], run.columns, format));
+    return storedSeriesOf(chunkColumns(chunks[0], run.columns, format));
   }
   const pieces = chunks.map((chunk) => ({ start: chunk.start, columns: chunkColumns(chunk, run.columns, format) }));
-  return runSeriesOf(columnsFromPieces(run.columns, run.recorded, pieces));
+  return storedSeriesOf(columnsFromPieces(run.columns, run.recorded, pieces));
 }
 
 /**
@@ -214,5 +217,6 @@ export function assembleSeriesBlock(runs: RunRecord[], chunks: Iterable<SeriesCh
     // blockFromPieces copies each piece before asking for the next: one decoding buffer serves them all.
     for (const chunk of chunks) yield { run: index.get(chunk.runId as number) as number, start: chunk.start, columns: chunkColumns(chunk, stored, format, wanted === undefined ? undefined : columns, true) };
   }
+  // The caller closes `chunks` (store.loadSeriesBlock): a block with no runs or columns reads none of them.
   return blockFromPieces(runs, columns, pieces());
 }

@@ -3,7 +3,7 @@
  * run, and the lab's two calls, which are RunStore methods (store.ts `storeRunEnds`,
  * `setRunStatuses`: the store's one write path for series and run statuses).
  */
-import type { RunDescriptor } from '../../engine/grid';
+import type { EngineDescriptor } from '../../shared/jobs';
 import type { RunSeries } from '../../engine/run';
 import type { RunRecordStatus } from './records';
 
@@ -15,7 +15,7 @@ export interface RunEnd {
   readonly stepsDone: number;
   readonly status: RunRecordStatus;
   /** Stored with it, when the run has none stored yet. */
-  readonly descriptor: RunDescriptor | null;
+  readonly descriptor: EngineDescriptor | null;
 }
 
 /** What the lab calls: the store's own methods. */

@@ -7,8 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { eachRunKey, runCount, type RunDescriptor, type RunKey } from '../../engine/grid';
-import type { RunCheckpoint, RunSeries } from '../../engine/run';
+import { eachRunKey, runCount, type RunKey } from '../../engine/grid';
+import type { RunSeries } from '../../engine/run';
+import type { EngineCheckpoint, EngineDescriptor } from '../../shared/jobs';
 import { type ExperimentSpec, validateSpec } from '../../engine/spec';
 import { type ExperimentSummary, type StoredSummary, type Trajectory, trajectoryFromColumns, withTrajectories } from '../../engine/summary';
 import { currentRunner, orphanTest, type Runner } from '../liveness';
@@ -524,7 +525,7 @@ export class RunStore {
     this.storeRunEnds([], runIds.map((runId) => ({ runId, status, error: null })));
   }
 
-  setRunDescriptor(runId: number, descriptor: RunDescriptor): void {
+  setRunDescriptor(runId: number, descriptor: EngineDescriptor): void {
     this.write(() => this.sql('UPDATE runs SET descriptor = ? WHERE id = ?').run(JSON.stringify(descriptor), runId));
   }
 
@@ -541,7 +542,7 @@ export class RunStore {
    * in the same transaction, its checkpoint and progress: what is stored is always a consistent
    * prefix of the run, and a checkpoint always matches the points stored with it.
    */
-  appendSeries(runId: number, chunk: Partial<RunSeries>, from: number, progress: { stepsDone: number; checkpoint: RunCheckpoint | null; status?: RunRecordStatus }): void {
+  appendSeries(runId: number, chunk: Partial<RunSeries>, from: number, progress: { stepsDone: number; checkpoint: EngineCheckpoint | null; status?: RunRecordStatus }): void {
     this.write(() => {
       const count = chunk.step?.length ?? 0;
       const to = from + count;
@@ -661,8 +662,9 @@ export class RunStore {
         const { columns, data } = assembleSeriesBlock(runs, chunks, this.chunkFormat, wanted);
         return { runs, columns, data };
       } finally {
-        // A block with no runs or no columns never reads its chunks: the statement would stay
-        // open and keep the connection busy for every later query.
+        // A block with no runs or no columns never reads its chunks (a random-features experiment
+        // has no cell rate): the statement would stay open and keep the connection busy for every
+        // later query.
         chunks.return?.();
       }
     });

@@ -13,9 +13,12 @@ import { sweepDescription, sweptLabel } from '../../engine/sweep';
 import { databasePath, experimentId, stringifyReadable } from '../args';
 import { withCommands } from '../session';
 import { accuracyText, pgrText, showStats, teacherTable } from '../showStats';
+import { randomFeaturesLines, randomFeaturesParameters } from '../randomFeaturesShow';
+import { isRandomFeaturesSpec } from '../../engine/randomFeatures/spec';
 
 function keyParameters(e: Pick<HistoryEntry, 'spec'>): string {
   const s = e.spec;
+  if (isRandomFeaturesSpec(s)) return randomFeaturesParameters(s);
   const student = s.setup === 'random-teacher' ? `student ${s.student.accuracy} × norms ${s.student.norm.join(',')}` : 'pretrained';
   const teachers = s.setup === 'random-teacher' ? `${s.teachers.count} teachers ${s.teachers.accuracy.join(',')}` : `${s.teachers.count} teachers`;
   const sweep = sweepDescription(s);
@@ -65,6 +68,22 @@ export function showCommand(args: string[]): number {
     const runs = commands.runs(id);
     const counts: Record<string, number> = {};
     for (const r of runs) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    const rf = e.summary?.randomFeatures;
+    if (isRandomFeaturesSpec(e.spec)) {
+      if (values.json) {
+        process.stdout.write(`${stringifyReadable({ ...e, path: 'random-features', runs: counts })}\n`);
+        return 0;
+      }
+      const lines = [
+        `#${e.id} ${e.name}`,
+        `status ${e.status}${e.error ? ` (${e.error})` : ''}; created ${e.createdAt}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}; app ${e.appVersion}`,
+        `${e.setup}, seed ${e.seed}: ${keyParameters(e)}`,
+        `runs: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+        ...(rf === undefined ? ['no summary yet'] : randomFeaturesLines(rf, values.teachers)),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      return 0;
+    }
     const stats = showStats(runs, e.summary);
     if (values.json) {
       const { cells, ...overall } = stats;

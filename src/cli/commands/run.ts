@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCount } from '../../engine/grid';
 import { resolvePath } from '../../engine/spec';
+import { isRandomFeaturesSpec } from '../../engine/randomFeatures/spec';
+import { randomFeaturesResult } from '../randomFeaturesShow';
 import { type ExperimentRecord, type LabCommands, validSpec } from '../../backend/labCommands';
 import { LabRequestError } from '../../shared/labApi';
 import { APP_NAME, APP_VERSION } from '../../shared/app';
@@ -82,7 +84,9 @@ async function follow(commands: LabCommands, id: number, out: string | undefined
   const result =
     s === null
       ? 'no summary'
-      : `${(100 * s.fractionImproved).toFixed(1)} % of teachers improved the student, gain ${s.gainMean.toFixed(4)} ± ${s.gainStd.toFixed(4)} (cos)`;
+      : s.randomFeatures !== undefined
+        ? randomFeaturesResult(s.randomFeatures)
+        : `${(100 * s.fractionImproved).toFixed(1)} % of teachers improved the student, gain ${s.gainMean.toFixed(4)} ± ${s.gainStd.toFixed(4)} (cos)`;
   progress.finish(`experiment ${id} ${record.status} in ${elapsedSeconds.toFixed(1)} s: ${result}; summary in ${where}`);
   process.stdout.write(`${id}\n`);
   if (failures.length > 0) process.stderr.write(`${failures.length} runs failed; first: ${failures[0].message}\n`);
@@ -101,7 +105,7 @@ export async function runCommand(args: string[]): Promise<number> {
   return withLab(file, workers, checkpointMs(values['checkpoint-seconds']), async (commands) => {
     const id = commands.submit(spec);
     const runs = runCount(spec);
-    process.stderr.write(`experiment ${id} (${file}): ${runs} runs × ${spec.sft.steps} steps on the ${resolvePath(spec)} path, ${workers} engine processes\n`);
+    process.stderr.write(`experiment ${id} (${file}): ${runs} runs × ${spec.sft.steps} steps ${isRandomFeaturesSpec(spec) ? 'of random features' : `on the ${resolvePath(spec)} path`}, ${workers} engine processes\n`);
     return follow(commands, id, values.out, workers, started);
   });
 }

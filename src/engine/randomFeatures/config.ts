@@ -4,7 +4,7 @@
  * batch, the memory the features take) made before anything is allocated.
  */
 import { z } from 'zod';
-import { logspace } from '../spec';
+import { logspace } from '../logspace';
 import { workspaceBytes, WORKSPACE_LIMIT_BYTES } from './layout';
 import { ConfigError, finite, intIn, parseWith, positive, type ParseResult } from './parse';
 
