@@ -7,7 +7,8 @@
  */
 import { type Cell, CEILING, cellsOf } from '../engine/grid';
 import { type RandomFeaturesDescriptor, type RandomFeaturesOutcome, type RandomFeaturesSeries, summarizeRandomFeatures } from '../engine/randomFeatures';
-import { isRandomFeaturesSpec, randomFeaturesConfigOf } from '../engine/randomFeatures/spec';
+import { isRandomFeaturesSpec } from '../engine/randomFeatures/spec';
+import { randomFeaturesConfigOf } from '../engine/randomFeatures/specConfig';
 import { type ExperimentSpec, resolvePath } from '../engine/spec';
 import { type CellSummaryParts, experimentSummaryOf, type RunCounts, type RunOutcome, type StoredSummary, type SummaryRun, summarizeCellRuns, type TeacherRuns } from '../engine/summary';
 import type { RunSeries } from '../engine/run';

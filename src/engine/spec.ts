@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { budgetProblems } from './budget';
 import { fieldName, issueLines } from './fieldErrors';
 import { logspace } from './logspace';
+import type { RandomFeaturesConfig } from './randomFeatures/config';
 import { isRandomFeaturesDocument, parseRandomFeaturesSpec, type RandomFeaturesSpecFields } from './randomFeatures/spec';
 import { SearchSchema, searchSpecProblems } from './search';
 import { extractSweep, pointCount, pointCoordinates, type SweepFields, withValue } from './sweep';
@@ -329,6 +330,33 @@ export class SpecError extends Error {
   }
 }
 
+/** The ExperimentSpec of a validated random-features configuration (randomFeatures/spec.ts): its fields where the grid and the store read them, placeholders elsewhere. */
+export function randomFeaturesSpecOf(config: RandomFeaturesConfig, header: { name?: string; seed: number }): ExperimentSpec {
+  const { data, sft } = config;
+  return {
+    ...(header.name === undefined ? {} : { name: header.name }),
+    setup: 'random-features',
+    seed: header.seed,
+    data: {
+      law: data.law,
+      d: data.d,
+      ...(data.nu === undefined ? {} : { nu: data.nu }),
+      spectrum: 'isotropic',
+      groundTruth: 'random',
+      heldOutSize: 10_000,
+      pool: data.pool,
+    },
+    beta: config.beta,
+    student: { accuracy: 0.8, norm: [1] },
+    teachers: { count: config.teachers.count, accuracy: [0.7], norm: 1 },
+    pretrain: config.pretrain,
+    sft: { ...sft, softLabels: false, finiteSet: null },
+    engine: { path: 'dense' },
+    features: config.features,
+    evaluation: config.evaluation,
+  };
+}
+
 export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; errors: string[] };
 
 /**
@@ -339,9 +367,11 @@ export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; error
 export function parseSpec(input: unknown, options: { budget?: boolean } = {}): SpecResult {
   if (isRandomFeaturesDocument(input)) {
     const r = parseRandomFeaturesSpec(input);
-    if (!r.ok || options.budget === false) return r;
-    const problems = budgetProblems(r.spec);
-    return problems.length > 0 ? { ok: false, errors: problems.map((p) => `${fieldName([])}: ${p}`) } : r;
+    if (!r.ok) return r;
+    const spec = randomFeaturesSpecOf(r.config, r.header);
+    if (options.budget === false) return { ok: true, spec };
+    const problems = budgetProblems(spec);
+    return problems.length > 0 ? { ok: false, errors: problems.map((p) => `${fieldName([])}: ${p}`) } : { ok: true, spec };
   }
   const { base, sweep, errors: sweepErrors } = extractSweep(input);
   if (sweepErrors.length > 0) return { ok: false, errors: sweepErrors };

@@ -9,7 +9,8 @@
  */
 import { ExperimentContext } from '../engine/experiment';
 import { RandomFeaturesContext, RandomFeaturesRun, type RandomFeaturesCheckpoint } from '../engine/randomFeatures';
-import { isRandomFeaturesSpec, randomFeaturesConfigOf } from '../engine/randomFeatures/spec';
+import { isRandomFeaturesSpec } from '../engine/randomFeatures/spec';
+import { randomFeaturesConfigOf } from '../engine/randomFeatures/specConfig';
 import { type RunCheckpoint, SftRun } from '../engine/run';
 import type { EngineMessage, JobReply, JobRequest, RunOrder } from '../shared/jobs';
 import { copyRange } from '../shared/seriesBlock';

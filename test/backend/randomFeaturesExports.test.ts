@@ -13,7 +13,7 @@ import { exportCsv, exportJson, makeBundle } from '../../src/backend/exchange';
 import { exportParquet } from '../../src/backend/parquet';
 import { CEILING } from '../../src/engine/grid';
 import { RandomFeaturesContext, RandomFeaturesRun, randomFeaturesRunKeys, type RandomFeaturesSummary, summarizeRandomFeatures } from '../../src/engine/randomFeatures';
-import { randomFeaturesConfigOf } from '../../src/engine/randomFeatures/spec';
+import { randomFeaturesConfigOf } from '../../src/engine/randomFeatures/specConfig';
 import { validateSpec } from '../../src/engine/spec';
 import { type LabFixture, openLabFixture } from '../helpers/labFixture';
 

@@ -16,7 +16,7 @@ import { directLabApi } from '../helpers/labFixture';
 import { EnginePool, forkSpawner } from '../../src/backend/pool';
 import { RunStore } from '../../src/backend/store/store';
 import { randomFeaturesRunKeys, RandomFeaturesContext, RandomFeaturesRun, summarizeRandomFeatures, type RandomFeaturesOutcome } from '../../src/engine/randomFeatures';
-import { randomFeaturesConfigOf } from '../../src/engine/randomFeatures/spec';
+import { randomFeaturesConfigOf } from '../../src/engine/randomFeatures/specConfig';
 import { type ExperimentSpec, validateSpec } from '../../src/engine/spec';
 import { checkpointStep } from '../../src/shared/jobs';
 

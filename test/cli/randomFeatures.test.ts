@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../../src/backend/store/store';
 import { RandomFeaturesContext, RandomFeaturesRun, randomFeaturesRunKeys, summarizeRandomFeatures } from '../../src/engine/randomFeatures';
-import { randomFeaturesConfigOf } from '../../src/engine/randomFeatures/spec';
+import { randomFeaturesConfigOf } from '../../src/engine/randomFeatures/specConfig';
 import { validateSpec } from '../../src/engine/spec';
 
 const W2S = join(__dirname, '..', '..', 'bin', 'w2s.cjs');

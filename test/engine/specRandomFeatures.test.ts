@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { budgetOf, RUN_ROW_BYTES, SUMMARY_TEACHER_BYTES } from '../../src/engine/budget';
 import { cellsOf, runCount, runKeys } from '../../src/engine/grid';
 import { randomFeaturesRunKeys, validateRandomFeaturesConfig } from '../../src/engine/randomFeatures';
-import { randomFeaturesColumns, randomFeaturesConfigOf } from '../../src/engine/randomFeatures/spec';
+import { randomFeaturesColumns } from '../../src/engine/randomFeatures/spec';
+import { randomFeaturesConfigOf } from '../../src/engine/randomFeatures/specConfig';
 import { type ExperimentSpec, parseSpec, validateSpec } from '../../src/engine/spec';
 
 function errorsOf(input: unknown): string[] {

@@ -9,7 +9,6 @@
  */
 import { z } from 'zod';
 import { fieldName, issueLines } from '../fieldErrors';
-import type { ExperimentSpec, SpecResult } from '../spec';
 import { parseRandomFeaturesConfig, type RandomFeaturesConfig } from './config';
 
 /** The fields an ExperimentSpec has only for this setup (absent for the linear setups, so their hashes stay). */
@@ -91,10 +90,11 @@ function listPaths(doc: Record<string, unknown>, prefix: string[] = []): string[
 }
 
 /**
- * Validate a random-features document and fill in its defaults (config.ts), as an ExperimentSpec.
- * Errors read `field.path: rule (got X)` as the linear setups' do.
+ * Validate a random-features document and fill in its defaults (config.ts): the configuration and
+ * the header, which engine/spec.ts makes an ExperimentSpec (randomFeaturesSpecOf). Errors read
+ * `field.path: rule (got X)` as the linear setups' do.
  */
-export function parseRandomFeaturesSpec(input: Record<string, unknown>): SpecResult {
+export function parseRandomFeaturesSpec(input: Record<string, unknown>): { ok: true; config: RandomFeaturesConfig; header: { name?: string; seed: number } } | { ok: false; errors: string[] } {
   const doc = JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
   const errors: string[] = [];
   for (const field of SWEEP_FIELDS) {
@@ -125,60 +125,7 @@ export function parseRandomFeaturesSpec(input: Record<string, unknown>): SpecRes
   const parsed = parseRandomFeaturesConfig(rest);
   if (!parsed.ok) errors.push(...parsed.errors.map((line) => line.replace(/^\(config\)/, '(spec)')));
   if (errors.length > 0 || !header.success || !parsed.ok) return { ok: false, errors: [...new Set(errors)] };
-  return { ok: true, spec: randomFeaturesSpecOf(parsed.config, header.data) };
-}
-
-/** The ExperimentSpec of a validated configuration: its fields where the grid and the store read them, placeholders elsewhere. */
-export function randomFeaturesSpecOf(config: RandomFeaturesConfig, header: { name?: string; seed: number }): ExperimentSpec {
-  const { data, sft } = config;
-  return {
-    ...(header.name === undefined ? {} : { name: header.name }),
-    setup: 'random-features',
-    seed: header.seed,
-    data: {
-      law: data.law,
-      d: data.d,
-      ...(data.nu === undefined ? {} : { nu: data.nu }),
-      spectrum: 'isotropic',
-      groundTruth: 'random',
-      heldOutSize: 10_000,
-      pool: data.pool,
-    },
-    beta: config.beta,
-    student: { accuracy: 0.8, norm: [1] },
-    teachers: { count: config.teachers.count, accuracy: [0.7], norm: 1 },
-    pretrain: config.pretrain,
-    sft: { ...sft, softLabels: false, finiteSet: null },
-    engine: { path: 'dense' },
-    features: config.features,
-    evaluation: config.evaluation,
-  };
-}
-
-/** The engine's configuration of a random-features spec (the inverse of randomFeaturesSpecOf). */
-export function randomFeaturesConfigOf(spec: ExperimentSpec): RandomFeaturesConfig {
-  if (!isRandomFeaturesSpec(spec) || spec.features === undefined || spec.evaluation === undefined) {
-    throw new RangeError(`not a random-features spec (setup ${spec.setup})`);
-  }
-  const { data, sft } = spec;
-  return {
-    data: { law: data.law, d: data.d, ...(data.nu === undefined ? {} : { nu: data.nu }), pool: data.pool ?? null },
-    beta: spec.beta,
-    features: spec.features,
-    teachers: { count: spec.teachers.count },
-    pretrain: spec.pretrain,
-    sft: {
-      batchSize: sft.batchSize,
-      steps: sft.steps,
-      learningRates: sft.learningRates,
-      earlyStopping: sft.earlyStopping,
-      validationSize: sft.validationSize,
-      labelNoise: sft.labelNoise,
-      ceiling: sft.ceiling,
-      recordEvery: sft.recordEvery,
-    },
-    evaluation: spec.evaluation,
-  };
+  return { ok: true, config: parsed.config, header: header.data };
 }
 
 /**
