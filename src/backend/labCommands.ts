@@ -173,7 +173,11 @@ export class LabCommands {
    * refused (400) with its errors by field (`search.level: …`).
    */
   startSearch(document: unknown, search: SearchInput, options: { name?: string; tags?: readonly string[] } = {}): number {
-    const base = typeof document === 'object' && document !== null && !Array.isArray(document) ? document : {};
+    // Not an object (or missing): refused as a spec is, never read as an empty one and stored with defaults.
+    // (A Date, Map or Error through IPC's structured clone is no spec either: only a plain object is spread.)
+    const proto: unknown = typeof document === 'object' && document !== null ? Object.getPrototypeOf(document) : undefined;
+    if (typeof document !== 'object' || document === null || (proto !== Object.prototype && proto !== null)) return this.submit(document, options);
+    const base = document;
     const axis = search.axis;
     const grid = [{ [axis]: search.from, replicate: 0 }, { [axis]: search.to, replicate: 0 }];
     return this.submit({ ...base, search, grid }, options);

@@ -12,9 +12,11 @@ export interface FuzzCall {
   readonly input: unknown;
   /** 400 for bad input, 404 for an unknown method or experiment. */
   readonly expected: 400 | 404;
+  /** The field a bad-field or missing-field call is about (its 400's message names it). */
+  readonly field?: string;
 }
 
-type Field = 'id' | 'enum' | 'name' | 'label' | 'notes' | 'tags' | 'ids' | 'settings' | 'spec' | 'theory' | 'runs';
+type Field = 'id' | 'enum' | 'name' | 'label' | 'notes' | 'tags' | 'ids' | 'settings' | 'spec' | 'theory' | 'runs' | 'search';
 
 interface MethodShape {
   /** A valid input (about experiment `id`). */
@@ -26,6 +28,7 @@ interface MethodShape {
 }
 
 const VALID_SPEC = { seed: 3, teachers: { count: 2 }, sft: { steps: 10, batchSize: 50, learningRates: [0.1] } };
+const VALID_SEARCH = { axis: 'teachers.kappa', from: 0, to: 0.5, target: 'fractionImproved', level: 0.5 };
 
 export const SHAPES: Record<string, MethodShape> = {
   listExperiments: { base: () => ({}), fields: {}, byId: false },
@@ -33,6 +36,7 @@ export const SHAPES: Record<string, MethodShape> = {
   getSeries: { base: (id) => ({ id, runs: 'selected' }), fields: { id: 'id', runs: 'runs' }, byId: true },
   checkSpec: { base: () => ({ spec: VALID_SPEC }), fields: {}, byId: false },
   submit: { base: () => ({ spec: VALID_SPEC, name: 'fuzz' }), fields: { spec: 'spec', name: 'name' }, byId: false },
+  startSearch: { base: () => ({ spec: VALID_SPEC, search: VALID_SEARCH, name: 'fuzz', tags: ['fuzz'] }), fields: { spec: 'spec', search: 'search', name: 'name', tags: 'tags' }, byId: false },
   cancel: { base: (id) => ({ id }), fields: { id: 'id' }, byId: true },
   resume: { base: (id) => ({ id }), fields: { id: 'id' }, byId: true },
   rename: { base: (id) => ({ id, name: 'renamed by fuzz' }), fields: { id: 'id', name: 'label' }, byId: true },
@@ -127,6 +131,29 @@ export class FuzzGenerator {
       case 'spec':
         // Never a valid spec: not an object, or an object with one refused field.
         return this.pick<unknown>([0, 'spec', null, true, [], [VALID_SPEC], { teachers: { count: 0 } }, { data: { d: 1 } }, { sft: { steps: -5 } }, { seed: -1 }, { unknownKey: 1 }, { beta: 'one' }]);
+      case 'search': // not an object, or one field wrong, missing or unknown
+        return this.pick<unknown>([
+          0,
+          'teachers.kappa',
+          null,
+          [],
+          [VALID_SEARCH],
+          { ...VALID_SEARCH, axis: 'teachers.count' },
+          { ...VALID_SEARCH, axis: 'nope' },
+          { ...VALID_SEARCH, from: 0.5, to: 0 },
+          { ...VALID_SEARCH, to: null },
+          { ...VALID_SEARCH, from: '0' },
+          { ...VALID_SEARCH, target: 'gain' },
+          { ...VALID_SEARCH, level: 1 },
+          { ...VALID_SEARCH, level: 0 },
+          { ...VALID_SEARCH, tolerance: 0 },
+          { ...VALID_SEARCH, tolerance: 2 },
+          { ...VALID_SEARCH, maxReplicates: 0 },
+          { ...VALID_SEARCH, maxReplicates: 1.5 },
+          { ...VALID_SEARCH, axis: 'data.d', from: 10.5, to: 100 },
+          { ...VALID_SEARCH, extra: 1 },
+          { axis: 'teachers.kappa', from: 0, to: 0.5, level: 0.5 },
+        ]);
       case 'theory': // below every field's range, or not a number
         return this.pick<unknown>([-2, -1e308, '0.5', null, [], {}, true]);
     }
@@ -165,15 +192,15 @@ export class FuzzGenerator {
       }
       case 'bad-field': {
         const field = this.pick(fieldNames);
-        return { kind: `${kind}:${field}`, method, input: { ...base, [field]: this.badValue(shape.fields[field]) }, expected: 400 };
+        return { kind: `${kind}:${field}`, method, input: { ...base, [field]: this.badValue(shape.fields[field]) }, expected: 400, field };
       }
       case 'missing-field': {
-        const field = this.pick(fieldNames.filter((f) => !(method === 'submit' && f === 'name') && !(method === 'getSeries' && f === 'runs') && !(method === 'exportFigure' && f === 'settings')));
+        const field = this.pick(fieldNames.filter((f) => !((method === 'submit' || method === 'startSearch') && f === 'name') && !(method === 'startSearch' && f === 'tags') && !(method === 'getSeries' && f === 'runs') && !(method === 'exportFigure' && f === 'settings')));
         if (field === undefined) return this.next();
         const input = { ...base };
         delete input[field];
         // submit without its spec: the spec is `unknown`, so undefined is read as a spec and refused as one.
-        return { kind: `${kind}:${field}`, method, input, expected: 400 };
+        return { kind: `${kind}:${field}`, method, input, expected: 400, field };
       }
       default: {
         const input = method === 'exportFigure' ? { ...base, ids: [this.missingId] } : { ...base, id: this.missingId };

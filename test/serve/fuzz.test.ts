@@ -142,6 +142,7 @@ describe('fuzz of w2s serve', () => {
     const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const failures: string[] = [];
     const tally: Record<string, number> = {};
+    let searchCalls = 0;
     for (let i = 0; i < HTTP_REQUESTS; i++) {
       const call = fuzz.next();
       // Byte by byte, as a browser would (a name may hold a lone surrogate, which encodeURIComponent refuses).
@@ -200,8 +201,14 @@ describe('fuzz of w2s serve', () => {
       }
       tally[kind.split(':')[0]] = (tally[kind.split(':')[0]] ?? 0) + 1;
       if (status !== expected) failures.push(mismatch(kind, expected, status, `${call.method} ${json.slice(0, 200)} → ${body}`));
+      // A search's refusal names the field it is about.
+      else if (transport === 'input' && call.method === 'startSearch' && call.field !== undefined && !body.includes(call.field)) {
+        failures.push(mismatch(kind, `a message naming ${call.field}`, body, json.slice(0, 200)));
+      }
+      if (transport === 'input' && call.method === 'startSearch') searchCalls++;
     }
     expect(failures).toEqual([]);
+    expect(searchCalls).toBeGreaterThan(40);
     // Every kind of defect was tried, and many times.
     for (const kind of ['bad-field', 'missing-field', 'extra-key', 'not-an-object', 'unknown-method', 'missing-experiment', 'bad-json', 'http-method', 'content-type', 'truncated', 'token', 'host', 'origin', 'huge-number', 'oversized']) {
       expect(tally[kind] ?? 0, kind).toBeGreaterThan(kind === 'oversized' ? 5 : 40);
