@@ -568,3 +568,38 @@ describe('edges of the statistics and of thinning', () => {
     expect(thinIndices(y, 6, new Array(10).fill(1))).toEqual(thinIndices(y, 6));
   });
 });
+
+describe('the survivors of the 2026-12-08 mutation run (docs/mutation.md), each by a value worked out by hand', () => {
+  it('minmax at a step where no teacher has a finite value is NaN (no ±Infinity), and the next step is the range', () => {
+    const b = bandAcross([Float64Array.of(NaN, 1), Float64Array.of(NaN, 2)], 'minmax');
+    expect([b.mean[0], b.lower[0], b.upper[0], b.n[0]]).toEqual([NaN, NaN, NaN, 0]);
+    expect([b.mean[1], b.lower[1], b.upper[1], b.n[1]]).toEqual([1.5, 1, 2, 2]);
+  });
+
+  it("a diverged teacher's NaN is left out of the sum of squares: mean 2 ± √2 from 1 and 3", () => {
+    const b = bandAcross([[1], [3], [NaN]], 'std');
+    expect(b.n[0]).toBe(2);
+    expect(b.mean[0]).toBe(2);
+    expect(b.upper[0]).toBe(2 + Math.SQRT2);
+    expect(b.lower[0]).toBe(2 - Math.SQRT2);
+  });
+
+  it('a series exactly as long as maxPoints keeps every point', () => {
+    expect(thinIndices([0, 1, 1, 0], 4)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('y = 0 cannot be drawn on a log y axis (nor x = 0 on a log x axis)', () => {
+    expect(drawable([1, 2, 3], [[0, 1, 2]], false, true)).toEqual([1, 2]);
+    expect(drawable([0, 2, 3], [[5, 1, 2]], true, false)).toEqual([1, 2]);
+  });
+
+  it("a grid point on a line's own last x takes that point's y as it is, not an interpolation (1 + (1e-17 − 1) = 0)", () => {
+    const [out] = onGrid([{ x: [0, 1], y: [1, 1e-17] }], [1]);
+    expect(out[0]).toBe(1e-17);
+  });
+
+  it('stops given largest first still span a decade (51 and 5)', () => {
+    expect(stopsSpanDecade([{ step: 51 }, { step: 5 }])).toBe(true);
+    expect(stopsSpanDecade([{ step: 49 }, { step: 5 }])).toBe(false);
+  });
+});
