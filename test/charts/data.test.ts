@@ -215,10 +215,11 @@ describe('stopsSpanDecade', () => {
 });
 
 describe('statistics across teachers', () => {
-  it('tQuantile975 equals scipy’s t.ppf(0.975, df): exactly the table to df = 30, within 1e-5 beyond', () => {
+  it('tQuantile975 equals scipy’s t.ppf(0.975, df): exactly the table to df = 30, within 2e-6 beyond', () => {
     expect(quantiles.quantiles.length).toBeGreaterThan(60);
+    // The expansion's error is largest at df = 31 (−1.75e-6); a wrong sign of its 15z term gives +3.4e-6 there.
     for (const { df, t975 } of quantiles.quantiles) {
-      expect(Math.abs(tQuantile975(df) - t975), `df ${df}`).toBeLessThan(df <= 30 ? 5e-7 : 1e-5);
+      expect(Math.abs(tQuantile975(df) - t975), `df ${df}`).toBeLessThan(df <= 30 ? 5e-7 : 2e-6);
     }
     expect(tQuantile975(0)).toBeNaN();
     expect(tQuantile975(-1)).toBeNaN();
