@@ -599,6 +599,16 @@ describe('the survivors of the 2026-12-08 mutation run (docs/mutation.md), each 
     expect(out[0]).toBe(1e-17);
   });
 
+  it('thinIndices on a log x axis: buckets equal in log x from x[1], worked out by hand', () => {
+    // x = 10·2ᵏ: log edges log 20 and log(20·√128) ≈ log 226: buckets [1, 5) and [5, 9), min and max of each.
+    const x = Array.from({ length: 10 }, (_, k) => 10 * 2 ** k);
+    expect(thinIndices([0, 5, 1, 2, 3, 9, 4, 6, 7, 0], 6, x)).toEqual([0, 1, 2, 5, 6, 9]);
+    // x = 0, 1, 2, 3, 4, 8, 16, 32: the middle edge is exactly log 4 (log 16 / 2), which opens the second
+    // bucket [4, 7); the last bucket reaches x[length − 2] = 16, where y has its maximum.
+    expect(Math.log(16) / 2).toBe(Math.log(4));
+    expect(thinIndices([0, 1, 2, 3, 10, 5, 20, 0], 6, [0, 1, 2, 3, 4, 8, 16, 32])).toEqual([0, 1, 3, 5, 6, 7]);
+  });
+
   it('stops given largest first still span a decade (51 and 5)', () => {
     expect(stopsSpanDecade([{ step: 51 }, { step: 5 }])).toBe(true);
     expect(stopsSpanDecade([{ step: 49 }, { step: 5 }])).toBe(false);
