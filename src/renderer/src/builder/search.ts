@@ -64,3 +64,30 @@ export function searchErrorsByField(errors: readonly string[]): { byField: Parti
   }
   return { byField, general, others };
 }
+
+/** A stored search's fields as the section shows them (the tolerance the backend filled in included). */
+export function searchFormOf(search: Partial<SearchInput>): SearchForm {
+  const text = (x: number | undefined, fallback: string) => (x === undefined ? fallback : String(x));
+  const d = defaultSearchForm();
+  return {
+    axis: search.axis ?? d.axis,
+    from: text(search.from, d.from),
+    to: text(search.to, d.to),
+    target: search.target ?? d.target,
+    level: text(search.level, d.level),
+    tolerance: text(search.tolerance, d.tolerance),
+    maxReplicates: text(search.maxReplicates, d.maxReplicates),
+  };
+}
+
+/**
+ * A duplicated experiment's spec without what a search wrote into it (`search`, and the grid of the
+ * points it evaluated), and that search as the section's fields (null when it was no search): the
+ * duplicate opens as the experiment the search ran, with the search ready to run again.
+ */
+export function withoutSearch(spec: unknown): { spec: unknown; search: SearchForm | null } {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || !('search' in spec)) return { spec, search: null };
+  const { search, grid: _evaluated, ...rest } = spec as { search?: unknown; grid?: unknown } & Record<string, unknown>;
+  const fields = typeof search === 'object' && search !== null ? (search as Partial<SearchInput>) : {};
+  return { spec: rest, search: searchFormOf(fields) };
+}

@@ -6,12 +6,13 @@
 import { computed, onScopeDispose, ref, watch } from 'vue';
 import type { LabApi } from '../../../shared/labApi';
 import type { BuilderForm, Setup } from '../builder/model';
+import { type SearchForm, withoutSearch } from '../builder/search';
 import { defaultForm, formFromSpec } from '../builder/specToForm';
 import { PRESETS } from '../presets';
 import { useUiStore } from '../stores/ui';
 import { errorMessage } from '../../../shared/errorMessage';
 
-export function useBuilderRoute(setForm: (form: BuilderForm) => void, currentSetup: () => Setup, lab: Pick<LabApi, 'duplicateSpec'>) {
+export function useBuilderRoute(setForm: (form: BuilderForm) => void, currentSetup: () => Setup, lab: Pick<LabApi, 'duplicateSpec'>, setSearch: (form: SearchForm) => void = () => undefined) {
   const ui = useUiStore();
   const title = ref('New experiment');
   const loading = ref(false);
@@ -26,9 +27,11 @@ export function useBuilderRoute(setForm: (form: BuilderForm) => void, currentSet
       title.value = `Duplicate of #${from}`;
       loading.value = true;
       try {
-        const { spec } = await lab.duplicateSpec({ id: from });
+        const duplicated = withoutSearch((await lab.duplicateSpec({ id: from })).spec);
         if (seq !== loadSeq) return;
-        setForm(formFromSpec(spec));
+        setForm(formFromSpec(duplicated.spec));
+        // A search's duplicate: the experiment it ran in the form, the search in its section.
+        if (duplicated.search !== null) setSearch(duplicated.search);
       } catch (error) {
         if (seq !== loadSeq) return;
         title.value = 'New experiment';
