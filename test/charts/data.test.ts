@@ -609,6 +609,21 @@ describe('the survivors of the 2026-12-08 mutation run (docs/mutation.md), each 
     expect(thinIndices([0, 1, 2, 3, 10, 5, 20, 0], 6, [0, 1, 2, 3, 4, 8, 16, 32])).toEqual([0, 1, 3, 5, 6, 7]);
   });
 
+  it('the sum of squares about the mean, not Σc² − n·m² in disguise: teachers at 1e8 + 0.1 and 1e8 + 0.3 have std √0.02', () => {
+    const b = bandAcross([[1e8 + 0.1], [1e8 + 0.3]], 'std');
+    // The doubles nearest 1e8 + 0.1 and 1e8 + 0.3 are 1.5e-8 apart from them: s within 1e-6 of √0.02.
+    expect(Math.abs(b.upper[0] - b.mean[0] - Math.sqrt(0.02))).toBeLessThan(1e-6);
+  });
+
+  it('pick of no index is a view of the array (no copy), empty or not', () => {
+    const empty = new Float64Array(0);
+    expect(pick(empty, [])).toBe(empty);
+    const five = Float64Array.of(1, 2, 3, 4, 5);
+    const none = pick(five, []);
+    expect(none.length).toBe(0);
+    expect(none.buffer).toBe(five.buffer);
+  });
+
   it('stops given largest first still span a decade (51 and 5)', () => {
     expect(stopsSpanDecade([{ step: 51 }, { step: 5 }])).toBe(true);
     expect(stopsSpanDecade([{ step: 49 }, { step: 5 }])).toBe(false);
