@@ -624,6 +624,16 @@ describe('the survivors of the 2026-12-08 mutation run (docs/mutation.md), each 
     expect(none.buffer).toBe(five.buffer);
   });
 
+  it('a cell whose runs have two points (step 0 and one more) has a rate and those runs', () => {
+    const spec = makeSpec({ student: { norm: 1 }, teachers: { count: 2, accuracy: 0.7 }, sft: { steps: 10, learningRates: [0.1], recordEvery: 10, batchSize: 100 } });
+    const [group] = cellRateGroups(inputOf(spec, [run(0, 0, 0, [0.2, 0.5]), run(0, 1, 0, [0.1, 0.3])]));
+    expect(group.lrIndex).toBe(0);
+    expect(group.runs.map((r) => [r.teacher, r.step])).toEqual([
+      [0, 10],
+      [1, 10],
+    ]);
+  });
+
   it('stops given largest first still span a decade (51 and 5)', () => {
     expect(stopsSpanDecade([{ step: 51 }, { step: 5 }])).toBe(true);
     expect(stopsSpanDecade([{ step: 49 }, { step: 5 }])).toBe(false);
