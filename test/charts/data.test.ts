@@ -202,6 +202,23 @@ describe('lrGroups and longestSteps', () => {
     // A block with no run yet is not refused: every group is empty.
     expect(lrGroups({ ...input, bundle: pack([]) }).map((g) => g.runs.length)).toEqual([0, 0]);
   });
+
+  it('a running experiment where one teacher has both rates stored and the other one is every run so far, not refused', () => {
+    const input = { id: 1, name: 'x', seed: 1, spec, summary: null, bundle: pack([run(0, 0, 0, [0, 1]), run(0, 0, 1, [0, 2]), run(0, 1, 0, [0, 3])]) };
+    expect(lrGroups(input).map((g) => g.runs.map((r) => r.teacher))).toEqual([[0, 1], [0]]);
+  });
+
+  it('each cell’s groups hold that cell’s runs only', () => {
+    const two = makeSpec({ student: { norm: [1, 2] }, teachers: { count: 1, accuracy: 0.7 }, sft: { steps: 20, learningRates: [0.01, 0.1], recordEvery: 10, batchSize: 100 } });
+    const runs = [run(0, 0, 0, [0, 1]), run(0, 0, 1, [0, 2]), run(1, 0, 0, [0, 3]), run(1, 0, 1, [0, 4])];
+    const groups = lrGroups({ id: 1, name: 'x', seed: 1, spec: two, summary: null, bundle: pack(runs) });
+    expect(groups.map((g) => [g.cell.index, g.lr, g.runs.map((r) => r.view.key.cell)])).toEqual([
+      [0, 0, [0]],
+      [0, 1, [0]],
+      [1, 0, [1]],
+      [1, 1, [1]],
+    ]);
+  });
 });
 
 describe('stopsSpanDecade', () => {
