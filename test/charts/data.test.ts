@@ -125,6 +125,8 @@ describe('selectTeachers', () => {
     const selected = selectTeachers(spec, runViews(pack([run(0, 0, 0, [0.2, 0.3]), withOut])));
     expect(selected[0].learningRate).toBe(0.1);
     expect(selected[0].descriptor).toEqual(descriptor);
+    // Whatever the order of the teacher's runs: the first one with a descriptor, not the first one.
+    expect(selectTeachers(spec, runViews(pack([withOut, run(0, 0, 0, [0.2, 0.3])])))[0].descriptor).toEqual(descriptor);
     const alone = selectTeachers(spec, runViews(pack([withOut])));
     expect(alone[0].descriptor).toBeNull();
   });
@@ -552,6 +554,9 @@ describe('labels and colour groups of one varying axis', () => {
     ]);
     const one = scatterGroups(input(makeSpec({ student: { norm: 2 }, teachers: { count: 1, accuracy: 0.7 }, sft })));
     expect(one.map((g) => [g.label, g.order, g.teachers.length])).toEqual([['‖w₀‖ = 2', 0, 1]]);
+    // One prescribed κ does not vary: the cell keeps its own label and its index as order.
+    const oneKappa = makeSpec({ student: { norm: 2 }, teachers: { count: 1, accuracy: 0.7, kappa: 0.5 }, sft });
+    expect(scatterGroups(input(oneKappa)).map((g) => [g.label, g.order])).toEqual([[cellLabel(oneKappa, cellsOf(oneKappa)[0]), 0]]);
   });
 
   it('scatterGroups in a grid of norms × accuracies: one colour per norm, ordered by it', () => {
