@@ -4,8 +4,10 @@
  * a run may decide it is dead. On Linux a SIGKILLed process whose parent does not reap it stays a
  * zombie, which `kill(pid, 0)` still finds: there the state in /proc/PID/stat decides.
  */
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 
 /** The process running an experiment, as stored with it. */
 export interface Runner {
@@ -16,28 +18,53 @@ export interface Runner {
   readonly start: string | null;
 }
 
-/** Linux's machine id (systemd, or D-Bus on older systems); macOS and Windows have no such file. */
-const LINUX_MACHINE_ID_FILES = ['/etc/machine-id', '/var/lib/dbus/machine-id'];
-
 let cachedHost: string | null = null;
 
 /**
- * This machine: its host name, plus on Linux the machine id, since cloned virtual machines (the
- * nodes of a cluster, most often) can share a name. On macOS and Windows, desktops that name
- * themselves, the host name alone: no system path is read there.
+ * This installation's machine id: a random id the app writes once into its own folder
+ * (~/.w2s-lab/host-id) and reads after, the same on Linux, macOS and Windows (no system path is
+ * read). Created by a link of a finished temporary file, so two processes starting at once agree
+ * on one id. Null where the folder cannot be written (the host name then stands alone).
+ */
+export function machineIdIn(folder: string): string | null {
+  const file = join(folder, 'host-id');
+  const read = (): string | null => {
+    try {
+      const id = readFileSync(file, 'utf8').trim();
+      return id === '' ? null : id;
+    } catch {
+      return null;
+    }
+  };
+  const known = read();
+  if (known !== null) return known;
+  const temporary = `${file}.${process.pid}.${randomUUID()}`;
+  try {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(temporary, `${randomUUID()}\n`);
+  } catch {
+    return null; // the folder cannot be written
+  }
+  try {
+    // Fails with EEXIST when another process linked its id first: then that one is read.
+    linkSync(temporary, file);
+  } catch {
+    // another process won the race
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+  return read();
+}
+
+/**
+ * This machine: its host name, plus this installation's machine id (machineIdIn), since cloned
+ * virtual machines (the nodes of a cluster, most often) can share a name; a shared home folder
+ * gives its machines one id, and their names tell them apart.
  */
 export function hostId(): string {
   if (cachedHost !== null) return cachedHost;
-  let machine = '';
-  for (const file of process.platform === 'linux' ? LINUX_MACHINE_ID_FILES : []) {
-    try {
-      machine = readFileSync(file, 'utf8').trim();
-      if (machine !== '') break;
-    } catch {
-      // not this system's file
-    }
-  }
-  cachedHost = machine === '' ? hostname() : `${hostname()}/${machine}`;
+  const machine = machineIdIn(join(homedir(), '.w2s-lab'));
+  cachedHost = machine === null ? hostname() : `${hostname()}/${machine}`;
   return cachedHost;
 }
 

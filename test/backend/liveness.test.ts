@@ -5,13 +5,13 @@
  * interrupted here, whatever its pid.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/engine/grid';
 import { validateSpec } from '../../src/engine/spec';
-import { currentRunner, hostId, orphanTest, processIsAlive, processStartTime, runnerIsGone } from '../../src/backend/liveness';
+import { currentRunner, hostId, machineIdIn, orphanTest, processIsAlive, processStartTime, runnerIsGone } from '../../src/backend/liveness';
 import { RunStore } from '../../src/backend/store/store';
 import { until as waitUntil } from '../helpers/until';
 
@@ -122,9 +122,36 @@ describe('runners on other hosts', () => {
     return r.pid as number;
   }
 
-  it('the host id names this machine and, on Linux, its machine id', () => {
-    expect(hostId().split('/')[0]).toBe(hostname());
-    if (existsSync('/etc/machine-id')) expect(hostId()).toBe(`${hostname()}/${readFileSync('/etc/machine-id', 'utf8').trim()}`);
+  it('the host id names this machine and the id the app keeps in ~/.w2s-lab/host-id, on every system', () => {
+    expect(hostId()).toBe(`${hostname()}/${readFileSync(join(homedir(), '.w2s-lab', 'host-id'), 'utf8').trim()}`);
+  });
+
+  it('a machine id is made once per folder, kept, and one when processes make it at once; none in a folder that cannot be written', async () => {
+    const dir = tempDir();
+    const first = machineIdIn(join(dir, 'a'));
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(machineIdIn(join(dir, 'a'))).toBe(first);
+    expect(machineIdIn(join(dir, 'b'))).not.toBe(first);
+    // Four processes at once on a fresh folder: one id, no temporary file left.
+    const folder = join(dir, 'race');
+    const script = `const { machineIdIn } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'backend', 'liveness.ts'))}); process.stdout.write(String(machineIdIn(${JSON.stringify(folder)})));`;
+    const ids = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<string>((resolve) => {
+            const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+            child.on('close', () => resolve(out));
+          }),
+      ),
+    );
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).toBe(machineIdIn(folder));
+    expect(readdirSync(folder)).toEqual(['host-id']);
+    // A file where the folder should be: nothing can be written, so no id (the host name stands alone).
+    writeFileSync(join(dir, 'blocked'), '');
+    expect(machineIdIn(join(dir, 'blocked'))).toBeNull();
   });
 
   it('w2s list marks a dead local runner interrupted, never a runner of another host, and a legacy row as local', () => {
