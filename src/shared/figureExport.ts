@@ -31,6 +31,10 @@ export const RUN_VIEWS = ['cellRate', 'flowTime', 'atStop', 'perLearningRate'] a
 
 /** Paper column widths in inches. */
 export const SIZE_PRESETS = { oneColumn: 3.25, twoColumn: 6.75, wide: 5.5 } as const;
+/** The size an export opens at: a grid of more cells than fit together reads at two columns' width, else one column. */
+export function defaultSize(cells: number): 'oneColumn' | 'twoColumn' {
+  return cells > TOGETHER_MAX_CELLS ? 'twoColumn' : 'oneColumn';
+}
 export const GOLDEN = (1 + Math.sqrt(5)) / 2;
 export const FONT_FAMILIES = ['DejaVu Sans', 'DejaVu Serif', 'Liberation Sans', 'Liberation Serif', 'CMU Serif'] as const;
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theory, type TheoryInput } from '../../src/engine/theory';
-import { goldenHeight, panelledHeight } from '../../src/shared/figureExport';
+import { goldenHeight, panelledHeight, SIZE_PRESETS } from '../../src/shared/figureExport';
 
 const W2S = join(__dirname, '..', '..', 'bin', 'w2s.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-test-'));
@@ -366,6 +366,18 @@ describe('w2s export --figure', () => {
     expect(meta.figure).toMatchObject({ kind: 'trajectories', format: 'svg' });
     expect(meta.experiments.map((e) => [e.id, e.seed])).toEqual([[1, 5]]);
     expect(meta.experiments[0].specHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('with no size asked, a grid of more cells than fit together opens at two columns, as the Export dialog does; four cells at one', () => {
+    const six = writeSpec('figures-six.json', JSON.stringify({ seed: 5, student: { norm: [1, 3] }, teachers: { count: 2, accuracy: [0.6, 0.7, 0.8] }, sft: { steps: 10, learningRates: [0.5], batchSize: 200 } }));
+    const id = w2s('run', six, '--db', db, '--workers', '1').stdout.trim().split('\n').pop() as string;
+    const width = (experiment: string) => {
+      const out = join(dir, `default-${experiment}.svg`);
+      expect(w2s('export', experiment, '--figure', 'trajectories', '--out', out, '--no-sidecar', '--db', db).code).toBe(0);
+      return /<svg[^>]* width="([0-9.]+)in"/.exec(readFileSync(out, 'utf8'))?.[1];
+    };
+    expect(width('1')).toBe(String(SIZE_PRESETS.oneColumn));
+    expect(width(id)).toBe(String(SIZE_PRESETS.twoColumn));
   });
 
   it('a PNG is inches × dpi pixels; a comparison takes several ids', () => {

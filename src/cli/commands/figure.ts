@@ -13,7 +13,8 @@
  * trajectories are the three panels of Figure 1.
  */
 import { parseArgs } from 'node:util';
-import { EXPORT_FORMATS, type ExportFormat, ExportSettingsSchema, FIGURE_KINDS, SIZE_PRESETS } from '../../shared/figureExport';
+import { cellsOf } from '../../engine/grid';
+import { defaultSize, EXPORT_FORMATS, type ExportFormat, ExportSettingsSchema, FIGURE_KINDS, SIZE_PRESETS } from '../../shared/figureExport';
 import { databasePath, experimentId, UsageError } from '../args';
 import { sidecarFileName } from '../../backend/figures/sidecar';
 import { checkOutputFile, outputFormat, writeAtomically } from '../files';
@@ -133,6 +134,11 @@ export async function figureExportCommand(args: string[]): Promise<number> {
     if (sidecar) checkOutputFile(sidecarFileName(values.out));
   }
   return withCommands(databasePath(values.db), async (commands) => {
+    // No size asked: the app's Export dialog's default (two columns for a grid such as Figure 2's 20 cells).
+    if (values.size === undefined && values.width === undefined) {
+      const cells = Math.max(1, ...ids.map((id) => cellsOf(commands.experiment(id).spec).length));
+      settings.widthIn = SIZE_PRESETS[defaultSize(cells)];
+    }
     const file = await commands.exportFigure({ ids, kind, format, settings });
     const out = values.out ?? file.fileName;
     if (out === '-') {
