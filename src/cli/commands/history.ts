@@ -33,6 +33,16 @@ function intervalText(i: Interval | null, percent = false): string {
 }
 
 /** What `w2s show` says of a preview experiment: its results are the approximation's, and how to get the exact ones. */
+/** The first lines of `w2s show`, for every setup: name, status and times, setup and seed, the runs by status. */
+function headerLines(e: ExperimentRecord, counts: Record<string, number>): string[] {
+  return [
+    `#${e.id} ${e.name}`,
+    `status ${e.status}${e.error ? ` (${e.error})` : ''}; created ${e.createdAt}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}; app ${e.appVersion}`,
+    `${e.setup}, seed ${e.seed}: ${keyParameters(e)}`,
+    `runs: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+  ];
+}
+
 export function previewLine(e: ExperimentRecord): string | null {
   return resolvePath(e.spec) === 'preview'
     ? `preview: results from the preview path (batch sums drawn from their normal law, docs/preview.md), not the exact chain; re-run exactly with the same seed: engine.path 'auto'`
@@ -74,13 +84,7 @@ export function showCommand(args: string[]): number {
         process.stdout.write(`${stringifyReadable({ ...e, path: 'random-features', runs: counts })}\n`);
         return 0;
       }
-      const lines = [
-        `#${e.id} ${e.name}`,
-        `status ${e.status}${e.error ? ` (${e.error})` : ''}; created ${e.createdAt}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}; app ${e.appVersion}`,
-        `${e.setup}, seed ${e.seed}: ${keyParameters(e)}`,
-        `runs: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
-        ...(rf === undefined ? ['no summary yet'] : randomFeaturesLines(rf, values.teachers)),
-      ];
+      const lines = [...headerLines(e, counts), ...(rf === undefined ? ['no summary yet'] : randomFeaturesLines(rf, values.teachers))];
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
     }
@@ -90,12 +94,7 @@ export function showCommand(args: string[]): number {
       process.stdout.write(`${stringifyReadable({ ...e, path: resolvePath(e.spec), runs: counts, ...overall, cellStats: cells })}\n`);
       return 0;
     }
-    const lines = [
-      `#${e.id} ${e.name}`,
-      `status ${e.status}${e.error ? ` (${e.error})` : ''}; created ${e.createdAt}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}; app ${e.appVersion}`,
-      `${e.setup}, seed ${e.seed}: ${keyParameters(e)}`,
-      `runs: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
-    ];
+    const lines = headerLines(e, counts);
     const preview = previewLine(e);
     if (preview !== null) lines.splice(1, 0, preview);
     const failed = runs.filter((r) => r.status === 'failed');
